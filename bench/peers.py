@@ -1,0 +1,303 @@
+"""One adapter per implementation: build a checked-and-timed :class:`Subject` per chart.
+
+Every adapter imports its library lazily, so a missing peer only skips its rows.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bench.charts import atomic_state_ids, chart_path, handwritten
+from bench.subject import BData, Implementation, Machine, SendFn, Subject, Unavailable
+
+SISMIC_YAML: Path = Path(__file__).resolve().parent / "sismic_yaml"
+_YAML_NAMES: dict[str, str] = {"A": "ping_pong", "B": "hierarchical", "C": "parallel"}
+
+
+def _import(module: str, install_hint: str) -> Any:
+    """Import ``module`` or raise :class:`Unavailable` with an install hint."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise Unavailable(f"{module} not importable ({exc}); {install_hint}") from exc
+
+
+def _bound_send(machine: Machine) -> SendFn:
+    """``machine.send`` as a bound method (no wrapper call in the timed loop)."""
+    send: SendFn = machine.send
+    return send
+
+
+def _attrs_b_data(machine: Machine) -> BData:
+    """Chart B datamodel kept as attributes ``count``, ``entries``, ``exits``."""
+    return (machine.count, machine.entries, machine.exits)
+
+
+def _attrs_set_count(machine: Machine, value: int) -> None:
+    """Set chart B's ``count`` kept as an attribute."""
+    machine.count = value
+
+
+# ----------------------------------------------------------------- hand-written
+_HANDWRITTEN_CLASSES: dict[str, dict[str, str]] = {
+    "dict": {"A": "PingPongDict", "B": "HierDict", "C": "ParDict"},
+    "if/elif": {"A": "PingPongIf", "B": "HierIf", "C": "ParIf"},
+    "rtc": {"A": "PingPongRTC", "B": "HierRTC", "C": "ParRTC"},
+}
+
+
+def _handwritten_leaves(chart: str) -> Callable[[Machine], frozenset[str]]:
+    """Decode the integer state(s) of a hand-written machine into leaf ids."""
+    if chart == "A":
+        return lambda m: frozenset((handwritten.A_NAMES[m.state],))
+    if chart == "B":
+        return lambda m: frozenset((handwritten.B_NAMES[m.state],))
+    names = handwritten.C_NAMES
+    return lambda m: frozenset((names[0][m.r1], names[1][m.r2], names[2][m.r3]))
+
+
+def _handwritten(variant: str) -> Callable[[str], Subject]:
+    """Adapter factory for one variant of ``handwritten.py`` (the constructor starts it)."""
+
+    def build(chart: str) -> Subject:
+        cls = getattr(handwritten, _HANDWRITTEN_CLASSES[variant][chart])
+        is_b = chart == "B"
+        return Subject(
+            chart=chart,
+            new=cls,
+            sender=_bound_send,
+            leaves=_handwritten_leaves(chart),
+            b_data=_attrs_b_data if is_b else None,
+            set_count=_attrs_set_count if is_b else None,
+        )
+
+    return build
+
+
+# ----------------------------------------------------------------------- scxmlc
+def build_scxmlc(chart: str) -> Subject:
+    """scxmlc: ``scxmlc.load(path)`` returns a class; ``m = cls(); m.start()``.
+
+    ``m.send(event)`` processes one external event to completion, ``m.configuration`` is
+    a frozenset of the ids of all active states (filtered here to the atomic ones the
+    SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits``.
+    """
+    scxmlc = _import("scxmlc", "install the project with `pip install -e .`")
+    try:
+        cls = scxmlc.load(str(chart_path(chart)))
+    except Exception as exc:
+        raise Unavailable(f"scxmlc.load raised {type(exc).__name__}: {exc}") from exc
+    atomic = atomic_state_ids(chart)
+
+    def new() -> Machine:
+        machine = cls()
+        machine.start()
+        return machine
+
+    def leaves(machine: Machine) -> frozenset[str]:
+        return frozenset(machine.configuration) & atomic
+
+    def b_data(machine: Machine) -> BData:
+        dm = machine.dm
+        return (dm.count, dm.entries, dm.exits)
+
+    def set_count(machine: Machine, value: int) -> None:
+        machine.dm.count = value
+
+    is_b = chart == "B"
+    return Subject(
+        chart=chart,
+        new=new,
+        sender=_bound_send,
+        leaves=leaves,
+        b_data=b_data if is_b else None,
+        set_count=set_count if is_b else None,
+    )
+
+
+# ---------------------------------------------------------- python-statemachine
+_PSM_HINT = "pip install 'python-statemachine>=3'"
+
+
+def _psm_leaves(machine: Machine) -> frozenset[str]:
+    """Ids of the active atomic states of a python-statemachine ``StateChart``."""
+    return frozenset(state.id for state in machine.configuration if state.is_atomic)
+
+
+def build_psm_scxml(chart: str) -> Subject:
+    """python-statemachine's SCXML loader (``statemachine.io.load``) on the chart file.
+
+    Loaded with the library defaults (``trusted=False``: restricted expression
+    evaluator). The datamodel lives on ``machine.model``.
+    """
+    psm_io = _import("statemachine.io", _PSM_HINT)
+    cls = psm_io.load(chart_path(chart))
+
+    def b_data(machine: Machine) -> BData:
+        return _attrs_b_data(machine.model)
+
+    def set_count(machine: Machine, value: int) -> None:
+        machine.model.count = value
+
+    is_b = chart == "B"
+    return Subject(
+        chart=chart,
+        new=cls,
+        sender=_bound_send,
+        leaves=_psm_leaves,
+        b_data=b_data if is_b else None,
+        set_count=set_count if is_b else None,
+    )
+
+
+def build_psm_native(chart: str) -> Subject:
+    """python-statemachine ``StateChart`` classes written by hand (bench/psm_native.py)."""
+    _import("statemachine", _PSM_HINT)
+    from bench.psm_native import CHART_CLASSES
+
+    is_b = chart == "B"
+    return Subject(
+        chart=chart,
+        new=CHART_CLASSES[chart],
+        sender=_bound_send,
+        leaves=_psm_leaves,
+        b_data=_attrs_b_data if is_b else None,
+        set_count=_attrs_set_count if is_b else None,
+    )
+
+
+# ----------------------------------------------------------------------- sismic
+def build_sismic(chart: str) -> Subject:
+    """sismic: the chart as sismic YAML (bench/sismic_yaml/) run by its Python evaluator.
+
+    Sending an event is ``interpreter.queue(event)`` then ``interpreter.execute_once()``
+    (one macro step: these charts raise no internal events, so one step processes the
+    event to completion). Starting is the first ``execute_once()``. The guarded ``e3``
+    has ``priority: high`` so that it wins over the unguarded fallback (sismic has no
+    document order: two enabled transitions of one state are otherwise non-deterministic).
+    """
+    sismic_io = _import("sismic.io", "pip install sismic")
+    sismic_interpreter = _import("sismic.interpreter", "pip install sismic")
+    sismic_model = _import("sismic.model", "pip install sismic")
+    statechart = sismic_io.import_from_yaml(
+        filepath=SISMIC_YAML / f"{_YAML_NAMES[chart]}.yaml"
+    )
+    interpreter_cls = sismic_interpreter.Interpreter
+    atomic = frozenset(
+        name
+        for name in statechart.states
+        if isinstance(statechart.state_for(name), sismic_model.BasicState)
+    )
+
+    def new() -> Machine:
+        interpreter = interpreter_cls(statechart)
+        interpreter.execute_once()
+        return interpreter
+
+    def sender(interpreter: Machine) -> SendFn:
+        queue = interpreter.queue
+        execute_once = interpreter.execute_once
+
+        def send(event: str) -> None:
+            queue(event)
+            execute_once()
+
+        return send
+
+    def leaves(interpreter: Machine) -> frozenset[str]:
+        return frozenset(interpreter.configuration) & atomic
+
+    def b_data(interpreter: Machine) -> BData:
+        context = interpreter.context
+        return (context["count"], context["entries"], context["exits"])
+
+    def set_count(interpreter: Machine, value: int) -> None:
+        interpreter.context["count"] = value  # the evaluator's live context dict
+
+    is_b = chart == "B"
+    return Subject(
+        chart=chart,
+        new=new,
+        sender=sender,
+        leaves=leaves,
+        b_data=b_data if is_b else None,
+        set_count=set_count if is_b else None,
+        note=(
+            "the guarded e3 has `priority: high` over its fallback (sismic has no document "
+            "order); send = queue(event) + execute_once()"
+            if is_b
+            else ""
+        ),
+    )
+
+
+# ------------------------------------------------------------------ transitions
+def build_transitions(chart: str) -> Subject:
+    """transitions: ``Machine`` for A, ``HierarchicalMachine`` for B and C.
+
+    See bench/transitions_machines.py for how each chart is written.
+    """
+    _import("transitions", "pip install transitions")
+    from bench.transitions_machines import MACHINE_CLASSES, leaf_names
+
+    cls = MACHINE_CLASSES[chart]
+    separator: str = getattr(cls.state_cls, "separator", "_")
+
+    def sender(machine: Machine) -> SendFn:
+        trigger: SendFn = machine.trigger
+        return trigger
+
+    def leaves(machine: Machine) -> frozenset[str]:
+        return leaf_names(machine.state, separator)
+
+    is_b = chart == "B"
+    kind = "Machine" if chart == "A" else "HierarchicalMachine"
+    return Subject(
+        chart=chart,
+        new=cls,
+        sender=sender,
+        leaves=leaves,
+        b_data=_attrs_b_data if is_b else None,
+        set_count=_attrs_set_count if is_b else None,
+        note=(
+            f"{kind}; started by an explicit `start` transition (the constructor does not "
+            "run the initial state's entry callbacks)"
+            + (
+                "; the e1 action runs after the entries, not between exits and entries"
+                if is_b
+                else ""
+            )
+        ),
+    )
+
+
+# --------------------------------------------------------------------- registry
+@cache
+def implementations() -> tuple[Implementation, ...]:
+    """All rows of the report, baseline first."""
+    psm = "python-statemachine"
+    return (
+        Implementation(
+            "hand-written dict (baseline)",
+            _handwritten("dict"),
+            baseline=True,
+            must_pass=True,
+        ),
+        Implementation("hand-written if/elif", _handwritten("if/elif"), must_pass=True),
+        Implementation("hand-written dict + RTC", _handwritten("rtc"), must_pass=True),
+        Implementation("scxmlc", build_scxmlc, distribution="scxmlc", must_pass=True),
+        Implementation(
+            "python-statemachine, SCXML loader", build_psm_scxml, distribution=psm
+        ),
+        Implementation(
+            "python-statemachine, native StateChart", build_psm_native, distribution=psm
+        ),
+        Implementation(
+            "sismic (YAML, Python evaluator)", build_sismic, distribution="sismic"
+        ),
+        Implementation("transitions", build_transitions, distribution="transitions"),
+    )

@@ -1,0 +1,93 @@
+"""scxmlc.compiler: SCXML documents in, typed Python modules out.
+
+The pipeline, one module per phase:
+
+    parse      file.scxml -> ir.Document          (XML, the SCXML schema, extensions)
+    analysis   ir.Document -> analysis.Chart      (ids, targets, domains, entry sets)
+    datamodels expressions -> Python source       (null, python)
+    codegen    Chart -> codegen.ModuleView        (names, tables, method bodies)
+    render     ModuleView -> source, black        (templates/)
+
+Each phase reports into one `Diagnostics`; a phase that found errors ends the run
+with a `CompileError` listing all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from scxmlc.runtime import RUNTIME_VERSION
+
+from .codegen import build_module
+from .datamodels import ExpressionErrors
+from .diagnostics import CompileError, Diagnostic, Diagnostics, Loc
+from .parse import parse_file, parse_text
+from .render import InternalError, render_module
+
+__all__ = [
+    "VERSION",
+    "Compilation",
+    "CompileError",
+    "Diagnostic",
+    "compile_file",
+    "compile_path",
+    "compile_text",
+]
+
+VERSION: Final = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Compilation:
+    """A compiled module: its source, its main class, and the warnings met."""
+
+    source: str
+    class_name: str
+    warnings: list[Diagnostic]
+
+
+def compile_path(path: str | Path, *, expression_errors: ExpressionErrors = "error") -> Compilation:
+    """Compile the document at `path`; raises `CompileError` with every diagnostic."""
+    diagnostics = Diagnostics()
+    document = parse_file(path, diagnostics)
+    return _finish(document, diagnostics, expression_errors)
+
+
+def compile_text(
+    text: str | bytes, path: str = "<string>.scxml", *, expression_errors: ExpressionErrors = "error"
+) -> Compilation:
+    """Compile SCXML source `text` as if read from `path`."""
+    diagnostics = Diagnostics()
+    document = parse_text(text, path, diagnostics)
+    return _finish(document, diagnostics, expression_errors)
+
+
+def compile_file(path: str | Path, *, expression_errors: ExpressionErrors = "error") -> str:
+    """The generated module for the document at `path`, as source text."""
+    return compile_path(path, expression_errors=expression_errors).source
+
+
+def _finish(document: object, diagnostics: Diagnostics, expression_errors: ExpressionErrors) -> Compilation:
+    diagnostics.check()
+    if document is None:  # pragma: no cover - the parser reported why
+        raise CompileError(diagnostics.items)
+    from . import ir
+
+    assert isinstance(document, ir.Document)
+    try:
+        view = build_module(
+            document,
+            diagnostics,
+            version=VERSION,
+            runtime_version=RUNTIME_VERSION,
+            expression_errors=expression_errors,
+        )
+        diagnostics.check()
+        source = render_module(view)
+    except (CompileError, InternalError):
+        raise
+    except Exception as error:  # noqa: BLE001 - a compiler bug, reported with a position
+        raise InternalError(f"{document.path}: internal compiler error: {error!r}") from error
+    return Compilation(source, view.main_class, diagnostics.warnings)

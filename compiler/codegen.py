@@ -1,0 +1,587 @@
+"""Code generation: `Chart` + datamodel -> the view model the templates render.
+
+Input: the analysed chart of a document (and of the child documents its invokes
+carry inline or by a literal `src`). Output: a `ModuleView` in which every name,
+annotation, table entry and method body is already decided, so that the jinja2
+templates only lay text out. Executable content becomes straight-line Python in
+methods named after the state or transition they belong to, each statement under a
+`# file.scxml:LINE` comment.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from scxmlc.runtime.chart import (
+    ATOMIC,
+    COMPOUND,
+    DEEP_HISTORY,
+    FINAL,
+    PARALLEL,
+    ROOT,
+    SHALLOW_HISTORY,
+)
+
+from . import extensions, ir
+from .analysis import Chart, StateNode, analyze
+from .datamodels import DataField, Datamodel, ExpressionErrors, datamodel_for
+from .diagnostics import Diagnostics, Loc
+from .naming import NameTable, class_name, identifier
+
+__all__ = ["MachineView", "MethodView", "ModuleView", "build_module"]
+
+_KIND_NAMES = {
+    ROOT: "ROOT",
+    ATOMIC: "ATOMIC",
+    COMPOUND: "COMPOUND",
+    PARALLEL: "PARALLEL",
+    FINAL: "FINAL",
+    SHALLOW_HISTORY: "SHALLOW_HISTORY",
+    DEEP_HISTORY: "DEEP_HISTORY",
+}
+_INDENT = "    "
+
+
+@dataclass
+class MethodView:
+    """One generated method: `def name(self<params>) -> returns:` and its body."""
+
+    name: str
+    returns: str
+    body: list[str]
+    comment: str
+    params: str = ""
+
+
+@dataclass
+class ConstantView:
+    name: str
+    value: str
+    comment: str
+
+
+@dataclass
+class MachineView:
+    """One machine class and its datamodel class."""
+
+    class_name: str
+    data_class: str | None
+    fields: list[DataField]
+    docstring: str
+    constants: list[ConstantView]
+    methods: list[MethodView]
+    states: list[str]
+    transitions: list[str]
+    chart_args: list[str]
+    data_ids: list[str]
+    source: str
+
+
+@dataclass
+class ModuleView:
+    """Everything the module template needs."""
+
+    source: str
+    version: str
+    runtime_version: str
+    docstring: str
+    runtime_imports: list[str]
+    machines: list[MachineView] = field(default_factory=list)
+    main_class: str = ""
+
+    @property
+    def exported(self) -> list[str]:
+        names: list[str] = []
+        for machine in self.machines:
+            names.append(machine.class_name)
+            if machine.data_class:
+                names.append(machine.data_class)
+        return names
+
+
+def build_module(
+    document: ir.Document,
+    diagnostics: Diagnostics,
+    *,
+    version: str,
+    runtime_version: str,
+    expression_errors: ExpressionErrors = "error",
+) -> ModuleView:
+    """Analyse `document` (and its children) and build the module's view model."""
+    module_names = NameTable()
+    machines: list[MachineView] = []
+    imports: set[str] = {"Chart", "Machine", "StateSpec", "TransitionSpec", "check_version"}
+    main = _MachineBuilder(
+        document, diagnostics, module_names, machines, imports, expression_errors, None
+    ).build()
+    source = document.path.rsplit("/", 1)[-1]
+    return ModuleView(
+        source=source,
+        version=version,
+        runtime_version=runtime_version,
+        docstring=f"State machine {main.chart_args[0]} compiled from {source}.",
+        runtime_imports=sorted(imports),
+        machines=machines,
+        main_class=main.class_name,
+    )
+
+
+class _MachineBuilder:
+    """Builds the view of one document's machine class (children first)."""
+
+    def __init__(
+        self,
+        document: ir.Document,
+        diagnostics: Diagnostics,
+        module_names: NameTable,
+        machines: list[MachineView],
+        imports: set[str],
+        expression_errors: ExpressionErrors,
+        parent_class: str | None,
+        suffix: str = "",
+    ) -> None:
+        self.document = document
+        self.diag = diagnostics
+        self.module_names = module_names
+        self.machines = machines
+        self.imports = imports
+        self.expression_errors = expression_errors
+        self.chart: Chart = analyze(document, diagnostics)
+        base = class_name(self.chart.name)
+        if parent_class is not None:
+            base = f"{parent_class}{suffix}"
+        self.class_name = module_names.new(base)
+        self.methods: list[MethodView] = []
+        self.method_names = NameTable({"start", "send", "configuration", "finished", "clock", "cancel"})
+        self.constants: list[ConstantView] = []
+        self.state_constants: dict[str, str] = {}
+        self.file = document.path.rsplit("/", 1)[-1]
+        prefix = "STATE" if parent_class is None else f"{identifier(self.class_name).upper()}_STATE"
+        for state in self.chart.states[1:]:
+            if state.is_history:
+                continue
+            name = module_names.new(f"{prefix}_{identifier(state.id).upper()}")
+            self.state_constants[state.id] = name
+            self.constants.append(
+                ConstantView(name, f"1 << {state.index}", f"<{_tag(state)} id=\"{state.id}\"> {state.loc.short()}")
+            )
+        self.datamodel = self._datamodel()
+
+    def _datamodel(self) -> Datamodel:
+        name = self.document.datamodel
+        cls = datamodel_for(name)
+        if cls is None:
+            from .datamodels.null import NullDatamodel
+
+            self.diag.error(self.document.loc, f"<scxml datamodel>: unsupported datamodel '{name}' (supported: null, python)")
+            cls = NullDatamodel
+        return cls(self.chart, self.diag, self.expression_errors, self.state_constants)
+
+    # -- the whole class ----------------------------------------------------
+
+    def build(self) -> MachineView:
+        chart = self.chart
+        dm = self.datamodel
+        data_class = f"{self.class_name}Data" if dm.has_datamodel_object else None
+        self.emit_datamodel_init(data_class)
+        self.emit_global_scripts()
+        states = [self.state_entry(state) for state in chart.states]
+        transitions = [self.transition_entry(t.index) for t in chart.transitions]
+        uses_event = dm.uses_event or any(s.node is not None and s.node.invokes for s in chart.states)
+        chart_args = [
+            repr(chart.name),
+            "states=(\n" + "".join(f"{_INDENT}{s},\n" for s in states) + ")",
+            "transitions=(\n" + "".join(f"{_INDENT}{t},\n" for t in transitions) + ")",
+            f"source={self.file!r}",
+        ]
+        if self.document.binding == "late":
+            chart_args.append("binding='late'")
+        chart_args.append(f"uses_event={uses_event}")
+        view = MachineView(
+            class_name=self.class_name,
+            data_class=data_class,
+            fields=dm.fields(),
+            docstring=f"The state machine {chart.name!r} of {self.file} (datamodel {dm.name!r}).",
+            constants=self.constants,
+            methods=self.methods,
+            states=states,
+            transitions=transitions,
+            chart_args=chart_args,
+            data_ids=[d.id for d in self.document.data],
+            source=self.file,
+        )
+        self.machines.append(view)
+        return view
+
+    def method(self, base: str, returns: str, body: list[str], comment: str, params: str = "") -> str:
+        name = self.method_names.new(base)
+        self.methods.append(MethodView(name, returns, body or ["pass"], comment, params))
+        return name
+
+    # -- datamodel ------------------------------------------------------------
+
+    def emit_datamodel_init(self, data_class: str | None) -> None:
+        body: list[str] = []
+        if data_class is not None:
+            body.append(f"self.dm = {data_class}()")
+        late = self.document.binding == "late"
+        body.extend(self.data_statements(self.document.data))
+        if not late:
+            for state in self.chart.states[1:]:
+                if state.node is not None:
+                    body.extend(self.data_statements(state.node.data))
+        if body:
+            self.method("_init_datamodel", "None", body, "the datamodel, created at start")
+
+    def data_statements(self, items: tuple[ir.Data, ...]) -> list[str]:
+        lines: list[str] = []
+        for data in items:
+            lines.append(f"# {data.loc.short()} <data id=\"{data.id}\">")
+            value = self.datamodel.data_value(data)
+            target = self.datamodel.data_target(data)
+            if value is None:
+                lines.append(f"{target} = None")
+            elif _is_literal(value):
+                lines.append(f"{target} = {value}")
+            else:
+                lines += [
+                    "try:",
+                    f"{_INDENT}{target} = {value}",
+                    "except Exception as error:",
+                    f"{_INDENT}self._data_failed({data.id!r}, error)",
+                ]
+        return lines
+
+    def emit_global_scripts(self) -> None:
+        body: list[str] = []
+        for script in self.document.scripts:
+            body.append(f"# {script.loc.short()} <script>")
+            body.extend(self.datamodel.script(script))
+        if body:
+            self.method("_run_global_scripts", "None", body, "the <script> children of <scxml>")
+
+    # -- table entries --------------------------------------------------------
+
+    def state_entry(self, state: StateNode) -> str:
+        self.imports.add(_KIND_NAMES[state.kind])
+        args = [repr(state.id), _KIND_NAMES[state.kind], f"parent={state.parent}"]
+        node = state.node
+        if node is not None:
+            name = identifier(state.id)
+            onentry = [
+                self.block_method(f"_onentry_{name}", block, f"<onentry> of {state.id!r}")
+                for block in node.onentry
+            ]
+            onexit = [
+                self.block_method(f"_onexit_{name}", block, f"<onexit> of {state.id!r}")
+                for block in node.onexit
+            ]
+            if onentry:
+                args.append(f"onentry=({', '.join(onentry)},)")
+            if onexit:
+                args.append(f"onexit=({', '.join(onexit)},)")
+        if state.initial >= 0:
+            args.append(f"initial={state.initial}")
+        if node is not None:
+            if node.donedata is not None:
+                args.append(f"donedata={self.donedata_method(state, node.donedata)}")
+            if node.invokes:
+                specs = [self.invoke_spec(state, inv, n) for n, inv in enumerate(node.invokes, 1)]
+                self.imports.add("InvokeSpec")
+                args.append("invokes=(" + "".join(f"{s}, " for s in specs) + ")")
+            if node.data and self.document.binding == "late":
+                body = self.data_statements(node.data)
+                args.append(
+                    "datamodel="
+                    + self.method(f"_datamodel_{identifier(state.id)}", "None", body, f"the <datamodel> of {state.id!r}")
+                )
+        args.append(f"line={state.loc.line}")
+        return f"StateSpec({', '.join(args)})"
+
+    def transition_entry(self, index: int) -> str:
+        t = self.chart.transitions[index]
+        args = [f"source={t.source}"]
+        if t.targets:
+            args.append(f"targets=({''.join(f'{x}, ' for x in t.targets)})")
+        if t.events:
+            args.append(f"events=({''.join(f'{e!r}, ' for e in t.events)})")
+        described = _describe(self.chart, index)
+        node = t.node
+        if node is not None and node.cond is not None:
+            cond = self.datamodel.cond(node.cond)
+            name = self.method(
+                f"_cond_{index}",
+                "bool",
+                [f"# {node.cond.loc.short()}", f"return {cond}"],
+                f"cond of {described}",
+            )
+            args.append(f"cond={name}")
+        if node is not None and node.body:
+            name = self.block_method(f"_transition_{index}", node.body, described)
+            args.append(f"content={name}")
+        if t.internal:
+            args.append("internal=True")
+        if t.initial:
+            args.append("initial=True")
+        if t.domain >= 0:
+            args.append(f"domain={t.domain}")
+        args.append(f"entry={_mask(t.entry)}")
+        if t.default_entry:
+            args.append(f"default_entry={_mask(t.default_entry)}")
+        args.append(f"line={t.loc.line}")
+        return f"TransitionSpec({', '.join(args)})"
+
+    def donedata_method(self, state: StateNode, donedata: ir.DoneData) -> str:
+        if donedata.content is not None:
+            value = self.datamodel.content(donedata.content)
+        else:
+            value = self.params_value(donedata.params, ())
+        return self.method(
+            f"_donedata_{identifier(state.id)}",
+            "Any",
+            [f"# {donedata.loc.short()} <donedata>", f"return {value}"],
+            f"<donedata> of {state.id!r}",
+        )
+
+    def invoke_spec(self, state: StateNode, invoke: ir.Invoke, number: int) -> str:
+        name = f"{identifier(state.id)}_{number}"
+        args = [f"state={state.index}"]
+        dm = self.datamodel
+        if invoke.id is not None:
+            args.append(f"id={invoke.id!r}")
+        if invoke.idlocation is not None:
+            target = dm.target(invoke.idlocation)
+            body = [f"{target} = value"] if target else [f"self._invalid('invalid idlocation')"]
+            args.append("idlocation=" + self.method(f"_invoke_idlocation_{name}", "None", body, "invoke idlocation", ", value: str"))
+        if invoke.type is not None:
+            args.append(f"type={invoke.type!r}")
+        if invoke.typeexpr is not None:
+            args.append("typeexpr=" + self.value_method(f"_invoke_type_{name}", invoke.typeexpr))
+        if invoke.src is not None:
+            args.append(f"src={invoke.src!r}")
+        if invoke.srcexpr is not None:
+            args.append("srcexpr=" + self.value_method(f"_invoke_src_{name}", invoke.srcexpr))
+        if invoke.child is not None:
+            child = _MachineBuilder(
+                invoke.child,
+                self.diag,
+                self.module_names,
+                self.machines,
+                self.imports,
+                self.expression_errors,
+                self.class_name,
+                f"Invoke{identifier(state.id).title().replace('_', '')}{number}",
+            ).build()
+            args.append(f"child={child.class_name}")
+        if invoke.content is not None:
+            value = dm.content(invoke.content)
+            args.append(
+                "contentexpr="
+                + self.method(f"_invoke_content_{name}", "Any", [f"return {value}"], "invoke <content>")
+            )
+        if invoke.params or invoke.namelist:
+            value = self.params_value(invoke.params, invoke.namelist)
+            args.append(
+                "data=" + self.method(f"_invoke_data_{name}", "Any", [f"# {invoke.loc.short()}", f"return {value}"], "invoke <param>/namelist")
+            )
+        if invoke.autoforward:
+            args.append("autoforward=True")
+        if invoke.finalize:
+            args.append("finalize=" + self.block_method(f"_finalize_{name}", invoke.finalize, f"<finalize> of invoke {number} in {state.id!r}"))
+        args.append(f"line={invoke.loc.line}")
+        return f"InvokeSpec({', '.join(args)})"
+
+    def value_method(self, base: str, expr: ir.Expr) -> str:
+        value = self.datamodel.value(expr)
+        return self.method(base, "Any", [f"# {expr.loc.short()}", f"return {value}"], expr.attribute)
+
+    def params_value(self, params: tuple[ir.Param, ...], namelist: tuple[ir.Expr, ...]) -> str:
+        self.imports.add("EventData")
+        items: list[str] = []
+        for expr in namelist:
+            items.append(f"{expr.text.strip()!r}: {self.datamodel.value(expr)}")
+        for param in params:
+            source = param.expr or param.location
+            value = self.datamodel.value(source) if source is not None else "None"
+            items.append(f"{param.name!r}: {value}")
+        return "EventData({" + ", ".join(items) + "})"
+
+    # -- executable content -----------------------------------------------------
+
+    def block_method(self, base: str, block: tuple[ir.Action, ...], comment: str) -> str:
+        return self.method(base, "None", self.actions(block), comment)
+
+    def actions(self, block: tuple[ir.Action, ...]) -> list[str]:
+        lines: list[str] = []
+        for action in block:
+            lines.extend(self.action(action))
+        return lines
+
+    def action(self, action: ir.Action) -> list[str]:
+        dm = self.datamodel
+        head = f"# {action.loc.short()} <{_action_tag(action)}>"
+        match action:
+            case ir.Raise(event=event):
+                return [head, f"self._raise({event!r})"]
+            case ir.Log(label=label, expr=expr):
+                value = dm.value(expr) if expr is not None else "None"
+                return [head, f"self._log({label!r}, {value})"]
+            case ir.Assign(location=location, expr=expr, content=content):
+                if expr is not None:
+                    value = dm.value(expr)
+                elif content is not None:
+                    value = dm.content(content)
+                else:
+                    value = "None"
+                return [head, *dm.assign(location, value)]
+            case ir.Script():
+                return [head, *dm.script(action)]
+            case ir.Send():
+                return [head, *self.send(action)]
+            case ir.Cancel(sendid=sendid, sendidexpr=sendidexpr):
+                value = repr(sendid) if sendidexpr is None else dm.value(sendidexpr)
+                return [head, f"self._cancel({value})"]
+            case ir.If(branches=branches):
+                return [head, *self.if_(branches)]
+            case ir.Foreach():
+                return [head, *self.foreach(action)]
+            case ir.Custom():
+                return [head, *self.custom(action)]
+        raise AssertionError(f"unhandled action {action!r}")
+
+    def send(self, send: ir.Send) -> list[str]:
+        dm = self.datamodel
+        lines: list[str] = []
+        event = repr(send.event) if send.eventexpr is None else dm.value(send.eventexpr)
+        args = [event]
+        if send.target is not None or send.targetexpr is not None:
+            args.append("target=" + (repr(send.target) if send.targetexpr is None else dm.value(send.targetexpr)))
+        if send.type is not None or send.typeexpr is not None:
+            args.append("type=" + (repr(send.type) if send.typeexpr is None else dm.value(send.typeexpr)))
+        if send.delay is not None:
+            args.append(f"delay={_seconds(send.delay)!r}")
+        elif send.delayexpr is not None:
+            args.append(f"delay={dm.value(send.delayexpr)}")
+        if send.id is not None:
+            args.append(f"id={send.id!r}")
+        elif send.idlocation is not None:
+            lines.append("sendid = self._new_sendid()")
+            lines.extend(dm.assign(send.idlocation, "sendid"))
+            args.append("id=sendid")
+        if send.content is not None:
+            args.append(f"data={dm.content(send.content)}")
+        elif send.params or send.namelist:
+            args.append(f"data={self.params_value(send.params, send.namelist)}")
+        lines.append(f"self._send({', '.join(args)})")
+        return lines
+
+    def if_(self, branches: tuple[tuple[ir.Expr | None, tuple[ir.Action, ...]], ...]) -> list[str]:
+        lines: list[str] = []
+        for number, (cond, body) in enumerate(branches):
+            if cond is None:
+                lines.append("else:")
+            else:
+                source = self.datamodel.cond(cond)
+                test = self.method(
+                    "_if_cond",
+                    "bool",
+                    [f"# {cond.loc.short()}", f"return {source}"],
+                    f"<{'if' if number == 0 else 'elseif'} cond>",
+                )
+                keyword = "if" if number == 0 else "elif"
+                lines.append(f"{keyword} self._test({self.class_name}.{test}):")
+            lines.extend(_indent(self.actions(body) or ["pass"]))
+        return lines
+
+    def foreach(self, loop: ir.Foreach) -> list[str]:
+        dm = self.datamodel
+        array = dm.value(loop.array)
+        item = dm.target(loop.item)
+        if item is None:
+            return ["self._invalid('foreach: illegal item')"]
+        body = _indent(self.actions(loop.body) or ["pass"])
+        if loop.index is None:
+            return [f"for {item} in self._iterate({array}):", *body]
+        index = dm.target(loop.index)
+        if index is None:
+            return ["self._invalid('foreach: illegal index')"]
+        return [f"for {index}, {item} in enumerate(self._iterate({array})):", *body]
+
+    def custom(self, node: ir.Custom) -> list[str]:
+        extension = extensions.lookup(node.namespace)
+        if extension is None:  # the parser reported it
+            return ["pass"]
+        return extension.compile(node, _ActionCompiler(self))
+
+
+class _ActionCompiler(extensions.ActionCompiler):
+    def __init__(self, builder: _MachineBuilder) -> None:
+        self.builder = builder
+
+    def _attribute(self, node: ir.Custom, name: str) -> tuple[str, Loc] | None:
+        for key, value, loc in node.attributes:
+            if key == name:
+                return value, loc
+        return None
+
+    def literal(self, node: ir.Custom, attribute: str) -> str | None:
+        found = self._attribute(node, attribute)
+        if found is not None:
+            return found[0]
+        extension = extensions.lookup(node.namespace)
+        decl = extension.elements[node.name].attribute(attribute) if extension else None
+        return decl.default if decl else None
+
+    def value(self, node: ir.Custom, attribute: str) -> str:
+        found = self._attribute(node, attribute)
+        if found is None:
+            return "None"
+        return self.builder.datamodel.value(ir.Expr(found[0], found[1], attribute))
+
+    def assign(self, node: ir.Custom, attribute: str, value_source: str) -> str:
+        found = self._attribute(node, attribute)
+        if found is None:
+            return "pass"
+        return self.builder.datamodel.assign(ir.Expr(found[0], found[1], attribute), value_source)[0]
+
+
+def _describe(chart: Chart, index: int) -> str:
+    """`transition 6: s111 -> s112 on e1`, for comments."""
+    t = chart.transitions[index]
+    source = chart.states[t.source].id or "scxml"
+    targets = " ".join(chart.states[x].id for x in t.targets) or "(targetless)"
+    on = f" on {' '.join(t.events)}" if t.events else ""
+    return f"transition {index}: {source} -> {targets}{on}"
+
+
+def _tag(state: StateNode) -> str:
+    return state.node.kind if state.node is not None else "scxml"
+
+
+def _action_tag(action: ir.Action) -> str:
+    if isinstance(action, ir.Custom):
+        return action.name
+    return type(action).__name__.lower()
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return [_INDENT + line for line in lines]
+
+
+def _mask(value: int) -> str:
+    return "-1" if value < 0 else hex(value)
+
+
+def _is_literal(source: str) -> bool:
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _seconds(delay: str) -> float:
+    from scxmlc.runtime.io import parse_delay
+
+    return parse_delay(delay)

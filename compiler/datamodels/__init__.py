@@ -1,0 +1,127 @@
+"""The datamodel seam: how a document's expressions become Python source.
+
+A datamodel receives SCXML's strings (`cond`, `expr`, `location`, `<script>`,
+`<data>`) with their positions and returns Python source that generated methods of
+the machine class run, with `self` bound to the machine. The code generator knows
+nothing of any expression language; the parser, the analysis and the runtime know
+nothing of datamodels. Adding one means adding a module here and a line to
+`DATAMODELS`.
+
+Expressions a datamodel rejects are diagnostics at the expression's position. With
+`expression_errors="runtime"` (what the W3C suite needs: SCXML lets a processor
+raise `error.execution` where an expression turns out illegal) they become
+warnings, and the code raises `error.execution` when it runs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from .. import ir
+from ..analysis import Chart
+from ..diagnostics import Diagnostics, Loc
+
+__all__ = ["DATAMODELS", "DataField", "Datamodel", "ExpressionErrors", "datamodel_for"]
+
+ExpressionErrors = Literal["error", "runtime"]
+
+
+@dataclass(frozen=True, slots=True)
+class DataField:
+    """One typed field of the generated datamodel class."""
+
+    name: str
+    annotation: str
+    loc: Loc
+    origin: str
+
+
+class Datamodel(ABC):
+    """Translates one document's expressions; one instance per compiled document."""
+
+    name: ClassVar[str]
+
+    def __init__(
+        self,
+        chart: Chart,
+        diagnostics: Diagnostics,
+        expression_errors: ExpressionErrors = "error",
+        state_constants: dict[str, str] | None = None,
+    ) -> None:
+        self.chart = chart
+        self.diag = diagnostics
+        self.expression_errors = expression_errors
+        self.state_constants = state_constants or {}
+        self.uses_event = False
+        self.imports: set[str] = set()
+
+    # -- reporting ----------------------------------------------------------
+
+    def invalid(self, loc: Loc, message: str) -> str:
+        """Report an illegal expression; the source that raises at run time instead."""
+        if self.expression_errors == "runtime":
+            self.diag.warning(loc, message + " (raises error.execution when run)")
+            return f"self._invalid({message!r})"
+        self.diag.error(loc, message)
+        return "self._invalid('invalid expression')"
+
+    # -- the interface ------------------------------------------------------
+
+    @property
+    def has_datamodel_object(self) -> bool:
+        """Whether generated machines carry a `dm` datamodel object."""
+        return False
+
+    def fields(self) -> list[DataField]:
+        """The typed fields of the datamodel class (document order)."""
+        return []
+
+    @abstractmethod
+    def cond(self, expr: ir.Expr) -> str:
+        """A Python expression of type bool."""
+
+    @abstractmethod
+    def value(self, expr: ir.Expr) -> str:
+        """A Python value expression."""
+
+    @abstractmethod
+    def target(self, location: ir.Expr) -> str | None:
+        """An assignment target for `location`; None (reported) if it is not one."""
+
+    def assign(self, location: ir.Expr, value_source: str) -> list[str]:
+        """Statements storing `value_source` into `location`."""
+        target = self.target(location)
+        if target is None:
+            return [f"self._invalid({f'cannot assign to {location.text!r}'!r})"]
+        return [f"{target} = {value_source}"]
+
+    @abstractmethod
+    def script(self, script: ir.Script) -> list[str]:
+        """Statements running a `<script>`."""
+
+    @abstractmethod
+    def content(self, content: ir.Content) -> str:
+        """A value expression for `<content>` (expr, literal text or XML)."""
+
+    @abstractmethod
+    def data_value(self, data: ir.Data) -> str | None:
+        """The initial value of a `<data>` (None: no value, the field stays empty)."""
+
+    def data_target(self, data: ir.Data) -> str:
+        """Where a `<data>` value is stored."""
+        return self.target(ir.Expr(data.id, data.loc, "id")) or "_"
+
+
+def datamodel_for(name: str) -> type[Datamodel] | None:
+    return DATAMODELS.get(name)
+
+
+from .null import NullDatamodel  # noqa: E402
+from .python import PythonDatamodel  # noqa: E402
+
+DATAMODELS: dict[str, type[Datamodel]] = {
+    "null": NullDatamodel,
+    "python": PythonDatamodel,
+}

@@ -1,0 +1,72 @@
+"""The null datamodel (SCXML B.1): no data, conditions are `In('state')` only.
+
+String literals are accepted where a value is needed (`<log expr="'pass'"/>`), so
+documents written for the null datamodel can still say something.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import ir
+from . import Datamodel
+
+__all__ = ["NullDatamodel"]
+
+
+class NullDatamodel(Datamodel):
+    name = "null"
+
+    def cond(self, expr: ir.Expr) -> str:
+        try:
+            tree = ast.parse(expr.text.strip(), mode="eval").body
+        except SyntaxError:
+            return self.invalid(expr.loc, f"{expr.attribute or 'cond'}: the null datamodel accepts only In('state')")
+        return self._condition(expr, tree)
+
+    def _condition(self, expr: ir.Expr, node: ast.expr) -> str:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return f"not {self._condition(expr, node.operand)}"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "In"
+            and len(node.args) == 1
+            and not node.keywords
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            state = node.args[0].value
+            constant = self.state_constants.get(state)
+            if constant is None:
+                return self.invalid(expr.loc, f"In('{state}'): unknown state '{state}'")
+            return f"self._config & {constant} != 0"
+        return self.invalid(expr.loc, f"{expr.attribute or 'cond'}: the null datamodel accepts only In('state')")
+
+    def value(self, expr: ir.Expr) -> str:
+        text = expr.text.strip()
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            node = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return repr(node.value)
+        return self.invalid(expr.loc, f"{expr.attribute or 'expr'}: the null datamodel has no expressions (only string literals)")
+
+    def target(self, location: ir.Expr) -> str | None:
+        self.invalid(location.loc, "the null datamodel has no locations to assign to")
+        return None
+
+    def script(self, script: ir.Script) -> list[str]:
+        return [self.invalid(script.loc, "<script>: the null datamodel has no scripting")]
+
+    def content(self, content: ir.Content) -> str:
+        if content.expr is not None:
+            return self.value(content.expr)
+        if content.xml is not None:
+            return repr(content.xml)
+        return repr(" ".join((content.text or "").split()))
+
+    def data_value(self, data: ir.Data) -> str | None:
+        self.invalid(data.loc, "<data>: the null datamodel has no data")
+        return None

@@ -1,0 +1,439 @@
+"""The Python datamodel: expressions are Python, data ids are typed fields.
+
+Names in an expression resolve, in this order, to: names bound inside the
+expression itself (lambda parameters, comprehension variables); the datamodel's
+fields (`<data>` ids, names bound at the top level of `<script>`s, `<foreach>`
+variables), which become `self.dm.<name>`; the system variables (`_event`,
+`_sessionid`, `_name`, `_ioprocessors`, `_x`), which the machine provides; `In`;
+Python's builtins. Any other name is an error at the expression's position.
+`In('id')` with a literal id compiles to a bit test on the configuration.
+
+Field types come from an explicit `scxmlc:type` annotation, else from the literal
+in `expr` (`0` is `int`, `[1, 2]` is `list[int]`), else `Any`.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import textwrap
+from typing import Final
+
+from .. import ir
+from ..diagnostics import Loc
+from ..walk import all_actions, all_data, blocks
+from . import DataField, Datamodel
+
+__all__ = ["PythonDatamodel"]
+
+SYSTEM: Final = {
+    "_event": "self._event",
+    "_sessionid": "self._sessionid",
+    "_name": "self._name",
+    "_ioprocessors": "self._ioprocessors",
+    "_x": "self._x",
+}
+BUILTINS: Final = frozenset(dir(builtins)) - {"__import__"}
+_BOOLEAN_NODES: Final = (ast.Compare, ast.BoolOp)
+
+
+class PythonDatamodel(Datamodel):
+    name = "python"
+
+    @property
+    def has_datamodel_object(self) -> bool:
+        return True
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._fields: dict[str, DataField] = {}
+        self._collect()
+
+    # -- declarations -------------------------------------------------------
+
+    def _collect(self) -> None:
+        document = self.chart.document
+        for data in all_data(document):
+            self._declare_data(data)
+        scripts = list(document.scripts)
+        foreach: list[ir.Foreach] = []
+        for action in (a for block in blocks(document) for a in _walk(block)):
+            if isinstance(action, ir.Script):
+                scripts.append(action)
+            elif isinstance(action, ir.Foreach):
+                foreach.append(action)
+        for script in scripts:
+            for name in _script_globals(script.source):
+                self._declare(name, "Any", script.loc, "<script>")
+        for loop in foreach:
+            for expr in (loop.item, loop.index):
+                if expr is not None and expr.text.strip().isidentifier():
+                    self._declare(expr.text.strip(), "Any", expr.loc, "<foreach>")
+
+    def _declare_data(self, data: ir.Data) -> None:
+        previous = self._fields.get(data.id)
+        if previous is not None and previous.origin == "<data>":
+            self.diag.error(data.loc, f"<data id=\"{data.id}\">: duplicate data id (first declared at {previous.loc})")
+            return
+        if not data.id.isidentifier() or data.id in SYSTEM or data.id == "self":
+            self.diag.error(data.loc, f"<data id=\"{data.id}\">: not a legal Python variable name")
+            return
+        annotation = data.type
+        if annotation is not None:
+            try:
+                ast.parse(annotation, mode="eval")
+            except SyntaxError:
+                self.diag.error(data.loc, f"<data id=\"{data.id}\">: scxmlc:type '{annotation}' is not a Python type")
+                annotation = None
+        if annotation is None:
+            annotation = _infer_type(data)
+        self._fields[data.id] = DataField(data.id, annotation, data.loc, "<data>")
+
+    def _declare(self, name: str, annotation: str, loc: Loc, origin: str) -> None:
+        if name not in self._fields and name not in SYSTEM and name != "self":
+            self._fields[name] = DataField(name, annotation, loc, origin)
+
+    def fields(self) -> list[DataField]:
+        return list(self._fields.values())
+
+    # -- expressions --------------------------------------------------------
+
+    def _parse(self, expr: ir.Expr, mode: str = "eval") -> ast.AST | None:
+        text = expr.text.strip()
+        if not text:
+            self.invalid(expr.loc, f"{expr.attribute or 'expr'}: empty expression")
+            return None
+        try:
+            return ast.parse(text, mode=mode)
+        except SyntaxError as error:
+            self.invalid(expr.loc, f"{expr.attribute or 'expr'}: invalid Python expression {text!r}: {error.msg}")
+            return None
+
+    def _rewrite(self, expr: ir.Expr, node: ast.expr) -> str:
+        rewriter = _Rewriter(self, expr.loc)
+        result = rewriter.visit(node)
+        if rewriter.problems:
+            return self.invalid(expr.loc, f"{expr.attribute or 'expr'}: {rewriter.problems[0]}")
+        if rewriter.uses_event:
+            self.uses_event = True
+        return ast.unparse(result)
+
+    def cond(self, expr: ir.Expr) -> str:
+        tree = self._parse(expr)
+        if not isinstance(tree, ast.Expression):
+            return "self._invalid('invalid condition')" if tree is None else ""
+        source = self._rewrite(expr, tree.body)
+        if source.startswith("self._invalid("):
+            return source
+        if isinstance(tree.body, _BOOLEAN_NODES) or _is_in_call(tree.body):
+            if isinstance(tree.body, ast.BoolOp) and not all(
+                isinstance(v, _BOOLEAN_NODES) for v in tree.body.values
+            ):
+                return f"bool({source})"
+            return source
+        if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, bool):
+            return source
+        return f"bool({source})"
+
+    def value(self, expr: ir.Expr) -> str:
+        tree = self._parse(expr)
+        if not isinstance(tree, ast.Expression):
+            return "self._invalid('invalid expression')"
+        return self._rewrite(expr, tree.body)
+
+    def target(self, location: ir.Expr) -> str | None:
+        tree = self._parse(location)
+        if not isinstance(tree, ast.Expression):
+            return None
+        node = tree.body
+        root = node
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) or not isinstance(root, ast.Name):
+            self.invalid(location.loc, f"{location.attribute or 'location'}: {location.text.strip()!r} is not a location")
+            return None
+        if root.id in SYSTEM:
+            self.invalid(location.loc, f"{location.attribute or 'location'}: cannot assign to the system variable '{root.id}'")
+            return None
+        if root.id not in self._fields:
+            self.invalid(
+                location.loc,
+                f"{location.attribute or 'location'}: '{root.id}' is not declared (no <data id=\"{root.id}\">)",
+            )
+            return None
+        return self._rewrite(location, node)
+
+    def script(self, script: ir.Script) -> list[str]:
+        source = textwrap.dedent(script.source).strip("\n")
+        if not source.strip():
+            return []
+        loc = script.source_loc
+        try:
+            module = ast.parse(source, mode="exec")
+        except SyntaxError as error:
+            at = Loc(loc.file, loc.line + (error.lineno or 1) - 1, 1)
+            return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
+        rewriter = _Rewriter(self, loc)
+        body: list[ast.stmt] = []
+        for statement in module.body:
+            if isinstance(statement, ast.Global):
+                continue
+            body.append(rewriter.visit(statement))
+            for name in _defined_names(statement):
+                body.append(ast.parse(f"self.dm.{name} = {name}").body[0])
+        if rewriter.problems:
+            return [self.invalid(loc, f"<script>: {rewriter.problems[0]}")]
+        if rewriter.uses_event:
+            self.uses_event = True
+        return ast.unparse(ast.Module(body=body, type_ignores=[])).splitlines()
+
+    def content(self, content: ir.Content) -> str:
+        if content.expr is not None:
+            return self.value(content.expr)
+        if content.xml is not None:
+            return f"self._xml({content.xml!r})"
+        return _literal_source(content.text or "")
+
+    def data_value(self, data: ir.Data) -> str | None:
+        if data.expr is not None:
+            return self.value(data.expr)
+        if data.content is not None:
+            return self.content(data.content)
+        if data.src_text is not None:
+            return _literal_source(data.src_text)
+        return None
+
+
+def _walk(block: tuple[ir.Action, ...]) -> list[ir.Action]:
+    from ..walk import actions
+
+    return list(actions(block))
+
+
+def _is_in_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "In"
+
+
+def _literal_source(text: str) -> str:
+    """Literal text as a value: a Python literal if it is one, else the string."""
+    stripped = text.strip()
+    try:
+        value = ast.literal_eval(stripped)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return repr(" ".join(stripped.split()))
+    del value
+    return ast.unparse(ast.parse(stripped, mode="eval").body)
+
+
+def _infer_type(data: ir.Data) -> str:
+    text = None
+    if data.expr is not None:
+        text = data.expr.text
+    elif data.content is not None and data.content.text is not None:
+        text = data.content.text
+    elif data.src_text is not None:
+        text = data.src_text
+    if text is None:
+        return "Any"
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return "Any"
+    return _literal_type(node)
+
+
+def _literal_type(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant):
+        if node.value is None or isinstance(node.value, (bytes, complex)) or node.value is Ellipsis:
+            return "Any"
+        return type(node.value).__name__
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _literal_type(node.operand)
+        return inner if inner in ("int", "float") else "Any"
+    if isinstance(node, (ast.List, ast.Set)):
+        container = "list" if isinstance(node, ast.List) else "set"
+        return f"{container}[{_common_type(node.elts)}]"
+    if isinstance(node, ast.Tuple):
+        return f"tuple[{_common_type(node.elts)}, ...]"
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            return "dict[Any, Any]"
+        keys = [k for k in node.keys if k is not None]
+        return f"dict[{_common_type(keys)}, {_common_type(node.values)}]"
+    return "Any"
+
+
+def _common_type(nodes: list[ast.expr]) -> str:
+    types = {_literal_type(n) for n in nodes}
+    if len(types) == 1:
+        return types.pop()
+    if types == {"int", "float"}:
+        return "float"
+    return "Any"
+
+
+def _script_globals(source: str) -> list[str]:
+    """Names a script binds at its top level (and names its functions declare global)."""
+    try:
+        module = ast.parse(textwrap.dedent(source).strip("\n"), mode="exec")
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for statement in module.body:
+        names.extend(_bound_names(statement))
+    for node in ast.walk(module):
+        if isinstance(node, ast.Global):
+            names.extend(node.names)
+    return list(dict.fromkeys(names))
+
+
+def _defined_names(statement: ast.stmt) -> list[str]:
+    """Names a top-level statement binds as a local that must be copied to the datamodel."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [statement.name]
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
+    return []
+
+
+def _bound_names(statement: ast.stmt) -> list[str]:
+    """Names bound by one statement (not looking into function bodies)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [statement.name]
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
+    names: list[str] = []
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.append(node.id)
+    if isinstance(statement, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.AsyncFor, ast.AsyncWith)):
+        for child in ast.iter_child_nodes(statement):
+            if isinstance(child, ast.stmt):
+                names.extend(_bound_names(child))
+            elif isinstance(child, ast.ExceptHandler):
+                for inner in child.body:
+                    names.extend(_bound_names(inner))
+    return names
+
+
+def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    args = node.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    if args.vararg:
+        names.add(args.vararg.arg)
+    if args.kwarg:
+        names.add(args.kwarg.arg)
+    if isinstance(node, ast.Lambda):
+        return names
+    declared_global: set[str] = set()
+    for statement in ast.walk(node):
+        if isinstance(statement, ast.Global):
+            declared_global.update(statement.names)
+    for statement in node.body:
+        names.update(_bound_names(statement))
+    return names - declared_global
+
+
+class _Rewriter(ast.NodeTransformer):
+    """Rewrites the names of an expression or script for generated methods."""
+
+    def __init__(self, datamodel: PythonDatamodel, loc: Loc) -> None:
+        self.dm = datamodel
+        self.loc = loc
+        self.scopes: list[set[str]] = []
+        self.problems: list[str] = []
+        self.uses_event = False
+
+    def _local(self, name: str) -> bool:
+        return any(name in scope for scope in self.scopes)
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        name = node.id
+        if self._local(name):
+            return node
+        if name in self.dm._fields:
+            dm = ast.Attribute(ast.Name("self", ast.Load()), "dm", ast.Load())
+            return ast.copy_location(ast.Attribute(dm, name, node.ctx), node)
+        if name in SYSTEM:
+            if not isinstance(node.ctx, ast.Load):
+                self.problems.append(f"cannot assign to the system variable '{name}'")
+                return node
+            if name == "_event":
+                self.uses_event = True
+            return ast.copy_location(ast.parse(SYSTEM[name], mode="eval").body, node)
+        if name == "In":
+            return ast.copy_location(ast.parse("self.In", mode="eval").body, node)
+        if name in BUILTINS and isinstance(node.ctx, ast.Load):
+            return node
+        self.problems.append(
+            f"name '{name}' is not defined (not a <data> id, a script global, a system variable or a builtin)"
+        )
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        if (
+            _is_in_call(node)
+            and not self._local("In")
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            state = node.args[0].value
+            constant = self.dm.state_constants.get(state)
+            if constant is None:
+                self.problems.append(f"In('{state}'): unknown state '{state}'")
+                return node
+            test = ast.parse(f"(self._config & {constant} != 0)", mode="eval").body
+            return ast.copy_location(test, node)
+        self.generic_visit(node)
+        return node
+
+    def _scoped(self, node: ast.AST, names: set[str]) -> ast.AST:
+        self.scopes.append(names)
+        try:
+            self.generic_visit(node)
+        finally:
+            self.scopes.pop()
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return self._scoped(node, _function_locals(node))
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node.body = [s for s in node.body if not isinstance(s, ast.Global)] or [ast.Pass()]
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        self.scopes.append(_function_locals(node) | {node.name})
+        try:
+            node.body = [self.visit(s) for s in node.body]
+        finally:
+            self.scopes.pop()
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        names = {n for s in node.body for n in _bound_names(s)} | {node.name}
+        return self._scoped(node, names)
+
+    def _comprehension(self, node: ast.AST) -> ast.AST:
+        names: set[str] = set()
+        for generator in getattr(node, "generators", []):
+            for target in ast.walk(generator.target):
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+        return self._scoped(node, names)
+
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_DictComp = _comprehension
+    visit_GeneratorExp = _comprehension

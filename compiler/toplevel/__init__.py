@@ -1,0 +1,38 @@
+"""scxmlc: compile SCXML statecharts into typed, fast Python modules.
+
+    Machine = scxmlc.load("app.scxml")     # compile (cached) and import
+    session = Machine()
+    session.start()
+    session.send("ping")
+    session.configuration                  # frozenset of active state ids
+
+`compile_file(path)` returns the generated module's source. Importing `scxmlc`
+loads neither the compiler nor its dependencies: the entry points import them when
+called, so `scxmlc.runtime` stays light for shipped applications.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from scxmlc.runtime import Machine
+
+__all__ = ["__version__", "compile_file", "load"]
+
+__version__ = "0.1.0"
+
+
+def load(path: str | Path, *, expression_errors: Literal["error", "runtime"] = "error") -> type[Machine]:
+    """The machine class compiled from the SCXML document at `path` (cached)."""
+    from scxmlc.compiler.loader import load as _load
+
+    return _load(path, expression_errors=expression_errors)
+
+
+def compile_file(path: str | Path, *, expression_errors: Literal["error", "runtime"] = "error") -> str:
+    """The Python module generated for the SCXML document at `path`."""
+    from scxmlc.compiler import compile_file as _compile_file
+
+    return _compile_file(path, expression_errors=expression_errors)

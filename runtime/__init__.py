@@ -1,0 +1,47 @@
+"""scxmlc.runtime: what compiled state machines import, and nothing more.
+
+Generated modules use only the names exported here. The runtime never imports the
+compiler, lxml, jinja2, black or mypy: shipping an application needs this package
+alone.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .chart import ATOMIC as ATOMIC
+from .chart import COMPOUND as COMPOUND
+from .chart import DEEP_HISTORY as DEEP_HISTORY
+from .chart import FINAL as FINAL
+from .chart import PARALLEL as PARALLEL
+from .chart import ROOT as ROOT
+from .chart import SHALLOW_HISTORY as SHALLOW_HISTORY
+from .chart import Chart as Chart
+from .chart import InvokeSpec as InvokeSpec
+from .chart import StateSpec as StateSpec
+from .chart import TransitionSpec as TransitionSpec
+from .clock import AsyncioClock as AsyncioClock
+from .clock import Clock as Clock
+from .clock import VirtualClock as VirtualClock
+from .errors import CommunicationError as CommunicationError
+from .errors import ExecutionError as ExecutionError
+from .errors import PlatformError as PlatformError
+from .events import AttrDict as AttrDict
+from .events import Event as Event
+from .events import EventData as EventData
+from .invoke import register_document as register_document
+from .invoke import set_document_resolver as set_document_resolver
+from .machine import Machine as Machine
+from .machine import Observer as Observer
+
+RUNTIME_VERSION: Final = "0.1"
+"""The generated-code contract: modules compiled for another version refuse to load."""
+
+
+def check_version(compiled_for: str) -> None:
+    """Called by every generated module at import: the runtime must match."""
+    if compiled_for != RUNTIME_VERSION:
+        raise ImportError(
+            f"module compiled for scxmlc runtime {compiled_for}, but this is "
+            f"{RUNTIME_VERSION}: recompile it with this version of scxmlc"
+        )

@@ -1,0 +1,91 @@
+"""Events as the datamodel sees them: the `_event` system variable.
+
+`Event` carries the seven fields of SCXML 5.10.1. `EventData` is the value of
+`_event.data` for events built from `<param>` and `namelist`: a dict that also answers
+attribute access (`_event.data.aParam`), the shape that Python-datamodel documents use.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+__all__ = ["AttrDict", "Event", "EventData", "EXTERNAL", "INTERNAL", "PLATFORM"]
+
+EXTERNAL: Final = "external"
+INTERNAL: Final = "internal"
+PLATFORM: Final = "platform"
+
+
+class AttrDict(dict[str, Any]):
+    """A dict whose keys can also be read as attributes (`d.key` is `d['key']`)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class EventData(AttrDict):
+    """`_event.data` built from `<param>` elements and a `namelist`."""
+
+    __slots__ = ()
+
+
+class Event:
+    """One SCXML event (SCXML 1.0 section 5.10.1).
+
+    `name` is the dotted event name; `type` is "platform", "internal" or "external";
+    `sendid`, `origin`, `origintype` and `invokeid` are None when they do not apply;
+    `data` is whatever the sender attached (None when nothing was).
+    """
+
+    __slots__ = ("name", "type", "sendid", "origin", "origintype", "invokeid", "data", "raw")
+
+    def __init__(
+        self,
+        name: str,
+        data: Any = None,
+        type: str = EXTERNAL,
+        *,
+        sendid: str | None = None,
+        origin: str | None = None,
+        origintype: str | None = None,
+        invokeid: str | None = None,
+        raw: str | None = None,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.sendid = sendid
+        self.origin = origin
+        self.origintype = origintype
+        self.invokeid = invokeid
+        self.data = data
+        self.raw = raw
+
+    def copy(self) -> Event:
+        """A field-for-field copy (autoforwarded events are exact copies)."""
+        return Event(
+            self.name,
+            self.data,
+            self.type,
+            sendid=self.sendid,
+            origin=self.origin,
+            origintype=self.origintype,
+            invokeid=self.invokeid,
+            raw=self.raw,
+        )
+
+    def __repr__(self) -> str:
+        fields = [f"{self.name!r}"]
+        if self.data is not None:
+            fields.append(f"data={self.data!r}")
+        if self.type != EXTERNAL:
+            fields.append(f"type={self.type!r}")
+        for key in ("sendid", "origin", "invokeid"):
+            value = getattr(self, key)
+            if value is not None:
+                fields.append(f"{key}={value!r}")
+        return f"Event({', '.join(fields)})"

@@ -1,0 +1,171 @@
+"""`<invoke>` of SCXML child sessions: start, finalize, autoforward, cancel.
+
+Children are compiled classes: an inline `<content>` or a statically known `src` was
+compiled into the parent's module; a `srcexpr` or a `<content expr>` holding a
+document is resolved at run time through the document resolver that the host
+installs (`scxmlc.load` installs one that compiles on demand).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from .chart import InvokeSpec, bits
+from .errors import ExecutionError
+from .events import Event
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+__all__ = [
+    "DocumentResolver",
+    "Invocation",
+    "register_document",
+    "set_document_resolver",
+]
+
+SCXML_INVOKE_TYPES: Final = frozenset(
+    {"http://www.w3.org/TR/scxml/", "http://www.w3.org/TR/scxml", "scxml"}
+)
+
+
+class DocumentResolver(Protocol):
+    """Turns a document named or given at run time into a compiled class."""
+
+    def load(self, uri: str, base: str) -> type[Machine]:
+        """The class compiled from the document at `uri`, relative to `base`."""
+        ...
+
+    def compile_text(self, text: str, base: str) -> type[Machine]:
+        """The class compiled from SCXML source `text`."""
+        ...
+
+
+_documents: dict[str, type[Machine]] = {}
+_resolver: DocumentResolver | None = None
+
+
+def register_document(uri: str, cls: type[Machine]) -> None:
+    """Make compiled `cls` the answer for invokes whose src resolves to `uri`."""
+    _documents[uri] = cls
+
+
+def set_document_resolver(resolver: DocumentResolver | None) -> None:
+    """Install the resolver for documents that were not compiled ahead of time."""
+    global _resolver
+    _resolver = resolver
+
+
+class Invocation:
+    """A running child session and the `<invoke>` that started it."""
+
+    __slots__ = ("invokeid", "spec", "child")
+
+    def __init__(self, invokeid: str, spec: InvokeSpec, child: Machine) -> None:
+        self.invokeid = invokeid
+        self.spec = spec
+        self.child = child
+
+
+def start_invocations(machine: Machine) -> None:
+    """Start the invokes of the states entered in this macrostep (entry order)."""
+    states = machine._chart.states
+    pending = machine._to_invoke
+    machine._to_invoke = 0
+    for state in bits(pending):
+        if not machine._config >> state & 1:
+            continue
+        for spec in states[state].invokes:
+            try:
+                _start(machine, spec)
+            except Exception as error:  # noqa: BLE001 - becomes error.execution
+                machine._fail(error)
+
+
+def _start(machine: Machine, spec: InvokeSpec) -> None:
+    kind = spec.typeexpr(machine) if spec.typeexpr is not None else spec.type
+    if kind is not None and str(kind) not in SCXML_INVOKE_TYPES:
+        raise ExecutionError(f"unsupported invoke type {kind!r}")
+    invokeid = spec.id
+    if invokeid is None:
+        invokeid = f"{machine._chart.ids[spec.state]}.{uuid.uuid4().hex[:12]}"
+        if spec.idlocation is not None:
+            spec.idlocation(machine, invokeid)
+    data = spec.data(machine) if spec.data is not None else None
+    cls = _child_class(machine, spec)
+    child = cls(machine.clock, parent=machine, invokeid=invokeid, data=data, observer=machine.observer)
+    invocations = machine._invocations
+    if invocations is None:
+        invocations = machine._invocations = {}
+    invocations[invokeid] = Invocation(invokeid, spec, child)
+    machine.clock.call_later(0.0, child.start)
+
+
+def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
+    if spec.child is not None:
+        return spec.child  # type: ignore[no-any-return]
+    base = machine._chart.source
+    if spec.contentexpr is not None:
+        content = spec.contentexpr(machine)
+        if isinstance(content, type):
+            return content
+        return _resolver_for("<content expr>").compile_text(str(content), base)
+    uri = spec.srcexpr(machine) if spec.srcexpr is not None else spec.src
+    if uri is None:
+        raise ExecutionError("invoke: no src, srcexpr or content")
+    uri = str(uri)
+    known = _documents.get(_normalise(uri, base))
+    if known is not None:
+        return known
+    return _resolver_for(uri).load(uri, base)
+
+
+def _normalise(uri: str, base: str) -> str:
+    import posixpath
+
+    path = uri[len("file:") :] if uri.startswith("file:") else uri
+    if not posixpath.isabs(path) and base:
+        path = posixpath.join(posixpath.dirname(base), path)
+    return posixpath.normpath(path)
+
+
+def _resolver_for(what: str) -> DocumentResolver:
+    if _resolver is None:
+        raise ExecutionError(f"invoke {what}: document not compiled and no resolver installed")
+    return _resolver
+
+
+def before_external_event(machine: Machine, event: Event) -> None:
+    """Finalize (for events from a child) and autoforward, before selection."""
+    invocations = machine._invocations
+    if not invocations:
+        return
+    if event.invokeid is not None:
+        source = invocations.get(event.invokeid)
+        if source is not None and source.spec.finalize is not None:
+            try:
+                source.spec.finalize(machine)
+            except Exception as error:  # noqa: BLE001
+                machine._fail(error)
+    for invocation in list(invocations.values()):
+        if invocation.spec.autoforward and not invocation.child.finished:
+            invocation.child._deliver(event.copy())
+
+
+def cancel_state_invocations(machine: Machine, state: int) -> None:
+    """Cancel the children started by the invokes of `state` (it is being exited)."""
+    invocations = machine._invocations
+    if not invocations:
+        return
+    for invocation in [i for i in invocations.values() if i.spec.state == state]:
+        cancel_invocation(machine, invocation)
+
+
+def cancel_invocation(machine: Machine, invocation: Invocation) -> None:
+    """Stop one child session; events it had sent are no longer processed."""
+    if machine._invocations is not None:
+        machine._invocations.pop(invocation.invokeid, None)
+    invocation.child.cancel()
+
+

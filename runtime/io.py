@@ -1,0 +1,130 @@
+"""The SCXML Event I/O Processor (SCXML Appendix C.1): what `<send>` does.
+
+Targets: none (the session's own external queue), `#_internal`, `#_parent`,
+`#_scxml_<sessionid>` and `#_<invokeid>`. Delays run on the session's clock and can
+be cancelled by send id. Undeliverable messages become `error.communication`,
+malformed requests `error.execution` (raised, so the sending block stops).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from .errors import CommunicationError, ExecutionError
+from .events import EXTERNAL, INTERNAL, Event
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+__all__ = ["SCXML_TYPE", "parse_delay", "send"]
+
+SCXML_TYPE: Final = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
+SCXML_TYPES: Final = frozenset({SCXML_TYPE, "scxml", "http://www.w3.org/TR/scxml/"})
+
+_DELAY = re.compile(r"^\s*(\d*\.?\d+|\d+\.)\s*(ms|s|m|h|d)?\s*$")
+_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_delay(value: Any) -> float:
+    """A CSS2 duration (`"500ms"`, `"1.5s"`, `".5s"`) or a number of seconds."""
+    if isinstance(value, bool):
+        raise ExecutionError(f"invalid delay {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _DELAY.match(str(value))
+    if match is None:
+        raise ExecutionError(f"invalid delay {value!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def send(
+    machine: Machine,
+    name: str | None,
+    *,
+    target: str | None,
+    type: str | None,
+    delay: float | str | None,
+    sendid: str | None,
+    data: Any,
+) -> str:
+    """Dispatch one `<send>`; returns its send id (generated when not given)."""
+    if type is not None and type not in SCXML_TYPES:
+        raise ExecutionError(f"unsupported event processor type {type!r}")
+    if name is None:
+        raise ExecutionError("send: no event name")
+    seconds = parse_delay(delay) if delay is not None else 0.0
+    given = sendid
+    sendid = sendid if sendid is not None else machine._new_sendid()
+    if target is not None:
+        target = str(target)
+        if target == "#_internal":
+            machine._queue_internal(Event(name, data, INTERNAL, sendid=given))
+            return sendid
+        _check_target(target)
+    event = Event(
+        str(name),
+        data,
+        EXTERNAL,
+        sendid=given,
+        origin="#_scxml_" + machine._sessionid,
+        origintype=SCXML_TYPE,
+    )
+    if seconds > 0.0:
+        timers = machine._timers
+        if timers is None:
+            timers = machine._timers = {}
+        timers[sendid] = machine.clock.call_later(
+            seconds, lambda: _fire(machine, sendid, target, event)
+        )
+    else:
+        _dispatch(machine, target, event)
+    return sendid
+
+
+def _check_target(target: str) -> None:
+    if not target.startswith("#_") or target in ("#_", "#_scxml_"):
+        raise ExecutionError(f"invalid send target {target!r}")
+
+
+def _fire(machine: Machine, sendid: str, target: str | None, event: Event) -> None:
+    if machine._timers is not None:
+        machine._timers.pop(sendid, None)
+    if machine.finished:
+        return
+    _dispatch(machine, target, event)
+
+
+def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
+    """Put `event` on the queue of the session `target` names."""
+    try:
+        recipient = _resolve(machine, target)
+    except CommunicationError as error:
+        machine._fail(error, event.sendid)
+        if not machine._busy:
+            machine._schedule_wake()
+        return
+    if recipient is machine._parent and recipient is not None:
+        event.invokeid = machine._invokeid
+    recipient._deliver(event)
+
+
+def _resolve(machine: Machine, target: str | None) -> Machine:
+    from .machine import SESSIONS
+
+    if target is None:
+        return machine
+    if target == "#_parent":
+        if machine._parent is None:
+            raise CommunicationError("#_parent: this session was not invoked")
+        return machine._parent
+    if target.startswith("#_scxml_"):
+        session = SESSIONS.get(target[len("#_scxml_") :])
+        if session is None:
+            raise CommunicationError(f"{target}: no such session")
+        return session
+    invocations = machine._invocations or {}
+    invocation = invocations.get(target[2:])
+    if invocation is None:
+        raise CommunicationError(f"{target}: no such invoked session")
+    return invocation.child

@@ -1,0 +1,566 @@
+"""`Machine`: the SCXML algorithm of Appendix D, written once over compiled tables.
+
+A compiled document is a subclass of `Machine` whose class attribute `_chart` holds
+its tables and whose methods hold its executable content. This module runs them:
+event selection through the chart's memoised plans, microsteps (exit, transition
+content, entry), the macrostep loop over eventless transitions and the internal
+queue, the external queue, done events, error events, history, and the hooks for
+`<send>`, `<cancel>`, `<invoke>` and `<log>` that generated code calls.
+
+Procedure names follow the W3C pseudo-code (`microstep`, `exit_interpreter`, ...).
+Configurations are ints: bit i is set while state i (document order) is active,
+bit 0 (the `<scxml>` root) while the session runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import weakref
+from collections import deque
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final, NoReturn
+
+from . import io, invoke
+from .chart import Chains, Chart, Plan, bits
+from .clock import Clock, Timer, VirtualClock
+from .errors import ExecutionError, ScxmlError
+from .events import EXTERNAL, INTERNAL, PLATFORM, AttrDict, Event
+
+__all__ = ["Machine", "Observer", "SESSIONS"]
+
+logger = logging.getLogger("scxmlc")
+
+SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = weakref.WeakValueDictionary()
+"""Live sessions by session id, for `#_scxml_<sessionid>` targets."""
+
+
+class Observer:
+    """Receives what a session does; subclass and override what you need."""
+
+    def on_event(self, machine: Machine, event: Event) -> None:
+        """An event is about to be processed (after selection starts)."""
+
+    def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
+        """A `<log>` element ran."""
+
+    def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+        """An error event was queued; `error` is the exception behind it, if any."""
+
+
+class Machine:
+    """Base class of compiled state machines: one instance is one SCXML session.
+
+    `Machine(clock=...)` creates a session; `start()` enters the initial
+    configuration; `send(name, data)` queues an external event and processes it to
+    the end of its macrostep before returning. `configuration` holds the ids of the
+    active states, `finished` tells whether a top-level final state was reached.
+    """
+
+    __slots__ = (
+        "_config",
+        "_busy",
+        "_started",
+        "_running",
+        "_scheduled",
+        "_internal",
+        "_external",
+        "_event",
+        "_history",
+        "_clock",
+        "_parent",
+        "_invokeid",
+        "_sid",
+        "_timers",
+        "_invocations",
+        "_to_invoke",
+        "_data_done",
+        "_initial_data",
+        "_donedata",
+        "observer",
+        "__weakref__",
+    )
+
+    _chart: ClassVar[Chart]
+    _data_ids: ClassVar[frozenset[str]] = frozenset()
+
+    _event: Event
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        observer: Observer | None = None,
+        parent: Machine | None = None,
+        invokeid: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self._config = 0
+        self._busy = False
+        self._started = False
+        self._running = False
+        self._scheduled = False
+        self._internal: deque[Event] | None = None
+        self._external: deque[Event] | None = None
+        self._history: dict[int, int] | None = None
+        self._clock = clock
+        self._parent = parent
+        self._invokeid = invokeid
+        self._sid: str | None = None
+        self._timers: dict[str, Timer] | None = None
+        self._invocations: dict[str, invoke.Invocation] | None = None
+        self._to_invoke = 0
+        self._data_done = 0
+        self._initial_data = data
+        self._donedata: Any = None
+        self.observer = observer
+
+    # -- public API ---------------------------------------------------------
+
+    @property
+    def configuration(self) -> frozenset[str]:
+        """The ids of all active states (atomic and compound, in no order)."""
+        return self._chart.active_ids(self._config)
+
+    @property
+    def finished(self) -> bool:
+        """True once the session has stopped (top-level final state, or cancelled)."""
+        return self._started and not self._running
+
+    @property
+    def clock(self) -> Clock:
+        """The clock that runs this session's timers (a `VirtualClock` by default)."""
+        if self._clock is None:
+            self._clock = VirtualClock()
+        return self._clock
+
+    @property
+    def donedata(self) -> Any:
+        """The `<donedata>` of the top-level final state that ended the session."""
+        return self._donedata
+
+    def start(self) -> None:
+        """Initialise the datamodel, enter the initial configuration, run to idle."""
+        if self._started:
+            raise RuntimeError(f"session {self._chart.name!r} already started")
+        self._started = self._running = True
+        self._busy = True
+        try:
+            self._initialize()
+            self._config = 1
+            self._microstep(self._chart.initial_plan())
+            self._macrostep()
+            self._drain_external()
+        finally:
+            self._busy = False
+        self._run_clock()
+
+    def send(self, name: str, data: Any = None) -> None:
+        """Queue external event `name` and process it before returning.
+
+        Called from executable content of this session (or while it has not
+        started), the event waits its turn in the external queue instead.
+        """
+        if self._busy or not self._running:
+            if not self._started or self._running:
+                self._enqueue_external(Event(name, data))
+            return
+        self._busy = True
+        try:
+            if self._chart.uses_event or data is not None:
+                self._process_external(name, Event(name, data))
+            else:
+                self._process_external(name, None)
+            if self._external:
+                self._drain_external()
+        finally:
+            self._busy = False
+        clock = self._clock
+        if clock is not None and clock.has_ready:
+            clock.run_ready()
+
+    def send_event(self, event: Event) -> None:
+        """Queue a fully specified external event and process it (see `send`)."""
+        self._deliver(event)
+        self._run_clock()
+
+    def In(self, state_id: str) -> bool:
+        """Whether the state `state_id` is active (the SCXML `In()` predicate)."""
+        index = self._chart.index.get(state_id)
+        return index is not None and bool(self._config >> index & 1)
+
+    # -- system variables ---------------------------------------------------
+
+    @property
+    def _sessionid(self) -> str:
+        sid = self._sid
+        if sid is None:
+            sid = self._sid = uuid.uuid4().hex
+            SESSIONS[sid] = self
+        return sid
+
+    @property
+    def _name(self) -> str:
+        return self._chart.name
+
+    @property
+    def _ioprocessors(self) -> AttrDict:
+        location = AttrDict(location="#_scxml_" + self._sessionid)
+        return AttrDict({io.SCXML_TYPE: location, "scxml": location})
+
+    @property
+    def _x(self) -> AttrDict:
+        return AttrDict()
+
+    # -- the algorithm ------------------------------------------------------
+
+    def _initialize(self) -> None:
+        """Create the datamodel, apply values passed by an invoking parent."""
+        self._init_datamodel()
+        data = self._initial_data
+        if data:
+            dm = getattr(self, "dm", None)
+            for key, value in data.items():
+                if key in self._data_ids and dm is not None:
+                    setattr(dm, key, value)
+        self._run_global_scripts()
+
+    def _init_datamodel(self) -> None:
+        """Generated: evaluate the `<data>` elements bound at start."""
+
+    def _run_global_scripts(self) -> None:
+        """Generated: run the `<script>` children of `<scxml>`."""
+
+    def _process_external(self, name: str, event: Event | None) -> None:
+        """Take one external event: finalize, autoforward, select, microstep."""
+        if event is not None:
+            self._event = event
+            if self.observer is not None:
+                self.observer.on_event(self, event)
+            if self._invocations:
+                invoke.before_external_event(self, event)
+        chart = self._chart
+        memo = chart.memo.get(name)
+        found = memo.get(self._config) if memo is not None else None
+        if found is None:
+            found = chart.select(name, self._config)
+        if found.__class__ is Plan:
+            plan: Plan | None = found  # type: ignore[assignment]
+        else:
+            plan = self._resolve(found)  # type: ignore[arg-type]
+            if plan is None:
+                return
+        assert plan is not None
+        if plan.simple:
+            self._config = plan.config_after
+        else:
+            self._microstep(plan)
+        if chart.has_eventless or self._internal or self._to_invoke or not self._running:
+            self._macrostep()
+
+    def _drain_external(self) -> None:
+        queue = self._external
+        while queue and self._running:
+            event = queue.popleft()
+            self._process_external(event.name, event)
+
+    def _select(self, name: str | None) -> Plan | None:
+        found = self._chart.select(name, self._config)
+        if found.__class__ is Plan:
+            return found  # type: ignore[return-value]
+        return self._resolve(found)  # type: ignore[arg-type]
+
+    def _resolve(self, chains: Chains) -> Plan | None:
+        """Evaluate the conditions of `chains`; the plan for the winners, if any."""
+        mask = 0
+        winners: list[int] = []
+        for chain in chains.chains:
+            for transition, cond in chain:
+                if cond is None or self._test(cond):
+                    if not mask >> transition & 1:
+                        mask |= 1 << transition
+                        winners.append(transition)
+                    break
+        if not winners:
+            return None
+        plan = chains.plans.get(mask)
+        if plan is None:
+            plan = self._chart.plan(self._config, winners, self._history or {})
+            if plan.cacheable:
+                chains.plans[mask] = plan
+        return plan
+
+    def _test(self, cond: Any) -> bool:
+        """Evaluate a condition; an error makes it false and raises error.execution."""
+        try:
+            return bool(cond(self))
+        except Exception as error:  # noqa: BLE001 - every fault becomes an event
+            self._fail(error)
+            return False
+
+    def _microstep(self, plan: Plan) -> None:
+        """Exit, run transition content, enter: one microstep of a plan."""
+        if plan.history:
+            history = self._history
+            if history is None:
+                history = self._history = {}
+            for state, value in plan.history:
+                history[state] = value
+        for step in plan.exits:
+            self._config = step.config
+            for handler in step.onexit:
+                try:
+                    handler(self)
+                except Exception as error:  # noqa: BLE001
+                    self._fail(error)
+            if step.invokes:
+                invoke.cancel_state_invocations(self, step.state)
+        self._config = plan.config_exited
+        if self._to_invoke:
+            self._to_invoke &= ~plan.exited
+        for handler in plan.contents:
+            try:
+                handler(self)
+            except Exception as error:  # noqa: BLE001
+                self._fail(error)
+        for entry in plan.entries:
+            self._config = entry.config
+            if entry.datamodel is not None and not self._data_done >> entry.state & 1:
+                self._data_done |= 1 << entry.state
+                entry.datamodel(self)
+            for handler in entry.onentry:
+                try:
+                    handler(self)
+                except Exception as error:  # noqa: BLE001
+                    self._fail(error)
+            for handler in (entry.initial, entry.history):
+                if handler is not None:
+                    try:
+                        handler(self)
+                    except Exception as error:  # noqa: BLE001
+                        self._fail(error)
+            if entry.final:
+                self._entered_final(entry.state)
+        self._config = plan.config_after
+        invoking = plan.entered & self._chart.invoke_mask
+        if invoking:
+            self._to_invoke |= invoking
+
+    def _entered_final(self, state: int) -> None:
+        """Done events for entering final state `state` (Appendix D, enterStates)."""
+        chart = self._chart
+        parent = chart.states[state].parent
+        if parent == 0:
+            self._running = False
+            self._donedata = self._evaluate_donedata(state)
+            return
+        data = self._evaluate_donedata(state)
+        self._queue_internal(Event("done.state." + chart.ids[parent], data, PLATFORM))
+        grandparent = chart.states[parent].parent
+        if grandparent > 0 and chart.structure.kinds[grandparent] == 3:  # PARALLEL
+            if chart.in_final_state(grandparent, self._config):
+                self._queue_internal(Event("done.state." + chart.ids[grandparent], None, PLATFORM))
+
+    def _evaluate_donedata(self, state: int) -> Any:
+        donedata = self._chart.states[state].donedata
+        if donedata is None:
+            return None
+        try:
+            return donedata(self)
+        except Exception as error:  # noqa: BLE001
+            self._fail(error)
+            return None
+
+    def _macrostep(self) -> None:
+        """Run eventless transitions and internal events until the session is stable."""
+        chart = self._chart
+        while True:
+            while self._running:
+                plan = self._select(None) if chart.has_eventless else None
+                if plan is None:
+                    queue = self._internal
+                    if not queue:
+                        break
+                    event = queue.popleft()
+                    self._event = event
+                    if self.observer is not None:
+                        self.observer.on_event(self, event)
+                    plan = self._select(event.name)
+                    if plan is None:
+                        continue
+                self._microstep(plan)
+            if not self._running:
+                self._exit_interpreter()
+                return
+            if self._to_invoke:
+                invoke.start_invocations(self)
+            if not self._internal:
+                return
+
+    def _exit_interpreter(self) -> None:
+        """Leave every active state, cancel timers and children, notify the parent."""
+        chart = self._chart
+        for state in sorted(bits(self._config & ~1), reverse=True):
+            spec = chart.states[state]
+            for handler in spec.onexit:
+                try:
+                    handler(self)
+                except Exception as error:  # noqa: BLE001
+                    self._fail(error)
+            if spec.invokes:
+                invoke.cancel_state_invocations(self, state)
+            self._config &= ~(1 << state)
+        self._config = 0
+        self._stop()
+        parent = self._parent
+        if parent is not None and self._invokeid is not None:
+            parent._deliver(
+                Event("done.invoke." + self._invokeid, self._donedata, invokeid=self._invokeid)
+            )
+
+    def _stop(self) -> None:
+        """Stop for good: no more events, timers or children."""
+        self._running = False
+        self._internal = None
+        self._external = None
+        if self._timers:
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers = None
+        if self._invocations:
+            for invocation in list(self._invocations.values()):
+                invoke.cancel_invocation(self, invocation)
+        if self._sid is not None:
+            SESSIONS.pop(self._sid, None)
+
+    def cancel(self) -> None:
+        """End the session without running onexit handlers (an invoke was cancelled)."""
+        if self._running:
+            self._stop()
+        self._started = True
+
+    # -- queues -------------------------------------------------------------
+
+    def _queue_internal(self, event: Event) -> None:
+        queue = self._internal
+        if queue is None:
+            queue = self._internal = deque()
+        queue.append(event)
+
+    def _enqueue_external(self, event: Event) -> None:
+        queue = self._external
+        if queue is None:
+            queue = self._external = deque()
+        queue.append(event)
+
+    def _deliver(self, event: Event) -> None:
+        """Put `event` on the external queue; process it soon if the session is idle."""
+        if self._started and not self._running:
+            return
+        self._enqueue_external(event)
+        if self._started and not self._busy:
+            self._schedule_wake()
+
+    def _schedule_wake(self) -> None:
+        """Have the clock run `_wake` soon (once, however often this is called)."""
+        if not self._scheduled:
+            self._scheduled = True
+            self.clock.call_later(0.0, self._wake)
+
+    def _wake(self) -> None:
+        """Process what is waiting in the queues, if the session is idle."""
+        self._scheduled = False
+        if self._busy or not self._running:
+            return
+        self._busy = True
+        try:
+            if self._internal:
+                self._macrostep()
+            self._drain_external()
+        finally:
+            self._busy = False
+
+    def _run_clock(self) -> None:
+        clock = self._clock
+        if clock is not None and clock.has_ready:
+            clock.run_ready()
+
+    # -- errors -------------------------------------------------------------
+
+    def _fail(self, error: BaseException, sendid: str | None = None) -> None:
+        """Turn an exception from executable content into an error event."""
+        name = error.event if isinstance(error, ScxmlError) else "error.execution"
+        data = AttrDict(message=str(error) or type(error).__name__, type=type(error).__name__)
+        event = Event(name, data, PLATFORM, sendid=sendid)
+        logger.debug("%s: %s: %s", self._chart.name, name, data["message"])
+        self._queue_internal(event)
+        if self.observer is not None:
+            self.observer.on_error(self, event, error)
+
+    def _data_failed(self, name: str, error: BaseException) -> None:
+        """A `<data>` value failed: the variable exists, empty, and error.execution."""
+        dm = getattr(self, "dm", None)
+        if dm is not None:
+            setattr(dm, name, None)
+        self._fail(error)
+
+    def _xml(self, source: str) -> Any:
+        """XML content as a value: an ElementTree element (a list of them if several)."""
+        import xml.etree.ElementTree as ElementTree
+
+        wrapper = ElementTree.fromstring(f"<content>{source}</content>")
+        children = list(wrapper)
+        return children[0] if len(children) == 1 else children
+
+    def _invalid(self, message: str) -> NoReturn:
+        """Generated code calls this where the document holds an invalid expression."""
+        raise ExecutionError(message)
+
+    # -- executable content -------------------------------------------------
+
+    def _raise(self, name: str, data: Any = None) -> None:
+        """`<raise>`: an internal event."""
+        self._queue_internal(Event(name, data, INTERNAL))
+
+    def _log(self, label: str | None, value: Any = None) -> None:
+        """`<log>`: to the observer, or to the `scxmlc.log` logger."""
+        if self.observer is not None:
+            self.observer.on_log(self, label, value)
+        else:
+            logging.getLogger("scxmlc.log").info("%s: %s", label or "", value)
+
+    def _send(
+        self,
+        event: str | None,
+        *,
+        target: str | None = None,
+        type: str | None = None,
+        delay: float | str | None = None,
+        id: str | None = None,
+        data: Any = None,
+    ) -> str:
+        """`<send>`: dispatch through the event I/O processor named by `type`."""
+        return io.send(self, event, target=target, type=type, delay=delay, sendid=id, data=data)
+
+    def _cancel(self, sendid: Any) -> None:
+        """`<cancel>`: drop a delayed event of this session that has not fired."""
+        timers = self._timers
+        if timers:
+            timer = timers.pop(str(sendid), None)
+            if timer is not None:
+                timer.cancel()
+
+    def _new_sendid(self) -> str:
+        return "send." + uuid.uuid4().hex[:12]
+
+    def _iterate(self, collection: Any) -> Iterable[Any]:
+        """`<foreach array>`: a shallow copy of a legal collection, else error.execution."""
+        if isinstance(collection, (str, bytes)) or not hasattr(collection, "__iter__"):
+            raise ExecutionError(f"foreach: {type(collection).__name__} is not a collection")
+        if isinstance(collection, dict):
+            return list(collection.values())
+        return list(collection)
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "running" if self._started else "new"
+        return f"<{type(self).__name__} {state} {sorted(self.configuration)}>"

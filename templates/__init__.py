@@ -1,0 +1,1 @@
+"""jinja2 templates of generated modules (package data of scxmlc.compiler)."""
