@@ -21,9 +21,9 @@ from typing import Final
 from scxmlc.runtime import RUNTIME_VERSION
 
 from .codegen import build_module
-from .datamodels import ExpressionErrors
 from .diagnostics import CompileError, Diagnostic, Diagnostics, Loc
 from .parse import parse_file, parse_text
+from .options import Options
 from .render import InternalError, render_module
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Compilation",
     "CompileError",
     "Diagnostic",
+    "Options",
     "compile_file",
     "compile_path",
     "compile_text",
@@ -48,28 +49,26 @@ class Compilation:
     warnings: list[Diagnostic]
 
 
-def compile_path(path: str | Path, *, expression_errors: ExpressionErrors = "error") -> Compilation:
+def compile_path(path: str | Path, options: Options = Options()) -> Compilation:
     """Compile the document at `path`; raises `CompileError` with every diagnostic."""
     diagnostics = Diagnostics()
     document = parse_file(path, diagnostics)
-    return _finish(document, diagnostics, expression_errors)
+    return _finish(document, diagnostics, options)
 
 
-def compile_text(
-    text: str | bytes, path: str = "<string>.scxml", *, expression_errors: ExpressionErrors = "error"
-) -> Compilation:
+def compile_text(text: str | bytes, path: str = "<string>.scxml", options: Options = Options()) -> Compilation:
     """Compile SCXML source `text` as if read from `path`."""
     diagnostics = Diagnostics()
     document = parse_text(text, path, diagnostics)
-    return _finish(document, diagnostics, expression_errors)
+    return _finish(document, diagnostics, options)
 
 
-def compile_file(path: str | Path, *, expression_errors: ExpressionErrors = "error") -> str:
+def compile_file(path: str | Path, options: Options = Options()) -> str:
     """The generated module for the document at `path`, as source text."""
-    return compile_path(path, expression_errors=expression_errors).source
+    return compile_path(path, options).source
 
 
-def _finish(document: object, diagnostics: Diagnostics, expression_errors: ExpressionErrors) -> Compilation:
+def _finish(document: object, diagnostics: Diagnostics, options: Options) -> Compilation:
     diagnostics.check()
     if document is None:  # pragma: no cover - the parser reported why
         raise CompileError(diagnostics.items)
@@ -82,7 +81,7 @@ def _finish(document: object, diagnostics: Diagnostics, expression_errors: Expre
             diagnostics,
             version=VERSION,
             runtime_version=RUNTIME_VERSION,
-            expression_errors=expression_errors,
+            options=options,
         )
         diagnostics.check()
         source = render_module(view)

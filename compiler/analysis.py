@@ -190,7 +190,7 @@ class _Analyzer:
             targets = (first[0],)
         node.initial = len(self.transitions)
         self.transitions.append(
-            TransitionNode(node.initial, state, None, loc or node.loc, targets, (), False, True)
+            TransitionNode(node.initial, state, None, loc or node.loc, targets, (), True, True)
         )
 
     def add(self, source: int, transition: ir.Transition, *, initial: bool) -> int:
@@ -205,7 +205,7 @@ class _Analyzer:
                 transition.loc,
                 targets,
                 transition.events,
-                transition.internal,
+                transition.internal or initial,
                 initial,
             )
         )

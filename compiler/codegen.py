@@ -25,9 +25,10 @@ from scxmlc.runtime.chart import (
 
 from . import extensions, ir
 from .analysis import Chart, StateNode, analyze
-from .datamodels import DataField, Datamodel, ExpressionErrors, datamodel_for
+from .datamodels import DataField, Datamodel, datamodel_for
 from .diagnostics import Diagnostics, Loc
 from .naming import NameTable, class_name, identifier
+from .options import Options
 
 __all__ = ["MachineView", "MethodView", "ModuleView", "build_module"]
 
@@ -106,14 +107,14 @@ def build_module(
     *,
     version: str,
     runtime_version: str,
-    expression_errors: ExpressionErrors = "error",
+    options: Options,
 ) -> ModuleView:
     """Analyse `document` (and its children) and build the module's view model."""
     module_names = NameTable()
     machines: list[MachineView] = []
     imports: set[str] = {"Chart", "Machine", "StateSpec", "TransitionSpec", "check_version"}
     main = _MachineBuilder(
-        document, diagnostics, module_names, machines, imports, expression_errors, None
+        document, diagnostics, module_names, machines, imports, options, None
     ).build()
     source = document.path.rsplit("/", 1)[-1]
     return ModuleView(
@@ -137,7 +138,7 @@ class _MachineBuilder:
         module_names: NameTable,
         machines: list[MachineView],
         imports: set[str],
-        expression_errors: ExpressionErrors,
+        options: Options,
         parent_class: str | None,
         suffix: str = "",
     ) -> None:
@@ -146,7 +147,7 @@ class _MachineBuilder:
         self.module_names = module_names
         self.machines = machines
         self.imports = imports
-        self.expression_errors = expression_errors
+        self.options = options
         self.chart: Chart = analyze(document, diagnostics)
         base = class_name(self.chart.name)
         if parent_class is not None:
@@ -169,14 +170,14 @@ class _MachineBuilder:
         self.datamodel = self._datamodel()
 
     def _datamodel(self) -> Datamodel:
-        name = self.document.datamodel
+        name = self.document.datamodel or self.options.default_datamodel
         cls = datamodel_for(name)
         if cls is None:
             from .datamodels.null import NullDatamodel
 
             self.diag.error(self.document.loc, f"<scxml datamodel>: unsupported datamodel '{name}' (supported: null, python)")
             cls = NullDatamodel
-        return cls(self.chart, self.diag, self.expression_errors, self.state_constants)
+        return cls(self.chart, self.diag, self.options.expression_errors, self.state_constants)
 
     # -- the whole class ----------------------------------------------------
 
@@ -193,7 +194,7 @@ class _MachineBuilder:
             repr(chart.name),
             "states=(\n" + "".join(f"{_INDENT}{s},\n" for s in states) + ")",
             "transitions=(\n" + "".join(f"{_INDENT}{t},\n" for t in transitions) + ")",
-            f"source={self.file!r}",
+            f"source={self.document.path!r}",
         ]
         if self.document.binding == "late":
             chart_args.append("binding='late'")
@@ -369,7 +370,7 @@ class _MachineBuilder:
                 self.module_names,
                 self.machines,
                 self.imports,
-                self.expression_errors,
+                self.options,
                 self.class_name,
                 f"Invoke{identifier(state.id).title().replace('_', '')}{number}",
             ).build()

@@ -241,7 +241,7 @@ class Document:
     loc: Loc
     path: str
     name: str | None
-    datamodel: str
+    datamodel: str | None
     binding: Literal["early", "late"]
     initial: tuple[str, ...]
     initial_loc: Loc | None

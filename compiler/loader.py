@@ -19,11 +19,11 @@ from types import ModuleType
 from scxmlc.runtime import Machine, set_document_resolver
 
 from . import VERSION, compile_path, compile_text
-from .datamodels import ExpressionErrors
+from .options import Options
 
 __all__ = ["cache_dir", "load", "load_module"]
 
-_loaded: dict[tuple[str, str, ExpressionErrors], type[Machine]] = {}
+_loaded: dict[tuple[str, str, str], type[Machine]] = {}
 
 
 def cache_dir() -> Path:
@@ -34,9 +34,35 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scxmlc"
 
 
-def _key(data: bytes, path: str, expression_errors: str) -> str:
+def _fingerprint() -> bytes:
+    """The installed compiler and runtime (name, size, mtime of each file).
+
+    Part of the cache key, so that a changed compiler never serves stale modules,
+    even when its version number did not move.
+    """
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import scxmlc.compiler
+        import scxmlc.runtime
+        import scxmlc.templates
+
+        digest = hashlib.sha256()
+        for package in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
+            root = Path(package.__file__).parent
+            for path in sorted(root.rglob("*")):
+                if path.suffix in (".py", ".j2"):
+                    stat = path.stat()
+                    digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        _FINGERPRINT = digest.digest()
+    return _FINGERPRINT
+
+
+_FINGERPRINT: bytes | None = None
+
+
+def _key(data: bytes, path: str, options: Options) -> str:
     digest = hashlib.sha256()
-    for part in (VERSION.encode(), expression_errors.encode(), path.encode(), data):
+    for part in (VERSION.encode(), _fingerprint(), options.key().encode(), path.encode(), data):
         digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()[:24]
@@ -61,52 +87,52 @@ def _import(source: str, key: str) -> ModuleType:
     return module
 
 
-def load_module(path: str | Path, *, expression_errors: ExpressionErrors = "error") -> tuple[ModuleType, str]:
+def load_module(path: str | Path, options: Options = Options()) -> tuple[ModuleType, str]:
     """Compile (or take from the cache) and import; the module and its main class name."""
     resolved = str(Path(path).resolve())
     data = Path(resolved).read_bytes()
-    key = _key(data, resolved, expression_errors)
+    key = _key(data, resolved, options)
     directory = cache_dir()
     cached = directory / f"scxmlc_generated_{key}.py"
     marker = directory / f"scxmlc_generated_{key}.class"
     if cached.exists() and marker.exists():
         return _import(cached.read_text(encoding="utf-8"), key), marker.read_text().strip()
-    compilation = compile_path(resolved, expression_errors=expression_errors)
+    compilation = compile_path(resolved, options)
     module = _import(compilation.source, key)
     marker.write_text(compilation.class_name)
     return module, compilation.class_name
 
 
-def load(path: str | Path, *, expression_errors: ExpressionErrors = "error") -> type[Machine]:
+def load(path: str | Path, options: Options = Options()) -> type[Machine]:
     """The machine class compiled from the document at `path`."""
     resolved = str(Path(path).resolve())
-    memo_key = (resolved, hashlib.sha256(Path(resolved).read_bytes()).hexdigest(), expression_errors)
+    memo_key = (resolved, hashlib.sha256(Path(resolved).read_bytes()).hexdigest(), options.key())
     found = _loaded.get(memo_key)
     if found is None:
-        module, class_name = load_module(resolved, expression_errors=expression_errors)
+        module, class_name = load_module(resolved, options)
         found = getattr(module, class_name)
         assert isinstance(found, type) and issubclass(found, Machine)
         _loaded[memo_key] = found
-        set_document_resolver(_Resolver(expression_errors))
+        set_document_resolver(_Resolver(options))
     return found
 
 
 class _Resolver:
     """Compiles documents named by `<invoke srcexpr>` or given by `<content expr>`."""
 
-    def __init__(self, expression_errors: ExpressionErrors) -> None:
-        self.expression_errors = expression_errors
+    def __init__(self, options: Options) -> None:
+        self.options = options
 
     def load(self, uri: str, base: str) -> type[Machine]:
         path = uri[len("file:") :] if uri.startswith("file:") else uri
         candidate = Path(path)
         if not candidate.is_absolute() and base:
             candidate = Path(base).parent / candidate
-        return load(candidate, expression_errors=self.expression_errors)
+        return load(candidate, self.options)
 
     def compile_text(self, text: str, base: str) -> type[Machine]:
-        compilation = compile_text(text, base or "<content>.scxml", expression_errors=self.expression_errors)
-        key = _key(text.encode(), base, self.expression_errors)
+        compilation = compile_text(text, base or "<content>.scxml", self.options)
+        key = _key(text.encode(), base, self.options)
         module = _import(compilation.source, key)
         cls = getattr(module, compilation.class_name)
         assert isinstance(cls, type) and issubclass(cls, Machine)

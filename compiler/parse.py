@@ -251,7 +251,7 @@ class _Reader:
             self.diag.error(self.loc(root), f"the root element must be <scxml>, not <{_local(root)[1]}>")
             return None
         self.check_attributes(root, "scxml")
-        datamodel = root.get("datamodel") or ("ecmascript" if root.get("profile") == "ecmascript" else "null")
+        datamodel = root.get("datamodel") or ("ecmascript" if root.get("profile") == "ecmascript" else None)
         binding = self.choice(root, "scxml", "binding", ("early", "late")) or "early"
         version = root.get("version")
         if version is not None and version != "1.0":

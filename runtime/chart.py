@@ -562,13 +562,36 @@ class Chart:
         return kept
 
     def plan(self, config: int, enabled: Sequence[int], history: dict[int, int]) -> Plan:
-        """The microstep taking the `enabled` transitions (document order) in `config`."""
+        """The microstep taking the `enabled` transitions (document order) in `config`.
+
+        History is recorded on exit before the entry set is computed, so a
+        transition re-entering its own source through a history state sees the
+        configuration it just left (as in Appendix D).
+        """
         chosen = self.remove_conflicts(config, enabled)
         exited = 0
         for t in chosen:
             exited |= config & self.exit_masks[t]
+        records = self._history_records(config, exited)
+        if records:
+            history = {**history, **dict(records)}
         entered, default_entry, history_content, cacheable = self._entry(chosen, history)
-        return self._build_plan(config, chosen, exited, entered, default_entry, history_content, cacheable)
+        return self._build_plan(
+            config, chosen, exited, records, entered, default_entry, history_content, cacheable
+        )
+
+    def _history_records(self, config: int, exited: int) -> tuple[tuple[int, int], ...]:
+        """(history state, recorded mask) for the history children of exited states."""
+        structure = self.structure
+        records: list[tuple[int, int]] = []
+        for state in bits_descending(exited):
+            for h in structure.history_children[state]:
+                if structure.kinds[h] == DEEP_HISTORY:
+                    value = config & structure.descendants[state] & structure.atomic_mask
+                else:
+                    value = config & structure.children_mask[state]
+                records.append((h, value))
+        return tuple(records)
 
     def _entry(self, chosen: Sequence[int], history: dict[int, int]) -> tuple[int, int, dict[int, int], bool]:
         transitions = [self.transitions[t] for t in chosen]
@@ -588,22 +611,15 @@ class Chart:
         config: int,
         chosen: Sequence[int],
         exited: int,
+        records: tuple[tuple[int, int], ...],
         entered: int,
         default_entry: int,
         history_content: dict[int, int],
         cacheable: bool,
     ) -> Plan:
-        structure = self.structure
-        records: list[tuple[int, int]] = []
         exits: list[ExitStep] = []
         current = config
         for state in bits_descending(exited):
-            for h in structure.history_children[state]:
-                if structure.kinds[h] == DEEP_HISTORY:
-                    value = config & structure.descendants[state] & structure.atomic_mask
-                else:
-                    value = config & structure.children_mask[state]
-                records.append((h, value))
             spec = self.states[state]
             if spec.onexit or spec.invokes:
                 exits.append(ExitStep(state, current, spec.onexit, bool(spec.invokes)))
@@ -636,7 +652,7 @@ class Chart:
             current,
             exited,
             entered,
-            tuple(records),
+            records,
             tuple(exits),
             contents,
             tuple(entries),

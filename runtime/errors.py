@@ -11,9 +11,16 @@ __all__ = ["CommunicationError", "ExecutionError", "PlatformError", "ScxmlError"
 
 
 class ScxmlError(Exception):
-    """Base of the errors that become SCXML error events; `event` is the event name."""
+    """Base of the errors that become SCXML error events; `event` is the event name.
+
+    `sendid` is the id of the `<send>` that failed, copied into the error event.
+    """
 
     event = "error.execution"
+
+    def __init__(self, message: str = "", *, sendid: str | None = None) -> None:
+        super().__init__(message)
+        self.sendid = sendid
 
 
 class ExecutionError(ScxmlError):
@@ -34,6 +41,6 @@ class CommunicationError(ScxmlError):
 class PlatformError(ScxmlError):
     """A platform error with its own event name (`error.<prefix>.<action>` ...)."""
 
-    def __init__(self, event: str, message: str = "") -> None:
-        super().__init__(message or event)
+    def __init__(self, event: str, message: str = "", *, sendid: str | None = None) -> None:
+        super().__init__(message or event, sendid=sendid)
         self.event = event

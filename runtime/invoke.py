@@ -99,7 +99,12 @@ def _start(machine: Machine, spec: InvokeSpec) -> None:
     if invocations is None:
         invocations = machine._invocations = {}
     invocations[invokeid] = Invocation(invokeid, spec, child)
-    machine.clock.call_later(0.0, child.start)
+    machine.clock.call_later(0.0, lambda: _start_child(child))
+
+
+def _start_child(child: Machine) -> None:
+    if not child._started:  # not cancelled before it could start
+        child.start()
 
 
 def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
@@ -110,6 +115,10 @@ def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
         content = spec.contentexpr(machine)
         if isinstance(content, type):
             return content
+        if hasattr(content, "tag"):  # an XML element (`<assign>` of XML content)
+            import xml.etree.ElementTree as ElementTree
+
+            content = ElementTree.tostring(content, encoding="unicode")
         return _resolver_for("<content expr>").compile_text(str(content), base)
     uri = spec.srcexpr(machine) if spec.srcexpr is not None else spec.src
     if uri is None:

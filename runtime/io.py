@@ -49,19 +49,20 @@ def send(
     data: Any,
 ) -> str:
     """Dispatch one `<send>`; returns its send id (generated when not given)."""
-    if type is not None and type not in SCXML_TYPES:
-        raise ExecutionError(f"unsupported event processor type {type!r}")
-    if name is None:
-        raise ExecutionError("send: no event name")
-    seconds = parse_delay(delay) if delay is not None else 0.0
     given = sendid
     sendid = sendid if sendid is not None else machine._new_sendid()
+    if type is not None and type not in SCXML_TYPES:
+        raise ExecutionError(f"unsupported event processor type {type!r}", sendid=given)
+    if name is None:
+        raise ExecutionError("send: no event name", sendid=given)
+    seconds = parse_delay(delay) if delay is not None else 0.0
     if target is not None:
         target = str(target)
         if target == "#_internal":
             machine._queue_internal(Event(name, data, INTERNAL, sendid=given))
             return sendid
-        _check_target(target)
+        if not target.startswith("#_") or target in ("#_", "#_scxml_"):
+            raise ExecutionError(f"invalid send target {target!r}", sendid=given)
     event = Event(
         str(name),
         data,
@@ -80,11 +81,6 @@ def send(
     else:
         _dispatch(machine, target, event)
     return sendid
-
-
-def _check_target(target: str) -> None:
-    if not target.startswith("#_") or target in ("#_", "#_scxml_"):
-        raise ExecutionError(f"invalid send target {target!r}")
 
 
 def _fire(machine: Machine, sendid: str, target: str | None, event: Event) -> None:

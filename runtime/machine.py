@@ -119,7 +119,10 @@ class Machine:
 
     @property
     def configuration(self) -> frozenset[str]:
-        """The ids of all active states (atomic and compound, in no order)."""
+        """The ids of all active states (atomic and compound, in no order).
+
+        Once the session has finished, the states it was in when it finished.
+        """
         return self._chart.active_ids(self._config)
 
     @property
@@ -398,9 +401,14 @@ class Machine:
                 return
 
     def _exit_interpreter(self) -> None:
-        """Leave every active state, cancel timers and children, notify the parent."""
+        """Leave every active state, cancel timers and children, notify the parent.
+
+        The configuration keeps the states the session ended in, so a finished
+        session still tells which final state it reached.
+        """
         chart = self._chart
-        for state in sorted(bits(self._config & ~1), reverse=True):
+        final_config = self._config
+        for state in sorted(bits(final_config & ~1), reverse=True):
             spec = chart.states[state]
             for handler in spec.onexit:
                 try:
@@ -409,8 +417,7 @@ class Machine:
                     self._fail(error)
             if spec.invokes:
                 invoke.cancel_state_invocations(self, state)
-            self._config &= ~(1 << state)
-        self._config = 0
+        self._config = final_config & ~1
         self._stop()
         parent = self._parent
         if parent is not None and self._invokeid is not None:
@@ -490,6 +497,8 @@ class Machine:
     def _fail(self, error: BaseException, sendid: str | None = None) -> None:
         """Turn an exception from executable content into an error event."""
         name = error.event if isinstance(error, ScxmlError) else "error.execution"
+        if sendid is None and isinstance(error, ScxmlError):
+            sendid = error.sendid
         data = AttrDict(message=str(error) or type(error).__name__, type=type(error).__name__)
         event = Event(name, data, PLATFORM, sendid=sendid)
         logger.debug("%s: %s: %s", self._chart.name, name, data["message"])
@@ -508,6 +517,8 @@ class Machine:
         """XML content as a value: an ElementTree element (a list of them if several)."""
         import xml.etree.ElementTree as ElementTree
 
+        if source.startswith("<?xml"):
+            source = source[source.index("?>") + 2 :]
         wrapper = ElementTree.fromstring(f"<content>{source}</content>")
         children = list(wrapper)
         return children[0] if len(children) == 1 else children

@@ -200,6 +200,8 @@ class PythonDatamodel(Datamodel):
         if data.content is not None:
             return self.content(data.content)
         if data.src_text is not None:
+            if data.src_text.lstrip().startswith("<"):
+                return f"self._xml({data.src_text.strip()!r})"
             return _literal_source(data.src_text)
         return None
 

@@ -14,7 +14,7 @@ called, so `scxmlc.runtime` stays light for shipped applications.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from scxmlc.runtime import Machine
@@ -24,15 +24,20 @@ __all__ = ["__version__", "compile_file", "load"]
 __version__ = "0.1.0"
 
 
-def load(path: str | Path, *, expression_errors: Literal["error", "runtime"] = "error") -> type[Machine]:
-    """The machine class compiled from the SCXML document at `path` (cached)."""
+def load(path: str | Path, **options: Any) -> type[Machine]:
+    """The machine class compiled from the SCXML document at `path` (cached).
+
+    `options` are those of `scxmlc.compiler.Options` (`expression_errors`,
+    `default_datamodel`).
+    """
+    from scxmlc.compiler import Options
     from scxmlc.compiler.loader import load as _load
 
-    return _load(path, expression_errors=expression_errors)
+    return _load(path, Options(**options))
 
 
-def compile_file(path: str | Path, *, expression_errors: Literal["error", "runtime"] = "error") -> str:
+def compile_file(path: str | Path, **options: Any) -> str:
     """The Python module generated for the SCXML document at `path`."""
-    from scxmlc.compiler import compile_file as _compile_file
+    from scxmlc.compiler import Options, compile_file as _compile_file
 
-    return _compile_file(path, expression_errors=expression_errors)
+    return _compile_file(path, Options(**options))
