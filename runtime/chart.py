@@ -309,85 +309,35 @@ class _EntryBuilder:
                         self.add_descendants(child)
 
 
-class EntryStep:
-    """What entering one state does, beyond setting its bit."""
-
-    __slots__ = ("state", "config", "datamodel", "onentry", "initial", "history", "final")
-
-    def __init__(
-        self,
-        state: int,
-        config: int,
-        datamodel: Handler | None,
-        onentry: tuple[Handler, ...],
-        initial: Handler | None,
-        history: Handler | None,
-        final: bool,
-    ) -> None:
-        self.state = state
-        self.config = config
-        self.datamodel = datamodel
-        self.onentry = onentry
-        self.initial = initial
-        self.history = history
-        self.final = final
-
-
-class ExitStep:
-    """What exiting one state does: its onexit handlers and cancelling its invokes."""
-
-    __slots__ = ("state", "config", "onexit", "invokes")
-
-    def __init__(self, state: int, config: int, onexit: tuple[Handler, ...], invokes: bool) -> None:
-        self.state = state
-        self.config = config
-        self.onexit = onexit
-        self.invokes = invokes
-
-
 class Plan:
-    """One microstep from one configuration, with everything resolved.
+    """One microstep from one configuration, flattened into handler calls.
 
-    Applying it: record `history`, run `exits` (each with the configuration it sees),
-    set `config_exited`, run `contents` (transition content, document order), run
-    `entries`, end with `config_after`. `simple` plans only change the configuration.
+    `ops` lists, in the order SCXML runs them, (configuration the handler sees,
+    handler): recording history, onexit handlers and invoke cancellation (exit
+    order), transition content (document order), late datamodel binding, onentry
+    handlers, `<initial>` and history default content and done events (entry
+    order). The machine runs them and ends with `config_after`. `settle` is set
+    when the macrostep must look further than the internal queue (eventless
+    transitions, a final state entered, invokes to start).
     """
 
-    __slots__ = (
-        "config_after",
-        "config_exited",
-        "exited",
-        "entered",
-        "history",
-        "exits",
-        "contents",
-        "entries",
-        "simple",
-        "cacheable",
-    )
+    __slots__ = ("ops", "config_after", "exited", "entered", "settle", "cacheable")
 
     def __init__(
         self,
-        config_exited: int,
+        ops: tuple[tuple[int, Handler], ...],
         config_after: int,
         exited: int,
         entered: int,
-        history: tuple[tuple[int, int], ...],
-        exits: tuple[ExitStep, ...],
-        contents: tuple[Handler, ...],
-        entries: tuple[EntryStep, ...],
+        settle: bool,
         cacheable: bool,
     ) -> None:
-        self.config_exited = config_exited
+        self.ops = ops
         self.config_after = config_after
         self.exited = exited
         self.entered = entered
-        self.history = history
-        self.exits = exits
-        self.contents = contents
-        self.entries = entries
+        self.settle = settle
         self.cacheable = cacheable
-        self.simple = not (history or exits or contents or entries)
 
 
 class Chains:
@@ -617,50 +567,72 @@ class Chart:
         history_content: dict[int, int],
         cacheable: bool,
     ) -> Plan:
-        exits: list[ExitStep] = []
+        ops: list[tuple[int, Handler]] = []
+        if records:
+            ops.append((config, _op_record_history(records)))
         current = config
         for state in bits_descending(exited):
             spec = self.states[state]
-            if spec.onexit or spec.invokes:
-                exits.append(ExitStep(state, current, spec.onexit, bool(spec.invokes)))
+            for handler in spec.onexit:
+                ops.append((current, handler))
+            if spec.invokes:
+                ops.append((current, _op_cancel_invokes(state)))
             current &= ~(1 << state)
-        config_exited = current
-        contents = tuple(
-            content for t in chosen if (content := self.transitions[t].content) is not None
-        )
-        entries: list[EntryStep] = []
+        if self.invoke_mask and exited:
+            ops.append((current, _op_forget_invokes(exited)))
+        for t in chosen:
+            content = self.transitions[t].content
+            if content is not None:
+                ops.append((current, content))
+        finals = False
         for state in bits(entered):
             current |= 1 << state
             spec = self.states[state]
-            initial = None
+            if self.late_binding and spec.datamodel is not None:
+                ops.append((current, _op_bind_late(state, spec.datamodel)))
+            for handler in spec.onentry:
+                ops.append((current, handler))
             if default_entry >> state & 1 and spec.initial >= 0:
-                initial = self.transitions[spec.initial].content
+                content = self.transitions[spec.initial].content
+                if content is not None:
+                    ops.append((current, content))
             history_state = history_content.get(state)
-            history_handler = (
-                self.transitions[self.states[history_state].initial].content
-                if history_state is not None
-                else None
-            )
-            final = spec.kind == FINAL
-            datamodel = spec.datamodel if self.late_binding else None
-            if spec.onentry or initial or history_handler or final or datamodel:
-                entries.append(
-                    EntryStep(state, current, datamodel, spec.onentry, initial, history_handler, final)
-                )
-        plan = Plan(
-            config_exited,
-            current,
-            exited,
-            entered,
-            records,
-            tuple(exits),
-            contents,
-            tuple(entries),
-            cacheable,
-        )
-        if (exited | entered) & self.invoke_mask:
-            plan.simple = False
-        return plan
+            if history_state is not None:
+                content = self.transitions[self.states[history_state].initial].content
+                if content is not None:
+                    ops.append((current, content))
+            if spec.kind == FINAL:
+                finals = True
+                ops.append((current, _op_entered_final(state)))
+        invoking = entered & self.invoke_mask
+        if invoking:
+            ops.append((current, _op_mark_invokes(invoking)))
+        settle = self.has_eventless or finals or bool((entered | exited) & self.invoke_mask)
+        return Plan(tuple(ops), current, exited, entered, settle, cacheable)
+
+
+def _op_record_history(records: tuple[tuple[int, int], ...]) -> Handler:
+    return lambda machine: machine._record_history(records)
+
+
+def _op_cancel_invokes(state: int) -> Handler:
+    return lambda machine: machine._cancel_invokes(state)
+
+
+def _op_forget_invokes(exited: int) -> Handler:
+    return lambda machine: machine._forget_invokes(exited)
+
+
+def _op_bind_late(state: int, datamodel: Handler) -> Handler:
+    return lambda machine: machine._bind_late(state, datamodel)
+
+
+def _op_entered_final(state: int) -> Handler:
+    return lambda machine: machine._entered_final(state)
+
+
+def _op_mark_invokes(states: int) -> Handler:
+    return lambda machine: machine._mark_invokes(states)
 
 
 def _descriptor_matches(descriptor: str, name: str) -> bool:

@@ -170,10 +170,24 @@ class Machine:
             return
         self._busy = True
         try:
-            if self._chart.uses_event or data is not None:
-                self._process_external(name, Event(name, data))
-            else:
-                self._process_external(name, None)
+            # The body of _process_external, inlined: this is the per-event hot path.
+            chart = self._chart
+            if data is not None or chart.uses_event or self.observer is not None:
+                self._take_external(Event(name, data))
+            memo = chart.memo.get(name)
+            found = memo.get(self._config) if memo is not None else None
+            if found is None:
+                found = chart.select(name, self._config)
+            plan = found if found.__class__ is Plan else self._resolve(found)  # type: ignore[arg-type]
+            if plan is not None:
+                if plan.ops:  # type: ignore[union-attr]
+                    self._microstep(plan)  # type: ignore[arg-type]
+                else:
+                    self._config = plan.config_after  # type: ignore[union-attr]
+                if plan.settle or self._internal:  # type: ignore[union-attr]
+                    self._macrostep()
+            elif self._internal:
+                self._macrostep()
             if self._external:
                 self._drain_external()
         finally:
@@ -234,38 +248,29 @@ class Machine:
     def _run_global_scripts(self) -> None:
         """Generated: run the `<script>` children of `<scxml>`."""
 
-    def _process_external(self, name: str, event: Event | None) -> None:
+    def _process_external(self, event: Event) -> None:
         """Take one external event: finalize, autoforward, select, microstep."""
-        if event is not None:
-            self._event = event
-            if self.observer is not None:
-                self.observer.on_event(self, event)
-            if self._invocations:
-                invoke.before_external_event(self, event)
-        chart = self._chart
-        memo = chart.memo.get(name)
-        found = memo.get(self._config) if memo is not None else None
-        if found is None:
-            found = chart.select(name, self._config)
-        if found.__class__ is Plan:
-            plan: Plan | None = found  # type: ignore[assignment]
-        else:
-            plan = self._resolve(found)  # type: ignore[arg-type]
-            if plan is None:
-                return
-        assert plan is not None
-        if plan.simple:
-            self._config = plan.config_after
-        else:
+        self._take_external(event)
+        plan = self._select(event.name)
+        if plan is not None:
             self._microstep(plan)
-        if chart.has_eventless or self._internal or self._to_invoke or not self._running:
+            if plan.settle or self._internal:
+                self._macrostep()
+        elif self._internal:
             self._macrostep()
+
+    def _take_external(self, event: Event) -> None:
+        """Bind `_event`; tell the observer; finalize and autoforward for invokes."""
+        self._event = event
+        if self.observer is not None:
+            self.observer.on_event(self, event)
+        if self._invocations:
+            invoke.before_external_event(self, event)
 
     def _drain_external(self) -> None:
         queue = self._external
         while queue and self._running:
-            event = queue.popleft()
-            self._process_external(event.name, event)
+            self._process_external(queue.popleft())
 
     def _select(self, name: str | None) -> Plan | None:
         found = self._chart.select(name, self._config)
@@ -279,11 +284,17 @@ class Machine:
         winners: list[int] = []
         for chain in chains.chains:
             for transition, cond in chain:
-                if cond is None or self._test(cond):
-                    if not mask >> transition & 1:
-                        mask |= 1 << transition
-                        winners.append(transition)
-                    break
+                if cond is not None:
+                    try:
+                        if not cond(self):
+                            continue
+                    except Exception as error:  # noqa: BLE001 - false, and error.execution
+                        self._fail(error)
+                        continue
+                if not mask >> transition & 1:
+                    mask |= 1 << transition
+                    winners.append(transition)
+                break
         if not winners:
             return None
         plan = chains.plans.get(mask)
@@ -302,52 +313,37 @@ class Machine:
             return False
 
     def _microstep(self, plan: Plan) -> None:
-        """Exit, run transition content, enter: one microstep of a plan."""
-        if plan.history:
-            history = self._history
-            if history is None:
-                history = self._history = {}
-            for state, value in plan.history:
-                history[state] = value
-        for step in plan.exits:
-            self._config = step.config
-            for handler in step.onexit:
-                try:
-                    handler(self)
-                except Exception as error:  # noqa: BLE001
-                    self._fail(error)
-            if step.invokes:
-                invoke.cancel_state_invocations(self, step.state)
-        self._config = plan.config_exited
-        if self._to_invoke:
-            self._to_invoke &= ~plan.exited
-        for handler in plan.contents:
+        """Run a plan's handlers, each seeing its configuration; end in `config_after`."""
+        for config, handler in plan.ops:
+            self._config = config
             try:
                 handler(self)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - every fault becomes an event
                 self._fail(error)
-        for entry in plan.entries:
-            self._config = entry.config
-            if entry.datamodel is not None and not self._data_done >> entry.state & 1:
-                self._data_done |= 1 << entry.state
-                entry.datamodel(self)
-            for handler in entry.onentry:
-                try:
-                    handler(self)
-                except Exception as error:  # noqa: BLE001
-                    self._fail(error)
-            for handler in (entry.initial, entry.history):
-                if handler is not None:
-                    try:
-                        handler(self)
-                    except Exception as error:  # noqa: BLE001
-                        self._fail(error)
-            if entry.final:
-                self._entered_final(entry.state)
         self._config = plan.config_after
-        invoking = plan.entered & self._chart.invoke_mask
-        if invoking:
-            self._to_invoke |= invoking
+
+    # -- the special steps of a plan (see Chart._build_plan) ------------------
+
+    def _record_history(self, records: tuple[tuple[int, int], ...]) -> None:
+        history = self._history
+        if history is None:
+            history = self._history = {}
+        for state, value in records:
+            history[state] = value
+
+    def _cancel_invokes(self, state: int) -> None:
+        invoke.cancel_state_invocations(self, state)
+
+    def _forget_invokes(self, exited: int) -> None:
+        self._to_invoke &= ~exited
+
+    def _mark_invokes(self, states: int) -> None:
+        self._to_invoke |= states
+
+    def _bind_late(self, state: int, datamodel: Any) -> None:
+        if not self._data_done >> state & 1:
+            self._data_done |= 1 << state
+            datamodel(self)
 
     def _entered_final(self, state: int) -> None:
         """Done events for entering final state `state` (Appendix D, enterStates)."""
