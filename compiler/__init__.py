@@ -20,6 +20,7 @@ from typing import Final
 
 from scxmlc.runtime import RUNTIME_VERSION
 
+from . import ir
 from .codegen import build_module
 from .diagnostics import CompileError, Diagnostic, Diagnostics, Loc
 from .parse import parse_file, parse_text
@@ -68,13 +69,11 @@ def compile_file(path: str | Path, options: Options = Options()) -> str:
     return compile_path(path, options).source
 
 
-def _finish(document: object, diagnostics: Diagnostics, options: Options) -> Compilation:
-    diagnostics.check()
-    if document is None:  # pragma: no cover - the parser reported why
+def _finish(document: ir.Document | None, diagnostics: Diagnostics, options: Options) -> Compilation:
+    """Analyse and generate; errors of every phase are reported together."""
+    if document is None:  # not well-formed XML: nothing more to look at
+        diagnostics.check()
         raise CompileError(diagnostics.items)
-    from . import ir
-
-    assert isinstance(document, ir.Document)
     try:
         view = build_module(
             document,

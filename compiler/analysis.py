@@ -180,7 +180,8 @@ class _Analyzer:
             node.initial = self.add(state, element, initial=True)
             return
         if ids:
-            targets = tuple(t for t in (self.target(i, loc or node.loc) for i in ids) if t >= 0)
+            where = "<scxml initial>" if state == 0 else f"<state id=\"{node.id}\" initial>"
+            targets = tuple(t for t in (self.target(i, loc or node.loc, where) for i in ids) if t >= 0)
         else:
             first = [c for c in node.children if not self.states[c].is_history]
             if not first:
@@ -195,7 +196,9 @@ class _Analyzer:
 
     def add(self, source: int, transition: ir.Transition, *, initial: bool) -> int:
         loc = transition.targets_loc or transition.loc
-        targets = tuple(t for t in (self.target(i, loc) for i in transition.targets) if t >= 0)
+        targets = tuple(
+            t for t in (self.target(i, loc, "<transition target>") for i in transition.targets) if t >= 0
+        )
         index = len(self.transitions)
         self.transitions.append(
             TransitionNode(
@@ -211,10 +214,10 @@ class _Analyzer:
         )
         return index
 
-    def target(self, state_id: str, loc: Loc) -> int:
+    def target(self, state_id: str, loc: Loc, where: str) -> int:
         index = self.by_id.get(state_id)
         if index is None:
-            self.diag.error(loc, f"unknown target state '{state_id}'")
+            self.diag.error(loc, f"{where}: unknown state '{state_id}'")
             return -1
         return index
 
@@ -225,7 +228,7 @@ class _Analyzer:
             if state.initial < 0:
                 continue
             transition = self.transitions[state.initial]
-            where = "<scxml initial>" if state.index == 0 else f"initial of '{state.id}'"
+            where = "<scxml initial>" if state.index == 0 else f"<state id=\"{state.id}\"> initial"
             for target in transition.targets:
                 if state.is_history:
                     parent = state.parent

@@ -461,7 +461,7 @@ class _MachineBuilder:
         if send.type is not None or send.typeexpr is not None:
             args.append("type=" + (repr(send.type) if send.typeexpr is None else dm.value(send.typeexpr)))
         if send.delay is not None:
-            args.append(f"delay={_seconds(send.delay)!r}")
+            args.append(f"delay={_seconds(send.delay)!r}")  # a bad literal was reported
         elif send.delayexpr is not None:
             args.append(f"delay={dm.value(send.delayexpr)}")
         if send.id is not None:
@@ -485,7 +485,7 @@ class _MachineBuilder:
             else:
                 source = self.datamodel.cond(cond)
                 test = self.method(
-                    "_if_cond",
+                    f"_cond_{'if' if number == 0 else 'elseif'}_{cond.loc.line}",
                     "bool",
                     [f"# {cond.loc.short()}", f"return {source}"],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
@@ -538,13 +538,13 @@ class _ActionCompiler(extensions.ActionCompiler):
         found = self._attribute(node, attribute)
         if found is None:
             return "None"
-        return self.builder.datamodel.value(ir.Expr(found[0], found[1], attribute))
+        return self.builder.datamodel.value(ir.Expr(found[0], found[1], attribute, node.name))
 
     def assign(self, node: ir.Custom, attribute: str, value_source: str) -> str:
         found = self._attribute(node, attribute)
         if found is None:
             return "pass"
-        return self.builder.datamodel.assign(ir.Expr(found[0], found[1], attribute), value_source)[0]
+        return self.builder.datamodel.assign(ir.Expr(found[0], found[1], attribute, node.name), value_source)[0]
 
 
 def _describe(chart: Chart, index: int) -> str:
@@ -582,7 +582,12 @@ def _is_literal(source: str) -> bool:
     return True
 
 
-def _seconds(delay: str) -> float:
+def _seconds(delay: str) -> float | str:
+    """A literal delay in seconds (left as text when illegal: the parser reported it)."""
+    from scxmlc.runtime.errors import ExecutionError
     from scxmlc.runtime.io import parse_delay
 
-    return parse_delay(delay)
+    try:
+        return parse_delay(delay)
+    except ExecutionError:
+        return delay

@@ -45,6 +45,14 @@ class Expr:
     text: str
     loc: Loc
     attribute: str = ""
+    element: str = ""
+
+    @property
+    def where(self) -> str:
+        """`<transition cond>`: the element and attribute, for messages."""
+        if self.element:
+            return f"<{self.element} {self.attribute}>" if self.attribute else f"<{self.element}>"
+        return self.attribute or "expression"
 
 
 @dataclass(frozen=True, slots=True)

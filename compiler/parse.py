@@ -186,7 +186,7 @@ class _Reader:
         value = element.get(name)
         if value is None:
             return None
-        return ir.Expr(value, self.attr_loc(element, name), name)
+        return ir.Expr(value, self.attr_loc(element, name), name, _local(element)[1])
 
     def required(self, element: etree._Element, tag: str, name: str) -> str:
         value = element.get(name)
@@ -580,7 +580,8 @@ class _Reader:
         if value is None:
             return ()
         loc = self.attr_loc(element, "namelist")
-        return tuple(ir.Expr(name, loc, "namelist") for name in value.split())
+        tag = _local(element)[1]
+        return tuple(ir.Expr(name, loc, "namelist", tag) for name in value.split())
 
     # -- executable content -------------------------------------------------
 
@@ -620,7 +621,7 @@ class _Reader:
             self.diag.error(self.attr_loc(element, "expr"), "<assign>: 'expr' and a body cannot be used together")
         return ir.Assign(
             self.loc(element),
-            ir.Expr(location, self.attr_loc(element, "location"), "location"),
+            ir.Expr(location, self.attr_loc(element, "location"), "location", "assign"),
             self.expr(element, "expr"),
             content,
         )
@@ -683,7 +684,7 @@ class _Reader:
 
     def action_if(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "if")
-        cond = ir.Expr(self.required(element, "if", "cond"), self.attr_loc(element, "cond"), "cond")
+        cond = ir.Expr(self.required(element, "if", "cond"), self.attr_loc(element, "cond"), "cond", "if")
         branches: list[tuple[ir.Expr | None, tuple[ir.Action, ...]]] = []
         current_cond: ir.Expr | None = cond
         body: list[ir.Action] = []
@@ -702,7 +703,7 @@ class _Reader:
                     current_cond = None
                 else:
                     current_cond = ir.Expr(
-                        self.required(child, "elseif", "cond"), self.attr_loc(child, "cond"), "cond"
+                        self.required(child, "elseif", "cond"), self.attr_loc(child, "cond"), "cond", "elseif"
                     )
                 continue
             action = self.action(child, "if")
@@ -717,8 +718,8 @@ class _Reader:
         item = self.required(element, "foreach", "item")
         return ir.Foreach(
             self.loc(element),
-            ir.Expr(array, self.attr_loc(element, "array"), "array"),
-            ir.Expr(item, self.attr_loc(element, "item"), "item"),
+            ir.Expr(array, self.attr_loc(element, "array"), "array", "foreach"),
+            ir.Expr(item, self.attr_loc(element, "item"), "item", "foreach"),
             self.expr(element, "index"),
             self.block(element, "foreach"),
         )

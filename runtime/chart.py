@@ -285,10 +285,10 @@ class _EntryBuilder:
         self.states |= 1 << state
         if kind in (COMPOUND, ROOT):
             self.default_entry |= 1 << state
-            targets = s.initial_targets[state]
-            for target in targets:
+            initial = s.initial_targets[state]
+            for target in initial:
                 self.add_descendants(target)
-            for target in _effective_targets(s, targets, self.history):
+            for target in _effective_targets(s, initial, self.history):
                 self.add_ancestors(target, state)
         elif kind == PARALLEL:
             for child in s.children[state]:

@@ -180,11 +180,11 @@ class Machine:
                 found = chart.select(name, self._config)
             plan = found if found.__class__ is Plan else self._resolve(found)  # type: ignore[arg-type]
             if plan is not None:
-                if plan.ops:  # type: ignore[union-attr]
-                    self._microstep(plan)  # type: ignore[arg-type]
+                if plan.ops:
+                    self._microstep(plan)
                 else:
-                    self._config = plan.config_after  # type: ignore[union-attr]
-                if plan.settle or self._internal:  # type: ignore[union-attr]
+                    self._config = plan.config_after
+                if plan.settle or self._internal:
                     self._macrostep()
             elif self._internal:
                 self._macrostep()
@@ -275,7 +275,7 @@ class Machine:
     def _select(self, name: str | None) -> Plan | None:
         found = self._chart.select(name, self._config)
         if found.__class__ is Plan:
-            return found  # type: ignore[return-value]
+            return found
         return self._resolve(found)  # type: ignore[arg-type]
 
     def _resolve(self, chains: Chains) -> Plan | None:

@@ -111,7 +111,7 @@ class Datamodel(ABC):
 
     def data_target(self, data: ir.Data) -> str:
         """Where a `<data>` value is stored."""
-        return self.target(ir.Expr(data.id, data.loc, "id")) or "_"
+        return self.target(ir.Expr(data.id, data.loc, "id", "data")) or "_"
 
 
 def datamodel_for(name: str) -> type[Datamodel] | None:

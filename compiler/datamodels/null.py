@@ -21,7 +21,7 @@ class NullDatamodel(Datamodel):
         try:
             tree = ast.parse(expr.text.strip(), mode="eval").body
         except SyntaxError:
-            return self.invalid(expr.loc, f"{expr.attribute or 'cond'}: the null datamodel accepts only In('state')")
+            return self.invalid(expr.loc, f"{expr.where}: the null datamodel accepts only In('state')")
         return self._condition(expr, tree)
 
     def _condition(self, expr: ir.Expr, node: ast.expr) -> str:
@@ -41,7 +41,7 @@ class NullDatamodel(Datamodel):
             if constant is None:
                 return self.invalid(expr.loc, f"In('{state}'): unknown state '{state}'")
             return f"self._config & {constant} != 0"
-        return self.invalid(expr.loc, f"{expr.attribute or 'cond'}: the null datamodel accepts only In('state')")
+        return self.invalid(expr.loc, f"{expr.where}: the null datamodel accepts only In('state')")
 
     def value(self, expr: ir.Expr) -> str:
         text = expr.text.strip()
@@ -51,7 +51,7 @@ class NullDatamodel(Datamodel):
             node = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return repr(node.value)
-        return self.invalid(expr.loc, f"{expr.attribute or 'expr'}: the null datamodel has no expressions (only string literals)")
+        return self.invalid(expr.loc, f"{expr.where}: the null datamodel has no expressions (only string literals)")
 
     def target(self, location: ir.Expr) -> str | None:
         self.invalid(location.loc, "the null datamodel has no locations to assign to")
@@ -66,6 +66,9 @@ class NullDatamodel(Datamodel):
         if content.xml is not None:
             return repr(content.xml)
         return repr(" ".join((content.text or "").split()))
+
+    def data_target(self, data: ir.Data) -> str:
+        return "_"
 
     def data_value(self, data: ir.Data) -> str | None:
         self.invalid(data.loc, "<data>: the null datamodel has no data")

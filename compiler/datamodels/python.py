@@ -71,6 +71,8 @@ class PythonDatamodel(Datamodel):
                     self._declare(expr.text.strip(), "Any", expr.loc, "<foreach>")
 
     def _declare_data(self, data: ir.Data) -> None:
+        if not data.id:  # the parser reported the missing id
+            return
         previous = self._fields.get(data.id)
         if previous is not None and previous.origin == "<data>":
             self.diag.error(data.loc, f"<data id=\"{data.id}\">: duplicate data id (first declared at {previous.loc})")
@@ -101,19 +103,19 @@ class PythonDatamodel(Datamodel):
     def _parse(self, expr: ir.Expr, mode: str = "eval") -> ast.AST | None:
         text = expr.text.strip()
         if not text:
-            self.invalid(expr.loc, f"{expr.attribute or 'expr'}: empty expression")
+            self.invalid(expr.loc, f"{expr.where}: empty expression")
             return None
         try:
             return ast.parse(text, mode=mode)
         except SyntaxError as error:
-            self.invalid(expr.loc, f"{expr.attribute or 'expr'}: invalid Python expression {text!r}: {error.msg}")
+            self.invalid(expr.loc, f"{expr.where}: invalid Python expression {text!r}: {error.msg}")
             return None
 
     def _rewrite(self, expr: ir.Expr, node: ast.expr) -> str:
         rewriter = _Rewriter(self, expr.loc)
         result = rewriter.visit(node)
         if rewriter.problems:
-            return self.invalid(expr.loc, f"{expr.attribute or 'expr'}: {rewriter.problems[0]}")
+            return self.invalid(expr.loc, f"{expr.where}: {rewriter.problems[0]}")
         if rewriter.uses_event:
             self.uses_event = True
         return ast.unparse(result)
@@ -150,15 +152,15 @@ class PythonDatamodel(Datamodel):
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
         if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) or not isinstance(root, ast.Name):
-            self.invalid(location.loc, f"{location.attribute or 'location'}: {location.text.strip()!r} is not a location")
+            self.invalid(location.loc, f"{location.where}: {location.text.strip()!r} is not a location")
             return None
         if root.id in SYSTEM:
-            self.invalid(location.loc, f"{location.attribute or 'location'}: cannot assign to the system variable '{root.id}'")
+            self.invalid(location.loc, f"{location.where}: cannot assign to the system variable '{root.id}'")
             return None
         if root.id not in self._fields:
             self.invalid(
                 location.loc,
-                f"{location.attribute or 'location'}: '{root.id}' is not declared (no <data id=\"{root.id}\">)",
+                f"{location.where}: '{root.id}' is not declared (no <data id=\"{root.id}\">)",
             )
             return None
         return self._rewrite(location, node)
@@ -193,6 +195,11 @@ class PythonDatamodel(Datamodel):
         if content.xml is not None:
             return f"self._xml({content.xml!r})"
         return _literal_source(content.text or "")
+
+    def data_target(self, data: ir.Data) -> str:
+        if data.id not in self._fields:  # an illegal id, reported when declared
+            return "_"
+        return f"self.dm.{data.id}"
 
     def data_value(self, data: ir.Data) -> str | None:
         if data.expr is not None:

@@ -1,0 +1,205 @@
+"""The `scxmlc` command: compile, check and run SCXML documents.
+
+    scxmlc compile FILE... -o DIR     write one Python module per document
+    scxmlc check FILE...              diagnostics only; exit 1 on any error
+    scxmlc run FILE [--event NAME[=JSON]]... [--json]
+                                      start a session, send the events, print the trace
+
+Diagnostics go to stderr as `file:line:col: severity: message`. Exit codes: 0 on
+success, 1 when a document has errors, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import Compilation, CompileError, Options, compile_path
+from .diagnostics import Diagnostic
+from .render import InternalError
+
+__all__ = ["main"]
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(
+        expression_errors="runtime" if args.runtime_expression_errors else "error",
+        default_datamodel=args.datamodel,
+    )
+
+
+def _report(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)
+
+
+def _compile(path: str, options: Options) -> Compilation | None:
+    try:
+        compilation = compile_path(path, options)
+    except CompileError as error:
+        _report(error.diagnostics)
+        return None
+    except InternalError as error:
+        print(f"{path}: internal error: {error}", file=sys.stderr)
+        return None
+    _report(compilation.warnings)
+    return compilation
+
+
+def module_name(path: str) -> str:
+    """The module file name generated for `path` (`call-flow.scxml` -> `call_flow.py`)."""
+    from .naming import identifier
+
+    return identifier(Path(path).stem) + ".py"
+
+
+def command_compile(args: argparse.Namespace) -> int:
+    options = _options(args)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    status = 0
+    for path in args.files:
+        compilation = _compile(path, options)
+        if compilation is None:
+            status = 1
+            continue
+        target = output / module_name(path)
+        target.write_text(compilation.source, encoding="utf-8")
+        print(f"{path} -> {target} (class {compilation.class_name})")
+    return status
+
+
+def command_check(args: argparse.Namespace) -> int:
+    options = _options(args)
+    status = 0
+    for path in args.files:
+        if _compile(path, options) is None:
+            status = 1
+    return status
+
+
+def _parse_event(text: str) -> tuple[str, Any]:
+    name, separator, payload = text.partition("=")
+    if not separator:
+        return name, None
+    try:
+        return name, json.loads(payload)
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"scxmlc run: --event {name}: data is not JSON: {error}") from None
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from scxmlc.runtime import Event, Machine, Observer, VirtualClock
+
+    from .loader import load
+
+    events = [_parse_event(e) for e in args.event]
+    try:
+        machine_class = load(args.file, _options(args))
+    except CompileError as error:
+        _report(error.diagnostics)
+        return 1
+    trace: list[dict[str, Any]] = []
+
+    class Tracer(Observer):
+        def on_event(self, machine: Machine, event: Event) -> None:
+            trace.append({"session": machine._name, "event": event.name, "data": _jsonable(event.data)})
+
+        def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
+            trace.append({"session": machine._name, "log": label or "", "value": _jsonable(value)})
+
+        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+            trace.append({"session": machine._name, "error": event.name, "message": str(error or "")})
+
+    def snapshot(after: str) -> None:
+        trace.append({"after": after, "configuration": sorted(machine.configuration)})
+
+    clock = VirtualClock()
+    machine = machine_class(clock, observer=Tracer())
+    machine.start()
+    clock.run_until_idle(args.until)
+    snapshot("start")
+    for name, data in events:
+        machine.send(name, data)
+        clock.run_until_idle(args.until)
+        snapshot(name)
+    result = {
+        "trace": trace,
+        "configuration": sorted(machine.configuration),
+        "finished": machine.finished,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_trace(result)
+    return 0
+
+
+def _print_trace(result: dict[str, Any]) -> None:
+    for entry in result["trace"]:
+        if "after" in entry:
+            print(f"after {entry['after']}: [{', '.join(entry['configuration'])}]")
+        elif "event" in entry:
+            data = f" {json.dumps(entry['data'])}" if entry["data"] is not None else ""
+            print(f"  event {entry['event']}{data}")
+        elif "log" in entry:
+            print(f"  log {entry['log']}: {json.dumps(entry['value'])}")
+        else:
+            print(f"  {entry['error']}: {entry['message']}")
+    state = "finished" if result["finished"] else "running"
+    print(f"final configuration ({state}): [{', '.join(result['configuration'])}]")
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="scxmlc", description="Compile SCXML statecharts into typed Python modules.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--datamodel", default="null", help="datamodel of documents that name none (default: null)")
+        sub.add_argument(
+            "--runtime-expression-errors",
+            action="store_true",
+            help="compile illegal expressions into code that raises error.execution (W3C behaviour) instead of rejecting the document",
+        )
+
+    compile_ = commands.add_parser("compile", help="compile documents to Python modules")
+    compile_.add_argument("files", nargs="+", metavar="FILE")
+    compile_.add_argument("-o", "--output", required=True, metavar="DIR")
+    common(compile_)
+    compile_.set_defaults(run=command_compile)
+
+    check = commands.add_parser("check", help="report diagnostics only")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    common(check)
+    check.set_defaults(run=command_check)
+
+    run = commands.add_parser("run", help="run a session and print its trace")
+    run.add_argument("file", metavar="FILE")
+    run.add_argument("--event", action="append", default=[], metavar="NAME[=JSON]", help="an external event to send (repeatable)")
+    run.add_argument("--json", action="store_true", help="print the trace as JSON")
+    run.add_argument("--until", type=float, default=3600.0, help="virtual seconds to run after each event (default 3600)")
+    common(run)
+    run.set_defaults(run=command_run)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    status: int = args.run(args)
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Diagnostics: each bad document in tests/cases/errors/ with its exact expected output.
+
+`NAME.errors` holds what `scxmlc check NAME.scxml` prints, one diagnostic a line,
+position and message pinned. Regenerate with SCXMLC_UPDATE_GOLDEN=1 and review the
+diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scxmlc.compiler import CompileError, compile_path
+from scxmlc.compiler.cli import main
+
+CASES = Path(__file__).parent / "cases" / "errors"
+DOCUMENTS = sorted(CASES.glob("*.scxml"))
+
+
+def diagnostics_of(document: Path) -> str:
+    """What the compiler reports for `document`, named by its bare file name."""
+    cwd = Path.cwd()
+    os.chdir(document.parent)
+    try:
+        compile_path(document.name)
+    except CompileError as error:
+        return "".join(f"{d}\n" for d in error.diagnostics)
+    finally:
+        os.chdir(cwd)
+    return ""
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[d.stem for d in DOCUMENTS])
+def test_diagnostics(document: Path) -> None:
+    expected_file = document.with_suffix(".errors")
+    actual = diagnostics_of(document)
+    if os.environ.get("SCXMLC_UPDATE_GOLDEN"):
+        expected_file.write_text(actual, encoding="utf-8")
+    assert actual, "a bad document compiled without errors"
+    assert actual == expected_file.read_text(encoding="utf-8")
+
+
+def test_check_reports_every_error_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    document = CASES / "many_errors.scxml"
+    assert main(["check", str(document)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 13
+    assert all(line.startswith(f"{document}:") and ": error: " in line for line in lines)
+
+
+def test_check_exits_0_on_a_good_document(capsys: pytest.CaptureFixture[str]) -> None:
+    good = Path(__file__).parent / "cases" / "golden" / "traffic_light.scxml"
+    assert main(["check", str(good)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_unreadable_file_is_a_diagnostic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.scxml"
+    assert main(["check", str(missing)]) == 1
+    assert capsys.readouterr().err == f"{missing}:0:0: error: cannot read file: No such file or directory\n"
