@@ -172,7 +172,7 @@ def cancel_state_invocations(machine: Machine, state: int) -> None:
 
 
 def cancel_invocation(machine: Machine, invocation: Invocation) -> None:
-    """Stop one child session; events it had sent are no longer processed."""
+    """Stop one child session (events it already queued here are still processed)."""
     if machine._invocations is not None:
         machine._invocations.pop(invocation.invokeid, None)
     invocation.child.cancel()
