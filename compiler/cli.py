@@ -2,8 +2,9 @@
 
     scxmlc compile FILE... -o DIR     write one Python module per document
     scxmlc check FILE...              diagnostics only; exit 1 on any error
-    scxmlc run FILE [--event NAME[=JSON]]... [--json]
-                                      start a session, send the events, print the trace
+    scxmlc run FILE [--event NAME[=JSON] | --wait SECONDS]... [--json]
+                                      start a session, send the events in order
+                                      (--wait lets virtual time pass), print the trace
 
 Diagnostics go to stderr as `file:line:col: severity: message`. Exit codes: 0 on
 success, 1 when a document has errors, 2 for usage errors.
@@ -97,7 +98,7 @@ def command_run(args: argparse.Namespace) -> int:
 
     from .loader import load
 
-    events = [_parse_event(e) for e in args.event]
+    steps = [(kind, _parse_event(value) if kind == "event" else (value, None)) for kind, value in args.steps]
     try:
         machine_class = load(args.file, _options(args))
     except CompileError as error:
@@ -121,12 +122,14 @@ def command_run(args: argparse.Namespace) -> int:
     clock = VirtualClock()
     machine = machine_class(clock, observer=Tracer())
     machine.start()
-    clock.run_until_idle(args.until)
     snapshot("start")
-    for name, data in events:
-        machine.send(name, data)
-        clock.run_until_idle(args.until)
-        snapshot(name)
+    for kind, (name, data) in steps:
+        if kind == "wait":
+            clock.advance(float(name))
+            snapshot(f"{float(name):g}s")
+        else:
+            machine.send(name, data)
+            snapshot(name)
     result = {
         "trace": trace,
         "configuration": sorted(machine.configuration),
@@ -162,6 +165,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+class _Step(argparse.Action):
+    """Keeps --event and --wait in the order they were given."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        kind = "wait" if option_string == "--wait" else "event"
+        if kind == "wait":
+            try:
+                float(str(values))
+            except ValueError:
+                parser.error(f"--wait: {values!r} is not a number of seconds")
+        steps = list(getattr(namespace, self.dest, None) or [])
+        steps.append((kind, str(values)))
+        setattr(namespace, self.dest, steps)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="scxmlc", description="Compile SCXML statecharts into typed Python modules.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -187,9 +211,13 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a session and print its trace")
     run.add_argument("file", metavar="FILE")
-    run.add_argument("--event", action="append", default=[], metavar="NAME[=JSON]", help="an external event to send (repeatable)")
+    run.add_argument(
+        "--event", dest="steps", action=_Step, default=[], metavar="NAME[=JSON]", help="send an external event (repeatable)"
+    )
+    run.add_argument(
+        "--wait", dest="steps", action=_Step, metavar="SECONDS", help="let virtual time pass, firing due timers (repeatable)"
+    )
     run.add_argument("--json", action="store_true", help="print the trace as JSON")
-    run.add_argument("--until", type=float, default=3600.0, help="virtual seconds to run after each event (default 3600)")
     common(run)
     run.set_defaults(run=command_run)
     return top
