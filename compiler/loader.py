@@ -48,7 +48,7 @@ def _fingerprint() -> bytes:
 
         digest = hashlib.sha256()
         for package in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
-            root = Path(package.__file__).parent
+            root = Path(str(package.__file__)).parent
             for path in sorted(root.rglob("*")):
                 if path.suffix in (".py", ".j2"):
                     stat = path.stat()

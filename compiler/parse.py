@@ -112,11 +112,9 @@ def parse_text(raw: bytes | str, path: str, diagnostics: Diagnostics) -> ir.Docu
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        for entry in error.error_log or []:
-            diagnostics.error(Loc(path, entry.line, entry.column + 1 if entry.column else 1), f"malformed XML: {entry.message}")
-        if not error.error_log:
-            line, column = error.position
-            diagnostics.error(Loc(path, line, column + 1), f"malformed XML: {error.msg}")
+        line, column = error.position
+        message = re.sub(r", line \d+, column \d+$", "", error.msg)
+        diagnostics.error(Loc(path, line, column + 1), f"malformed XML: {message}")
         return None
     positions = scan_tags(text, path)
     reader = _Reader(path, diagnostics, root, positions)
@@ -126,6 +124,15 @@ def parse_text(raw: bytes | str, path: str, diagnostics: Diagnostics) -> ir.Docu
 def _local(element: etree._Element) -> tuple[str, str]:
     qname = etree.QName(element)
     return qname.namespace or "", qname.localname
+
+
+def _attributes(element: etree._Element) -> list[tuple[str, str]]:
+    """The attributes of `element` as (`{namespace}name` or `name`, value) text pairs."""
+    return [(_text(key), _text(value)) for key, value in element.attrib.items()]
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 class _Reader:
@@ -151,7 +158,8 @@ class _Reader:
 
     def loc(self, element: etree._Element) -> Loc:
         found = self.positions.get(element)
-        return found.loc if found else Loc(self.path, element.sourceline or 0, 1)
+        line = element.sourceline
+        return found.loc if found else Loc(self.path, line if isinstance(line, int) else 0, 1)
 
     def attr_loc(self, element: etree._Element, name: str) -> Loc:
         found = self.positions.get(element)
@@ -169,7 +177,7 @@ class _Reader:
 
     def check_attributes(self, element: etree._Element, name: str) -> None:
         allowed = _ATTRIBUTES[name]
-        for key in element.attrib:
+        for key, _ in _attributes(element):
             if key.startswith("{"):
                 namespace, local = key[1:].split("}", 1)
                 if namespace == SCXMLC_NS and not (name == "data" and local == "type"):
@@ -742,7 +750,7 @@ class _Reader:
             self.diag.error(self.loc(element), f"<{local}>: not an element of the {extension.name} extension")
             return None
         attributes: list[tuple[str, str, Loc]] = []
-        for key, value in element.attrib.items():
+        for key, value in _attributes(element):
             if key.startswith("{"):
                 continue
             if decl.attribute(key) is None:
@@ -766,7 +774,7 @@ class _Reader:
 
     def custom_child(self, element: etree._Element, namespace: str) -> ir.Custom:
         _, local = _local(element)
-        attributes = tuple((k, v, self.attr_loc(element, k)) for k, v in element.attrib.items())
+        attributes = tuple((k, v, self.attr_loc(element, k)) for k, v in _attributes(element))
         return ir.Custom(self.loc(element), namespace, local, attributes, (), element.text or "")
 
 

@@ -2,8 +2,8 @@
 
 mypy resolves imports from files, not through the import hooks that editable
 installs use, so the check runs with a small shim on MYPYPATH: a `scxmlc` package
-whose `runtime` is a link to the runtime actually imported. Installed normally or
-editable, the generated code is checked against the real runtime.
+whose `runtime`, `compiler` and `templates` are links to the packages actually
+imported. Installed normally or editable, code is checked against the real runtime.
 """
 
 from __future__ import annotations
@@ -13,34 +13,46 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["mypy_strict"]
+__all__ = ["mypy_strict", "shim_path"]
 
 
-def _shim() -> str:
+def _link(link: Path, target: Path) -> None:
+    if link.is_symlink() and link.resolve() == target.resolve():
+        return
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target, target_is_directory=target.is_dir())
+
+
+def shim_path() -> str:
+    """A folder holding a `scxmlc` package made of links to the imported one."""
+    import scxmlc
+    import scxmlc.compiler
     import scxmlc.runtime
+    import scxmlc.templates
 
     root = Path(tempfile.gettempdir()) / f"scxmlc-typeshim-{os.getuid()}"
     package = root / "scxmlc"
     package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "py.typed").write_text("", encoding="utf-8")
-    link = package / "runtime"
-    target = Path(scxmlc.runtime.__file__).parent
-    if not link.is_symlink() or link.resolve() != target.resolve():
-        if link.is_symlink():
-            link.unlink()
-        link.symlink_to(target, target_is_directory=True)
+    toplevel = Path(str(scxmlc.__file__)).parent
+    for name in ("__init__.py", "py.typed"):
+        _link(package / name, toplevel / name)
+    for module in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
+        _link(package / module.__name__.rsplit(".", 1)[1], Path(str(module.__file__)).parent)
     return str(root)
 
 
-def mypy_strict(paths: Sequence[str | Path]) -> tuple[int, str]:
-    """Run `mypy --strict` on `paths`; its exit status and report."""
+def mypy_strict(paths: Sequence[str | Path], packages: Sequence[str] = ()) -> tuple[int, str]:
+    """Run `mypy --strict` on `paths` and `packages`; its exit status and report."""
     from mypy import api
 
     previous = os.environ.get("MYPYPATH")
-    os.environ["MYPYPATH"] = _shim()
+    os.environ["MYPYPATH"] = shim_path()
+    arguments = ["--strict", "--no-error-summary", *map(str, paths)]
+    for package in packages:
+        arguments += ["-p", package]
     try:
-        stdout, stderr, status = api.run(["--strict", "--no-error-summary", *map(str, paths)])
+        stdout, stderr, status = api.run(arguments)
     finally:
         if previous is None:
             del os.environ["MYPYPATH"]

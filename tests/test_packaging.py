@@ -22,3 +22,10 @@ def test_every_source_package_is_listed_in_pyproject() -> None:
     found.add("scxmlc.templates")
     assert found == listed
     assert mapping["scxmlc"] == "compiler/toplevel"
+
+
+def test_scxmlc_itself_passes_mypy_strict() -> None:
+    from scxmlc.compiler.typecheck import mypy_strict
+
+    status, report = mypy_strict([], ["scxmlc"])
+    assert status == 0, report

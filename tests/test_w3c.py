@@ -8,6 +8,8 @@ session server); every other expected failure is listed with its reason in
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import scxmlc
@@ -15,6 +17,8 @@ from scxmlc.runtime import VirtualClock
 
 from w3c import EXPECTED_FAILURES, HTTP_REASON, SUITE, Case, cases
 
+if not SUITE.is_dir() and os.environ.get("CI"):
+    raise RuntimeError(f"the W3C suite must be at {SUITE} in CI")
 pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason=f"W3C suite not found at {SUITE}")
 
 CASES = [*cases("python"), *cases("null")] if SUITE.is_dir() else []
