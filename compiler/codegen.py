@@ -27,6 +27,7 @@ from . import extensions, ir
 from .analysis import Chart, StateNode, analyze
 from .datamodels import DataField, Datamodel, datamodel_for
 from .diagnostics import Diagnostics, Loc
+from .fusion import handler_runs
 from .naming import NameTable, class_name, identifier
 from .options import Options
 
@@ -53,6 +54,7 @@ class MethodView:
     body: list[str]
     comment: str
     params: str = ""
+    handler: bool = False
 
 
 @dataclass
@@ -156,6 +158,10 @@ class _MachineBuilder:
         self.methods: list[MethodView] = []
         self.method_names = NameTable({"start", "send", "configuration", "finished", "clock", "cancel"})
         self.constants: list[ConstantView] = []
+        self.onentry_names: dict[int, tuple[str, ...]] = {}
+        self.onexit_names: dict[int, tuple[str, ...]] = {}
+        self.content_names: dict[int, str] = {}
+        self.has_custom_actions = False
         self.state_constants: dict[str, str] = {}
         self.file = document.path.rsplit("/", 1)[-1]
         prefix = "STATE" if parent_class is None else f"{identifier(self.class_name).upper()}_STATE"
@@ -199,6 +205,11 @@ class _MachineBuilder:
         if self.document.binding == "late":
             chart_args.append("binding='late'")
         chart_args.append(f"uses_event={uses_event}")
+        if not self.observes_configuration():
+            chart_args.append("observes_configuration=False")
+            fused = self.emit_fused()
+            if fused:
+                chart_args.append("fused={" + "".join(f"({', '.join(run)},): {name}, " for run, name in fused) + "}")
         view = MachineView(
             class_name=self.class_name,
             data_class=data_class,
@@ -215,10 +226,44 @@ class _MachineBuilder:
         self.machines.append(view)
         return view
 
-    def method(self, base: str, returns: str, body: list[str], comment: str, params: str = "") -> str:
+    def method(
+        self, base: str, returns: str, body: list[str], comment: str, params: str = "", *, handler: bool = False
+    ) -> str:
         name = self.method_names.new(base)
-        self.methods.append(MethodView(name, returns, body or ["pass"], comment, params))
+        self.methods.append(MethodView(name, returns, body or ["pass"], comment, params, handler))
         return name
+
+    def emit_fused(self) -> list[tuple[tuple[str, ...], str]]:
+        """Fused methods for the handler runs of microsteps (see `fusion`)."""
+        runs = handler_runs(
+            self.chart,
+            self.onentry_names,
+            self.onexit_names,
+            self.content_names,
+            self.document.binding == "late",
+        )
+        bodies = {m.name: m for m in self.methods}
+        fused: list[tuple[tuple[str, ...], str]] = []
+        for run in runs:
+            body: list[str] = []
+            for handler in run:
+                method = bodies[handler]
+                body += [f"# {method.comment}", "try:", *_indent(method.body), "except Exception as error:"]
+                body.append(f"{_INDENT}self._fail(error)")
+            comment = "fused: " + ", then ".join(bodies[h].comment for h in run)
+            fused.append((run, self.method("_fused", "None", body, comment)))
+        return fused
+
+    def observes_configuration(self) -> bool:
+        """Whether executable content may read the configuration while a microstep runs.
+
+        Conditions are evaluated between microsteps and do not count. Extension
+        actions might read it, so their presence counts.
+        """
+        for method in self.methods:
+            if method.handler and any("self._config" in line or "self.In" in line for line in method.body):
+                return True
+        return self.has_custom_actions
 
     # -- datamodel ------------------------------------------------------------
 
@@ -279,8 +324,10 @@ class _MachineBuilder:
                 for block in node.onexit
             ]
             if onentry:
+                self.onentry_names[state.index] = tuple(onentry)
                 args.append(f"onentry=({', '.join(onentry)},)")
             if onexit:
+                self.onexit_names[state.index] = tuple(onexit)
                 args.append(f"onexit=({', '.join(onexit)},)")
         if state.initial >= 0:
             args.append(f"initial={state.initial}")
@@ -320,6 +367,7 @@ class _MachineBuilder:
             args.append(f"cond={name}")
         if node is not None and node.body:
             name = self.block_method(f"_transition_{index}", node.body, described)
+            self.content_names[index] = name
             args.append(f"content={name}")
         if t.internal:
             args.append("internal=True")
@@ -411,7 +459,7 @@ class _MachineBuilder:
     # -- executable content -----------------------------------------------------
 
     def block_method(self, base: str, block: tuple[ir.Action, ...], comment: str) -> str:
-        return self.method(base, "None", self.actions(block), comment)
+        return self.method(base, "None", self.actions(block), comment, handler=True)
 
     def actions(self, block: tuple[ir.Action, ...]) -> list[str]:
         lines: list[str] = []
@@ -448,6 +496,7 @@ class _MachineBuilder:
             case ir.Foreach():
                 return [head, *self.foreach(action)]
             case ir.Custom():
+                self.has_custom_actions = True
                 return [head, *self.custom(action)]
         raise AssertionError(f"unhandled action {action!r}")
 
@@ -489,6 +538,7 @@ class _MachineBuilder:
                     "bool",
                     [f"# {cond.loc.short()}", f"return {source}"],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
+                    handler=True,  # evaluated inside a handler, while the microstep runs
                 )
                 keyword = "if" if number == 0 else "elif"
                 lines.append(f"{keyword} self._test({self.class_name}.{test}):")

@@ -316,16 +316,19 @@ class Plan:
     handler): recording history, onexit handlers and invoke cancellation (exit
     order), transition content (document order), late datamodel binding, onentry
     handlers, `<initial>` and history default content and done events (entry
-    order). The machine runs them and ends with `config_after`. `settle` is set
+    order). The machine runs them and ends with `config_after`. `calls` holds just
+    the handlers when no handler needs to see its configuration (no `In()`, no
+    special step), so the machine can skip setting it before each. `settle` is set
     when the macrostep must look further than the internal queue (eventless
     transitions, a final state entered, invokes to start).
     """
 
-    __slots__ = ("ops", "config_after", "exited", "entered", "settle", "cacheable")
+    __slots__ = ("ops", "calls", "config_after", "exited", "entered", "settle", "cacheable")
 
     def __init__(
         self,
         ops: tuple[tuple[int, Handler], ...],
+        calls: tuple[Handler, ...] | None,
         config_after: int,
         exited: int,
         entered: int,
@@ -333,6 +336,7 @@ class Plan:
         cacheable: bool,
     ) -> None:
         self.ops = ops
+        self.calls = calls
         self.config_after = config_after
         self.exited = exited
         self.entered = entered
@@ -371,6 +375,8 @@ class Chart:
         source: str = "",
         binding: str = "early",
         uses_event: bool = True,
+        observes_configuration: bool = True,
+        fused: dict[tuple[Handler, ...], Handler] | None = None,
     ) -> None:
         self.name = name
         self.source = source
@@ -378,6 +384,8 @@ class Chart:
         self.transitions = tuple(transitions)
         self.late_binding = binding == "late"
         self.uses_event = uses_event
+        self.observes_configuration = observes_configuration
+        self.fused = fused or {}
         self.ids = tuple(s.id for s in self.states)
         self.index = {s.id: i for i, s in enumerate(self.states) if i}
         self.structure = Structure(
@@ -568,6 +576,7 @@ class Chart:
         cacheable: bool,
     ) -> Plan:
         ops: list[tuple[int, Handler]] = []
+        special = bool(records)
         if records:
             ops.append((config, _op_record_history(records)))
         current = config
@@ -576,9 +585,11 @@ class Chart:
             for handler in spec.onexit:
                 ops.append((current, handler))
             if spec.invokes:
+                special = True
                 ops.append((current, _op_cancel_invokes(state)))
             current &= ~(1 << state)
         if self.invoke_mask and exited:
+            special = True
             ops.append((current, _op_forget_invokes(exited)))
         for t in chosen:
             content = self.transitions[t].content
@@ -589,6 +600,7 @@ class Chart:
             current |= 1 << state
             spec = self.states[state]
             if self.late_binding and spec.datamodel is not None:
+                special = True
                 ops.append((current, _op_bind_late(state, spec.datamodel)))
             for handler in spec.onentry:
                 ops.append((current, handler))
@@ -602,13 +614,17 @@ class Chart:
                 if content is not None:
                     ops.append((current, content))
             if spec.kind == FINAL:
-                finals = True
+                finals = special = True
                 ops.append((current, _op_entered_final(state)))
         invoking = entered & self.invoke_mask
         if invoking:
+            special = True
             ops.append((current, _op_mark_invokes(invoking)))
         settle = self.has_eventless or finals or bool((entered | exited) & self.invoke_mask)
-        return Plan(tuple(ops), current, exited, entered, settle, cacheable)
+        calls = None if special or self.observes_configuration else tuple(h for _, h in ops)
+        if calls is not None and len(calls) > 1 and calls in self.fused:
+            calls = (self.fused[calls],)
+        return Plan(tuple(ops), calls, current, exited, entered, settle, cacheable)
 
 
 def _op_record_history(records: tuple[tuple[int, int], ...]) -> Handler:

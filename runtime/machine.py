@@ -180,9 +180,15 @@ class Machine:
                 found = chart.select(name, self._config)
             plan = found if found.__class__ is Plan else self._resolve(found)  # type: ignore[arg-type]
             if plan is not None:
-                if plan.ops:
+                calls = plan.calls
+                if calls is None:
                     self._microstep(plan)
                 else:
+                    for handler in calls:
+                        try:
+                            handler(self)
+                        except Exception as error:  # noqa: BLE001 - becomes an event
+                            self._fail(error)
                     self._config = plan.config_after
                 if plan.settle or self._internal:
                     self._macrostep()

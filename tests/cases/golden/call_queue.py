@@ -107,6 +107,7 @@ class CallQueueInvokeWaiting1(Machine):
         ),
         source="call_queue.scxml",
         uses_event=True,
+        observes_configuration=False,
     )
 
 
@@ -234,4 +235,5 @@ class CallQueue(Machine):
         ),
         source="call_queue.scxml",
         uses_event=True,
+        observes_configuration=False,
     )

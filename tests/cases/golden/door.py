@@ -127,4 +127,5 @@ class Door(Machine):
         ),
         source="door.scxml",
         uses_event=False,
+        observes_configuration=False,
     )

@@ -132,6 +132,42 @@ class TrafficLight(Machine):
         # traffic_light.scxml:50
         return self._config & STATE_FLASHING != 0
 
+    # fused: <onexit> of 'red', then <onentry> of 'green'
+    def _fused(self) -> None:
+        # <onexit> of 'red'
+        try:
+            # traffic_light.scxml:17 <cancel>
+            self._cancel("tick")
+        except Exception as error:
+            self._fail(error)
+        # <onentry> of 'green'
+        try:
+            # traffic_light.scxml:22 <assign>
+            self.dm.cycles = self.dm.cycles + 1
+            # traffic_light.scxml:23 <send>
+            self._send("tick", delay=self.dm.green_seconds)
+        except Exception as error:
+            self._fail(error)
+
+    # fused: <onexit> of 'yellow', then <onentry> of 'red'
+    def _fused_2(self) -> None:
+        # <onexit> of 'yellow'
+        try:
+            # traffic_light.scxml:40 <foreach>
+            for self.dm.i, self.dm.who in enumerate(self._iterate(self.dm.requests)):
+                # traffic_light.scxml:41 <log>
+                self._log("served", f"{self.dm.i}: {self.dm.who}")
+            # traffic_light.scxml:43 <assign>
+            self.dm.requests = []
+        except Exception as error:
+            self._fail(error)
+        # <onentry> of 'red'
+        try:
+            # traffic_light.scxml:16 <send>
+            self._send("tick", delay=20.0, id="tick")
+        except Exception as error:
+            self._fail(error)
+
     _chart = Chart(
         "traffic_light",
         states=(
@@ -235,4 +271,15 @@ class TrafficLight(Machine):
         ),
         source="traffic_light.scxml",
         uses_event=True,
+        observes_configuration=False,
+        fused={
+            (
+                _onexit_red,
+                _onentry_green,
+            ): _fused,
+            (
+                _onexit_yellow,
+                _onentry_red,
+            ): _fused_2,
+        },
     )
