@@ -198,3 +198,32 @@ def test_unknown_events_are_ignored(bad: str) -> None:
     light.send(bad)
     assert light.configuration == {"operating", "red"}
     assert recorder.errors == []
+
+
+FUSED = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="python">
+  <datamodel><data id="trail" expr="''"/></datamodel>
+  <state id="a">
+    <onexit><assign location="trail" expr="trail + 'x'"/><assign location="trail" expr="1 / 0"/></onexit>
+    <onexit><assign location="trail" expr="trail + 'y'"/></onexit>
+    <transition event="go" target="b"><assign location="trail" expr="trail + 't'"/></transition>
+  </state>
+  <state id="b">
+    <onentry><assign location="trail" expr="trail + 'e'"/></onentry>
+    <transition event="error.execution" target="c"/>
+  </state>
+  <state id="c"/>
+</scxml>
+"""
+
+
+def test_a_fused_microstep_keeps_each_block_separate(tmp_path: Path) -> None:
+    document = tmp_path / "fused.scxml"
+    document.write_text(FUSED, encoding="utf-8")
+    source = scxmlc.compile_file(document)
+    assert "def _fused(self)" in source  # the four blocks run as one method
+    machine = scxmlc.load(document)()
+    machine.start()
+    machine.send("go")
+    # The failing block stopped after 'x'; the blocks after it still ran, in order.
+    assert machine.dm.trail == "xyte"
+    assert machine.configuration == {"c"}
