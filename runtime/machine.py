@@ -83,6 +83,16 @@ class Machine:
 
     _chart: ClassVar[Chart]
     _data_ids: ClassVar[frozenset[str]] = frozenset()
+    _memo: ClassVar[dict[str | None, dict[int, Plan | Chains]]]
+    _eventful: ClassVar[bool]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Hoist what the per-event path reads from the chart into the class."""
+        super().__init_subclass__(**kwargs)
+        chart = cls.__dict__.get("_chart")
+        if chart is not None:
+            cls._memo = chart.memo
+            cls._eventful = chart.uses_event
 
     _event: Event
 
@@ -171,24 +181,25 @@ class Machine:
         self._busy = True
         try:
             # The body of _process_external, inlined: this is the per-event hot path.
-            chart = self._chart
-            if data is not None or chart.uses_event or self.observer is not None:
+            if data is not None or self._eventful or self.observer is not None:
                 self._take_external(Event(name, data))
-            memo = chart.memo.get(name)
+            memo = self._memo.get(name)
             found = memo.get(self._config) if memo is not None else None
             if found is None:
-                found = chart.select(name, self._config)
+                found = self._chart.select(name, self._config)
             plan = found if found.__class__ is Plan else self._resolve(found)  # type: ignore[arg-type]
             if plan is not None:
                 calls = plan.calls
-                if calls is None:
-                    self._microstep(plan)
-                else:
+                if calls:
                     for handler in calls:
                         try:
                             handler(self)
                         except Exception as error:  # noqa: BLE001 - becomes an event
                             self._fail(error)
+                    self._config = plan.config_after
+                elif calls is None:
+                    self._microstep(plan)
+                else:
                     self._config = plan.config_after
                 if plan.settle or self._internal:
                     self._macrostep()
