@@ -181,7 +181,10 @@ class _MachineBuilder:
         if cls is None:
             from .datamodels.null import NullDatamodel
 
-            self.diag.error(self.document.loc, f"<scxml datamodel>: unsupported datamodel '{name}' (supported: null, python)")
+            self.diag.error(
+                self.document.loc,
+                f"<scxml datamodel>: unsupported datamodel '{name}' (supported: ecmascript, null, python)",
+            )
             cls = NullDatamodel
         return cls(self.chart, self.diag, self.options.expression_errors, self.state_constants)
 
@@ -193,6 +196,7 @@ class _MachineBuilder:
         data_class = f"{self.class_name}Data" if dm.has_datamodel_object else None
         self.emit_datamodel_init(data_class)
         self.emit_global_scripts()
+        self.imports.update(dm.imports)
         states = [self.state_entry(state) for state in chart.states]
         transitions = [self.transition_entry(t.index) for t in chart.transitions]
         uses_event = dm.uses_event or any(s.node is not None and s.node.invokes for s in chart.states)
@@ -271,6 +275,9 @@ class _MachineBuilder:
         body: list[str] = []
         if data_class is not None:
             body.append(f"self.dm = {data_class}()")
+            default = self.datamodel.field_default()
+            if default is not None:
+                body += [f"self.dm.{f.name} = {default}" for f in self.datamodel.fields()]
         late = self.document.binding == "late"
         body.extend(self.data_statements(self.document.data))
         if not late:
@@ -282,10 +289,13 @@ class _MachineBuilder:
 
     def data_statements(self, items: tuple[ir.Data, ...]) -> list[str]:
         lines: list[str] = []
+        default = self.datamodel.field_default()
+        empty = f", {default}" if default is not None else ""
         for data in items:
             lines.append(f"# {data.loc.short()} <data id=\"{data.id}\">")
             value = self.datamodel.data_value(data)
             target = self.datamodel.data_target(data)
+            lines += self.datamodel.drain()
             if value is None:
                 lines.append(f"{target} = None")
             elif _is_literal(value):
@@ -295,7 +305,7 @@ class _MachineBuilder:
                     "try:",
                     f"{_INDENT}{target} = {value}",
                     "except Exception as error:",
-                    f"{_INDENT}self._data_failed({data.id!r}, error)",
+                    f"{_INDENT}self._data_failed({data.id!r}, error{empty})",
                 ]
         return lines
 
@@ -361,7 +371,7 @@ class _MachineBuilder:
             name = self.method(
                 f"_cond_{index}",
                 "bool",
-                [f"# {node.cond.loc.short()}", f"return {cond}"],
+                [f"# {node.cond.loc.short()}", *self.datamodel.drain(), f"return {cond}"],
                 f"cond of {described}",
             )
             args.append(f"cond={name}")
@@ -389,7 +399,7 @@ class _MachineBuilder:
         return self.method(
             f"_donedata_{identifier(state.id)}",
             "Any",
-            [f"# {donedata.loc.short()} <donedata>", f"return {value}"],
+            [f"# {donedata.loc.short()} <donedata>", *self.datamodel.drain(), f"return {value}"],
             f"<donedata> of {state.id!r}",
         )
 
@@ -400,8 +410,7 @@ class _MachineBuilder:
         if invoke.id is not None:
             args.append(f"id={invoke.id!r}")
         if invoke.idlocation is not None:
-            target = dm.target(invoke.idlocation)
-            body = [f"{target} = value"] if target else [f"self._invalid('invalid idlocation')"]
+            body = dm.assign(invoke.idlocation, "value")
             args.append("idlocation=" + self.method(f"_invoke_idlocation_{name}", "None", body, "invoke idlocation", ", value: str"))
         if invoke.type is not None:
             args.append(f"type={invoke.type!r}")
@@ -427,12 +436,18 @@ class _MachineBuilder:
             value = dm.content(invoke.content)
             args.append(
                 "contentexpr="
-                + self.method(f"_invoke_content_{name}", "Any", [f"return {value}"], "invoke <content>")
+                + self.method(f"_invoke_content_{name}", "Any", [*dm.drain(), f"return {value}"], "invoke <content>")
             )
         if invoke.params or invoke.namelist:
             value = self.params_value(invoke.params, invoke.namelist)
             args.append(
-                "data=" + self.method(f"_invoke_data_{name}", "Any", [f"# {invoke.loc.short()}", f"return {value}"], "invoke <param>/namelist")
+                "data="
+                + self.method(
+                    f"_invoke_data_{name}",
+                    "Any",
+                    [f"# {invoke.loc.short()}", *dm.drain(), f"return {value}"],
+                    "invoke <param>/namelist",
+                )
             )
         if invoke.autoforward:
             args.append("autoforward=True")
@@ -443,7 +458,9 @@ class _MachineBuilder:
 
     def value_method(self, base: str, expr: ir.Expr) -> str:
         value = self.datamodel.value(expr)
-        return self.method(base, "Any", [f"# {expr.loc.short()}", f"return {value}"], expr.attribute)
+        return self.method(
+            base, "Any", [f"# {expr.loc.short()}", *self.datamodel.drain(), f"return {value}"], expr.attribute
+        )
 
     def params_value(self, params: tuple[ir.Param, ...], namelist: tuple[ir.Expr, ...]) -> str:
         self.imports.add("EventData")
@@ -468,6 +485,11 @@ class _MachineBuilder:
         return lines
 
     def action(self, action: ir.Action) -> list[str]:
+        lines = self.action_lines(action)
+        prelude = self.datamodel.drain()
+        return [lines[0], *prelude, *lines[1:]] if prelude else lines
+
+    def action_lines(self, action: ir.Action) -> list[str]:
         dm = self.datamodel
         head = f"# {action.loc.short()} <{_action_tag(action)}>"
         match action:
@@ -536,7 +558,7 @@ class _MachineBuilder:
                 test = self.method(
                     f"_cond_{'if' if number == 0 else 'elseif'}_{cond.loc.line}",
                     "bool",
-                    [f"# {cond.loc.short()}", f"return {source}"],
+                    [f"# {cond.loc.short()}", *self.datamodel.drain(), f"return {source}"],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
                     handler=True,  # evaluated inside a handler, while the microstep runs
                 )
@@ -548,13 +570,13 @@ class _MachineBuilder:
     def foreach(self, loop: ir.Foreach) -> list[str]:
         dm = self.datamodel
         array = dm.value(loop.array)
-        item = dm.target(loop.item)
+        item = dm.foreach_target(loop.item)
         if item is None:
             return ["self._invalid('foreach: illegal item')"]
         body = _indent(self.actions(loop.body) or ["pass"])
         if loop.index is None:
             return [f"for {item} in self._iterate({array}):", *body]
-        index = dm.target(loop.index)
+        index = dm.foreach_target(loop.index)
         if index is None:
             return ["self._invalid('foreach: illegal index')"]
         return [f"for {index}, {item} in enumerate(self._iterate({array})):", *body]

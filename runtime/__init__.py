@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from . import js as js
 from .chart import ATOMIC as ATOMIC
 from .chart import COMPOUND as COMPOUND
 from .chart import DEEP_HISTORY as DEEP_HISTORY

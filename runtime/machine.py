@@ -77,6 +77,7 @@ class Machine:
         "_data_done",
         "_initial_data",
         "_donedata",
+        "_io",
         "observer",
         "__weakref__",
     )
@@ -123,6 +124,7 @@ class Machine:
         self._data_done = 0
         self._initial_data = data
         self._donedata: Any = None
+        self._io: AttrDict | None = None
         self.observer = observer
 
     # -- public API ---------------------------------------------------------
@@ -239,8 +241,11 @@ class Machine:
 
     @property
     def _ioprocessors(self) -> AttrDict:
-        location = AttrDict(location="#_scxml_" + self._sessionid)
-        return AttrDict({io.SCXML_TYPE: location, "scxml": location})
+        processors = self._io
+        if processors is None:
+            location = AttrDict(location="#_scxml_" + self._sessionid)
+            processors = self._io = AttrDict({io.SCXML_TYPE: location, "scxml": location})
+        return processors
 
     @property
     def _x(self) -> AttrDict:
@@ -519,11 +524,11 @@ class Machine:
         if self.observer is not None:
             self.observer.on_error(self, event, error)
 
-    def _data_failed(self, name: str, error: BaseException) -> None:
-        """A `<data>` value failed: the variable exists, empty, and error.execution."""
+    def _data_failed(self, name: str, error: BaseException, empty: Any = None) -> None:
+        """A `<data>` value failed: the variable exists, `empty`, and error.execution."""
         dm = getattr(self, "dm", None)
         if dm is not None:
-            setattr(dm, name, None)
+            setattr(dm, name, empty)
         self._fail(error)
 
     def _xml(self, source: str) -> Any:

@@ -21,7 +21,7 @@ if not SUITE.is_dir() and os.environ.get("CI"):
     raise RuntimeError(f"the W3C suite must be at {SUITE} in CI")
 pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason=f"W3C suite not found at {SUITE}")
 
-CASES = [*cases("python"), *cases("null")] if SUITE.is_dir() else []
+CASES = [*cases("python"), *cases("ecmascript"), *cases("null")] if SUITE.is_dir() else []
 
 
 def outcome(case: Case) -> str:

@@ -56,6 +56,7 @@ class Datamodel(ABC):
         self.state_constants = state_constants or {}
         self.uses_event = False
         self.imports: set[str] = set()
+        self.pending: list[str] = []
 
     # -- reporting ----------------------------------------------------------
 
@@ -66,6 +67,16 @@ class Datamodel(ABC):
             return f"self._invalid({message!r})"
         self.diag.error(loc, message)
         return "self._invalid('invalid expression')"
+
+    def drain(self) -> list[str]:
+        """Statements that must run before the expressions translated since the last
+        drain (function definitions of the ECMAScript datamodel, for instance)."""
+        lines, self.pending = self.pending, []
+        return lines
+
+    def field_default(self) -> str | None:
+        """The value every field holds before its `<data>` is evaluated, if any."""
+        return None
 
     # -- the interface ------------------------------------------------------
 
@@ -113,15 +124,21 @@ class Datamodel(ABC):
         """Where a `<data>` value is stored."""
         return self.target(ir.Expr(data.id, data.loc, "id", "data")) or "_"
 
+    def foreach_target(self, expr: ir.Expr) -> str | None:
+        """An assignment target for `<foreach item|index>` (None: reported)."""
+        return self.target(expr)
+
 
 def datamodel_for(name: str) -> type[Datamodel] | None:
     return DATAMODELS.get(name)
 
 
+from .ecmascript import EcmascriptDatamodel  # noqa: E402
 from .null import NullDatamodel  # noqa: E402
 from .python import PythonDatamodel  # noqa: E402
 
 DATAMODELS: dict[str, type[Datamodel]] = {
+    "ecmascript": EcmascriptDatamodel,
     "null": NullDatamodel,
     "python": PythonDatamodel,
 }

@@ -1,0 +1,693 @@
+"""The ECMAScript datamodel: ES5 translated to Python at build time.
+
+Expressions and scripts are parsed with esprima (ESTree, with positions) and
+translated node by node into Python that calls `scxmlc.runtime.js` for what
+JavaScript means by `+`, `==`, truthiness, property access, calls and `new`.
+
+- **Variables.** `<data>` ids and the `var`s and functions declared at the top
+  level of scripts are fields of the datamodel object (`self.dm.x`).
+- **Functions.** A function's parameters and `var`s live in a scope object of its
+  own, which its nested functions close over. Each JavaScript function becomes a
+  Python `def` taking `this`.
+- **Unsupported constructs.** A construct this translator does not support is a
+  diagnostic at its position, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+import esprima  # type: ignore[import-untyped]
+
+from .. import ir
+from ..diagnostics import Loc
+from ..walk import actions, all_data, blocks
+from . import DataField, Datamodel
+
+__all__ = ["EcmascriptDatamodel"]
+
+SYSTEM: Final = {
+    "_event": "self._event",
+    "_sessionid": "self._sessionid",
+    "_name": "self._name",
+    "_ioprocessors": "self._ioprocessors",
+    "_x": "self._x",
+}
+BUILTINS: Final = frozenset(
+    {"Array", "Object", "String", "Number", "Boolean", "NaN", "Infinity", "isNaN", "parseInt", "parseFloat"}
+)
+_ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
+_BITWISE: Final = frozenset({"|", "&", "^", "<<", ">>", ">>>"})
+_COMPARE: Final = frozenset({"<", "<=", ">", ">="})
+
+
+class Unsupported(Exception):
+    """A construct the translator does not handle; `node` locates it."""
+
+    def __init__(self, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class EcmascriptDatamodel(Datamodel):
+    name = "ecmascript"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.imports.add("js")
+        self._fields: dict[str, DataField] = {}
+        self._counter = itertools.count(1)
+        self._collect()
+
+    @property
+    def has_datamodel_object(self) -> bool:
+        return True
+
+    def fields(self) -> list[DataField]:
+        return list(self._fields.values())
+
+    def field_default(self) -> str:
+        return "js.undefined"
+
+    # -- declarations ----------------------------------------------------------
+
+    def _collect(self) -> None:
+        document = self.chart.document
+        for data in all_data(document):
+            if data.id and data.id not in self._fields:
+                self._declare(data.id, data.loc, "<data>")
+        scripts = list(document.scripts)
+        for block in blocks(document):
+            scripts += [a for a in actions(block) if isinstance(a, ir.Script)]
+        for script in scripts:
+            try:
+                program = esprima.parseScript(script.source)
+            except esprima.Error:
+                continue
+            for name in _hoisted(program.body):
+                self._declare(name, script.loc, "<script>")
+        for block in blocks(document):
+            for action in actions(block):
+                if isinstance(action, ir.Foreach):
+                    for expr in (action.item, action.index):
+                        if expr is not None and expr.text.strip().isidentifier():
+                            self._declare(expr.text.strip(), expr.loc, "<foreach>")
+
+    def _declare(self, name: str, loc: Loc, origin: str) -> None:
+        if name in self._fields or name in SYSTEM:
+            return
+        if not name.isidentifier() or name == "self":
+            self.diag.error(loc, f"{origin}: '{name}' is not a variable name scxmlc can declare")
+            return
+        self._fields[name] = DataField(name, "Any", loc, origin)
+
+    # -- the interface ---------------------------------------------------------
+
+    def _translate(self, expr: ir.Expr, build: Any) -> str:
+        text = expr.text.strip()
+        if not text:
+            return self.invalid(expr.loc, f"{expr.where}: empty expression")
+        try:
+            program = _parse_expression(text)
+        except esprima.Error as error:
+            return self.invalid(expr.loc, f"{expr.where}: invalid ECMAScript {text!r}: {_message(error)}")
+        statement = program.body[0] if len(program.body) == 1 else None
+        if statement is None or statement.type != "ExpressionStatement":
+            return self.invalid(expr.loc, f"{expr.where}: {text!r} is not an expression")
+        translator = _Translator(self, expr.loc)
+        try:
+            result: str = build(translator, statement.expression)
+        except Unsupported as error:
+            return self.invalid(_at(expr.loc, error.node), f"{expr.where}: {error}")
+        self.pending.extend(translator.prelude)
+        if translator.uses_event:
+            self.uses_event = True
+        return result
+
+    def cond(self, expr: ir.Expr) -> str:
+        return self._translate(expr, lambda t, node: t.condition(node))
+
+    def value(self, expr: ir.Expr) -> str:
+        return self._translate(expr, lambda t, node: t.expression(node))
+
+    def target(self, location: ir.Expr) -> str | None:
+        raise NotImplementedError  # assign() is overridden: locations are not Python targets
+
+    def assign(self, location: ir.Expr, value_source: str) -> list[str]:
+        def store(t: _Translator, node: Any) -> str:
+            if node.type == "Identifier" and node.name not in self._fields:
+                if node.name in SYSTEM:
+                    raise Unsupported(f"cannot assign to the system variable '{node.name}'", node)
+                raise Unsupported(f"'{node.name}' is not declared (no <data id=\"{node.name}\">)", node)
+            if node.type not in ("Identifier", "MemberExpression"):
+                raise Unsupported(f"{location.text.strip()!r} is not a location", node)
+            return t.store(node, value_source)
+
+        source = self._translate(location, store)
+        return [source]
+
+    def script(self, script: ir.Script) -> list[str]:
+        loc = script.source_loc
+        try:
+            program = esprima.parseScript(script.source, {"loc": True})
+        except esprima.Error as error:
+            at = Loc(loc.file, loc.line + getattr(error, "lineNumber", 1) - 1, 1)
+            return [self.invalid(at, f"<script>: invalid ECMAScript: {_message(error)}")]
+        translator = _Translator(self, loc)
+        try:
+            lines = translator.program(program.body)
+        except Unsupported as error:
+            return [self.invalid(_at(loc, error.node, script=True), f"<script>: {error}")]
+        if translator.uses_event:
+            self.uses_event = True
+        return translator.prelude + lines
+
+    def content(self, content: ir.Content) -> str:
+        if content.expr is not None:
+            return self.value(content.expr)
+        if content.xml is not None:
+            return f"self._xml({content.xml!r})"
+        return _literal_content(content.text or "")
+
+    def data_value(self, data: ir.Data) -> str | None:
+        if data.expr is not None:
+            return self.value(data.expr)
+        if data.content is not None:
+            return self.content(data.content)
+        if data.src_text is not None:
+            if data.src_text.lstrip().startswith("<"):
+                return f"self._xml({data.src_text.strip()!r})"
+            return _literal_content(data.src_text)
+        return None
+
+    def data_target(self, data: ir.Data) -> str:
+        return f"self.dm.{data.id}" if data.id in self._fields else "_"
+
+    def foreach_target(self, expr: ir.Expr) -> str | None:
+        name = expr.text.strip()
+        if name not in self._fields:
+            self.invalid(expr.loc, f"{expr.where}: {name!r} is not a variable name")
+            return None
+        return f"self.dm.{name}"
+
+    def new_name(self, base: str) -> str:
+        return f"_{base}{next(self._counter)}"
+
+
+def _parse_expression(text: str) -> Any:
+    """An expression attribute as a program: `new F();` is accepted as written, and
+    `{"a": 1}` is read as an object literal, not a block."""
+    try:
+        program = esprima.parseScript(text, {"loc": True})
+    except esprima.Error:
+        program = None
+    if program is not None and len(program.body) == 1 and program.body[0].type == "ExpressionStatement":
+        return program
+    return esprima.parseScript(f"({text}\n)", {"loc": True})
+
+
+def _message(error: Any) -> str:
+    return str(getattr(error, "description", error))
+
+
+def _at(loc: Loc, node: Any, script: bool = False) -> Loc:
+    position = getattr(node, "loc", None)
+    if position is None:
+        return loc
+    line = position.start.line
+    if script:
+        return Loc(loc.file, loc.line + line - 1, position.start.column + 1)
+    return Loc(loc.file, loc.line, loc.col + max(position.start.column - 1, 0)) if line == 1 else loc
+
+
+def _literal_content(text: str) -> str:
+    """Content text: JSON if it is JSON, else the space-normalised string."""
+    stripped = text.strip()
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return repr(" ".join(stripped.split()))
+    return f"js.from_json_text({stripped!r})"
+
+
+def _hoisted(body: list[Any]) -> Iterator[str]:
+    """Names declared by `var` and function declarations, not inside functions."""
+    for node in body:
+        yield from _declared(node)
+
+
+def _declared(node: Any) -> Iterator[str]:
+    if node is None:
+        return
+    kind = node.type
+    if kind == "VariableDeclaration":
+        for declaration in node.declarations:
+            if declaration.id.type == "Identifier":
+                yield declaration.id.name
+    elif kind == "FunctionDeclaration":
+        yield node.id.name
+    elif kind in ("BlockStatement",):
+        for child in node.body:
+            yield from _declared(child)
+    elif kind == "IfStatement":
+        yield from _declared(node.consequent)
+        yield from _declared(node.alternate)
+    elif kind in ("ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement"):
+        yield from _declared(getattr(node, "init", None) or getattr(node, "left", None))
+        yield from _declared(node.body)
+    elif kind == "TryStatement":
+        yield from _declared(node.block)
+        if node.handler is not None:
+            yield from _declared(node.handler.body)
+        yield from _declared(node.finalizer)
+
+
+class _Scope:
+    """A JavaScript function's scope: its Python scope-object name and its names."""
+
+    def __init__(self, variable: str, names: set[str]) -> None:
+        self.variable = variable
+        self.names = names
+
+
+class _Translator:
+    """Translates one expression or script; functions are emitted into `prelude`."""
+
+    def __init__(self, datamodel: EcmascriptDatamodel, loc: Loc) -> None:
+        self.dm = datamodel
+        self.loc = loc
+        self.scopes: list[_Scope] = []
+        self.prelude: list[str] = []
+        self.uses_event = False
+        self.temps = itertools.count(1)
+
+    # -- names -----------------------------------------------------------------
+
+    def resolve(self, node: Any) -> tuple[str, str] | None:
+        """(container kind, source) for an identifier: ("scope", s1) or ("dm", ...)."""
+        name = node.name
+        for scope in reversed(self.scopes):
+            if name in scope.names:
+                return "scope", scope.variable
+        if name in self.dm._fields:
+            return "dm", "self.dm"
+        return None
+
+    def identifier(self, node: Any) -> str:
+        name = node.name
+        found = self.resolve(node)
+        if found is not None:
+            kind, container = found
+            return f"{container}[{name!r}]" if kind == "scope" else f"self.dm.{name}"
+        if name == "undefined":
+            return "js.undefined"
+        if name in SYSTEM:
+            if name == "_event":
+                self.uses_event = True
+            return SYSTEM[name]
+        if name in BUILTINS:
+            return f"js.GLOBALS[{name!r}]"
+        if name == "In":
+            return "self.In"
+        raise Unsupported(f"'{name}' is not defined (not a <data> id, a script variable or a built-in)", node)
+
+    # -- expressions -------------------------------------------------------------
+
+    def condition(self, node: Any) -> str:
+        return f"js.truthy({self.expression(node)})"
+
+    def expression(self, node: Any) -> str:
+        method = getattr(self, f"x_{node.type}", None)
+        if method is None:
+            raise Unsupported(f"{node.type} is not supported", node)
+        result: str = method(node)
+        return result
+
+    def x_Literal(self, node: Any) -> str:
+        if getattr(node, "regex", None) is not None:
+            return f"js.regex({node.regex.pattern!r}, {node.regex.flags!r})"
+        value = node.value
+        if value is None:
+            return "None"
+        if isinstance(value, bool):
+            return repr(value)
+        if isinstance(value, float) and value.is_integer() and not any(c in node.raw for c in ".eE"):
+            return repr(int(value))
+        return repr(value)
+
+    def x_Identifier(self, node: Any) -> str:
+        return self.identifier(node)
+
+    def x_ThisExpression(self, node: Any) -> str:
+        if not self.scopes:
+            return "js.undefined"
+        return "this"
+
+    def x_ArrayExpression(self, node: Any) -> str:
+        items = ", ".join("js.undefined" if e is None else self.expression(e) for e in node.elements)
+        return f"js.JSArray([{items}])"
+
+    def x_ObjectExpression(self, node: Any) -> str:
+        items = []
+        for prop in node.properties:
+            if prop.kind != "init" or prop.computed:
+                raise Unsupported("only plain 'key: value' properties are supported in object literals", prop)
+            key = prop.key.name if prop.key.type == "Identifier" else str(prop.key.value)
+            items.append(f"{key!r}: {self.expression(prop.value)}")
+        return "js.JSObject({" + ", ".join(items) + "})"
+
+    def member_key(self, node: Any) -> str:
+        if node.computed:
+            return self.expression(node.property)
+        return repr(node.property.name)
+
+    def x_MemberExpression(self, node: Any) -> str:
+        return f"js.get({self.expression(node.object)}, {self.member_key(node)})"
+
+    def x_CallExpression(self, node: Any) -> str:
+        callee = node.callee
+        arguments = [self.expression(a) for a in node.arguments]
+        if (
+            callee.type == "Identifier"
+            and callee.name == "In"
+            and self.resolve(callee) is None
+            and len(node.arguments) == 1
+            and node.arguments[0].type == "Literal"
+            and isinstance(node.arguments[0].value, str)
+        ):
+            state = node.arguments[0].value
+            constant = self.dm.state_constants.get(state)
+            if constant is None:
+                raise Unsupported(f"In('{state}'): unknown state '{state}'", node)
+            return f"(self._config & {constant} != 0)"
+        if callee.type == "MemberExpression":
+            return f"js.call_method({', '.join([self.expression(callee.object), self.member_key(callee), *arguments])})"
+        return f"js.call({', '.join([self.expression(callee), 'js.undefined', *arguments])})"
+
+    def x_NewExpression(self, node: Any) -> str:
+        arguments = [self.expression(a) for a in node.arguments]
+        return f"js.construct({', '.join([self.expression(node.callee), *arguments])})"
+
+    def x_BinaryExpression(self, node: Any) -> str:
+        operator = node.operator
+        left, right = self.expression(node.left), self.expression(node.right)
+        if operator == "+":
+            return f"js.add({left}, {right})"
+        if operator in _ARITHMETIC:
+            return f"js.arithmetic({operator!r}, {left}, {right})"
+        if operator in _BITWISE:
+            return f"js.bitwise({operator!r}, {left}, {right})"
+        if operator in _COMPARE:
+            return f"js.compare({operator!r}, {left}, {right})"
+        if operator == "==":
+            return f"js.loose_eq({left}, {right})"
+        if operator == "!=":
+            return f"(not js.loose_eq({left}, {right}))"
+        if operator == "===":
+            return f"js.strict_eq({left}, {right})"
+        if operator == "!==":
+            return f"(not js.strict_eq({left}, {right}))"
+        if operator == "in":
+            return f"js.has({right}, {left})"
+        if operator == "instanceof":
+            return f"js.instanceof({left}, {right})"
+        raise Unsupported(f"operator {operator!r} is not supported", node)
+
+    def x_LogicalExpression(self, node: Any) -> str:
+        temp = f"_t{next(self.temps)}"
+        left, right = self.expression(node.left), self.expression(node.right)
+        if node.operator == "&&":
+            return f"({right} if js.truthy({temp} := {left}) else {temp})"
+        return f"({temp} if js.truthy({temp} := {left}) else {right})"
+
+    def x_ConditionalExpression(self, node: Any) -> str:
+        return (
+            f"({self.expression(node.consequent)} if {self.condition(node.test)} "
+            f"else {self.expression(node.alternate)})"
+        )
+
+    def x_UnaryExpression(self, node: Any) -> str:
+        operator = node.operator
+        argument = node.argument
+        if operator == "typeof":
+            if argument.type == "Identifier" and self.resolve(argument) is None:
+                try:
+                    return f"js.typeof({self.identifier(argument)})"
+                except Unsupported:
+                    return "'undefined'"
+            return f"js.typeof({self.expression(argument)})"
+        if operator == "delete":
+            if argument.type != "MemberExpression":
+                return "True"
+            return f"js.delete({self.expression(argument.object)}, {self.member_key(argument)})"
+        value = self.expression(argument)
+        if operator == "!":
+            return f"(not js.truthy({value}))"
+        if operator == "-":
+            return f"js.negate({value})"
+        if operator == "+":
+            return f"js.to_number({value})"
+        if operator == "~":
+            return f"js.bitwise('^', {value}, -1)"
+        if operator == "void":
+            return f"(({value}), js.undefined)[1]"
+        raise Unsupported(f"operator {operator!r} is not supported", node)
+
+    def x_AssignmentExpression(self, node: Any) -> str:
+        operator = node.operator
+        value = self.expression(node.right)
+        if operator != "=":
+            current = self.expression(node.left)
+            binary = operator[:-1]
+            if binary == "+":
+                value = f"js.add({current}, {value})"
+            elif binary in _ARITHMETIC:
+                value = f"js.arithmetic({binary!r}, {current}, {value})"
+            elif binary in _BITWISE:
+                value = f"js.bitwise({binary!r}, {current}, {value})"
+            else:
+                raise Unsupported(f"operator {operator!r} is not supported", node)
+        return self.store(node.left, value)
+
+    def x_UpdateExpression(self, node: Any) -> str:
+        delta = "1" if node.operator == "++" else "-1"
+        current = self.expression(node.argument)
+        if node.prefix:
+            return self.store(node.argument, f"js.add(js.to_number({current}), {delta})")
+        temp = f"_t{next(self.temps)}"
+        stored = self.store(node.argument, f"js.add({temp}, {delta})")
+        return f"(({temp} := js.to_number({current})), {stored})[0]"
+
+    def x_SequenceExpression(self, node: Any) -> str:
+        parts = [self.expression(e) for e in node.expressions]
+        return f"({', '.join(parts)})[-1]"
+
+    def x_FunctionExpression(self, node: Any) -> str:
+        return self.function(node, node.id.name if node.id else "")
+
+    def store(self, target: Any, value: str) -> str:
+        """An expression that stores `value` into `target` and yields it."""
+        if target.type == "Identifier":
+            found = self.resolve(target)
+            if found is None:
+                raise Unsupported(f"assignment to undeclared variable '{target.name}'", target)
+            kind, container = found
+            if kind == "scope":
+                return f"js.put({container}, {target.name!r}, {value})"
+            return f"js.set_field(self.dm, {target.name!r}, {value})"
+        if target.type == "MemberExpression":
+            return f"js.put({self.expression(target.object)}, {self.member_key(target)}, {value})"
+        raise Unsupported(f"cannot assign to {target.type}", target)
+
+    # -- functions -----------------------------------------------------------------
+
+    def function(self, node: Any, name: str) -> str:
+        """Emit a def for function `node` into the prelude; the JSFunction's source."""
+        if node.generator or node.isAsync:
+            raise Unsupported("generators and async functions are not supported", node)
+        python_name = self.dm.new_name("function")
+        scope = _Scope(self.dm.new_name("scope"), set())
+        parameters = [p.name for p in node.params if p.type == "Identifier"]
+        if len(parameters) != len(node.params):
+            raise Unsupported("only plain parameters are supported", node)
+        scope.names = {*parameters, *_hoisted(node.body.body), "arguments"}
+        if name and node.type == "FunctionExpression":
+            scope.names.add(name)
+        outer_prelude = self.prelude
+        self.prelude = []
+        self.scopes.append(scope)
+        try:
+            body = [f"{scope.variable} = js.JSObject()"]
+            body.append(f"{scope.variable}['arguments'] = js.JSArray(args)")
+            for index, parameter in enumerate(parameters):
+                body.append(
+                    f"{scope.variable}[{parameter!r}] = args[{index}] if len(args) > {index} else js.undefined"
+                )
+            for variable in sorted(scope.names - {*parameters, "arguments"}):
+                body.append(f"{scope.variable}[{variable!r}] = js.undefined")
+            if name and node.type == "FunctionExpression":
+                body.append(f"{scope.variable}[{name!r}] = {python_name}_object")
+            statements = self.statements(node.body.body)
+            body += self.prelude + statements + ["return js.undefined"]
+        finally:
+            self.scopes.pop()
+            self.prelude = outer_prelude
+        self.prelude.append(f"def {python_name}(this: Any, *args: Any) -> Any:")
+        self.prelude.extend("    " + line for line in body)
+        self.prelude.append(f"{python_name}_object = js.JSFunction({python_name}, {name!r})")
+        return f"{python_name}_object"
+
+    # -- statements ------------------------------------------------------------------
+
+    def program(self, body: list[Any]) -> list[str]:
+        return self.statements(body)
+
+    def statements(self, body: list[Any]) -> list[str]:
+        lines: list[str] = []
+        for node in body:
+            if node.type == "FunctionDeclaration":
+                lines += self.function_declaration(node)
+        for node in body:
+            if node.type != "FunctionDeclaration":
+                lines += self.statement(node)
+        return lines
+
+    def function_declaration(self, node: Any) -> list[str]:
+        saved = self.prelude
+        self.prelude = []
+        source = self.function(node, node.id.name)
+        lines = self.prelude + [self.store(node.id, source)]
+        self.prelude = saved
+        return lines
+
+    def statement(self, node: Any) -> list[str]:
+        method = getattr(self, f"s_{node.type}", None)
+        if method is None:
+            raise Unsupported(f"{node.type} is not supported", node)
+        saved = self.prelude
+        self.prelude = []
+        lines: list[str] = method(node)
+        lines = self.prelude + lines
+        self.prelude = saved
+        return lines
+
+    def block(self, node: Any) -> list[str]:
+        if node is None:
+            return []
+        lines = self.statements(node.body) if node.type == "BlockStatement" else self.statement(node)
+        return lines or ["pass"]
+
+    def s_ExpressionStatement(self, node: Any) -> list[str]:
+        return [self.expression(node.expression)]
+
+    def s_EmptyStatement(self, node: Any) -> list[str]:
+        return []
+
+    def s_BlockStatement(self, node: Any) -> list[str]:
+        return self.statements(node.body)
+
+    def s_VariableDeclaration(self, node: Any) -> list[str]:
+        lines = []
+        for declaration in node.declarations:
+            if declaration.id.type != "Identifier":
+                raise Unsupported("destructuring is not supported", declaration)
+            if declaration.init is not None:
+                lines.append(self.store(declaration.id, self.expression(declaration.init)))
+        return lines
+
+    def s_IfStatement(self, node: Any) -> list[str]:
+        lines = [f"if {self.condition(node.test)}:", *_indent(self.block(node.consequent))]
+        if node.alternate is not None:
+            lines += ["else:", *_indent(self.block(node.alternate))]
+        return lines
+
+    def s_WhileStatement(self, node: Any) -> list[str]:
+        return [f"while {self.condition(node.test)}:", *_indent(self.block(node.body))]
+
+    def s_DoWhileStatement(self, node: Any) -> list[str]:
+        flag = f"_first{next(self.temps)}"
+        return [
+            f"{flag} = True",
+            f"while {flag} or {self.condition(node.test)}:",
+            f"    {flag} = False",
+            *_indent(self.block(node.body)),
+        ]
+
+    def s_ForStatement(self, node: Any) -> list[str]:
+        lines: list[str] = []
+        if node.init is not None:
+            if node.init.type == "VariableDeclaration":
+                lines += self.s_VariableDeclaration(node.init)
+            else:
+                lines.append(self.expression(node.init))
+        flag = f"_first{next(self.temps)}"
+        lines += [f"{flag} = True", "while True:"]
+        loop = [f"if not {flag}:"]
+        loop += _indent([self.expression(node.update)] if node.update is not None else ["pass"])
+        loop.append(f"{flag} = False")
+        if node.test is not None:
+            loop += [f"if not {self.condition(node.test)}:", "    break"]
+        loop += self.block(node.body)
+        return lines + _indent(loop)
+
+    def s_ForInStatement(self, node: Any) -> list[str]:
+        target = node.left
+        if target.type == "VariableDeclaration":
+            target = target.declarations[0].id
+        key = f"_key{next(self.temps)}"
+        return [
+            f"for {key} in js.iterate_keys({self.expression(node.right)}):",
+            *_indent([self.store(target, key), *self.block(node.body)]),
+        ]
+
+    def s_ReturnStatement(self, node: Any) -> list[str]:
+        if not self.scopes:
+            raise Unsupported("'return' outside a function", node)
+        value = "js.undefined" if node.argument is None else self.expression(node.argument)
+        return [f"return {value}"]
+
+    def s_BreakStatement(self, node: Any) -> list[str]:
+        if node.label is not None:
+            raise Unsupported("labelled break is not supported", node)
+        return ["break"]
+
+    def s_ContinueStatement(self, node: Any) -> list[str]:
+        if node.label is not None:
+            raise Unsupported("labelled continue is not supported", node)
+        return ["continue"]
+
+    def s_ThrowStatement(self, node: Any) -> list[str]:
+        return [f"raise js.JSError({self.expression(node.argument)})"]
+
+    def s_TryStatement(self, node: Any) -> list[str]:
+        lines = ["try:", *_indent(self.block(node.block))]
+        if node.handler is not None:
+            error = f"_error{next(self.temps)}"
+            lines.append(f"except Exception as {error}:")
+            parameter = node.handler.param
+            if parameter is None or parameter.type != "Identifier":
+                body = self.block(node.handler.body)
+            else:
+                scope = _Scope(self.dm.new_name("catch"), {parameter.name})
+                self.scopes.append(scope)
+                try:
+                    body = [
+                        f"{scope.variable} = js.JSObject({{{parameter.name!r}: js.thrown({error})}})",
+                        *self.block(node.handler.body),
+                    ]
+                finally:
+                    self.scopes.pop()
+            lines += _indent(body)
+        if node.finalizer is not None:
+            lines += ["finally:", *_indent(self.block(node.finalizer))]
+        return lines
+
+    def s_FunctionDeclaration(self, node: Any) -> list[str]:
+        return self.function_declaration(node)
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]

@@ -1,0 +1,694 @@
+"""JavaScript values and operators for code compiled from the ECMAScript datamodel.
+
+The compiler translates ECMAScript to Python at build time; what JavaScript means
+by `+`, `==`, truthiness, property access and `typeof` lives here, as small
+functions the generated code calls. Values: `undefined` (a singleton), `None` for
+`null`, `bool`, numbers as `int` or `float` (printed the JavaScript way), `str`,
+`JSObject` (a dict with a prototype), `JSArray` (a list), `JSFunction`. Python
+objects the platform hands in (events, event data, `_ioprocessors`) are read as
+objects: their attributes and keys are properties.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, Final
+
+from .errors import ExecutionError
+
+__all__ = [
+    "JSArray",
+    "JSError",
+    "JSFunction",
+    "JSObject",
+    "add",
+    "call",
+    "get",
+    "loose_eq",
+    "put",
+    "strict_eq",
+    "to_number",
+    "to_string",
+    "truthy",
+    "typeof",
+    "undefined",
+]
+
+
+class _Undefined:
+    """The type of `undefined`: falsy, printed as `undefined`, one instance."""
+
+    __slots__ = ()
+    _instance: _Undefined | None = None
+
+    def __new__(cls) -> _Undefined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+undefined: Final = _Undefined()
+
+
+class JSError(ExecutionError):
+    """A JavaScript exception (`throw`, TypeError, ReferenceError): error.execution."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(to_string(value) if not isinstance(value, str) else value)
+        self.value = value
+
+
+class JSObject(dict[str, Any]):
+    """A JavaScript object: own properties in insertion order, and a prototype."""
+
+    __slots__ = ("proto",)
+
+    def __init__(self, *args: Any, proto: JSObject | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proto = proto
+
+    def lookup(self, key: str) -> Any:
+        obj: JSObject | None = self
+        while obj is not None:
+            if key in obj:
+                return dict.__getitem__(obj, key)
+            obj = obj.proto
+        return undefined
+
+
+class JSArray(list[Any]):
+    """A JavaScript array."""
+
+    __slots__ = ()
+
+
+class JSFunction:
+    """A JavaScript function: `impl(this, *args)`, with a `prototype` for `new`."""
+
+    __slots__ = ("impl", "name", "prototype")
+
+    def __init__(self, impl: Callable[..., Any], name: str = "") -> None:
+        self.impl = impl
+        self.name = name
+        self.prototype = JSObject()
+
+    def __call__(self, *args: Any) -> Any:
+        return self.impl(undefined, *args)
+
+    def __repr__(self) -> str:
+        return f"function {self.name}() {{ [compiled] }}"
+
+
+# -- conversions ---------------------------------------------------------------
+
+
+def truthy(value: Any) -> bool:
+    """ToBoolean."""
+    if value is undefined or value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    if isinstance(value, (bool, int, float, str)):
+        return bool(value)
+    return True
+
+
+def to_number(value: Any) -> int | float:
+    """ToNumber."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if value is None:
+        return 0
+    if value is undefined:
+        return math.nan
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return 0
+        try:
+            if text.lower().startswith(("0x", "-0x", "+0x")):
+                return int(text, 16)
+            number = float(text)
+        except ValueError:
+            return math.nan
+        return int(number) if number.is_integer() and "e" not in text.lower() and "." not in text else number
+    if isinstance(value, JSArray):
+        return to_number(to_string(value))
+    return math.nan
+
+
+def to_string(value: Any) -> str:
+    """ToString, with JavaScript's number formatting (`1`, not `1.0`)."""
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if value is undefined:
+        return "undefined"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, list):
+        return ",".join("" if v is None or v is undefined else to_string(v) for v in value)
+    if isinstance(value, JSFunction):
+        return repr(value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def _primitive(value: Any) -> Any:
+    if isinstance(value, (list, dict, JSFunction)):
+        return to_string(value)
+    return value
+
+
+# -- operators -------------------------------------------------------------------
+
+
+def add(left: Any, right: Any) -> Any:
+    """`+`: string concatenation if either side is a string, else addition."""
+    left, right = _primitive(left), _primitive(right)
+    if isinstance(left, str) or isinstance(right, str):
+        return to_string(left) + to_string(right)
+    return _number(to_number(left) + to_number(right))
+
+
+def _number(value: int | float) -> int | float:
+    return value
+
+
+def arithmetic(operator: str, left: Any, right: Any) -> int | float:
+    """`-`, `*`, `/`, `%` and `**` on ToNumber of both sides."""
+    a, b = to_number(left), to_number(right)
+    if operator == "-":
+        return a - b
+    if operator == "*":
+        return a * b
+    if operator == "/":
+        if b == 0:
+            if a == 0 or (isinstance(a, float) and math.isnan(a)):
+                return math.nan
+            return math.copysign(math.inf, a) * (1 if str(b)[0] != "-" else -1)
+        result = a / b
+        return int(result) if result.is_integer() and abs(result) < 2**53 else result
+    if operator == "%":
+        if b == 0 or math.isinf(a):
+            return math.nan
+        result = math.fmod(a, b)
+        return int(result) if result.is_integer() else result
+    return a**b
+
+
+def bitwise(operator: str, left: Any, right: Any) -> int:
+    """The bitwise and shift operators on ToInt32."""
+    a, b = _int32(to_number(left)), _int32(to_number(right))
+    if operator == "|":
+        return _int32(a | b)
+    if operator == "&":
+        return _int32(a & b)
+    if operator == "^":
+        return _int32(a ^ b)
+    if operator == "<<":
+        return _int32(a << (b & 31))
+    if operator == ">>":
+        return a >> (b & 31)
+    return (a & 0xFFFFFFFF) >> (b & 31)
+
+
+def _int32(number: int | float) -> int:
+    if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
+        return 0
+    value = int(number) & 0xFFFFFFFF
+    return value - 0x100000000 if value >= 0x80000000 else value
+
+
+def compare(operator: str, left: Any, right: Any) -> bool:
+    """`<`, `<=`, `>`, `>=`: string order for two strings, else numeric order."""
+    left, right = _primitive(left), _primitive(right)
+    if not (isinstance(left, str) and isinstance(right, str)):
+        left, right = to_number(left), to_number(right)
+        if math.isnan(left) or math.isnan(right):
+            return False
+    if operator == "<":
+        return bool(left < right)
+    if operator == "<=":
+        return bool(left <= right)
+    if operator == ">":
+        return bool(left > right)
+    return bool(left >= right)
+
+
+def strict_eq(left: Any, right: Any) -> bool:
+    """`===`."""
+    if _is_number(left) and _is_number(right):
+        return bool(left == right)
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, (str, bool)) or left is None or left is undefined:
+        return bool(left == right)
+    return left is right
+
+
+def loose_eq(left: Any, right: Any) -> bool:
+    """`==`, with JavaScript's conversions."""
+    if (left is None or left is undefined) and (right is None or right is undefined):
+        return True
+    if left is None or left is undefined or right is None or right is undefined:
+        return False
+    if _is_number(left) and _is_number(right) or type(left) is type(right):
+        return strict_eq(left, right)
+    if isinstance(left, bool):
+        return loose_eq(int(left), right)
+    if isinstance(right, bool):
+        return loose_eq(left, int(right))
+    if _is_number(left) and isinstance(right, str):
+        return bool(left == to_number(right))
+    if isinstance(left, str) and _is_number(right):
+        return bool(to_number(left) == right)
+    if isinstance(left, (list, dict)) and not isinstance(right, (list, dict)):
+        return loose_eq(_primitive(left), right)
+    if isinstance(right, (list, dict)) and not isinstance(left, (list, dict)):
+        return loose_eq(left, _primitive(right))
+    return left is right
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def typeof(value: Any) -> str:
+    """`typeof`."""
+    if value is undefined:
+        return "undefined"
+    if value is None:
+        return "object"
+    if isinstance(value, bool):
+        return "boolean"
+    if _is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, JSFunction) or callable(value) and not isinstance(value, (dict, list)):
+        return "function"
+    return "object"
+
+
+def negate(value: Any) -> int | float:
+    return -to_number(value)
+
+
+# -- properties ------------------------------------------------------------------
+
+
+def get(obj: Any, key: Any) -> Any:
+    """`obj[key]` / `obj.key`."""
+    if obj is None or obj is undefined:
+        raise JSError(f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}")
+    if isinstance(obj, JSObject):
+        return obj.lookup(to_string(key))
+    if isinstance(obj, list):
+        return _array_get(obj, key)
+    if isinstance(obj, str):
+        return _string_get(obj, key)
+    if isinstance(obj, dict):
+        name = to_string(key)
+        if name in obj:
+            return _from_python(obj[name])
+        method = _DICT_METHODS.get(name)
+        return method(obj) if method else undefined
+    if isinstance(obj, JSFunction):
+        name = to_string(key)
+        if name == "prototype":
+            return obj.prototype
+        if name in ("call", "apply"):
+            return _function_method(obj, name)
+        return undefined
+    name = to_string(key)
+    if hasattr(obj, "attrib") and hasattr(obj, "iter"):  # an XML element: a little DOM
+        return _element_get(obj, name)
+    if hasattr(obj, name) and not name.startswith("_"):
+        return _from_python(getattr(obj, name))
+    return undefined
+
+
+def _element_get(element: Any, name: str) -> Any:
+    if name == "getElementsByTagName":
+        return JSFunction(
+            lambda this, tag: JSArray(e for e in element.iter(to_string(tag)) if e is not element), name
+        )
+    if name == "getAttribute":
+        return JSFunction(lambda this, attribute: element.get(to_string(attribute)), name)
+    if name in ("tagName", "nodeName"):
+        return element.tag
+    if name == "textContent":
+        return "".join(element.itertext())
+    return undefined
+
+
+def _from_python(value: Any) -> Any:
+    """Platform values as JavaScript sees them: None fields read as undefined."""
+    return undefined if value is None else value
+
+
+def has(obj: Any, key: Any) -> bool:
+    """`key in obj`."""
+    name = to_string(key)
+    if isinstance(obj, JSObject):
+        return obj.lookup(name) is not undefined or name in obj
+    if isinstance(obj, list):
+        return name == "length" or name.isdigit() and int(name) < len(obj)
+    if isinstance(obj, dict):
+        return name in obj
+    if obj is None or obj is undefined or isinstance(obj, (str, int, float)):
+        raise JSError(f"TypeError: cannot use 'in' to search for '{name}' in {to_string(obj)}")
+    return hasattr(obj, name)
+
+
+def put(obj: Any, key: Any, value: Any) -> Any:
+    """`obj[key] = value`; returns `value`."""
+    if obj is None or obj is undefined:
+        raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {to_string(obj)}")
+    if isinstance(obj, list):
+        index = _index(key)
+        if index is None:
+            if to_string(key) == "length":
+                del obj[int(to_number(value)) :]
+            return value
+        while len(obj) <= index:
+            obj.append(undefined)
+        obj[index] = value
+        return value
+    if isinstance(obj, dict):
+        obj[to_string(key)] = value
+        return value
+    if isinstance(obj, JSFunction) and to_string(key) == "prototype":
+        obj.prototype = value
+        return value
+    raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {typeof(obj)}")
+
+
+def set_field(obj: Any, name: str, value: Any) -> Any:
+    """A datamodel variable assignment as an expression: stores and yields `value`."""
+    setattr(obj, name, value)
+    return value
+
+
+def thrown(error: BaseException) -> Any:
+    """What `catch (e)` binds: the thrown value, or an error object for a fault."""
+    if isinstance(error, JSError):
+        return error.value
+    return JSObject({"name": type(error).__name__, "message": str(error)})
+
+
+def delete(obj: Any, key: Any) -> bool:
+    if isinstance(obj, dict):
+        obj.pop(to_string(key), None)
+    elif isinstance(obj, list):
+        index = _index(key)
+        if index is not None and index < len(obj):
+            obj[index] = undefined
+    return True
+
+
+def _index(key: Any) -> int | None:
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int) and key >= 0:
+        return key
+    if isinstance(key, float) and key.is_integer() and key >= 0:
+        return int(key)
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    return None
+
+
+def _array_get(array: list[Any], key: Any) -> Any:
+    index = _index(key)
+    if index is not None:
+        return array[index] if index < len(array) else undefined
+    name = to_string(key)
+    if name == "length":
+        return len(array)
+    method = _ARRAY_METHODS.get(name)
+    if method is None:
+        return undefined
+    return JSFunction(lambda this, *args: method(array, *args), name)
+
+
+def _string_get(text: str, key: Any) -> Any:
+    index = _index(key)
+    if index is not None:
+        return text[index] if index < len(text) else undefined
+    name = to_string(key)
+    if name == "length":
+        return len(text)
+    method = _STRING_METHODS.get(name)
+    if method is None:
+        return undefined
+    return JSFunction(lambda this, *args: method(text, *args), name)
+
+
+def _function_method(function: JSFunction, name: str) -> JSFunction:
+    if name == "call":
+        return JSFunction(lambda this, self=undefined, *args: function.impl(self, *args), "call")
+    return JSFunction(
+        lambda this, self=undefined, args=None: function.impl(self, *(args or [])), "apply"
+    )
+
+
+# -- calls and construction ----------------------------------------------------------
+
+
+def call(function: Any, this: Any, *args: Any) -> Any:
+    """`f(args)` with `this` bound (undefined for a plain call)."""
+    if isinstance(function, JSFunction):
+        return function.impl(this, *args)
+    if callable(function):
+        return function(*args)
+    raise JSError(f"TypeError: {to_string(function)} is not a function")
+
+
+def call_method(obj: Any, key: Any, *args: Any) -> Any:
+    """`obj.key(args)`: the method called with `this` = `obj`."""
+    return call(get(obj, key), obj, *args)
+
+
+def construct(function: Any, *args: Any) -> Any:
+    """`new F(args)`."""
+    if function is _ARRAY_CONSTRUCTOR:
+        return JSArray(args) if len(args) != 1 else JSArray([undefined] * int(to_number(args[0])))
+    if function is _OBJECT_CONSTRUCTOR:
+        return JSObject()
+    if not isinstance(function, JSFunction):
+        raise JSError(f"TypeError: {to_string(function)} is not a constructor")
+    proto = function.prototype if isinstance(function.prototype, JSObject) else None
+    instance = JSObject(proto=proto)
+    result = function.impl(instance, *args)
+    return result if isinstance(result, (JSObject, JSArray, JSFunction)) else instance
+
+
+def instanceof(value: Any, function: Any) -> bool:
+    if function is _ARRAY_CONSTRUCTOR:
+        return isinstance(value, list)
+    if function is _OBJECT_CONSTRUCTOR:
+        return isinstance(value, (dict, list, JSFunction))
+    if not isinstance(function, JSFunction):
+        raise JSError("TypeError: right-hand side of 'instanceof' is not callable")
+    if not isinstance(value, JSObject):
+        return False
+    proto = value.proto
+    while proto is not None:
+        if proto is function.prototype:
+            return True
+        proto = proto.proto
+    return False
+
+
+def iterate_keys(obj: Any) -> Iterator[str]:
+    """The keys `for (k in obj)` visits."""
+    if isinstance(obj, list):
+        return iter([str(i) for i in range(len(obj))])
+    if isinstance(obj, dict):
+        return iter(list(obj.keys()))
+    if isinstance(obj, str):
+        return iter([str(i) for i in range(len(obj))])
+    return iter([])
+
+
+# -- builtins ----------------------------------------------------------------------------
+
+
+def _concat(array: list[Any], *items: Any) -> JSArray:
+    result = JSArray(array)
+    for item in items:
+        if isinstance(item, list):
+            result.extend(item)
+        else:
+            result.append(item)
+    return result
+
+
+def _index_of(sequence: Any, item: Any, start: Any = 0) -> int:
+    if isinstance(sequence, str):
+        return sequence.find(to_string(item), int(to_number(start)))
+    for index in range(int(to_number(start)), len(sequence)):
+        if strict_eq(sequence[index], item):
+            return index
+    return -1
+
+
+def _slice(sequence: Any, start: Any = 0, end: Any = undefined) -> Any:
+    length = len(sequence)
+    begin = int(to_number(start))
+    stop = length if end is undefined else int(to_number(end))
+    begin = max(length + begin, 0) if begin < 0 else min(begin, length)
+    stop = max(length + stop, 0) if stop < 0 else min(stop, length)
+    part = sequence[begin:stop]
+    return JSArray(part) if isinstance(sequence, list) else part
+
+
+def _push(array: list[Any], *items: Any) -> int:
+    array.extend(items)
+    return len(array)
+
+
+def _search(text: str, pattern: Any) -> int:
+    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(to_string(pattern)))
+    found = regex.search(text)
+    return found.start() if found else -1
+
+
+_ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "concat": _concat,
+    "indexOf": _index_of,
+    "join": lambda a, sep=",": to_string(sep).join(to_string(v) for v in a),
+    "slice": _slice,
+    "push": _push,
+    "pop": lambda a: a.pop() if a else undefined,
+    "shift": lambda a: a.pop(0) if a else undefined,
+    "reverse": lambda a: (a.reverse(), a)[1],
+    "toString": lambda a: to_string(a),
+}
+_STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "indexOf": _index_of,
+    "slice": _slice,
+    "substring": lambda s, a=0, b=undefined: s[int(to_number(a)) : None if b is undefined else int(to_number(b))],
+    "search": _search,
+    "toUpperCase": lambda s: s.upper(),
+    "toLowerCase": lambda s: s.lower(),
+    "charAt": lambda s, i=0: s[int(to_number(i))] if 0 <= int(to_number(i)) < len(s) else "",
+    "split": lambda s, sep=undefined: JSArray([s] if sep is undefined else s.split(to_string(sep))),
+    "trim": lambda s: s.strip(),
+    "toString": lambda s: s,
+}
+_DICT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "hasOwnProperty": lambda d: JSFunction(lambda this, key: to_string(key) in d, "hasOwnProperty"),
+}
+
+
+def _array_constructor(this: Any, *args: Any) -> JSArray:
+    return JSArray(args)
+
+
+def _object_constructor(this: Any, *args: Any) -> JSObject:
+    return JSObject()
+
+
+_ARRAY_CONSTRUCTOR: Final = JSFunction(_array_constructor, "Array")
+_OBJECT_CONSTRUCTOR: Final = JSFunction(_object_constructor, "Object")
+
+
+def _string(this: Any, value: Any = "") -> str:
+    return to_string(value)
+
+
+def _number_function(this: Any, value: Any = 0) -> int | float:
+    return to_number(value)
+
+
+def _boolean(this: Any, value: Any = False) -> bool:
+    return truthy(value)
+
+
+GLOBALS: Final[dict[str, Any]] = {
+    "Array": _ARRAY_CONSTRUCTOR,
+    "Object": _OBJECT_CONSTRUCTOR,
+    "String": JSFunction(_string, "String"),
+    "Number": JSFunction(_number_function, "Number"),
+    "Boolean": JSFunction(_boolean, "Boolean"),
+    "NaN": math.nan,
+    "Infinity": math.inf,
+    "isNaN": JSFunction(lambda this, v=undefined: math.isnan(to_number(v)), "isNaN"),
+    "parseInt": JSFunction(lambda this, v=undefined, base=10: _parse_int(v, base), "parseInt"),
+    "parseFloat": JSFunction(lambda this, v=undefined: _parse_float(v), "parseFloat"),
+}
+"""The global built-ins compiled code may name."""
+
+
+def _parse_int(value: Any, base: Any) -> int | float:
+    match = re.match(r"\s*([+-]?[0-9a-zA-Z]+)", to_string(value))
+    if not match:
+        return math.nan
+    try:
+        return int(match.group(1), int(to_number(base)) or 10)
+    except ValueError:
+        digits = re.match(r"[+-]?\d+", match.group(1))
+        return int(digits.group(0)) if digits else math.nan
+
+
+def _parse_float(value: Any) -> int | float:
+    match = re.match(r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)", to_string(value))
+    if not match:
+        return math.nan
+    number = float(match.group(1))
+    return int(number) if number.is_integer() else number
+
+
+def regex(pattern: str, flags: str) -> re.Pattern[str]:
+    """A regular expression literal (`/pattern/flags`)."""
+    options = 0
+    if "i" in flags:
+        options |= re.IGNORECASE
+    if "m" in flags:
+        options |= re.MULTILINE
+    return re.compile(pattern, options)
+
+
+def from_json_text(text: str) -> Any:
+    """JSON text as JavaScript values (objects are `JSObject`, arrays `JSArray`)."""
+    import json
+
+    return json.loads(text, object_hook=JSObject, parse_float=float, parse_int=int)
+
+
+def js_value(value: Any) -> Any:
+    """A platform value as JavaScript sees it (dicts become objects, lists arrays)."""
+    if isinstance(value, JSObject) or isinstance(value, JSArray):
+        return value
+    if isinstance(value, dict):
+        return JSObject({str(k): js_value(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return JSArray(js_value(v) for v in value)
+    return value
