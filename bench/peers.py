@@ -5,6 +5,9 @@ Every adapter imports its library lazily, so a missing peer only skips its rows.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import importlib
 from collections.abc import Callable
 from functools import cache
@@ -86,9 +89,30 @@ def build_scxmlc(chart: str) -> Subject:
     a frozenset of the ids of all active states (filtered here to the atomic ones the
     SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits``.
     """
+    return _scxmlc_subject(chart, chart_path(chart))
+
+
+def build_scxmlc_ecmascript(chart: str) -> Subject:
+    """scxmlc with the chart's datamodel switched to ECMAScript.
+
+    The charts' expressions (``count < N``, ``count + 1``) mean the same in both
+    languages, so the document is the shared one with only ``datamodel`` changed,
+    written to a temporary file (the shared charts are never copied into the project).
+    """
+    text = chart_path(chart).read_text(encoding="utf-8")
+    converted = text.replace('datamodel="python"', 'datamodel="ecmascript"')
+    if converted == text:
+        raise Unavailable("the chart does not declare datamodel=\"python\"")
+    folder = Path(tempfile.mkdtemp(prefix="scxmlc-bench-"))
+    path = folder / chart_path(chart).name
+    path.write_text(converted, encoding="utf-8")
+    return _scxmlc_subject(chart, path)
+
+
+def _scxmlc_subject(chart: str, path: Path) -> Subject:
     scxmlc = _import("scxmlc", "install the project with `pip install -e .`")
     try:
-        cls = scxmlc.load(str(chart_path(chart)))
+        cls = scxmlc.load(str(path))
     except Exception as exc:
         raise Unavailable(f"scxmlc.load raised {type(exc).__name__}: {exc}") from exc
     atomic = atomic_state_ids(chart)
@@ -290,6 +314,12 @@ def implementations() -> tuple[Implementation, ...]:
         Implementation("hand-written if/elif", _handwritten("if/elif"), must_pass=True),
         Implementation("hand-written dict + RTC", _handwritten("rtc"), must_pass=True),
         Implementation("scxmlc", build_scxmlc, distribution="scxmlc", must_pass=True),
+        Implementation(
+            "scxmlc, ECMAScript datamodel",
+            build_scxmlc_ecmascript,
+            distribution="scxmlc",
+            must_pass=True,
+        ),
         Implementation(
             "python-statemachine, SCXML loader", build_psm_scxml, distribution=psm
         ),

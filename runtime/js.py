@@ -112,6 +112,8 @@ class JSFunction:
 
 def truthy(value: Any) -> bool:
     """ToBoolean."""
+    if value is True or value is False:
+        return value
     if value is undefined or value is None:
         return False
     if isinstance(value, float) and math.isnan(value):
@@ -189,6 +191,9 @@ def _primitive(value: Any) -> Any:
 
 def add(left: Any, right: Any) -> Any:
     """`+`: string concatenation if either side is a string, else addition."""
+    kinds = (type(left), type(right))
+    if kinds in _SAME_KIND_ADDITION:
+        return left + right
     left, right = _primitive(left), _primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
@@ -197,6 +202,38 @@ def add(left: Any, right: Any) -> Any:
 
 def _number(value: int | float) -> int | float:
     return value
+
+
+_SAME_KIND_ADDITION: Final = frozenset({(int, int), (float, float), (int, float), (float, int), (str, str)})
+_NUMBERS: Final = frozenset({int, float})
+
+
+def lt(left: Any, right: Any) -> bool:
+    """`<`."""
+    if type(left) in _NUMBERS and type(right) in _NUMBERS:
+        return bool(left < right)
+    return compare("<", left, right)
+
+
+def le(left: Any, right: Any) -> bool:
+    """`<=`."""
+    if type(left) in _NUMBERS and type(right) in _NUMBERS:
+        return bool(left <= right)
+    return compare("<=", left, right)
+
+
+def gt(left: Any, right: Any) -> bool:
+    """`>`."""
+    if type(left) in _NUMBERS and type(right) in _NUMBERS:
+        return bool(left > right)
+    return compare(">", left, right)
+
+
+def ge(left: Any, right: Any) -> bool:
+    """`>=`."""
+    if type(left) in _NUMBERS and type(right) in _NUMBERS:
+        return bool(left >= right)
+    return compare(">=", left, right)
 
 
 def arithmetic(operator: str, left: Any, right: Any) -> int | float:
@@ -262,6 +299,8 @@ def compare(operator: str, left: Any, right: Any) -> bool:
 
 def strict_eq(left: Any, right: Any) -> bool:
     """`===`."""
+    if type(left) is type(right) and type(left) in _SIMPLE:
+        return bool(left == right)
     if _is_number(left) and _is_number(right):
         return bool(left == right)
     if type(left) is not type(right):
@@ -273,6 +312,8 @@ def strict_eq(left: Any, right: Any) -> bool:
 
 def loose_eq(left: Any, right: Any) -> bool:
     """`==`, with JavaScript's conversions."""
+    if type(left) is type(right) and type(left) in _SIMPLE:
+        return bool(left == right)
     if (left is None or left is undefined) and (right is None or right is undefined):
         return True
     if left is None or left is undefined or right is None or right is undefined:
@@ -292,6 +333,9 @@ def loose_eq(left: Any, right: Any) -> bool:
     if isinstance(right, (list, dict)) and not isinstance(left, (list, dict)):
         return loose_eq(left, _primitive(right))
     return left is right
+
+
+_SIMPLE: Final = frozenset({int, str, bool})
 
 
 def _is_number(value: Any) -> bool:

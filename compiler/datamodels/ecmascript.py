@@ -41,7 +41,23 @@ BUILTINS: Final = frozenset(
 )
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
 _BITWISE: Final = frozenset({"|", "&", "^", "<<", ">>", ">>>"})
-_COMPARE: Final = frozenset({"<", "<=", ">", ">="})
+_COMPARE: Final = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_BOOLEAN_OPERATORS: Final = frozenset({"<", "<=", ">", ">=", "==", "!=", "===", "!==", "in", "instanceof"})
+
+
+def _is_boolean(node: Any) -> bool:
+    """Whether the translation of `node` is always a Python bool."""
+    if node.type == "BinaryExpression":
+        return bool(node.operator in _BOOLEAN_OPERATORS)
+    if node.type == "UnaryExpression":
+        return bool(node.operator == "!")
+    if node.type == "Literal":
+        return isinstance(node.value, bool)
+    if node.type == "LogicalExpression":
+        return _is_boolean(node.left) and _is_boolean(node.right)
+    if node.type == "CallExpression":
+        return bool(node.callee.type == "Identifier" and node.callee.name == "In")
+    return False
 
 
 class Unsupported(Exception):
@@ -144,6 +160,8 @@ class EcmascriptDatamodel(Datamodel):
                 raise Unsupported(f"'{node.name}' is not declared (no <data id=\"{node.name}\">)", node)
             if node.type not in ("Identifier", "MemberExpression"):
                 raise Unsupported(f"{location.text.strip()!r} is not a location", node)
+            if node.type == "Identifier":  # a statement: no need for an expression form
+                return f"self.dm.{node.name} = {value_source}"
             return t.store(node, value_source)
 
         source = self._translate(location, store)
@@ -317,7 +335,10 @@ class _Translator:
     # -- expressions -------------------------------------------------------------
 
     def condition(self, node: Any) -> str:
-        return f"js.truthy({self.expression(node)})"
+        source = self.expression(node)
+        if _is_boolean(node):
+            return source
+        return f"js.truthy({source})"
 
     def expression(self, node: Any) -> str:
         method = getattr(self, f"x_{node.type}", None)
@@ -401,7 +422,7 @@ class _Translator:
         if operator in _BITWISE:
             return f"js.bitwise({operator!r}, {left}, {right})"
         if operator in _COMPARE:
-            return f"js.compare({operator!r}, {left}, {right})"
+            return f"js.{_COMPARE[operator]}({left}, {right})"
         if operator == "==":
             return f"js.loose_eq({left}, {right})"
         if operator == "!=":
