@@ -234,7 +234,9 @@ class _MachineBuilder:
         self, base: str, returns: str, body: list[str], comment: str, params: str = "", *, handler: bool = False
     ) -> str:
         name = self.method_names.new(base)
-        self.methods.append(MethodView(name, returns, body or ["pass"], comment, params, handler))
+        if all(line.lstrip().startswith("#") for line in body):
+            body = [*body, "pass"]
+        self.methods.append(MethodView(name, returns, body, comment, params, handler))
         return name
 
     def emit_fused(self) -> list[tuple[tuple[str, ...], str]]:
@@ -297,7 +299,7 @@ class _MachineBuilder:
             target = self.datamodel.data_target(data)
             lines += self.datamodel.drain()
             if value is None:
-                lines.append(f"{target} = None")
+                lines.append(f"{target} = {default if default is not None else 'None'}")
             elif _is_literal(value):
                 lines.append(f"{target} = {value}")
             else:

@@ -11,6 +11,7 @@ objects: their attributes and keys are properties.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -370,6 +371,8 @@ def get(obj: Any, key: Any) -> Any:
     """`obj[key]` / `obj.key`."""
     if obj is None or obj is undefined:
         raise JSError(f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}")
+    if key == "toSource":
+        return JSFunction(lambda this: uneval(obj), "toSource")
     if isinstance(obj, JSObject):
         return obj.lookup(to_string(key))
     if isinstance(obj, list):
@@ -676,7 +679,95 @@ def _boolean(this: Any, value: Any = False) -> bool:
     return truthy(value)
 
 
+def uneval(value: Any) -> str:
+    """SpiderMonkey's `uneval(x)` / `x.toSource()`: the value as source text."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(uneval(v) for v in value) + "]"
+    if isinstance(value, JSFunction):
+        return repr(value)
+    if isinstance(value, dict):
+        items = [f"{_property_name(k)}:{uneval(v)}" for k, v in value.items()]
+        return "({" + ", ".join(items) + "})"
+    if value is None or value is undefined or isinstance(value, (bool, int, float)):
+        return to_string(value)
+    if hasattr(value, "__slots__") and hasattr(value, "name"):  # an event
+        fields = {k: getattr(value, k) for k in ("name", "type", "sendid", "origin", "origintype", "invokeid", "data")}
+        return uneval({k: v for k, v in fields.items() if v is not None})
+    return json.dumps(str(value))
+
+
+def _property_name(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_$][\w$]*", key) else json.dumps(key)
+
+
+def _json_stringify(this: Any, value: Any = undefined, replacer: Any = None, indent: Any = None) -> Any:
+    if value is undefined or isinstance(value, JSFunction):
+        return undefined
+    spaces = int(to_number(indent)) if _is_number(indent) else None
+    return json.dumps(_plain(value), indent=spaces, separators=(",", ":") if spaces is None else None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not undefined and not isinstance(v, JSFunction)}
+    if isinstance(value, list):
+        return [None if v is undefined else _plain(v) for v in value]
+    if value is undefined:
+        return None
+    return value
+
+
+def _json_parse(this: Any, text: Any = undefined) -> Any:
+    try:
+        return from_json_text(to_string(text))
+    except ValueError as error:
+        raise JSError(f"SyntaxError: JSON.parse: {error}") from None
+
+
+def _math(name: str, function: Callable[..., Any]) -> JSFunction:
+    def apply(this: Any, *args: Any) -> Any:
+        try:
+            result = function(*(to_number(a) for a in args))
+        except (ValueError, OverflowError):
+            return math.nan
+        return int(result) if isinstance(result, float) and result.is_integer() and abs(result) < 2**53 else result
+
+    return JSFunction(apply, name)
+
+
+def _round(x: float) -> float:
+    return float(math.floor(x + 0.5))
+
+
+MATH: Final = JSObject(
+    {
+        "PI": math.pi,
+        "E": math.e,
+        "abs": _math("abs", abs),
+        "floor": _math("floor", math.floor),
+        "ceil": _math("ceil", math.ceil),
+        "round": _math("round", _round),
+        "sqrt": _math("sqrt", math.sqrt),
+        "pow": _math("pow", math.pow),
+        "min": _math("min", lambda *a: min(a) if a else math.inf),
+        "max": _math("max", lambda *a: max(a) if a else -math.inf),
+        "random": JSFunction(lambda this: __import__("random").random(), "random"),
+    }
+)
+JSON: Final = JSObject(
+    {"stringify": JSFunction(_json_stringify, "stringify"), "parse": JSFunction(_json_parse, "parse")}
+)
+
+
 GLOBALS: Final[dict[str, Any]] = {
+    "Math": MATH,
+    "JSON": JSON,
+    "uneval": JSFunction(lambda this, value=undefined: uneval(value), "uneval"),
+    "isFinite": JSFunction(lambda this, v=undefined: math.isfinite(to_number(v)), "isFinite"),
     "Array": _ARRAY_CONSTRUCTOR,
     "Object": _OBJECT_CONSTRUCTOR,
     "String": JSFunction(_string, "String"),
@@ -722,9 +813,18 @@ def regex(pattern: str, flags: str) -> re.Pattern[str]:
 
 def from_json_text(text: str) -> Any:
     """JSON text as JavaScript values (objects are `JSObject`, arrays `JSArray`)."""
-    import json
 
-    return json.loads(text, object_hook=JSObject, parse_float=float, parse_int=int)
+    decoded = json.loads(text, object_hook=JSObject, parse_float=float, parse_int=int)
+    return _arrays(decoded)
+
+
+def _arrays(value: Any) -> Any:
+    if isinstance(value, list):
+        return JSArray(_arrays(v) for v in value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _arrays(item)
+    return value
 
 
 def js_value(value: Any) -> Any:

@@ -251,6 +251,14 @@ class Machine:
     def _x(self) -> AttrDict:
         return AttrDict()
 
+    @property
+    def _genesys(self) -> Any:
+        """The root of the ORS object model; the platform layer provides it."""
+        return self._platform()
+
+    def _platform(self) -> Any:
+        raise ExecutionError("_genesys: this session runs without an ORS platform")
+
     # -- the algorithm ------------------------------------------------------
 
     def _initialize(self) -> None:

@@ -35,9 +35,25 @@ SYSTEM: Final = {
     "_name": "self._name",
     "_ioprocessors": "self._ioprocessors",
     "_x": "self._x",
+    "_genesys": "self._genesys",
 }
 BUILTINS: Final = frozenset(
-    {"Array", "Object", "String", "Number", "Boolean", "NaN", "Infinity", "isNaN", "parseInt", "parseFloat"}
+    {
+        "Array",
+        "Object",
+        "String",
+        "Number",
+        "Boolean",
+        "NaN",
+        "Infinity",
+        "isNaN",
+        "isFinite",
+        "parseInt",
+        "parseFloat",
+        "Math",
+        "JSON",
+        "uneval",
+    }
 )
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
 _BITWISE: Final = frozenset({"|", "&", "^", "<<", ">>", ">>>"})
@@ -162,6 +178,8 @@ class EcmascriptDatamodel(Datamodel):
                 raise Unsupported(f"{location.text.strip()!r} is not a location", node)
             if node.type == "Identifier":  # a statement: no need for an expression form
                 return f"self.dm.{node.name} = {value_source}"
+            if node.type == "MemberExpression" and t.data_alias(node) is not None:
+                return f"self.dm.{t.data_alias(node)} = {value_source}"
             return t.store(node, value_source)
 
         source = self._translate(location, store)
@@ -385,7 +403,19 @@ class _Translator:
             return self.expression(node.property)
         return repr(node.property.name)
 
+    def data_alias(self, node: Any) -> str | None:
+        """`_data.x` (ORS): the datamodel variable `x`, when `_data` is not shadowed."""
+        target = node.object
+        if target.type != "Identifier" or target.name != "_data" or self.resolve(target) is not None:
+            return None
+        if node.computed or node.property.name not in self.dm._fields:
+            raise Unsupported("_data.<id> must name a declared <data> id", node)
+        return str(node.property.name)
+
     def x_MemberExpression(self, node: Any) -> str:
+        alias = self.data_alias(node)
+        if alias is not None:
+            return f"self.dm.{alias}"
         return f"js.get({self.expression(node.object)}, {self.member_key(node)})"
 
     def x_CallExpression(self, node: Any) -> str:
@@ -520,6 +550,9 @@ class _Translator:
                 return f"js.put({container}, {target.name!r}, {value})"
             return f"js.set_field(self.dm, {target.name!r}, {value})"
         if target.type == "MemberExpression":
+            alias = self.data_alias(target)
+            if alias is not None:
+                return f"js.set_field(self.dm, {alias!r}, {value})"
             return f"js.put({self.expression(target.object)}, {self.member_key(target)}, {value})"
         raise Unsupported(f"cannot assign to {target.type}", target)
 
@@ -708,6 +741,51 @@ class _Translator:
 
     def s_FunctionDeclaration(self, node: Any) -> list[str]:
         return self.function_declaration(node)
+
+    def s_SwitchStatement(self, node: Any) -> list[str]:
+        """`switch`: find the first matching case (`===`), then fall through.
+
+        The cases run inside a one-pass `while` so that `break` leaves the switch;
+        a `continue` for an enclosing loop would be caught by it, so it is refused.
+        """
+        for case in node.cases:
+            for statement in case.consequent:
+                _refuse_continue(statement)
+        value = f"_switch{next(self.temps)}"
+        index = f"_case{next(self.temps)}"
+        default = next((i for i, c in enumerate(node.cases) if c.test is None), -1)
+        choice = str(default)
+        for number in reversed(range(len(node.cases))):
+            test = node.cases[number].test
+            if test is not None:
+                choice = f"({number} if js.strict_eq({value}, {self.expression(test)}) else {choice})"
+        lines = [f"{value} = {self.expression(node.discriminant)}", f"{index} = {choice}", "while True:"]
+        body: list[str] = []
+        for number, case in enumerate(node.cases):
+            statements = self.statements(case.consequent)
+            if statements:
+                body += [f"if 0 <= {index} <= {number}:", *_indent(statements)]
+        body.append("break")
+        return lines + _indent(body)
+
+
+def _refuse_continue(node: Any) -> None:
+    """Raise Unsupported for a `continue` that is not inside a loop of its own."""
+    if node is None or not hasattr(node, "type"):
+        return
+    if node.type == "ContinueStatement":
+        raise Unsupported("'continue' inside 'switch' is not supported", node)
+    if node.type in ("ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement"):
+        return
+    if node.type in ("FunctionDeclaration", "FunctionExpression"):
+        return
+    for key in ("body", "consequent", "alternate", "block", "handler", "finalizer"):
+        child = getattr(node, key, None)
+        if isinstance(child, list):
+            for item in child:
+                _refuse_continue(item)
+        else:
+            _refuse_continue(child)
 
 
 def _indent(lines: list[str]) -> list[str]:

@@ -1,0 +1,166 @@
+"""The ECMAScript datamodel: JavaScript semantics, compiled to Python.
+
+Each test runs a small document whose `<log>`s record values; the values are
+compared with what a JavaScript engine gives for the same code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scxmlc
+from scxmlc.compiler import CompileError, compile_path
+from scxmlc.runtime import Event, Machine, Observer, VirtualClock
+
+
+def run(tmp_path: Path, body: str, data: str = "", script: str = "") -> list[Any]:
+    """Logs of a document whose initial state runs `body` on entry."""
+    document = tmp_path / "doc.scxml"
+    document.write_text(
+        f"""<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" name="doc">
+  <datamodel>{data}</datamodel>
+  <script>{script}</script>
+  <state id="s"><onentry>{body}</onentry></state>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    logs: list[Any] = []
+    errors: list[str] = []
+
+    class Record(Observer):
+        def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
+            logs.append(value)
+
+        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+            errors.append(f"{event.name}: {error}")
+
+    machine = scxmlc.load(document)(VirtualClock(), observer=Record())
+    machine.start()
+    return logs + errors
+
+
+def logs(*expressions: str) -> str:
+    return "".join(f'<log expr="{e}"/>' for e in expressions)
+
+
+def test_operators_follow_javascript(tmp_path: Path) -> None:
+    assert run(
+        tmp_path,
+        logs(
+            "'a' + 1 + 2",
+            "1 + 2 + 'a'",
+            "7 / 2",
+            "6 / 3 + ''",
+            "-7 % 3",
+            "'5' * '2'",
+            "'5' == 5",
+            "'5' === 5",
+            "null == undefined",
+            "null === undefined",
+            "[1, 2] + ''",
+            "1 / 0",
+            "typeof null",
+            "typeof undefined",
+            "typeof nothingDeclared",
+            "typeof (function () {})",
+            "!!''",
+            "'x' || 'y'",
+            "0 &amp;&amp; 'y'",
+            "5 | 2",
+        ),
+    ) == ["a12", "3a", 3.5, "2", -1, 10, True, False, True, False, "1,2", float("inf"), "object", "undefined", "undefined", "function", False, "x", 0, 7]
+
+
+def test_functions_closures_and_prototypes(tmp_path: Path) -> None:
+    script = """
+function Counter(start) { this.value = start; }
+Counter.prototype.next = function () { this.value += 1; return this.value; };
+function makeAdder(n) { return function (x) { return x + n; }; }
+var add5 = makeAdder(5);
+var c = new Counter(10);
+"""
+    assert run(
+        tmp_path,
+        logs("add5(1)", "c.next()", "c.next()", "c instanceof Counter", "[] instanceof Array"),
+        script=script,
+    ) == [6, 11, 12, True, True]
+
+
+def test_statements_switch_loops_and_exceptions(tmp_path: Path) -> None:
+    script = """
+function kind(x) {
+  switch (typeof x) {
+    case 'number': if (x &gt; 9) { return 'big'; } return 'small';
+    case 'string':
+    case 'boolean': return 'scalar';
+    default: return 'other';
+  }
+}
+function total(list) { var t = 0; for (var i = 0; i &lt; list.length; i++) { if (i == 1) continue; t += list[i]; } return t; }
+function keys(o) { var out = []; for (var k in o) { out.push(k); } return out.join(','); }
+function risky() { try { throw 'boom'; } catch (e) { return 'caught ' + e; } finally { } }
+var n = 0; do { n++; } while (n &lt; 3);
+"""
+    assert run(
+        tmp_path,
+        logs("kind(12)", "kind(2)", "kind('a')", "kind(null)", "total([1, 100, 2])", "keys({a: 1, b: 2})", "risky()", "n"),
+        script=script,
+    ) == ["big", "small", "scalar", "other", 3, "a,b", "caught boom", 3]
+
+
+def test_builtins_json_math_and_spidermonkey_source(tmp_path: Path) -> None:
+    assert run(
+        tmp_path,
+        logs(
+            "JSON.stringify({a: [1, 'x', null]})",
+            "JSON.parse('{&quot;k&quot;: [1, 2]}').k.length",
+            "Math.max(1, 5, 3)",
+            "Math.floor(2.7)",
+            "uneval({name: 'x', list: [1, 2]})",
+            "({a: 1}).toSource()",
+            "parseInt('42px')",
+            "'Hello'.toUpperCase().slice(1, 3)",
+        ),
+    ) == ['{"a":[1,"x",null]}', 2, 5, 2, '({name:"x", list:[1, 2]})', "({a:1})", 42, "EL"]
+
+
+def test_ors_data_alias_and_undefined_until_assigned(tmp_path: Path) -> None:
+    data = '<data id="count" expr="1"/><data id="later"/>'
+    body = '<assign location="_data.count" expr="_data.count + 1"/>' + logs("count", "typeof later")
+    assert run(tmp_path, body, data=data) == [2, "undefined"]
+
+
+def test_runtime_errors_become_error_execution(tmp_path: Path) -> None:
+    result = run(tmp_path, logs("'before'", "undefined.x", "'not reached'"))
+    assert result == ["before", "error.execution: TypeError: cannot read property 'x' of undefined"]
+
+
+def test_unsupported_constructs_are_errors_at_their_position(tmp_path: Path) -> None:
+    document = tmp_path / "bad.scxml"
+    document.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <state id="s">
+    <onentry>
+      <script>
+var x = 1;
+outer: for (;;) { break outer; }
+      </script>
+      <log expr="x +"/>
+      <log expr="missing + 1"/>
+    </onentry>
+  </state>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(CompileError) as raised:
+        compile_path(document)
+    assert [f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics] == [
+        "6:1: <script>: LabeledStatement is not supported",
+        "8:12: <log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token )",
+        "9:12: <log expr>: 'missing' is not defined (not a <data> id, a script variable or a built-in)",
+    ]
