@@ -307,7 +307,7 @@ class _MachineBuilder:
                     "try:",
                     f"{_INDENT}{target} = {value}",
                     "except Exception as error:",
-                    f"{_INDENT}self._data_failed({data.id!r}, error{empty})",
+                    f"{_INDENT}self._data_failed({self.datamodel.field_name(data.id)!r}, error{empty})",
                 ]
         return lines
 
@@ -495,7 +495,9 @@ class _MachineBuilder:
         dm = self.datamodel
         head = f"# {action.loc.short()} <{_action_tag(action)}>"
         match action:
-            case ir.Raise(event=event):
+            case ir.Raise(event=event, params=params):
+                if params:
+                    return [head, f"self._raise({event!r}, {self.params_value(params, ())})"]
                 return [head, f"self._raise({event!r})"]
             case ir.Log(label=label, expr=expr):
                 value = dm.value(expr) if expr is not None else "None"

@@ -77,8 +77,11 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Raise:
+    """`<raise event>`; ORS documents may attach `<param>`s as event data."""
+
     loc: Loc
     event: str
+    params: tuple[Param, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

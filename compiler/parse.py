@@ -26,6 +26,10 @@ __all__ = ["SCXML_NS", "SCXMLC_NS", "parse_file", "parse_text"]
 
 SCXML_NS: Final = "http://www.w3.org/2005/07/scxml"
 SCXMLC_NS: Final = "urn:scxmlc"
+XINCLUDE_NS: Final = "http://www.w3.org/2001/XInclude"
+COMPOSER_PREFIX: Final = "$$_MY_PREFIX_$$"
+MAX_INCLUDES: Final = 1000
+"""XIncludes per document at most (a cycle of includes stops here)."""
 
 EXECUTABLE: Final = frozenset(
     {"raise", "if", "foreach", "log", "assign", "script", "send", "cancel"}
@@ -74,6 +78,24 @@ _ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
     "content": frozenset({"expr"}),
     "donedata": frozenset(),
 }
+_ORS_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
+    "scxml": frozenset({"_type", "_persist"}),
+    "state": frozenset({"_type", "_persist"}),
+    "parallel": frozenset({"_type", "_persist"}),
+    "final": frozenset({"_type", "_persist"}),
+    "data": frozenset({"_type"}),
+    "send": frozenset({"targettype", "timeout", "hints"}),
+    "cancel": frozenset({"id"}),
+}
+"""Attributes ORS adds to SCXML elements, accepted in ORS documents only."""
+_ORS_SEND_EXPRESSIONS: Final = (
+    ("event", "eventexpr"),
+    ("target", "targetexpr"),
+    ("delay", "delayexpr"),
+    ("targettype", "typeexpr"),
+)
+"""In ORS documents these `<send>` attributes are expressions (`event="'x'"`)."""
+
 _STATE_CHILDREN: Final = {
     "scxml": frozenset({"state", "parallel", "final", "datamodel", "script"}),
     "state": frozenset(
@@ -153,6 +175,11 @@ class _Reader:
             self.positions[element] = position
         self.warned_namespace = False
         self.generated = 0
+        self.includes = 0
+        nsmap = root.nsmap.values()
+        self.ors = root.get("profile") is not None or any(
+            ns is not None and "genesyslab.com/modules" in ns for ns in nsmap
+        )
 
     # -- positions ----------------------------------------------------------
 
@@ -177,6 +204,8 @@ class _Reader:
 
     def check_attributes(self, element: etree._Element, name: str) -> None:
         allowed = _ATTRIBUTES[name]
+        if self.ors:
+            allowed = allowed | _ORS_ATTRIBUTES.get(name, frozenset())
         for key, _ in _attributes(element):
             if key.startswith("{"):
                 namespace, local = key[1:].split("}", 1)
@@ -244,9 +273,62 @@ class _Reader:
         return None
 
     def children(self, element: etree._Element) -> Iterator[etree._Element]:
+        """The child elements, with `<xi:include parse="xml">` replaced by what it includes."""
         for child in element:
-            if isinstance(child.tag, str):
-                yield child
+            if not isinstance(child.tag, str):
+                continue
+            if _local(child) == (XINCLUDE_NS, "include") and (child.get("parse") or "xml") == "xml":
+                included = self.include_xml(child)
+                if included is not None:
+                    yield included
+                continue
+            yield child
+
+    def base(self, element: etree._Element) -> str:
+        """The file an element was read from (includes have their own)."""
+        return self.loc(element).file
+
+    def include_xml(self, element: etree._Element) -> etree._Element | None:
+        """XInclude of an element of another document (Composer's workflow include).
+
+        `xpointer` names the element by id; `$$_MY_PREFIX_$$` in the included text is
+        replaced by `resolveid`, as ORS does for Composer fragments.
+        """
+        href = element.get("href")
+        if not href:
+            self.diag.error(self.loc(element), "<xi:include>: missing required attribute 'href'")
+            return None
+        path = resolve_uri(href, self.base(element))
+        self.includes += 1
+        if str(path) == self.base(element) or self.includes > MAX_INCLUDES:
+            self.diag.error(self.attr_loc(element, "href"), f"<xi:include href>: '{href}' includes itself")
+            return None
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as error:
+            self.diag.error(self.attr_loc(element, "href"), f"<xi:include href>: cannot read '{href}': {error.strerror or error}")
+            return None
+        prefix = element.get("resolveid")
+        if prefix is not None:
+            text = text.replace(COMPOSER_PREFIX, prefix)
+        try:
+            root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_comments=True, remove_pis=True, resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as error:
+            line, column = error.position
+            message = re.sub(r", line \d+, column \d+$", "", error.msg)
+            self.diag.error(Loc(str(path), line, column + 1), f"malformed XML: {message}")
+            return None
+        elements = [e for e in root.iter() if isinstance(e.tag, str)]
+        for included, position in zip(elements, scan_tags(text, str(path))):
+            self.positions[included] = position
+        pointer = element.get("xpointer")
+        if pointer is None:
+            return root
+        for candidate in elements:
+            if candidate.get("id") == pointer:
+                return candidate
+        self.diag.error(self.attr_loc(element, "xpointer"), f"<xi:include xpointer>: no element with id '{pointer}' in '{href}'")
+        return None
 
     def unexpected(self, child: etree._Element, parent: str) -> None:
         namespace, local = _local(child)
@@ -455,7 +537,7 @@ class _Reader:
         )
 
     def read_relative(self, element: etree._Element, tag: str, attribute: str, uri: str) -> str | None:
-        path = resolve_uri(uri, self.path)
+        path = resolve_uri(uri, self.base(element))
         try:
             return path.read_text(encoding="utf-8")
         except OSError as error:
@@ -468,6 +550,9 @@ class _Reader:
     def script(self, element: etree._Element) -> ir.Script | None:
         self.check_attributes(element, "script")
         src = element.get("src")
+        included = [c for c in element if isinstance(c.tag, str) and _local(c) == (XINCLUDE_NS, "include")]
+        if included:
+            return self.included_script(element, included)
         for child in self.children(element):
             self.unexpected(child, "script")
         if src is not None:
@@ -476,10 +561,27 @@ class _Reader:
             source = self.read_relative(element, "script", "src", src)
             if source is None:
                 return None
-            return ir.Script(self.loc(element), source, Loc(str(resolve_uri(src, self.path)), 1, 1))
+            return ir.Script(self.loc(element), source, Loc(str(resolve_uri(src, self.base(element))), 1, 1))
         text = element.text or ""
         line = self.loc(element).line
-        return ir.Script(self.loc(element), text, Loc(self.path, line, 1))
+        return ir.Script(self.loc(element), text, Loc(self.base(element), line, 1))
+
+    def included_script(self, element: etree._Element, includes: list[etree._Element]) -> ir.Script | None:
+        """`<script><xi:include href="lib.js" parse="text"/></script>` (Composer libraries)."""
+        sources: list[str] = []
+        first: Loc | None = None
+        for include in includes:
+            if include.get("parse") != "text":
+                self.diag.error(self.loc(include), "<script> <xi:include>: only parse=\"text\" can include script source")
+                continue
+            href = include.get("href") or ""
+            source = self.read_relative(include, "xi:include", "href", href)
+            if source is not None:
+                sources.append(source)
+                first = first or Loc(str(resolve_uri(href, self.base(include))), 1, 1)
+        if not sources or first is None:
+            return None
+        return ir.Script(self.loc(element), "\n".join(sources), first)
 
     def donedata(self, element: etree._Element) -> ir.DoneData:
         self.check_attributes(element, "donedata")
@@ -555,7 +657,7 @@ class _Reader:
                 self.unexpected(child, "invoke")
         src = element.get("src")
         if src is not None and child_document is None and content is None:
-            path = resolve_uri(src, self.path)
+            path = resolve_uri(src, self.base(element))
             if path.is_file():
                 child_document = parse_file(path, self.diag)
             else:
@@ -613,8 +715,13 @@ class _Reader:
 
     def action_raise(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "raise")
-        self.no_children(element, "raise")
-        return ir.Raise(self.loc(element), self.required(element, "raise", "event"))
+        params: list[ir.Param] = []
+        for child in self.children(element):
+            if self.ors and self.scxml_name(child) == "param":  # ORS: <raise> carries data
+                params.append(self.param(child))
+            else:
+                self.unexpected(child, "raise")
+        return ir.Raise(self.loc(element), self.required(element, "raise", "event"), tuple(params))
 
     def action_log(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "log")
@@ -645,8 +752,11 @@ class _Reader:
 
     def action_send(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "send")
-        for pair in (("event", "eventexpr"), ("target", "targetexpr"), ("type", "typeexpr"), ("id", "idlocation"), ("delay", "delayexpr")):
+        pairs = (("event", "eventexpr"), ("target", "targetexpr"), ("type", "typeexpr"), ("id", "idlocation"), ("delay", "delayexpr"))
+        for pair in pairs:
             self.exclusive(element, "send", *pair)
+        if self.ors:
+            self.exclusive(element, "send", "type", "targettype")
         params: list[ir.Param] = []
         content: ir.Content | None = None
         for child in self.children(element):
@@ -659,32 +769,38 @@ class _Reader:
                 content = self.content(child)
             else:
                 self.unexpected(child, "send")
+        has_event = element.get("event") is not None or element.get("eventexpr") is not None
+        has_type = any(element.get(n) is not None for n in ("type", "typeexpr", "targettype"))
         if content is not None:
-            if element.get("event") is not None or element.get("eventexpr") is not None:
-                pass
             if params or element.get("namelist") is not None:
                 self.diag.error(self.loc(element), "<send>: <content> cannot be used with 'namelist' or <param>")
-        elif element.get("event") is None and element.get("eventexpr") is None:
+        elif not has_event and not has_type:
             self.diag.error(self.loc(element), "<send>: one of 'event' and 'eventexpr' (or <content>) is required")
-        delay = element.get("delay")
+        expressions = {
+            expr_name: ir.Expr(value, self.attr_loc(element, name), name, "send")
+            for name, expr_name in (_ORS_SEND_EXPRESSIONS if self.ors else ())
+            if (value := element.get(name)) is not None
+        }
+        literal = {name: None if expr_name in expressions else element.get(name) for name, expr_name in _ORS_SEND_EXPRESSIONS}
+        delay = literal["delay"]
         if delay is not None and _DELAY.match(delay) is None:
             self.diag.error(self.attr_loc(element, "delay"), f"<send delay>: '{delay}' is not a duration such as '500ms' or '2s'")
-        target = element.get("target")
+        target = literal["target"]
         if delay is not None or element.get("delayexpr") is not None:
             if target == "#_internal":
                 self.diag.error(self.attr_loc(element, "target"), "<send>: a delayed event cannot target '#_internal'")
         return ir.Send(
             loc=self.loc(element),
-            event=element.get("event"),
-            eventexpr=self.expr(element, "eventexpr"),
+            event=literal["event"],
+            eventexpr=expressions.get("eventexpr") or self.expr(element, "eventexpr"),
             target=target,
-            targetexpr=self.expr(element, "targetexpr"),
+            targetexpr=expressions.get("targetexpr") or self.expr(element, "targetexpr"),
             type=element.get("type"),
-            typeexpr=self.expr(element, "typeexpr"),
+            typeexpr=expressions.get("typeexpr") or self.expr(element, "typeexpr"),
             id=element.get("id"),
             idlocation=self.expr(element, "idlocation"),
             delay=delay,
-            delayexpr=self.expr(element, "delayexpr"),
+            delayexpr=expressions.get("delayexpr") or self.expr(element, "delayexpr"),
             namelist=self.namelist(element),
             params=tuple(params),
             content=content,

@@ -58,6 +58,10 @@ def send(
     seconds = parse_delay(delay) if delay is not None else 0.0
     if target is not None:
         target = str(target)
+        if target == "_internal":  # ORS spelling of the internal queue
+            target = "#_internal"
+        elif type == "scxml" and not target.startswith("#"):  # ORS: a bare session id
+            target = "#_scxml_" + target
         if target == "#_internal":
             machine._queue_internal(Event(name, data, INTERNAL, sendid=given))
             return sendid

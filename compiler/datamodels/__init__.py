@@ -68,6 +68,10 @@ class Datamodel(ABC):
         self.diag.error(loc, message)
         return "self._invalid('invalid expression')"
 
+    def field_name(self, name: str) -> str:
+        """The Python name of the datamodel field for variable `name`."""
+        return name
+
     def drain(self) -> list[str]:
         """Statements that must run before the expressions translated since the last
         drain (function definitions of the ECMAScript datamodel, for instance)."""

@@ -36,6 +36,7 @@ SYSTEM: Final = {
     "_ioprocessors": "self._ioprocessors",
     "_x": "self._x",
     "_genesys": "self._genesys",
+    "_internal": "'_internal'",
 }
 BUILTINS: Final = frozenset(
     {
@@ -131,10 +132,19 @@ class EcmascriptDatamodel(Datamodel):
     def _declare(self, name: str, loc: Loc, origin: str) -> None:
         if name in self._fields or name in SYSTEM:
             return
-        if not name.isidentifier() or name == "self":
+        if not name.replace("$", "_").isidentifier() or name == "self":
             self.diag.error(loc, f"{origin}: '{name}' is not a variable name scxmlc can declare")
             return
-        self._fields[name] = DataField(name, "Any", loc, origin)
+        self._fields[name] = DataField(self.field_name(name), "Any", loc, origin)
+
+    def field_name(self, name: str) -> str:
+        """The Python field of JavaScript variable `name`.
+
+        `$` is not legal in Python names, and a leading `__` would be mangled inside
+        the machine class (Composer's `__Log`), so both are spelled out.
+        """
+        python = name.replace("$", "_S_")
+        return "_js" + python if python.startswith("__") else python
 
     # -- the interface ---------------------------------------------------------
 
@@ -177,9 +187,10 @@ class EcmascriptDatamodel(Datamodel):
             if node.type not in ("Identifier", "MemberExpression"):
                 raise Unsupported(f"{location.text.strip()!r} is not a location", node)
             if node.type == "Identifier":  # a statement: no need for an expression form
-                return f"self.dm.{node.name} = {value_source}"
-            if node.type == "MemberExpression" and t.data_alias(node) is not None:
-                return f"self.dm.{t.data_alias(node)} = {value_source}"
+                return f"self.dm.{self.field_name(node.name)} = {value_source}"
+            alias = t.data_alias(node) if node.type == "MemberExpression" else None
+            if alias is not None:
+                return f"self.dm.{self.field_name(alias)} = {value_source}"
             return t.store(node, value_source)
 
         source = self._translate(location, store)
@@ -220,14 +231,14 @@ class EcmascriptDatamodel(Datamodel):
         return None
 
     def data_target(self, data: ir.Data) -> str:
-        return f"self.dm.{data.id}" if data.id in self._fields else "_"
+        return f"self.dm.{self.field_name(data.id)}" if data.id in self._fields else "_"
 
     def foreach_target(self, expr: ir.Expr) -> str | None:
         name = expr.text.strip()
         if name not in self._fields:
             self.invalid(expr.loc, f"{expr.where}: {name!r} is not a variable name")
             return None
-        return f"self.dm.{name}"
+        return f"self.dm.{self.field_name(name)}"
 
     def new_name(self, base: str) -> str:
         return f"_{base}{next(self._counter)}"
@@ -337,7 +348,7 @@ class _Translator:
         found = self.resolve(node)
         if found is not None:
             kind, container = found
-            return f"{container}[{name!r}]" if kind == "scope" else f"self.dm.{name}"
+            return f"{container}[{name!r}]" if kind == "scope" else f"self.dm.{self.dm.field_name(name)}"
         if name == "undefined":
             return "js.undefined"
         if name in SYSTEM:
@@ -415,7 +426,7 @@ class _Translator:
     def x_MemberExpression(self, node: Any) -> str:
         alias = self.data_alias(node)
         if alias is not None:
-            return f"self.dm.{alias}"
+            return f"self.dm.{self.dm.field_name(alias)}"
         return f"js.get({self.expression(node.object)}, {self.member_key(node)})"
 
     def x_CallExpression(self, node: Any) -> str:
@@ -548,11 +559,11 @@ class _Translator:
             kind, container = found
             if kind == "scope":
                 return f"js.put({container}, {target.name!r}, {value})"
-            return f"js.set_field(self.dm, {target.name!r}, {value})"
+            return f"js.set_field(self.dm, {self.dm.field_name(target.name)!r}, {value})"
         if target.type == "MemberExpression":
             alias = self.data_alias(target)
             if alias is not None:
-                return f"js.set_field(self.dm, {alias!r}, {value})"
+                return f"js.set_field(self.dm, {self.dm.field_name(alias)!r}, {value})"
             return f"js.put({self.expression(target.object)}, {self.member_key(target)}, {value})"
         raise Unsupported(f"cannot assign to {target.type}", target)
 

@@ -77,7 +77,7 @@ class PythonDatamodel(Datamodel):
         if previous is not None and previous.origin == "<data>":
             self.diag.error(data.loc, f"<data id=\"{data.id}\">: duplicate data id (first declared at {previous.loc})")
             return
-        if not data.id.isidentifier() or data.id in SYSTEM or data.id == "self":
+        if not data.id.isidentifier() or data.id in SYSTEM or data.id == "self" or data.id.startswith("__"):
             self.diag.error(data.loc, f"<data id=\"{data.id}\">: not a legal Python variable name")
             return
         annotation = data.type

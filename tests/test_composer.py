@@ -1,0 +1,70 @@
+"""A Composer-style project compiles unmodified and runs.
+
+tests/cases/composer/ follows the conventions of Composer output: an IPD main
+document with a parallel application leg and event-handler leg, a workflow
+included with XInclude (`xpointer`, `resolveid`, `$$_MY_PREFIX_$$` ids), a helper
+library included as script text, `profile="ecmascript"`, `_data.<id>`, and
+`<send>`/`<raise>` in the ORS dialect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scxmlc
+from scxmlc.compiler import CompileError, compile_path
+from scxmlc.runtime import Event, Machine, Observer, VirtualClock
+
+PROJECT = Path(__file__).parent / "cases" / "composer"
+
+
+def test_composer_project_runs_end_to_end() -> None:
+    logs: list[Any] = []
+    errors: list[str] = []
+
+    class Record(Observer):
+        def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
+            logs.append(value)
+
+        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+            errors.append(str(error))
+
+    clock = VirtualClock()
+    session = scxmlc.load(PROJECT / "src-gen" / "default.scxml")(clock, observer=Record())
+    session.start()
+    assert "_composer_wait" in session.configuration
+    session.send("interaction.added", {"interactionid": "ix-1"})
+    assert "MainWorkflow.Begin" in session.configuration  # the included, prefixed ids
+    clock.advance(0.2)  # the workflow's '200ms' timer
+    assert session.finished and session.configuration == {"_composer_exit"}
+    assert session.dm.result == "sales"
+    assert list(session.dm._js__logs) == ["workflow started for ix-1", "routing to sales"]
+    assert logs == ["routing to sales"] and errors == []
+
+
+def test_a_missing_include_is_a_diagnostic_at_its_position(tmp_path: Path) -> None:
+    main = tmp_path / "main.scxml"
+    main.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:xi="http://www.w3.org/2001/XInclude"
+       version="1.0" profile="ecmascript">
+  <script><xi:include href="lib/missing.js" parse="text"/></script>
+  <state id="s">
+    <xi:include href="Workflow.scxml" parse="xml" xpointer="entry"/>
+  </state>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "Workflow.scxml").write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="other"/></scxml>',
+        encoding="utf-8",
+    )
+    with pytest.raises(CompileError) as raised:
+        compile_path(main)
+    assert [f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics] == [
+        "3:23: <xi:include href>: cannot read 'lib/missing.js': No such file or directory",
+        "5:52: <xi:include xpointer>: no element with id 'entry' in 'Workflow.scxml'",
+    ]
