@@ -66,5 +66,5 @@ def test_a_missing_include_is_a_diagnostic_at_its_position(tmp_path: Path) -> No
         compile_path(main)
     assert [f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics] == [
         "3:23: <xi:include href>: cannot read 'lib/missing.js': No such file or directory",
-        "5:52: <xi:include xpointer>: no element with id 'entry' in 'Workflow.scxml'",
+        "5:51: <xi:include xpointer>: no element with id 'entry' in 'Workflow.scxml'",
     ]
