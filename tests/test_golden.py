@@ -70,3 +70,22 @@ def test_golden_and_example_modules_pass_mypy_strict(tmp_path: Path) -> None:
         paths.append(target)
     status, report = mypy_strict(paths)
     assert status == 0, report
+
+
+def test_large_modules_are_formatted_exactly_as_black_would(tmp_path: Path) -> None:
+    """Large modules are formatted in parallel chunks; the result must be black's."""
+    states = "\n".join(
+        f'<state id="s{i}"><onentry><assign location="n" expr="n + {i}"/><log expr="n"/></onentry>'
+        f'<transition event="go" cond="n &gt; {i} and n &lt; 10 ** 9" target="s{i + 1}">'
+        f'<assign location="n" expr="n * 2"/></transition></state>'
+        for i in range(150)
+    )
+    document = tmp_path / "large.scxml"
+    document.write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="python">'
+        f'<datamodel><data id="n" expr="0"/></datamodel>{states}<final id="s150"/></scxml>',
+        encoding="utf-8",
+    )
+    source = compile_path(document).source
+    assert source.count("\n") > 2000
+    assert black.format_str(source, mode=black.Mode()) == source
