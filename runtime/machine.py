@@ -14,7 +14,9 @@ bit 0 (the `<scxml>` root) while the session runs.
 
 from __future__ import annotations
 
+import linecache
 import logging
+import re
 import uuid
 import weakref
 from collections import deque
@@ -33,6 +35,30 @@ logger = logging.getLogger("scxmlc")
 
 SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = weakref.WeakValueDictionary()
 """Live sessions by session id, for `#_scxml_<sessionid>` targets."""
+
+
+_SOURCE_COMMENT = re.compile(r"#\s+(\S+\.scxml:\d+)")
+
+
+def source_location(error: BaseException) -> str | None:
+    """`file.scxml:LINE` of the element whose generated code raised `error`.
+
+    Walks the traceback to the innermost frame of a generated module and reads
+    back to the `# file.scxml:LINE` comment that precedes the failing statement.
+    """
+    found = None
+    frame_info = error.__traceback__
+    while frame_info is not None:
+        frame = frame_info.tb_frame
+        if "SCXMLC_SOURCE" in frame.f_globals:
+            filename, line = frame.f_code.co_filename, frame_info.tb_lineno
+            for number in range(line, max(line - 200, 0), -1):
+                match = _SOURCE_COMMENT.search(linecache.getline(filename, number))
+                if match:
+                    found = match.group(1)
+                    break
+        frame_info = frame_info.tb_next
+    return found
 
 
 class Observer:
@@ -526,6 +552,9 @@ class Machine:
         if sendid is None and isinstance(error, ScxmlError):
             sendid = error.sendid
         data = AttrDict(message=str(error) or type(error).__name__, type=type(error).__name__)
+        location = source_location(error)
+        if location is not None:
+            data["location"] = location
         event = Event(name, data, PLATFORM, sendid=sendid)
         logger.debug("%s: %s: %s", self._chart.name, name, data["message"])
         self._queue_internal(event)

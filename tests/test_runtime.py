@@ -148,6 +148,24 @@ def test_an_error_in_executable_content_becomes_error_execution() -> None:
     assert light.configuration == {"operating", "green"}
 
 
+def test_error_events_name_the_document_line() -> None:
+    events: list[Event] = []
+
+    class Errors(Observer):
+        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+            events.append(event)
+
+    clock = VirtualClock()
+    light = scxmlc.load(GOLDEN / "traffic_light.scxml")(clock, observer=Errors())
+    light.start()
+    clock.advance(20)
+    light.dm.requests = None
+    light.send("pedestrian", "x")
+    assert [(e.name, e.data["location"], e.data["type"]) for e in events] == [
+        ("error.execution", "traffic_light.scxml:25", "TypeError")
+    ]
+
+
 def test_instances_do_not_share_state() -> None:
     cls = scxmlc.load(GOLDEN / "traffic_light.scxml")
     first, second = cls(), cls()

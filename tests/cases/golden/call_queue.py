@@ -20,6 +20,9 @@ from scxmlc.runtime import (
 
 check_version("0.1")
 
+SCXMLC_SOURCE: Final = "call_queue.scxml"
+"""The document this module was compiled from (run-time errors name its lines)."""
+
 __all__ = [
     "CallQueueInvokeWaiting1",
     "CallQueueInvokeWaiting1Data",

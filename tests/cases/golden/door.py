@@ -19,6 +19,9 @@ from scxmlc.runtime import (
 
 check_version("0.1")
 
+SCXMLC_SOURCE: Final = "door.scxml"
+"""The document this module was compiled from (run-time errors name its lines)."""
+
 __all__ = ["Door"]
 
 

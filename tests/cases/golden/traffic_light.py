@@ -21,6 +21,9 @@ from scxmlc.runtime import (
 
 check_version("0.1")
 
+SCXMLC_SOURCE: Final = "traffic_light.scxml"
+"""The document this module was compiled from (run-time errors name its lines)."""
+
 __all__ = ["TrafficLight", "TrafficLightData"]
 
 
