@@ -355,7 +355,7 @@ def typeof(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, JSFunction) or callable(value) and not isinstance(value, (dict, list)):
+    if isinstance(value, JSFunction) or callable(value) and not isinstance(value, (dict, list, re.Pattern)):
         return "function"
     return "object"
 
@@ -374,7 +374,14 @@ def get(obj: Any, key: Any) -> Any:
     if key == "toSource":
         return JSFunction(lambda this: uneval(obj), "toSource")
     if isinstance(obj, JSObject):
-        return obj.lookup(to_string(key))
+        found = obj.lookup(to_string(key))
+        if found is undefined and to_string(key) in _OBJECT_METHODS:
+            return _OBJECT_METHODS[to_string(key)](obj)
+        return found
+    if isinstance(obj, re.Pattern):
+        return _regex_get(obj, to_string(key))
+    if isinstance(obj, JSDate):
+        return obj.member(to_string(key))
     if isinstance(obj, list):
         return _array_get(obj, key)
     if isinstance(obj, str):
@@ -391,7 +398,14 @@ def get(obj: Any, key: Any) -> Any:
             return obj.prototype
         if name in ("call", "apply"):
             return _function_method(obj, name)
+        static = _STATICS.get((obj.name, name))
+        if static is not None:
+            return static
+        if obj is _DATE_CONSTRUCTOR and name == "now":
+            return obj.prototype["now"]
         return undefined
+    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        return _number_member(obj, to_string(key))
     name = to_string(key)
     if hasattr(obj, "attrib") and hasattr(obj, "iter"):  # an XML element: a little DOM
         return _element_get(obj, name)
@@ -548,6 +562,10 @@ def construct(function: Any, *args: Any) -> Any:
         return JSArray(args) if len(args) != 1 else JSArray([undefined] * int(to_number(args[0])))
     if function is _OBJECT_CONSTRUCTOR:
         return JSObject()
+    if function is _DATE_CONSTRUCTOR:
+        return _date(JSObject(), *args)
+    if isinstance(function, JSFunction) and function.name == "RegExp":
+        return function.impl(undefined, *args)
     if not isinstance(function, JSFunction):
         raise JSError(f"TypeError: {to_string(function)} is not a constructor")
     proto = function.prototype if isinstance(function.prototype, JSObject) else None
@@ -649,10 +667,61 @@ _STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "split": lambda s, sep=undefined: JSArray([s] if sep is undefined else s.split(to_string(sep))),
     "trim": lambda s: s.strip(),
     "toString": lambda s: s,
+    "replace": lambda s, pattern, replacement="undefined": _replace(s, pattern, replacement),
+    "match": lambda s, pattern: _match(s, pattern),
+    "lastIndexOf": lambda s, item, start=undefined: s.rfind(to_string(item)),
+    "charCodeAt": lambda s, i=0: ord(s[int(to_number(i))]) if 0 <= int(to_number(i)) < len(s) else math.nan,
+    "concat": lambda s, *items: s + "".join(to_string(i) for i in items),
+    "substr": lambda s, a=0, n=undefined: s[int(to_number(a)) :][: None if n is undefined else int(to_number(n))],
+    "localeCompare": lambda s, other: (s > to_string(other)) - (s < to_string(other)),
 }
 _DICT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
     "hasOwnProperty": lambda d: JSFunction(lambda this, key: to_string(key) in d, "hasOwnProperty"),
 }
+_OBJECT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "hasOwnProperty": _DICT_METHODS["hasOwnProperty"],
+    "toString": lambda d: JSFunction(lambda this: "[object Object]", "toString"),
+}
+
+
+def _regex_get(pattern: re.Pattern[str], name: str) -> Any:
+    if name == "test":
+        return JSFunction(lambda this, text=undefined: pattern.search(to_string(text)) is not None, name)
+    if name == "exec":
+        return JSFunction(lambda this, text=undefined: _match_array(pattern.search(to_string(text))), name)
+    if name == "source":
+        return pattern.pattern
+    return undefined
+
+
+def _match_array(found: re.Match[str] | None) -> Any:
+    if found is None:
+        return None
+    result = JSArray(undefined if g is None else g for g in (found.group(0), *found.groups()))
+    return result
+
+
+def _replace(text: str, pattern: Any, replacement: Any) -> str:
+    def substitute(found: re.Match[str]) -> str:
+        if isinstance(replacement, JSFunction):
+            return to_string(replacement.impl(undefined, found.group(0), *found.groups()))
+        return to_string(replacement).replace("$&", found.group(0))
+
+    if isinstance(pattern, re.Pattern):
+        count = 0 if getattr(pattern, "_js_global", False) or pattern in _GLOBAL_PATTERNS else 1
+        return pattern.sub(substitute, text, count=count)
+    return re.sub(re.escape(to_string(pattern)), substitute, text, count=1)
+
+
+def _match(text: str, pattern: Any) -> Any:
+    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(to_string(pattern))
+    if regex in _GLOBAL_PATTERNS:
+        found = [m.group(0) for m in regex.finditer(text)]
+        return JSArray(found) if found else None
+    return _match_array(regex.search(text))
+
+
+_GLOBAL_PATTERNS: set[re.Pattern[str]] = set()
 
 
 def _array_constructor(this: Any, *args: Any) -> JSArray:
@@ -665,6 +734,13 @@ def _object_constructor(this: Any, *args: Any) -> JSObject:
 
 _ARRAY_CONSTRUCTOR: Final = JSFunction(_array_constructor, "Array")
 _OBJECT_CONSTRUCTOR: Final = JSFunction(_object_constructor, "Object")
+_STATICS: Final[dict[tuple[str, str], JSFunction]] = {
+    ("Array", "isArray"): JSFunction(lambda this, value=undefined: isinstance(value, list), "isArray"),
+    ("Object", "keys"): JSFunction(lambda this, value=undefined: JSArray(iterate_keys(value)), "keys"),
+    ("String", "fromCharCode"): JSFunction(
+        lambda this, *codes: "".join(chr(int(to_number(c))) for c in codes), "fromCharCode"
+    ),
+}
 
 
 def _string(this: Any, value: Any = "") -> str:
@@ -763,7 +839,151 @@ JSON: Final = JSObject(
 )
 
 
+def _eval(this: Any, code: Any = undefined) -> Any:
+    """`eval`: JSON text (what Composer evaluates), optionally in parentheses.
+
+    Evaluating arbitrary code would need a JavaScript interpreter at run time,
+    which scxmlc does not embed: other code is an error.execution.
+    """
+    if not isinstance(code, str):
+        return code
+    text = code.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    try:
+        return from_json_text(text)
+    except ValueError:
+        raise JSError("EvalError: eval is supported for JSON text only") from None
+
+
+def _number_member(number: int | float, name: str) -> Any:
+    if name == "toFixed":
+        return JSFunction(lambda this, digits=0: f"{number:.{int(to_number(digits))}f}", name)
+    if name == "toString":
+        return JSFunction(lambda this, radix=10: _radix(number, int(to_number(radix))), name)
+    return undefined
+
+
+def _radix(number: int | float, radix: int) -> str:
+    if radix == 10 or not float(number).is_integer():
+        return to_string(number)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    value, out = abs(int(number)), ""
+    while True:
+        value, rest = divmod(value, radix)
+        out = digits[rest] + out
+        if not value:
+            break
+    return ("-" if number < 0 else "") + out
+
+
+class JSDate:
+    """A `Date`: milliseconds since the epoch, read in the host's local time."""
+
+    __slots__ = ("time",)
+
+    def __init__(self, time: float) -> None:
+        self.time = time
+
+    def _local(self) -> Any:
+        import datetime
+
+        return datetime.datetime.fromtimestamp(self.time / 1000.0)
+
+    def member(self, name: str) -> Any:
+        if math.isnan(self.time):
+            invalid: Any = "Invalid Date" if name in ("toString", "toISOString") else math.nan
+            return JSFunction(lambda this: invalid, name) if name in _DATE_GETTERS else undefined
+        local = self._local()
+        getters: dict[str, Callable[[], Any]] = {
+            "getTime": lambda: _integral(self.time),
+            "valueOf": lambda: _integral(self.time),
+            "getFullYear": lambda: local.year,
+            "getMonth": lambda: local.month - 1,
+            "getDate": lambda: local.day,
+            "getDay": lambda: (local.weekday() + 1) % 7,
+            "getHours": lambda: local.hour,
+            "getMinutes": lambda: local.minute,
+            "getSeconds": lambda: local.second,
+            "getMilliseconds": lambda: local.microsecond // 1000,
+            "toISOString": lambda: _iso(self.time),
+            "toString": lambda: local.strftime("%a %b %d %Y %H:%M:%S"),
+        }
+        getter = getters.get(name)
+        if getter is None:
+            return undefined
+        return JSFunction(lambda this: getter(), name)
+
+    def __repr__(self) -> str:
+        return f"Date({_iso(self.time)})"
+
+
+_DATE_GETTERS: Final = frozenset(
+    {
+        "getTime",
+        "valueOf",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDay",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "getMilliseconds",
+        "toISOString",
+        "toString",
+    }
+)
+
+
+def _integral(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def _iso(time: float) -> str:
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(time / 1000.0, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _now_ms() -> float:
+    import time
+
+    return float(int(time.time() * 1000))
+
+
+def _date(this: Any, *args: Any) -> Any:
+    import datetime
+
+    if not isinstance(this, JSObject):  # called as a function: the current time as text
+        return JSDate(_now_ms()).member("toString").impl(undefined)
+    if not args:
+        return JSDate(_now_ms())
+    if len(args) == 1:
+        value = args[0]
+        if isinstance(value, str):
+            try:
+                parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return JSDate(math.nan)
+            return JSDate(parsed.timestamp() * 1000.0)
+        return JSDate(float(to_number(value)))
+    parts = [int(to_number(a)) for a in args] + [0] * (7 - len(args))
+    year, month, day = parts[0], parts[1] + 1, parts[2] or 1
+    moment = datetime.datetime(year, 1, 1) + datetime.timedelta(
+        days=day - 1, hours=parts[3], minutes=parts[4], seconds=parts[5], milliseconds=parts[6]
+    )
+    moment = moment.replace(month=month) if 1 <= month <= 12 else moment
+    return JSDate(moment.timestamp() * 1000.0)
+
+
+_DATE_CONSTRUCTOR: Final = JSFunction(_date, "Date")
+_DATE_CONSTRUCTOR.prototype = JSObject({"now": JSFunction(lambda this: _integral(_now_ms()), "now")})
+
 GLOBALS: Final[dict[str, Any]] = {
+    "Date": _DATE_CONSTRUCTOR,
+    "eval": JSFunction(_eval, "eval"),
     "Math": MATH,
     "JSON": JSON,
     "uneval": JSFunction(lambda this, value=undefined: uneval(value), "uneval"),
@@ -771,6 +991,7 @@ GLOBALS: Final[dict[str, Any]] = {
     "Array": _ARRAY_CONSTRUCTOR,
     "Object": _OBJECT_CONSTRUCTOR,
     "String": JSFunction(_string, "String"),
+    "RegExp": JSFunction(lambda this, pattern="", flags="": regex(to_string(pattern), to_string(flags)), "RegExp"),
     "Number": JSFunction(_number_function, "Number"),
     "Boolean": JSFunction(_boolean, "Boolean"),
     "NaN": math.nan,
@@ -802,13 +1023,19 @@ def _parse_float(value: Any) -> int | float:
 
 
 def regex(pattern: str, flags: str) -> re.Pattern[str]:
-    """A regular expression literal (`/pattern/flags`)."""
+    """A regular expression literal (`/pattern/flags`); `g` is remembered."""
     options = 0
     if "i" in flags:
         options |= re.IGNORECASE
     if "m" in flags:
         options |= re.MULTILINE
-    return re.compile(pattern, options)
+    try:
+        compiled = re.compile(pattern, options)
+    except re.error as error:
+        raise JSError(f"SyntaxError: invalid regular expression /{pattern}/: {error}") from None
+    if "g" in flags:
+        _GLOBAL_PATTERNS.add(compiled)
+    return compiled
 
 
 def from_json_text(text: str) -> Any:

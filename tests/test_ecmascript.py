@@ -164,3 +164,29 @@ outer: for (;;) { break outer; }
         "8:12: <log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token )",
         "9:12: <log expr>: 'missing' is not defined (not a <data> id, a script variable or a built-in)",
     ]
+
+
+def test_regexp_date_eval_and_object_helpers(tmp_path: Path) -> None:
+    assert run(
+        tmp_path,
+        logs(
+            "'a-b-c'.replace(/-/g, '+')",
+            "'a-b-c'.replace('-', '+')",
+            "/^\\d+$/.test('123')",
+            "'x12y'.match(/\\d+/)[0]",
+            "new Date(2026, 10, 22, 9, 30).getHours()",
+            "new Date(0).getTime()",
+            "typeof Date.now()",
+            "eval('(' + '{&quot;a&quot;: [1, 2]}' + ')').a[1]",
+            "Object.keys({x: 1, y: 2}).join()",
+            "Array.isArray([1])",
+            "(3.14159).toFixed(2)",
+            "({a: 1}).hasOwnProperty('a')",
+        ),
+    ) == ["a+b+c", "a+b-c", True, "12", 9, 0, "number", 2, "x,y", True, "3.14", True]
+
+
+def test_eval_of_code_is_refused_at_run_time(tmp_path: Path) -> None:
+    assert run(tmp_path, logs("eval('1 + 1')")) == [
+        "error.execution: EvalError: eval is supported for JSON text only"
+    ]

@@ -54,6 +54,9 @@ BUILTINS: Final = frozenset(
         "Math",
         "JSON",
         "uneval",
+        "Date",
+        "RegExp",
+        "eval",
     }
 )
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
