@@ -506,29 +506,25 @@ def _index(key: Any) -> int | None:
 
 
 def _array_get(array: list[Any], key: Any) -> Any:
-    index = _index(key)
-    if index is not None:
-        return array[index] if index < len(array) else undefined
-    name = to_string(key)
-    if name == "length":
-        return len(array)
-    method = _ARRAY_METHODS.get(name)
-    if method is None:
-        return undefined
-    return JSFunction(lambda this, *args: method(array, *args), name)
+    return _sequence_get(array, key, _ARRAY_METHODS)
 
 
 def _string_get(text: str, key: Any) -> Any:
+    return _sequence_get(text, key, _STRING_METHODS)
+
+
+def _sequence_get(sequence: Any, key: Any, methods: dict[str, Callable[..., Any]]) -> Any:
+    """An index, `length` or a method (bound to `sequence`) of an array or string."""
     index = _index(key)
     if index is not None:
-        return text[index] if index < len(text) else undefined
+        return sequence[index] if index < len(sequence) else undefined
     name = to_string(key)
     if name == "length":
-        return len(text)
-    method = _STRING_METHODS.get(name)
+        return len(sequence)
+    method = methods.get(name)
     if method is None:
         return undefined
-    return JSFunction(lambda this, *args: method(text, *args), name)
+    return JSFunction(lambda this, *args: method(sequence, *args), name)
 
 
 def _function_method(function: JSFunction, name: str) -> JSFunction:

@@ -117,12 +117,28 @@ class Datamodel(ABC):
         """Statements running a `<script>`."""
 
     @abstractmethod
+    def text_value(self, text: str) -> str:
+        """A value expression for literal text in `<content>`, `<data>` or a data file."""
+
     def content(self, content: ir.Content) -> str:
         """A value expression for `<content>` (expr, literal text or XML)."""
+        if content.expr is not None:
+            return self.value(content.expr)
+        if content.xml is not None:
+            return f"self._xml({content.xml!r})"
+        return self.text_value(content.text or "")
 
-    @abstractmethod
     def data_value(self, data: ir.Data) -> str | None:
         """The initial value of a `<data>` (None: no value, the field stays empty)."""
+        if data.expr is not None:
+            return self.value(data.expr)
+        if data.content is not None:
+            return self.content(data.content)
+        if data.src_text is not None:
+            if data.src_text.lstrip().startswith("<"):
+                return f"self._xml({data.src_text.strip()!r})"
+            return self.text_value(data.src_text)
+        return None
 
     def data_target(self, data: ir.Data) -> str:
         """Where a `<data>` value is stored."""

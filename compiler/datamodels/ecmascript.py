@@ -215,23 +215,8 @@ class EcmascriptDatamodel(Datamodel):
             self.uses_event = True
         return translator.prelude + lines
 
-    def content(self, content: ir.Content) -> str:
-        if content.expr is not None:
-            return self.value(content.expr)
-        if content.xml is not None:
-            return f"self._xml({content.xml!r})"
-        return _literal_content(content.text or "")
-
-    def data_value(self, data: ir.Data) -> str | None:
-        if data.expr is not None:
-            return self.value(data.expr)
-        if data.content is not None:
-            return self.content(data.content)
-        if data.src_text is not None:
-            if data.src_text.lstrip().startswith("<"):
-                return f"self._xml({data.src_text.strip()!r})"
-            return _literal_content(data.src_text)
-        return None
+    def text_value(self, text: str) -> str:
+        return _literal_content(text)
 
     def data_target(self, data: ir.Data) -> str:
         return f"self.dm.{self.field_name(data.id)}" if data.id in self._fields else "_"

@@ -60,12 +60,8 @@ class NullDatamodel(Datamodel):
     def script(self, script: ir.Script) -> list[str]:
         return [self.invalid(script.loc, "<script>: the null datamodel has no scripting")]
 
-    def content(self, content: ir.Content) -> str:
-        if content.expr is not None:
-            return self.value(content.expr)
-        if content.xml is not None:
-            return repr(content.xml)
-        return repr(" ".join((content.text or "").split()))
+    def text_value(self, text: str) -> str:
+        return repr(" ".join(text.split()))
 
     def data_target(self, data: ir.Data) -> str:
         return "_"

@@ -189,28 +189,14 @@ class PythonDatamodel(Datamodel):
             self.uses_event = True
         return ast.unparse(ast.Module(body=body, type_ignores=[])).splitlines()
 
-    def content(self, content: ir.Content) -> str:
-        if content.expr is not None:
-            return self.value(content.expr)
-        if content.xml is not None:
-            return f"self._xml({content.xml!r})"
-        return _literal_source(content.text or "")
+    def text_value(self, text: str) -> str:
+        return _literal_source(text)
 
     def data_target(self, data: ir.Data) -> str:
         if data.id not in self._fields:  # an illegal id, reported when declared
             return "_"
         return f"self.dm.{data.id}"
 
-    def data_value(self, data: ir.Data) -> str | None:
-        if data.expr is not None:
-            return self.value(data.expr)
-        if data.content is not None:
-            return self.content(data.content)
-        if data.src_text is not None:
-            if data.src_text.lstrip().startswith("<"):
-                return f"self._xml({data.src_text.strip()!r})"
-            return _literal_source(data.src_text)
-        return None
 
 
 def _walk(block: tuple[ir.Action, ...]) -> list[ir.Action]:
