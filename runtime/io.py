@@ -101,7 +101,7 @@ def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
         recipient = _resolve(machine, target)
     except CommunicationError as error:
         machine._fail(error, event.sendid)
-        if not machine._busy:
+        if machine._idle:
             machine._schedule_wake()
         return
     if recipient is machine._parent and recipient is not None:

@@ -85,7 +85,8 @@ class Machine:
 
     __slots__ = (
         "_config",
-        "_busy",
+        "_idle",
+        "_announce",
         "_started",
         "_running",
         "_scheduled",
@@ -104,14 +105,14 @@ class Machine:
         "_initial_data",
         "_donedata",
         "_io",
-        "observer",
+        "_observer",
         "__weakref__",
     )
 
     _chart: ClassVar[Chart]
     _data_ids: ClassVar[frozenset[str]] = frozenset()
     _memo: ClassVar[dict[str | None, dict[int, Plan | Chains]]]
-    _eventful: ClassVar[bool]
+    _eventful: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Hoist what the per-event path reads from the chart into the class."""
@@ -133,7 +134,7 @@ class Machine:
         data: dict[str, Any] | None = None,
     ) -> None:
         self._config = 0
-        self._busy = False
+        self._idle = False  # started, running and not processing: send() may run now
         self._started = False
         self._running = False
         self._scheduled = False
@@ -151,9 +152,20 @@ class Machine:
         self._initial_data = data
         self._donedata: Any = None
         self._io: AttrDict | None = None
-        self.observer = observer
+        self._observer = observer
+        self._announce = observer is not None or self._eventful
 
     # -- public API ---------------------------------------------------------
+
+    @property
+    def observer(self) -> Observer | None:
+        """What is told of this session's events, logs and errors."""
+        return self._observer
+
+    @observer.setter
+    def observer(self, observer: Observer | None) -> None:
+        self._observer = observer
+        self._announce = observer is not None or self._eventful
 
     @property
     def configuration(self) -> frozenset[str]:
@@ -185,7 +197,6 @@ class Machine:
         if self._started:
             raise RuntimeError(f"session {self._chart.name!r} already started")
         self._started = self._running = True
-        self._busy = True
         try:
             self._initialize()
             self._config = 1
@@ -193,7 +204,7 @@ class Machine:
             self._macrostep()
             self._drain_external()
         finally:
-            self._busy = False
+            self._idle = self._running
         self._run_clock()
 
     def send(self, name: str, data: Any = None) -> None:
@@ -202,14 +213,14 @@ class Machine:
         Called from executable content of this session (or while it has not
         started), the event waits its turn in the external queue instead.
         """
-        if self._busy or not self._running:
+        if not self._idle:
             if not self._started or self._running:
                 self._enqueue_external(Event(name, data))
             return
-        self._busy = True
+        self._idle = False
         try:
             # The body of _process_external, inlined: this is the per-event hot path.
-            if data is not None or self._eventful or self.observer is not None:
+            if data is not None or self._announce:
                 self._take_external(Event(name, data))
             memo = self._memo.get(name)
             found = memo.get(self._config) if memo is not None else None
@@ -236,7 +247,7 @@ class Machine:
             if self._external:
                 self._drain_external()
         finally:
-            self._busy = False
+            self._idle = self._running
         clock = self._clock
         if clock is not None and clock.has_ready:
             clock.run_ready()
@@ -318,8 +329,8 @@ class Machine:
     def _take_external(self, event: Event) -> None:
         """Bind `_event`; tell the observer; finalize and autoforward for invokes."""
         self._event = event
-        if self.observer is not None:
-            self.observer.on_event(self, event)
+        if self._observer is not None:
+            self._observer.on_event(self, event)
         if self._invocations:
             invoke.before_external_event(self, event)
 
@@ -438,8 +449,8 @@ class Machine:
                         break
                     event = queue.popleft()
                     self._event = event
-                    if self.observer is not None:
-                        self.observer.on_event(self, event)
+                    if self._observer is not None:
+                        self._observer.on_event(self, event)
                     plan = self._select(event.name)
                     if plan is None:
                         continue
@@ -480,6 +491,7 @@ class Machine:
     def _stop(self) -> None:
         """Stop for good: no more events, timers or children."""
         self._running = False
+        self._idle = False
         self._internal = None
         self._external = None
         if self._timers:
@@ -517,7 +529,7 @@ class Machine:
         if self._started and not self._running:
             return
         self._enqueue_external(event)
-        if self._started and not self._busy:
+        if self._idle:
             self._schedule_wake()
 
     def _schedule_wake(self) -> None:
@@ -529,15 +541,15 @@ class Machine:
     def _wake(self) -> None:
         """Process what is waiting in the queues, if the session is idle."""
         self._scheduled = False
-        if self._busy or not self._running:
+        if not self._idle:
             return
-        self._busy = True
+        self._idle = False
         try:
             if self._internal:
                 self._macrostep()
             self._drain_external()
         finally:
-            self._busy = False
+            self._idle = self._running
 
     def _run_clock(self) -> None:
         clock = self._clock
@@ -558,8 +570,8 @@ class Machine:
         event = Event(name, data, PLATFORM, sendid=sendid)
         logger.debug("%s: %s: %s", self._chart.name, name, data["message"])
         self._queue_internal(event)
-        if self.observer is not None:
-            self.observer.on_error(self, event, error)
+        if self._observer is not None:
+            self._observer.on_error(self, event, error)
 
     def _data_failed(self, name: str, error: BaseException, empty: Any = None) -> None:
         """A `<data>` value failed: the variable exists, `empty`, and error.execution."""
@@ -590,8 +602,8 @@ class Machine:
 
     def _log(self, label: str | None, value: Any = None) -> None:
         """`<log>`: to the observer, or to the `scxmlc.log` logger."""
-        if self.observer is not None:
-            self.observer.on_log(self, label, value)
+        if self._observer is not None:
+            self._observer.on_log(self, label, value)
         else:
             logging.getLogger("scxmlc.log").info("%s: %s", label or "", value)
 
