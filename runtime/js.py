@@ -15,11 +15,12 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from .errors import ExecutionError
 
 __all__ = [
+    "JSValue",
     "JSArray",
     "JSError",
     "JSFunction",
@@ -36,6 +37,12 @@ __all__ = [
     "typeof",
     "undefined",
 ]
+
+
+JSValue: TypeAlias = Any
+"""A JavaScript value: `undefined`, `None` (null), bool, int or float, str,
+`JSObject`, `JSArray`, `JSFunction`, or a platform object. JavaScript is
+dynamically typed, so for mypy this is `Any`; the alias says what the field holds."""
 
 
 class _Undefined:

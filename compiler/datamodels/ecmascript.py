@@ -138,7 +138,7 @@ class EcmascriptDatamodel(Datamodel):
         if not name.replace("$", "_").isidentifier() or name == "self":
             self.diag.error(loc, f"{origin}: '{name}' is not a variable name scxmlc can declare")
             return
-        self._fields[name] = DataField(self.field_name(name), "Any", loc, origin)
+        self._fields[name] = DataField(self.field_name(name), "js.JSValue", loc, origin)
 
     def field_name(self, name: str) -> str:
         """The Python field of JavaScript variable `name`.
