@@ -147,7 +147,7 @@ def test_unsupported_constructs_are_errors_at_their_position(tmp_path: Path) -> 
     <onentry>
       <script>
 var x = 1;
-outer: for (;;) { break outer; }
+with (x) { }
       </script>
       <log expr="x +"/>
       <log expr="missing + 1"/>
@@ -160,7 +160,7 @@ outer: for (;;) { break outer; }
     with pytest.raises(CompileError) as raised:
         compile_path(document)
     assert [f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics] == [
-        "6:1: <script>: LabeledStatement is not supported",
+        "6:1: <script>: WithStatement is not supported",
         "8:12: <log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token )",
         "9:12: <log expr>: 'missing' is not defined (not a <data> id, a script variable or a built-in)",
     ]
@@ -190,3 +190,32 @@ def test_eval_of_code_is_refused_at_run_time(tmp_path: Path) -> None:
     assert run(tmp_path, logs("eval('1 + 1')")) == [
         "error.execution: EvalError: eval is supported for JSON text only"
     ]
+
+
+def test_labelled_break_and_continue(tmp_path: Path) -> None:
+    script = """
+function firstPair(grid, target) {
+  var found = 'none';
+  outer: for (var i = 0; i &lt; grid.length; i++) {
+    for (var j = 0; j &lt; grid[i].length; j++) {
+      if (grid[i][j] == target) { found = i + ':' + j; break outer; }
+    }
+  }
+  return found;
+}
+function skipRows(grid) {
+  var seen = [];
+  rows: for (var i = 0; i &lt; grid.length; i++) {
+    for (var j = 0; j &lt; grid[i].length; j++) {
+      if (grid[i][j] &lt; 0) { continue rows; }
+      seen.push(grid[i][j]);
+    }
+  }
+  return seen.join(',');
+}
+"""
+    assert run(
+        tmp_path,
+        logs("firstPair([[1, 2], [3, 4]], 3)", "firstPair([[1]], 9)", "skipRows([[1, -1, 5], [2, 3]])"),
+        script=script,
+    ) == ["1:0", "none", "1,2,3"]

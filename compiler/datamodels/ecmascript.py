@@ -293,6 +293,12 @@ def _declared(node: Any) -> Iterator[str]:
     elif kind in ("ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement"):
         yield from _declared(getattr(node, "init", None) or getattr(node, "left", None))
         yield from _declared(node.body)
+    elif kind == "LabeledStatement":
+        yield from _declared(node.body)
+    elif kind == "SwitchStatement":
+        for case in node.cases:
+            for statement in case.consequent:
+                yield from _declared(statement)
     elif kind == "TryStatement":
         yield from _declared(node.block)
         if node.handler is not None:
@@ -318,6 +324,9 @@ class _Translator:
         self.prelude: list[str] = []
         self.uses_event = False
         self.temps = itertools.count(1)
+        self.loops: list[str | None] = []
+        """The enclosing loops (and switches), innermost last, with their labels."""
+        self.label_for_next_loop: str | None = None
 
     # -- names -----------------------------------------------------------------
 
@@ -658,9 +667,15 @@ class _Translator:
         return lines
 
     def s_WhileStatement(self, node: Any) -> list[str]:
+        return self.loop(node, self._WhileStatement)
+
+    def _WhileStatement(self, node: Any) -> list[str]:
         return [f"while {self.condition(node.test)}:", *_indent(self.block(node.body))]
 
     def s_DoWhileStatement(self, node: Any) -> list[str]:
+        return self.loop(node, self._DoWhileStatement)
+
+    def _DoWhileStatement(self, node: Any) -> list[str]:
         flag = f"_first{next(self.temps)}"
         return [
             f"{flag} = True",
@@ -670,6 +685,9 @@ class _Translator:
         ]
 
     def s_ForStatement(self, node: Any) -> list[str]:
+        return self.loop(node, self._ForStatement)
+
+    def _ForStatement(self, node: Any) -> list[str]:
         lines: list[str] = []
         if node.init is not None:
             if node.init.type == "VariableDeclaration":
@@ -687,6 +705,9 @@ class _Translator:
         return lines + _indent(loop)
 
     def s_ForInStatement(self, node: Any) -> list[str]:
+        return self.loop(node, self._ForInStatement)
+
+    def _ForInStatement(self, node: Any) -> list[str]:
         target = node.left
         if target.type == "VariableDeclaration":
             target = target.declarations[0].id
@@ -702,15 +723,55 @@ class _Translator:
         value = "js.undefined" if node.argument is None else self.expression(node.argument)
         return [f"return {value}"]
 
+    def loop(self, node: Any, translate: Any) -> list[str]:
+        """A loop (or switch), with the checks that carry labelled jumps outwards.
+
+        Python has no labelled `break`/`continue`: a jump to an outer label sets a
+        flag and breaks; after each inner loop, the flags of the labels around it
+        are tested to break further or to continue the labelled loop.
+        """
+        label, self.label_for_next_loop = self.label_for_next_loop, None
+        self.loops.append(label)
+        try:
+            lines: list[str] = translate(node)
+        finally:
+            self.loops.pop()
+        if label is not None:
+            lines = [f"_break_{label} = False", f"_continue_{label} = False", *lines]
+        if self.loops:
+            outer = self.loops[-1]
+            for enclosing in (x for x in self.loops if x is not None):
+                if enclosing == outer:
+                    lines += [
+                        f"if _break_{enclosing}:",
+                        "    break",
+                        f"if _continue_{enclosing}:",
+                        f"    _continue_{enclosing} = False",
+                        "    continue",
+                    ]
+                else:
+                    lines += [f"if _break_{enclosing} or _continue_{enclosing}:", "    break"]
+        return lines
+
+    def s_LabeledStatement(self, node: Any) -> list[str]:
+        if node.body.type not in ("ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement"):
+            raise Unsupported("only loops can be labelled", node)
+        self.label_for_next_loop = _label(node.label.name)
+        return self.statement(node.body)
+
     def s_BreakStatement(self, node: Any) -> list[str]:
-        if node.label is not None:
-            raise Unsupported("labelled break is not supported", node)
-        return ["break"]
+        return self.jump(node, "break")
 
     def s_ContinueStatement(self, node: Any) -> list[str]:
-        if node.label is not None:
-            raise Unsupported("labelled continue is not supported", node)
-        return ["continue"]
+        return self.jump(node, "continue")
+
+    def jump(self, node: Any, kind: str) -> list[str]:
+        if node.label is None or self.loops and self.loops[-1] == _label(node.label.name):
+            return [kind]
+        label = _label(node.label.name)
+        if label not in self.loops:
+            raise Unsupported(f"no enclosing loop is labelled '{node.label.name}'", node)
+        return [f"_{kind}_{label} = True", "break"]
 
     def s_ThrowStatement(self, node: Any) -> list[str]:
         return [f"raise js.JSError({self.expression(node.argument)})"]
@@ -758,14 +819,23 @@ class _Translator:
             test = node.cases[number].test
             if test is not None:
                 choice = f"({number} if js.strict_eq({value}, {self.expression(test)}) else {choice})"
-        lines = [f"{value} = {self.expression(node.discriminant)}", f"{index} = {choice}", "while True:"]
-        body: list[str] = []
-        for number, case in enumerate(node.cases):
-            statements = self.statements(case.consequent)
-            if statements:
-                body += [f"if 0 <= {index} <= {number}:", *_indent(statements)]
-        body.append("break")
-        return lines + _indent(body)
+        lines = [f"{value} = {self.expression(node.discriminant)}", f"{index} = {choice}"]
+
+        def cases(node: Any) -> list[str]:
+            body: list[str] = []
+            for number, case in enumerate(node.cases):
+                statements = self.statements(case.consequent)
+                if statements:
+                    body += [f"if 0 <= {index} <= {number}:", *_indent(statements)]
+            body.append("break")
+            return ["while True:", *_indent(body)]
+
+        return lines + self.loop(node, cases)
+
+
+def _label(name: str) -> str:
+    """A label as part of a Python name."""
+    return name.replace("$", "_S_")
 
 
 def _refuse_continue(node: Any) -> None:
