@@ -379,15 +379,15 @@ def get(obj: Any, key: Any) -> Any:
     if obj is None or obj is undefined:
         raise JSError(f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}")
     if key == "toSource":
-        return JSFunction(lambda this: uneval(obj), "toSource")
+        return JSFunction(lambda this: _builtins.uneval(obj), "toSource")
     if isinstance(obj, JSObject):
         found = obj.lookup(to_string(key))
-        if found is undefined and to_string(key) in _OBJECT_METHODS:
-            return _OBJECT_METHODS[to_string(key)](obj)
+        if found is undefined and to_string(key) in _builtins._OBJECT_METHODS:
+            return _builtins._OBJECT_METHODS[to_string(key)](obj)
         return found
     if isinstance(obj, re.Pattern):
-        return _regex_get(obj, to_string(key))
-    if isinstance(obj, JSDate):
+        return _builtins._regex_get(obj, to_string(key))
+    if isinstance(obj, _builtins.JSDate):
         return obj.member(to_string(key))
     if isinstance(obj, list):
         return _array_get(obj, key)
@@ -397,7 +397,7 @@ def get(obj: Any, key: Any) -> Any:
         name = to_string(key)
         if name in obj:
             return _from_python(obj[name])
-        method = _DICT_METHODS.get(name)
+        method = _builtins._DICT_METHODS.get(name)
         return method(obj) if method else undefined
     if isinstance(obj, JSFunction):
         name = to_string(key)
@@ -405,14 +405,14 @@ def get(obj: Any, key: Any) -> Any:
             return obj.prototype
         if name in ("call", "apply"):
             return _function_method(obj, name)
-        static = _STATICS.get((obj.name, name))
+        static = _builtins._STATICS.get((obj.name, name))
         if static is not None:
             return static
-        if obj is _DATE_CONSTRUCTOR and name == "now":
+        if obj is _builtins._DATE_CONSTRUCTOR and name == "now":
             return obj.prototype["now"]
         return undefined
     if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        return _number_member(obj, to_string(key))
+        return _builtins._number_member(obj, to_string(key))
     name = to_string(key)
     if hasattr(obj, "attrib") and hasattr(obj, "iter"):  # an XML element: a little DOM
         return _element_get(obj, name)
@@ -513,11 +513,11 @@ def _index(key: Any) -> int | None:
 
 
 def _array_get(array: list[Any], key: Any) -> Any:
-    return _sequence_get(array, key, _ARRAY_METHODS)
+    return _sequence_get(array, key, _builtins._ARRAY_METHODS)
 
 
 def _string_get(text: str, key: Any) -> Any:
-    return _sequence_get(text, key, _STRING_METHODS)
+    return _sequence_get(text, key, _builtins._STRING_METHODS)
 
 
 def _sequence_get(sequence: Any, key: Any, methods: dict[str, Callable[..., Any]]) -> Any:
@@ -561,12 +561,12 @@ def call_method(obj: Any, key: Any, *args: Any) -> Any:
 
 def construct(function: Any, *args: Any) -> Any:
     """`new F(args)`."""
-    if function is _ARRAY_CONSTRUCTOR:
+    if function is _builtins._ARRAY_CONSTRUCTOR:
         return JSArray(args) if len(args) != 1 else JSArray([undefined] * int(to_number(args[0])))
-    if function is _OBJECT_CONSTRUCTOR:
+    if function is _builtins._OBJECT_CONSTRUCTOR:
         return JSObject()
-    if function is _DATE_CONSTRUCTOR:
-        return _date(JSObject(), *args)
+    if function is _builtins._DATE_CONSTRUCTOR:
+        return _builtins._date(JSObject(), *args)
     if isinstance(function, JSFunction) and function.name == "RegExp":
         return function.impl(undefined, *args)
     if not isinstance(function, JSFunction):
@@ -578,9 +578,9 @@ def construct(function: Any, *args: Any) -> Any:
 
 
 def instanceof(value: Any, function: Any) -> bool:
-    if function is _ARRAY_CONSTRUCTOR:
+    if function is _builtins._ARRAY_CONSTRUCTOR:
         return isinstance(value, list)
-    if function is _OBJECT_CONSTRUCTOR:
+    if function is _builtins._OBJECT_CONSTRUCTOR:
         return isinstance(value, (dict, list, JSFunction))
     if not isinstance(function, JSFunction):
         raise JSError("TypeError: right-hand side of 'instanceof' is not callable")
@@ -605,424 +605,8 @@ def iterate_keys(obj: Any) -> Iterator[str]:
     return iter([])
 
 
-# -- builtins ----------------------------------------------------------------------------
-
-
-def _concat(array: list[Any], *items: Any) -> JSArray:
-    result = JSArray(array)
-    for item in items:
-        if isinstance(item, list):
-            result.extend(item)
-        else:
-            result.append(item)
-    return result
-
-
-def _index_of(sequence: Any, item: Any, start: Any = 0) -> int:
-    if isinstance(sequence, str):
-        return sequence.find(to_string(item), int(to_number(start)))
-    for index in range(int(to_number(start)), len(sequence)):
-        if strict_eq(sequence[index], item):
-            return index
-    return -1
-
-
-def _slice(sequence: Any, start: Any = 0, end: Any = undefined) -> Any:
-    length = len(sequence)
-    begin = int(to_number(start))
-    stop = length if end is undefined else int(to_number(end))
-    begin = max(length + begin, 0) if begin < 0 else min(begin, length)
-    stop = max(length + stop, 0) if stop < 0 else min(stop, length)
-    part = sequence[begin:stop]
-    return JSArray(part) if isinstance(sequence, list) else part
-
-
-def _push(array: list[Any], *items: Any) -> int:
-    array.extend(items)
-    return len(array)
-
-
-def _search(text: str, pattern: Any) -> int:
-    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(to_string(pattern)))
-    found = regex.search(text)
-    return found.start() if found else -1
-
-
-_ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
-    "concat": _concat,
-    "indexOf": _index_of,
-    "join": lambda a, sep=",": to_string(sep).join(to_string(v) for v in a),
-    "slice": _slice,
-    "push": _push,
-    "pop": lambda a: a.pop() if a else undefined,
-    "shift": lambda a: a.pop(0) if a else undefined,
-    "reverse": lambda a: (a.reverse(), a)[1],
-    "toString": lambda a: to_string(a),
-}
-_STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
-    "indexOf": _index_of,
-    "slice": _slice,
-    "substring": lambda s, a=0, b=undefined: s[int(to_number(a)) : None if b is undefined else int(to_number(b))],
-    "search": _search,
-    "toUpperCase": lambda s: s.upper(),
-    "toLowerCase": lambda s: s.lower(),
-    "charAt": lambda s, i=0: s[int(to_number(i))] if 0 <= int(to_number(i)) < len(s) else "",
-    "split": lambda s, sep=undefined: JSArray([s] if sep is undefined else s.split(to_string(sep))),
-    "trim": lambda s: s.strip(),
-    "toString": lambda s: s,
-    "replace": lambda s, pattern, replacement="undefined": _replace(s, pattern, replacement),
-    "match": lambda s, pattern: _match(s, pattern),
-    "lastIndexOf": lambda s, item, start=undefined: s.rfind(to_string(item)),
-    "charCodeAt": lambda s, i=0: ord(s[int(to_number(i))]) if 0 <= int(to_number(i)) < len(s) else math.nan,
-    "concat": lambda s, *items: s + "".join(to_string(i) for i in items),
-    "substr": lambda s, a=0, n=undefined: s[int(to_number(a)) :][: None if n is undefined else int(to_number(n))],
-    "localeCompare": lambda s, other: (s > to_string(other)) - (s < to_string(other)),
-}
-_DICT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "hasOwnProperty": lambda d: JSFunction(lambda this, key: to_string(key) in d, "hasOwnProperty"),
-}
-_OBJECT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "hasOwnProperty": _DICT_METHODS["hasOwnProperty"],
-    "toString": lambda d: JSFunction(lambda this: "[object Object]", "toString"),
-}
-
-
-def _regex_get(pattern: re.Pattern[str], name: str) -> Any:
-    if name == "test":
-        return JSFunction(lambda this, text=undefined: pattern.search(to_string(text)) is not None, name)
-    if name == "exec":
-        return JSFunction(lambda this, text=undefined: _match_array(pattern.search(to_string(text))), name)
-    if name == "source":
-        return pattern.pattern
-    return undefined
-
-
-def _match_array(found: re.Match[str] | None) -> Any:
-    if found is None:
-        return None
-    result = JSArray(undefined if g is None else g for g in (found.group(0), *found.groups()))
-    return result
-
-
-def _replace(text: str, pattern: Any, replacement: Any) -> str:
-    def substitute(found: re.Match[str]) -> str:
-        if isinstance(replacement, JSFunction):
-            return to_string(replacement.impl(undefined, found.group(0), *found.groups()))
-        return to_string(replacement).replace("$&", found.group(0))
-
-    if isinstance(pattern, re.Pattern):
-        count = 0 if getattr(pattern, "_js_global", False) or pattern in _GLOBAL_PATTERNS else 1
-        return pattern.sub(substitute, text, count=count)
-    return re.sub(re.escape(to_string(pattern)), substitute, text, count=1)
-
-
-def _match(text: str, pattern: Any) -> Any:
-    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(to_string(pattern))
-    if regex in _GLOBAL_PATTERNS:
-        found = [m.group(0) for m in regex.finditer(text)]
-        return JSArray(found) if found else None
-    return _match_array(regex.search(text))
-
-
 _GLOBAL_PATTERNS: set[re.Pattern[str]] = set()
-
-
-def _array_constructor(this: Any, *args: Any) -> JSArray:
-    return JSArray(args)
-
-
-def _object_constructor(this: Any, *args: Any) -> JSObject:
-    return JSObject()
-
-
-_ARRAY_CONSTRUCTOR: Final = JSFunction(_array_constructor, "Array")
-_OBJECT_CONSTRUCTOR: Final = JSFunction(_object_constructor, "Object")
-_STATICS: Final[dict[tuple[str, str], JSFunction]] = {
-    ("Array", "isArray"): JSFunction(lambda this, value=undefined: isinstance(value, list), "isArray"),
-    ("Object", "keys"): JSFunction(lambda this, value=undefined: JSArray(iterate_keys(value)), "keys"),
-    ("String", "fromCharCode"): JSFunction(
-        lambda this, *codes: "".join(chr(int(to_number(c))) for c in codes), "fromCharCode"
-    ),
-}
-
-
-def _string(this: Any, value: Any = "") -> str:
-    return to_string(value)
-
-
-def _number_function(this: Any, value: Any = 0) -> int | float:
-    return to_number(value)
-
-
-def _boolean(this: Any, value: Any = False) -> bool:
-    return truthy(value)
-
-
-def uneval(value: Any) -> str:
-    """SpiderMonkey's `uneval(x)` / `x.toSource()`: the value as source text."""
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(uneval(v) for v in value) + "]"
-    if isinstance(value, JSFunction):
-        return repr(value)
-    if isinstance(value, dict):
-        items = [f"{_property_name(k)}:{uneval(v)}" for k, v in value.items()]
-        return "({" + ", ".join(items) + "})"
-    if value is None or value is undefined or isinstance(value, (bool, int, float)):
-        return to_string(value)
-    if hasattr(value, "__slots__") and hasattr(value, "name"):  # an event
-        fields = {k: getattr(value, k) for k in ("name", "type", "sendid", "origin", "origintype", "invokeid", "data")}
-        return uneval({k: v for k, v in fields.items() if v is not None})
-    return json.dumps(str(value))
-
-
-def _property_name(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z_$][\w$]*", key) else json.dumps(key)
-
-
-def _json_stringify(this: Any, value: Any = undefined, replacer: Any = None, indent: Any = None) -> Any:
-    if value is undefined or isinstance(value, JSFunction):
-        return undefined
-    spaces = int(to_number(indent)) if _is_number(indent) else None
-    return json.dumps(_plain(value), indent=spaces, separators=(",", ":") if spaces is None else None)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not undefined and not isinstance(v, JSFunction)}
-    if isinstance(value, list):
-        return [None if v is undefined else _plain(v) for v in value]
-    if value is undefined:
-        return None
-    return value
-
-
-def _json_parse(this: Any, text: Any = undefined) -> Any:
-    try:
-        return from_json_text(to_string(text))
-    except ValueError as error:
-        raise JSError(f"SyntaxError: JSON.parse: {error}") from None
-
-
-def _math(name: str, function: Callable[..., Any]) -> JSFunction:
-    def apply(this: Any, *args: Any) -> Any:
-        try:
-            result = function(*(to_number(a) for a in args))
-        except (ValueError, OverflowError):
-            return math.nan
-        return int(result) if isinstance(result, float) and result.is_integer() and abs(result) < 2**53 else result
-
-    return JSFunction(apply, name)
-
-
-def _round(x: float) -> float:
-    return float(math.floor(x + 0.5))
-
-
-MATH: Final = JSObject(
-    {
-        "PI": math.pi,
-        "E": math.e,
-        "abs": _math("abs", abs),
-        "floor": _math("floor", math.floor),
-        "ceil": _math("ceil", math.ceil),
-        "round": _math("round", _round),
-        "sqrt": _math("sqrt", math.sqrt),
-        "pow": _math("pow", math.pow),
-        "min": _math("min", lambda *a: min(a) if a else math.inf),
-        "max": _math("max", lambda *a: max(a) if a else -math.inf),
-        "random": JSFunction(lambda this: __import__("random").random(), "random"),
-    }
-)
-JSON: Final = JSObject(
-    {"stringify": JSFunction(_json_stringify, "stringify"), "parse": JSFunction(_json_parse, "parse")}
-)
-
-
-def _eval(this: Any, code: Any = undefined) -> Any:
-    """`eval`: JSON text (what Composer evaluates), optionally in parentheses.
-
-    Evaluating arbitrary code would need a JavaScript interpreter at run time,
-    which scxmlc does not embed: other code is an error.execution.
-    """
-    if not isinstance(code, str):
-        return code
-    text = code.strip()
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1].strip()
-    try:
-        return from_json_text(text)
-    except ValueError:
-        raise JSError("EvalError: eval is supported for JSON text only") from None
-
-
-def _number_member(number: int | float, name: str) -> Any:
-    if name == "toFixed":
-        return JSFunction(lambda this, digits=0: f"{number:.{int(to_number(digits))}f}", name)
-    if name == "toString":
-        return JSFunction(lambda this, radix=10: _radix(number, int(to_number(radix))), name)
-    return undefined
-
-
-def _radix(number: int | float, radix: int) -> str:
-    if radix == 10 or not float(number).is_integer():
-        return to_string(number)
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    value, out = abs(int(number)), ""
-    while True:
-        value, rest = divmod(value, radix)
-        out = digits[rest] + out
-        if not value:
-            break
-    return ("-" if number < 0 else "") + out
-
-
-class JSDate:
-    """A `Date`: milliseconds since the epoch, read in the host's local time."""
-
-    __slots__ = ("time",)
-
-    def __init__(self, time: float) -> None:
-        self.time = time
-
-    def _local(self) -> Any:
-        import datetime
-
-        return datetime.datetime.fromtimestamp(self.time / 1000.0)
-
-    def member(self, name: str) -> Any:
-        if math.isnan(self.time):
-            invalid: Any = "Invalid Date" if name in ("toString", "toISOString") else math.nan
-            return JSFunction(lambda this: invalid, name) if name in _DATE_GETTERS else undefined
-        local = self._local()
-        getters: dict[str, Callable[[], Any]] = {
-            "getTime": lambda: _integral(self.time),
-            "valueOf": lambda: _integral(self.time),
-            "getFullYear": lambda: local.year,
-            "getMonth": lambda: local.month - 1,
-            "getDate": lambda: local.day,
-            "getDay": lambda: (local.weekday() + 1) % 7,
-            "getHours": lambda: local.hour,
-            "getMinutes": lambda: local.minute,
-            "getSeconds": lambda: local.second,
-            "getMilliseconds": lambda: local.microsecond // 1000,
-            "toISOString": lambda: _iso(self.time),
-            "toString": lambda: local.strftime("%a %b %d %Y %H:%M:%S"),
-        }
-        getter = getters.get(name)
-        if getter is None:
-            return undefined
-        return JSFunction(lambda this: getter(), name)
-
-    def __repr__(self) -> str:
-        return f"Date({_iso(self.time)})"
-
-
-_DATE_GETTERS: Final = frozenset(
-    {
-        "getTime",
-        "valueOf",
-        "getFullYear",
-        "getMonth",
-        "getDate",
-        "getDay",
-        "getHours",
-        "getMinutes",
-        "getSeconds",
-        "getMilliseconds",
-        "toISOString",
-        "toString",
-    }
-)
-
-
-def _integral(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
-
-
-def _iso(time: float) -> str:
-    import datetime
-
-    moment = datetime.datetime.fromtimestamp(time / 1000.0, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _now_ms() -> float:
-    import time
-
-    return float(int(time.time() * 1000))
-
-
-def _date(this: Any, *args: Any) -> Any:
-    import datetime
-
-    if not isinstance(this, JSObject):  # called as a function: the current time as text
-        return JSDate(_now_ms()).member("toString").impl(undefined)
-    if not args:
-        return JSDate(_now_ms())
-    if len(args) == 1:
-        value = args[0]
-        if isinstance(value, str):
-            try:
-                parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                return JSDate(math.nan)
-            return JSDate(parsed.timestamp() * 1000.0)
-        return JSDate(float(to_number(value)))
-    parts = [int(to_number(a)) for a in args] + [0] * (7 - len(args))
-    year, month, day = parts[0], parts[1] + 1, parts[2] or 1
-    moment = datetime.datetime(year, 1, 1) + datetime.timedelta(
-        days=day - 1, hours=parts[3], minutes=parts[4], seconds=parts[5], milliseconds=parts[6]
-    )
-    moment = moment.replace(month=month) if 1 <= month <= 12 else moment
-    return JSDate(moment.timestamp() * 1000.0)
-
-
-_DATE_CONSTRUCTOR: Final = JSFunction(_date, "Date")
-_DATE_CONSTRUCTOR.prototype = JSObject({"now": JSFunction(lambda this: _integral(_now_ms()), "now")})
-
-GLOBALS: Final[dict[str, Any]] = {
-    "Date": _DATE_CONSTRUCTOR,
-    "eval": JSFunction(_eval, "eval"),
-    "Math": MATH,
-    "JSON": JSON,
-    "uneval": JSFunction(lambda this, value=undefined: uneval(value), "uneval"),
-    "isFinite": JSFunction(lambda this, v=undefined: math.isfinite(to_number(v)), "isFinite"),
-    "Array": _ARRAY_CONSTRUCTOR,
-    "Object": _OBJECT_CONSTRUCTOR,
-    "String": JSFunction(_string, "String"),
-    "RegExp": JSFunction(lambda this, pattern="", flags="": regex(to_string(pattern), to_string(flags)), "RegExp"),
-    "Number": JSFunction(_number_function, "Number"),
-    "Boolean": JSFunction(_boolean, "Boolean"),
-    "NaN": math.nan,
-    "Infinity": math.inf,
-    "isNaN": JSFunction(lambda this, v=undefined: math.isnan(to_number(v)), "isNaN"),
-    "parseInt": JSFunction(lambda this, v=undefined, base=10: _parse_int(v, base), "parseInt"),
-    "parseFloat": JSFunction(lambda this, v=undefined: _parse_float(v), "parseFloat"),
-}
-"""The global built-ins compiled code may name."""
-
-
-def _parse_int(value: Any, base: Any) -> int | float:
-    match = re.match(r"\s*([+-]?[0-9a-zA-Z]+)", to_string(value))
-    if not match:
-        return math.nan
-    try:
-        return int(match.group(1), int(to_number(base)) or 10)
-    except ValueError:
-        digits = re.match(r"[+-]?\d+", match.group(1))
-        return int(digits.group(0)) if digits else math.nan
-
-
-def _parse_float(value: Any) -> int | float:
-    match = re.match(r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)", to_string(value))
-    if not match:
-        return math.nan
-    number = float(match.group(1))
-    return int(number) if number.is_integer() else number
+"""Compiled regular expressions that carry the `g` flag."""
 
 
 def regex(pattern: str, flags: str) -> re.Pattern[str]:
@@ -1066,3 +650,9 @@ def js_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return JSArray(js_value(v) for v in value)
     return value
+
+
+from . import js_builtins as _builtins  # noqa: E402 - the built-ins use the core above
+
+GLOBALS: Final[dict[str, Any]] = _builtins.GLOBALS
+"""The global built-ins compiled code may name."""
