@@ -79,7 +79,9 @@ class JSObject(dict[str, Any]):
 
     __slots__ = ("proto",)
 
-    def __init__(self, *args: Any, proto: JSObject | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, proto: JSObject | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.proto = proto
 
@@ -151,7 +153,11 @@ def to_number(value: Any) -> int | float:
             number = float(text)
         except ValueError:
             return math.nan
-        return int(number) if number.is_integer() and "e" not in text.lower() and "." not in text else number
+        return (
+            int(number)
+            if number.is_integer() and "e" not in text.lower() and "." not in text
+            else number
+        )
     if isinstance(value, JSArray):
         return to_number(to_string(value))
     return math.nan
@@ -180,7 +186,9 @@ def to_string(value: Any) -> str:
             return str(int(value))
         return repr(value)
     if isinstance(value, list):
-        return ",".join("" if v is None or v is undefined else to_string(v) for v in value)
+        return ",".join(
+            "" if v is None or v is undefined else to_string(v) for v in value
+        )
     if isinstance(value, JSFunction):
         return repr(value)
     if isinstance(value, dict):
@@ -212,7 +220,9 @@ def _number(value: int | float) -> int | float:
     return value
 
 
-_SAME_KIND_ADDITION: Final = frozenset({(int, int), (float, float), (int, float), (float, int), (str, str)})
+_SAME_KIND_ADDITION: Final = frozenset(
+    {(int, int), (float, float), (int, float), (float, int), (str, str)}
+)
 _NUMBERS: Final = frozenset({int, float})
 
 
@@ -362,7 +372,11 @@ def typeof(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, JSFunction) or callable(value) and not isinstance(value, (dict, list, re.Pattern)):
+    if (
+        isinstance(value, JSFunction)
+        or callable(value)
+        and not isinstance(value, (dict, list, re.Pattern))
+    ):
         return "function"
     return "object"
 
@@ -377,7 +391,9 @@ def negate(value: Any) -> int | float:
 def get(obj: Any, key: Any) -> Any:
     """`obj[key]` / `obj.key`."""
     if obj is None or obj is undefined:
-        raise JSError(f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}")
+        raise JSError(
+            f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}"
+        )
     if key == "toSource":
         return JSFunction(lambda this: _builtins.uneval(obj), "toSource")
     if isinstance(obj, JSObject):
@@ -424,10 +440,15 @@ def get(obj: Any, key: Any) -> Any:
 def _element_get(element: Any, name: str) -> Any:
     if name == "getElementsByTagName":
         return JSFunction(
-            lambda this, tag: JSArray(e for e in element.iter(to_string(tag)) if e is not element), name
+            lambda this, tag: JSArray(
+                e for e in element.iter(to_string(tag)) if e is not element
+            ),
+            name,
         )
     if name == "getAttribute":
-        return JSFunction(lambda this, attribute: element.get(to_string(attribute)), name)
+        return JSFunction(
+            lambda this, attribute: element.get(to_string(attribute)), name
+        )
     if name in ("tagName", "nodeName"):
         return element.tag
     if name == "textContent":
@@ -450,14 +471,18 @@ def has(obj: Any, key: Any) -> bool:
     if isinstance(obj, dict):
         return name in obj
     if obj is None or obj is undefined or isinstance(obj, (str, int, float)):
-        raise JSError(f"TypeError: cannot use 'in' to search for '{name}' in {to_string(obj)}")
+        raise JSError(
+            f"TypeError: cannot use 'in' to search for '{name}' in {to_string(obj)}"
+        )
     return hasattr(obj, name)
 
 
 def put(obj: Any, key: Any, value: Any) -> Any:
     """`obj[key] = value`; returns `value`."""
     if obj is None or obj is undefined:
-        raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {to_string(obj)}")
+        raise JSError(
+            f"TypeError: cannot set property '{to_string(key)}' of {to_string(obj)}"
+        )
     if isinstance(obj, list):
         index = _index(key)
         if index is None:
@@ -520,7 +545,9 @@ def _string_get(text: str, key: Any) -> Any:
     return _sequence_get(text, key, _builtins._STRING_METHODS)
 
 
-def _sequence_get(sequence: Any, key: Any, methods: dict[str, Callable[..., Any]]) -> Any:
+def _sequence_get(
+    sequence: Any, key: Any, methods: dict[str, Callable[..., Any]]
+) -> Any:
     """An index, `length` or a method (bound to `sequence`) of an array or string."""
     index = _index(key)
     if index is not None:
@@ -536,9 +563,12 @@ def _sequence_get(sequence: Any, key: Any, methods: dict[str, Callable[..., Any]
 
 def _function_method(function: JSFunction, name: str) -> JSFunction:
     if name == "call":
-        return JSFunction(lambda this, self=undefined, *args: function.impl(self, *args), "call")
+        return JSFunction(
+            lambda this, self=undefined, *args: function.impl(self, *args), "call"
+        )
     return JSFunction(
-        lambda this, self=undefined, args=None: function.impl(self, *(args or [])), "apply"
+        lambda this, self=undefined, args=None: function.impl(self, *(args or [])),
+        "apply",
     )
 
 
@@ -562,7 +592,11 @@ def call_method(obj: Any, key: Any, *args: Any) -> Any:
 def construct(function: Any, *args: Any) -> Any:
     """`new F(args)`."""
     if function is _builtins._ARRAY_CONSTRUCTOR:
-        return JSArray(args) if len(args) != 1 else JSArray([undefined] * int(to_number(args[0])))
+        return (
+            JSArray(args)
+            if len(args) != 1
+            else JSArray([undefined] * int(to_number(args[0])))
+        )
     if function is _builtins._OBJECT_CONSTRUCTOR:
         return JSObject()
     if function is _builtins._DATE_CONSTRUCTOR:
@@ -619,7 +653,9 @@ def regex(pattern: str, flags: str) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern, options)
     except re.error as error:
-        raise JSError(f"SyntaxError: invalid regular expression /{pattern}/: {error}") from None
+        raise JSError(
+            f"SyntaxError: invalid regular expression /{pattern}/: {error}"
+        ) from None
     if "g" in flags:
         _GLOBAL_PATTERNS.add(compiled)
     return compiled

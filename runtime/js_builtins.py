@@ -68,7 +68,11 @@ def _push(array: list[Any], *items: Any) -> int:
 
 
 def _search(text: str, pattern: Any) -> int:
-    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(to_string(pattern)))
+    regex = (
+        pattern
+        if isinstance(pattern, re.Pattern)
+        else re.compile(re.escape(to_string(pattern)))
+    )
     found = regex.search(text)
     return found.start() if found else -1
 
@@ -87,24 +91,38 @@ _ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
 _STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "indexOf": _index_of,
     "slice": _slice,
-    "substring": lambda s, a=0, b=undefined: s[int(to_number(a)) : None if b is undefined else int(to_number(b))],
+    "substring": lambda s, a=0, b=undefined: s[
+        int(to_number(a)) : None if b is undefined else int(to_number(b))
+    ],
     "search": _search,
     "toUpperCase": lambda s: s.upper(),
     "toLowerCase": lambda s: s.lower(),
-    "charAt": lambda s, i=0: s[int(to_number(i))] if 0 <= int(to_number(i)) < len(s) else "",
-    "split": lambda s, sep=undefined: JSArray([s] if sep is undefined else s.split(to_string(sep))),
+    "charAt": lambda s, i=0: (
+        s[int(to_number(i))] if 0 <= int(to_number(i)) < len(s) else ""
+    ),
+    "split": lambda s, sep=undefined: JSArray(
+        [s] if sep is undefined else s.split(to_string(sep))
+    ),
     "trim": lambda s: s.strip(),
     "toString": lambda s: s,
-    "replace": lambda s, pattern, replacement="undefined": _replace(s, pattern, replacement),
+    "replace": lambda s, pattern, replacement="undefined": _replace(
+        s, pattern, replacement
+    ),
     "match": lambda s, pattern: _match(s, pattern),
     "lastIndexOf": lambda s, item, start=undefined: s.rfind(to_string(item)),
-    "charCodeAt": lambda s, i=0: ord(s[int(to_number(i))]) if 0 <= int(to_number(i)) < len(s) else math.nan,
+    "charCodeAt": lambda s, i=0: (
+        ord(s[int(to_number(i))]) if 0 <= int(to_number(i)) < len(s) else math.nan
+    ),
     "concat": lambda s, *items: s + "".join(to_string(i) for i in items),
-    "substr": lambda s, a=0, n=undefined: s[int(to_number(a)) :][: None if n is undefined else int(to_number(n))],
+    "substr": lambda s, a=0, n=undefined: s[int(to_number(a)) :][
+        : None if n is undefined else int(to_number(n))
+    ],
     "localeCompare": lambda s, other: (s > to_string(other)) - (s < to_string(other)),
 }
 _DICT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "hasOwnProperty": lambda d: JSFunction(lambda this, key: to_string(key) in d, "hasOwnProperty"),
+    "hasOwnProperty": lambda d: JSFunction(
+        lambda this, key: to_string(key) in d, "hasOwnProperty"
+    ),
 }
 _OBJECT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
     "hasOwnProperty": _DICT_METHODS["hasOwnProperty"],
@@ -114,9 +132,15 @@ _OBJECT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
 
 def _regex_get(pattern: re.Pattern[str], name: str) -> Any:
     if name == "test":
-        return JSFunction(lambda this, text=undefined: pattern.search(to_string(text)) is not None, name)
+        return JSFunction(
+            lambda this, text=undefined: pattern.search(to_string(text)) is not None,
+            name,
+        )
     if name == "exec":
-        return JSFunction(lambda this, text=undefined: _match_array(pattern.search(to_string(text))), name)
+        return JSFunction(
+            lambda this, text=undefined: _match_array(pattern.search(to_string(text))),
+            name,
+        )
     if name == "source":
         return pattern.pattern
     return undefined
@@ -125,30 +149,38 @@ def _regex_get(pattern: re.Pattern[str], name: str) -> Any:
 def _match_array(found: re.Match[str] | None) -> Any:
     if found is None:
         return None
-    result = JSArray(undefined if g is None else g for g in (found.group(0), *found.groups()))
+    result = JSArray(
+        undefined if g is None else g for g in (found.group(0), *found.groups())
+    )
     return result
 
 
 def _replace(text: str, pattern: Any, replacement: Any) -> str:
     def substitute(found: re.Match[str]) -> str:
         if isinstance(replacement, JSFunction):
-            return to_string(replacement.impl(undefined, found.group(0), *found.groups()))
+            return to_string(
+                replacement.impl(undefined, found.group(0), *found.groups())
+            )
         return to_string(replacement).replace("$&", found.group(0))
 
     if isinstance(pattern, re.Pattern):
-        count = 0 if getattr(pattern, "_js_global", False) or pattern in _GLOBAL_PATTERNS else 1
+        count = (
+            0
+            if getattr(pattern, "_js_global", False) or pattern in _GLOBAL_PATTERNS
+            else 1
+        )
         return pattern.sub(substitute, text, count=count)
     return re.sub(re.escape(to_string(pattern)), substitute, text, count=1)
 
 
 def _match(text: str, pattern: Any) -> Any:
-    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(to_string(pattern))
+    regex = (
+        pattern if isinstance(pattern, re.Pattern) else re.compile(to_string(pattern))
+    )
     if regex in _GLOBAL_PATTERNS:
         found = [m.group(0) for m in regex.finditer(text)]
         return JSArray(found) if found else None
     return _match_array(regex.search(text))
-
-
 
 
 def _array_constructor(this: Any, *args: Any) -> JSArray:
@@ -162,10 +194,15 @@ def _object_constructor(this: Any, *args: Any) -> JSObject:
 _ARRAY_CONSTRUCTOR: Final = JSFunction(_array_constructor, "Array")
 _OBJECT_CONSTRUCTOR: Final = JSFunction(_object_constructor, "Object")
 _STATICS: Final[dict[tuple[str, str], JSFunction]] = {
-    ("Array", "isArray"): JSFunction(lambda this, value=undefined: isinstance(value, list), "isArray"),
-    ("Object", "keys"): JSFunction(lambda this, value=undefined: JSArray(iterate_keys(value)), "keys"),
+    ("Array", "isArray"): JSFunction(
+        lambda this, value=undefined: isinstance(value, list), "isArray"
+    ),
+    ("Object", "keys"): JSFunction(
+        lambda this, value=undefined: JSArray(iterate_keys(value)), "keys"
+    ),
     ("String", "fromCharCode"): JSFunction(
-        lambda this, *codes: "".join(chr(int(to_number(c))) for c in codes), "fromCharCode"
+        lambda this, *codes: "".join(chr(int(to_number(c))) for c in codes),
+        "fromCharCode",
     ),
 }
 
@@ -196,7 +233,18 @@ def uneval(value: Any) -> str:
     if value is None or value is undefined or isinstance(value, (bool, int, float)):
         return to_string(value)
     if hasattr(value, "__slots__") and hasattr(value, "name"):  # an event
-        fields = {k: getattr(value, k) for k in ("name", "type", "sendid", "origin", "origintype", "invokeid", "data")}
+        fields = {
+            k: getattr(value, k)
+            for k in (
+                "name",
+                "type",
+                "sendid",
+                "origin",
+                "origintype",
+                "invokeid",
+                "data",
+            )
+        }
         return uneval({k: v for k, v in fields.items() if v is not None})
     return json.dumps(str(value))
 
@@ -205,18 +253,26 @@ def _property_name(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z_$][\w$]*", key) else json.dumps(key)
 
 
-def _json_stringify(this: Any, value: Any = undefined, replacer: Any = None, indent: Any = None) -> Any:
+def _json_stringify(
+    this: Any, value: Any = undefined, replacer: Any = None, indent: Any = None
+) -> Any:
     if value is undefined or isinstance(value, JSFunction):
         return undefined
     spaces = int(to_number(indent)) if _is_number(indent) else None
-    return json.dumps(_plain(value), indent=spaces, separators=(",", ":") if spaces is None else None)
+    return json.dumps(
+        _plain(value), indent=spaces, separators=(",", ":") if spaces is None else None
+    )
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not undefined and not isinstance(v, JSFunction)}
+        return {
+            k: _plain(v)
+            for k, v in value.items()
+            if v is not undefined and not isinstance(v, JSFunction)
+        }
     if isinstance(value, list):
         return [None if v is undefined else _plain(v) for v in value]
     if value is undefined:
@@ -237,7 +293,11 @@ def _math(name: str, function: Callable[..., Any]) -> JSFunction:
             result = function(*(to_number(a) for a in args))
         except (ValueError, OverflowError):
             return math.nan
-        return int(result) if isinstance(result, float) and result.is_integer() and abs(result) < 2**53 else result
+        return (
+            int(result)
+            if isinstance(result, float) and result.is_integer() and abs(result) < 2**53
+            else result
+        )
 
     return JSFunction(apply, name)
 
@@ -262,7 +322,10 @@ MATH: Final = JSObject(
     }
 )
 JSON: Final = JSObject(
-    {"stringify": JSFunction(_json_stringify, "stringify"), "parse": JSFunction(_json_parse, "parse")}
+    {
+        "stringify": JSFunction(_json_stringify, "stringify"),
+        "parse": JSFunction(_json_parse, "parse"),
+    }
 )
 
 
@@ -285,9 +348,13 @@ def _eval(this: Any, code: Any = undefined) -> Any:
 
 def _number_member(number: int | float, name: str) -> Any:
     if name == "toFixed":
-        return JSFunction(lambda this, digits=0: f"{number:.{int(to_number(digits))}f}", name)
+        return JSFunction(
+            lambda this, digits=0: f"{number:.{int(to_number(digits))}f}", name
+        )
     if name == "toString":
-        return JSFunction(lambda this, radix=10: _radix(number, int(to_number(radix))), name)
+        return JSFunction(
+            lambda this, radix=10: _radix(number, int(to_number(radix))), name
+        )
     return undefined
 
 
@@ -319,8 +386,14 @@ class JSDate:
 
     def member(self, name: str) -> Any:
         if math.isnan(self.time):
-            invalid: Any = "Invalid Date" if name in ("toString", "toISOString") else math.nan
-            return JSFunction(lambda this: invalid, name) if name in _DATE_GETTERS else undefined
+            invalid: Any = (
+                "Invalid Date" if name in ("toString", "toISOString") else math.nan
+            )
+            return (
+                JSFunction(lambda this: invalid, name)
+                if name in _DATE_GETTERS
+                else undefined
+            )
         local = self._local()
         getters: dict[str, Callable[[], Any]] = {
             "getTime": lambda: _integral(self.time),
@@ -399,14 +472,20 @@ def _date(this: Any, *args: Any) -> Any:
     parts = [int(to_number(a)) for a in args] + [0] * (7 - len(args))
     year, month, day = parts[0], parts[1] + 1, parts[2] or 1
     moment = datetime.datetime(year, 1, 1) + datetime.timedelta(
-        days=day - 1, hours=parts[3], minutes=parts[4], seconds=parts[5], milliseconds=parts[6]
+        days=day - 1,
+        hours=parts[3],
+        minutes=parts[4],
+        seconds=parts[5],
+        milliseconds=parts[6],
     )
     moment = moment.replace(month=month) if 1 <= month <= 12 else moment
     return JSDate(moment.timestamp() * 1000.0)
 
 
 _DATE_CONSTRUCTOR: Final = JSFunction(_date, "Date")
-_DATE_CONSTRUCTOR.prototype = JSObject({"now": JSFunction(lambda this: _integral(_now_ms()), "now")})
+_DATE_CONSTRUCTOR.prototype = JSObject(
+    {"now": JSFunction(lambda this: _integral(_now_ms()), "now")}
+)
 
 GLOBALS: Final[dict[str, Any]] = {
     "Date": _DATE_CONSTRUCTOR,
@@ -414,17 +493,24 @@ GLOBALS: Final[dict[str, Any]] = {
     "Math": MATH,
     "JSON": JSON,
     "uneval": JSFunction(lambda this, value=undefined: uneval(value), "uneval"),
-    "isFinite": JSFunction(lambda this, v=undefined: math.isfinite(to_number(v)), "isFinite"),
+    "isFinite": JSFunction(
+        lambda this, v=undefined: math.isfinite(to_number(v)), "isFinite"
+    ),
     "Array": _ARRAY_CONSTRUCTOR,
     "Object": _OBJECT_CONSTRUCTOR,
     "String": JSFunction(_string, "String"),
-    "RegExp": JSFunction(lambda this, pattern="", flags="": regex(to_string(pattern), to_string(flags)), "RegExp"),
+    "RegExp": JSFunction(
+        lambda this, pattern="", flags="": regex(to_string(pattern), to_string(flags)),
+        "RegExp",
+    ),
     "Number": JSFunction(_number_function, "Number"),
     "Boolean": JSFunction(_boolean, "Boolean"),
     "NaN": math.nan,
     "Infinity": math.inf,
     "isNaN": JSFunction(lambda this, v=undefined: math.isnan(to_number(v)), "isNaN"),
-    "parseInt": JSFunction(lambda this, v=undefined, base=10: _parse_int(v, base), "parseInt"),
+    "parseInt": JSFunction(
+        lambda this, v=undefined, base=10: _parse_int(v, base), "parseInt"
+    ),
     "parseFloat": JSFunction(lambda this, v=undefined: _parse_float(v), "parseFloat"),
 }
 """The global built-ins compiled code may name."""
