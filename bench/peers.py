@@ -102,7 +102,7 @@ def build_scxmlc_ecmascript(chart: str) -> Subject:
     text = chart_path(chart).read_text(encoding="utf-8")
     converted = text.replace('datamodel="python"', 'datamodel="ecmascript"')
     if converted == text:
-        raise Unavailable("the chart does not declare datamodel=\"python\"")
+        raise Unavailable('the chart does not declare datamodel="python"')
     folder = Path(tempfile.mkdtemp(prefix="scxmlc-bench-"))
     path = folder / chart_path(chart).name
     path.write_text(converted, encoding="utf-8")

@@ -57,7 +57,9 @@ def compile_path(path: str | Path, options: Options = Options()) -> Compilation:
     return _finish(document, diagnostics, options)
 
 
-def compile_text(text: str | bytes, path: str = "<string>.scxml", options: Options = Options()) -> Compilation:
+def compile_text(
+    text: str | bytes, path: str = "<string>.scxml", options: Options = Options()
+) -> Compilation:
     """Compile SCXML source `text` as if read from `path`."""
     diagnostics = Diagnostics()
     document = parse_text(text, path, diagnostics)
@@ -69,7 +71,9 @@ def compile_file(path: str | Path, options: Options = Options()) -> str:
     return compile_path(path, options).source
 
 
-def _finish(document: ir.Document | None, diagnostics: Diagnostics, options: Options) -> Compilation:
+def _finish(
+    document: ir.Document | None, diagnostics: Diagnostics, options: Options
+) -> Compilation:
     """Analyse and generate; errors of every phase are reported together."""
     if document is None:  # not well-formed XML: nothing more to look at
         diagnostics.check()
@@ -86,6 +90,10 @@ def _finish(document: ir.Document | None, diagnostics: Diagnostics, options: Opt
         source = render_module(view)
     except (CompileError, InternalError):
         raise
-    except Exception as error:  # noqa: BLE001 - a compiler bug, reported with a position
-        raise InternalError(f"{document.path}: internal compiler error: {error!r}") from error
+    except (
+        Exception
+    ) as error:  # noqa: BLE001 - a compiler bug, reported with a position
+        raise InternalError(
+            f"{document.path}: internal compiler error: {error!r}"
+        ) from error
     return Compilation(source, view.main_class, diagnostics.warnings)

@@ -82,7 +82,10 @@ class Chart:
 
     @property
     def name(self) -> str:
-        return self.document.name or self.document.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return (
+            self.document.name
+            or self.document.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        )
 
     def index_of(self, state_id: str) -> int | None:
         for state in self.states[1:]:
@@ -100,9 +103,7 @@ class _Analyzer:
     def __init__(self, document: ir.Document, diagnostics: Diagnostics) -> None:
         self.document = document
         self.diag = diagnostics
-        self.states: list[StateNode] = [
-            StateNode(0, "", ROOT, -1, None, document.loc)
-        ]
+        self.states: list[StateNode] = [StateNode(0, "", ROOT, -1, None, document.loc)]
         self.transitions: list[TransitionNode] = []
         self.by_id: dict[str, int] = {}
 
@@ -113,13 +114,18 @@ class _Analyzer:
         structure = Structure(
             [s.kind for s in self.states],
             [s.parent for s in self.states],
-            [self.transitions[s.initial].targets if s.initial >= 0 else () for s in self.states],
+            [
+                self.transitions[s.initial].targets if s.initial >= 0 else ()
+                for s in self.states
+            ],
         )
         self.check_initials(structure)
         for t in self.transitions:
             t.domain = structure.transition_domain(t.source, t.targets, t.internal)
             if t.targets and not structure.history_dependent(t.targets):
-                t.entry, t.default_entry, _ = structure.compute_entry([(t.source, t.targets, t.domain)], {})
+                t.entry, t.default_entry, _ = structure.compute_entry(
+                    [(t.source, t.targets, t.domain)], {}
+                )
             elif not t.targets:
                 t.entry = 0
         return Chart(self.document, self.states, self.transitions, structure)
@@ -141,13 +147,22 @@ class _Analyzer:
         previous = self.by_id.get(node.id)
         if previous is not None:
             first = self.states[previous]
-            self.diag.error(node.loc, f"<{node.kind} id=\"{node.id}\">: duplicate state id (first defined at {first.loc})")
+            self.diag.error(
+                node.loc,
+                f'<{node.kind} id="{node.id}">: duplicate state id (first defined at {first.loc})',
+            )
         else:
             self.by_id[node.id] = index
         if kind == ATOMIC and node.initial:
-            self.diag.error(node.initial_loc or node.loc, f"<state id=\"{node.id}\">: 'initial' on a state without child states")
+            self.diag.error(
+                node.initial_loc or node.loc,
+                f"<state id=\"{node.id}\">: 'initial' on a state without child states",
+            )
         if kind == ATOMIC and node.initial_transition is not None:
-            self.diag.error(node.loc, f"<state id=\"{node.id}\">: <initial> in a state without child states")
+            self.diag.error(
+                node.loc,
+                f'<state id="{node.id}">: <initial> in a state without child states',
+            )
         for child in node.children:
             self.number(child, index)
 
@@ -161,12 +176,18 @@ class _Analyzer:
             assert node is not None
             if state.is_history:
                 if node.initial_transition is not None:
-                    state.initial = self.add(state.index, node.initial_transition, initial=True)
+                    state.initial = self.add(
+                        state.index, node.initial_transition, initial=True
+                    )
                 continue
             if state.kind == COMPOUND:
-                self.add_initial(state.index, node.initial, node.initial_loc, node.initial_transition)
+                self.add_initial(
+                    state.index, node.initial, node.initial_loc, node.initial_transition
+                )
             for transition in node.transitions:
-                state.transitions.append(self.add(state.index, transition, initial=False))
+                state.transitions.append(
+                    self.add(state.index, transition, initial=False)
+                )
 
     def add_initial(
         self,
@@ -180,8 +201,14 @@ class _Analyzer:
             node.initial = self.add(state, element, initial=True)
             return
         if ids:
-            where = "<scxml initial>" if state == 0 else f"<state id=\"{node.id}\" initial>"
-            targets = tuple(t for t in (self.target(i, loc or node.loc, where) for i in ids) if t >= 0)
+            where = (
+                "<scxml initial>" if state == 0 else f'<state id="{node.id}" initial>'
+            )
+            targets = tuple(
+                t
+                for t in (self.target(i, loc or node.loc, where) for i in ids)
+                if t >= 0
+            )
         else:
             first = [c for c in node.children if not self.states[c].is_history]
             if not first:
@@ -191,13 +218,19 @@ class _Analyzer:
             targets = (first[0],)
         node.initial = len(self.transitions)
         self.transitions.append(
-            TransitionNode(node.initial, state, None, loc or node.loc, targets, (), True, True)
+            TransitionNode(
+                node.initial, state, None, loc or node.loc, targets, (), True, True
+            )
         )
 
     def add(self, source: int, transition: ir.Transition, *, initial: bool) -> int:
         loc = transition.targets_loc or transition.loc
         targets = tuple(
-            t for t in (self.target(i, loc, "<transition target>") for i in transition.targets) if t >= 0
+            t
+            for t in (
+                self.target(i, loc, "<transition target>") for i in transition.targets
+            )
+            if t >= 0
         )
         index = len(self.transitions)
         self.transitions.append(
@@ -228,7 +261,11 @@ class _Analyzer:
             if state.initial < 0:
                 continue
             transition = self.transitions[state.initial]
-            where = "<scxml initial>" if state.index == 0 else f"<state id=\"{state.id}\"> initial"
+            where = (
+                "<scxml initial>"
+                if state.index == 0
+                else f'<state id="{state.id}"> initial'
+            )
             for target in transition.targets:
                 if state.is_history:
                     parent = state.parent
@@ -241,24 +278,36 @@ class _Analyzer:
                         self.diag.error(
                             transition.loc,
                             f"<history id=\"{state.id}\">: default target '{self.states[target].id}' is not "
-                            + ("a descendant" if state.kind == DEEP_HISTORY else "a child")
+                            + (
+                                "a descendant"
+                                if state.kind == DEEP_HISTORY
+                                else "a child"
+                            )
                             + f" of '{self.states[parent].id}'",
                         )
                 elif not structure.is_descendant(target, state.index):
                     self.diag.error(
                         transition.loc,
                         f"{where}: target '{self.states[target].id}' is not a descendant of "
-                        + ("the document root" if state.index == 0 else f"'{state.id}'"),
+                        + (
+                            "the document root" if state.index == 0 else f"'{state.id}'"
+                        ),
                     )
             if not state.is_history and len(transition.targets) > 1:
                 self.check_parallel_targets(structure, state, transition)
 
-    def check_parallel_targets(self, structure: Structure, state: StateNode, transition: TransitionNode) -> None:
+    def check_parallel_targets(
+        self, structure: Structure, state: StateNode, transition: TransitionNode
+    ) -> None:
         """Several initial targets must sit in different regions of a parallel state."""
         targets = transition.targets
         for i, a in enumerate(targets):
             for b in targets[i + 1 :]:
-                if structure.is_descendant(a, b) or structure.is_descendant(b, a) or a == b:
+                if (
+                    structure.is_descendant(a, b)
+                    or structure.is_descendant(b, a)
+                    or a == b
+                ):
                     self.diag.error(
                         transition.loc,
                         f"initial of '{state.id or 'scxml'}': targets '{self.states[a].id}' and "

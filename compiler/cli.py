@@ -90,7 +90,9 @@ def _parse_event(text: str) -> tuple[str, Any]:
     try:
         return name, json.loads(payload)
     except json.JSONDecodeError as error:
-        raise SystemExit(f"scxmlc run: --event {name}: data is not JSON: {error}") from None
+        raise SystemExit(
+            f"scxmlc run: --event {name}: data is not JSON: {error}"
+        ) from None
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -98,7 +100,10 @@ def command_run(args: argparse.Namespace) -> int:
 
     from .loader import load
 
-    steps = [(kind, _parse_event(value) if kind == "event" else (value, None)) for kind, value in args.steps]
+    steps = [
+        (kind, _parse_event(value) if kind == "event" else (value, None))
+        for kind, value in args.steps
+    ]
     try:
         machine_class = load(args.file, _options(args))
     except CompileError as error:
@@ -108,13 +113,33 @@ def command_run(args: argparse.Namespace) -> int:
 
     class Tracer(Observer):
         def on_event(self, machine: Machine, event: Event) -> None:
-            trace.append({"session": machine._name, "event": event.name, "data": _jsonable(event.data)})
+            trace.append(
+                {
+                    "session": machine._name,
+                    "event": event.name,
+                    "data": _jsonable(event.data),
+                }
+            )
 
         def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
-            trace.append({"session": machine._name, "log": label or "", "value": _jsonable(value)})
+            trace.append(
+                {
+                    "session": machine._name,
+                    "log": label or "",
+                    "value": _jsonable(value),
+                }
+            )
 
-        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
-            trace.append({"session": machine._name, "error": event.name, "message": str(error or "")})
+        def on_error(
+            self, machine: Machine, event: Event, error: BaseException | None
+        ) -> None:
+            trace.append(
+                {
+                    "session": machine._name,
+                    "error": event.name,
+                    "message": str(error or ""),
+                }
+            )
 
     def snapshot(after: str) -> None:
         trace.append({"after": after, "configuration": sorted(machine.configuration)})
@@ -187,18 +212,27 @@ class _Step(argparse.Action):
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="scxmlc", description="Compile SCXML statecharts into typed Python modules.")
+    top = argparse.ArgumentParser(
+        prog="scxmlc",
+        description="Compile SCXML statecharts into typed Python modules.",
+    )
     commands = top.add_subparsers(dest="command", required=True)
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--datamodel", default="null", help="datamodel of documents that name none (default: null)")
+        sub.add_argument(
+            "--datamodel",
+            default="null",
+            help="datamodel of documents that name none (default: null)",
+        )
         sub.add_argument(
             "--runtime-expression-errors",
             action="store_true",
             help="compile illegal expressions into code that raises error.execution (W3C behaviour) instead of rejecting the document",
         )
 
-    compile_ = commands.add_parser("compile", help="compile documents to Python modules")
+    compile_ = commands.add_parser(
+        "compile", help="compile documents to Python modules"
+    )
     compile_.add_argument("files", nargs="+", metavar="FILE")
     compile_.add_argument("-o", "--output", required=True, metavar="DIR")
     common(compile_)
@@ -212,10 +246,19 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a session and print its trace")
     run.add_argument("file", metavar="FILE")
     run.add_argument(
-        "--event", dest="steps", action=_Step, default=[], metavar="NAME[=JSON]", help="send an external event (repeatable)"
+        "--event",
+        dest="steps",
+        action=_Step,
+        default=[],
+        metavar="NAME[=JSON]",
+        help="send an external event (repeatable)",
     )
     run.add_argument(
-        "--wait", dest="steps", action=_Step, metavar="SECONDS", help="let virtual time pass, firing due timers (repeatable)"
+        "--wait",
+        dest="steps",
+        action=_Step,
+        metavar="SECONDS",
+        help="let virtual time pass, firing due timers (repeatable)",
     )
     run.add_argument("--json", action="store_true", help="print the trace as JSON")
     common(run)

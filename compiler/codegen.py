@@ -114,7 +114,13 @@ def build_module(
     """Analyse `document` (and its children) and build the module's view model."""
     module_names = NameTable()
     machines: list[MachineView] = []
-    imports: set[str] = {"Chart", "Machine", "StateSpec", "TransitionSpec", "check_version"}
+    imports: set[str] = {
+        "Chart",
+        "Machine",
+        "StateSpec",
+        "TransitionSpec",
+        "check_version",
+    }
     main = _MachineBuilder(
         document, diagnostics, module_names, machines, imports, options, None
     ).build()
@@ -156,7 +162,9 @@ class _MachineBuilder:
             base = f"{parent_class}{suffix}"
         self.class_name = module_names.new(base)
         self.methods: list[MethodView] = []
-        self.method_names = NameTable({"start", "send", "configuration", "finished", "clock", "cancel"})
+        self.method_names = NameTable(
+            {"start", "send", "configuration", "finished", "clock", "cancel"}
+        )
         self.constants: list[ConstantView] = []
         self.onentry_names: dict[int, tuple[str, ...]] = {}
         self.onexit_names: dict[int, tuple[str, ...]] = {}
@@ -164,14 +172,22 @@ class _MachineBuilder:
         self.has_custom_actions = False
         self.state_constants: dict[str, str] = {}
         self.file = document.path.rsplit("/", 1)[-1]
-        prefix = "STATE" if parent_class is None else f"{identifier(self.class_name).upper()}_STATE"
+        prefix = (
+            "STATE"
+            if parent_class is None
+            else f"{identifier(self.class_name).upper()}_STATE"
+        )
         for state in self.chart.states[1:]:
             if state.is_history:
                 continue
             name = module_names.new(f"{prefix}_{identifier(state.id).upper()}")
             self.state_constants[state.id] = name
             self.constants.append(
-                ConstantView(name, f"1 << {state.index}", f"<{_tag(state)} id=\"{state.id}\"> {state.loc.short()}")
+                ConstantView(
+                    name,
+                    f"1 << {state.index}",
+                    f'<{_tag(state)} id="{state.id}"> {state.loc.short()}',
+                )
             )
         self.datamodel = self._datamodel()
 
@@ -186,7 +202,9 @@ class _MachineBuilder:
                 f"<scxml datamodel>: unsupported datamodel '{name}' (supported: ecmascript, null, python)",
             )
             cls = NullDatamodel
-        return cls(self.chart, self.diag, self.options.expression_errors, self.state_constants)
+        return cls(
+            self.chart, self.diag, self.options.expression_errors, self.state_constants
+        )
 
     # -- the whole class ----------------------------------------------------
 
@@ -199,7 +217,9 @@ class _MachineBuilder:
         self.imports.update(dm.imports)
         states = [self.state_entry(state) for state in chart.states]
         transitions = [self.transition_entry(t.index) for t in chart.transitions]
-        uses_event = dm.uses_event or any(s.node is not None and s.node.invokes for s in chart.states)
+        uses_event = dm.uses_event or any(
+            s.node is not None and s.node.invokes for s in chart.states
+        )
         chart_args = [
             repr(chart.name),
             "states=(\n" + "".join(f"{_INDENT}{s},\n" for s in states) + ")",
@@ -213,7 +233,11 @@ class _MachineBuilder:
             chart_args.append("observes_configuration=False")
             fused = self.emit_fused()
             if fused:
-                chart_args.append("fused={" + "".join(f"({', '.join(run)},): {name}, " for run, name in fused) + "}")
+                chart_args.append(
+                    "fused={"
+                    + "".join(f"({', '.join(run)},): {name}, " for run, name in fused)
+                    + "}"
+                )
         view = MachineView(
             class_name=self.class_name,
             data_class=data_class,
@@ -231,7 +255,14 @@ class _MachineBuilder:
         return view
 
     def method(
-        self, base: str, returns: str, body: list[str], comment: str, params: str = "", *, handler: bool = False
+        self,
+        base: str,
+        returns: str,
+        body: list[str],
+        comment: str,
+        params: str = "",
+        *,
+        handler: bool = False,
     ) -> str:
         name = self.method_names.new(base)
         if all(line.lstrip().startswith("#") for line in body):
@@ -254,7 +285,12 @@ class _MachineBuilder:
             body: list[str] = []
             for handler in run:
                 method = bodies[handler]
-                body += [f"# {method.comment}", "try:", *_indent(method.body), "except Exception as error:"]
+                body += [
+                    f"# {method.comment}",
+                    "try:",
+                    *_indent(method.body),
+                    "except Exception as error:",
+                ]
                 body.append(f"{_INDENT}self._fail(error)")
             comment = "fused: " + ", then ".join(bodies[h].comment for h in run)
             fused.append((run, self.method("_fused", "None", body, comment)))
@@ -267,7 +303,9 @@ class _MachineBuilder:
         actions might read it, so their presence counts.
         """
         for method in self.methods:
-            if method.handler and any("self._config" in line or "self.In" in line for line in method.body):
+            if method.handler and any(
+                "self._config" in line or "self.In" in line for line in method.body
+            ):
                 return True
         return self.has_custom_actions
 
@@ -279,7 +317,9 @@ class _MachineBuilder:
             body.append(f"self.dm = {data_class}()")
             default = self.datamodel.field_default()
             if default is not None:
-                body += [f"self.dm.{f.name} = {default}" for f in self.datamodel.fields()]
+                body += [
+                    f"self.dm.{f.name} = {default}" for f in self.datamodel.fields()
+                ]
         late = self.document.binding == "late"
         body.extend(self.data_statements(self.document.data))
         if not late:
@@ -287,14 +327,16 @@ class _MachineBuilder:
                 if state.node is not None:
                     body.extend(self.data_statements(state.node.data))
         if body:
-            self.method("_init_datamodel", "None", body, "the datamodel, created at start")
+            self.method(
+                "_init_datamodel", "None", body, "the datamodel, created at start"
+            )
 
     def data_statements(self, items: tuple[ir.Data, ...]) -> list[str]:
         lines: list[str] = []
         default = self.datamodel.field_default()
         empty = f", {default}" if default is not None else ""
         for data in items:
-            lines.append(f"# {data.loc.short()} <data id=\"{data.id}\">")
+            lines.append(f'# {data.loc.short()} <data id="{data.id}">')
             value = self.datamodel.data_value(data)
             target = self.datamodel.data_target(data)
             lines += self.datamodel.drain()
@@ -317,7 +359,9 @@ class _MachineBuilder:
             body.append(f"# {script.loc.short()} <script>")
             body.extend(self.datamodel.script(script))
         if body:
-            self.method("_run_global_scripts", "None", body, "the <script> children of <scxml>")
+            self.method(
+                "_run_global_scripts", "None", body, "the <script> children of <scxml>"
+            )
 
     # -- table entries --------------------------------------------------------
 
@@ -328,7 +372,9 @@ class _MachineBuilder:
         if node is not None:
             name = identifier(state.id)
             onentry = [
-                self.block_method(f"_onentry_{name}", block, f"<onentry> of {state.id!r}")
+                self.block_method(
+                    f"_onentry_{name}", block, f"<onentry> of {state.id!r}"
+                )
                 for block in node.onentry
             ]
             onexit = [
@@ -347,14 +393,22 @@ class _MachineBuilder:
             if node.donedata is not None:
                 args.append(f"donedata={self.donedata_method(state, node.donedata)}")
             if node.invokes:
-                specs = [self.invoke_spec(state, inv, n) for n, inv in enumerate(node.invokes, 1)]
+                specs = [
+                    self.invoke_spec(state, inv, n)
+                    for n, inv in enumerate(node.invokes, 1)
+                ]
                 self.imports.add("InvokeSpec")
                 args.append("invokes=(" + "".join(f"{s}, " for s in specs) + ")")
             if node.data and self.document.binding == "late":
                 body = self.data_statements(node.data)
                 args.append(
                     "datamodel="
-                    + self.method(f"_datamodel_{identifier(state.id)}", "None", body, f"the <datamodel> of {state.id!r}")
+                    + self.method(
+                        f"_datamodel_{identifier(state.id)}",
+                        "None",
+                        body,
+                        f"the <datamodel> of {state.id!r}",
+                    )
                 )
         args.append(f"line={state.loc.line}")
         return f"StateSpec({', '.join(args)})"
@@ -373,7 +427,11 @@ class _MachineBuilder:
             name = self.method(
                 f"_cond_{index}",
                 "bool",
-                [f"# {node.cond.loc.short()}", *self.datamodel.drain(), f"return {cond}"],
+                [
+                    f"# {node.cond.loc.short()}",
+                    *self.datamodel.drain(),
+                    f"return {cond}",
+                ],
                 f"cond of {described}",
             )
             args.append(f"cond={name}")
@@ -401,7 +459,11 @@ class _MachineBuilder:
         return self.method(
             f"_donedata_{identifier(state.id)}",
             "Any",
-            [f"# {donedata.loc.short()} <donedata>", *self.datamodel.drain(), f"return {value}"],
+            [
+                f"# {donedata.loc.short()} <donedata>",
+                *self.datamodel.drain(),
+                f"return {value}",
+            ],
             f"<donedata> of {state.id!r}",
         )
 
@@ -413,15 +475,28 @@ class _MachineBuilder:
             args.append(f"id={invoke.id!r}")
         if invoke.idlocation is not None:
             body = dm.assign(invoke.idlocation, "value")
-            args.append("idlocation=" + self.method(f"_invoke_idlocation_{name}", "None", body, "invoke idlocation", ", value: str"))
+            args.append(
+                "idlocation="
+                + self.method(
+                    f"_invoke_idlocation_{name}",
+                    "None",
+                    body,
+                    "invoke idlocation",
+                    ", value: str",
+                )
+            )
         if invoke.type is not None:
             args.append(f"type={invoke.type!r}")
         if invoke.typeexpr is not None:
-            args.append("typeexpr=" + self.value_method(f"_invoke_type_{name}", invoke.typeexpr))
+            args.append(
+                "typeexpr=" + self.value_method(f"_invoke_type_{name}", invoke.typeexpr)
+            )
         if invoke.src is not None:
             args.append(f"src={invoke.src!r}")
         if invoke.srcexpr is not None:
-            args.append("srcexpr=" + self.value_method(f"_invoke_src_{name}", invoke.srcexpr))
+            args.append(
+                "srcexpr=" + self.value_method(f"_invoke_src_{name}", invoke.srcexpr)
+            )
         if invoke.child is not None:
             child = _MachineBuilder(
                 invoke.child,
@@ -438,7 +513,12 @@ class _MachineBuilder:
             value = dm.content(invoke.content)
             args.append(
                 "contentexpr="
-                + self.method(f"_invoke_content_{name}", "Any", [*dm.drain(), f"return {value}"], "invoke <content>")
+                + self.method(
+                    f"_invoke_content_{name}",
+                    "Any",
+                    [*dm.drain(), f"return {value}"],
+                    "invoke <content>",
+                )
             )
         if invoke.params or invoke.namelist:
             value = self.params_value(invoke.params, invoke.namelist)
@@ -454,17 +534,29 @@ class _MachineBuilder:
         if invoke.autoforward:
             args.append("autoforward=True")
         if invoke.finalize:
-            args.append("finalize=" + self.block_method(f"_finalize_{name}", invoke.finalize, f"<finalize> of invoke {number} in {state.id!r}"))
+            args.append(
+                "finalize="
+                + self.block_method(
+                    f"_finalize_{name}",
+                    invoke.finalize,
+                    f"<finalize> of invoke {number} in {state.id!r}",
+                )
+            )
         args.append(f"line={invoke.loc.line}")
         return f"InvokeSpec({', '.join(args)})"
 
     def value_method(self, base: str, expr: ir.Expr) -> str:
         value = self.datamodel.value(expr)
         return self.method(
-            base, "Any", [f"# {expr.loc.short()}", *self.datamodel.drain(), f"return {value}"], expr.attribute
+            base,
+            "Any",
+            [f"# {expr.loc.short()}", *self.datamodel.drain(), f"return {value}"],
+            expr.attribute,
         )
 
-    def params_value(self, params: tuple[ir.Param, ...], namelist: tuple[ir.Expr, ...]) -> str:
+    def params_value(
+        self, params: tuple[ir.Param, ...], namelist: tuple[ir.Expr, ...]
+    ) -> str:
         self.imports.add("EventData")
         items: list[str] = []
         for expr in namelist:
@@ -477,7 +569,9 @@ class _MachineBuilder:
 
     # -- executable content -----------------------------------------------------
 
-    def block_method(self, base: str, block: tuple[ir.Action, ...], comment: str) -> str:
+    def block_method(
+        self, base: str, block: tuple[ir.Action, ...], comment: str
+    ) -> str:
         return self.method(base, "None", self.actions(block), comment, handler=True)
 
     def actions(self, block: tuple[ir.Action, ...]) -> list[str]:
@@ -497,7 +591,10 @@ class _MachineBuilder:
         match action:
             case ir.Raise(event=event, params=params):
                 if params:
-                    return [head, f"self._raise({event!r}, {self.params_value(params, ())})"]
+                    return [
+                        head,
+                        f"self._raise({event!r}, {self.params_value(params, ())})",
+                    ]
                 return [head, f"self._raise({event!r})"]
             case ir.Log(label=label, expr=expr):
                 value = dm.value(expr) if expr is not None else "None"
@@ -532,9 +629,23 @@ class _MachineBuilder:
         event = repr(send.event) if send.eventexpr is None else dm.value(send.eventexpr)
         args = [event]
         if send.target is not None or send.targetexpr is not None:
-            args.append("target=" + (repr(send.target) if send.targetexpr is None else dm.value(send.targetexpr)))
+            args.append(
+                "target="
+                + (
+                    repr(send.target)
+                    if send.targetexpr is None
+                    else dm.value(send.targetexpr)
+                )
+            )
         if send.type is not None or send.typeexpr is not None:
-            args.append("type=" + (repr(send.type) if send.typeexpr is None else dm.value(send.typeexpr)))
+            args.append(
+                "type="
+                + (
+                    repr(send.type)
+                    if send.typeexpr is None
+                    else dm.value(send.typeexpr)
+                )
+            )
         if send.delay is not None:
             args.append(f"delay={_seconds(send.delay)!r}")  # a bad literal was reported
         elif send.delayexpr is not None:
@@ -552,7 +663,9 @@ class _MachineBuilder:
         lines.append(f"self._send({', '.join(args)})")
         return lines
 
-    def if_(self, branches: tuple[tuple[ir.Expr | None, tuple[ir.Action, ...]], ...]) -> list[str]:
+    def if_(
+        self, branches: tuple[tuple[ir.Expr | None, tuple[ir.Action, ...]], ...]
+    ) -> list[str]:
         lines: list[str] = []
         for number, (cond, body) in enumerate(branches):
             if cond is None:
@@ -562,7 +675,11 @@ class _MachineBuilder:
                 test = self.method(
                     f"_cond_{'if' if number == 0 else 'elseif'}_{cond.loc.line}",
                     "bool",
-                    [f"# {cond.loc.short()}", *self.datamodel.drain(), f"return {source}"],
+                    [
+                        f"# {cond.loc.short()}",
+                        *self.datamodel.drain(),
+                        f"return {source}",
+                    ],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
                     handler=True,  # evaluated inside a handler, while the microstep runs
                 )
@@ -614,13 +731,17 @@ class _ActionCompiler(extensions.ActionCompiler):
         found = self._attribute(node, attribute)
         if found is None:
             return "None"
-        return self.builder.datamodel.value(ir.Expr(found[0], found[1], attribute, node.name))
+        return self.builder.datamodel.value(
+            ir.Expr(found[0], found[1], attribute, node.name)
+        )
 
     def assign(self, node: ir.Custom, attribute: str, value_source: str) -> str:
         found = self._attribute(node, attribute)
         if found is None:
             return "pass"
-        return self.builder.datamodel.assign(ir.Expr(found[0], found[1], attribute, node.name), value_source)[0]
+        return self.builder.datamodel.assign(
+            ir.Expr(found[0], found[1], attribute, node.name), value_source
+        )[0]
 
 
 def _describe(chart: Chart, index: int) -> str:

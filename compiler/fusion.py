@@ -35,7 +35,11 @@ def handler_runs(
     """The distinct handler runs worth fusing, in the order they were found."""
     planner = _planner(chart, onentry, onexit, content, late_binding)
     structure = planner.structure
-    leaves = [s.index for s in chart.states if s.index and structure.atomic_mask >> s.index & 1]
+    leaves = [
+        s.index
+        for s in chart.states
+        if s.index and structure.atomic_mask >> s.index & 1
+    ]
     runs: dict[tuple[str, ...], None] = {}
 
     def consider(config: int, transitions: list[int]) -> None:
@@ -81,8 +85,12 @@ def _planner(
                 onentry=onentry.get(state.index, ()),  # type: ignore[arg-type]
                 onexit=onexit.get(state.index, ()),  # type: ignore[arg-type]
                 initial=state.initial,
-                invokes=tuple(InvokeSpec(state.index) for _ in (node.invokes if node else ())),
-                datamodel=(lambda machine: None) if node is not None and node.data else None,
+                invokes=tuple(
+                    InvokeSpec(state.index) for _ in (node.invokes if node else ())
+                ),
+                datamodel=(
+                    (lambda machine: None) if node is not None and node.data else None
+                ),
             )
         )
     transitions = [

@@ -51,7 +51,11 @@ class Expr:
     def where(self) -> str:
         """`<transition cond>`: the element and attribute, for messages."""
         if self.element:
-            return f"<{self.element} {self.attribute}>" if self.attribute else f"<{self.element}>"
+            return (
+                f"<{self.element} {self.attribute}>"
+                if self.attribute
+                else f"<{self.element}>"
+            )
         return self.attribute or "expression"
 
 
@@ -164,7 +168,9 @@ class Custom:
     text: str = ""
 
 
-Action: TypeAlias = Raise | Log | Assign | Script | Send | Cancel | If | Foreach | Custom
+Action: TypeAlias = (
+    Raise | Log | Assign | Script | Send | Cancel | If | Foreach | Custom
+)
 """One element of executable content."""
 
 

@@ -52,7 +52,9 @@ def _fingerprint() -> bytes:
             for path in sorted(root.rglob("*")):
                 if path.suffix in (".py", ".j2"):
                     stat = path.stat()
-                    digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+                    digest.update(
+                        f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+                    )
         _FINGERPRINT = digest.digest()
     return _FINGERPRINT
 
@@ -62,7 +64,13 @@ _FINGERPRINT: bytes | None = None
 
 def _key(data: bytes, path: str, options: Options) -> str:
     digest = hashlib.sha256()
-    for part in (VERSION.encode(), _fingerprint(), options.key().encode(), path.encode(), data):
+    for part in (
+        VERSION.encode(),
+        _fingerprint(),
+        options.key().encode(),
+        path.encode(),
+        data,
+    ):
         digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()[:24]
@@ -87,7 +95,9 @@ def _import(source: str, key: str) -> ModuleType:
     return module
 
 
-def load_module(path: str | Path, options: Options = Options()) -> tuple[ModuleType, str]:
+def load_module(
+    path: str | Path, options: Options = Options()
+) -> tuple[ModuleType, str]:
     """Compile (or take from the cache) and import; the module and its main class name."""
     resolved = str(Path(path).resolve())
     data = Path(resolved).read_bytes()
@@ -96,7 +106,10 @@ def load_module(path: str | Path, options: Options = Options()) -> tuple[ModuleT
     cached = directory / f"scxmlc_generated_{key}.py"
     marker = directory / f"scxmlc_generated_{key}.class"
     if cached.exists() and marker.exists():
-        return _import(cached.read_text(encoding="utf-8"), key), marker.read_text().strip()
+        return (
+            _import(cached.read_text(encoding="utf-8"), key),
+            marker.read_text().strip(),
+        )
     compilation = compile_path(resolved, options)
     module = _import(compilation.source, key)
     marker.write_text(compilation.class_name)
@@ -106,7 +119,11 @@ def load_module(path: str | Path, options: Options = Options()) -> tuple[ModuleT
 def load(path: str | Path, options: Options = Options()) -> type[Machine]:
     """The machine class compiled from the document at `path`."""
     resolved = str(Path(path).resolve())
-    memo_key = (resolved, hashlib.sha256(Path(resolved).read_bytes()).hexdigest(), options.key())
+    memo_key = (
+        resolved,
+        hashlib.sha256(Path(resolved).read_bytes()).hexdigest(),
+        options.key(),
+    )
     found = _loaded.get(memo_key)
     if found is None:
         module, class_name = load_module(resolved, options)

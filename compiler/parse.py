@@ -35,7 +35,9 @@ EXECUTABLE: Final = frozenset(
     {"raise", "if", "foreach", "log", "assign", "script", "send", "cancel"}
 )
 _ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
-    "scxml": frozenset({"initial", "name", "version", "datamodel", "binding", "exmode", "profile"}),
+    "scxml": frozenset(
+        {"initial", "name", "version", "datamodel", "binding", "exmode", "profile"}
+    ),
     "state": frozenset({"id", "initial"}),
     "parallel": frozenset({"id"}),
     "final": frozenset({"id"}),
@@ -71,7 +73,16 @@ _ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
     ),
     "cancel": frozenset({"sendid", "sendidexpr"}),
     "invoke": frozenset(
-        {"type", "typeexpr", "src", "srcexpr", "id", "idlocation", "namelist", "autoforward"}
+        {
+            "type",
+            "typeexpr",
+            "src",
+            "srcexpr",
+            "id",
+            "idlocation",
+            "namelist",
+            "autoforward",
+        }
     ),
     "finalize": frozenset(),
     "param": frozenset({"name", "expr", "location"}),
@@ -99,10 +110,30 @@ _ORS_SEND_EXPRESSIONS: Final = (
 _STATE_CHILDREN: Final = {
     "scxml": frozenset({"state", "parallel", "final", "datamodel", "script"}),
     "state": frozenset(
-        {"onentry", "onexit", "transition", "initial", "state", "parallel", "final", "history", "datamodel", "invoke"}
+        {
+            "onentry",
+            "onexit",
+            "transition",
+            "initial",
+            "state",
+            "parallel",
+            "final",
+            "history",
+            "datamodel",
+            "invoke",
+        }
     ),
     "parallel": frozenset(
-        {"onentry", "onexit", "transition", "state", "parallel", "history", "datamodel", "invoke"}
+        {
+            "onentry",
+            "onexit",
+            "transition",
+            "state",
+            "parallel",
+            "history",
+            "datamodel",
+            "invoke",
+        }
     ),
     "final": frozenset({"onentry", "onexit", "donedata"}),
 }
@@ -120,7 +151,9 @@ def parse_file(path: str | Path, diagnostics: Diagnostics) -> ir.Document | None
     return parse_text(raw, str(path), diagnostics)
 
 
-def parse_text(raw: bytes | str, path: str, diagnostics: Diagnostics) -> ir.Document | None:
+def parse_text(
+    raw: bytes | str, path: str, diagnostics: Diagnostics
+) -> ir.Document | None:
     """Parse SCXML source `raw` as if read from `path`."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     text = data.decode("utf-8-sig", errors="replace")
@@ -186,7 +219,11 @@ class _Reader:
     def loc(self, element: etree._Element) -> Loc:
         found = self.positions.get(element)
         line = element.sourceline
-        return found.loc if found else Loc(self.path, line if isinstance(line, int) else 0, 1)
+        return (
+            found.loc
+            if found
+            else Loc(self.path, line if isinstance(line, int) else 0, 1)
+        )
 
     def attr_loc(self, element: etree._Element, name: str) -> Loc:
         found = self.positions.get(element)
@@ -210,10 +247,15 @@ class _Reader:
             if key.startswith("{"):
                 namespace, local = key[1:].split("}", 1)
                 if namespace == SCXMLC_NS and not (name == "data" and local == "type"):
-                    self.diag.error(self.attr_loc(element, key), f"<{name}>: unknown scxmlc attribute '{local}'")
+                    self.diag.error(
+                        self.attr_loc(element, key),
+                        f"<{name}>: unknown scxmlc attribute '{local}'",
+                    )
                 continue
             if key not in allowed:
-                self.diag.error(self.attr_loc(element, key), f"<{name}>: unknown attribute '{key}'")
+                self.diag.error(
+                    self.attr_loc(element, key), f"<{name}>: unknown attribute '{key}'"
+                )
 
     def get(self, element: etree._Element, name: str) -> str | None:
         value = element.get(name)
@@ -228,11 +270,15 @@ class _Reader:
     def required(self, element: etree._Element, tag: str, name: str) -> str:
         value = element.get(name)
         if value is None:
-            self.diag.error(self.loc(element), f"<{tag}>: missing required attribute '{name}'")
+            self.diag.error(
+                self.loc(element), f"<{tag}>: missing required attribute '{name}'"
+            )
             return ""
         return value
 
-    def exclusive(self, element: etree._Element, tag: str, *names: str, required: bool = False) -> None:
+    def exclusive(
+        self, element: etree._Element, tag: str, *names: str, required: bool = False
+    ) -> None:
         present = [n for n in names if element.get(n) is not None]
         if len(present) > 1:
             self.diag.error(
@@ -245,7 +291,9 @@ class _Reader:
                 f"<{tag}>: one of the attributes {', '.join(repr(n) for n in names)} is required",
             )
 
-    def choice(self, element: etree._Element, tag: str, name: str, allowed: tuple[str, ...]) -> str | None:
+    def choice(
+        self, element: etree._Element, tag: str, name: str, allowed: tuple[str, ...]
+    ) -> str | None:
         value = element.get(name)
         if value is not None and value not in allowed:
             self.diag.error(
@@ -277,7 +325,10 @@ class _Reader:
         for child in element:
             if not isinstance(child.tag, str):
                 continue
-            if _local(child) == (XINCLUDE_NS, "include") and (child.get("parse") or "xml") == "xml":
+            if (
+                _local(child) == (XINCLUDE_NS, "include")
+                and (child.get("parse") or "xml") == "xml"
+            ):
                 included = self.include_xml(child)
                 if included is not None:
                     yield included
@@ -296,27 +347,45 @@ class _Reader:
         """
         href = element.get("href")
         if not href:
-            self.diag.error(self.loc(element), "<xi:include>: missing required attribute 'href'")
+            self.diag.error(
+                self.loc(element), "<xi:include>: missing required attribute 'href'"
+            )
             return None
         path = resolve_uri(href, self.base(element))
         self.includes += 1
         if str(path) == self.base(element) or self.includes > MAX_INCLUDES:
-            self.diag.error(self.attr_loc(element, "href"), f"<xi:include href>: '{href}' includes itself")
+            self.diag.error(
+                self.attr_loc(element, "href"),
+                f"<xi:include href>: '{href}' includes itself",
+            )
             return None
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as error:
-            self.diag.error(self.attr_loc(element, "href"), f"<xi:include href>: cannot read '{href}': {error.strerror or error}")
+            self.diag.error(
+                self.attr_loc(element, "href"),
+                f"<xi:include href>: cannot read '{href}': {error.strerror or error}",
+            )
             return None
         prefix = element.get("resolveid")
         if prefix is not None:
             text = text.replace(COMPOSER_PREFIX, prefix)
         try:
-            root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_comments=True, remove_pis=True, resolve_entities=False, no_network=True))
+            root = etree.fromstring(
+                text.encode("utf-8"),
+                etree.XMLParser(
+                    remove_comments=True,
+                    remove_pis=True,
+                    resolve_entities=False,
+                    no_network=True,
+                ),
+            )
         except etree.XMLSyntaxError as error:
             line, column = error.position
             message = re.sub(r", line \d+, column \d+$", "", error.msg)
-            self.diag.error(Loc(str(path), line, column + 1), f"malformed XML: {message}")
+            self.diag.error(
+                Loc(str(path), line, column + 1), f"malformed XML: {message}"
+            )
             return None
         elements = [e for e in root.iter() if isinstance(e.tag, str)]
         for included, position in zip(elements, scan_tags(text, str(path))):
@@ -327,25 +396,40 @@ class _Reader:
         for candidate in elements:
             if candidate.get("id") == pointer:
                 return candidate
-        self.diag.error(self.attr_loc(element, "xpointer"), f"<xi:include xpointer>: no element with id '{pointer}' in '{href}'")
+        self.diag.error(
+            self.attr_loc(element, "xpointer"),
+            f"<xi:include xpointer>: no element with id '{pointer}' in '{href}'",
+        )
         return None
 
     def unexpected(self, child: etree._Element, parent: str) -> None:
         namespace, local = _local(child)
-        where = f" (namespace {namespace})" if namespace and namespace != SCXML_NS else ""
-        self.diag.error(self.loc(child), f"<{parent}>: unexpected child element <{local}>{where}")
+        where = (
+            f" (namespace {namespace})" if namespace and namespace != SCXML_NS else ""
+        )
+        self.diag.error(
+            self.loc(child), f"<{parent}>: unexpected child element <{local}>{where}"
+        )
 
     def document(self, root: etree._Element) -> ir.Document | None:
         name = self.scxml_name(root)
         if name != "scxml":
-            self.diag.error(self.loc(root), f"the root element must be <scxml>, not <{_local(root)[1]}>")
+            self.diag.error(
+                self.loc(root),
+                f"the root element must be <scxml>, not <{_local(root)[1]}>",
+            )
             return None
         self.check_attributes(root, "scxml")
-        datamodel = root.get("datamodel") or ("ecmascript" if root.get("profile") == "ecmascript" else None)
+        datamodel = root.get("datamodel") or (
+            "ecmascript" if root.get("profile") == "ecmascript" else None
+        )
         binding = self.choice(root, "scxml", "binding", ("early", "late")) or "early"
         version = root.get("version")
         if version is not None and version != "1.0":
-            self.diag.error(self.attr_loc(root, "version"), f"<scxml version>: '{version}' is not '1.0'")
+            self.diag.error(
+                self.attr_loc(root, "version"),
+                f"<scxml version>: '{version}' is not '1.0'",
+            )
         states: list[ir.State] = []
         data: list[ir.Data] = []
         scripts: list[ir.Script] = []
@@ -418,11 +502,16 @@ class _Reader:
                 invokes.append(self.invoke(child))
             elif local == "initial":
                 if initial_transition is not None:
-                    self.diag.error(self.loc(child), f"<{kind} id=\"{state_id}\">: more than one <initial>")
+                    self.diag.error(
+                        self.loc(child),
+                        f'<{kind} id="{state_id}">: more than one <initial>',
+                    )
                 initial_transition = self.initial_element(child)
             elif local == "donedata":
                 if donedata is not None:
-                    self.diag.error(self.loc(child), "<final>: more than one <donedata>")
+                    self.diag.error(
+                        self.loc(child), "<final>: more than one <donedata>"
+                    )
                 donedata = self.donedata(child)
         initial = tuple((element.get("initial") or "").split())
         if initial and initial_transition is not None:
@@ -447,7 +536,9 @@ class _Reader:
             generated_id=generated,
         )
 
-    def history(self, element: etree._Element, state_id: str, generated: bool, loc: Loc) -> ir.State:
+    def history(
+        self, element: etree._Element, state_id: str, generated: bool, loc: Loc
+    ) -> ir.State:
         kind = self.choice(element, "history", "type", ("shallow", "deep"))
         transitions = []
         for child in self.children(element):
@@ -456,10 +547,16 @@ class _Reader:
             else:
                 self.unexpected(child, "history")
         if len(transitions) != 1:
-            self.diag.error(loc, f"<history id=\"{state_id}\">: needs exactly one <transition> (its default)")
+            self.diag.error(
+                loc,
+                f'<history id="{state_id}">: needs exactly one <transition> (its default)',
+            )
         default = transitions[0] if transitions else None
         if default is not None and (default.events or default.cond):
-            self.diag.error(default.loc, "<history> <transition>: must have neither 'event' nor 'cond'")
+            self.diag.error(
+                default.loc,
+                "<history> <transition>: must have neither 'event' nor 'cond'",
+            )
         return ir.State(
             loc=loc,
             kind="history",
@@ -478,11 +575,16 @@ class _Reader:
             else:
                 self.unexpected(child, "initial")
         if len(transitions) != 1:
-            self.diag.error(self.loc(element), "<initial>: needs exactly one <transition>")
+            self.diag.error(
+                self.loc(element), "<initial>: needs exactly one <transition>"
+            )
             return None
         transition = transitions[0]
         if transition.events or transition.cond:
-            self.diag.error(transition.loc, "<initial> <transition>: must have neither 'event' nor 'cond'")
+            self.diag.error(
+                transition.loc,
+                "<initial> <transition>: must have neither 'event' nor 'cond'",
+            )
         if not transition.targets:
             self.diag.error(transition.loc, "<initial> <transition>: needs a 'target'")
         return transition
@@ -490,7 +592,9 @@ class _Reader:
     def transition(self, element: etree._Element) -> ir.Transition:
         self.check_attributes(element, "transition")
         kind = self.choice(element, "transition", "type", ("internal", "external"))
-        events = tuple(_normalise_descriptor(d) for d in (element.get("event") or "").split())
+        events = tuple(
+            _normalise_descriptor(d) for d in (element.get("event") or "").split()
+        )
         cond = self.expr(element, "cond")
         targets = tuple((element.get("target") or "").split())
         return ir.Transition(
@@ -536,7 +640,9 @@ class _Reader:
             type=element.get(f"{{{SCXMLC_NS}}}type"),
         )
 
-    def read_relative(self, element: etree._Element, tag: str, attribute: str, uri: str) -> str | None:
+    def read_relative(
+        self, element: etree._Element, tag: str, attribute: str, uri: str
+    ) -> str | None:
         path = resolve_uri(uri, self.base(element))
         try:
             return path.read_text(encoding="utf-8")
@@ -550,29 +656,45 @@ class _Reader:
     def script(self, element: etree._Element) -> ir.Script | None:
         self.check_attributes(element, "script")
         src = element.get("src")
-        included = [c for c in element if isinstance(c.tag, str) and _local(c) == (XINCLUDE_NS, "include")]
+        included = [
+            c
+            for c in element
+            if isinstance(c.tag, str) and _local(c) == (XINCLUDE_NS, "include")
+        ]
         if included:
             return self.included_script(element, included)
         for child in self.children(element):
             self.unexpected(child, "script")
         if src is not None:
             if (element.text or "").strip():
-                self.diag.error(self.attr_loc(element, "src"), "<script>: 'src' and inline source cannot be used together")
+                self.diag.error(
+                    self.attr_loc(element, "src"),
+                    "<script>: 'src' and inline source cannot be used together",
+                )
             source = self.read_relative(element, "script", "src", src)
             if source is None:
                 return None
-            return ir.Script(self.loc(element), source, Loc(str(resolve_uri(src, self.base(element))), 1, 1))
+            return ir.Script(
+                self.loc(element),
+                source,
+                Loc(str(resolve_uri(src, self.base(element))), 1, 1),
+            )
         text = element.text or ""
         line = self.loc(element).line
         return ir.Script(self.loc(element), text, Loc(self.base(element), line, 1))
 
-    def included_script(self, element: etree._Element, includes: list[etree._Element]) -> ir.Script | None:
+    def included_script(
+        self, element: etree._Element, includes: list[etree._Element]
+    ) -> ir.Script | None:
         """`<script><xi:include href="lib.js" parse="text"/></script>` (Composer libraries)."""
         sources: list[str] = []
         first: Loc | None = None
         for include in includes:
             if include.get("parse") != "text":
-                self.diag.error(self.loc(include), "<script> <xi:include>: only parse=\"text\" can include script source")
+                self.diag.error(
+                    self.loc(include),
+                    '<script> <xi:include>: only parse="text" can include script source',
+                )
                 continue
             href = include.get("href") or ""
             source = self.read_relative(include, "xi:include", "href", href)
@@ -596,7 +718,10 @@ class _Reader:
             else:
                 self.unexpected(child, "donedata")
         if content is not None and params:
-            self.diag.error(self.loc(element), "<donedata>: <content> and <param> cannot be used together")
+            self.diag.error(
+                self.loc(element),
+                "<donedata>: <content> and <param> cannot be used together",
+            )
         return ir.DoneData(self.loc(element), content, tuple(params))
 
     def param(self, element: etree._Element) -> ir.Param:
@@ -614,7 +739,10 @@ class _Reader:
     def content(self, element: etree._Element) -> ir.Content:
         self.check_attributes(element, "content")
         if element.get("expr") is not None and _has_content(element):
-            self.diag.error(self.attr_loc(element, "expr"), "<content>: 'expr' and a body cannot be used together")
+            self.diag.error(
+                self.attr_loc(element, "expr"),
+                "<content>: 'expr' and a body cannot be used together",
+            )
         if element.get("expr") is not None:
             return ir.Content(self.loc(element), expr=self.expr(element, "expr"))
         return self.content_of(element)
@@ -624,7 +752,8 @@ class _Reader:
         children = list(self.children(element))
         if children:
             xml = "".join(
-                etree.tostring(child, encoding="unicode", with_tail=False) for child in children
+                etree.tostring(child, encoding="unicode", with_tail=False)
+                for child in children
             )
             return ir.Content(self.loc(element), xml=xml)
         return ir.Content(self.loc(element), text=element.text or "")
@@ -634,7 +763,9 @@ class _Reader:
         self.exclusive(element, "invoke", "type", "typeexpr")
         self.exclusive(element, "invoke", "src", "srcexpr")
         self.exclusive(element, "invoke", "id", "idlocation")
-        autoforward = self.choice(element, "invoke", "autoforward", ("true", "false")) == "true"
+        autoforward = (
+            self.choice(element, "invoke", "autoforward", ("true", "false")) == "true"
+        )
         params: list[ir.Param] = []
         content: ir.Content | None = None
         child_document: ir.Document | None = None
@@ -661,14 +792,22 @@ class _Reader:
             if path.is_file():
                 child_document = parse_file(path, self.diag)
             else:
-                self.diag.error(self.attr_loc(element, "src"), f"<invoke src>: cannot read '{src}'")
+                self.diag.error(
+                    self.attr_loc(element, "src"), f"<invoke src>: cannot read '{src}'"
+                )
         has_source = child_document is not None or content is not None
         if (child_document is not None and src is None or content is not None) and (
             src is not None or element.get("srcexpr") is not None
         ):
-            self.diag.error(self.loc(element), "<invoke>: <content> and 'src'/'srcexpr' cannot be used together")
+            self.diag.error(
+                self.loc(element),
+                "<invoke>: <content> and 'src'/'srcexpr' cannot be used together",
+            )
         if params and element.get("namelist") is not None:
-            self.diag.error(self.attr_loc(element, "namelist"), "<invoke>: 'namelist' and <param> cannot be used together")
+            self.diag.error(
+                self.attr_loc(element, "namelist"),
+                "<invoke>: 'namelist' and <param> cannot be used together",
+            )
         return ir.Invoke(
             loc=self.loc(element),
             type=element.get("type"),
@@ -710,30 +849,41 @@ class _Reader:
         if local not in EXECUTABLE:
             self.unexpected(element, parent)
             return None
-        reader: Callable[[etree._Element], ir.Action | None] = getattr(self, f"action_{local}")
+        reader: Callable[[etree._Element], ir.Action | None] = getattr(
+            self, f"action_{local}"
+        )
         return reader(element)
 
     def action_raise(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "raise")
         params: list[ir.Param] = []
         for child in self.children(element):
-            if self.ors and self.scxml_name(child) == "param":  # ORS: <raise> carries data
+            if (
+                self.ors and self.scxml_name(child) == "param"
+            ):  # ORS: <raise> carries data
                 params.append(self.param(child))
             else:
                 self.unexpected(child, "raise")
-        return ir.Raise(self.loc(element), self.required(element, "raise", "event"), tuple(params))
+        return ir.Raise(
+            self.loc(element), self.required(element, "raise", "event"), tuple(params)
+        )
 
     def action_log(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "log")
         self.no_children(element, "log")
-        return ir.Log(self.loc(element), element.get("label"), self.expr(element, "expr"))
+        return ir.Log(
+            self.loc(element), element.get("label"), self.expr(element, "expr")
+        )
 
     def action_assign(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "assign")
         location = self.required(element, "assign", "location")
         content = self.content_of(element) if _has_content(element) else None
         if content is not None and element.get("expr") is not None:
-            self.diag.error(self.attr_loc(element, "expr"), "<assign>: 'expr' and a body cannot be used together")
+            self.diag.error(
+                self.attr_loc(element, "expr"),
+                "<assign>: 'expr' and a body cannot be used together",
+            )
         return ir.Assign(
             self.loc(element),
             ir.Expr(location, self.attr_loc(element, "location"), "location", "assign"),
@@ -748,11 +898,19 @@ class _Reader:
         self.check_attributes(element, "cancel")
         self.no_children(element, "cancel")
         self.exclusive(element, "cancel", "sendid", "sendidexpr", required=True)
-        return ir.Cancel(self.loc(element), element.get("sendid"), self.expr(element, "sendidexpr"))
+        return ir.Cancel(
+            self.loc(element), element.get("sendid"), self.expr(element, "sendidexpr")
+        )
 
     def action_send(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "send")
-        pairs = (("event", "eventexpr"), ("target", "targetexpr"), ("type", "typeexpr"), ("id", "idlocation"), ("delay", "delayexpr"))
+        pairs = (
+            ("event", "eventexpr"),
+            ("target", "targetexpr"),
+            ("type", "typeexpr"),
+            ("id", "idlocation"),
+            ("delay", "delayexpr"),
+        )
         for pair in pairs:
             self.exclusive(element, "send", *pair)
         if self.ors:
@@ -769,32 +927,52 @@ class _Reader:
                 content = self.content(child)
             else:
                 self.unexpected(child, "send")
-        has_event = element.get("event") is not None or element.get("eventexpr") is not None
-        has_type = any(element.get(n) is not None for n in ("type", "typeexpr", "targettype"))
+        has_event = (
+            element.get("event") is not None or element.get("eventexpr") is not None
+        )
+        has_type = any(
+            element.get(n) is not None for n in ("type", "typeexpr", "targettype")
+        )
         if content is not None:
             if params or element.get("namelist") is not None:
-                self.diag.error(self.loc(element), "<send>: <content> cannot be used with 'namelist' or <param>")
+                self.diag.error(
+                    self.loc(element),
+                    "<send>: <content> cannot be used with 'namelist' or <param>",
+                )
         elif not has_event and not has_type:
-            self.diag.error(self.loc(element), "<send>: one of 'event' and 'eventexpr' (or <content>) is required")
+            self.diag.error(
+                self.loc(element),
+                "<send>: one of 'event' and 'eventexpr' (or <content>) is required",
+            )
         expressions = {
             expr_name: ir.Expr(value, self.attr_loc(element, name), name, "send")
             for name, expr_name in (_ORS_SEND_EXPRESSIONS if self.ors else ())
             if (value := element.get(name)) is not None
         }
-        literal = {name: None if expr_name in expressions else element.get(name) for name, expr_name in _ORS_SEND_EXPRESSIONS}
+        literal = {
+            name: None if expr_name in expressions else element.get(name)
+            for name, expr_name in _ORS_SEND_EXPRESSIONS
+        }
         delay = literal["delay"]
         if delay is not None and _DELAY.match(delay) is None:
-            self.diag.error(self.attr_loc(element, "delay"), f"<send delay>: '{delay}' is not a duration such as '500ms' or '2s'")
+            self.diag.error(
+                self.attr_loc(element, "delay"),
+                f"<send delay>: '{delay}' is not a duration such as '500ms' or '2s'",
+            )
         target = literal["target"]
         if delay is not None or element.get("delayexpr") is not None:
             if target == "#_internal":
-                self.diag.error(self.attr_loc(element, "target"), "<send>: a delayed event cannot target '#_internal'")
+                self.diag.error(
+                    self.attr_loc(element, "target"),
+                    "<send>: a delayed event cannot target '#_internal'",
+                )
         return ir.Send(
             loc=self.loc(element),
             event=literal["event"],
             eventexpr=expressions.get("eventexpr") or self.expr(element, "eventexpr"),
             target=target,
-            targetexpr=expressions.get("targetexpr") or self.expr(element, "targetexpr"),
+            targetexpr=expressions.get("targetexpr")
+            or self.expr(element, "targetexpr"),
             type=element.get("type"),
             typeexpr=expressions.get("typeexpr") or self.expr(element, "typeexpr"),
             id=element.get("id"),
@@ -808,7 +986,12 @@ class _Reader:
 
     def action_if(self, element: etree._Element) -> ir.Action:
         self.check_attributes(element, "if")
-        cond = ir.Expr(self.required(element, "if", "cond"), self.attr_loc(element, "cond"), "cond", "if")
+        cond = ir.Expr(
+            self.required(element, "if", "cond"),
+            self.attr_loc(element, "cond"),
+            "cond",
+            "if",
+        )
         branches: list[tuple[ir.Expr | None, tuple[ir.Action, ...]]] = []
         current_cond: ir.Expr | None = cond
         body: list[ir.Action] = []
@@ -827,7 +1010,10 @@ class _Reader:
                     current_cond = None
                 else:
                     current_cond = ir.Expr(
-                        self.required(child, "elseif", "cond"), self.attr_loc(child, "cond"), "cond", "elseif"
+                        self.required(child, "elseif", "cond"),
+                        self.attr_loc(child, "cond"),
+                        "cond",
+                        "elseif",
                     )
                 continue
             action = self.action(child, "if")
@@ -863,39 +1049,62 @@ class _Reader:
             return None
         decl = extension.elements.get(local)
         if decl is None:
-            self.diag.error(self.loc(element), f"<{local}>: not an element of the {extension.name} extension")
+            self.diag.error(
+                self.loc(element),
+                f"<{local}>: not an element of the {extension.name} extension",
+            )
             return None
         attributes: list[tuple[str, str, Loc]] = []
         for key, value in _attributes(element):
             if key.startswith("{"):
                 continue
             if decl.attribute(key) is None:
-                self.diag.error(self.attr_loc(element, key), f"<{local}>: unknown attribute '{key}'")
+                self.diag.error(
+                    self.attr_loc(element, key), f"<{local}>: unknown attribute '{key}'"
+                )
             attributes.append((key, value, self.attr_loc(element, key)))
         for attribute in decl.attributes:
             if attribute.required and element.get(attribute.name) is None:
-                self.diag.error(self.loc(element), f"<{local}>: missing required attribute '{attribute.name}'")
+                self.diag.error(
+                    self.loc(element),
+                    f"<{local}>: missing required attribute '{attribute.name}'",
+                )
         children: list[ir.Custom] = []
         for child in self.children(element):
             child_ns, child_local = _local(child)
             if child_local not in decl.children:
                 self.unexpected(child, local)
                 continue
-            nested = self.custom(child, local) if child_ns else self.custom_child(child, namespace)
+            nested = (
+                self.custom(child, local)
+                if child_ns
+                else self.custom_child(child, namespace)
+            )
             if nested is not None:
                 children.append(nested)
         return ir.Custom(
-            self.loc(element), namespace, local, tuple(attributes), tuple(children), element.text or ""
+            self.loc(element),
+            namespace,
+            local,
+            tuple(attributes),
+            tuple(children),
+            element.text or "",
         )
 
     def custom_child(self, element: etree._Element, namespace: str) -> ir.Custom:
         _, local = _local(element)
-        attributes = tuple((k, v, self.attr_loc(element, k)) for k, v in _attributes(element))
-        return ir.Custom(self.loc(element), namespace, local, attributes, (), element.text or "")
+        attributes = tuple(
+            (k, v, self.attr_loc(element, k)) for k, v in _attributes(element)
+        )
+        return ir.Custom(
+            self.loc(element), namespace, local, attributes, (), element.text or ""
+        )
 
 
 def _has_content(element: etree._Element) -> bool:
-    return bool((element.text or "").strip()) or any(isinstance(c.tag, str) for c in element)
+    return bool((element.text or "").strip()) or any(
+        isinstance(c.tag, str) for c in element
+    )
 
 
 def _normalise_descriptor(descriptor: str) -> str:

@@ -49,12 +49,18 @@ def render_module(view: ModuleView) -> str:
     global _ENV
     if _ENV is None:
         _ENV = _environment()
-    text = _ENV.get_template("module.py.j2").render(**vars(view), exported=view.exported)
+    text = _ENV.get_template("module.py.j2").render(
+        **vars(view), exported=view.exported
+    )
     try:
         ast.parse(text)
     except SyntaxError as error:
         lines = text.splitlines()
-        line = lines[error.lineno - 1] if error.lineno and error.lineno <= len(lines) else ""
+        line = (
+            lines[error.lineno - 1]
+            if error.lineno and error.lineno <= len(lines)
+            else ""
+        )
         raise InternalError(
             f"generated code does not parse ({error.msg}) at generated line {error.lineno}: {line.strip()}"
         ) from error
@@ -80,8 +86,12 @@ def format_source(text: str) -> str:
         return _black(text)
     pieces = _MEMBER.split(text)
     chunks = _group(pieces, max(1, (os.cpu_count() or 1)) * 4)
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        formatted = list(pool.map(_format_chunk, [(i == 0, chunk) for i, chunk in enumerate(chunks)]))
+    with ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("fork")
+    ) as pool:
+        formatted = list(
+            pool.map(_format_chunk, [(i == 0, chunk) for i, chunk in enumerate(chunks)])
+        )
     return "\n".join(formatted)
 
 
@@ -89,7 +99,9 @@ def _group(pieces: list[str], count: int) -> list[str]:
     """Join consecutive pieces into about `count` chunks of similar size."""
     head, members = pieces[0], pieces[1:]
     size = max(1, len(members) // count + 1)
-    groups = [head] + ["\n\n".join(members[i : i + size]) for i in range(0, len(members), size)]
+    groups = [head] + [
+        "\n\n".join(members[i : i + size]) for i in range(0, len(members), size)
+    ]
     return groups
 
 

@@ -38,11 +38,16 @@ def shim_path() -> str:
     for name in ("__init__.py", "py.typed"):
         _link(package / name, toplevel / name)
     for module in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
-        _link(package / module.__name__.rsplit(".", 1)[1], Path(str(module.__file__)).parent)
+        _link(
+            package / module.__name__.rsplit(".", 1)[1],
+            Path(str(module.__file__)).parent,
+        )
     return str(root)
 
 
-def mypy_strict(paths: Sequence[str | Path], packages: Sequence[str] = ()) -> tuple[int, str]:
+def mypy_strict(
+    paths: Sequence[str | Path], packages: Sequence[str] = ()
+) -> tuple[int, str]:
     """Run `mypy --strict` on `paths` and `packages`; its exit status and report."""
     from mypy import api
 

@@ -164,7 +164,9 @@ class Structure:
             for child in children[index]:
                 self.descendants[index] |= (1 << child) | self.descendants[child]
         self.children_mask = tuple(sum(1 << c for c in c_list) for c_list in children)
-        self.atomic_mask = sum(1 << i for i, k in enumerate(kinds) if k in (ATOMIC, FINAL))
+        self.atomic_mask = sum(
+            1 << i for i, k in enumerate(kinds) if k in (ATOMIC, FINAL)
+        )
         self.history_children = tuple(
             tuple(c for c in c_list if kinds[c] in (SHALLOW_HISTORY, DEEP_HISTORY))
             for c_list in children
@@ -190,7 +192,9 @@ class Structure:
                 return ancestor
         return 0
 
-    def transition_domain(self, source: int, targets: Sequence[int], internal: bool) -> int:
+    def transition_domain(
+        self, source: int, targets: Sequence[int], internal: bool
+    ) -> int:
         """The transition domain of SCXML Appendix D, or -1 for a targetless one."""
         if not targets:
             return -1
@@ -241,7 +245,9 @@ class Structure:
         return entry.states, entry.default_entry, entry.history_content
 
 
-def _effective_targets(structure: Structure, targets: Sequence[int], history: dict[int, int]) -> list[int]:
+def _effective_targets(
+    structure: Structure, targets: Sequence[int], history: dict[int, int]
+) -> list[int]:
     """Targets with history states replaced by what they stand for."""
     result: list[int] = []
     for target in targets:
@@ -250,7 +256,11 @@ def _effective_targets(structure: Structure, targets: Sequence[int], history: di
             if recorded is not None:
                 result.extend(bits(recorded))
             else:
-                result.extend(_effective_targets(structure, structure.initial_targets[target], history))
+                result.extend(
+                    _effective_targets(
+                        structure, structure.initial_targets[target], history
+                    )
+                )
         else:
             result.append(target)
     return result
@@ -323,7 +333,15 @@ class Plan:
     transitions, a final state entered, invokes to start).
     """
 
-    __slots__ = ("ops", "calls", "config_after", "exited", "entered", "settle", "cacheable")
+    __slots__ = (
+        "ops",
+        "calls",
+        "config_after",
+        "exited",
+        "entered",
+        "settle",
+        "cacheable",
+    )
 
     def __init__(
         self,
@@ -391,20 +409,30 @@ class Chart:
         self.structure = Structure(
             [s.kind for s in self.states],
             [s.parent for s in self.states],
-            [self.transitions[s.initial].targets if s.initial >= 0 else () for s in self.states],
+            [
+                self.transitions[s.initial].targets if s.initial >= 0 else ()
+                for s in self.states
+            ],
         )
         own: list[list[int]] = [[] for _ in self.states]
         for index, t in enumerate(self.transitions):
             if not t.initial:
                 own[t.source].append(index)
         self.own_transitions = tuple(tuple(x) for x in own)
-        self.has_eventless = any(not t.events and not t.initial for t in self.transitions)
+        self.has_eventless = any(
+            not t.events and not t.initial for t in self.transitions
+        )
         self.exit_masks = tuple(
-            self.structure.descendants[t.domain] if t.domain >= 0 else 0 for t in self.transitions
+            self.structure.descendants[t.domain] if t.domain >= 0 else 0
+            for t in self.transitions
         )
         self.invoke_mask = sum(1 << i for i, s in enumerate(self.states) if s.invokes)
         self.final_children = tuple(
-            sum(1 << c for c in self.structure.children[i] if self.states[c].kind == FINAL)
+            sum(
+                1 << c
+                for c in self.structure.children[i]
+                if self.states[c].kind == FINAL
+            )
             for i in range(len(self.states))
         )
         self.memo: dict[str | None, dict[int, Plan | Chains]] = {}
@@ -458,7 +486,9 @@ class Chart:
     def _matches(self, name: str | None) -> frozenset[int]:
         if name is None:
             return frozenset(
-                i for i, t in enumerate(self.transitions) if not t.events and not t.initial
+                i
+                for i, t in enumerate(self.transitions)
+                if not t.events and not t.initial
             )
         found = self._matching.get(name)
         if found is None:
@@ -509,7 +539,9 @@ class Chart:
             removed: list[int] = []
             for t2 in kept:
                 if exit1 & config & self.exit_masks[t2]:
-                    if self.structure.is_descendant(self.transitions[t1].source, self.transitions[t2].source):
+                    if self.structure.is_descendant(
+                        self.transitions[t1].source, self.transitions[t2].source
+                    ):
                         removed.append(t2)
                     else:
                         preempted = True
@@ -519,7 +551,9 @@ class Chart:
                 kept.append(t1)
         return kept
 
-    def plan(self, config: int, enabled: Sequence[int], history: dict[int, int]) -> Plan:
+    def plan(
+        self, config: int, enabled: Sequence[int], history: dict[int, int]
+    ) -> Plan:
         """The microstep taking the `enabled` transitions (document order) in `config`.
 
         History is recorded on exit before the entry set is computed, so a
@@ -533,9 +567,18 @@ class Chart:
         records = self._history_records(config, exited)
         if records:
             history = {**history, **dict(records)}
-        entered, default_entry, history_content, cacheable = self._entry(chosen, history)
+        entered, default_entry, history_content, cacheable = self._entry(
+            chosen, history
+        )
         return self._build_plan(
-            config, chosen, exited, records, entered, default_entry, history_content, cacheable
+            config,
+            chosen,
+            exited,
+            records,
+            entered,
+            default_entry,
+            history_content,
+            cacheable,
         )
 
     def _history_records(self, config: int, exited: int) -> tuple[tuple[int, int], ...]:
@@ -545,13 +588,17 @@ class Chart:
         for state in bits_descending(exited):
             for h in structure.history_children[state]:
                 if structure.kinds[h] == DEEP_HISTORY:
-                    value = config & structure.descendants[state] & structure.atomic_mask
+                    value = (
+                        config & structure.descendants[state] & structure.atomic_mask
+                    )
                 else:
                     value = config & structure.children_mask[state]
                 records.append((h, value))
         return tuple(records)
 
-    def _entry(self, chosen: Sequence[int], history: dict[int, int]) -> tuple[int, int, dict[int, int], bool]:
+    def _entry(
+        self, chosen: Sequence[int], history: dict[int, int]
+    ) -> tuple[int, int, dict[int, int], bool]:
         transitions = [self.transitions[t] for t in chosen]
         if all(t.entry >= 0 for t in transitions):
             entered = default_entry = 0
@@ -620,8 +667,12 @@ class Chart:
         if invoking:
             special = True
             ops.append((current, _op_mark_invokes(invoking)))
-        settle = self.has_eventless or finals or bool((entered | exited) & self.invoke_mask)
-        calls = None if special or self.observes_configuration else tuple(h for _, h in ops)
+        settle = (
+            self.has_eventless or finals or bool((entered | exited) & self.invoke_mask)
+        )
+        calls = (
+            None if special or self.observes_configuration else tuple(h for _, h in ops)
+        )
         if calls is not None and len(calls) > 1 and calls in self.fused:
             calls = (self.fused[calls],)
         return Plan(tuple(ops), calls, current, exited, entered, settle, cacheable)

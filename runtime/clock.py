@@ -120,7 +120,9 @@ class VirtualClock:
             while True:
                 self._drop_cancelled()
                 if not self._queue or self._queue[0].when > target:
-                    self.has_ready = bool(self._queue) and self._queue[0].when <= self._now
+                    self.has_ready = (
+                        bool(self._queue) and self._queue[0].when <= self._now
+                    )
                     return
                 timer = heapq.heappop(self._queue)
                 self._now = max(self._now, timer.when)

@@ -41,6 +41,8 @@ class CommunicationError(ScxmlError):
 class PlatformError(ScxmlError):
     """A platform error with its own event name (`error.<prefix>.<action>` ...)."""
 
-    def __init__(self, event: str, message: str = "", *, sendid: str | None = None) -> None:
+    def __init__(
+        self, event: str, message: str = "", *, sendid: str | None = None
+    ) -> None:
         super().__init__(message or event, sendid=sendid)
         self.event = event

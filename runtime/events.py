@@ -42,7 +42,16 @@ class Event:
     `data` is whatever the sender attached (None when nothing was).
     """
 
-    __slots__ = ("name", "type", "sendid", "origin", "origintype", "invokeid", "data", "raw")
+    __slots__ = (
+        "name",
+        "type",
+        "sendid",
+        "origin",
+        "origintype",
+        "invokeid",
+        "data",
+        "raw",
+    )
 
     def __init__(
         self,

@@ -94,7 +94,13 @@ def _start(machine: Machine, spec: InvokeSpec) -> None:
             spec.idlocation(machine, invokeid)
     data = spec.data(machine) if spec.data is not None else None
     cls = _child_class(machine, spec)
-    child = cls(machine.clock, parent=machine, invokeid=invokeid, data=data, observer=machine.observer)
+    child = cls(
+        machine.clock,
+        parent=machine,
+        invokeid=invokeid,
+        data=data,
+        observer=machine.observer,
+    )
     invocations = machine._invocations
     if invocations is None:
         invocations = machine._invocations = {}
@@ -141,7 +147,9 @@ def _normalise(uri: str, base: str) -> str:
 
 def _resolver_for(what: str) -> DocumentResolver:
     if _resolver is None:
-        raise ExecutionError(f"invoke {what}: document not compiled and no resolver installed")
+        raise ExecutionError(
+            f"invoke {what}: document not compiled and no resolver installed"
+        )
     return _resolver
 
 
@@ -176,5 +184,3 @@ def cancel_invocation(machine: Machine, invocation: Invocation) -> None:
     if machine._invocations is not None:
         machine._invocations.pop(invocation.invokeid, None)
     invocation.child.cancel()
-
-

@@ -33,7 +33,9 @@ __all__ = ["Machine", "Observer", "SESSIONS"]
 
 logger = logging.getLogger("scxmlc")
 
-SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = weakref.WeakValueDictionary()
+SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = (
+    weakref.WeakValueDictionary()
+)
 """Live sessions by session id, for `#_scxml_<sessionid>` targets."""
 
 
@@ -70,7 +72,9 @@ class Observer:
     def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
         """A `<log>` element ran."""
 
-    def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+    def on_error(
+        self, machine: Machine, event: Event, error: BaseException | None
+    ) -> None:
         """An error event was queued; `error` is the exception behind it, if any."""
 
 
@@ -281,7 +285,9 @@ class Machine:
         processors = self._io
         if processors is None:
             location = AttrDict(location="#_scxml_" + self._sessionid)
-            processors = self._io = AttrDict({io.SCXML_TYPE: location, "scxml": location})
+            processors = self._io = AttrDict(
+                {io.SCXML_TYPE: location, "scxml": location}
+            )
         return processors
 
     @property
@@ -355,7 +361,9 @@ class Machine:
                     try:
                         if not cond(self):
                             continue
-                    except Exception as error:  # noqa: BLE001 - false, and error.execution
+                    except (
+                        Exception
+                    ) as error:  # noqa: BLE001 - false, and error.execution
                         self._fail(error)
                         continue
                 if not mask >> transition & 1:
@@ -425,7 +433,9 @@ class Machine:
         grandparent = chart.states[parent].parent
         if grandparent > 0 and chart.structure.kinds[grandparent] == 3:  # PARALLEL
             if chart.in_final_state(grandparent, self._config):
-                self._queue_internal(Event("done.state." + chart.ids[grandparent], None, PLATFORM))
+                self._queue_internal(
+                    Event("done.state." + chart.ids[grandparent], None, PLATFORM)
+                )
 
     def _evaluate_donedata(self, state: int) -> Any:
         donedata = self._chart.states[state].donedata
@@ -485,7 +495,11 @@ class Machine:
         parent = self._parent
         if parent is not None and self._invokeid is not None:
             parent._deliver(
-                Event("done.invoke." + self._invokeid, self._donedata, invokeid=self._invokeid)
+                Event(
+                    "done.invoke." + self._invokeid,
+                    self._donedata,
+                    invokeid=self._invokeid,
+                )
             )
 
     def _stop(self) -> None:
@@ -563,7 +577,9 @@ class Machine:
         name = error.event if isinstance(error, ScxmlError) else "error.execution"
         if sendid is None and isinstance(error, ScxmlError):
             sendid = error.sendid
-        data = AttrDict(message=str(error) or type(error).__name__, type=type(error).__name__)
+        data = AttrDict(
+            message=str(error) or type(error).__name__, type=type(error).__name__
+        )
         location = source_location(error)
         if location is not None:
             data["location"] = location
@@ -618,7 +634,9 @@ class Machine:
         data: Any = None,
     ) -> str:
         """`<send>`: dispatch through the event I/O processor named by `type`."""
-        return io.send(self, event, target=target, type=type, delay=delay, sendid=id, data=data)
+        return io.send(
+            self, event, target=target, type=type, delay=delay, sendid=id, data=data
+        )
 
     def _cancel(self, sendid: Any) -> None:
         """`<cancel>`: drop a delayed event of this session that has not fired."""
@@ -634,7 +652,9 @@ class Machine:
     def _iterate(self, collection: Any) -> Iterable[Any]:
         """`<foreach array>`: a shallow copy of a legal collection, else error.execution."""
         if isinstance(collection, (str, bytes)) or not hasattr(collection, "__iter__"):
-            raise ExecutionError(f"foreach: {type(collection).__name__} is not a collection")
+            raise ExecutionError(
+                f"foreach: {type(collection).__name__} is not a collection"
+            )
         if isinstance(collection, dict):
             return list(collection.values())
         return list(collection)

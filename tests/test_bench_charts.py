@@ -14,7 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
 
-pytestmark = pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="../shared/bench not found")
+pytestmark = pytest.mark.skipif(
+    not SHARED_BENCH.is_dir(), reason="../shared/bench not found"
+)
 
 
 @pytest.mark.parametrize("chart", ["A", "B", "C"])

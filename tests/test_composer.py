@@ -29,11 +29,15 @@ def test_composer_project_runs_end_to_end() -> None:
         def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
             logs.append(value)
 
-        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+        def on_error(
+            self, machine: Machine, event: Event, error: BaseException | None
+        ) -> None:
             errors.append(str(error))
 
     clock = VirtualClock()
-    session = scxmlc.load(PROJECT / "src-gen" / "default.scxml")(clock, observer=Record())
+    session = scxmlc.load(PROJECT / "src-gen" / "default.scxml")(
+        clock, observer=Record()
+    )
     session.start()
     assert "_composer_wait" in session.configuration
     session.send("interaction.added", {"interactionid": "ix-1"})
@@ -41,7 +45,10 @@ def test_composer_project_runs_end_to_end() -> None:
     clock.advance(0.2)  # the workflow's '200ms' timer
     assert session.finished and session.configuration == {"_composer_exit"}
     assert session.dm.result == "sales"
-    assert list(session.dm._js__logs) == ["workflow started for ix-1", "routing to sales"]
+    assert list(session.dm._js__logs) == [
+        "workflow started for ix-1",
+        "routing to sales",
+    ]
     assert logs == ["routing to sales"] and errors == []
 
 
@@ -64,7 +71,9 @@ def test_a_missing_include_is_a_diagnostic_at_its_position(tmp_path: Path) -> No
     )
     with pytest.raises(CompileError) as raised:
         compile_path(main)
-    assert [f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics] == [
+    assert [
+        f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics
+    ] == [
         "3:23: <xi:include href>: cannot read 'lib/missing.js': No such file or directory",
         "5:51: <xi:include xpointer>: no element with id 'entry' in 'Workflow.scxml'",
     ]

@@ -42,12 +42,16 @@ def test_diagnostics(document: Path) -> None:
     assert actual == expected_file.read_text(encoding="utf-8")
 
 
-def test_check_reports_every_error_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_every_error_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     document = CASES / "many_errors.scxml"
     assert main(["check", str(document)]) == 1
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 13
-    assert all(line.startswith(f"{document}:") and ": error: " in line for line in lines)
+    assert all(
+        line.startswith(f"{document}:") and ": error: " in line for line in lines
+    )
 
 
 def test_check_exits_0_on_a_good_document(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,7 +60,12 @@ def test_check_exits_0_on_a_good_document(capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().err == ""
 
 
-def test_unreadable_file_is_a_diagnostic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_unreadable_file_is_a_diagnostic(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     missing = tmp_path / "missing.scxml"
     assert main(["check", str(missing)]) == 1
-    assert capsys.readouterr().err == f"{missing}:0:0: error: cannot read file: No such file or directory\n"
+    assert (
+        capsys.readouterr().err
+        == f"{missing}:0:0: error: cannot read file: No such file or directory\n"
+    )

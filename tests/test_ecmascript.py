@@ -35,7 +35,9 @@ def run(tmp_path: Path, body: str, data: str = "", script: str = "") -> list[Any
         def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
             logs.append(value)
 
-        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+        def on_error(
+            self, machine: Machine, event: Event, error: BaseException | None
+        ) -> None:
             errors.append(f"{event.name}: {error}")
 
     machine = scxmlc.load(document)(VirtualClock(), observer=Record())
@@ -72,7 +74,28 @@ def test_operators_follow_javascript(tmp_path: Path) -> None:
             "0 &amp;&amp; 'y'",
             "5 | 2",
         ),
-    ) == ["a12", "3a", 3.5, "2", -1, 10, True, False, True, False, "1,2", float("inf"), "object", "undefined", "undefined", "function", False, "x", 0, 7]
+    ) == [
+        "a12",
+        "3a",
+        3.5,
+        "2",
+        -1,
+        10,
+        True,
+        False,
+        True,
+        False,
+        "1,2",
+        float("inf"),
+        "object",
+        "undefined",
+        "undefined",
+        "function",
+        False,
+        "x",
+        0,
+        7,
+    ]
 
 
 def test_functions_closures_and_prototypes(tmp_path: Path) -> None:
@@ -85,7 +108,13 @@ var c = new Counter(10);
 """
     assert run(
         tmp_path,
-        logs("add5(1)", "c.next()", "c.next()", "c instanceof Counter", "[] instanceof Array"),
+        logs(
+            "add5(1)",
+            "c.next()",
+            "c.next()",
+            "c instanceof Counter",
+            "[] instanceof Array",
+        ),
         script=script,
     ) == [6, 11, 12, True, True]
 
@@ -107,7 +136,16 @@ var n = 0; do { n++; } while (n &lt; 3);
 """
     assert run(
         tmp_path,
-        logs("kind(12)", "kind(2)", "kind('a')", "kind(null)", "total([1, 100, 2])", "keys({a: 1, b: 2})", "risky()", "n"),
+        logs(
+            "kind(12)",
+            "kind(2)",
+            "kind('a')",
+            "kind(null)",
+            "total([1, 100, 2])",
+            "keys({a: 1, b: 2})",
+            "risky()",
+            "n",
+        ),
         script=script,
     ) == ["big", "small", "scalar", "other", 3, "a,b", "caught boom", 3]
 
@@ -125,18 +163,32 @@ def test_builtins_json_math_and_spidermonkey_source(tmp_path: Path) -> None:
             "parseInt('42px')",
             "'Hello'.toUpperCase().slice(1, 3)",
         ),
-    ) == ['{"a":[1,"x",null]}', 2, 5, 2, '({name:"x", list:[1, 2]})', "({a:1})", 42, "EL"]
+    ) == [
+        '{"a":[1,"x",null]}',
+        2,
+        5,
+        2,
+        '({name:"x", list:[1, 2]})',
+        "({a:1})",
+        42,
+        "EL",
+    ]
 
 
 def test_ors_data_alias_and_undefined_until_assigned(tmp_path: Path) -> None:
     data = '<data id="count" expr="1"/><data id="later"/>'
-    body = '<assign location="_data.count" expr="_data.count + 1"/>' + logs("count", "typeof later")
+    body = '<assign location="_data.count" expr="_data.count + 1"/>' + logs(
+        "count", "typeof later"
+    )
     assert run(tmp_path, body, data=data) == [2, "undefined"]
 
 
 def test_runtime_errors_become_error_execution(tmp_path: Path) -> None:
     result = run(tmp_path, logs("'before'", "undefined.x", "'not reached'"))
-    assert result == ["before", "error.execution: TypeError: cannot read property 'x' of undefined"]
+    assert result == [
+        "before",
+        "error.execution: TypeError: cannot read property 'x' of undefined",
+    ]
 
 
 def test_unsupported_constructs_are_errors_at_their_position(tmp_path: Path) -> None:
@@ -159,7 +211,9 @@ with (x) { }
     )
     with pytest.raises(CompileError) as raised:
         compile_path(document)
-    assert [f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics] == [
+    assert [
+        f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics
+    ] == [
         "6:1: <script>: WithStatement is not supported",
         "8:12: <log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token )",
         "9:12: <log expr>: 'missing' is not defined (not a <data> id, a script variable or a built-in)",
@@ -216,6 +270,10 @@ function skipRows(grid) {
 """
     assert run(
         tmp_path,
-        logs("firstPair([[1, 2], [3, 4]], 3)", "firstPair([[1]], 9)", "skipRows([[1, -1, 5], [2, 3]])"),
+        logs(
+            "firstPair([[1, 2], [3, 4]], 3)",
+            "firstPair([[1]], 9)",
+            "skipRows([[1, -1, 5], [2, 3]])",
+        ),
         script=script,
     ) == ["1:0", "none", "1,2,3"]

@@ -74,7 +74,9 @@ DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:audit="{ns}"
 
 def test_extension_elements_compile_and_run() -> None:
     # The namespace matches without its scheme too.
-    text = DOCUMENT.format(ns="example.com/scxml/audit", extra='<audit:record what="n" level="warn"/>')
+    text = DOCUMENT.format(
+        ns="example.com/scxml/audit", extra='<audit:record what="n" level="warn"/>'
+    )
     compilation = compile_text(text, "audit.scxml")
     logs: list[tuple[str | None, Any]] = []
 
@@ -82,7 +84,9 @@ def test_extension_elements_compile_and_run() -> None:
         def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
             logs.append((label, value))
 
-        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+        def on_error(
+            self, machine: Machine, event: Event, error: BaseException | None
+        ) -> None:
             raise AssertionError(error)
 
     module = _import(compilation.source, "extension_test")

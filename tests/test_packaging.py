@@ -9,11 +9,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_source_package_is_listed_in_pyproject() -> None:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"
+    ]["setuptools"]
     listed = set(config["packages"])
     mapping = config["package-dir"]
     found = {"scxmlc"}
-    for prefix, folder in (("scxmlc.compiler", "compiler"), ("scxmlc.runtime", "runtime")):
+    for prefix, folder in (
+        ("scxmlc.compiler", "compiler"),
+        ("scxmlc.runtime", "runtime"),
+    ):
         for init in (ROOT / folder).rglob("__init__.py"):
             relative = init.parent.relative_to(ROOT / folder)
             if relative.parts and relative.parts[0] == "toplevel":

@@ -32,7 +32,9 @@ class Recorder(Observer):
     def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
         self.logs.append((label, value))
 
-    def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+    def on_error(
+        self, machine: Machine, event: Event, error: BaseException | None
+    ) -> None:
         self.errors.append(event.name)
 
 
@@ -152,7 +154,9 @@ def test_error_events_name_the_document_line() -> None:
     events: list[Event] = []
 
     class Errors(Observer):
-        def on_error(self, machine: Machine, event: Event, error: BaseException | None) -> None:
+        def on_error(
+            self, machine: Machine, event: Event, error: BaseException | None
+        ) -> None:
             events.append(event)
 
     clock = VirtualClock()

@@ -19,9 +19,13 @@ from w3c import EXPECTED_FAILURES, HTTP_REASON, SUITE, Case, cases
 
 if not SUITE.is_dir() and os.environ.get("CI"):
     raise RuntimeError(f"the W3C suite must be at {SUITE} in CI")
-pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason=f"W3C suite not found at {SUITE}")
+pytestmark = pytest.mark.skipif(
+    not SUITE.is_dir(), reason=f"W3C suite not found at {SUITE}"
+)
 
-CASES = [*cases("python"), *cases("ecmascript"), *cases("null")] if SUITE.is_dir() else []
+CASES = (
+    [*cases("python"), *cases("ecmascript"), *cases("null")] if SUITE.is_dir() else []
+)
 
 
 def outcome(case: Case) -> str:
@@ -60,4 +64,6 @@ def test_w3c(case: Case) -> None:
 def test_expected_failures_name_real_tests() -> None:
     names = {c.name for c in CASES}
     for datamodel, failures in EXPECTED_FAILURES.items():
-        assert set(failures) <= names, f"{datamodel}: unknown tests {set(failures) - names}"
+        assert (
+            set(failures) <= names
+        ), f"{datamodel}: unknown tests {set(failures) - names}"

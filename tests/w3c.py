@@ -19,16 +19,22 @@ HTTP_REASON = "needs the Basic HTTP Event I/O Processor (comes with the session 
 PORT = "defect of the third-party Python port (the W3C original is correct): "
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "python": {
-        "test233": PORT + "the final transition has cond=\"\" where the W3C test has Var1==2, so the "
+        "test233": PORT
+        + 'the final transition has cond="" where the W3C test has Var1==2, so the '
         "condition that checks <finalize> is empty; scxmlc does not read an empty cond as true",
-        "test240": PORT + "the second child document targets 'subFinal1', which it does not define "
+        "test240": PORT
+        + "the second child document targets 'subFinal1', which it does not define "
         "(the W3C test targets 'subFinal2'); scxmlc rejects unknown targets at compile time",
-        "test352": PORT + "expects _event.origintype == 'scxml'; SCXML C.1 and the W3C test require "
+        "test352": PORT
+        + "expects _event.origintype == 'scxml'; SCXML C.1 and the W3C test require "
         "'http://www.w3.org/TR/scxml/#SCXMLEventProcessor'",
-        "test387": PORT + "writes <state intial=\"s01\"> (misspelt); scxmlc rejects unknown attributes",
-        "test401": PORT + "writes <assign id=\"Var1\"> without the required 'location' (the W3C test "
+        "test387": PORT
+        + 'writes <state intial="s01"> (misspelt); scxmlc rejects unknown attributes',
+        "test401": PORT
+        + "writes <assign id=\"Var1\"> without the required 'location' (the W3C test "
         "assigns to the undeclared location foo.bar.baz); scxmlc rejects the document",
-        "test525": PORT + "computes Var1 + '4' on a list, which raises TypeError in Python and ends "
+        "test525": PORT
+        + "computes Var1 + '4' on a list, which raises TypeError in Python and ends "
         "the <foreach> after one pass (the W3C test uses [].concat(Var1, [4]))",
     },
     "ecmascript": {},
@@ -58,12 +64,28 @@ def cases(datamodel: str) -> list[Case]:
                 continue
             if datamodel == "null":
                 if row["datamodel"] == "null only":
-                    found.append(Case(row["test"], SUITE / row["ecmascript_file"], row["conformance"], "null", False))
+                    found.append(
+                        Case(
+                            row["test"],
+                            SUITE / row["ecmascript_file"],
+                            row["conformance"],
+                            "null",
+                            False,
+                        )
+                    )
                 continue
-            column = {"python": "python_file", "ecmascript": "ecmascript_file"}[datamodel]
+            column = {"python": "python_file", "ecmascript": "ecmascript_file"}[
+                datamodel
+            ]
             if not row[column] or row["datamodel"] == "null only":
                 continue
             found.append(
-                Case(row["test"], SUITE / row[column], row["conformance"], datamodel, row["http_io"] == "1")
+                Case(
+                    row["test"],
+                    SUITE / row[column],
+                    row["conformance"],
+                    datamodel,
+                    row["http_io"] == "1",
+                )
             )
     return found

@@ -21,7 +21,9 @@ class NullDatamodel(Datamodel):
         try:
             tree = ast.parse(expr.text.strip(), mode="eval").body
         except SyntaxError:
-            return self.invalid(expr.loc, f"{expr.where}: the null datamodel accepts only In('state')")
+            return self.invalid(
+                expr.loc, f"{expr.where}: the null datamodel accepts only In('state')"
+            )
         return self._condition(expr, tree)
 
     def _condition(self, expr: ir.Expr, node: ast.expr) -> str:
@@ -41,7 +43,9 @@ class NullDatamodel(Datamodel):
             if constant is None:
                 return self.invalid(expr.loc, f"In('{state}'): unknown state '{state}'")
             return f"self._config & {constant} != 0"
-        return self.invalid(expr.loc, f"{expr.where}: the null datamodel accepts only In('state')")
+        return self.invalid(
+            expr.loc, f"{expr.where}: the null datamodel accepts only In('state')"
+        )
 
     def value(self, expr: ir.Expr) -> str:
         text = expr.text.strip()
@@ -51,14 +55,19 @@ class NullDatamodel(Datamodel):
             node = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return repr(node.value)
-        return self.invalid(expr.loc, f"{expr.where}: the null datamodel has no expressions (only string literals)")
+        return self.invalid(
+            expr.loc,
+            f"{expr.where}: the null datamodel has no expressions (only string literals)",
+        )
 
     def target(self, location: ir.Expr) -> str | None:
         self.invalid(location.loc, "the null datamodel has no locations to assign to")
         return None
 
     def script(self, script: ir.Script) -> list[str]:
-        return [self.invalid(script.loc, "<script>: the null datamodel has no scripting")]
+        return [
+            self.invalid(script.loc, "<script>: the null datamodel has no scripting")
+        ]
 
     def text_value(self, text: str) -> str:
         return repr(" ".join(text.split()))

@@ -75,17 +75,30 @@ class PythonDatamodel(Datamodel):
             return
         previous = self._fields.get(data.id)
         if previous is not None and previous.origin == "<data>":
-            self.diag.error(data.loc, f"<data id=\"{data.id}\">: duplicate data id (first declared at {previous.loc})")
+            self.diag.error(
+                data.loc,
+                f'<data id="{data.id}">: duplicate data id (first declared at {previous.loc})',
+            )
             return
-        if not data.id.isidentifier() or data.id in SYSTEM or data.id == "self" or data.id.startswith("__"):
-            self.diag.error(data.loc, f"<data id=\"{data.id}\">: not a legal Python variable name")
+        if (
+            not data.id.isidentifier()
+            or data.id in SYSTEM
+            or data.id == "self"
+            or data.id.startswith("__")
+        ):
+            self.diag.error(
+                data.loc, f'<data id="{data.id}">: not a legal Python variable name'
+            )
             return
         annotation = data.type
         if annotation is not None:
             try:
                 ast.parse(annotation, mode="eval")
             except SyntaxError:
-                self.diag.error(data.loc, f"<data id=\"{data.id}\">: scxmlc:type '{annotation}' is not a Python type")
+                self.diag.error(
+                    data.loc,
+                    f"<data id=\"{data.id}\">: scxmlc:type '{annotation}' is not a Python type",
+                )
                 annotation = None
         if annotation is None:
             annotation = _infer_type(data)
@@ -108,7 +121,10 @@ class PythonDatamodel(Datamodel):
         try:
             return ast.parse(text, mode=mode)
         except SyntaxError as error:
-            self.invalid(expr.loc, f"{expr.where}: invalid Python expression {text!r}: {error.msg}")
+            self.invalid(
+                expr.loc,
+                f"{expr.where}: invalid Python expression {text!r}: {error.msg}",
+            )
             return None
 
     def _rewrite(self, expr: ir.Expr, node: ast.expr) -> str:
@@ -151,11 +167,19 @@ class PythonDatamodel(Datamodel):
         root = node
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
-        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) or not isinstance(root, ast.Name):
-            self.invalid(location.loc, f"{location.where}: {location.text.strip()!r} is not a location")
+        if not isinstance(
+            node, (ast.Name, ast.Attribute, ast.Subscript)
+        ) or not isinstance(root, ast.Name):
+            self.invalid(
+                location.loc,
+                f"{location.where}: {location.text.strip()!r} is not a location",
+            )
             return None
         if root.id in SYSTEM:
-            self.invalid(location.loc, f"{location.where}: cannot assign to the system variable '{root.id}'")
+            self.invalid(
+                location.loc,
+                f"{location.where}: cannot assign to the system variable '{root.id}'",
+            )
             return None
         if root.id not in self._fields:
             self.invalid(
@@ -198,7 +222,6 @@ class PythonDatamodel(Datamodel):
         return f"self.dm.{data.id}"
 
 
-
 def _walk(block: tuple[ir.Action, ...]) -> list[ir.Action]:
     from ..walk import actions
 
@@ -206,7 +229,11 @@ def _walk(block: tuple[ir.Action, ...]) -> list[ir.Action]:
 
 
 def _is_in_call(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "In"
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "In"
+    )
 
 
 def _literal_source(text: str) -> str:
@@ -239,7 +266,11 @@ def _infer_type(data: ir.Data) -> str:
 
 def _literal_type(node: ast.expr) -> str:
     if isinstance(node, ast.Constant):
-        if node.value is None or isinstance(node.value, (bytes, complex)) or node.value is Ellipsis:
+        if (
+            node.value is None
+            or isinstance(node.value, (bytes, complex))
+            or node.value is Ellipsis
+        ):
             return "Any"
         return type(node.value).__name__
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -306,12 +337,19 @@ def _bound_names(statement: ast.stmt) -> list[str]:
     elif isinstance(statement, (ast.For, ast.AsyncFor)):
         targets = [statement.target]
     elif isinstance(statement, (ast.With, ast.AsyncWith)):
-        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+        targets = [
+            item.optional_vars
+            for item in statement.items
+            if item.optional_vars is not None
+        ]
     for target in targets:
         for node in ast.walk(target):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.append(node.id)
-    if isinstance(statement, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.AsyncFor, ast.AsyncWith)):
+    if isinstance(
+        statement,
+        (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.AsyncFor, ast.AsyncWith),
+    ):
         for child in ast.iter_child_nodes(statement):
             if isinstance(child, ast.stmt):
                 names.extend(_bound_names(child))
@@ -321,7 +359,9 @@ def _bound_names(statement: ast.stmt) -> list[str]:
     return names
 
 
-def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+def _function_locals(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+) -> set[str]:
     args = node.args
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     if args.vararg:
@@ -405,7 +445,9 @@ class _Rewriter(ast.NodeTransformer):
         return self._scoped(node, _function_locals(node))
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node.body = [s for s in node.body if not isinstance(s, ast.Global)] or [ast.Pass()]
+        node.body = [s for s in node.body if not isinstance(s, ast.Global)] or [
+            ast.Pass()
+        ]
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
                 self.visit(default)
