@@ -34,3 +34,18 @@ def test_scxmlc_itself_passes_mypy_strict() -> None:
 
     status, report = mypy_strict([], ["scxmlc"])
     assert status == 0, report
+
+
+def test_scxmlc_itself_is_black_formatted() -> None:
+    import black
+
+    folders = [ROOT / "compiler", ROOT / "runtime", ROOT / "tests", ROOT / "bench"]
+    unformatted = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            if "cases" in path.parts:
+                continue  # generated golden modules have their own test
+            source = path.read_text(encoding="utf-8")
+            if black.format_str(source, mode=black.Mode()) != source:
+                unformatted.append(str(path.relative_to(ROOT)))
+    assert unformatted == []
