@@ -291,8 +291,11 @@ class Translator:
         return f"js.construct({', '.join([self.expression(node.callee), *arguments])})"
 
     def x_BinaryExpression(self, node: Any) -> str:
-        operator = node.operator
         left, right = self.expression(node.left), self.expression(node.right)
+        return self.binary(node.operator, left, right, node)
+
+    def binary(self, operator: str, left: str, right: str, node: Any) -> str:
+        """The source of `left <operator> right` (also for `+=` and the like)."""
         if operator == "+":
             return f"js.add({left}, {right})"
         if operator in _ARITHMETIC:
@@ -356,19 +359,11 @@ class Translator:
         raise Unsupported(f"operator {operator!r} is not supported", node)
 
     def x_AssignmentExpression(self, node: Any) -> str:
-        operator = node.operator
         value = self.expression(node.right)
-        if operator != "=":
-            current = self.expression(node.left)
-            binary = operator[:-1]
-            if binary == "+":
-                value = f"js.add({current}, {value})"
-            elif binary in _ARITHMETIC:
-                value = f"js.arithmetic({binary!r}, {current}, {value})"
-            elif binary in _BITWISE:
-                value = f"js.bitwise({binary!r}, {current}, {value})"
-            else:
-                raise Unsupported(f"operator {operator!r} is not supported", node)
+        if node.operator != "=":
+            value = self.binary(
+                node.operator[:-1], self.expression(node.left), value, node
+            )
         return self.store(node.left, value)
 
     def x_UpdateExpression(self, node: Any) -> str:
