@@ -626,26 +626,15 @@ class _MachineBuilder:
     def send(self, send: ir.Send) -> list[str]:
         dm = self.datamodel
         lines: list[str] = []
-        event = repr(send.event) if send.eventexpr is None else dm.value(send.eventexpr)
-        args = [event]
+
+        def literal_or_expression(literal: str | None, expr: ir.Expr | None) -> str:
+            return repr(literal) if expr is None else dm.value(expr)
+
+        args = [literal_or_expression(send.event, send.eventexpr)]
         if send.target is not None or send.targetexpr is not None:
-            args.append(
-                "target="
-                + (
-                    repr(send.target)
-                    if send.targetexpr is None
-                    else dm.value(send.targetexpr)
-                )
-            )
+            args.append("target=" + literal_or_expression(send.target, send.targetexpr))
         if send.type is not None or send.typeexpr is not None:
-            args.append(
-                "type="
-                + (
-                    repr(send.type)
-                    if send.typeexpr is None
-                    else dm.value(send.typeexpr)
-                )
-            )
+            args.append("type=" + literal_or_expression(send.type, send.typeexpr))
         if send.delay is not None:
             args.append(f"delay={_seconds(send.delay)!r}")  # a bad literal was reported
         elif send.delayexpr is not None:
