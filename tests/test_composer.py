@@ -16,27 +16,18 @@ import pytest
 
 import scxmlc
 from scxmlc.compiler import CompileError, compile_path
-from scxmlc.runtime import Event, Machine, Observer, VirtualClock
+from scxmlc.runtime import VirtualClock
+
+from recording import Recorder
 
 PROJECT = Path(__file__).parent / "cases" / "composer"
 
 
 def test_composer_project_runs_end_to_end() -> None:
-    logs: list[Any] = []
-    errors: list[str] = []
-
-    class Record(Observer):
-        def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
-            logs.append(value)
-
-        def on_error(
-            self, machine: Machine, event: Event, error: BaseException | None
-        ) -> None:
-            errors.append(str(error))
-
+    recorder = Recorder()
     clock = VirtualClock()
     session = scxmlc.load(PROJECT / "src-gen" / "default.scxml")(
-        clock, observer=Record()
+        clock, observer=recorder
     )
     session.start()
     assert "_composer_wait" in session.configuration
@@ -49,7 +40,7 @@ def test_composer_project_runs_end_to_end() -> None:
         "workflow started for ix-1",
         "routing to sales",
     ]
-    assert logs == ["routing to sales"] and errors == []
+    assert recorder.values == ["routing to sales"] and recorder.errors == []
 
 
 def test_a_missing_include_is_a_diagnostic_at_its_position(tmp_path: Path) -> None:

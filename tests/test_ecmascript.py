@@ -13,7 +13,9 @@ import pytest
 
 import scxmlc
 from scxmlc.compiler import CompileError, compile_path
-from scxmlc.runtime import Event, Machine, Observer, VirtualClock
+from scxmlc.runtime import VirtualClock
+
+from recording import Recorder
 
 
 def run(tmp_path: Path, body: str, data: str = "", script: str = "") -> list[Any]:
@@ -28,21 +30,10 @@ def run(tmp_path: Path, body: str, data: str = "", script: str = "") -> list[Any
 """,
         encoding="utf-8",
     )
-    logs: list[Any] = []
-    errors: list[str] = []
-
-    class Record(Observer):
-        def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
-            logs.append(value)
-
-        def on_error(
-            self, machine: Machine, event: Event, error: BaseException | None
-        ) -> None:
-            errors.append(f"{event.name}: {error}")
-
-    machine = scxmlc.load(document)(VirtualClock(), observer=Record())
+    recorder = Recorder()
+    machine = scxmlc.load(document)(VirtualClock(), observer=recorder)
     machine.start()
-    return logs + errors
+    return recorder.values + [f"{name}: {message}" for name, message in recorder.errors]
 
 
 def logs(*expressions: str) -> str:

@@ -17,25 +17,9 @@ import pytest
 import scxmlc
 from scxmlc.runtime import AsyncioClock, Event, Machine, Observer, VirtualClock
 
+from recording import Recorder
+
 GOLDEN = Path(__file__).parent / "cases" / "golden"
-
-
-class Recorder(Observer):
-    def __init__(self) -> None:
-        self.logs: list[tuple[str | None, Any]] = []
-        self.errors: list[str] = []
-        self.events: list[str] = []
-
-    def on_event(self, machine: Machine, event: Event) -> None:
-        self.events.append(event.name)
-
-    def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
-        self.logs.append((label, value))
-
-    def on_error(
-        self, machine: Machine, event: Event, error: BaseException | None
-    ) -> None:
-        self.errors.append(event.name)
 
 
 def started(name: str) -> tuple[Any, VirtualClock, Recorder]:
@@ -145,7 +129,7 @@ def test_an_error_in_executable_content_becomes_error_execution() -> None:
     clock.advance(20)
     light.dm.requests = None  # len(None) raises in the pedestrian condition
     light.send("pedestrian", "x")
-    assert recorder.errors == ["error.execution"]
+    assert [name for name, _ in recorder.errors] == ["error.execution"]
     assert recorder.events[-1] == "error.execution"
     assert light.configuration == {"operating", "green"}
 
