@@ -10,7 +10,6 @@ library included as script text, `profile="ecmascript"`, `_data.<id>`, and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
