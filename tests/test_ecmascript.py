@@ -268,3 +268,8 @@ function skipRows(grid) {
         ),
         script=script,
     ) == ["1:0", "none", "1,2,3"]
+
+
+def test_scripts_may_create_globals_by_assignment(tmp_path: Path) -> None:
+    script = "function start() { started = true; count = (count || 0) + 1; } start(); start();"
+    assert run(tmp_path, logs("started", "count"), script=script) == [True, 2]

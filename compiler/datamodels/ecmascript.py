@@ -25,7 +25,7 @@ from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks
 from . import DataField, Datamodel
-from .es_translate import SYSTEM, Translator, Unsupported, hoisted
+from .es_translate import SYSTEM, Translator, Unsupported, hoisted, implicit_globals
 
 __all__ = ["EcmascriptDatamodel"]
 
@@ -66,6 +66,8 @@ class EcmascriptDatamodel(Datamodel):
             except esprima.Error:
                 continue
             for name in hoisted(program.body):
+                self._declare(name, script.loc, "<script>")
+            for name in implicit_globals(program):
                 self._declare(name, script.loc, "<script>")
         for block in blocks(document):
             for action in actions(block):

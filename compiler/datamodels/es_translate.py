@@ -18,7 +18,14 @@ from ..diagnostics import Loc
 if TYPE_CHECKING:
     from .ecmascript import EcmascriptDatamodel
 
-__all__ = ["BUILTINS", "SYSTEM", "Translator", "Unsupported", "hoisted"]
+__all__ = [
+    "BUILTINS",
+    "SYSTEM",
+    "Translator",
+    "Unsupported",
+    "hoisted",
+    "implicit_globals",
+]
 
 SYSTEM: Final = {
     "_event": "self._event",
@@ -85,6 +92,45 @@ def hoisted(body: list[Any]) -> Iterator[str]:
     """Names declared by `var` and function declarations, not inside functions."""
     for node in body:
         yield from _declared(node)
+
+
+def implicit_globals(program: Any) -> list[str]:
+    """Names a script assigns without declaring them anywhere in the script.
+
+    In non-strict JavaScript such an assignment creates a global; Composer
+    libraries rely on it. They become datamodel variables like declared ones.
+    Names that are parameters or `var`s of any function of the script are left
+    to their functions.
+    """
+    local: set[str] = set()
+    assigned: list[str] = []
+    for node in _walk_nodes(program):
+        kind = getattr(node, "type", None)
+        if kind in ("FunctionDeclaration", "FunctionExpression"):
+            local.update(p.name for p in node.params if p.type == "Identifier")
+            local.update(hoisted(node.body.body))
+        elif kind == "AssignmentExpression" and node.left.type == "Identifier":
+            assigned.append(node.left.name)
+        elif kind == "UpdateExpression" and node.argument.type == "Identifier":
+            assigned.append(node.argument.name)
+    declared = set(hoisted(program.body)) | local | set(SYSTEM) | BUILTINS
+    return [name for name in dict.fromkeys(assigned) if name not in declared]
+
+
+def _walk_nodes(node: Any) -> Iterator[Any]:
+    """Every ESTree node under `node`, depth first."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, list):
+            pending.extend(reversed(current))
+            continue
+        if not hasattr(current, "type"):
+            continue
+        yield current
+        for value in vars(current).values():
+            if isinstance(value, list) or hasattr(value, "type"):
+                pending.append(value)
 
 
 def _declared(node: Any) -> Iterator[str]:
