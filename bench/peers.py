@@ -5,10 +5,8 @@ Every adapter imports its library lazily, so a missing peer only skips its rows.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import importlib
+import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path

@@ -22,7 +22,7 @@ from scxmlc.runtime import RUNTIME_VERSION
 
 from . import ir
 from .codegen import build_module
-from .diagnostics import CompileError, Diagnostic, Diagnostics, Loc
+from .diagnostics import CompileError, Diagnostic, Diagnostics
 from .parse import parse_file, parse_text
 from .options import Options
 from .render import InternalError, render_module

@@ -9,7 +9,7 @@ installs (`scxmlc.load` installs one that compiles on demand).
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from .chart import InvokeSpec, bits
 from .errors import ExecutionError

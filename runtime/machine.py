@@ -27,7 +27,7 @@ from . import io, invoke
 from .chart import Chains, Chart, Plan, bits
 from .clock import Clock, Timer, VirtualClock
 from .errors import ExecutionError, ScxmlError
-from .events import EXTERNAL, INTERNAL, PLATFORM, AttrDict, Event
+from .events import INTERNAL, PLATFORM, AttrDict, Event
 
 __all__ = ["Machine", "Observer", "SESSIONS"]
 

@@ -8,7 +8,6 @@ location attribute, and compiles it into ordinary runtime calls.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -21,7 +21,7 @@ from typing import Final
 
 from .. import ir
 from ..diagnostics import Loc
-from ..walk import all_actions, all_data, blocks
+from ..walk import all_data, blocks
 from . import DataField, Datamodel
 
 __all__ = ["PythonDatamodel"]
