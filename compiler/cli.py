@@ -1,7 +1,9 @@
 """The `scxmlc` command: compile, check and run SCXML documents.
 
     scxmlc compile FILE... -o DIR     write one Python module per document
-    scxmlc check FILE...              diagnostics only; exit 1 on any error
+    scxmlc check FILE...              diagnostics, type errors included (mypy --strict
+                                      on the generated module, mapped back to the
+                                      document); exit 1 on any error
     scxmlc run FILE [--event NAME[=JSON] | --wait SECONDS]... [--json]
                                       start a session, send the events in order
                                       (--wait lets virtual time pass), print the trace
@@ -78,8 +80,16 @@ def command_check(args: argparse.Namespace) -> int:
     options = _options(args)
     status = 0
     for path in args.files:
-        if _compile(path, options) is None:
+        compilation = _compile(path, options)
+        if compilation is None:
             status = 1
+        elif args.typecheck:
+            from .typecheck import typecheck_module
+
+            errors = typecheck_module(compilation.source, path)
+            _report(errors)
+            if errors:
+                status = 1
     return status
 
 
@@ -238,8 +248,16 @@ def parser() -> argparse.ArgumentParser:
     common(compile_)
     compile_.set_defaults(run=command_compile)
 
-    check = commands.add_parser("check", help="report diagnostics only")
+    check = commands.add_parser(
+        "check", help="report diagnostics, type errors included; write nothing"
+    )
     check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument(
+        "--no-typecheck",
+        dest="typecheck",
+        action="store_false",
+        help="skip type-checking the generated module with mypy --strict",
+    )
     common(check)
     check.set_defaults(run=command_check)
 

@@ -9,11 +9,14 @@ imported. Installed normally or editable, code is checked against the real runti
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["mypy_strict", "shim_path"]
+from .diagnostics import Diagnostic, Loc
+
+__all__ = ["mypy_strict", "shim_path", "typecheck_module"]
 
 
 def _link(link: Path, target: Path) -> None:
@@ -64,3 +67,43 @@ def mypy_strict(
         else:
             os.environ["MYPYPATH"] = previous
     return status, stdout + stderr
+
+
+_MYPY_LINE = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+): (?P<severity>error|note): (?P<message>.*)$"
+)
+_SOURCE_COMMENT = re.compile(r"#\s+\S+\.scxml:(\d+)")
+
+
+def typecheck_module(source: str, document: str) -> list[Diagnostic]:
+    """`mypy --strict` on a generated module, its errors placed in the document.
+
+    Each error is reported at the document line named by the nearest
+    `# file.scxml:LINE` comment above the generated line mypy flagged.
+    """
+    with tempfile.TemporaryDirectory(prefix="scxmlc-check-") as folder:
+        module = Path(folder) / "scxmlc_checked_module.py"
+        module.write_text(source, encoding="utf-8")
+        _, report = mypy_strict([module])
+    lines = source.splitlines()
+    found: list[Diagnostic] = []
+    for text in report.splitlines():
+        match = _MYPY_LINE.match(text)
+        if match is None or match.group("severity") != "error":
+            continue
+        if not match.group("file").endswith("scxmlc_checked_module.py"):
+            continue
+        line = _document_line(lines, int(match.group("line")))
+        message = re.sub(r"\s+\[[\w-]+\]$", "", match.group("message"))
+        found.append(
+            Diagnostic(Loc(document, line, 1), "error", f"type error: {message}")
+        )
+    return found
+
+
+def _document_line(lines: list[str], generated: int) -> int:
+    for number in range(min(generated, len(lines)), 0, -1):
+        match = _SOURCE_COMMENT.search(lines[number - 1])
+        if match:
+            return int(match.group(1))
+    return 1

@@ -69,3 +69,17 @@ def test_unreadable_file_is_a_diagnostic(
         capsys.readouterr().err
         == f"{missing}:0:0: error: cannot read file: No such file or directory\n"
     )
+
+
+def test_check_reports_type_errors_at_document_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = Path(__file__).parent / "cases" / "typed_errors.scxml"
+    assert main(["check", str(document)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{document}:8:1: error: type error: Incompatible types in assignment"
+        ' (expression has type "str", variable has type "int")',
+        f"{document}:9:1: error: type error: List item 0 has incompatible type"
+        ' "int"; expected "str"',
+    ]
+    assert main(["check", "--no-typecheck", str(document)]) == 0
