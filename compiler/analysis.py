@@ -87,12 +87,6 @@ class Chart:
             or self.document.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         )
 
-    def index_of(self, state_id: str) -> int | None:
-        for state in self.states[1:]:
-            if state.id == state_id:
-                return state.index
-        return None
-
 
 def analyze(document: ir.Document, diagnostics: Diagnostics) -> Chart:
     """Resolve `document`; problems go to `diagnostics`."""

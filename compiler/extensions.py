@@ -9,7 +9,7 @@ match with or without their `http://` or `https://` scheme.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -108,7 +108,3 @@ def unregister(extension: Extension) -> None:
 def lookup(namespace: str) -> Extension | None:
     """The extension owning `namespace`, if any."""
     return _registry.get(_key(namespace))
-
-
-def registered() -> Iterable[Extension]:
-    return tuple(dict.fromkeys(_registry.values()))

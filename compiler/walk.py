@@ -46,11 +46,6 @@ def actions(block: tuple[ir.Action, ...]) -> Iterator[ir.Action]:
             yield from actions(action.body)
 
 
-def all_actions(document: ir.Document) -> Iterator[ir.Action]:
-    for block in blocks(document):
-        yield from actions(block)
-
-
 def all_data(document: ir.Document) -> Iterator[ir.Data]:
     """Every `<data>` of `document`: the top-level datamodel, then the states'."""
     yield from document.data

@@ -74,6 +74,11 @@ class Event:
         self.data = data
         self.raw = raw
 
+    def fields(self) -> dict[str, Any]:
+        """The fields that are set, by name, in declaration order."""
+        values = ((name, getattr(self, name)) for name in self.__slots__)
+        return {name: value for name, value in values if value is not None}
+
     def copy(self) -> Event:
         """A field-for-field copy (autoforwarded events are exact copies)."""
         return Event(

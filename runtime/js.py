@@ -213,11 +213,7 @@ def add(left: Any, right: Any) -> Any:
     left, right = _primitive(left), _primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
-    return _number(to_number(left) + to_number(right))
-
-
-def _number(value: int | float) -> int | float:
-    return value
+    return to_number(left) + to_number(right)
 
 
 _SAME_KIND_ADDITION: Final = frozenset(
@@ -394,8 +390,6 @@ def get(obj: Any, key: Any) -> Any:
         raise JSError(
             f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}"
         )
-    if key == "toSource":
-        return JSFunction(lambda this: _builtins.uneval(obj), "toSource")
     if isinstance(obj, JSObject):
         found = obj.lookup(to_string(key))
         if found is undefined and to_string(key) in _builtins._OBJECT_METHODS:
@@ -434,6 +428,8 @@ def get(obj: Any, key: Any) -> Any:
         return _element_get(obj, name)
     if hasattr(obj, name) and not name.startswith("_"):
         return _from_python(getattr(obj, name))
+    if name == "toSource":
+        return JSFunction(lambda this: _builtins.uneval(obj), name)
     return undefined
 
 
@@ -457,7 +453,8 @@ def _element_get(element: Any, name: str) -> Any:
 
 
 def _from_python(value: Any) -> Any:
-    """Platform values as JavaScript sees them: None fields read as undefined."""
+    """A platform object's attribute as JavaScript sees it: an unset (None) field
+    of an event reads as undefined, as SCXML's ECMAScript binding requires."""
     return undefined if value is None else value
 
 
@@ -674,17 +671,6 @@ def _arrays(value: Any) -> Any:
     if isinstance(value, dict):
         for key, item in value.items():
             value[key] = _arrays(item)
-    return value
-
-
-def js_value(value: Any) -> Any:
-    """A platform value as JavaScript sees it (dicts become objects, lists arrays)."""
-    if isinstance(value, JSObject) or isinstance(value, JSArray):
-        return value
-    if isinstance(value, dict):
-        return JSObject({str(k): js_value(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return JSArray(js_value(v) for v in value)
     return value
 
 

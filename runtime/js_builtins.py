@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from .events import Event
 from .js import (
     _GLOBAL_PATTERNS,
     JSArray,
@@ -78,6 +79,7 @@ def _search(text: str, pattern: Any) -> int:
 
 
 _ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "toSource": lambda a: uneval(a),
     "concat": _concat,
     "indexOf": _index_of,
     "join": lambda a, sep=",": to_string(sep).join(to_string(v) for v in a),
@@ -89,6 +91,7 @@ _ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "toString": lambda a: to_string(a),
 }
 _STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "toSource": lambda s: uneval(s),
     "indexOf": _index_of,
     "slice": _slice,
     "substring": lambda s, a=0, b=undefined: s[
@@ -123,9 +126,11 @@ _DICT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
     "hasOwnProperty": lambda d: JSFunction(
         lambda this, key: to_string(key) in d, "hasOwnProperty"
     ),
+    "toSource": lambda d: JSFunction(lambda this: uneval(d), "toSource"),
 }
 _OBJECT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
     "hasOwnProperty": _DICT_METHODS["hasOwnProperty"],
+    "toSource": _DICT_METHODS["toSource"],
     "toString": lambda d: JSFunction(lambda this: "[object Object]", "toString"),
 }
 
@@ -232,20 +237,8 @@ def uneval(value: Any) -> str:
         return "({" + ", ".join(items) + "})"
     if value is None or value is undefined or isinstance(value, (bool, int, float)):
         return to_string(value)
-    if hasattr(value, "__slots__") and hasattr(value, "name"):  # an event
-        fields = {
-            k: getattr(value, k)
-            for k in (
-                "name",
-                "type",
-                "sendid",
-                "origin",
-                "origintype",
-                "invokeid",
-                "data",
-            )
-        }
-        return uneval({k: v for k, v in fields.items() if v is not None})
+    if isinstance(value, Event):
+        return uneval(value.fields())
     return json.dumps(str(value))
 
 
@@ -347,6 +340,8 @@ def _eval(this: Any, code: Any = undefined) -> Any:
 
 
 def _number_member(number: int | float, name: str) -> Any:
+    if name == "toSource":
+        return JSFunction(lambda this: uneval(number), name)
     if name == "toFixed":
         return JSFunction(
             lambda this, digits=0: f"{number:.{int(to_number(digits))}f}", name

@@ -17,15 +17,31 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Final, Literal
 
 from .. import ir
 from ..analysis import Chart
 from ..diagnostics import Diagnostics, Loc
 
-__all__ = ["DATAMODELS", "DataField", "Datamodel", "ExpressionErrors", "datamodel_for"]
+__all__ = [
+    "DATAMODELS",
+    "SYSTEM_VARIABLES",
+    "DataField",
+    "Datamodel",
+    "ExpressionErrors",
+    "datamodel_for",
+]
 
 ExpressionErrors = Literal["error", "runtime"]
+
+SYSTEM_VARIABLES: Final[dict[str, str]] = {
+    "_event": "self._event",
+    "_sessionid": "self._sessionid",
+    "_name": "self._name",
+    "_ioprocessors": "self._ioprocessors",
+    "_x": "self._x",
+}
+"""The SCXML system variables, and the machine attributes that hold them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from ..diagnostics import Loc
+from . import SYSTEM_VARIABLES
 
 if TYPE_CHECKING:
     from .ecmascript import EcmascriptDatamodel
@@ -28,13 +29,9 @@ __all__ = [
 ]
 
 SYSTEM: Final = {
-    "_event": "self._event",
-    "_sessionid": "self._sessionid",
-    "_name": "self._name",
-    "_ioprocessors": "self._ioprocessors",
-    "_x": "self._x",
+    **SYSTEM_VARIABLES,
     "_genesys": "self._genesys",
-    "_internal": "'_internal'",
+    "_internal": "'_internal'",  # ORS: `target="_internal"` names the internal queue
 }
 BUILTINS: Final = frozenset(
     {
@@ -59,7 +56,27 @@ BUILTINS: Final = frozenset(
 )
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
 _BITWISE: Final = frozenset({"|", "&", "^", "<<", ">>", ">>>"})
-_COMPARE: Final = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_BINARY: Final = {
+    "+": "js.add({left}, {right})",
+    "<": "js.lt({left}, {right})",
+    "<=": "js.le({left}, {right})",
+    ">": "js.gt({left}, {right})",
+    ">=": "js.ge({left}, {right})",
+    "==": "js.loose_eq({left}, {right})",
+    "!=": "(not js.loose_eq({left}, {right}))",
+    "===": "js.strict_eq({left}, {right})",
+    "!==": "(not js.strict_eq({left}, {right}))",
+    "in": "js.has({right}, {left})",
+    "instanceof": "js.instanceof({left}, {right})",
+}
+"""Binary operators other than arithmetic and bitwise ones, as source templates."""
+_UNARY: Final = {
+    "!": "(not js.truthy({value}))",
+    "-": "js.negate({value})",
+    "+": "js.to_number({value})",
+    "~": "js.bitwise('^', {value}, -1)",
+    "void": "(({value}), js.undefined)[1]",
+}
 _BOOLEAN_OPERATORS: Final = frozenset(
     {"<", "<=", ">", ">=", "==", "!=", "===", "!==", "in", "instanceof"}
 )
@@ -342,27 +359,14 @@ class Translator:
 
     def binary(self, operator: str, left: str, right: str, node: Any) -> str:
         """The source of `left <operator> right` (also for `+=` and the like)."""
-        if operator == "+":
-            return f"js.add({left}, {right})"
         if operator in _ARITHMETIC:
             return f"js.arithmetic({operator!r}, {left}, {right})"
         if operator in _BITWISE:
             return f"js.bitwise({operator!r}, {left}, {right})"
-        if operator in _COMPARE:
-            return f"js.{_COMPARE[operator]}({left}, {right})"
-        if operator == "==":
-            return f"js.loose_eq({left}, {right})"
-        if operator == "!=":
-            return f"(not js.loose_eq({left}, {right}))"
-        if operator == "===":
-            return f"js.strict_eq({left}, {right})"
-        if operator == "!==":
-            return f"(not js.strict_eq({left}, {right}))"
-        if operator == "in":
-            return f"js.has({right}, {left})"
-        if operator == "instanceof":
-            return f"js.instanceof({left}, {right})"
-        raise Unsupported(f"operator {operator!r} is not supported", node)
+        template = _BINARY.get(operator)
+        if template is None:
+            raise Unsupported(f"operator {operator!r} is not supported", node)
+        return template.format(left=left, right=right)
 
     def x_LogicalExpression(self, node: Any) -> str:
         temp = f"_t{next(self.temps)}"
@@ -391,18 +395,10 @@ class Translator:
             if argument.type != "MemberExpression":
                 return "True"
             return f"js.delete({self.expression(argument.object)}, {self.member_key(argument)})"
-        value = self.expression(argument)
-        if operator == "!":
-            return f"(not js.truthy({value}))"
-        if operator == "-":
-            return f"js.negate({value})"
-        if operator == "+":
-            return f"js.to_number({value})"
-        if operator == "~":
-            return f"js.bitwise('^', {value}, -1)"
-        if operator == "void":
-            return f"(({value}), js.undefined)[1]"
-        raise Unsupported(f"operator {operator!r} is not supported", node)
+        template = _UNARY.get(operator)
+        if template is None:
+            raise Unsupported(f"operator {operator!r} is not supported", node)
+        return template.format(value=self.expression(argument))
 
     def x_AssignmentExpression(self, node: Any) -> str:
         value = self.expression(node.right)

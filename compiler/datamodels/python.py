@@ -21,18 +21,12 @@ from typing import Final
 
 from .. import ir
 from ..diagnostics import Loc
-from ..walk import all_data, blocks
-from . import DataField, Datamodel
+from ..walk import actions, all_data, blocks
+from . import SYSTEM_VARIABLES, DataField, Datamodel
 
 __all__ = ["PythonDatamodel"]
 
-SYSTEM: Final = {
-    "_event": "self._event",
-    "_sessionid": "self._sessionid",
-    "_name": "self._name",
-    "_ioprocessors": "self._ioprocessors",
-    "_x": "self._x",
-}
+SYSTEM: Final = SYSTEM_VARIABLES
 BUILTINS: Final = frozenset(dir(builtins)) - {"__import__"}
 _BOOLEAN_NODES: Final = (ast.Compare, ast.BoolOp)
 
@@ -57,7 +51,7 @@ class PythonDatamodel(Datamodel):
             self._declare_data(data)
         scripts = list(document.scripts)
         foreach: list[ir.Foreach] = []
-        for action in (a for block in blocks(document) for a in _walk(block)):
+        for action in (a for block in blocks(document) for a in actions(block)):
             if isinstance(action, ir.Script):
                 scripts.append(action)
             elif isinstance(action, ir.Foreach):
@@ -220,12 +214,6 @@ class PythonDatamodel(Datamodel):
         if data.id not in self._fields:  # an illegal id, reported when declared
             return "_"
         return f"self.dm.{data.id}"
-
-
-def _walk(block: tuple[ir.Action, ...]) -> list[ir.Action]:
-    from ..walk import actions
-
-    return list(actions(block))
 
 
 def _is_in_call(node: ast.expr) -> bool:
