@@ -406,7 +406,7 @@ def get(obj: Any, key: Any) -> Any:
     if isinstance(obj, dict):
         name = to_string(key)
         if name in obj:
-            return _from_python(obj[name])
+            return obj[name]  # a None value is JSON null, not undefined
         method = _builtins._DICT_METHODS.get(name)
         return method(obj) if method else undefined
     if isinstance(obj, JSFunction):

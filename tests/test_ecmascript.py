@@ -273,3 +273,26 @@ function skipRows(grid) {
 def test_scripts_may_create_globals_by_assignment(tmp_path: Path) -> None:
     script = "function start() { started = true; count = (count || 0) + 1; } start(); start();"
     assert run(tmp_path, logs("started", "count"), script=script) == [True, 2]
+
+
+def test_event_data_keeps_null_apart_from_missing_fields(tmp_path: Path) -> None:
+    document = tmp_path / "data.scxml"
+    document.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <state id="s">
+    <transition event="go" target="s">
+      <log expr="typeof _event.data.present"/>
+      <log expr="_event.data.present === null"/>
+      <log expr="typeof _event.data.absent"/>
+      <log expr="typeof _event.sendid"/>
+    </transition>
+  </state>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    recorder = Recorder()
+    machine = scxmlc.load(document)(VirtualClock(), observer=recorder)
+    machine.start()
+    machine.send("go", {"present": None})
+    assert recorder.values == ["object", True, "undefined", "undefined"]
