@@ -22,6 +22,8 @@ from scxmlc.runtime.chart import (
     ROOT,
     SHALLOW_HISTORY,
 )
+from scxmlc.runtime.errors import ExecutionError
+from scxmlc.runtime.io import parse_delay
 
 from . import extensions, ir
 from .analysis import Chart, StateNode, analyze
@@ -770,9 +772,6 @@ def _is_literal(source: str) -> bool:
 
 def _seconds(delay: str) -> float | str:
     """A literal delay in seconds (left as text when illegal: the parser reported it)."""
-    from scxmlc.runtime.errors import ExecutionError
-    from scxmlc.runtime.io import parse_delay
-
     try:
         return parse_delay(delay)
     except ExecutionError:

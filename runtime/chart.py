@@ -635,7 +635,7 @@ class Chart:
                 special = True
                 ops.append((current, _op_cancel_invokes(state)))
             current &= ~(1 << state)
-        if self.invoke_mask and exited:
+        if exited & self.invoke_mask:  # exited states may still wait to invoke
             special = True
             ops.append((current, _op_forget_invokes(exited)))
         for t in chosen:

@@ -8,6 +8,7 @@ installs (`scxmlc.load` installs one that compiles on demand).
 
 from __future__ import annotations
 
+import posixpath
 import uuid
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -137,8 +138,6 @@ def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
 
 
 def _normalise(uri: str, base: str) -> str:
-    import posixpath
-
     path = uri[len("file:") :] if uri.startswith("file:") else uri
     if not posixpath.isabs(path) and base:
         path = posixpath.join(posixpath.dirname(base), path)

@@ -110,7 +110,7 @@ def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
 
 
 def _resolve(machine: Machine, target: str | None) -> Machine:
-    from .machine import SESSIONS
+    from .machine import SESSIONS  # machine imports this module
 
     if target is None:
         return machine
