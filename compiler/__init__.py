@@ -21,6 +21,7 @@ from typing import Final
 from scxmlc.runtime import RUNTIME_VERSION
 
 from . import ir
+from . import ors as _ors  # noqa: F401 - registers the Genesys ORS namespaces
 from .codegen import build_module
 from .diagnostics import CompileError, Diagnostic, Diagnostics
 from .parse import parse_file, parse_text

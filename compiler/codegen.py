@@ -715,7 +715,8 @@ class _ActionCompiler(extensions.ActionCompiler):
         if found is not None:
             return found[0]
         extension = extensions.lookup(node.namespace)
-        decl = extension.elements[node.name].attribute(attribute) if extension else None
+        element = extension.elements.get(node.name) if extension else None
+        decl = element.attribute(attribute) if element else None
         return decl.default if decl else None
 
     def value(self, node: ir.Custom, attribute: str) -> str:
@@ -725,6 +726,9 @@ class _ActionCompiler(extensions.ActionCompiler):
         return self.builder.datamodel.value(
             ir.Expr(found[0], found[1], attribute, node.name)
         )
+
+    def require(self, runtime_name: str) -> None:
+        self.builder.imports.add(runtime_name)
 
     def assign(self, node: ir.Custom, attribute: str, value_source: str) -> str:
         found = self._attribute(node, attribute)

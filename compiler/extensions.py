@@ -10,7 +10,7 @@ match with or without their `http://` or `https://` scheme.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from .ir import Custom
@@ -39,11 +39,17 @@ class AttributeDecl:
 
 @dataclass(frozen=True, slots=True)
 class ElementDecl:
-    """One action element: its attributes and the local names of allowed children."""
+    """One element: its attributes and the local names of allowed children.
+
+    `parents` is empty for an action element (allowed wherever executable content
+    is); a child-only element (`<queue:target>`) names the elements it may appear in.
+    Children in the SCXML namespace (`<param>`, `<content>`) are named as they are.
+    """
 
     name: str
     attributes: tuple[AttributeDecl, ...] = ()
     children: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
 
     def attribute(self, name: str) -> AttributeDecl | None:
         for decl in self.attributes:
@@ -72,16 +78,26 @@ class ActionCompiler:
     def literal(self, node: Custom, attribute: str) -> str | None:
         raise NotImplementedError
 
+    def require(self, runtime_name: str) -> None:
+        """Import `runtime_name` from `scxmlc.runtime` into the generated module."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Extension:
-    """A namespace of action elements and how each compiles."""
+    """A namespace of action elements and how each compiles.
+
+    A `lenient` extension (the Genesys namespaces, whose published attribute
+    tables are incomplete) reports unknown attributes and elements as warnings;
+    `compile` then receives the unknown element and decides what it does at run
+    time. Otherwise both are errors.
+    """
 
     name: str
     namespaces: tuple[str, ...]
     elements: dict[str, ElementDecl]
     compile: CompileAction
-    imports: tuple[str, ...] = field(default=())
+    lenient: bool = False
 
 
 _registry: dict[str, Extension] = {}

@@ -13,10 +13,12 @@ from lxml import etree
 
 from . import extensions, ir
 from .diagnostics import Loc
+from .extensions import ElementDecl
 from .reader import (
     _DELAY,
     _ORS_SEND_EXPRESSIONS,
     EXECUTABLE,
+    SCXML_NS,
     XINCLUDE_NS,
     ReaderBase,
     _has_content,
@@ -281,7 +283,14 @@ class ActionReader(ReaderBase):
             self.block(element, "foreach"),
         )
 
-    def custom(self, element: etree._Element, parent: str) -> ir.Custom | None:
+    def custom(
+        self,
+        element: etree._Element,
+        parent: str,
+        parent_decl: ElementDecl | None = None,
+    ) -> ir.Custom | None:
+        """An extension element, validated against its declaration; `parent_decl`
+        is the declaration of the extension element it is a child of, if any."""
         namespace, local = _local(element)
         extension = extensions.lookup(namespace)
         if extension is None:
@@ -292,26 +301,22 @@ class ActionReader(ReaderBase):
             return None
         decl = extension.elements.get(local)
         if decl is None:
-            self.diag.error(
+            message = f"<{local}>: not an element of the {extension.name} extension"
+            if not extension.lenient:
+                self.diag.error(self.loc(element), message)
+                return None
+            self.diag.warning(
                 self.loc(element),
-                f"<{local}>: not an element of the {extension.name} extension",
+                message + " (raises error.unsupported.element when run)",
+            )
+            return ir.Custom(self.loc(element), namespace, local, ())
+        if decl.parents and (parent_decl is None or parent not in decl.parents):
+            allowed = ", ".join(f"<{name}>" for name in decl.parents)
+            self.diag.error(
+                self.loc(element), f"<{local}>: only allowed inside {allowed}"
             )
             return None
-        attributes: list[tuple[str, str, Loc]] = []
-        for key, value in _attributes(element):
-            if key.startswith("{"):
-                continue
-            if decl.attribute(key) is None:
-                self.diag.error(
-                    self.attr_loc(element, key), f"<{local}>: unknown attribute '{key}'"
-                )
-            attributes.append((key, value, self.attr_loc(element, key)))
-        for attribute in decl.attributes:
-            if attribute.required and element.get(attribute.name) is None:
-                self.diag.error(
-                    self.loc(element),
-                    f"<{local}>: missing required attribute '{attribute.name}'",
-                )
+        attributes = self.custom_attributes(element, local, decl, extension.lenient)
         children: list[ir.Custom] = []
         for child in self.children(element):
             child_ns, child_local = _local(child)
@@ -319,8 +324,8 @@ class ActionReader(ReaderBase):
                 self.unexpected(child, local)
                 continue
             nested = (
-                self.custom(child, local)
-                if child_ns
+                self.custom(child, local, decl)
+                if child_ns and child_ns != SCXML_NS
                 else self.custom_child(child, namespace)
             )
             if nested is not None:
@@ -333,6 +338,33 @@ class ActionReader(ReaderBase):
             tuple(children),
             element.text or "",
         )
+
+    def custom_attributes(
+        self, element: etree._Element, local: str, decl: ElementDecl, lenient: bool
+    ) -> list[tuple[str, str, Loc]]:
+        """The attributes of an extension element; unknown ones are reported (as
+        warnings for a lenient extension, and then left out) and required ones checked.
+        """
+        attributes: list[tuple[str, str, Loc]] = []
+        for key, value in _attributes(element):
+            if key.startswith("{"):
+                continue
+            loc = self.attr_loc(element, key)
+            if decl.attribute(key) is None:
+                if lenient:
+                    self.diag.warning(
+                        loc, f"<{local}>: unknown attribute '{key}' (ignored)"
+                    )
+                    continue
+                self.diag.error(loc, f"<{local}>: unknown attribute '{key}'")
+            attributes.append((key, value, loc))
+        for attribute in decl.attributes:
+            if attribute.required and element.get(attribute.name) is None:
+                self.diag.error(
+                    self.loc(element),
+                    f"<{local}>: missing required attribute '{attribute.name}'",
+                )
+        return attributes
 
     def custom_child(self, element: etree._Element, namespace: str) -> ir.Custom:
         _, local = _local(element)

@@ -34,6 +34,8 @@ from .invoke import register_document as register_document
 from .invoke import set_document_resolver as set_document_resolver
 from .machine import Machine as Machine
 from .machine import Observer as Observer
+from .ors.services import TargetSpec as TargetSpec
+from .ors.services import Treatment as Treatment
 
 RUNTIME_VERSION: Final = "0.1"
 """The generated-code contract: modules compiled for another version refuse to load."""

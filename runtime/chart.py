@@ -455,6 +455,13 @@ class Chart:
         ids = self.ids
         return frozenset(ids[i] for i in bits(config & ~1))
 
+    def active_atomic_ids(self, config: int) -> list[str]:
+        """The ids of the active atomic and final states of `config`, document order."""
+        states = self.states
+        return [
+            self.ids[i] for i in bits(config & ~1) if states[i].kind in (ATOMIC, FINAL)
+        ]
+
     def in_final_state(self, state: int, config: int) -> bool:
         """isInFinalState of Appendix D for a compound or parallel `state`."""
         kind = self.states[state].kind

@@ -130,7 +130,12 @@ def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
     uri = spec.srcexpr(machine) if spec.srcexpr is not None else spec.src
     if uri is None:
         raise ExecutionError("invoke: no src, srcexpr or content")
-    uri = str(uri)
+    return resolve_document(str(uri), base)
+
+
+def resolve_document(uri: str, base: str) -> type[Machine]:
+    """The class of the document `uri` (relative to the document `base`): one
+    registered ahead of time, else what the installed resolver compiles."""
     known = _documents.get(_normalise(uri, base))
     if known is not None:
         return known

@@ -21,13 +21,16 @@ import uuid
 import weakref
 from collections import deque
 from collections.abc import Iterable
-from typing import Any, ClassVar, Final, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
 
 from . import io, invoke
 from .chart import Chains, Chart, Plan, bits
 from .clock import Clock, Timer, VirtualClock
 from .errors import ExecutionError, ScxmlError
 from .events import INTERNAL, PLATFORM, AttrDict, Event
+
+if TYPE_CHECKING:
+    from .ors.genesys import Genesys
 
 __all__ = ["Machine", "Observer", "SESSIONS"]
 
@@ -77,6 +80,13 @@ class Observer:
     ) -> None:
         """An error event was queued; `error` is the exception behind it, if any."""
 
+    def on_stable(self, machine: Machine) -> None:
+        """The session finished a macrostep (after starting, or after an external
+        event) and waits for the next event; `machine.configuration` is current."""
+
+    def on_finished(self, machine: Machine) -> None:
+        """The session stopped (top-level final state, or cancelled)."""
+
 
 class Machine:
     """Base class of compiled state machines: one instance is one SCXML session.
@@ -110,6 +120,7 @@ class Machine:
         "_donedata",
         "_io",
         "_observer",
+        "_ors",
         "__weakref__",
     )
 
@@ -158,6 +169,7 @@ class Machine:
         self._io: AttrDict | None = None
         self._observer = observer
         self._announce = observer is not None or self._eventful
+        self._ors: Genesys | None = None
 
     # -- public API ---------------------------------------------------------
 
@@ -209,6 +221,8 @@ class Machine:
             self._drain_external()
         finally:
             self._idle = self._running
+        if self._observer is not None:
+            self._observer.on_stable(self)
         self._run_clock()
 
     def send(self, name: str, data: Any = None) -> None:
@@ -252,6 +266,8 @@ class Machine:
                 self._drain_external()
         finally:
             self._idle = self._running
+        if self._observer is not None:
+            self._observer.on_stable(self)
         clock = self._clock
         if clock is not None and clock.has_ready:
             clock.run_ready()
@@ -295,12 +311,21 @@ class Machine:
         return AttrDict()
 
     @property
-    def _genesys(self) -> Any:
-        """The root of the ORS object model; the platform layer provides it."""
-        return self._platform()
+    def _genesys(self) -> Genesys:
+        """The root of the ORS object model, set by the platform hosting the session.
 
-    def _platform(self) -> Any:
-        raise ExecutionError("_genesys: this session runs without an ORS platform")
+        A session invoked by one on a platform joins the same platform.
+        """
+        genesys = self._ors
+        if genesys is None:
+            parent = self._parent
+            if parent is None or parent._ors is None:
+                raise ExecutionError(
+                    "_genesys: this session runs without an ORS platform "
+                    "(run it with `scxmlc run --scenario` or on a Platform)"
+                )
+            genesys = parent._ors.context.platform.adopt(self).genesys
+        return genesys
 
     # -- the algorithm ------------------------------------------------------
 
@@ -517,6 +542,8 @@ class Machine:
                 invoke.cancel_invocation(self, invocation)
         if self._sid is not None:
             SESSIONS.pop(self._sid, None)
+        if self._observer is not None:
+            self._observer.on_finished(self)
 
     def cancel(self) -> None:
         """End the session without running onexit handlers (an invoke was cancelled)."""
@@ -564,6 +591,8 @@ class Machine:
             self._drain_external()
         finally:
             self._idle = self._running
+        if self._observer is not None:
+            self._observer.on_stable(self)
 
     def _run_clock(self) -> None:
         clock = self._clock

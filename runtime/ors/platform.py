@@ -1,0 +1,321 @@
+"""The platform: many ORS sessions on one clock, their interactions, one backend.
+
+`Platform` is the session host of an orchestration server. It provisions
+applications per resource (a routing point's DN, an interaction queue), starts a
+session when an interaction arrives there, when `<session:start>` asks, or when
+a caller does (`start_session`), and keeps the seed's interaction rules
+(EXTENSIONS.md §1.4, SEED-IXN):
+
+- a session starts with an empty `_genesys.ixn.interactions`;
+- association writes `OP-Session-ID` into the interaction's attached data and
+  delivers `interaction.added` then `interaction.present`;
+- an interaction belongs to at most one session, a session may own many;
+  moving one (`<ixn:associate>`) delivers `interaction.deleted` then
+  `interaction.notcontrolled` to the old owner;
+- deleting an interaction does not end its session.
+
+`OrsSession` is the platform's side of one session: the machine, its
+interactions, its `_genesys` object and the label traces use (`S1`, `S2`, ...).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..clock import Clock
+from ..events import AttrDict, Event, EXTERNAL
+from ..machine import Machine, Observer
+from .objects import SESSION_ID_KEY, Interaction, Interactions
+from .requests import RequestIds
+from .services import Backend
+from .trace import Trace
+
+if TYPE_CHECKING:
+    from .genesys import Genesys
+
+__all__ = ["OrsSession", "Platform", "ORIGIN_TYPE"]
+
+ORIGIN_TYPE = "http://www.genesyslab.com/modules"
+"""`_event.origintype` of events the platform delivers."""
+
+ApplicationResolver = Callable[[str, str], type[Machine]]
+"""(uri, base) -> compiled class: how `<session:start src>` finds a document."""
+
+
+class OrsSession:
+    """One session on the platform: the machine and what ORS keeps beside it."""
+
+    __slots__ = (
+        "platform",
+        "machine",
+        "label",
+        "interactions",
+        "firstixnid",
+        "genesys",
+        "started",
+        "ended",
+        "params",
+        "__weakref__",
+    )
+
+    def __init__(
+        self, platform: Platform, machine: Machine, label: str, params: dict[str, Any]
+    ) -> None:
+        from .genesys import Genesys  # genesys imports this module
+
+        self.platform = platform
+        self.machine = machine
+        self.label = label
+        self.interactions = Interactions()
+        self.firstixnid: str | None = None
+        self.genesys: Genesys = Genesys(self)
+        self.started = platform.clock.now()
+        self.ended: float | None = None
+        self.params = params
+
+    @property
+    def sessionid(self) -> str:
+        return self.machine._sessionid
+
+    @property
+    def running(self) -> bool:
+        return not self.machine.finished
+
+    def deliver(self, name: str, data: dict[str, Any]) -> None:
+        """Queue external event `name` for this session (dropped once it ended)."""
+        if self.machine.finished:
+            return
+        event = Event(name, data, EXTERNAL, origintype=ORIGIN_TYPE)
+        self.machine._deliver(event)
+
+    def __repr__(self) -> str:
+        return f"<OrsSession {self.label} {type(self.machine).__name__}>"
+
+
+class Platform:
+    """Sessions, provisioning and interaction ownership over one `Backend`.
+
+    `backend` performs the actions; `clock` runs every session and the backend
+    (a `VirtualClock` for simulations, an `AsyncioClock` for a server);
+    `resolver` compiles documents that `<session:start src>` names; `trace`
+    records what happens (pass `keep=False` traces for load runs).
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        clock: Clock,
+        *,
+        resolver: ApplicationResolver | None = None,
+        trace: Trace | None = None,
+        server_name: str = "ORS_Server",
+        cluster: str = "ORS_Cluster",
+    ) -> None:
+        self.backend = backend
+        self.clock = clock
+        self.resolver = resolver
+        self.trace = trace if trace is not None else Trace(clock.now, keep=False)
+        self.server_name = server_name
+        self.cluster = cluster
+        self.requestids = RequestIds()
+        self.applications: dict[str, type[Machine]] = {}
+        self.sessions: dict[str, OrsSession] = {}
+        self.finished: list[OrsSession] = []
+        self.owners: dict[str, OrsSession] = {}
+        self.interactions: dict[str, Interaction] = {}
+        self._labels = itertools.count(1)
+        self._observer = _SessionObserver(self)
+
+    # -- provisioning and sessions ------------------------------------------
+
+    def provision(self, resource: str, application: type[Machine]) -> None:
+        """Run `application` for interactions arriving at `resource` (a DN or a queue)."""
+        self.applications[resource] = application
+
+    def start_session(
+        self,
+        application: type[Machine],
+        params: dict[str, Any] | None = None,
+        *,
+        started_by: str = "request",
+    ) -> OrsSession:
+        """Create and start a session of `application`; `params` set its
+        `<data _type="parameter">` variables (any data id, in practice)."""
+        machine = application(self.clock, observer=self._observer, data=params)
+        session = OrsSession(self, machine, f"S{next(self._labels)}", params or {})
+        machine._ors = session.genesys
+        self.sessions[machine._sessionid] = session
+        self.trace.add(
+            "session",
+            f"started {machine._chart.name or type(machine).__name__} ({started_by})",
+            session.label,
+            sessionid=machine._sessionid,
+        )
+        machine.start()
+        return session
+
+    def session(self, sessionid: str) -> OrsSession | None:
+        return self.sessions.get(sessionid)
+
+    def session_of(self, machine: Machine) -> OrsSession | None:
+        genesys = machine._ors
+        return genesys.context if genesys is not None else None
+
+    def adopt(self, machine: Machine) -> OrsSession:
+        """Give an invoked child session its own place on the platform."""
+        session = OrsSession(self, machine, f"S{next(self._labels)}", {})
+        machine._ors = session.genesys
+        self.sessions[machine._sessionid] = session
+        self.trace.add("session", "started (invoked)", session.label)
+        return session
+
+    def load(self, uri: str, base: str) -> type[Machine]:
+        """The compiled class of the document `uri` (relative to `base`)."""
+        from ..invoke import resolve_document
+
+        return resolve_document(uri, base)
+
+    # -- interactions -----------------------------------------------------------
+
+    def arrive(
+        self, interaction: Interaction, resource: str, **event_data: Any
+    ) -> OrsSession | None:
+        """An interaction arrives at `resource`: start the application provisioned
+        there and give it the interaction. None when nothing is provisioned."""
+        self.interactions[interaction.g_uid] = interaction
+        application = self.applications.get(resource)
+        if application is None:
+            return None
+        session = self.start_session(
+            application, started_by=f"{interaction.g_uid} at {resource}"
+        )
+        self.associate(interaction, session, focusdeviceid=resource, **event_data)
+        return session
+
+    def owner(self, g_uid: str) -> OrsSession | None:
+        return self.owners.get(g_uid)
+
+    def associate(
+        self, interaction: Interaction, session: OrsSession, **event_data: Any
+    ) -> None:
+        """Make `session` own `interaction` (moving it from its owner, if any)."""
+        previous = self.owners.get(interaction.g_uid)
+        if previous is session:
+            return
+        if previous is not None:
+            self._disown(interaction, previous, "association")
+        self.interactions[interaction.g_uid] = interaction
+        self.owners[interaction.g_uid] = session
+        session.interactions._add(interaction)
+        if session.firstixnid is None:
+            session.firstixnid = interaction.g_uid
+        interaction.udata[SESSION_ID_KEY] = session.sessionid
+        data = AttrDict(interactionid=interaction.g_uid, **event_data)
+        session.deliver("interaction.added", data)
+        session.deliver(
+            "interaction.present", AttrDict(interactionid=interaction.g_uid)
+        )
+        self.trace.add("interaction", f"{interaction.g_uid} associated", session.label)
+
+    def release(self, interaction: Interaction, resultof: str = "deletion") -> None:
+        """The interaction is gone (ended, or detached): its owner hears of it."""
+        owner = self.owners.get(interaction.g_uid)
+        if owner is not None:
+            self._disown(interaction, owner, resultof)
+        if resultof == "deletion":
+            self.interactions.pop(interaction.g_uid, None)
+
+    def _disown(
+        self, interaction: Interaction, session: OrsSession, resultof: str
+    ) -> None:
+        del self.owners[interaction.g_uid]
+        session.interactions._remove(interaction.g_uid)
+        if interaction.udata.get(SESSION_ID_KEY) == session.sessionid:
+            del interaction.udata[SESSION_ID_KEY]
+        session.deliver(
+            "interaction.deleted",
+            AttrDict(interactionid=interaction.g_uid, resultof=resultof),
+        )
+        if resultof != "deletion":
+            session.deliver(
+                "interaction.notcontrolled", AttrDict(interactionid=interaction.g_uid)
+            )
+
+    # -- session end ----------------------------------------------------------------
+
+    def _ended(self, session: OrsSession) -> None:
+        session.ended = self.clock.now()
+        self.sessions.pop(session.sessionid, None)
+        self.finished.append(session)
+        for g_uid in list(session.interactions.ids()):
+            self.owners.pop(g_uid, None)
+        outcome = sorted(session.machine.configuration)
+        self.trace.add("session", f"ended in {', '.join(outcome)}", session.label)
+
+
+class _SessionObserver(Observer):
+    """Tells the platform's trace what every session does."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def _label(self, machine: Machine) -> str | None:
+        genesys = machine._ors
+        if genesys is None:
+            genesys = self.platform.adopt(machine).genesys
+        return genesys.context.label
+
+    def on_event(self, machine: Machine, event: Event) -> None:
+        trace = self.platform.trace
+        if trace.active:
+            trace.add(
+                "event", event.name, self._label(machine), data=_compact(event.data)
+            )
+
+    def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
+        from .. import js
+
+        text = value if isinstance(value, str) else js.to_string(value)
+        self.platform.trace.add(
+            "log", f"{label}: {text}" if label else text, self._label(machine)
+        )
+
+    def on_error(
+        self, machine: Machine, event: Event, error: BaseException | None
+    ) -> None:
+        data = event.data if isinstance(event.data, dict) else {}
+        where = f" at {data['location']}" if data.get("location") else ""
+        self.platform.trace.add(
+            "error",
+            f"{event.name}: {data.get('message', '')}{where}",
+            self._label(machine),
+        )
+
+    def on_stable(self, machine: Machine) -> None:
+        trace = self.platform.trace
+        if trace.active and machine._running:
+            states = machine._chart.active_atomic_ids(machine._config)
+            trace.add("state", ", ".join(states), self._label(machine))
+
+    def on_finished(self, machine: Machine) -> None:
+        genesys = machine._ors
+        if genesys is not None:
+            self.platform._ended(genesys.context)
+
+
+def _compact(data: Any) -> Any:
+    """Event data as plain JSON-able values, for traces."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return {str(k): _compact(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_compact(v) for v in data]
+    if isinstance(data, (str, int, float, bool)):
+        return data
+    fields = getattr(data, "fields", None)
+    if callable(fields):
+        return _compact(fields())
+    return str(data)
