@@ -4,11 +4,13 @@ Targets: none (the session's own external queue), `#_internal`, `#_parent`,
 `#_scxml_<sessionid>` and `#_<invokeid>`. Delays run on the session's clock and can
 be cancelled by send id. Undeliverable messages become `error.communication`,
 malformed requests `error.execution` (raised, so the sending block stops).
+A `<send>` of the Basic HTTP type goes to `basichttp.send` (SCXML Appendix C.2).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from .errors import CommunicationError, ExecutionError
@@ -17,7 +19,7 @@ from .events import EXTERNAL, INTERNAL, Event
 if TYPE_CHECKING:
     from .machine import Machine
 
-__all__ = ["SCXML_TYPE", "parse_delay", "send"]
+__all__ = ["SCXML_TYPE", "parse_delay", "schedule", "send", "undeliverable"]
 
 SCXML_TYPE: Final = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
 SCXML_TYPES: Final = frozenset({SCXML_TYPE, "scxml", "http://www.w3.org/TR/scxml/"})
@@ -49,10 +51,18 @@ def send(
     data: Any,
 ) -> str:
     """Dispatch one `<send>`; returns its send id (generated when not given)."""
+    if type is not None and type not in SCXML_TYPES:
+        from . import basichttp  # which imports this module
+
+        if type in basichttp.BASICHTTP_TYPES:
+            return basichttp.send(
+                machine, name, target=target, delay=delay, sendid=sendid, data=data
+            )
+        raise ExecutionError(
+            f"unsupported event processor type {type!r}", sendid=sendid
+        )
     given = sendid
     sendid = sendid if sendid is not None else machine._new_sendid()
-    if type is not None and type not in SCXML_TYPES:
-        raise ExecutionError(f"unsupported event processor type {type!r}", sendid=given)
     if name is None:
         raise ExecutionError("send: no event name", sendid=given)
     seconds = parse_delay(delay) if delay is not None else 0.0
@@ -76,23 +86,43 @@ def send(
         origintype=SCXML_TYPE,
     )
     if seconds > 0.0:
-        timers = machine._timers
-        if timers is None:
-            timers = machine._timers = {}
-        timers[sendid] = machine.clock.call_later(
-            seconds, lambda: _fire(machine, sendid, target, event)
-        )
+        schedule(machine, sendid, seconds, lambda: _dispatch(machine, target, event))
     else:
         _dispatch(machine, target, event)
     return sendid
 
 
-def _fire(machine: Machine, sendid: str, target: str | None, event: Event) -> None:
+def schedule(
+    machine: Machine, sendid: str, seconds: float, deliver: Callable[[], None]
+) -> None:
+    """Have the session's clock call `deliver` in `seconds`, unless `<cancel>`led first.
+
+    The timer is kept under `sendid` until it fires; it does not fire once the
+    session has finished.
+    """
+    timers = machine._timers
+    if timers is None:
+        timers = machine._timers = {}
+    timers[sendid] = machine.clock.call_later(
+        seconds, lambda: _fire(machine, sendid, deliver)
+    )
+
+
+def _fire(machine: Machine, sendid: str, deliver: Callable[[], None]) -> None:
     if machine._timers is not None:
         machine._timers.pop(sendid, None)
     if machine.finished:
         return
-    _dispatch(machine, target, event)
+    deliver()
+
+
+def undeliverable(
+    machine: Machine, error: CommunicationError, sendid: str | None
+) -> None:
+    """Queue `error.communication` for `error` on `machine`; wake it if it is idle."""
+    machine._fail(error, sendid)
+    if machine._idle:
+        machine._schedule_wake()
 
 
 def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
@@ -100,9 +130,7 @@ def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
     try:
         recipient = _resolve(machine, target)
     except CommunicationError as error:
-        machine._fail(error, event.sendid)
-        if machine._idle:
-            machine._schedule_wake()
+        undeliverable(machine, error, event.sendid)
         return
     if recipient is machine._parent and recipient is not None:
         event.invokeid = machine._invokeid
