@@ -7,6 +7,9 @@
     scxmlc run FILE [--event NAME[=JSON] | --wait SECONDS]... [--json]
                                       start a session, send the events in order
                                       (--wait lets virtual time pass), print the trace
+    scxmlc run FILE --scenario S.yaml [--json]
+                                      run the application against the simulated
+                                      contact center; print the trace and a summary
 
 Diagnostics go to stderr as `file:line:col: severity: message`. Exit codes: 0 on
 success, 1 when a document has errors, 2 for usage errors.
@@ -106,6 +109,12 @@ def _parse_event(text: str) -> tuple[str, Any]:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    if args.scenario is not None:
+        if args.steps:
+            raise SystemExit("scxmlc run: --event and --wait do not go with --scenario")
+        from .simulate import run_scenario
+
+        return run_scenario(args.file, args.scenario, _options(args), as_json=args.json)
     from scxmlc.runtime import Event, Machine, Observer, VirtualClock
 
     from .loader import load
@@ -277,6 +286,11 @@ def parser() -> argparse.ArgumentParser:
         action=_Step,
         metavar="SECONDS",
         help="let virtual time pass, firing due timers (repeatable)",
+    )
+    run.add_argument(
+        "--scenario",
+        metavar="YAML",
+        help="run against the simulated contact center driven by this scenario",
     )
     run.add_argument("--json", action="store_true", help="print the trace as JSON")
     common(run)

@@ -57,6 +57,7 @@ class OrsSession:
         "started",
         "ended",
         "params",
+        "traced_config",
         "__weakref__",
     )
 
@@ -74,6 +75,7 @@ class OrsSession:
         self.started = platform.clock.now()
         self.ended: float | None = None
         self.params = params
+        self.traced_config = -1
 
     @property
     def sessionid(self) -> str:
@@ -295,9 +297,14 @@ class _SessionObserver(Observer):
 
     def on_stable(self, machine: Machine) -> None:
         trace = self.platform.trace
-        if trace.active and machine._running:
+        genesys = machine._ors
+        if not trace.active or not machine._running or genesys is None:
+            return
+        session = genesys.context
+        if machine._config != session.traced_config:
+            session.traced_config = machine._config
             states = machine._chart.active_atomic_ids(machine._config)
-            trace.add("state", ", ".join(states), self._label(machine))
+            trace.add("state", ", ".join(states), session.label)
 
     def on_finished(self, machine: Machine) -> None:
         genesys = machine._ors

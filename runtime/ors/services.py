@@ -296,10 +296,23 @@ class ElasticService(Protocol):
 class Backend(Protocol):
     """Everything a platform needs: one service per module."""
 
-    queue: QueueService
-    interactions: InteractionService
-    dialog: DialogService
-    statistic: StatisticService
-    classification: ClassificationService
-    session: SessionService
-    elastic: ElasticService
+    @property
+    def queue(self) -> QueueService: ...
+
+    @property
+    def interactions(self) -> InteractionService: ...
+
+    @property
+    def dialog(self) -> DialogService: ...
+
+    @property
+    def statistic(self) -> StatisticService: ...
+
+    @property
+    def classification(self) -> ClassificationService: ...
+
+    @property
+    def session(self) -> SessionService: ...
+
+    @property
+    def elastic(self) -> ElasticService: ...

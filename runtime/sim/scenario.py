@@ -1,0 +1,374 @@
+"""Scenario files: a contact center and a timeline, in YAML.
+
+```yaml
+start: "2026-12-01T10:00:00+00:00"     # wall-clock time at t=0 (time functions)
+switch: SIP_Switch
+statserver: Stat_Server
+handle_time: 120                        # expected handle time, for wait estimates
+applications: {"5000": route.scxml}     # resource -> document (relative to this file)
+dns:
+  - {number: "5000", type: RoutingPoint, options: {greeting: short}}
+agents:
+  - {id: anna, place: P7001, dn: "7001", skills: {English: 8}, groups: [Sales],
+     state: ready, wrap: 10}
+virtual_queues: [VQ_Sales]
+lists: {BusinessHours: {Weekdays: {open: "08:00", close: "18:00"}}}
+options: {key: value}
+statistics: {"Sales@Stat_Server.GA": {ServiceLevel: 80}}
+classification: [{name: Billing, id: c1, keywords: [invoice, bill]}]
+screening: [{name: Urgent, pattern: "urgent|asap", category: Priority}]
+responses: {SR_ACK: {subject: "We got your mail", body: "..."}}
+fetch: {"http://crm/api": {status: 200, body: {segment: gold}}}
+timeline:
+  - {at: 0, call: {id: c1, to: "5000", ani: "+15550100", udata: {}, digits: ["2"],
+     dialogs: [{result: {intent: billing}, duration: 20}], patience: 60, talk: 180}}
+  - {at: 0, email: {id: m1, to: Inbound_Email, from: a@b.com, subject: Hi, body: text}}
+  - {at: 0, chat: {id: ch1, to: Chat_In, from: Ann, text: hello}}
+  - {at: 5, agent: anna, state: ready}          # ready | not_ready | logged_out
+  - {at: 30, hangup: c1}
+  - {at: 40, consult: {id: c2, agent: anna, call: c1, to: "5001"}}
+```
+
+`load_scenario(path)` reads and checks a file into a `Scenario`; every problem is
+a `ScenarioError` naming the file and the entry (`timeline[2].call: missing 'to'`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..ors.objects import (
+    ChatProperties,
+    Interaction,
+    MessageProperties,
+    VoiceProperties,
+)
+from .model import AGENT_STATES, Agent, Config, Contact, Dn, ScriptedDialog
+
+__all__ = [
+    "Arrival",
+    "Scenario",
+    "ScenarioError",
+    "Step",
+    "load_scenario",
+    "parse_scenario",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be read: the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A timeline arrival: the contact to create, its media, and for consult
+    calls the agent and parent call."""
+
+    contact: Contact
+    consult_agent: str | None = None
+    consult_parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One timeline entry at `at` seconds: an arrival, an agent state, or a hang-up."""
+
+    at: float
+    arrival: Arrival | None = None
+    agent: str | None = None
+    state: str | None = None
+    hangup: str | None = None
+
+
+@dataclass
+class Scenario:
+    """A parsed scenario: the configuration, applications and timeline."""
+
+    path: Path
+    config: Config
+    applications: dict[str, Path] = field(default_factory=dict)
+    timeline: list[Step] = field(default_factory=list)
+    until: float | None = None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read the scenario file at `path`."""
+    import yaml
+
+    where = Path(path)
+    try:
+        raw = yaml.safe_load(where.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{where}: not valid YAML: {error}") from None
+    return parse_scenario(raw, where)
+
+
+def parse_scenario(raw: Any, path: Path) -> Scenario:
+    """A scenario from its YAML value; `path` names it in errors and anchors
+    relative application paths."""
+    reader = _Reader(path)
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: a scenario is a mapping of settings")
+    config = reader.config(raw)
+    applications = {
+        str(resource): (path.parent / str(document)).resolve()
+        for resource, document in reader.mapping(raw, "applications").items()
+    }
+    timeline = [
+        reader.step(entry, i, config)
+        for i, entry in enumerate(reader.list(raw, "timeline"))
+    ]
+    timeline.sort(key=lambda step: step.at)
+    until = raw.get("until")
+    return Scenario(
+        path,
+        config,
+        applications,
+        timeline,
+        float(until) if until is not None else None,
+    )
+
+
+class _Reader:
+    """Reads one scenario, naming entries in its errors."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.path}: {where}: {message}")
+
+    def mapping(self, raw: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+        value = raw.get(key, {})
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(where + key, "expected a mapping")
+        return value
+
+    def list(self, raw: dict[str, Any], key: str) -> list[Any]:
+        value = raw.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(key, "expected a list")
+        return value
+
+    def config(self, raw: dict[str, Any]) -> Config:
+        config = Config()
+        for key in ("switch", "statserver", "tenant"):
+            if key in raw:
+                setattr(config, key, str(raw[key]))
+        if "tenantid" in raw:
+            config.tenantid = str(raw["tenantid"])
+        if "start" in raw:
+            config.start = self.start(raw["start"])
+        for key in ("handle_time", "reservation_timeout"):
+            if key in raw:
+                setattr(config, key, self.number(raw[key], key))
+        for index, entry in enumerate(self.list(raw, "dns")):
+            dn = self.dn(entry, f"dns[{index}]", config.switch)
+            config.dns[dn.number] = dn
+        for index, entry in enumerate(self.list(raw, "agents")):
+            agent = self.agent(entry, f"agents[{index}]")
+            if agent.id in config.agents:
+                raise self.fail(
+                    f"agents[{index}]", f"agent {agent.id!r} is defined twice"
+                )
+            config.agents[agent.id] = agent
+            config.dns.setdefault(agent.dn, Dn(agent.dn, "Extension", config.switch))
+        config.virtual_queues = [str(q) for q in self.list(raw, "virtual_queues")]
+        config.interaction_queues = [
+            str(q) for q in self.list(raw, "interaction_queues")
+        ]
+        config.lists = {str(k): v for k, v in self.mapping(raw, "lists").items()}
+        config.options = {
+            str(k): str(v) for k, v in self.mapping(raw, "options").items()
+        }
+        config.statistics = {
+            str(k): {str(s): float(v) for s, v in (values or {}).items()}
+            for k, values in self.mapping(raw, "statistics").items()
+        }
+        config.categories = [
+            self.named(e, f"classification[{i}]")
+            for i, e in enumerate(self.list(raw, "classification"))
+        ]
+        config.screening = [
+            self.named(e, f"screening[{i}]")
+            for i, e in enumerate(self.list(raw, "screening"))
+        ]
+        config.responses = {
+            str(k): {str(f): str(v) for f, v in (r or {}).items()}
+            for k, r in self.mapping(raw, "responses").items()
+        }
+        config.fetch = {
+            str(k): dict(v or {}) for k, v in self.mapping(raw, "fetch").items()
+        }
+        return config
+
+    def start(self, value: Any) -> float:
+        if isinstance(value, datetime.datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.datetime.fromisoformat(str(value))
+            except ValueError:
+                raise self.fail(
+                    "start", f"not an ISO date and time: {value!r}"
+                ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        return moment.timestamp()
+
+    def number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, f"expected a number of seconds, got {value!r}")
+        return float(value)
+
+    def named(self, entry: Any, where: str) -> dict[str, Any]:
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise self.fail(where, "expected a mapping with a 'name'")
+        return dict(entry)
+
+    def dn(self, entry: Any, where: str, switch: str) -> Dn:
+        if not isinstance(entry, dict) or "number" not in entry:
+            raise self.fail(where, "expected a mapping with a 'number'")
+        kind = str(entry.get("type", "Extension"))
+        if kind not in (
+            "RoutingPoint",
+            "Extension",
+            "ACDQueue",
+            "VirtualQueue",
+            "InteractionQueue",
+        ):
+            raise self.fail(where, f"unknown DN type {kind!r}")
+        options = {str(k): str(v) for k, v in (entry.get("options") or {}).items()}
+        return Dn(str(entry["number"]), kind, str(entry.get("switch", switch)), options)
+
+    def agent(self, entry: Any, where: str) -> Agent:
+        if not isinstance(entry, dict) or "id" not in entry:
+            raise self.fail(where, "expected a mapping with an 'id'")
+        agent_id = str(entry["id"])
+        state = str(entry.get("state", "ready"))
+        if state not in AGENT_STATES:
+            raise self.fail(
+                where, f"unknown state {state!r} (one of {', '.join(AGENT_STATES)})"
+            )
+        skills = entry.get("skills") or {}
+        if not isinstance(skills, dict):
+            raise self.fail(where + ".skills", "expected a mapping of skill: level")
+        return Agent(
+            agent_id,
+            place=str(entry.get("place", f"Place_{agent_id}")),
+            dn=str(entry.get("dn", agent_id)),
+            skills={str(k): float(v) for k, v in skills.items()},
+            groups=[str(g) for g in entry.get("groups") or []],
+            place_groups=[str(g) for g in entry.get("place_groups") or []],
+            state=state,
+            wrap=self.number(entry.get("wrap", 0), where + ".wrap"),
+        )
+
+    def step(self, entry: Any, index: int, config: Config) -> Step:
+        where = f"timeline[{index}]"
+        if not isinstance(entry, dict) or "at" not in entry:
+            raise self.fail(where, "expected a mapping with 'at' (seconds)")
+        at = self.number(entry["at"], where + ".at")
+        kinds = [
+            k
+            for k in ("call", "email", "chat", "agent", "hangup", "consult")
+            if k in entry
+        ]
+        if len(kinds) != 1:
+            raise self.fail(
+                where, "needs exactly one of call, email, chat, agent, hangup, consult"
+            )
+        kind = kinds[0]
+        if kind == "agent":
+            agent = str(entry["agent"])
+            if agent not in config.agents:
+                raise self.fail(where, f"no agent {agent!r}")
+            state = str(entry.get("state", "ready"))
+            if state not in ("ready", "not_ready", "logged_out"):
+                raise self.fail(
+                    where,
+                    f"an agent can become ready, not_ready or logged_out, not {state!r}",
+                )
+            return Step(at, agent=agent, state=state)
+        if kind == "hangup":
+            return Step(at, hangup=str(entry["hangup"]))
+        body = entry[kind]
+        if not isinstance(body, dict):
+            raise self.fail(f"{where}.{kind}", "expected a mapping")
+        return Step(at, arrival=self.arrival(kind, body, f"{where}.{kind}", at, config))
+
+    def arrival(
+        self, kind: str, body: dict[str, Any], where: str, at: float, config: Config
+    ) -> Arrival:
+        for required in (
+            ("id", "to") if kind != "consult" else ("id", "agent", "call", "to")
+        ):
+            if required not in body:
+                raise self.fail(where, f"missing {required!r}")
+        g_uid, resource = str(body["id"]), str(body["to"])
+        udata = dict(body.get("udata") or {})
+        if kind in ("call", "consult"):
+            interaction = Interaction(
+                g_uid,
+                ani=str(body.get("ani", "")),
+                contactedaddr=resource,
+                udata=udata,
+                voice=VoiceProperties(
+                    callid=g_uid,
+                    connid=str(body.get("connid", g_uid)),
+                    ani=str(body.get("ani", "")),
+                    dnis=str(body.get("dnis", resource)),
+                ),
+            )
+        elif kind == "email":
+            udata.setdefault("FromAddress", str(body.get("from", "")))
+            udata.setdefault("Subject", str(body.get("subject", "")))
+            udata.setdefault("To", str(body.get("address", "")))
+            interaction = Interaction(
+                g_uid,
+                category="email",
+                media="email",
+                udata=udata,
+                msgbased=MessageProperties(
+                    type="Inbound", media="email", queue=resource
+                ),
+            )
+        else:
+            udata.setdefault("FirstName", str(body.get("from", "")))
+            interaction = Interaction(
+                g_uid, category="chat", media="chat", udata=udata, chat=ChatProperties()
+            )
+        digits = body.get("digits") or []
+        if not isinstance(digits, list):
+            digits = [digits]
+        dialogs = [
+            ScriptedDialog(dict(d.get("result") or {}), float(d.get("duration", 5)))
+            for d in body.get("dialogs") or []
+        ]
+        patience = body.get("patience")
+        contact = Contact(
+            interaction,
+            at,
+            resource,
+            digits=[None if d is None else str(d) for d in digits],
+            dialogs=dialogs,
+            patience=(
+                None if patience is None else self.number(patience, where + ".patience")
+            ),
+            talk=self.number(body.get("talk", config.handle_time), where + ".talk"),
+            body=str(body.get("body", body.get("text", ""))),
+        )
+        if kind == "consult":
+            if str(body["agent"]) not in config.agents:
+                raise self.fail(where, f"no agent {body['agent']!r}")
+            return Arrival(contact, str(body["agent"]), str(body["call"]))
+        return Arrival(contact)

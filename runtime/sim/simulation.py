@@ -1,0 +1,205 @@
+"""Run applications against a scenario on a virtual clock: the trace and a summary.
+
+`Simulation(scenario, load)` builds the contact center, the platform and a
+`VirtualClock`, provisions each application the scenario names (compiled
+through `load`, which the CLI and tests pass in: the runtime never compiles),
+schedules the timeline, and `run()` plays it until nothing is left to do or
+`until` seconds have passed. `summary()` says who was routed where, how long
+each customer waited, who abandoned, what every agent handled and how each
+session ended; `format_trace` and `format_summary` print them for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..clock import VirtualClock
+from ..machine import Machine
+from ..ors.platform import Platform
+from ..ors.trace import Trace, TraceEntry
+from .center import ContactCenter
+from .scenario import Scenario, Step
+
+__all__ = ["Simulation", "format_summary", "format_trace"]
+
+DEFAULT_LIMIT = 4 * 3600.0
+"""How long a run may last when the scenario sets no `until` (virtual seconds)."""
+
+Loader = Callable[[Path], type[Machine]]
+
+
+class Simulation:
+    """One scenario run; `default_application` serves routing points the
+    scenario names no application for."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        load: Loader,
+        *,
+        default_application: type[Machine] | None = None,
+        keep_trace: bool = True,
+    ) -> None:
+        self.scenario = scenario
+        self.clock = VirtualClock()
+        self.center = ContactCenter(scenario.config, self.clock)
+        self.trace = Trace(self.clock.now, keep=keep_trace)
+        self.platform = Platform(
+            self.center,
+            self.clock,
+            trace=self.trace,
+            resolver=lambda uri, base: load(Path(base).parent / uri),
+        )
+        self.center.attach(self.platform)
+        for resource, document in scenario.applications.items():
+            self.platform.provision(resource, load(document))
+        if default_application is not None:
+            for dn in scenario.config.dns.values():
+                if dn.type == "RoutingPoint":
+                    self.platform.applications.setdefault(
+                        dn.number, default_application
+                    )
+            for queue in scenario.config.interaction_queues:
+                self.platform.applications.setdefault(queue, default_application)
+            for step in scenario.timeline:
+                if step.arrival is not None:
+                    resource = step.arrival.contact.resource
+                    self.platform.applications.setdefault(resource, default_application)
+
+    def run(self) -> None:
+        """Play the timeline and everything it sets off."""
+        for step in self.scenario.timeline:
+            self.clock.call_later(step.at, lambda step=step: self._play(step))  # type: ignore[misc]
+        limit = (
+            self.scenario.until if self.scenario.until is not None else DEFAULT_LIMIT
+        )
+        self.clock.run_until_idle(limit=limit)
+
+    def _play(self, step: Step) -> None:
+        center = self.center
+        if step.arrival is not None:
+            arrival = step.arrival
+            arrival.contact.arrived = self.clock.now()
+            if arrival.consult_agent is not None and arrival.consult_parent is not None:
+                agent = center.config.agents[arrival.consult_agent]
+                center.consult(
+                    agent,
+                    arrival.consult_parent,
+                    arrival.contact.resource,
+                    arrival.contact,
+                )
+            else:
+                center.arrive(arrival.contact)
+        elif step.agent is not None and step.state is not None:
+            center.set_agent_state(center.config.agents[step.agent], step.state)
+        elif step.hangup is not None:
+            center.hang_up(step.hangup)
+
+    # -- results --------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """Who was routed where, waits, abandons, agents' work, sessions' ends."""
+        contacts: list[dict[str, Any]] = []
+        for contact in self.center.contacts.values():
+            if contact.interaction.g_uid.startswith(("msg-out", "call-out")):
+                continue
+            contacts.append(
+                {
+                    "id": contact.interaction.g_uid,
+                    "media": contact.interaction.category,
+                    "arrived": round(contact.arrived, 3),
+                    "at": contact.resource,
+                    "outcome": contact.outcome,
+                    "routed_to": contact.routed_to,
+                    "wait": None if contact.wait is None else round(contact.wait, 3),
+                    "ended": None if contact.ended is None else round(contact.ended, 3),
+                    "messages": [m["interactionid"] for m in contact.messages],
+                }
+            )
+        waits: list[float] = [c["wait"] for c in contacts if c["wait"] is not None]
+        sessions = [
+            {
+                "session": s.label,
+                "application": s.machine._chart.name,
+                "started": round(s.started, 3),
+                "ended": None if s.ended is None else round(s.ended, 3),
+                "states": sorted(s.machine.configuration),
+            }
+            for s in [*self.platform.finished, *self.platform.sessions.values()]
+        ]
+        return {
+            "interactions": contacts,
+            "routed": sum(1 for c in contacts if c["routed_to"]),
+            "abandoned": sum(1 for c in contacts if c["outcome"] == "abandoned"),
+            "average_wait": round(sum(waits) / len(waits), 3) if waits else None,
+            "longest_wait": max(waits) if waits else None,
+            "agents": {
+                a.id: {"handled": a.handled, "state": a.state}
+                for a in self.center.config.agents.values()
+            },
+            "messages": list(self.center.outbox),
+            "sessions": sorted(sessions, key=lambda s: int(str(s["session"])[1:])),
+            "errors": sum(1 for e in self.trace.entries if e.kind == "error"),
+            "time": round(self.clock.now(), 3),
+        }
+
+
+def format_trace(entries: list[TraceEntry]) -> str:
+    """One line an entry: `   12.000  S1  event      queue.submit.done`."""
+    lines = []
+    for entry in entries:
+        session = entry.session or "--"
+        lines.append(f"{entry.time:9.3f}  {session:<4} {entry.kind:<14} {entry.text}")
+    return "\n".join(lines)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as a few readable paragraphs."""
+    lines = [f"Summary after {summary['time']:g}s of virtual time"]
+    for contact in summary["interactions"]:
+        where = (
+            f"routed to {contact['routed_to']}"
+            if contact["routed_to"]
+            else contact["outcome"]
+        )
+        wait = f" after {contact['wait']:g}s" if contact["wait"] is not None else ""
+        messages = (
+            f", replied with {', '.join(contact['messages'])}"
+            if contact["messages"]
+            else ""
+        )
+        lines.append(
+            f"  {contact['id']:<10} {contact['media']:<6} at {contact['at']:<14} {where}{wait}{messages}"
+        )
+    average = summary["average_wait"]
+    lines.append(
+        f"  routed {summary['routed']}, abandoned {summary['abandoned']}"
+        + (
+            f", average wait {average:g}s, longest {summary['longest_wait']:g}s"
+            if average is not None
+            else ""
+        )
+    )
+    agents = ", ".join(
+        f"{name} {info['handled']}" for name, info in summary["agents"].items()
+    )
+    if agents:
+        lines.append(f"  agents handled: {agents}")
+    for message in summary["messages"]:
+        lines.append(
+            f"  message {message['interactionid']} ({message['type']}) to {', '.join(message['to'])}: {message['subject']!r}"
+        )
+    for session in summary["sessions"]:
+        end = (
+            "still running"
+            if session["ended"] is None
+            else f"ended at {session['ended']:g}s"
+        )
+        lines.append(
+            f"  {session['session']} {session['application']}: {end} in {', '.join(session['states'])}"
+        )
+    if summary["errors"]:
+        lines.append(f"  {summary['errors']} error event(s) in the trace")
+    return "\n".join(lines)
