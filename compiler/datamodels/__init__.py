@@ -40,8 +40,10 @@ SYSTEM_VARIABLES: Final[dict[str, str]] = {
     "_name": "self._name",
     "_ioprocessors": "self._ioprocessors",
     "_x": "self._x",
+    "_genesys": "self._genesys",
 }
-"""The SCXML system variables, and the machine attributes that hold them."""
+"""The SCXML system variables and ORS's `_genesys`, and the machine attributes
+that hold them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,7 +195,9 @@ class SessionModule(_Module):
         except LookupError:
             return ""
 
-    def getConfigOption(self, interactionid: Any, key: str, lookupseq: int = -1) -> str:
+    def getConfigOption(
+        self, interactionid: str | None, key: str, lookupseq: int = -1
+    ) -> str:
         """A configuration option (`""` when absent)."""
         interaction = self._interaction(interactionid)
         return str(
@@ -207,14 +209,14 @@ class SessionModule(_Module):
     def fetch(
         self,
         *,
-        srcexpr: Any,
-        method: Any = "get",
-        enctype: Any = "application/x-www-form-urlencoded",
-        type: Any = None,
-        timeout: Any = None,
-        headers: Any = None,
+        srcexpr: str,
+        method: str | None = "get",
+        enctype: str | None = "application/x-www-form-urlencoded",
+        type: str | None = None,
+        timeout: float | None = None,
+        headers: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
-        content: Any = None,
+        content: str | None = None,
     ) -> str:
         """`<session:fetch>`: an HTTP request; `session.fetch.done{content, hints}`."""
         request = self._request("fetch")
@@ -235,7 +237,7 @@ class SessionModule(_Module):
         self._backend.session.fetch(request, fetch)
         return request.requestid
 
-    def start(self, *, src: Any, params: dict[str, Any] | None = None) -> str:
+    def start(self, *, src: str, params: dict[str, Any] | None = None) -> str:
         """`<session:start>`: a new session of document `src`;
         `session.start.done{sessionid}`."""
         request = self._request("start")
@@ -261,7 +263,7 @@ class SessionModule(_Module):
         platform.clock.call_later(0.0, start)
         return request.requestid
 
-    def terminate(self, *, sessionid: Any = None) -> str:
+    def terminate(self, *, sessionid: str | None = None) -> str:
         """`<session:terminate>`: end a session (this one when absent)."""
         request = self._request("terminate")
         platform = self._session.platform
@@ -318,7 +320,7 @@ class InteractionModule(_Module):
             )
         return interaction
 
-    def setuData(self, data: Any, interactionid: Any = None) -> bool:
+    def setuData(self, data: dict[str, Any], interactionid: str | None = None) -> bool:
         """Add or overwrite attached-data keys; `interaction.udata.changed` follows."""
         interaction = self._owned(interactionid)
         changed = {str(k): v for k, v in _mapping(data).items()}
@@ -327,7 +329,11 @@ class InteractionModule(_Module):
         self._changed(interaction)
         return True
 
-    def deleteuData(self, data: Any = None, interactionid: Any = None) -> bool:
+    def deleteuData(
+        self,
+        data: dict[str, Any] | list[str] | str | None = None,
+        interactionid: str | None = None,
+    ) -> bool:
         """Remove the keys named in `data` (nested: `{details: {age: 0}}` removes
         `details.age`); every key but `OP-Session-ID` when `data` is absent."""
         interaction = self._owned(interactionid)
@@ -345,7 +351,7 @@ class InteractionModule(_Module):
         self._changed(interaction)
         return True
 
-    def getuData(self, key: str, interactionid: Any = None) -> Any:
+    def getuData(self, key: str, interactionid: str | None = None) -> Any:
         """One attached-data value (undefined/None when absent)."""
         return self._owned(interactionid).udata.get(_text(key))
 
@@ -361,12 +367,12 @@ class InteractionModule(_Module):
     def redirect(
         self,
         *,
-        interactionid: Any = None,
-        to: Any,
-        from_: Any = None,
-        type: Any = None,
-        detach: Any = False,
-        hints: Any = None,
+        interactionid: str | None = None,
+        to: str | dict[str, Any],
+        from_: str | None = None,
+        type: int | None = None,
+        detach: bool | None = False,
+        hints: dict[str, Any] | None = None,
     ) -> str:
         """`<ixn:redirect>`: route the interaction to `to` (string or resource object)."""
         request = self._request("redirect")
@@ -398,10 +404,10 @@ class InteractionModule(_Module):
     def terminate(
         self,
         *,
-        interactionid: Any = None,
-        reason: Any = None,
-        resource: Any = None,
-        hints: Any = None,
+        interactionid: str | None = None,
+        reason: str | None = None,
+        resource: str | dict[str, Any] | None = None,
+        hints: dict[str, Any] | None = None,
     ) -> str:
         """`<ixn:terminate>`: end the interaction."""
         request = self._request("terminate")
@@ -413,7 +419,12 @@ class InteractionModule(_Module):
         )
         return request.requestid
 
-    def accept(self, *, interactionid: Any = None, resource: Any = None) -> str:
+    def accept(
+        self,
+        *,
+        interactionid: str | None = None,
+        resource: str | dict[str, Any] | None = None,
+    ) -> str:
         """`<ixn:accept>`: answer the call (on `resource` when given)."""
         request = self._request("accept")
         interaction = self._interaction(interactionid)
@@ -427,7 +438,7 @@ class InteractionModule(_Module):
         self._backend.interactions.accept(request, interaction, where)
         return request.requestid
 
-    def attach(self, *, interactionid: Any) -> str:
+    def attach(self, *, interactionid: str) -> str:
         """`<ixn:attach>`: take control of an interaction (the parent of a consult call)."""
         request = self._request("attach")
         interaction = self._platform_interaction(interactionid)
@@ -443,7 +454,7 @@ class InteractionModule(_Module):
         platform.clock.call_later(0.0, attach)
         return request.requestid
 
-    def detach(self, *, interactionid: Any = None) -> str:
+    def detach(self, *, interactionid: str | None = None) -> str:
         """`<ixn:detach>`: give up control of the interaction (it goes on)."""
         request = self._request("detach")
         interaction = self._interaction(interactionid)
@@ -458,7 +469,7 @@ class InteractionModule(_Module):
         platform.clock.call_later(0.0, detach)
         return request.requestid
 
-    def associate(self, *, interactionid: Any = None, sessionid: Any) -> str:
+    def associate(self, *, interactionid: str | None = None, sessionid: str) -> str:
         """`<ixn:associate>`: move the interaction to session `sessionid`."""
         request = self._request("associate")
         interaction = self._interaction(interactionid)
@@ -482,11 +493,11 @@ class InteractionModule(_Module):
     def createcall(
         self,
         *,
-        from_: Any,
-        to: Any,
+        from_: str,
+        to: str | dict[str, Any],
         type: str = "regular",
-        reason: Any = None,
-        udata: Any = None,
+        reason: str | None = None,
+        udata: dict[str, Any] | None = None,
     ) -> str:
         """`<ixn:createcall>`: a new call; `voice.createcall.done{interactionid}`."""
         request = self._request("createcall", "voice")
@@ -504,11 +515,11 @@ class InteractionModule(_Module):
         self._backend.interactions.createcall(request, self._session, call)
         return request.requestid
 
-    def hold(self, *, interactionid: Any = None) -> str:
+    def hold(self, *, interactionid: str | None = None) -> str:
         """Put the call on hold: `voice.hold.done`."""
         return self._simple("hold", "voice", interactionid)
 
-    def retrieve(self, *, interactionid: Any = None) -> str:
+    def retrieve(self, *, interactionid: str | None = None) -> str:
         """Retrieve a held call: `voice.retrieve.done`."""
         return self._simple("retrieve", "voice", interactionid)
 
@@ -526,16 +537,16 @@ class InteractionModule(_Module):
         self,
         *,
         type: str = "emailout",
-        interactionid: Any = None,
-        media: Any = None,
-        from_: Any = None,
-        to: Any = None,
-        subject: Any = None,
-        body: Any = None,
-        srid: Any = None,
-        queue: Any = None,
-        send: Any = False,
-        server: Any = None,
+        interactionid: str | None = None,
+        media: str | None = None,
+        from_: str | None = None,
+        to: str | dict[str, Any] | None = None,
+        subject: str | None = None,
+        body: str | None = None,
+        srid: str | None = None,
+        queue: str | None = None,
+        send: bool | None = False,
+        server: str | None = None,
     ) -> str:
         """`<ixn:createmessage>`: a new outgoing message (an auto-response to the
         interaction, for instance); `msgbased.createmessage.done{interactionid, srid}`.
@@ -565,11 +576,11 @@ class InteractionModule(_Module):
         self._backend.interactions.createmessage(request, self._session, message)
         return request.requestid
 
-    def sendmessage(self, *, interactionid: Any = None) -> str:
+    def sendmessage(self, *, interactionid: str | None = None) -> str:
         """Send a message created earlier: `msgbased.sendmessage.done`."""
         return self._simple("sendmessage", "msgbased", interactionid)
 
-    def getcontent(self, *, interactionid: Any = None) -> str:
+    def getcontent(self, *, interactionid: str | None = None) -> str:
         """Refresh a chat's content object: `chat.getcontent.done`."""
         return self._simple("getcontent", "chat", interactionid)
 
@@ -594,15 +605,15 @@ class QueueModule(_Module):
     def submit(
         self,
         *,
-        interactionid: Any = None,
-        queue: Any = None,
-        priority: Any = None,
-        ordertype: Any = None,
-        orderstat: Any = None,
-        timeout: Any = None,
-        clearontimeout: Any = None,
-        route: Any = None,
-        hints: Any = None,
+        interactionid: str | None = None,
+        queue: str | None = None,
+        priority: float | None = None,
+        ordertype: str | None = None,
+        orderstat: str | None = None,
+        timeout: float | None = None,
+        clearontimeout: bool | None = None,
+        route: bool | None = None,
+        hints: dict[str, Any] | None = None,
         targets: Sequence[TargetSpec] = (),
         treatments: Sequence[Treatment] = (),
     ) -> str:
@@ -636,7 +647,11 @@ class QueueModule(_Module):
         return request.requestid
 
     def cancel(
-        self, *, requestid: Any = None, interactionid: Any = None, queue: Any = None
+        self,
+        *,
+        requestid: str | None = None,
+        interactionid: str | None = None,
+        queue: str | None = None,
     ) -> str:
         """`<queue:cancel>`: cancel a submit by its request id, or clear the
         interaction's requests in virtual queue `queue`."""
@@ -652,7 +667,7 @@ class QueueModule(_Module):
         )
         return request.requestid
 
-    def query(self, *, requestid: Any) -> str:
+    def query(self, *, requestid: str) -> str:
         """`<queue:query>`: `queue.query.done{priority, positioninqueue, invqwaittime}`."""
         request = self._request("query")
         self._backend.queue.query(request, _text(requestid))
@@ -661,8 +676,8 @@ class QueueModule(_Module):
     def update(
         self,
         *,
-        requestid: Any,
-        priority: Any = None,
+        requestid: str,
+        priority: float | None = None,
         treatments: Sequence[Treatment] = (),
     ) -> str:
         """`<queue:update>`: change a pending submit's priority or busy treatments."""
@@ -686,7 +701,7 @@ class DialogModule(_Module):
         self,
         action: str,
         *,
-        interactionid: Any = None,
+        interactionid: str | None = None,
         attributes: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         children: Sequence[Treatment] = (),
@@ -710,7 +725,7 @@ class DialogModule(_Module):
         return request.requestid
 
     def runtreatments(
-        self, *, interactionid: Any = None, children: Sequence[Treatment] = ()
+        self, *, interactionid: str | None = None, children: Sequence[Treatment] = ()
     ) -> None:
         """`<dialog:runtreatments>`: run treatments in order; no events follow."""
         interaction = self._interaction(interactionid)
@@ -720,7 +735,9 @@ class DialogModule(_Module):
             None, DialogRequest("runtreatments", interaction, children=tuple(children))
         )
 
-    def stop(self, *, requestid: Any = None, interactionid: Any = None) -> str:
+    def stop(
+        self, *, requestid: str | None = None, interactionid: str | None = None
+    ) -> str:
         """`<dialog:stop>`: stop a running dialog (`dialog.stop.done`)."""
         request = self._request("stop")
         self._backend.dialog.stop(
@@ -737,18 +754,24 @@ class StatisticModule(_Module):
     __slots__ = ()
     prefix = "statistic"
 
-    def sData(self, target: Any, statistic: Any = None) -> float:
+    def sData(
+        self, target: str | dict[str, Any], statistic: str | None = None
+    ) -> float:
         """The current value of `statistic` for `target` (target format, or an
         object `{object, statistic}`); error.execution when unknown."""
         if isinstance(target, dict):
             statistic = target.get("statistic", statistic)
-            target = target.get("object", target.get("name", ""))
+            name = _text(target.get("object", target.get("name", "")))
+        else:
+            name = _text(target)
         try:
-            return float(self._backend.statistic.value(_text(target), _text(statistic)))
+            return float(self._backend.statistic.value(name, _text(statistic)))
         except LookupError as error:
-            raise ExecutionError(f"sData({target!s}, {statistic!s}): {error}") from None
+            raise ExecutionError(f"sData({name}, {statistic!s}): {error}") from None
 
-    def subscribe(self, *, object: Any, statistic: Any, interval: Any = None) -> str:
+    def subscribe(
+        self, *, object: str, statistic: str, interval: float | None = None
+    ) -> str:
         """`<statistic:subscribe>`: `statistic.subscribe.done`, then
         `statistic.update{object, statistic, value}` every `interval` seconds."""
         request = self._request("subscribe")
@@ -758,7 +781,7 @@ class StatisticModule(_Module):
         )
         return request.requestid
 
-    def unsubscribe(self, *, object: Any, statistic: Any) -> str:
+    def unsubscribe(self, *, object: str, statistic: str) -> str:
         request = self._request("unsubscribe")
         self._backend.statistic.unsubscribe(
             request, self._session, _text(object), _text(statistic)
@@ -775,10 +798,10 @@ class ClassificationModule(_Module):
     def classify(
         self,
         *,
-        interactionid: Any = None,
-        root: Any = None,
-        server: Any = None,
-        text: Any = None,
+        interactionid: str | None = None,
+        root: str | None = None,
+        server: str | None = None,
+        text: str | None = None,
         attributes: dict[str, Any] | None = None,
     ) -> str:
         """`<classification:classify>`: `classification.classify.done{categories}`."""
@@ -787,10 +810,10 @@ class ClassificationModule(_Module):
     def screen(
         self,
         *,
-        interactionid: Any = None,
-        root: Any = None,
-        server: Any = None,
-        text: Any = None,
+        interactionid: str | None = None,
+        root: str | None = None,
+        server: str | None = None,
+        text: str | None = None,
         attributes: dict[str, Any] | None = None,
     ) -> str:
         """`<classification:screen>`: `classification.screen.done{rules, categories}`."""
@@ -799,10 +822,10 @@ class ClassificationModule(_Module):
     def _run(
         self,
         action: str,
-        interactionid: Any,
-        root: Any,
-        server: Any,
-        text: Any,
+        interactionid: str | None,
+        root: str | None,
+        server: str | None,
+        text: str | None,
         attributes: dict[str, Any] | None,
     ) -> str:
         request = self._request(action)
@@ -932,12 +955,6 @@ def _mapping(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return dict(value)
     raise ValueError(f"expected an object, got {_text(value)!r}")
-
-
-def _later(request: Request, outcome: str, *args: Any, **data: Any) -> None:
-    """Complete `request` on the next turn of the clock (never inside the action)."""
-    clock = request.sink.platform.clock  # type: ignore[attr-defined]
-    clock.call_later(0.0, lambda: getattr(request, outcome)(*args, **data))
 
 
 def _zone(name: Any) -> datetime.tzinfo:
