@@ -51,8 +51,8 @@ def run_scenario(
         main = compile_document(Path(application))
         simulation = Simulation(scenario, compile_document, default_application=main)
     except CompileError:
-        for error in failed:
-            for diagnostic in error.diagnostics:
+        for failure in failed:
+            for diagnostic in failure.diagnostics:
                 print(diagnostic, file=sys.stderr)
         return 1
     simulation.run()
