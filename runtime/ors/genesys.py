@@ -448,8 +448,8 @@ class InteractionModule(_Module):
         session = self._session
 
         def attach() -> None:
-            platform.associate(interaction, session)
             request.done(interactionid=interaction.g_uid)
+            platform.associate(interaction, session)
 
         platform.clock.call_later(0.0, attach)
         return request.requestid

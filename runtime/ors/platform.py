@@ -277,9 +277,7 @@ class _SessionObserver(Observer):
             )
 
     def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
-        from .. import js
-
-        text = value if isinstance(value, str) else js.to_string(value)
+        text = _log_text(value)
         self.platform.trace.add(
             "log", f"{label}: {text}" if label else text, self._label(machine)
         )
@@ -310,6 +308,20 @@ class _SessionObserver(Observer):
         genesys = machine._ors
         if genesys is not None:
             self.platform._ended(genesys.context)
+
+
+def _log_text(value: Any) -> str:
+    """A logged value for the trace: strings as they are, objects and arrays as
+    JSON, other values as JavaScript prints them (`1`, not `1.0`)."""
+    import json
+
+    from .. import js
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(_compact(value), default=str)
+    return js.to_string(value)
 
 
 def _compact(data: Any) -> Any:

@@ -199,7 +199,7 @@ class Routing:
         candidates: list[tuple[int, _Choice]] = []
         for index, target in enumerate(waiting.targets):
             if target.threshold is not None and not stats.condition(
-                target.threshold, target.object_name
+                target.threshold, target
             ):
                 continue
             if target.kind in _DIRECT_KINDS:
@@ -211,21 +211,24 @@ class Routing:
             return None
         return self._best(waiting, candidates)
 
-    def _available(self, target: Target, contact: Contact) -> list[Agent]:
+    def members(self, target: Target) -> list[Agent] | None:
+        """The agents `target` stands for, whatever their state (its skill
+        expression applied); None when it is not an agent target."""
         try:
             agents = self.center.stats.agents_of(target.name, target.kind)
         except LookupError:
             return []
-        if agents is None or (target.kind == "GA" and not target.name and target.skill):
+        if target.kind == "GA" and not target.name and target.skill is not None:
             agents = list(self.center.config.agents.values())
-        found = []
-        for agent in agents:
-            if agent.state != "ready":
-                continue
-            if target.skill is not None and not target.skill.evaluate(agent.skills.get):
-                continue
-            found.append(agent)
-        return found
+        if agents is None:
+            return None
+        skill = target.skill
+        if skill is None:
+            return agents
+        return [a for a in agents if skill.evaluate(a.skills.get)]
+
+    def _available(self, target: Target, contact: Contact) -> list[Agent]:
+        return [a for a in self.members(target) or [] if a.state == "ready"]
 
     def _best(self, waiting: Waiting, candidates: list[tuple[int, _Choice]]) -> _Choice:
         submit = waiting.submit

@@ -25,7 +25,8 @@ from .scenario import Scenario, Step
 __all__ = ["Simulation", "format_summary", "format_trace"]
 
 DEFAULT_LIMIT = 4 * 3600.0
-"""How long a run may last when the scenario sets no `until` (virtual seconds)."""
+"""How long a run may go on after the last timeline entry when the scenario sets
+no `until` (virtual seconds)."""
 
 Loader = Callable[[Path], type[Machine]]
 
@@ -72,9 +73,10 @@ class Simulation:
         """Play the timeline and everything it sets off."""
         for step in self.scenario.timeline:
             self.clock.call_later(step.at, lambda step=step: self._play(step))  # type: ignore[misc]
-        limit = (
-            self.scenario.until if self.scenario.until is not None else DEFAULT_LIMIT
-        )
+        limit = self.scenario.until
+        if limit is None:
+            last = max((step.at for step in self.scenario.timeline), default=0.0)
+            limit = last + DEFAULT_LIMIT
         self.clock.run_until_idle(limit=limit)
 
     def _play(self, step: Step) -> None:
@@ -157,14 +159,14 @@ def format_trace(entries: list[TraceEntry]) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The summary as a few readable paragraphs."""
-    lines = [f"Summary after {summary['time']:g}s of virtual time"]
+    lines = [f"Summary after {_s(summary['time'])}s of virtual time"]
     for contact in summary["interactions"]:
         where = (
             f"routed to {contact['routed_to']}"
             if contact["routed_to"]
             else contact["outcome"]
         )
-        wait = f" after {contact['wait']:g}s" if contact["wait"] is not None else ""
+        wait = f" after {_s(contact['wait'])}s" if contact["wait"] is not None else ""
         messages = (
             f", replied with {', '.join(contact['messages'])}"
             if contact["messages"]
@@ -177,7 +179,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append(
         f"  routed {summary['routed']}, abandoned {summary['abandoned']}"
         + (
-            f", average wait {average:g}s, longest {summary['longest_wait']:g}s"
+            f", average wait {_s(average)}s, longest {_s(summary['longest_wait'])}s"
             if average is not None
             else ""
         )
@@ -195,7 +197,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         end = (
             "still running"
             if session["ended"] is None
-            else f"ended at {session['ended']:g}s"
+            else f"ended at {_s(session['ended'])}s"
         )
         lines.append(
             f"  {session['session']} {session['application']}: {end} in {', '.join(session['states'])}"
@@ -203,3 +205,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["errors"]:
         lines.append(f"  {summary['errors']} error event(s) in the trace")
     return "\n".join(lines)
+
+
+def _s(seconds: float) -> str:
+    """Seconds for people: `12`, `2.5`, `2080808`."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")

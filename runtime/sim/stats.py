@@ -19,7 +19,7 @@ from ..events import AttrDict
 from ..ors.platform import OrsSession
 from ..ors.requests import Request
 from .model import Agent
-from .targets import Condition, TargetError
+from .targets import Condition, Target, TargetError
 
 if TYPE_CHECKING:
     from .center import ContactCenter
@@ -80,12 +80,12 @@ class Statistics:
             return self._queue_statistic(name, statistic)
         raise LookupError(f"unknown object {target!r}")
 
-    def condition(self, condition: Condition, target: str) -> bool:
+    def condition(self, condition: Condition, target: Target) -> bool:
         """A threshold evaluated for `target` (unknown statistics compare false)."""
 
         def lookup(statistic: str) -> float | None:
             try:
-                return self.value(target, statistic)
+                return self.target_value(target, statistic)
             except LookupError:
                 return None
 
@@ -93,6 +93,17 @@ class Statistics:
             return condition.evaluate(lookup)
         except TargetError:
             return False
+
+    def target_value(self, target: Target, statistic: str) -> float:
+        """`statistic` of a submitted target: for agent targets over the agents it
+        stands for (skill targets included), else of the named object."""
+        fixed = self._fixed(target.name, target.kind, statistic)
+        if fixed is not None:
+            return fixed
+        agents = self.center.routing.members(target)
+        if agents is None:
+            return self.value(target.object_name, statistic)
+        return self._agent_statistic(agents, statistic, target.name, target.kind)
 
     def agents_of(self, name: str, kind: str) -> list[Agent] | None:
         """The agents a target stands for, or None if it is not an agent object."""
@@ -144,7 +155,7 @@ class Statistics:
                 return float(sum(a.handled for a in agents))
             case "StatExpectedWaitingTime" | "ExpectedWaitTime":
                 waiting = self.center.routing.waiting_for(agents)
-                return self._expected_wait(waiting, len(logged))
+                return self._expected_wait(waiting, len(ready), len(logged))
             case "StatCallsInQueue" | "CallsWaiting" | "StatCallsWaiting":
                 return float(self.center.routing.waiting_for(agents))
         raise LookupError(f"statistic {statistic!r} is not known for {name}.{kind}")
@@ -165,16 +176,22 @@ class Statistics:
             case "StatExpectedWaitingTime" | "ExpectedWaitTime":
                 agents = routing.agents_serving(name)
                 logged = sum(1 for a in agents if a.state in _WORKING)
-                return self._expected_wait(routing.waiting_in(name), logged)
+                ready = sum(1 for a in agents if a.state == "ready")
+                return self._expected_wait(routing.waiting_in(name), ready, logged)
             case "StatAgentsAvailable" | "StatAgentsTotal" | "StatAgentsBusy":
                 agents = routing.agents_serving(name)
                 return self._agent_statistic(agents, statistic, name, "Q")
         raise LookupError(f"statistic {statistic!r} is not known for {name}")
 
-    def _expected_wait(self, waiting: int, logged: int) -> float:
-        """Waiting interactions ahead times the handle time, shared by the agents."""
-        handle = self.center.config.handle_time
-        return (waiting + 1) * handle / logged if logged else 24 * 3600.0
+    def _expected_wait(self, waiting: int, ready: int, logged: int) -> float:
+        """0 while a ready agent is left for the next interaction; else the
+        interactions ahead that no ready agent takes, plus one, times the handle
+        time, shared by the logged-in agents (a day when none is logged in)."""
+        if ready > waiting:
+            return 0.0
+        if not logged:
+            return 24 * 3600.0
+        return (waiting - ready + 1) * self.center.config.handle_time / logged
 
     # -- subscriptions ----------------------------------------------------------------
 
