@@ -85,14 +85,18 @@ class _Module:
         return self._session.platform.backend
 
     def _interaction(self, interactionid: Any) -> Interaction | None:
-        """The session's interaction `interactionid` (its first one when absent)."""
-        interactions = self._session.interactions
-        if _absent(interactionid) or interactionid == "0":
-            first = self._session.firstixnid
-            if first is not None and first in interactions:
-                return interactions[first]
-            return interactions.get(0)
-        return interactions.get(_text(interactionid))
+        """The session's interaction `interactionid` (its first one when absent).
+
+        A session started by `<invoke>` (a Composer subroutine) also acts on the
+        interactions of the sessions that invoked it.
+        """
+        session: OrsSession | None = self._session
+        while session is not None:
+            found = _own_interaction(session, interactionid)
+            if found is not None:
+                return found
+            session = session.invoker
+        return None
 
     def _platform_interaction(self, interactionid: Any) -> Interaction | None:
         """An interaction by id, owned by this session or not (attach, associate)."""
@@ -907,6 +911,16 @@ class Genesys:
 
     def __repr__(self) -> str:
         return f"<_genesys of {self.context.label}>"
+
+
+def _own_interaction(session: OrsSession, interactionid: Any) -> Interaction | None:
+    interactions = session.interactions
+    if _absent(interactionid) or interactionid == "0":
+        first = session.firstixnid
+        if first is not None and first in interactions:
+            return interactions[first]
+        return interactions.get(0)
+    return interactions.get(_text(interactionid))
 
 
 # -- value conversions (arguments come from either datamodel) -----------------------

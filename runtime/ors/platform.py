@@ -58,6 +58,7 @@ class OrsSession:
         "ended",
         "params",
         "traced_config",
+        "invoker",
         "__weakref__",
     )
 
@@ -76,6 +77,8 @@ class OrsSession:
         self.ended: float | None = None
         self.params = params
         self.traced_config = -1
+        self.invoker: OrsSession | None = None
+        """The session whose `<invoke>` started this one, if any."""
 
     @property
     def sessionid(self) -> str:
@@ -168,9 +171,15 @@ class Platform:
     def adopt(self, machine: Machine) -> OrsSession:
         """Give an invoked child session its own place on the platform."""
         session = OrsSession(self, machine, f"S{next(self._labels)}", {})
+        parent = machine._parent
+        if parent is not None and parent._ors is not None:
+            session.invoker = parent._ors.context
         machine._ors = session.genesys
         self.sessions[machine._sessionid] = session
-        self.trace.add("session", "started (invoked)", session.label)
+        by = f" by {session.invoker.label}" if session.invoker is not None else ""
+        self.trace.add(
+            "session", f"started {machine._chart.name} (invoked{by})", session.label
+        )
         return session
 
     def load(self, uri: str, base: str) -> type[Machine]:
@@ -295,9 +304,11 @@ class _SessionObserver(Observer):
 
     def on_stable(self, machine: Machine) -> None:
         trace = self.platform.trace
-        genesys = machine._ors
-        if not trace.active or not machine._running or genesys is None:
+        if not trace.active or not machine._running:
             return
+        self._label(machine)  # an invoked child joins the platform when it starts
+        genesys = machine._ors
+        assert genesys is not None
         session = genesys.context
         if machine._config != session.traced_config:
             session.traced_config = machine._config
