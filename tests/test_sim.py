@@ -347,3 +347,141 @@ def test_run_with_a_scenario_prints_trace_and_summary(tmp_path: Path) -> None:
         "kind": "route",
         "text": "c1 -> agent anna (A) from VQ after 0s",
     } in result["trace"]
+
+
+ORDERED = """<scxml {ns} profile="ecmascript" initial="wait">
+  <state id="wait"><transition event="interaction.added" target="queued"/></state>
+  <state id="queued">
+    <onentry>
+      <queue:submit queue="'VQ'" ordertype="ORDERTYPE" orderstat="'StatTimeInReadyState'">
+        <queue:targets><queue:targetid expr="'[3]Sales@.GA, [1]Support@.GA'"/></queue:targets>
+      </queue:submit>
+    </onentry>
+    <transition event="queue.submit.done" target="routed"/>
+  </state>
+  <state id="routed"/>
+</scxml>"""
+
+READY_AT = """
+dns: [{number: "5000", type: RoutingPoint}]
+agents:
+  - {id: anna, dn: "7001", groups: [Sales], state: not_ready}
+  - {id: bob, dn: "7002", groups: [Sales], state: not_ready}
+  - {id: cleo, dn: "7003", groups: [Support], state: not_ready}
+  - {id: dora, dn: "7004", groups: [Support], state: not_ready}
+timeline:
+  - {at: 0, agent: bob, state: ready}
+  - {at: 1, agent: cleo, state: ready}
+  - {at: 2, agent: anna, state: ready}
+  - {at: 3, agent: dora, state: ready}
+"""
+
+
+@pytest.mark.parametrize(
+    "ordertype, expected",
+    [
+        # longest ready first: bob (0), cleo (1), anna (2), dora (3)
+        ("'max'", ["bob", "cleo", "anna", "dora"]),
+        ("'min'", ["dora", "anna", "cleo", "bob"]),
+        # weights 3:1 between Sales and Support, longest ready within a target
+        ("'percentage'", ["bob", "anna", "cleo", "dora"]),
+    ],
+)
+def test_ordertype_and_orderstat_choose_among_candidates(
+    ordertype: str, expected: list[str]
+) -> None:
+    calls = "".join(
+        f'\n  - {{at: 10, call: {{id: c{i}, to: "5000", talk: 600}}}}' for i in range(4)
+    )
+    simulation = simulate(
+        machine_class(ORDERED.replace("ORDERTYPE", ordertype)), READY_AT + calls
+    )
+    routed = [c["routed_to"] for c in simulation.summary()["interactions"]]
+    assert routed == expected
+
+
+OPTIONS = """<scxml {ns} profile="ecmascript" initial="s">
+  <datamodel><data id="seen" expr="[]"/></datamodel>
+  <state id="s">
+    <transition event="interaction.added" target="t">
+      <script>
+        var id = _event.data.interactionid, session = _genesys.session;
+        seen.push(session.getConfigOption(id, 'greeting', session.lookupseq.StartFromStrategy),
+                  session.getConfigOption(id, 'language', -1),
+                  session.getConfigOption(id, 'missing', -1),
+                  session.getListItemValue('Routing', 'Sales', 'vq'),
+                  session.getListItemValue('Routing', 'Nope', 'vq'),
+                  session.tenant, session.tenantid, session.server.name,
+                  _genesys.ixn.interactions[id].category,
+                  _genesys.ixn.interactions[id].msgbased.media);
+      </script>
+    </transition>
+  </state>
+  <state id="t"/>
+</scxml>"""
+
+
+def test_options_lists_tenant_and_message_media() -> None:
+    simulation = simulate(
+        machine_class(OPTIONS),
+        """
+tenant: Acme
+tenantid: 7
+dns: [{number: "5000", type: RoutingPoint, options: {greeting: short}}]
+options: {greeting: long, language: fr}
+lists: {Routing: {Sales: {vq: VQ_Sales}}}
+timeline:
+  - {at: 0, message: {id: s1, to: "5000", media: sms, from: "+15550100"}}
+""",
+    )
+    (session,) = simulation.platform.sessions.values()
+    assert list(session.machine.dm.seen) == [  # type: ignore[attr-defined]
+        "short",  # the option of the DN the interaction is on comes first
+        "fr",
+        "",
+        "VQ_Sales",
+        "",
+        "Acme",
+        "7",
+        "ORS_Server",
+        "sms",
+        "sms",
+    ]
+
+
+def test_message_media_must_be_known(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("timeline: [{at: 0, message: {id: m, to: q, media: pigeon}}]")
+    with pytest.raises(
+        ScenarioError, match=r"timeline\[0\].message.media: unknown media 'pigeon'"
+    ):
+        load_scenario(path)
+
+
+def test_reply_addresses_from_the_interaction_answered() -> None:
+    from scxmlc.runtime.ors import Interaction
+    from scxmlc.runtime.ors.genesys import _addresses
+
+    mail = Interaction(
+        "m1",
+        category="email",
+        udata={
+            "FromAddress": "pat@example.com",
+            "To": "support@acme.com, sales@acme.com",
+            "Cc": "boss@example.com",
+            "EmailAddress": "pat.private@example.net",
+        },
+    )
+    assert _addresses("_origin", mail) == ("pat@example.com",)
+    assert _addresses("_origin.all", mail) == (
+        "pat@example.com",
+        "support@acme.com",
+        "sales@acme.com",
+        "boss@example.com",
+    )
+    assert _addresses("_udata", mail) == ("pat.private@example.net",)
+    assert _addresses(["a@x.org", "_origin"], mail) == ("a@x.org", "pat@example.com")
+    with pytest.raises(
+        ValueError, match="'_origin' needs the interaction being answered"
+    ):
+        _addresses("_origin", None)

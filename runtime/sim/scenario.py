@@ -24,6 +24,7 @@ timeline:
      dialogs: [{result: {intent: billing}, duration: 20}], patience: 60, talk: 180}}
   - {at: 0, email: {id: m1, to: Inbound_Email, from: a@b.com, subject: Hi, body: text}}
   - {at: 0, chat: {id: ch1, to: Chat_In, from: Ann, text: hello}}
+  - {at: 0, message: {id: w1, to: Work_In, media: workitem, udata: {Case: 42}}}
   - {at: 5, agent: anna, state: ready}          # ready | not_ready | logged_out
   - {at: 30, hangup: c1}
   - {at: 40, consult: {id: c2, agent: anna, call: c1, to: "5001"}}
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..ors.enums import MediaType
 from ..ors.objects import (
     ChatProperties,
     Interaction,
@@ -56,6 +58,13 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
 ]
+
+
+MESSAGE_MEDIA = frozenset(
+    getattr(MediaType, member) for member in MediaType.names()
+) - {"voice", "voip", "chat", "any"}
+"""Media a `message:` arrival may have: every `_genesys.ixn.mediaType` but voice
+and chat (`email`, `sms`, `workitem`, `webform`, `fax`, `openmedia`, ...)."""
 
 
 class ScenarioError(ValueError):
@@ -280,12 +289,13 @@ class _Reader:
         at = self.number(entry["at"], where + ".at")
         kinds = [
             k
-            for k in ("call", "email", "chat", "agent", "hangup", "consult")
+            for k in ("call", "email", "chat", "message", "agent", "hangup", "consult")
             if k in entry
         ]
         if len(kinds) != 1:
             raise self.fail(
-                where, "needs exactly one of call, email, chat, agent, hangup, consult"
+                where,
+                "needs exactly one of call, email, chat, message, agent, hangup, consult",
             )
         kind = kinds[0]
         if kind == "agent":
@@ -342,10 +352,25 @@ class _Reader:
                     type="Inbound", media="email", queue=resource
                 ),
             )
-        else:
+        elif kind == "chat":
             udata.setdefault("FirstName", str(body.get("from", "")))
             interaction = Interaction(
                 g_uid, category="chat", media="chat", udata=udata, chat=ChatProperties()
+            )
+        else:
+            media = str(body.get("media", "workitem"))
+            if media not in MESSAGE_MEDIA:
+                raise self.fail(
+                    where + ".media",
+                    f"unknown media {media!r} (one of {', '.join(sorted(MESSAGE_MEDIA))})",
+                )
+            udata.setdefault("FromAddress", str(body.get("from", "")))
+            interaction = Interaction(
+                g_uid,
+                category=media,
+                media=media,
+                udata=udata,
+                msgbased=MessageProperties(type="Inbound", media=media, queue=resource),
             )
         digits = body.get("digits") or []
         if not isinstance(digits, list):
