@@ -4,6 +4,10 @@ A machine never blocks. Anything that must happen later (a delayed event, an eve
 for another session, a child session's start) is handed to the machine's clock as a
 callback. `VirtualClock` keeps virtual time that tests advance by hand; `AsyncioClock`
 runs callbacks on an asyncio event loop in real time.
+
+Clocks also tell the wall-clock time (`wall_time()`, seconds since 1970-01-01 UTC)
+that the ECMAScript `Date` of a session reads: a `VirtualClock`'s wall clock starts
+at its `epoch` and moves only with virtual time.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -32,6 +37,9 @@ class Clock(Protocol):
     def now(self) -> float:
         """Seconds since an arbitrary epoch."""
         ...
+
+    # Optional: `wall_time() -> float`, seconds since 1970-01-01 UTC, for `Date`.
+    # A clock without it gives sessions the host's time.
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run `callback` after `delay` seconds (0: as soon as the caller returns)."""
@@ -63,10 +71,17 @@ class VirtualClock:
 
     Callbacks run in time order, callbacks due at the same time in the order they were
     scheduled. Time never moves while a callback runs.
+
+    `epoch` is the wall-clock time (seconds since 1970-01-01 UTC) the clock reads
+    when created; by default the host's time at that moment. `wall_time()` is
+    `epoch` plus the virtual seconds passed since: `VirtualClock(epoch=0)` makes
+    a session's `new Date()` start at 1970-01-01T00:00:00.000Z, reproducibly.
     """
 
-    def __init__(self, start: float = 0.0) -> None:
+    def __init__(self, start: float = 0.0, *, epoch: float | None = None) -> None:
         self._now = start
+        self._start = start
+        self.epoch = time.time() if epoch is None else epoch
         self._queue: list[_VirtualTimer] = []
         self._seq = itertools.count()
         self._running = False
@@ -74,6 +89,10 @@ class VirtualClock:
 
     def now(self) -> float:
         return self._now
+
+    def wall_time(self) -> float:
+        """Seconds since 1970-01-01 UTC: `epoch` plus the virtual time passed."""
+        return self.epoch + (self._now - self._start)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         timer = _VirtualTimer(self._now + max(delay, 0.0), next(self._seq), callback)
@@ -147,6 +166,10 @@ class AsyncioClock:
 
     def now(self) -> float:
         return self.loop.time()
+
+    def wall_time(self) -> float:
+        """Seconds since 1970-01-01 UTC: the host's time."""
+        return time.time()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         if delay <= 0:
