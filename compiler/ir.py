@@ -105,11 +105,26 @@ class Assign:
 
 @dataclass(frozen=True, slots=True)
 class Script:
-    """`<script>`: source text (inline, or read from `src` at compile time)."""
+    """`<script>`: source text (inline, or read from `src` at compile time).
+
+    `source_loc` is where the first line of `source` was written. Source joined
+    from several XIncluded files also has `parts`: (line of `source` where a file
+    begins, where that line was written), in order.
+    """
 
     loc: Loc
     source: str
     source_loc: Loc
+    parts: tuple[tuple[int, Loc], ...] = ()
+
+    def position(self, line: int, column: int = 1) -> Loc:
+        """Where line `line` (from 1) and `column` of `source` were written."""
+        start, origin = 1, self.source_loc
+        for first, where in self.parts:
+            if first > line:
+                break
+            start, origin = first, where
+        return Loc(origin.file, origin.line + line - start, column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,8 @@ class ActionReader(ReaderBase):
     ) -> ir.Script | None:
         """`<script><xi:include href="lib.js" parse="text"/></script>` (Composer libraries)."""
         sources: list[str] = []
-        first: Loc | None = None
+        parts: list[tuple[int, Loc]] = []
+        line = 1
         for include in includes:
             if include.get("parse") != "text":
                 self.diag.error(
@@ -78,10 +79,13 @@ class ActionReader(ReaderBase):
             source = self.read_relative(include, "xi:include", "href", href)
             if source is not None:
                 sources.append(source)
-                first = first or Loc(str(resolve_uri(href, self.base(include))), 1, 1)
-        if not sources or first is None:
+                path = str(resolve_uri(href, self.base(include)))
+                parts.append((line, Loc(path, 1, 1)))
+                line += source.count("\n") + 1  # the files are joined by newlines
+        if not sources:
             return None
-        return ir.Script(self.loc(element), "\n".join(sources), first)
+        source = "\n".join(sources)
+        return ir.Script(self.loc(element), source, parts[0][1], tuple(parts))
 
     def block(self, element: etree._Element, parent: str) -> tuple[ir.Action, ...]:
         actions: list[ir.Action] = []
