@@ -81,6 +81,8 @@ class MachineView:
     chart_args: list[str]
     data_ids: list[str]
     source: str
+    extra_slots: list[tuple[str, str]] = field(default_factory=list)
+    """Attributes the datamodel adds to the machine: (name, annotation)."""
 
 
 @dataclass
@@ -252,6 +254,7 @@ class _MachineBuilder:
             chart_args=chart_args,
             data_ids=[d.id for d in self.document.data],
             source=self.file,
+            extra_slots=list(dm.machine_slots().items()),
         )
         self.machines.append(view)
         return view
@@ -316,6 +319,7 @@ class _MachineBuilder:
     def emit_datamodel_init(self, data_class: str | None) -> None:
         body: list[str] = []
         if data_class is not None:
+            body += self.datamodel.prologue()
             body.append(f"self.dm = {data_class}()")
             default = self.datamodel.field_default()
             if default is not None:

@@ -7,6 +7,11 @@ functions the generated code calls. Values: `undefined` (a singleton), `None` fo
 `JSObject` (a dict with a prototype), `JSArray` (a list), `JSFunction`. Python
 objects the platform hands in (events, event data, `_ioprocessors`) are read as
 objects: their attributes and keys are properties.
+
+This module holds the values, conversions and operators. Property access, calls
+and `new` are in `js_access`, the built-in objects in `js_builtins` and `js_date`,
+and what a session changes of them in `js_realm`; their public names are
+re-exported here, so generated code only ever names `js`.
 """
 
 from __future__ import annotations
@@ -21,13 +26,23 @@ from .errors import ExecutionError
 
 __all__ = [
     "JSValue",
+    "Accessor",
+    "AccessorObject",
     "JSArray",
     "JSError",
     "JSFunction",
     "JSObject",
+    "Realm",
     "add",
     "call",
+    "call_method",
+    "construct",
+    "date_constructor",
+    "delete",
     "get",
+    "has",
+    "instanceof",
+    "iterate_keys",
     "loose_eq",
     "put",
     "strict_eq",
@@ -63,7 +78,7 @@ class _Undefined:
         return "undefined"
 
 
-undefined: Final = _Undefined()
+undefined: Final[_Undefined] = _Undefined()
 
 
 class JSError(ExecutionError):
@@ -75,23 +90,49 @@ class JSError(ExecutionError):
 
 
 class JSObject(dict[str, Any]):
-    """A JavaScript object: own properties in insertion order, and a prototype."""
+    """A JavaScript object: own properties in insertion order, and a prototype.
+
+    `proto` is another `JSObject`, a built-in prototype (`js_realm.Intrinsic`), or
+    None for `Object.prototype`, where every chain ends.
+    """
 
     __slots__ = ("proto",)
 
-    def __init__(
-        self, *args: Any, proto: JSObject | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, proto: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.proto = proto
 
-    def lookup(self, key: str) -> Any:
-        obj: JSObject | None = self
-        while obj is not None:
-            if key in obj:
-                return dict.__getitem__(obj, key)
-            obj = obj.proto
-        return undefined
+
+class Accessor:
+    """A property defined by `get x() {...}` / `set x(v) {...}`: either may be None."""
+
+    __slots__ = ("getter", "setter")
+
+    def __init__(self, getter: Any = None, setter: Any = None) -> None:
+        self.getter = getter
+        self.setter = setter
+
+    def read(self, receiver: Any) -> Any:
+        """The getter's result with `this` = `receiver` (undefined without one)."""
+        if self.getter is None:
+            return undefined
+        return self.getter.impl(receiver)
+
+    def write(self, receiver: Any, value: Any) -> Any:
+        """Call the setter with `this` = `receiver` (ignored without one); `value`."""
+        if self.setter is not None:
+            self.setter.impl(receiver, value)
+        return value
+
+
+class AccessorObject(JSObject):
+    """An object literal with getters or setters: some own values are `Accessor`s.
+
+    A type of its own, so that plain `JSObject`s, whose values are never accessors,
+    keep the fast path of `js.get` and `js.put`.
+    """
+
+    __slots__ = ()
 
 
 class JSArray(list[Any]):
@@ -101,14 +142,19 @@ class JSArray(list[Any]):
 
 
 class JSFunction:
-    """A JavaScript function: `impl(this, *args)`, with a `prototype` for `new`."""
+    """A JavaScript function: `impl(this, *args)`, with a `prototype` for `new`.
 
-    __slots__ = ("impl", "name", "prototype")
+    `props` holds the properties a script gives the function (`f.cache = {}`), or
+    None while it has none.
+    """
+
+    __slots__ = ("impl", "name", "prototype", "props")
 
     def __init__(self, impl: Callable[..., Any], name: str = "") -> None:
         self.impl = impl
         self.name = name
-        self.prototype = JSObject()
+        self.prototype: Any = JSObject()
+        self.props: dict[str, Any] | None = None
 
     def __call__(self, *args: Any) -> Any:
         return self.impl(undefined, *args)
@@ -381,122 +427,14 @@ def negate(value: Any) -> int | float:
     return -to_number(value)
 
 
-# -- properties ------------------------------------------------------------------
+def not_defined(name: str) -> Any:
+    """Reading a name bound nowhere (possible inside `with`): a ReferenceError."""
+    raise JSError(f"ReferenceError: {name} is not defined")
 
 
-def get(obj: Any, key: Any) -> Any:
-    """`obj[key]` / `obj.key`."""
-    if obj is None or obj is undefined:
-        raise JSError(
-            f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}"
-        )
-    if isinstance(obj, JSObject):
-        found = obj.lookup(to_string(key))
-        if found is undefined and to_string(key) in _builtins._OBJECT_METHODS:
-            return _builtins._OBJECT_METHODS[to_string(key)](obj)
-        return found
-    if isinstance(obj, re.Pattern):
-        return _builtins._regex_get(obj, to_string(key))
-    if isinstance(obj, _builtins.JSDate):
-        return obj.member(to_string(key))
-    if isinstance(obj, list):
-        return _array_get(obj, key)
-    if isinstance(obj, str):
-        return _string_get(obj, key)
-    if isinstance(obj, dict):
-        name = to_string(key)
-        if name in obj:
-            return obj[name]  # a None value is JSON null, not undefined
-        method = _builtins._DICT_METHODS.get(name)
-        return method(obj) if method else undefined
-    if isinstance(obj, JSFunction):
-        name = to_string(key)
-        if name == "prototype":
-            return obj.prototype
-        if name in ("call", "apply"):
-            return _function_method(obj, name)
-        static = _builtins._STATICS.get((obj.name, name))
-        if static is not None:
-            return static
-        if obj is _builtins._DATE_CONSTRUCTOR and name == "now":
-            return obj.prototype["now"]
-        return undefined
-    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        return _builtins._number_member(obj, to_string(key))
-    name = to_string(key)
-    if hasattr(obj, "attrib") and hasattr(obj, "iter"):  # an XML element: a little DOM
-        return _element_get(obj, name)
-    if hasattr(obj, name) and not name.startswith("_"):
-        return _from_python(getattr(obj, name))
-    if name == "toSource":
-        return JSFunction(lambda this: _builtins.uneval(obj), name)
-    return undefined
-
-
-def _element_get(element: Any, name: str) -> Any:
-    if name == "getElementsByTagName":
-        return JSFunction(
-            lambda this, tag: JSArray(
-                e for e in element.iter(to_string(tag)) if e is not element
-            ),
-            name,
-        )
-    if name == "getAttribute":
-        return JSFunction(
-            lambda this, attribute: element.get(to_string(attribute)), name
-        )
-    if name in ("tagName", "nodeName"):
-        return element.tag
-    if name == "textContent":
-        return "".join(element.itertext())
-    return undefined
-
-
-def _from_python(value: Any) -> Any:
-    """A platform object's attribute as JavaScript sees it: an unset (None) field
-    of an event reads as undefined, as SCXML's ECMAScript binding requires."""
-    return undefined if value is None else value
-
-
-def has(obj: Any, key: Any) -> bool:
-    """`key in obj`."""
-    name = to_string(key)
-    if isinstance(obj, JSObject):
-        return obj.lookup(name) is not undefined or name in obj
-    if isinstance(obj, list):
-        return name == "length" or name.isdigit() and int(name) < len(obj)
-    if isinstance(obj, dict):
-        return name in obj
-    if obj is None or obj is undefined or isinstance(obj, (str, int, float)):
-        raise JSError(
-            f"TypeError: cannot use 'in' to search for '{name}' in {to_string(obj)}"
-        )
-    return hasattr(obj, name)
-
-
-def put(obj: Any, key: Any, value: Any) -> Any:
-    """`obj[key] = value`; returns `value`."""
-    if obj is None or obj is undefined:
-        raise JSError(
-            f"TypeError: cannot set property '{to_string(key)}' of {to_string(obj)}"
-        )
-    if isinstance(obj, list):
-        index = _index(key)
-        if index is None:
-            if to_string(key) == "length":
-                del obj[int(to_number(value)) :]
-            return value
-        while len(obj) <= index:
-            obj.append(undefined)
-        obj[index] = value
-        return value
-    if isinstance(obj, dict):
-        obj[to_string(key)] = value
-        return value
-    if isinstance(obj, JSFunction) and to_string(key) == "prototype":
-        obj.prototype = value
-        return value
-    raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {typeof(obj)}")
+def property_key(key: Any) -> str:
+    """ToPropertyKey: the string a value names as a property (`1` names `"1"`)."""
+    return key if type(key) is str else to_string(key)
 
 
 def set_field(obj: Any, name: str, value: Any) -> Any:
@@ -510,130 +448,6 @@ def thrown(error: BaseException) -> Any:
     if isinstance(error, JSError):
         return error.value
     return JSObject({"name": type(error).__name__, "message": str(error)})
-
-
-def delete(obj: Any, key: Any) -> bool:
-    if isinstance(obj, dict):
-        obj.pop(to_string(key), None)
-    elif isinstance(obj, list):
-        index = _index(key)
-        if index is not None and index < len(obj):
-            obj[index] = undefined
-    return True
-
-
-def _index(key: Any) -> int | None:
-    if isinstance(key, bool):
-        return None
-    if isinstance(key, int) and key >= 0:
-        return key
-    if isinstance(key, float) and key.is_integer() and key >= 0:
-        return int(key)
-    if isinstance(key, str) and key.isdigit():
-        return int(key)
-    return None
-
-
-def _array_get(array: list[Any], key: Any) -> Any:
-    return _sequence_get(array, key, _builtins._ARRAY_METHODS)
-
-
-def _string_get(text: str, key: Any) -> Any:
-    return _sequence_get(text, key, _builtins._STRING_METHODS)
-
-
-def _sequence_get(
-    sequence: Any, key: Any, methods: dict[str, Callable[..., Any]]
-) -> Any:
-    """An index, `length` or a method (bound to `sequence`) of an array or string."""
-    index = _index(key)
-    if index is not None:
-        return sequence[index] if index < len(sequence) else undefined
-    name = to_string(key)
-    if name == "length":
-        return len(sequence)
-    method = methods.get(name)
-    if method is None:
-        return undefined
-    return JSFunction(lambda this, *args: method(sequence, *args), name)
-
-
-def _function_method(function: JSFunction, name: str) -> JSFunction:
-    if name == "call":
-        return JSFunction(
-            lambda this, self=undefined, *args: function.impl(self, *args), "call"
-        )
-    return JSFunction(
-        lambda this, self=undefined, args=None: function.impl(self, *(args or [])),
-        "apply",
-    )
-
-
-# -- calls and construction ----------------------------------------------------------
-
-
-def call(function: Any, this: Any, *args: Any) -> Any:
-    """`f(args)` with `this` bound (undefined for a plain call)."""
-    if isinstance(function, JSFunction):
-        return function.impl(this, *args)
-    if callable(function):
-        return function(*args)
-    raise JSError(f"TypeError: {to_string(function)} is not a function")
-
-
-def call_method(obj: Any, key: Any, *args: Any) -> Any:
-    """`obj.key(args)`: the method called with `this` = `obj`."""
-    return call(get(obj, key), obj, *args)
-
-
-def construct(function: Any, *args: Any) -> Any:
-    """`new F(args)`."""
-    if function is _builtins._ARRAY_CONSTRUCTOR:
-        return (
-            JSArray(args)
-            if len(args) != 1
-            else JSArray([undefined] * int(to_number(args[0])))
-        )
-    if function is _builtins._OBJECT_CONSTRUCTOR:
-        return JSObject()
-    if function is _builtins._DATE_CONSTRUCTOR:
-        return _builtins._date(JSObject(), *args)
-    if isinstance(function, JSFunction) and function.name == "RegExp":
-        return function.impl(undefined, *args)
-    if not isinstance(function, JSFunction):
-        raise JSError(f"TypeError: {to_string(function)} is not a constructor")
-    proto = function.prototype if isinstance(function.prototype, JSObject) else None
-    instance = JSObject(proto=proto)
-    result = function.impl(instance, *args)
-    return result if isinstance(result, (JSObject, JSArray, JSFunction)) else instance
-
-
-def instanceof(value: Any, function: Any) -> bool:
-    if function is _builtins._ARRAY_CONSTRUCTOR:
-        return isinstance(value, list)
-    if function is _builtins._OBJECT_CONSTRUCTOR:
-        return isinstance(value, (dict, list, JSFunction))
-    if not isinstance(function, JSFunction):
-        raise JSError("TypeError: right-hand side of 'instanceof' is not callable")
-    if not isinstance(value, JSObject):
-        return False
-    proto = value.proto
-    while proto is not None:
-        if proto is function.prototype:
-            return True
-        proto = proto.proto
-    return False
-
-
-def iterate_keys(obj: Any) -> Iterator[str]:
-    """The keys `for (k in obj)` visits."""
-    if isinstance(obj, list):
-        return iter([str(i) for i in range(len(obj))])
-    if isinstance(obj, dict):
-        return iter(list(obj.keys()))
-    if isinstance(obj, str):
-        return iter([str(i) for i in range(len(obj))])
-    return iter([])
 
 
 _GLOBAL_PATTERNS: set[re.Pattern[str]] = set()
@@ -674,7 +488,18 @@ def _arrays(value: Any) -> Any:
     return value
 
 
-from . import js_builtins as _builtins  # noqa: E402 - the built-ins use the core above
-
-GLOBALS: Final[dict[str, Any]] = _builtins.GLOBALS
-"""The global built-ins compiled code may name."""
+# The rest of the runtime builds on the core above.
+from .js_access import call as call  # noqa: E402
+from .js_access import call_method as call_method  # noqa: E402
+from .js_access import construct as construct  # noqa: E402
+from .js_access import delete as delete  # noqa: E402
+from .js_access import get as get  # noqa: E402
+from .js_access import has as has  # noqa: E402
+from .js_access import in_scope as in_scope  # noqa: E402
+from .js_access import instanceof as instanceof  # noqa: E402
+from .js_access import iterate_keys as iterate_keys  # noqa: E402
+from .js_access import put as put  # noqa: E402
+from .js_access import with_object as with_object  # noqa: E402
+from .js_builtins import GLOBALS as GLOBALS  # noqa: E402
+from .js_date import date_constructor as date_constructor  # noqa: E402
+from .js_realm import Realm as Realm  # noqa: E402

@@ -1,14 +1,17 @@
-"""The JavaScript built-ins of `scxmlc.runtime.js`: methods, Math, JSON, Date, ...
+"""The JavaScript built-ins of `scxmlc.runtime.js`: prototypes, constructors, Math, ...
 
-What a compiled ECMAScript expression can call by name (`GLOBALS`) and the
-methods of strings, arrays, objects, regular expressions, numbers and dates that
-`js.get` hands out. Separate from the core only to keep each module readable.
+Each built-in prototype is an `Intrinsic` whose methods are shared `JSFunction`s
+taking `this`. The same methods are kept in plain tables (`STRING_METHODS`, ...)
+of Python functions taking the value first, which `js.call_method` calls
+directly while a session has changed no built-in. `GLOBALS` are the global
+names compiled code may use; `Date` is in `js_date`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 import re
 from collections.abc import Callable
 from typing import Any, Final
@@ -16,13 +19,14 @@ from typing import Any, Final
 from .events import Event
 from .js import (
     _GLOBAL_PATTERNS,
+    AccessorObject,
     JSArray,
     JSError,
     JSFunction,
     JSObject,
     _is_number,
     from_json_text,
-    iterate_keys,
+    property_key,
     regex,
     strict_eq,
     to_number,
@@ -30,8 +34,110 @@ from .js import (
     truthy,
     undefined,
 )
+from .js_realm import Intrinsic
 
-# -- builtins ----------------------------------------------------------------------------
+__all__ = [
+    "ARRAY_METHODS",
+    "GLOBALS",
+    "OBJECT_PROTOTYPE",
+    "STRING_METHODS",
+    "BuiltinFunction",
+    "methods",
+    "own_keys",
+    "uneval",
+]
+
+
+class BuiltinFunction(JSFunction):
+    """A built-in function every session shares (`String`, `Math.max`, ...).
+
+    `new` is what `new F(...)` gives (None: not a constructor). Properties a
+    script assigns to it go to the session's realm, not to the shared object.
+    """
+
+    __slots__ = ("new",)
+
+    def __init__(
+        self,
+        impl: Callable[..., Any],
+        name: str,
+        new: Callable[..., Any] | None = None,
+        prototype: Any = None,
+        statics: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(impl, name)
+        self.new = new
+        self.prototype = prototype
+        self.props = statics
+
+
+Coerce = Callable[[Any, str], Any]
+"""Checks and converts `this` for a built-in method: (this, method name) -> value."""
+
+
+def methods(table: dict[str, Callable[..., Any]], coerce: Coerce) -> dict[str, Any]:
+    """Shared method objects for a prototype: `this` is coerced, then passed first."""
+    return {name: _method(name, function, coerce) for name, function in table.items()}
+
+
+def _method(name: str, function: Callable[..., Any], coerce: Coerce) -> JSFunction:
+    def method(this: Any, *args: Any) -> Any:
+        return function(coerce(this, name), *args)
+
+    return BuiltinFunction(method, name)
+
+
+def _this_error(kind: str, name: str, this: Any) -> JSError:
+    return JSError(
+        f"TypeError: {kind}.prototype.{name} called on {to_string(this)}, "
+        f"which is not a{'n' if kind[0] in 'AO' else ''} {kind.lower()}"
+    )
+
+
+def _this_object(this: Any, name: str) -> Any:
+    if this is None or this is undefined:
+        raise _this_error("Object", name, this)
+    return this
+
+
+def _this_string(this: Any, name: str) -> str:
+    if this is None or this is undefined:
+        raise _this_error("String", name, this)
+    return to_string(this)
+
+
+def _this_array(this: Any, name: str) -> list[Any]:
+    if not isinstance(this, list):
+        raise _this_error("Array", name, this)
+    return this
+
+
+def _this_number(this: Any, name: str) -> int | float:
+    if not _is_number(this):
+        raise _this_error("Number", name, this)
+    number: int | float = this
+    return number
+
+
+def _this_boolean(this: Any, name: str) -> bool:
+    if not isinstance(this, bool):
+        raise _this_error("Boolean", name, this)
+    return this
+
+
+def _this_function(this: Any, name: str) -> Any:
+    if not isinstance(this, JSFunction) and not callable(this):
+        raise _this_error("Function", name, this)
+    return this
+
+
+def _this_regexp(this: Any, name: str) -> re.Pattern[str]:
+    if not isinstance(this, re.Pattern):
+        raise _this_error("RegExp", name, this)
+    return this
+
+
+# -- arrays and strings ------------------------------------------------------------
 
 
 def _concat(array: list[Any], *items: Any) -> JSArray:
@@ -69,16 +175,42 @@ def _push(array: list[Any], *items: Any) -> int:
 
 
 def _search(text: str, pattern: Any) -> int:
-    regex = (
+    compiled = (
         pattern
         if isinstance(pattern, re.Pattern)
         else re.compile(re.escape(to_string(pattern)))
     )
-    found = regex.search(text)
+    found = compiled.search(text)
     return found.start() if found else -1
 
 
-_ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
+def _char_at(text: str, index: Any = 0) -> str:
+    position = int(to_number(index))
+    return text[position] if 0 <= position < len(text) else ""
+
+
+def _char_code_at(text: str, index: Any = 0) -> int | float:
+    position = int(to_number(index))
+    return ord(text[position]) if 0 <= position < len(text) else math.nan
+
+
+def _substring(text: str, start: Any = 0, end: Any = undefined) -> str:
+    stop = None if end is undefined else int(to_number(end))
+    return text[int(to_number(start)) : stop]
+
+
+def _substr(text: str, start: Any = 0, count: Any = undefined) -> str:
+    rest = text[int(to_number(start)) :]
+    return rest if count is undefined else rest[: int(to_number(count))]
+
+
+def _split(text: str, separator: Any = undefined) -> JSArray:
+    if separator is undefined:
+        return JSArray([text])
+    return JSArray(text.split(to_string(separator)))
+
+
+ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "toSource": lambda a: uneval(a),
     "concat": _concat,
     "indexOf": _index_of,
@@ -90,74 +222,42 @@ _ARRAY_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "reverse": lambda a: (a.reverse(), a)[1],
     "toString": lambda a: to_string(a),
 }
-_STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
+"""Array.prototype's methods, value first."""
+STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "toSource": lambda s: uneval(s),
     "indexOf": _index_of,
     "slice": _slice,
-    "substring": lambda s, a=0, b=undefined: s[
-        int(to_number(a)) : None if b is undefined else int(to_number(b))
-    ],
+    "substring": _substring,
     "search": _search,
     "toUpperCase": lambda s: s.upper(),
     "toLowerCase": lambda s: s.lower(),
-    "charAt": lambda s, i=0: (
-        s[int(to_number(i))] if 0 <= int(to_number(i)) < len(s) else ""
-    ),
-    "split": lambda s, sep=undefined: JSArray(
-        [s] if sep is undefined else s.split(to_string(sep))
-    ),
+    "charAt": _char_at,
+    "split": _split,
     "trim": lambda s: s.strip(),
     "toString": lambda s: s,
+    "valueOf": lambda s: s,
     "replace": lambda s, pattern, replacement="undefined": _replace(
         s, pattern, replacement
     ),
     "match": lambda s, pattern: _match(s, pattern),
     "lastIndexOf": lambda s, item, start=undefined: s.rfind(to_string(item)),
-    "charCodeAt": lambda s, i=0: (
-        ord(s[int(to_number(i))]) if 0 <= int(to_number(i)) < len(s) else math.nan
-    ),
+    "charCodeAt": _char_code_at,
     "concat": lambda s, *items: s + "".join(to_string(i) for i in items),
-    "substr": lambda s, a=0, n=undefined: s[int(to_number(a)) :][
-        : None if n is undefined else int(to_number(n))
-    ],
+    "substr": _substr,
     "localeCompare": lambda s, other: (s > to_string(other)) - (s < to_string(other)),
 }
-_DICT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "hasOwnProperty": lambda d: JSFunction(
-        lambda this, key: to_string(key) in d, "hasOwnProperty"
-    ),
-    "toSource": lambda d: JSFunction(lambda this: uneval(d), "toSource"),
-}
-_OBJECT_METHODS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "hasOwnProperty": _DICT_METHODS["hasOwnProperty"],
-    "toSource": _DICT_METHODS["toSource"],
-    "toString": lambda d: JSFunction(lambda this: "[object Object]", "toString"),
-}
+"""String.prototype's methods, value first."""
 
 
-def _regex_get(pattern: re.Pattern[str], name: str) -> Any:
-    if name == "test":
-        return JSFunction(
-            lambda this, text=undefined: pattern.search(to_string(text)) is not None,
-            name,
-        )
-    if name == "exec":
-        return JSFunction(
-            lambda this, text=undefined: _match_array(pattern.search(to_string(text))),
-            name,
-        )
-    if name == "source":
-        return pattern.pattern
-    return undefined
+# -- regular expressions -------------------------------------------------------------
 
 
 def _match_array(found: re.Match[str] | None) -> Any:
     if found is None:
         return None
-    result = JSArray(
+    return JSArray(
         undefined if g is None else g for g in (found.group(0), *found.groups())
     )
-    return result
 
 
 def _replace(text: str, pattern: Any, replacement: Any) -> str:
@@ -169,59 +269,185 @@ def _replace(text: str, pattern: Any, replacement: Any) -> str:
         return to_string(replacement).replace("$&", found.group(0))
 
     if isinstance(pattern, re.Pattern):
-        count = (
-            0
-            if getattr(pattern, "_js_global", False) or pattern in _GLOBAL_PATTERNS
-            else 1
-        )
+        count = 0 if pattern in _GLOBAL_PATTERNS else 1
         return pattern.sub(substitute, text, count=count)
     return re.sub(re.escape(to_string(pattern)), substitute, text, count=1)
 
 
 def _match(text: str, pattern: Any) -> Any:
-    regex = (
+    compiled = (
         pattern if isinstance(pattern, re.Pattern) else re.compile(to_string(pattern))
     )
-    if regex in _GLOBAL_PATTERNS:
-        found = [m.group(0) for m in regex.finditer(text)]
+    if compiled in _GLOBAL_PATTERNS:
+        found = [m.group(0) for m in compiled.finditer(text)]
         return JSArray(found) if found else None
-    return _match_array(regex.search(text))
+    return _match_array(compiled.search(text))
 
 
-def _array_constructor(this: Any, *args: Any) -> JSArray:
-    return JSArray(args)
+def regexp_property(pattern: re.Pattern[str], name: str) -> Any:
+    """The own properties of a regular expression (`source`, `global`, ...)."""
+    if name == "source":
+        return pattern.pattern
+    if name == "global":
+        return pattern in _GLOBAL_PATTERNS
+    if name == "ignoreCase":
+        return bool(pattern.flags & re.IGNORECASE)
+    if name == "multiline":
+        return bool(pattern.flags & re.MULTILINE)
+    return undefined
 
 
-def _object_constructor(this: Any, *args: Any) -> JSObject:
-    return JSObject()
-
-
-_ARRAY_CONSTRUCTOR: Final = JSFunction(_array_constructor, "Array")
-_OBJECT_CONSTRUCTOR: Final = JSFunction(_object_constructor, "Object")
-_STATICS: Final[dict[tuple[str, str], JSFunction]] = {
-    ("Array", "isArray"): JSFunction(
-        lambda this, value=undefined: isinstance(value, list), "isArray"
-    ),
-    ("Object", "keys"): JSFunction(
-        lambda this, value=undefined: JSArray(iterate_keys(value)), "keys"
-    ),
-    ("String", "fromCharCode"): JSFunction(
-        lambda this, *codes: "".join(chr(int(to_number(c))) for c in codes),
-        "fromCharCode",
-    ),
+_REGEXP_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "test": lambda p, text=undefined: p.search(to_string(text)) is not None,
+    "exec": lambda p, text=undefined: _match_array(p.search(to_string(text))),
+    "toString": lambda p: f"/{p.pattern}/",
 }
 
 
-def _string(this: Any, value: Any = "") -> str:
-    return to_string(value)
+# -- numbers, booleans, objects, functions -----------------------------------------
 
 
-def _number_function(this: Any, value: Any = 0) -> int | float:
-    return to_number(value)
+def _radix(number: int | float, radix: Any = 10) -> str:
+    base = int(to_number(radix))
+    if base == 10 or not float(number).is_integer():
+        return to_string(number)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    value, out = abs(int(number)), ""
+    while True:
+        value, rest = divmod(value, base)
+        out = digits[rest] + out
+        if not value:
+            break
+    return ("-" if number < 0 else "") + out
 
 
-def _boolean(this: Any, value: Any = False) -> bool:
-    return truthy(value)
+NUMBER_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "toSource": lambda n: uneval(n),
+    "toFixed": lambda n, digits=0: f"{n:.{int(to_number(digits))}f}",
+    "toString": _radix,
+    "valueOf": lambda n: n,
+}
+"""Number.prototype's methods, value first."""
+_BOOLEAN_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "toString": lambda b: to_string(b),
+    "valueOf": lambda b: b,
+    "toSource": lambda b: to_string(b),
+}
+
+
+def _has_own(value: Any, key: Any = undefined) -> bool:
+    name = property_key(key)
+    if isinstance(value, dict):
+        return name in value
+    if isinstance(value, (list, str)):
+        return name == "length" or name.isdigit() and int(name) < len(value)
+    if isinstance(value, JSFunction):
+        return name == "prototype" or value.props is not None and name in value.props
+    if isinstance(value, Intrinsic):
+        return name in value.own
+    return False
+
+
+def _class_of(value: Any) -> str:
+    """`Object.prototype.toString`: `[object Array]` and the like (type tests use it)."""
+    if value is None:
+        return "[object Null]"
+    if value is undefined:
+        return "[object Undefined]"
+    kinds = (
+        (bool, "Boolean"),
+        (str, "String"),
+        (int, "Number"),
+        (float, "Number"),
+        (list, "Array"),
+        (JSFunction, "Function"),
+        (re.Pattern, "RegExp"),
+    )
+    for kind, name in kinds:
+        if isinstance(value, kind):
+            return f"[object {name}]"
+    return f"[object {getattr(type(value), 'js_class', 'Object')}]"
+
+
+def _is_prototype_of(proto: Any, value: Any = undefined) -> bool:
+    current = value.proto if isinstance(value, JSObject) else None
+    while isinstance(current, JSObject):
+        if current is proto:
+            return True
+        current = current.proto
+    return False
+
+
+_OBJECT_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "hasOwnProperty": _has_own,
+    "toString": _class_of,
+    "toLocaleString": lambda o: to_string(o),
+    "toSource": lambda o: uneval(o),
+    "valueOf": lambda o: o,
+    "isPrototypeOf": _is_prototype_of,
+}
+
+
+def _invoke(function: Any, this: Any, *args: Any) -> Any:
+    if isinstance(function, JSFunction):
+        return function.impl(this, *args)
+    return function(*args)
+
+
+def _bind(function: Any, this: Any = undefined, *bound: Any) -> JSFunction:
+    name = getattr(function, "name", "")
+    return JSFunction(
+        lambda _, *args: _invoke(function, this, *bound, *args), f"bound {name}"
+    )
+
+
+_FUNCTION_METHODS: Final[dict[str, Callable[..., Any]]] = {
+    "call": lambda f, this=undefined, *args: _invoke(f, this, *args),
+    "apply": lambda f, this=undefined, args=None: _invoke(f, this, *(args or [])),
+    "bind": _bind,
+    "toString": lambda f: repr(f),
+    "toSource": lambda f: repr(f),
+}
+
+OBJECT_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "Object.prototype", methods(_OBJECT_METHODS, _this_object), None
+)
+FUNCTION_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "Function.prototype",
+    methods(_FUNCTION_METHODS, _this_function),
+    OBJECT_PROTOTYPE,
+)
+ARRAY_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "Array.prototype", methods(ARRAY_METHODS, _this_array), OBJECT_PROTOTYPE
+)
+STRING_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "String.prototype", methods(STRING_METHODS, _this_string), OBJECT_PROTOTYPE
+)
+NUMBER_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "Number.prototype", methods(NUMBER_METHODS, _this_number), OBJECT_PROTOTYPE
+)
+BOOLEAN_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "Boolean.prototype", methods(_BOOLEAN_METHODS, _this_boolean), OBJECT_PROTOTYPE
+)
+REGEXP_PROTOTYPE: Final[Intrinsic] = Intrinsic(
+    "RegExp.prototype", methods(_REGEXP_METHODS, _this_regexp), OBJECT_PROTOTYPE
+)
+
+
+# -- source text and JSON ------------------------------------------------------------
+
+
+def own_items(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The own properties of an object as (key, value), getters called."""
+    if isinstance(value, AccessorObject):
+        return [(k, _read_own(value, k)) for k in value]
+    return list(value.items())
+
+
+def _read_own(obj: AccessorObject, key: str) -> Any:
+    value = dict.__getitem__(obj, key)
+    read = getattr(value, "read", None)
+    return read(obj) if read is not None else value
 
 
 def uneval(value: Any) -> str:
@@ -233,12 +459,14 @@ def uneval(value: Any) -> str:
     if isinstance(value, JSFunction):
         return repr(value)
     if isinstance(value, dict):
-        items = [f"{_property_name(k)}:{uneval(v)}" for k, v in value.items()]
+        items = [f"{_property_name(k)}:{uneval(v)}" for k, v in own_items(value)]
         return "({" + ", ".join(items) + "})"
     if value is None or value is undefined or isinstance(value, (bool, int, float)):
         return to_string(value)
     if isinstance(value, Event):
         return uneval(value.fields())
+    if isinstance(value, Intrinsic):
+        return "({})"
     return json.dumps(str(value))
 
 
@@ -263,14 +491,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {
             k: _plain(v)
-            for k, v in value.items()
+            for k, v in own_items(value)
             if v is not undefined and not isinstance(v, JSFunction)
         }
     if isinstance(value, list):
         return [None if v is undefined else _plain(v) for v in value]
     if value is undefined:
         return None
-    return value
+    if isinstance(value, Intrinsic):
+        return {}
+    to_json = getattr(type(value), "js_json", None)
+    return to_json(value) if to_json is not None else value
 
 
 def _json_parse(this: Any, text: Any = undefined) -> Any:
@@ -278,6 +509,31 @@ def _json_parse(this: Any, text: Any = undefined) -> Any:
         return from_json_text(to_string(text))
     except ValueError as error:
         raise JSError(f"SyntaxError: JSON.parse: {error}") from None
+
+
+def _eval(this: Any, code: Any = undefined) -> Any:
+    """`eval`: JSON text (what Composer evaluates), optionally in parentheses.
+
+    Evaluating other code would need a JavaScript parser and interpreter at run
+    time, which the runtime does not have: it is an error.execution that says so.
+    """
+    if not isinstance(code, str):
+        return code
+    text = code.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    try:
+        return from_json_text(text)
+    except ValueError:
+        shown = code if len(code) <= 40 else code[:37] + "..."
+        raise JSError(
+            "EvalError: eval evaluates only JSON text, optionally in parentheses "
+            f"(such as eval('(' + json + ')')), and returns other values unchanged; "
+            f"{shown!r} is not JSON"
+        ) from None
+
+
+# -- Math ------------------------------------------------------------------------------
 
 
 def _math(name: str, function: Callable[..., Any]) -> JSFunction:
@@ -292,14 +548,15 @@ def _math(name: str, function: Callable[..., Any]) -> JSFunction:
             else result
         )
 
-    return JSFunction(apply, name)
+    return BuiltinFunction(apply, name)
 
 
 def _round(x: float) -> float:
     return float(math.floor(x + 0.5))
 
 
-MATH: Final = JSObject(
+MATH: Final[Intrinsic] = Intrinsic(
+    "Math",
     {
         "PI": math.pi,
         "E": math.e,
@@ -311,204 +568,129 @@ MATH: Final = JSObject(
         "pow": _math("pow", math.pow),
         "min": _math("min", lambda *a: min(a) if a else math.inf),
         "max": _math("max", lambda *a: max(a) if a else -math.inf),
-        "random": JSFunction(lambda this: __import__("random").random(), "random"),
-    }
+        "random": BuiltinFunction(lambda this: random.random(), "random"),
+    },
+    OBJECT_PROTOTYPE,
 )
-JSON: Final = JSObject(
+JSON: Final[Intrinsic] = Intrinsic(
+    "JSON",
     {
-        "stringify": JSFunction(_json_stringify, "stringify"),
-        "parse": JSFunction(_json_parse, "parse"),
-    }
+        "stringify": BuiltinFunction(_json_stringify, "stringify"),
+        "parse": BuiltinFunction(_json_parse, "parse"),
+    },
+    OBJECT_PROTOTYPE,
 )
 
 
-def _eval(this: Any, code: Any = undefined) -> Any:
-    """`eval`: JSON text (what Composer evaluates), optionally in parentheses.
-
-    Evaluating arbitrary code would need a JavaScript interpreter at run time,
-    which scxmlc does not embed: other code is an error.execution.
-    """
-    if not isinstance(code, str):
-        return code
-    text = code.strip()
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1].strip()
-    try:
-        return from_json_text(text)
-    except ValueError:
-        raise JSError("EvalError: eval is supported for JSON text only") from None
+# -- constructors and global functions ----------------------------------------------
 
 
-def _number_member(number: int | float, name: str) -> Any:
-    if name == "toSource":
-        return JSFunction(lambda this: uneval(number), name)
-    if name == "toFixed":
-        return JSFunction(
-            lambda this, digits=0: f"{number:.{int(to_number(digits))}f}", name
-        )
-    if name == "toString":
-        return JSFunction(
-            lambda this, radix=10: _radix(number, int(to_number(radix))), name
-        )
-    return undefined
+def own_keys(value: Any) -> list[str]:
+    """`Object.keys`: the own enumerable properties."""
+    if isinstance(value, dict):
+        return list(value)
+    if isinstance(value, (list, str)):
+        return [str(i) for i in range(len(value))]
+    if isinstance(value, JSFunction) and not isinstance(value, BuiltinFunction):
+        return list(value.props or ())
+    return []
 
 
-def _radix(number: int | float, radix: int) -> str:
-    if radix == 10 or not float(number).is_integer():
-        return to_string(number)
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    value, out = abs(int(number)), ""
-    while True:
-        value, rest = divmod(value, radix)
-        out = digits[rest] + out
-        if not value:
-            break
-    return ("-" if number < 0 else "") + out
+def _create(this: Any, proto: Any = undefined, *rest: Any) -> JSObject:
+    """`Object.create(proto)`: an empty object inheriting from `proto`."""
+    if proto is OBJECT_PROTOTYPE:
+        return JSObject()
+    if proto is None or isinstance(proto, (JSObject, Intrinsic)):
+        return JSObject(proto=proto if proto is not None else _NULL_PROTOTYPE)
+    raise JSError("TypeError: Object.create: the prototype must be an object or null")
 
 
-class JSDate:
-    """A `Date`: milliseconds since the epoch, read in the host's local time."""
-
-    __slots__ = ("time",)
-
-    def __init__(self, time: float) -> None:
-        self.time = time
-
-    def _local(self) -> Any:
-        import datetime
-
-        return datetime.datetime.fromtimestamp(self.time / 1000.0)
-
-    def member(self, name: str) -> Any:
-        if math.isnan(self.time):
-            invalid: Any = (
-                "Invalid Date" if name in ("toString", "toISOString") else math.nan
-            )
-            return (
-                JSFunction(lambda this: invalid, name)
-                if name in _DATE_GETTERS
-                else undefined
-            )
-        local = self._local()
-        getters: dict[str, Callable[[], Any]] = {
-            "getTime": lambda: _integral(self.time),
-            "valueOf": lambda: _integral(self.time),
-            "getFullYear": lambda: local.year,
-            "getMonth": lambda: local.month - 1,
-            "getDate": lambda: local.day,
-            "getDay": lambda: (local.weekday() + 1) % 7,
-            "getHours": lambda: local.hour,
-            "getMinutes": lambda: local.minute,
-            "getSeconds": lambda: local.second,
-            "getMilliseconds": lambda: local.microsecond // 1000,
-            "toISOString": lambda: _iso(self.time),
-            "toString": lambda: local.strftime("%a %b %d %Y %H:%M:%S"),
-        }
-        getter = getters.get(name)
-        if getter is None:
-            return undefined
-        return JSFunction(lambda this: getter(), name)
-
-    def __repr__(self) -> str:
-        return f"Date({_iso(self.time)})"
+_NULL_PROTOTYPE: Final[Intrinsic] = Intrinsic("null prototype", {}, None)
+"""The end of the chain of `Object.create(null)` objects: no inherited properties."""
 
 
-_DATE_GETTERS: Final = frozenset(
-    {
-        "getTime",
-        "valueOf",
-        "getFullYear",
-        "getMonth",
-        "getDate",
-        "getDay",
-        "getHours",
-        "getMinutes",
-        "getSeconds",
-        "getMilliseconds",
-        "toISOString",
-        "toString",
-    }
-)
+def _new_array(*args: Any) -> JSArray:
+    if len(args) == 1 and _is_number(args[0]):
+        return JSArray([undefined] * int(to_number(args[0])))
+    return JSArray(args)
 
 
-def _integral(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
+def _new_object(value: Any = undefined, *rest: Any) -> Any:
+    if isinstance(value, (dict, list, JSFunction)):
+        return value
+    return JSObject()
 
 
-def _iso(time: float) -> str:
-    import datetime
-
-    moment = datetime.datetime.fromtimestamp(time / 1000.0, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _now_ms() -> float:
-    import time
-
-    return float(int(time.time() * 1000))
-
-
-def _date(this: Any, *args: Any) -> Any:
-    import datetime
-
-    if not isinstance(this, JSObject):  # called as a function: the current time as text
-        return JSDate(_now_ms()).member("toString").impl(undefined)
-    if not args:
-        return JSDate(_now_ms())
-    if len(args) == 1:
-        value = args[0]
-        if isinstance(value, str):
-            try:
-                parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                return JSDate(math.nan)
-            return JSDate(parsed.timestamp() * 1000.0)
-        return JSDate(float(to_number(value)))
-    parts = [int(to_number(a)) for a in args] + [0] * (7 - len(args))
-    year, month, day = parts[0], parts[1] + 1, parts[2] or 1
-    moment = datetime.datetime(year, 1, 1) + datetime.timedelta(
-        days=day - 1,
-        hours=parts[3],
-        minutes=parts[4],
-        seconds=parts[5],
-        milliseconds=parts[6],
+def _no_function_constructor(*args: Any) -> Any:
+    raise JSError(
+        "EvalError: the Function constructor compiles code at run time, "
+        "which scxmlc does not support"
     )
-    moment = moment.replace(month=month) if 1 <= month <= 12 else moment
-    return JSDate(moment.timestamp() * 1000.0)
 
 
-_DATE_CONSTRUCTOR: Final = JSFunction(_date, "Date")
-_DATE_CONSTRUCTOR.prototype = JSObject(
-    {"now": JSFunction(lambda this: _integral(_now_ms()), "now")}
+def _constructor(
+    name: str,
+    impl: Callable[..., Any],
+    new: Callable[..., Any] | None,
+    prototype: Intrinsic,
+    statics: dict[str, Callable[..., Any]] | None = None,
+) -> BuiltinFunction:
+    functions = {k: BuiltinFunction(f, k) for k, f in (statics or {}).items()}
+    return BuiltinFunction(impl, name, new, prototype, functions or None)
+
+
+ARRAY: Final[BuiltinFunction] = _constructor(
+    "Array",
+    lambda this, *args: _new_array(*args),
+    _new_array,
+    ARRAY_PROTOTYPE,
+    {"isArray": lambda this, value=undefined: isinstance(value, list)},
 )
-
-GLOBALS: Final[dict[str, Any]] = {
-    "Date": _DATE_CONSTRUCTOR,
-    "eval": JSFunction(_eval, "eval"),
-    "Math": MATH,
-    "JSON": JSON,
-    "uneval": JSFunction(lambda this, value=undefined: uneval(value), "uneval"),
-    "isFinite": JSFunction(
-        lambda this, v=undefined: math.isfinite(to_number(v)), "isFinite"
-    ),
-    "Array": _ARRAY_CONSTRUCTOR,
-    "Object": _OBJECT_CONSTRUCTOR,
-    "String": JSFunction(_string, "String"),
-    "RegExp": JSFunction(
-        lambda this, pattern="", flags="": regex(to_string(pattern), to_string(flags)),
-        "RegExp",
-    ),
-    "Number": JSFunction(_number_function, "Number"),
-    "Boolean": JSFunction(_boolean, "Boolean"),
-    "NaN": math.nan,
-    "Infinity": math.inf,
-    "isNaN": JSFunction(lambda this, v=undefined: math.isnan(to_number(v)), "isNaN"),
-    "parseInt": JSFunction(
-        lambda this, v=undefined, base=10: _parse_int(v, base), "parseInt"
-    ),
-    "parseFloat": JSFunction(lambda this, v=undefined: _parse_float(v), "parseFloat"),
-}
-"""The global built-ins compiled code may name."""
+OBJECT: Final[BuiltinFunction] = _constructor(
+    "Object",
+    lambda this, *args: _new_object(*args),
+    _new_object,
+    OBJECT_PROTOTYPE,
+    {
+        "keys": lambda this, value=undefined: JSArray(own_keys(value)),
+        "create": _create,
+    },
+)
+STRING: Final[BuiltinFunction] = _constructor(
+    "String",
+    lambda this, value="": to_string(value),
+    lambda value="": to_string(value),
+    STRING_PROTOTYPE,
+    {
+        "fromCharCode": lambda this, *codes: "".join(
+            chr(int(to_number(c))) for c in codes
+        )
+    },
+)
+NUMBER: Final[BuiltinFunction] = _constructor(
+    "Number",
+    lambda this, value=0: to_number(value),
+    lambda value=0: to_number(value),
+    NUMBER_PROTOTYPE,
+)
+BOOLEAN: Final[BuiltinFunction] = _constructor(
+    "Boolean",
+    lambda this, value=False: truthy(value),
+    lambda value=False: truthy(value),
+    BOOLEAN_PROTOTYPE,
+)
+REGEXP: Final[BuiltinFunction] = _constructor(
+    "RegExp",
+    lambda this, pattern="", flags="": regex(to_string(pattern), to_string(flags)),
+    lambda pattern="", flags="": regex(to_string(pattern), to_string(flags)),
+    REGEXP_PROTOTYPE,
+)
+FUNCTION: Final[BuiltinFunction] = _constructor(
+    "Function",
+    lambda this, *args: _no_function_constructor(),
+    _no_function_constructor,
+    FUNCTION_PROTOTYPE,
+)
 
 
 def _parse_int(value: Any, base: Any) -> int | float:
@@ -528,3 +710,37 @@ def _parse_float(value: Any) -> int | float:
         return math.nan
     number = float(match.group(1))
     return int(number) if number.is_integer() else number
+
+
+from .js_date import HOST_DATE  # noqa: E402 - Date builds on the prototypes above
+
+GLOBALS: Final[dict[str, Any]] = {
+    "Date": HOST_DATE,
+    "eval": BuiltinFunction(_eval, "eval"),
+    "Math": MATH,
+    "JSON": JSON,
+    "uneval": BuiltinFunction(lambda this, value=undefined: uneval(value), "uneval"),
+    "isFinite": BuiltinFunction(
+        lambda this, v=undefined: math.isfinite(to_number(v)), "isFinite"
+    ),
+    "Array": ARRAY,
+    "Object": OBJECT,
+    "String": STRING,
+    "RegExp": REGEXP,
+    "Number": NUMBER,
+    "Boolean": BOOLEAN,
+    "Function": FUNCTION,
+    "NaN": math.nan,
+    "Infinity": math.inf,
+    "isNaN": BuiltinFunction(
+        lambda this, v=undefined: math.isnan(to_number(v)), "isNaN"
+    ),
+    "parseInt": BuiltinFunction(
+        lambda this, v=undefined, base=10: _parse_int(v, base), "parseInt"
+    ),
+    "parseFloat": BuiltinFunction(
+        lambda this, v=undefined: _parse_float(v), "parseFloat"
+    ),
+}
+"""The global built-ins compiled code may name. `Date` here reads the host's
+clock; compiled sessions use their own (`js.date_constructor`)."""

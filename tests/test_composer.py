@@ -67,3 +67,44 @@ def test_a_missing_include_is_a_diagnostic_at_its_position(tmp_path: Path) -> No
         "3:23: <xi:include href>: cannot read 'lib/missing.js': No such file or directory",
         "5:51: <xi:include xpointer>: no element with id 'entry' in 'Workflow.scxml'",
     ]
+
+
+def test_positions_in_script_text_name_the_included_file(tmp_path: Path) -> None:
+    """Script text joined from several included files: each position names the
+    file and line it was written at, in diagnostics and in the generated code."""
+    (tmp_path / "one.js").write_text(
+        "var a = 1;\nvar b = 2;\nvar c = 3;\n", encoding="utf-8"
+    )
+    (tmp_path / "two.js").write_text("var d = 4;\nvar [e] = [d];\n", encoding="utf-8")
+    (tmp_path / "three.js").write_text("var f = 6;\n\nvar g = ;\n", encoding="utf-8")
+    (tmp_path / "fine.js").write_text(
+        "// helpers\nfunction helper() { return 1; }\n", encoding="utf-8"
+    )
+    main = tmp_path / "main.scxml"
+    main.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:xi="http://www.w3.org/2001/XInclude"
+       version="1.0" profile="ecmascript">
+  <script><xi:include href="one.js" parse="text"/><xi:include href="two.js" parse="text"/></script>
+  <script><xi:include href="one.js" parse="text"/><xi:include href="three.js" parse="text"/></script>
+  <state id="s"/>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(CompileError) as raised:
+        compile_path(main)
+    assert [
+        f"{Path(d.loc.file).name}:{d.loc.line}:{d.loc.col}: {d.message}"
+        for d in raised.value.diagnostics
+    ] == [
+        "three.js:3:9: <script>: invalid ECMAScript: Unexpected token ;",
+        "two.js:2:5: <script>: destructuring is not supported",
+    ]
+    main.write_text(
+        main.read_text(encoding="utf-8")
+        .replace("two.js", "fine.js")
+        .replace("three.js", "fine.js"),
+        encoding="utf-8",
+    )
+    source = compile_path(main).source
+    assert "# one.js:3\n" in source and "# fine.js:2\n" in source

@@ -15,29 +15,8 @@ import scxmlc
 from scxmlc.compiler import CompileError, compile_path
 from scxmlc.runtime import VirtualClock
 
+from es_session import logs, run
 from recording import Recorder
-
-
-def run(tmp_path: Path, body: str, data: str = "", script: str = "") -> list[Any]:
-    """Logs of a document whose initial state runs `body` on entry."""
-    document = tmp_path / "doc.scxml"
-    document.write_text(
-        f"""<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" name="doc">
-  <datamodel>{data}</datamodel>
-  <script>{script}</script>
-  <state id="s"><onentry>{body}</onentry></state>
-</scxml>
-""",
-        encoding="utf-8",
-    )
-    recorder = Recorder()
-    machine = scxmlc.load(document)(VirtualClock(), observer=recorder)
-    machine.start()
-    return recorder.values + [f"{name}: {message}" for name, message in recorder.errors]
-
-
-def logs(*expressions: str) -> str:
-    return "".join(f'<log expr="{e}"/>' for e in expressions)
 
 
 def test_operators_follow_javascript(tmp_path: Path) -> None:
@@ -190,7 +169,7 @@ def test_unsupported_constructs_are_errors_at_their_position(tmp_path: Path) -> 
     <onentry>
       <script>
 var x = 1;
-with (x) { }
+var [a] = [x];
       </script>
       <log expr="x +"/>
       <log expr="missing + 1"/>
@@ -205,7 +184,7 @@ with (x) { }
     assert [
         f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics
     ] == [
-        "6:1: <script>: WithStatement is not supported",
+        "6:5: <script>: destructuring is not supported",
         "8:12: <log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token )",
         "9:12: <log expr>: 'missing' is not defined (not a <data> id, a script variable or a built-in)",
     ]
@@ -231,9 +210,15 @@ def test_regexp_date_eval_and_object_helpers(tmp_path: Path) -> None:
     ) == ["a+b+c", "a+b-c", True, "12", 9, 0, "number", 2, "x,y", True, "3.14", True]
 
 
-def test_eval_of_code_is_refused_at_run_time(tmp_path: Path) -> None:
-    assert run(tmp_path, logs("eval('1 + 1')")) == [
-        "error.execution: EvalError: eval is supported for JSON text only"
+def test_eval_of_code_is_refused_at_run_time_saying_what_eval_does(
+    tmp_path: Path,
+) -> None:
+    assert run(tmp_path, logs("eval(7)", "eval('[1, 2]').length", "eval('1 + 1')")) == [
+        7,
+        2,
+        "error.execution: EvalError: eval evaluates only JSON text, optionally in "
+        "parentheses (such as eval('(' + json + ')')), and returns other values "
+        "unchanged; '1 + 1' is not JSON",
     ]
 
 

@@ -111,6 +111,14 @@ class Datamodel(ABC):
         """The typed fields of the datamodel class (document order)."""
         return []
 
+    def machine_slots(self) -> dict[str, str]:
+        """Attributes generated machines carry besides `dm`: name -> annotation."""
+        return {}
+
+    def prologue(self) -> list[str]:
+        """Statements `_init_datamodel` runs before it creates the datamodel object."""
+        return []
+
     @abstractmethod
     def cond(self, expr: ir.Expr) -> str:
         """A Python expression of type bool."""

@@ -9,6 +9,11 @@ JavaScript means by `+`, `==`, truthiness, property access, calls and `new`.
 - **Functions.** A function's parameters and `var`s live in a scope object of its
   own, which its nested functions close over. Each JavaScript function becomes a
   Python `def` taking `this`.
+- **The session.** Generated code hands `self`, the machine, to the runtime's
+  property functions: the machine's `_realm` holds what the session's scripts
+  assigned to built-in objects, and its clock is what `Date` reads.
+- **Positions.** Each top-level statement of a script is preceded by a
+  `# file:LINE` comment; statements from XIncluded files name those files.
 - **Unsupported constructs.** A construct this translator does not support is a
   diagnostic at its position, never silently dropped.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any
 
 import esprima  # type: ignore[import-untyped]
@@ -25,7 +31,8 @@ from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks
 from . import DataField, Datamodel
-from .es_translate import SYSTEM, Translator, Unsupported, hoisted, implicit_globals
+from .es_statements import Translator
+from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
 
 __all__ = ["EcmascriptDatamodel"]
 
@@ -49,6 +56,12 @@ class EcmascriptDatamodel(Datamodel):
 
     def field_default(self) -> str:
         return "js.undefined"
+
+    def machine_slots(self) -> dict[str, str]:
+        return {"_realm": "js.Realm | None"}
+
+    def prologue(self) -> list[str]:
+        return ["self._realm = None  # the session's changes to the built-ins"]
 
     # -- declarations ----------------------------------------------------------
 
@@ -156,21 +169,19 @@ class EcmascriptDatamodel(Datamodel):
         return [source]
 
     def script(self, script: ir.Script) -> list[str]:
-        loc = script.source_loc
         try:
             program = esprima.parseScript(script.source, {"loc": True})
         except esprima.Error as error:
-            at = Loc(loc.file, loc.line + getattr(error, "lineNumber", 1) - 1, 1)
-            return [
-                self.invalid(at, f"<script>: invalid ECMAScript: {_message(error)}")
-            ]
-        translator = Translator(self, loc)
+            at = script.position(
+                getattr(error, "lineNumber", 1), getattr(error, "column", 1)
+            )
+            message = re.sub(r"^Line \d+: ", "", _message(error))
+            return [self.invalid(at, f"<script>: invalid ECMAScript: {message}")]
+        translator = Translator(self, script.source_loc)
         try:
-            lines = translator.program(program.body)
+            lines = translator.program(program.body, script.position)
         except Unsupported as error:
-            return [
-                self.invalid(_at(loc, error.node, script=True), f"<script>: {error}")
-            ]
+            return [self.invalid(_in_script(script, error.node), f"<script>: {error}")]
         if translator.uses_event:
             self.uses_event = True
         return translator.prelude + lines
@@ -212,13 +223,20 @@ def _message(error: Any) -> str:
     return str(getattr(error, "description", error))
 
 
-def _at(loc: Loc, node: Any, script: bool = False) -> Loc:
+def _in_script(script: ir.Script, node: Any) -> Loc:
+    """Where `node` of a script's source was written (its file, line and column)."""
+    position = getattr(node, "loc", None)
+    if position is None:
+        return script.source_loc
+    return script.position(position.start.line, position.start.column + 1)
+
+
+def _at(loc: Loc, node: Any) -> Loc:
+    """Where `node` of an expression attribute at `loc` was written."""
     position = getattr(node, "loc", None)
     if position is None:
         return loc
     line = position.start.line
-    if script:
-        return Loc(loc.file, loc.line + line - 1, position.start.column + 1)
     return (
         Loc(loc.file, loc.line, loc.col + max(position.start.column - 1, 0))
         if line == 1

@@ -1,10 +1,16 @@
-"""ECMAScript -> Python: the translator behind the ECMAScript datamodel.
+"""ECMAScript -> Python: the expression half of the ECMAScript translator.
 
 Input: ESTree nodes from esprima (with positions). Output: Python source that
 calls `scxmlc.runtime.js`. Expressions become expressions; a function becomes a
 Python `def` emitted into `prelude` (before the statement that needs it), with its
 parameters and `var`s in a scope object of its own that inner functions close
-over. A construct it does not translate raises `Unsupported` with its node.
+over. Statements are translated in `es_statements`, whose `Translator` extends
+this module's `ExpressionTranslator`. A construct neither translates raises
+`Unsupported` with its node.
+
+Generated code passes `self`, the machine, as the `session` argument of the
+property functions (`js.get(obj, key, self)`): it names the session whose
+changes to built-in objects apply, and whose clock `Date` reads.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTINS",
     "SYSTEM",
-    "Translator",
+    "ExpressionTranslator",
     "Unsupported",
     "hoisted",
     "implicit_globals",
@@ -51,6 +57,7 @@ BUILTINS: Final = frozenset(
         "uneval",
         "Date",
         "RegExp",
+        "Function",
         "eval",
     }
 )
@@ -66,7 +73,7 @@ _BINARY: Final = {
     "!=": "(not js.loose_eq({left}, {right}))",
     "===": "js.strict_eq({left}, {right})",
     "!==": "(not js.strict_eq({left}, {right}))",
-    "in": "js.has({right}, {left})",
+    "in": "js.has({right}, {left}, self)",
     "instanceof": "js.instanceof({left}, {right})",
 }
 """Binary operators other than arithmetic and bitwise ones, as source templates."""
@@ -174,7 +181,7 @@ def _declared(node: Any) -> Iterator[str]:
     ):
         yield from _declared(getattr(node, "init", None) or getattr(node, "left", None))
         yield from _declared(node.body)
-    elif kind == "LabeledStatement":
+    elif kind in ("LabeledStatement", "WithStatement"):
         yield from _declared(node.body)
     elif kind == "SwitchStatement":
         for case in node.cases:
@@ -187,60 +194,103 @@ def _declared(node: Any) -> Iterator[str]:
         yield from _declared(node.finalizer)
 
 
-class _Scope:
-    """A JavaScript function's scope: its Python scope-object name and its names."""
+class Scope:
+    """A scope the code being translated is inside.
 
-    def __init__(self, variable: str, names: set[str]) -> None:
+    `kind` is "function" or "catch" (its `names` live in the Python scope object
+    `variable`), or "with" (`variable` holds the `with` statement's object, whose
+    properties are looked up at run time before any enclosing binding).
+    """
+
+    def __init__(self, variable: str, names: set[str], kind: str = "function") -> None:
         self.variable = variable
         self.names = names
+        self.kind = kind
 
 
-class Translator:
-    """Translates one expression or script; functions are emitted into `prelude`."""
+def _property_name(key: Any) -> str:
+    """The property an object-literal key names: `a`, `'a'` and `1` give strings."""
+    if key.type == "Identifier":
+        return str(key.name)
+    value = key.value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else repr(value)
+
+
+class ExpressionTranslator:
+    """Translates expressions and functions; functions are emitted into `prelude`.
+
+    `es_statements.Translator` adds the statements and is what datamodels use.
+    """
 
     def __init__(self, datamodel: EcmascriptDatamodel, loc: Loc) -> None:
         self.dm = datamodel
         self.loc = loc
-        self.scopes: list[_Scope] = []
+        self.scopes: list[Scope] = []
         self.prelude: list[str] = []
         self.uses_event = False
         self.temps = itertools.count(1)
-        self.loops: list[str | None] = []
-        """The enclosing loops (and switches), innermost last, with their labels."""
-        self.label_for_next_loop: str | None = None
+        self.jumps: list[Any] = []
+        """The statements `break` and `continue` can leave, innermost last."""
+
+    def statements(self, body: list[Any]) -> list[str]:
+        """Python statements for ESTree statements (`es_statements` implements it)."""
+        raise NotImplementedError
 
     # -- names -----------------------------------------------------------------
 
-    def resolve(self, node: Any) -> tuple[str, str] | None:
-        """(container kind, source) for an identifier: ("scope", s1) or ("dm", ...)."""
-        name = node.name
+    def lookup(self, name: str) -> tuple[list[str], tuple[str, str] | None]:
+        """How `name` resolves here: the `with` objects to search first (innermost
+        first), and its static binding: ("scope", scope object) or ("dm", "self.dm")."""
+        withs: list[str] = []
         for scope in reversed(self.scopes):
-            if name in scope.names:
-                return "scope", scope.variable
+            if scope.kind == "with":
+                withs.append(scope.variable)
+            elif name in scope.names:
+                return withs, ("scope", scope.variable)
         if name in self.dm._fields:
-            return "dm", "self.dm"
-        return None
+            return withs, ("dm", "self.dm")
+        return withs, None
+
+    def resolve(self, node: Any) -> tuple[str, str] | None:
+        """The static binding of an identifier (ignoring `with` objects), if any."""
+        return self.lookup(node.name)[1]
 
     def identifier(self, node: Any) -> str:
+        """The source reading identifier `node`."""
+        withs, found = self.lookup(node.name)
+        source = self.static_identifier(node, found, dynamic=bool(withs))
+        return _through_withs(withs, node.name, source)
+
+    def static_identifier(
+        self, node: Any, found: tuple[str, str] | None, dynamic: bool = False
+    ) -> str:
+        """An identifier read from its binding, a system variable or a built-in.
+
+        A name bound nowhere is a compile error, unless a `with` object may hold
+        it (`dynamic`): then reading it raises ReferenceError at run time.
+        """
         name = node.name
-        found = self.resolve(node)
         if found is not None:
             kind, container = found
-            return (
-                f"{container}[{name!r}]"
-                if kind == "scope"
-                else f"self.dm.{self.dm.field_name(name)}"
-            )
+            if kind == "scope":
+                return f"{container}[{name!r}]"
+            return f"self.dm.{self.dm.field_name(name)}"
         if name == "undefined":
             return "js.undefined"
         if name in SYSTEM:
             if name == "_event":
                 self.uses_event = True
             return SYSTEM[name]
+        if name == "Date":
+            return "js.date_constructor(self)"
         if name in BUILTINS:
             return f"js.GLOBALS[{name!r}]"
         if name == "In":
             return "self.In"
+        if dynamic:
+            return f"js.not_defined({name!r})"
         raise Unsupported(
             f"'{name}' is not defined (not a <data> id, a script variable or a built-in)",
             node,
@@ -281,9 +331,9 @@ class Translator:
         return self.identifier(node)
 
     def x_ThisExpression(self, node: Any) -> str:
-        if not self.scopes:
-            return "js.undefined"
-        return "this"
+        if any(scope.kind == "function" for scope in self.scopes):
+            return "this"
+        return "js.undefined"
 
     def x_ArrayExpression(self, node: Any) -> str:
         items = ", ".join(
@@ -292,18 +342,34 @@ class Translator:
         return f"js.JSArray([{items}])"
 
     def x_ObjectExpression(self, node: Any) -> str:
-        items = []
+        """An object literal; with getters or setters, an `AccessorObject`."""
+        entries: dict[str, str | list[str]] = {}
         for prop in node.properties:
-            if prop.kind != "init" or prop.computed:
-                raise Unsupported(
-                    "only plain 'key: value' properties are supported in object literals",
-                    prop,
-                )
-            key = (
-                prop.key.name if prop.key.type == "Identifier" else str(prop.key.value)
+            if prop.computed:
+                raise Unsupported("computed property names are not supported", prop)
+            key = _property_name(prop.key)
+            if prop.kind == "init":
+                entries[key] = self.expression(prop.value)
+                continue
+            pair = entries.get(key)
+            if not isinstance(pair, list):
+                pair = entries[key] = ["None", "None"]
+            pair[0 if prop.kind == "get" else 1] = self.function(prop.value, "")
+        if not any(isinstance(v, list) for v in entries.values()):
+            return (
+                "js.JSObject({"
+                + ", ".join(f"{k!r}: {v}" for k, v in entries.items())
+                + "})"
             )
-            items.append(f"{key!r}: {self.expression(prop.value)}")
-        return "js.JSObject({" + ", ".join(items) + "})"
+        items = [
+            (
+                f"{k!r}: js.Accessor({v[0]}, {v[1]})"
+                if isinstance(v, list)
+                else f"{k!r}: {v}"
+            )
+            for k, v in entries.items()
+        ]
+        return "js.AccessorObject({" + ", ".join(items) + "})"
 
     def member_key(self, node: Any) -> str:
         if node.computed:
@@ -327,11 +393,10 @@ class Translator:
         alias = self.data_alias(node)
         if alias is not None:
             return f"self.dm.{self.dm.field_name(alias)}"
-        return f"js.get({self.expression(node.object)}, {self.member_key(node)})"
+        return f"js.get({self.expression(node.object)}, {self.member_key(node)}, self)"
 
     def x_CallExpression(self, node: Any) -> str:
         callee = node.callee
-        arguments = [self.expression(a) for a in node.arguments]
         if (
             callee.type == "Identifier"
             and callee.name == "In"
@@ -345,8 +410,15 @@ class Translator:
             if constant is None:
                 raise Unsupported(f"In('{state}'): unknown state '{state}'", node)
             return f"(self._config & {constant} != 0)"
-        if callee.type == "MemberExpression":
-            return f"js.call_method({', '.join([self.expression(callee.object), self.member_key(callee), *arguments])})"
+        arguments = [self.expression(a) for a in node.arguments]
+        if callee.type == "MemberExpression" and self.data_alias(callee) is None:
+            target = [self.expression(callee.object), self.member_key(callee), "self"]
+            return f"js.call_method({', '.join([*target, *arguments])})"
+        if callee.type == "Identifier":
+            withs, found = self.lookup(callee.name)
+            function = self.static_identifier(callee, found, dynamic=bool(withs))
+            plain = f"js.call({', '.join([function, 'js.undefined', *arguments])})"
+            return _calls_through_withs(withs, callee.name, arguments, plain)
         return f"js.call({', '.join([self.expression(callee), 'js.undefined', *arguments])})"
 
     def x_NewExpression(self, node: Any) -> str:
@@ -385,20 +457,27 @@ class Translator:
         operator = node.operator
         argument = node.argument
         if operator == "typeof":
-            if argument.type == "Identifier" and self.resolve(argument) is None:
-                try:
-                    return f"js.typeof({self.identifier(argument)})"
-                except Unsupported:
-                    return "'undefined'"
+            if argument.type == "Identifier":
+                return f"js.typeof({self.typeof_operand(argument)})"
             return f"js.typeof({self.expression(argument)})"
         if operator == "delete":
             if argument.type != "MemberExpression":
                 return "True"
-            return f"js.delete({self.expression(argument.object)}, {self.member_key(argument)})"
+            value = self.expression(argument.object)
+            return f"js.delete({value}, {self.member_key(argument)}, self)"
         template = _UNARY.get(operator)
         if template is None:
             raise Unsupported(f"operator {operator!r} is not supported", node)
         return template.format(value=self.expression(argument))
+
+    def typeof_operand(self, node: Any) -> str:
+        """An identifier under `typeof`: a name bound nowhere reads as undefined."""
+        withs, found = self.lookup(node.name)
+        try:
+            source = self.static_identifier(node, found)
+        except Unsupported:
+            source = "js.undefined"
+        return _through_withs(withs, node.name, source)
 
     def x_AssignmentExpression(self, node: Any) -> str:
         value = self.expression(node.right)
@@ -429,23 +508,30 @@ class Translator:
     def store(self, target: Any, value: str) -> str:
         """An expression that stores `value` into `target` and yields it."""
         if target.type == "Identifier":
-            found = self.resolve(target)
-            if found is None:
-                raise Unsupported(
-                    f"assignment to undeclared variable '{target.name}'", target
-                )
-            kind, container = found
-            if kind == "scope":
-                return f"js.put({container}, {target.name!r}, {value})"
-            return (
-                f"js.set_field(self.dm, {self.dm.field_name(target.name)!r}, {value})"
+            withs, found = self.lookup(target.name)
+            return _stores_through_withs(
+                withs, target.name, value, self.static_store(target, found, value)
             )
         if target.type == "MemberExpression":
             alias = self.data_alias(target)
             if alias is not None:
                 return f"js.set_field(self.dm, {self.dm.field_name(alias)!r}, {value})"
-            return f"js.put({self.expression(target.object)}, {self.member_key(target)}, {value})"
+            obj = self.expression(target.object)
+            return f"js.put({obj}, {self.member_key(target)}, {value}, self)"
         raise Unsupported(f"cannot assign to {target.type}", target)
+
+    def static_store(
+        self, target: Any, found: tuple[str, str] | None, value: str
+    ) -> str:
+        """A store into the binding of identifier `target`."""
+        if found is None:
+            raise Unsupported(
+                f"assignment to undeclared variable '{target.name}'", target
+            )
+        kind, container = found
+        if kind == "scope":
+            return f"js.put({container}, {target.name!r}, {value})"
+        return f"js.set_field(self.dm, {self.dm.field_name(target.name)!r}, {value})"
 
     # -- functions -----------------------------------------------------------------
 
@@ -454,15 +540,15 @@ class Translator:
         if node.generator or node.isAsync:
             raise Unsupported("generators and async functions are not supported", node)
         python_name = self.dm.new_name("function")
-        scope = _Scope(self.dm.new_name("scope"), set())
+        scope = Scope(self.dm.new_name("scope"), set())
         parameters = [p.name for p in node.params if p.type == "Identifier"]
         if len(parameters) != len(node.params):
             raise Unsupported("only plain parameters are supported", node)
         scope.names = {*parameters, *hoisted(node.body.body), "arguments"}
         if name and node.type == "FunctionExpression":
             scope.names.add(name)
-        outer_prelude = self.prelude
-        self.prelude = []
+        outer = self.prelude, self.jumps
+        self.prelude, self.jumps = [], []
         self.scopes.append(scope)
         try:
             body = [f"{scope.variable} = js.JSObject()"]
@@ -479,7 +565,7 @@ class Translator:
             body += self.prelude + statements + ["return js.undefined"]
         finally:
             self.scopes.pop()
-            self.prelude = outer_prelude
+            self.prelude, self.jumps = outer
         self.prelude.append(f"def {python_name}(this: Any, *args: Any) -> Any:")
         self.prelude.extend("    " + line for line in body)
         self.prelude.append(
@@ -487,295 +573,36 @@ class Translator:
         )
         return f"{python_name}_object"
 
-    # -- statements ------------------------------------------------------------------
 
-    def program(self, body: list[Any]) -> list[str]:
-        return self.statements(body)
-
-    def statements(self, body: list[Any]) -> list[str]:
-        lines: list[str] = []
-        for node in body:
-            if node.type == "FunctionDeclaration":
-                lines += self.function_declaration(node)
-        for node in body:
-            if node.type != "FunctionDeclaration":
-                lines += self.statement(node)
-        return lines
-
-    def function_declaration(self, node: Any) -> list[str]:
-        saved = self.prelude
-        self.prelude = []
-        source = self.function(node, node.id.name)
-        lines = self.prelude + [self.store(node.id, source)]
-        self.prelude = saved
-        return lines
-
-    def statement(self, node: Any) -> list[str]:
-        method = getattr(self, f"s_{node.type}", None)
-        if method is None:
-            raise Unsupported(f"{node.type} is not supported", node)
-        saved = self.prelude
-        self.prelude = []
-        lines: list[str] = method(node)
-        lines = self.prelude + lines
-        self.prelude = saved
-        return lines
-
-    def block(self, node: Any) -> list[str]:
-        if node is None:
-            return []
-        lines = (
-            self.statements(node.body)
-            if node.type == "BlockStatement"
-            else self.statement(node)
+def _through_withs(withs: list[str], name: str, source: str) -> str:
+    """Read `name` from the innermost `with` object that has it, else `source`."""
+    for variable in reversed(withs):
+        source = (
+            f"(js.get({variable}, {name!r}, self) "
+            f"if js.in_scope({variable}, {name!r}, self) else {source})"
         )
-        return lines or ["pass"]
+    return source
 
-    def s_ExpressionStatement(self, node: Any) -> list[str]:
-        return [self.expression(node.expression)]
 
-    def s_EmptyStatement(self, node: Any) -> list[str]:
-        return []
-
-    def s_BlockStatement(self, node: Any) -> list[str]:
-        return self.statements(node.body)
-
-    def s_VariableDeclaration(self, node: Any) -> list[str]:
-        lines = []
-        for declaration in node.declarations:
-            if declaration.id.type != "Identifier":
-                raise Unsupported("destructuring is not supported", declaration)
-            if declaration.init is not None:
-                lines.append(
-                    self.store(declaration.id, self.expression(declaration.init))
-                )
-        return lines
-
-    def s_IfStatement(self, node: Any) -> list[str]:
-        lines = [
-            f"if {self.condition(node.test)}:",
-            *_indent(self.block(node.consequent)),
-        ]
-        if node.alternate is not None:
-            lines += ["else:", *_indent(self.block(node.alternate))]
-        return lines
-
-    def s_WhileStatement(self, node: Any) -> list[str]:
-        return self.loop(node, self._WhileStatement)
-
-    def _WhileStatement(self, node: Any) -> list[str]:
-        return [f"while {self.condition(node.test)}:", *_indent(self.block(node.body))]
-
-    def s_DoWhileStatement(self, node: Any) -> list[str]:
-        return self.loop(node, self._DoWhileStatement)
-
-    def _DoWhileStatement(self, node: Any) -> list[str]:
-        flag = f"_first{next(self.temps)}"
-        return [
-            f"{flag} = True",
-            f"while {flag} or {self.condition(node.test)}:",
-            f"    {flag} = False",
-            *_indent(self.block(node.body)),
-        ]
-
-    def s_ForStatement(self, node: Any) -> list[str]:
-        return self.loop(node, self._ForStatement)
-
-    def _ForStatement(self, node: Any) -> list[str]:
-        lines: list[str] = []
-        if node.init is not None:
-            if node.init.type == "VariableDeclaration":
-                lines += self.s_VariableDeclaration(node.init)
-            else:
-                lines.append(self.expression(node.init))
-        flag = f"_first{next(self.temps)}"
-        lines += [f"{flag} = True", "while True:"]
-        loop = [f"if not {flag}:"]
-        loop += _indent(
-            [self.expression(node.update)] if node.update is not None else ["pass"]
+def _calls_through_withs(
+    withs: list[str], name: str, arguments: list[str], source: str
+) -> str:
+    """Call `name` as a method of the innermost `with` object that has it (it is
+    `this`), else evaluate `source`."""
+    for variable in reversed(withs):
+        call = ", ".join([variable, repr(name), "self", *arguments])
+        source = (
+            f"(js.call_method({call}) "
+            f"if js.in_scope({variable}, {name!r}, self) else {source})"
         )
-        loop.append(f"{flag} = False")
-        if node.test is not None:
-            loop += [f"if not {self.condition(node.test)}:", "    break"]
-        loop += self.block(node.body)
-        return lines + _indent(loop)
+    return source
 
-    def s_ForInStatement(self, node: Any) -> list[str]:
-        return self.loop(node, self._ForInStatement)
 
-    def _ForInStatement(self, node: Any) -> list[str]:
-        target = node.left
-        if target.type == "VariableDeclaration":
-            target = target.declarations[0].id
-        key = f"_key{next(self.temps)}"
-        return [
-            f"for {key} in js.iterate_keys({self.expression(node.right)}):",
-            *_indent([self.store(target, key), *self.block(node.body)]),
-        ]
-
-    def s_ReturnStatement(self, node: Any) -> list[str]:
-        if not self.scopes:
-            raise Unsupported("'return' outside a function", node)
-        value = (
-            "js.undefined" if node.argument is None else self.expression(node.argument)
+def _stores_through_withs(withs: list[str], name: str, value: str, source: str) -> str:
+    """Store into the innermost `with` object that has `name`, else `source`."""
+    for variable in reversed(withs):
+        source = (
+            f"(js.put({variable}, {name!r}, {value}, self) "
+            f"if js.in_scope({variable}, {name!r}, self) else {source})"
         )
-        return [f"return {value}"]
-
-    def loop(self, node: Any, translate: Any) -> list[str]:
-        """A loop (or switch), with the checks that carry labelled jumps outwards.
-
-        Python has no labelled `break`/`continue`: a jump to an outer label sets a
-        flag and breaks; after each inner loop, the flags of the labels around it
-        are tested to break further or to continue the labelled loop.
-        """
-        label, self.label_for_next_loop = self.label_for_next_loop, None
-        self.loops.append(label)
-        try:
-            lines: list[str] = translate(node)
-        finally:
-            self.loops.pop()
-        if label is not None:
-            lines = [f"_break_{label} = False", f"_continue_{label} = False", *lines]
-        if self.loops:
-            outer = self.loops[-1]
-            for enclosing in (x for x in self.loops if x is not None):
-                if enclosing == outer:
-                    lines += [
-                        f"if _break_{enclosing}:",
-                        "    break",
-                        f"if _continue_{enclosing}:",
-                        f"    _continue_{enclosing} = False",
-                        "    continue",
-                    ]
-                else:
-                    lines += [
-                        f"if _break_{enclosing} or _continue_{enclosing}:",
-                        "    break",
-                    ]
-        return lines
-
-    def s_LabeledStatement(self, node: Any) -> list[str]:
-        if node.body.type not in (
-            "ForStatement",
-            "ForInStatement",
-            "WhileStatement",
-            "DoWhileStatement",
-        ):
-            raise Unsupported("only loops can be labelled", node)
-        self.label_for_next_loop = _label(node.label.name)
-        return self.statement(node.body)
-
-    def s_BreakStatement(self, node: Any) -> list[str]:
-        return self.jump(node, "break")
-
-    def s_ContinueStatement(self, node: Any) -> list[str]:
-        return self.jump(node, "continue")
-
-    def jump(self, node: Any, kind: str) -> list[str]:
-        if (
-            node.label is None
-            or self.loops
-            and self.loops[-1] == _label(node.label.name)
-        ):
-            return [kind]
-        label = _label(node.label.name)
-        if label not in self.loops:
-            raise Unsupported(
-                f"no enclosing loop is labelled '{node.label.name}'", node
-            )
-        return [f"_{kind}_{label} = True", "break"]
-
-    def s_ThrowStatement(self, node: Any) -> list[str]:
-        return [f"raise js.JSError({self.expression(node.argument)})"]
-
-    def s_TryStatement(self, node: Any) -> list[str]:
-        lines = ["try:", *_indent(self.block(node.block))]
-        if node.handler is not None:
-            error = f"_error{next(self.temps)}"
-            lines.append(f"except Exception as {error}:")
-            parameter = node.handler.param
-            if parameter is None or parameter.type != "Identifier":
-                body = self.block(node.handler.body)
-            else:
-                scope = _Scope(self.dm.new_name("catch"), {parameter.name})
-                self.scopes.append(scope)
-                try:
-                    body = [
-                        f"{scope.variable} = js.JSObject({{{parameter.name!r}: js.thrown({error})}})",
-                        *self.block(node.handler.body),
-                    ]
-                finally:
-                    self.scopes.pop()
-            lines += _indent(body)
-        if node.finalizer is not None:
-            lines += ["finally:", *_indent(self.block(node.finalizer))]
-        return lines
-
-    def s_FunctionDeclaration(self, node: Any) -> list[str]:
-        return self.function_declaration(node)
-
-    def s_SwitchStatement(self, node: Any) -> list[str]:
-        """`switch`: find the first matching case (`===`), then fall through.
-
-        The cases run inside a one-pass `while` so that `break` leaves the switch;
-        a `continue` for an enclosing loop would be caught by it, so it is refused.
-        """
-        for case in node.cases:
-            for statement in case.consequent:
-                _refuse_continue(statement)
-        value = f"_switch{next(self.temps)}"
-        index = f"_case{next(self.temps)}"
-        default = next((i for i, c in enumerate(node.cases) if c.test is None), -1)
-        choice = str(default)
-        for number in reversed(range(len(node.cases))):
-            test = node.cases[number].test
-            if test is not None:
-                choice = f"({number} if js.strict_eq({value}, {self.expression(test)}) else {choice})"
-        lines = [
-            f"{value} = {self.expression(node.discriminant)}",
-            f"{index} = {choice}",
-        ]
-
-        def cases(node: Any) -> list[str]:
-            body: list[str] = []
-            for number, case in enumerate(node.cases):
-                statements = self.statements(case.consequent)
-                if statements:
-                    body += [f"if 0 <= {index} <= {number}:", *_indent(statements)]
-            body.append("break")
-            return ["while True:", *_indent(body)]
-
-        return lines + self.loop(node, cases)
-
-
-def _label(name: str) -> str:
-    """A label as part of a Python name."""
-    return name.replace("$", "_S_")
-
-
-def _refuse_continue(node: Any) -> None:
-    """Raise Unsupported for a `continue` that is not inside a loop of its own."""
-    if node is None or not hasattr(node, "type"):
-        return
-    if node.type == "ContinueStatement":
-        raise Unsupported("'continue' inside 'switch' is not supported", node)
-    if node.type in (
-        "ForStatement",
-        "ForInStatement",
-        "WhileStatement",
-        "DoWhileStatement",
-    ):
-        return
-    if node.type in ("FunctionDeclaration", "FunctionExpression"):
-        return
-    for key in ("body", "consequent", "alternate", "block", "handler", "finalizer"):
-        child = getattr(node, key, None)
-        if isinstance(child, list):
-            for item in child:
-                _refuse_continue(item)
-        else:
-            _refuse_continue(child)
-
-
-def _indent(lines: list[str]) -> list[str]:
-    return ["    " + line for line in lines]
+    return source

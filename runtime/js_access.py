@@ -1,0 +1,495 @@
+"""Property access, calls and `new` for code compiled from ECMAScript.
+
+`get`, `put`, `has`, `delete`, `iterate_keys` and `call_method` take the
+`session` that runs the code: the generated machine, whose realm holds what the
+session assigned to built-in objects (`js_realm`). A property is found as
+JavaScript finds it: own properties first, then the prototype chain, where a
+built-in prototype's own methods come after what the session assigned to that
+prototype and before the prototypes further up (`Object.prototype`).
+
+The common cases stay cheap: an own property of a plain object, an index of an
+array or string, and a built-in method of a string or array while the session
+has changed no built-in are each a few type tests and one look-up.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from .js import (
+    Accessor,
+    JSArray,
+    JSError,
+    JSFunction,
+    JSObject,
+    property_key,
+    to_number,
+    to_string,
+    typeof,
+    undefined,
+)
+from .js_builtins import (
+    ARRAY_METHODS,
+    ARRAY_PROTOTYPE,
+    BOOLEAN_PROTOTYPE,
+    FUNCTION_PROTOTYPE,
+    NUMBER_PROTOTYPE,
+    OBJECT_PROTOTYPE,
+    REGEXP_PROTOTYPE,
+    STRING_METHODS,
+    STRING_PROTOTYPE,
+    BuiltinFunction,
+    own_keys,
+    regexp_property,
+)
+from .js_date import DATE_PROTOTYPE, DateConstructor, JSDate, new_date
+from .js_realm import (
+    MISSING,
+    Intrinsic,
+    changed,
+    extend,
+    inherited,
+    inherited_keys,
+    inherits,
+    retract,
+)
+
+__all__ = [
+    "call",
+    "call_method",
+    "construct",
+    "delete",
+    "get",
+    "has",
+    "in_scope",
+    "instanceof",
+    "iterate_keys",
+    "put",
+    "with_object",
+]
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def get(obj: Any, key: Any, session: Any = None) -> Any:
+    """`obj[key]` / `obj.key`; `session` is the machine running the code (or None)."""
+    kind = type(obj)
+    if kind is JSObject:
+        if type(key) is str:
+            value = obj.get(key, MISSING)
+            if value is not MISSING:
+                return value
+        return object_get(obj, property_key(key), session)
+    if kind is JSArray or kind is str:
+        if type(key) is int and 0 <= key < len(obj):
+            return obj[key]
+        if key == "length":
+            return len(obj)
+        return _sequence_get(obj, key, session)
+    return _get_other(obj, key, session)
+
+
+def object_get(obj: dict[str, Any], name: str, session: Any) -> Any:
+    """Property `name` of an object: its own, its prototypes', then the built-ins'.
+
+    A platform's dict (not a `JSObject`) answers with its own `in` and `[]`.
+    """
+    if not isinstance(obj, JSObject):
+        return obj[name] if name in obj else inherited(OBJECT_PROTOTYPE, name, session)
+    current: Any = obj
+    while isinstance(current, dict):
+        value = dict.get(current, name, MISSING)
+        if value is not MISSING:
+            return value.read(obj) if type(value) is Accessor else value
+        current = current.proto if isinstance(current, JSObject) else None
+    proto = current if isinstance(current, Intrinsic) else OBJECT_PROTOTYPE
+    return inherited(proto, name, session)
+
+
+def _sequence_get(sequence: Any, key: Any, session: Any) -> Any:
+    """An index, `length`, or an inherited property of an array or string."""
+    index = _index(key)
+    if index is not None:
+        return sequence[index] if index < len(sequence) else undefined
+    name = property_key(key)
+    if name == "length":
+        return len(sequence)
+    proto = STRING_PROTOTYPE if isinstance(sequence, str) else ARRAY_PROTOTYPE
+    return inherited(proto, name, session)
+
+
+def _get_other(obj: Any, key: Any, session: Any) -> Any:
+    """`get` for everything but plain objects, arrays and strings."""
+    if obj is None or obj is undefined:
+        raise JSError(
+            f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}"
+        )
+    if isinstance(obj, dict):
+        return object_get(obj, property_key(key), session)
+    if isinstance(obj, (list, str)):
+        return _sequence_get(obj, key, session)
+    name = property_key(key)
+    if isinstance(obj, JSFunction):
+        return _function_get(obj, name, session)
+    if isinstance(obj, Intrinsic):
+        return inherited(obj, name, session)
+    proto = _prototype_of(obj)
+    if proto is not None:
+        if isinstance(obj, re.Pattern):
+            own = regexp_property(obj, name)
+            if own is not undefined:
+                return own
+        return inherited(proto, name, session)
+    return _platform_get(obj, name, session)
+
+
+def _prototype_of(value: Any) -> Intrinsic | None:
+    """The built-in prototype of a primitive, date or regular expression."""
+    if isinstance(value, bool):
+        return BOOLEAN_PROTOTYPE
+    if isinstance(value, (int, float)):
+        return NUMBER_PROTOTYPE
+    if isinstance(value, JSDate):
+        return DATE_PROTOTYPE
+    if isinstance(value, re.Pattern):
+        return REGEXP_PROTOTYPE
+    return None
+
+
+def _function_get(function: JSFunction, name: str, session: Any) -> Any:
+    """A function's `prototype`, its own properties (for a built-in: what the
+    session assigned, then its statics), `name`, then `Function.prototype`'s."""
+    if name == "prototype":
+        return function.prototype
+    if isinstance(function, BuiltinFunction):
+        assigned = changed(function, name, session)
+        if assigned is not MISSING:
+            return assigned
+    props = function.props
+    if props is not None and name in props:
+        return props[name]
+    if name == "name":
+        return function.name
+    return inherited(FUNCTION_PROTOTYPE, name, session)
+
+
+def _platform_get(obj: Any, name: str, session: Any) -> Any:
+    """A Python object the platform handed in: its public attributes, or a DOM."""
+    if hasattr(obj, "attrib") and hasattr(obj, "iter"):  # an XML element
+        found = _element_get(obj, name)
+        if found is not undefined:
+            return found
+    elif not name.startswith("_") and hasattr(obj, name):
+        return _from_python(getattr(obj, name))
+    return inherited(OBJECT_PROTOTYPE, name, session)
+
+
+def _element_get(element: Any, name: str) -> Any:
+    """A little DOM on an ElementTree element."""
+    if name == "getElementsByTagName":
+        return JSFunction(
+            lambda this, tag: JSArray(
+                e for e in element.iter(to_string(tag)) if e is not element
+            ),
+            name,
+        )
+    if name == "getAttribute":
+        return JSFunction(
+            lambda this, attribute: element.get(to_string(attribute)), name
+        )
+    if name in ("tagName", "nodeName"):
+        return element.tag
+    if name == "textContent":
+        return "".join(element.itertext())
+    return undefined
+
+
+def _from_python(value: Any) -> Any:
+    """A platform object's attribute as JavaScript sees it: an unset (None) field
+    of an event reads as undefined, as SCXML's ECMAScript binding requires."""
+    return undefined if value is None else value
+
+
+def _index(key: Any) -> int | None:
+    """The array index `key` names, or None if it names no index."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int) and key >= 0:
+        return key
+    if isinstance(key, float) and key.is_integer() and key >= 0:
+        return int(key)
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    return None
+
+
+# -- tests and enumeration -----------------------------------------------------------
+
+
+def has(obj: Any, key: Any, session: Any = None) -> bool:
+    """`key in obj`: an own or inherited property."""
+    name = property_key(key)
+    if isinstance(obj, dict):
+        current: Any = obj
+        while isinstance(current, dict):
+            if name in current:
+                return True
+            current = current.proto if isinstance(current, JSObject) else None
+        proto = current if isinstance(current, Intrinsic) else OBJECT_PROTOTYPE
+        return inherits(proto, name, session)
+    if isinstance(obj, list):
+        index = _index(name)
+        if name == "length" or index is not None and index < len(obj):
+            return True
+        return inherits(ARRAY_PROTOTYPE, name, session)
+    if obj is None or obj is undefined or isinstance(obj, (str, int, float)):
+        raise JSError(
+            f"TypeError: cannot use 'in' to search for '{name}' in {to_string(obj)}"
+        )
+    if isinstance(obj, JSFunction):
+        return _function_get(obj, name, session) is not undefined
+    if isinstance(obj, Intrinsic):
+        return inherits(obj, name, session)
+    base = _prototype_of(obj)
+    if base is not None:
+        return inherits(base, name, session)
+    return hasattr(obj, name)
+
+
+def iterate_keys(obj: Any, session: Any = None) -> list[str]:
+    """The keys `for (k in obj)` visits: own enumerable ones, then inherited ones
+    (of user-made prototypes, and what the session assigned to built-in ones)."""
+    if isinstance(obj, (list, str)):
+        keys = [str(i) for i in range(len(obj))]
+        proto: Any = ARRAY_PROTOTYPE if isinstance(obj, list) else STRING_PROTOTYPE
+    elif isinstance(obj, dict):
+        keys = list(obj)
+        current = obj.proto if isinstance(obj, JSObject) else None
+        while isinstance(current, JSObject):
+            keys.extend(current)
+            current = current.proto
+        proto = current if isinstance(current, Intrinsic) else OBJECT_PROTOTYPE
+    elif isinstance(obj, JSFunction):
+        keys, proto = own_keys(obj), FUNCTION_PROTOTYPE
+    elif isinstance(obj, Intrinsic):
+        keys, proto = [], obj
+    else:
+        return []
+    more = inherited_keys(proto, session)
+    if more or len(keys) != len(set(keys)):
+        return list(dict.fromkeys(keys + more))
+    return keys
+
+
+# -- writing -------------------------------------------------------------------------
+
+
+def put(obj: Any, key: Any, value: Any, session: Any = None) -> Any:
+    """`obj[key] = value`; returns `value`."""
+    if type(obj) is JSObject and obj.proto is None:  # no setter can intercept
+        obj[key if type(key) is str else property_key(key)] = value
+        return value
+    return _put_other(obj, key, value, session)
+
+
+def _put_other(obj: Any, key: Any, value: Any, session: Any) -> Any:
+    """`put` for everything but plain objects without a prototype."""
+    if obj is None or obj is undefined:
+        raise JSError(
+            f"TypeError: cannot set property '{to_string(key)}' of {to_string(obj)}"
+        )
+    if isinstance(obj, JSObject):
+        name = property_key(key)
+        accessor = _accessor(obj, name)
+        if accessor is not None:
+            return accessor.write(obj, value)
+        dict.__setitem__(obj, name, value)
+        return value
+    if isinstance(obj, list):
+        return _array_put(obj, key, value)
+    if isinstance(obj, dict):
+        obj[property_key(key)] = value
+        return value
+    if isinstance(obj, JSFunction):
+        return _function_put(obj, property_key(key), value, session)
+    if isinstance(obj, Intrinsic):
+        return extend(obj, property_key(key), value, session)
+    raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {typeof(obj)}")
+
+
+def _accessor(obj: JSObject, name: str) -> Accessor | None:
+    """The accessor that assigning `name` on `obj` calls, if the nearest property
+    of that name along the chain is one."""
+    current: Any = obj
+    while isinstance(current, JSObject):
+        if name in current:
+            found = dict.__getitem__(current, name)
+            return found if type(found) is Accessor else None
+        current = current.proto
+    return None
+
+
+def _array_put(array: list[Any], key: Any, value: Any) -> Any:
+    """`array[key] = value`: an index (the array grows) or `length` (it shrinks)."""
+    index = _index(key)
+    if index is None:
+        if property_key(key) == "length":
+            del array[int(to_number(value)) :]
+        return value
+    while len(array) <= index:
+        array.append(undefined)
+    array[index] = value
+    return value
+
+
+def _function_put(function: JSFunction, name: str, value: Any, session: Any) -> Any:
+    """A property of a function: for a built-in one, into the session's realm."""
+    if isinstance(function, BuiltinFunction):
+        if name != "prototype":  # a built-in's prototype cannot be replaced
+            extend(function, name, value, session)
+        return value
+    if name == "prototype":
+        if not isinstance(function, DateConstructor):
+            function.prototype = value
+        return value
+    if function.props is None:
+        function.props = {}
+    function.props[name] = value
+    return value
+
+
+def delete(obj: Any, key: Any, session: Any = None) -> bool:
+    """`delete obj[key]`: removes an own property (built-in properties stay)."""
+    name = property_key(key)
+    if isinstance(obj, dict):
+        obj.pop(name, None)
+    elif isinstance(obj, list):
+        index = _index(key)
+        if index is not None and index < len(obj):
+            obj[index] = undefined
+    elif isinstance(obj, (Intrinsic, BuiltinFunction)):
+        retract(obj, name, session)
+    elif isinstance(obj, JSFunction) and obj.props is not None:
+        obj.props.pop(name, None)
+    return True
+
+
+# -- calls and construction ----------------------------------------------------------
+
+
+def call(function: Any, this: Any, *args: Any) -> Any:
+    """`f(args)` with `this` bound (undefined for a plain call)."""
+    if isinstance(function, JSFunction):
+        return function.impl(this, *args)
+    if callable(function):
+        return function(*args)
+    raise JSError(f"TypeError: {to_string(function)} is not a function")
+
+
+def call_method(obj: Any, key: Any, session: Any, *args: Any) -> Any:
+    """`obj.key(args)`: the method called with `this` = `obj`.
+
+    A string's or array's built-in method is called directly while the session
+    has changed no built-in (one test), without making a function object.
+    """
+    kind = type(obj)
+    if kind is JSObject:
+        function = obj.get(key, MISSING) if type(key) is str else MISSING
+        if function is MISSING:
+            function = object_get(obj, property_key(key), session)
+    elif (kind is str or kind is JSArray) and type(key) is str:
+        realm = session._realm if session is not None else None
+        if realm is None or not realm.overlays:
+            method = (STRING_METHODS if kind is str else ARRAY_METHODS).get(key)
+            if method is not None:
+                return method(obj, *args)
+        function = get(obj, key, session)
+    else:
+        function = get(obj, key, session)
+    if isinstance(function, JSFunction):
+        return function.impl(obj, *args)
+    if function is undefined:
+        raise JSError(f"TypeError: {to_string(key)!r} is not a function (undefined)")
+    return call(function, obj, *args)
+
+
+def construct(function: Any, *args: Any) -> Any:
+    """`new F(args)`."""
+    if isinstance(function, BuiltinFunction):
+        if function.new is None:
+            raise JSError(f"TypeError: {function.name} is not a constructor")
+        return function.new(*args)
+    if isinstance(function, DateConstructor):
+        return new_date(function.clock, *args)
+    if not isinstance(function, JSFunction):
+        raise JSError(f"TypeError: {to_string(function)} is not a constructor")
+    proto = function.prototype
+    if proto is OBJECT_PROTOTYPE or not isinstance(proto, (JSObject, Intrinsic)):
+        proto = None
+    instance = JSObject(proto=proto)
+    result = function.impl(instance, *args)
+    return result if isinstance(result, _OBJECTS) else instance
+
+
+_OBJECTS: Final = (dict, list, JSFunction, JSDate, re.Pattern)
+"""What a constructor may return instead of the object `new` made."""
+
+
+def instanceof(value: Any, function: Any) -> bool:
+    """`value instanceof function`: `function.prototype` is on `value`'s chain."""
+    if not isinstance(function, JSFunction):
+        raise JSError("TypeError: right-hand side of 'instanceof' is not callable")
+    target = function.prototype
+    current = value.proto if isinstance(value, JSObject) else None
+    while isinstance(current, JSObject):
+        if current is target:
+            return True
+        current = current.proto
+    if not isinstance(target, Intrinsic):
+        return False
+    if isinstance(current, Intrinsic):
+        base: Intrinsic | None = current
+    elif isinstance(value, (dict, list, JSFunction, Intrinsic)):
+        base = _base_prototype(value)
+    else:
+        base = _prototype_of(value)
+        if base is None or isinstance(value, (bool, int, float)):
+            return False
+    return base is not None and any(p is target for p in base.chain())
+
+
+def _base_prototype(value: Any) -> Intrinsic | None:
+    """The built-in prototype an object, array, function or prototype inherits from."""
+    if isinstance(value, list):
+        return ARRAY_PROTOTYPE
+    if isinstance(value, JSFunction):
+        return FUNCTION_PROTOTYPE
+    if isinstance(value, Intrinsic):
+        return value.parent
+    return OBJECT_PROTOTYPE
+
+
+# -- with ------------------------------------------------------------------------------
+
+
+def with_object(value: Any) -> Any:
+    """The object of `with (value)`: any value but null and undefined."""
+    if value is None or value is undefined:
+        raise JSError(f"TypeError: cannot use {to_string(value)} in 'with'")
+    return value
+
+
+def in_scope(obj: Any, key: Any, session: Any) -> bool:
+    """Whether the object of a `with` binds `key`: `key in obj`, also for strings,
+    numbers and booleans (whose properties are their prototype's)."""
+    if isinstance(obj, (str, bool, int, float)):
+        name = property_key(key)
+        if isinstance(obj, str):
+            index = _index(name)
+            if name == "length" or index is not None and index < len(obj):
+                return True
+            return inherits(STRING_PROTOTYPE, name, session)
+        return inherits(_prototype_of(obj), name, session)
+    return has(obj, key, session)
