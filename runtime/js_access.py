@@ -81,6 +81,7 @@ def get(obj: Any, key: Any, session: Any = None) -> Any:
             value = obj.get(key, MISSING)
             if value is not MISSING:
                 return value
+            return _chain_get(obj, obj.proto, key, session)
         return object_get(obj, property_key(key), session)
     if kind is JSArray or kind is str:
         if type(key) is int and 0 <= key < len(obj):
@@ -98,12 +99,17 @@ def object_get(obj: dict[str, Any], name: str, session: Any) -> Any:
     """
     if not isinstance(obj, JSObject):
         return obj[name] if name in obj else inherited(OBJECT_PROTOTYPE, name, session)
-    current: Any = obj
-    while isinstance(current, dict):
+    return _chain_get(obj, obj, name, session)
+
+
+def _chain_get(receiver: JSObject, current: Any, name: str, session: Any) -> Any:
+    """Property `name` of `receiver`, looked for from `current` along its chain:
+    objects (a getter is called with `this` = `receiver`), then the built-ins."""
+    while isinstance(current, JSObject):
         value = dict.get(current, name, MISSING)
         if value is not MISSING:
-            return value.read(obj) if type(value) is Accessor else value
-        current = current.proto if isinstance(current, JSObject) else None
+            return value.read(receiver) if type(value) is Accessor else value
+        current = current.proto
     proto = current if isinstance(current, Intrinsic) else OBJECT_PROTOTYPE
     return inherited(proto, name, session)
 
@@ -396,8 +402,11 @@ def call_method(obj: Any, key: Any, session: Any, *args: Any) -> Any:
     """
     kind = type(obj)
     if kind is JSObject:
-        function = obj.get(key, MISSING) if type(key) is str else MISSING
-        if function is MISSING:
+        if type(key) is str:
+            function = obj.get(key, MISSING)
+            if function is MISSING:
+                function = _chain_get(obj, obj.proto, key, session)
+        else:
             function = object_get(obj, property_key(key), session)
     elif (kind is str or kind is JSArray) and type(key) is str:
         realm = session._realm if session is not None else None
