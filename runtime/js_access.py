@@ -133,7 +133,13 @@ def _get_other(obj: Any, key: Any, session: Any) -> Any:
             f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}"
         )
     if isinstance(obj, dict):
-        return object_get(obj, property_key(key), session)
+        name = property_key(key)
+        own = getattr(type(obj), "js_property", None)
+        if own is not None:  # a platform mapping with properties of its own
+            found = own(obj, name)
+            if found is not NotImplemented:
+                return found
+        return object_get(obj, name, session)
     if isinstance(obj, (list, str)):
         return _sequence_get(obj, key, session)
     name = property_key(key)

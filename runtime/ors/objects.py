@@ -220,6 +220,19 @@ class Interactions(dict[str, Interaction]):
         except KeyError:
             return None
 
+    def js_property(self, name: str) -> Any:
+        """What ECMAScript reads as `interactions[name]`: an interaction by id or
+        by index, or `length`; `NotImplemented` for anything else (the JavaScript
+        runtime then looks further, as for any object)."""
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        if name == "length":
+            return len(self)
+        index = _as_index(name)
+        if index is not None and index < len(self):
+            return self[index]
+        return NotImplemented
+
     def ids(self) -> Iterator[str]:
         """The `g_uid`s in association order."""
         return iter(dict.keys(self))
