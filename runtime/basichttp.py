@@ -271,7 +271,8 @@ class HttpEventProcessor:
 
     Use it as an async context manager, or call `start()` and `close()`, on the
     loop the sessions' `AsyncioClock`s run on. `timeout` bounds each outgoing
-    POST, in seconds.
+    POST, in seconds. A server with routes of its own (the ORS session server)
+    shares its port instead: `install(app)` before it serves, `open(port)` after.
     """
 
     def __init__(
@@ -297,12 +298,12 @@ class HttpEventProcessor:
 
     async def start(self) -> None:
         """Listen on `host`:`port`; afterwards `port` is the port actually bound."""
-        if self._runner is not None:
+        if self._client is not None:
             raise RuntimeError("HttpEventProcessor already started")
-        from aiohttp import ClientSession, ClientTimeout, web
+        from aiohttp import web
 
         app = web.Application()
-        app.router.add_post("/scxml/{session}", self._receive)
+        self.install(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
@@ -310,13 +311,26 @@ class HttpEventProcessor:
         except BaseException:
             await runner.cleanup()
             raise
-        self.port = runner.addresses[0][1]
         self._runner = runner
+        await self.open(runner.addresses[0][1])
+
+    def install(self, app: web.Application) -> None:
+        """Serve the access URIs on `app`, for a server that runs more than this
+        processor; then call `open` with the port it listens on."""
+        app.router.add_post("/scxml/{session}", self._receive)
+
+    async def open(self, port: int) -> None:
+        """Start the client: access URIs name `host`:`port` from now on. `start`
+        does this; a server that `install`ed the processor calls it itself."""
+        from aiohttp import ClientSession, ClientTimeout
+
+        self.port = port
         self._loop = asyncio.get_running_loop()
         self._client = ClientSession(timeout=ClientTimeout(total=self.timeout))
 
     async def close(self) -> None:
-        """Wait for the POSTs under way, then stop the client and the server."""
+        """Wait for the POSTs under way, then stop the client and the server (the
+        server only if `start` started it)."""
         while self._posts:
             await asyncio.gather(*self._posts, return_exceptions=True)
         client, runner = self._client, self._runner
@@ -331,7 +345,7 @@ class HttpEventProcessor:
 
         The `_ioprocessors` entry is added under `basichttp` and the type URI.
         """
-        if self._runner is None:
+        if self._client is None:
             raise RuntimeError("start the HttpEventProcessor before registering")
         self._sessions[machine._sessionid] = machine
         _PROCESSORS[machine] = self
