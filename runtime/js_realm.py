@@ -96,9 +96,7 @@ def realm_of(session: Any) -> Realm:
 
 def changes(session: Any) -> dict[object, JSObject] | None:
     """The overlays of `session`, or None when it changed no built-in (the cheap test)."""
-    if session is None:
-        return None
-    realm = session._realm
+    realm = getattr(session, "_realm", None)  # None: not a session, or no changes
     if realm is None or not realm.overlays:
         return None
     overlays: dict[object, JSObject] = realm.overlays
