@@ -42,7 +42,7 @@ SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = (
 """Live sessions by session id, for `#_scxml_<sessionid>` targets."""
 
 
-_SOURCE_COMMENT = re.compile(r"#\s+(\S+\.scxml:\d+)")
+_SOURCE_COMMENT = re.compile(r"#\s+(\S+\.(?:scxml|js):\d+)")
 
 
 def source_location(error: BaseException) -> str | None:

@@ -108,3 +108,35 @@ def test_positions_in_script_text_name_the_included_file(tmp_path: Path) -> None
     )
     source = compile_path(main).source
     assert "# one.js:3\n" in source and "# fine.js:2\n" in source
+
+
+def test_run_time_errors_in_included_libraries_name_the_library_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "lib.js").write_text(
+        "function first() { return 1; }\n"
+        "function broken(x) {\n"
+        "  return x.missing.value;\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "main.scxml").write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:xi="http://www.w3.org/2001/XInclude"
+       version="1.0" profile="ecmascript" initial="s">
+  <datamodel><data id="where" expr="''"/></datamodel>
+  <script><xi:include href="lib.js" parse="text"/></script>
+  <state id="s">
+    <onentry><script>broken({})</script></onentry>
+    <transition event="error.execution" target="t">
+      <assign location="where" expr="_event.data.location"/>
+    </transition>
+  </state>
+  <final id="t"/>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    session = scxmlc.load(tmp_path / "main.scxml")(VirtualClock())
+    session.start()
+    assert session.finished
+    assert session.dm.where == "lib.js:3"

@@ -61,6 +61,8 @@ class Translator(ExpressionTranslator):
         self.labels: set[str] = set()
         """Labels of the loop or switch about to be translated."""
         self.numbers = itertools.count(1)
+        self.position: Callable[[int], Loc] | None = None
+        """Script line -> where it was written, while a script is translated."""
 
     # -- statement lists ------------------------------------------------------------
 
@@ -69,23 +71,26 @@ class Translator(ExpressionTranslator):
     ) -> list[str]:
         """A script's statements; with `position` (script line -> where it was
         written), each is preceded by a `# file:LINE` comment."""
-        if position is None:
+        self.position = position
+        try:
             return self.statements(body)
+        finally:
+            self.position = None
+
+    def statements(self, body: list[Any]) -> list[str]:
+        """A statement list; in a script with positions, each statement (in
+        function bodies too) is preceded by a `# file:LINE` comment, so run-time
+        errors name the line they happened on."""
         lines: list[str] = []
         last = ""
         for node in _hoisting_order(body):
             translated = self.top_statement(node)
-            comment = f"# {position(node.loc.start.line).short()}"
-            if translated and comment != last:
-                lines.append(comment)
-                last = comment
+            if self.position is not None and translated:
+                comment = f"# {self.position(node.loc.start.line).short()}"
+                if comment != last:
+                    lines.append(comment)
+                    last = comment
             lines += translated
-        return lines
-
-    def statements(self, body: list[Any]) -> list[str]:
-        lines: list[str] = []
-        for node in _hoisting_order(body):
-            lines += self.top_statement(node)
         return lines
 
     def top_statement(self, node: Any) -> list[str]:
