@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
+from ..events import AttrDict
+
 __all__ = [
     "ChatProperties",
     "Interaction",
@@ -256,7 +258,7 @@ def _as_index(key: object) -> int | None:
     return None
 
 
-class Resource(dict[str, Any]):
+class Resource(AttrDict):
     """A resource object (§5.1): `type` in A, AP, GA, GP, WB, IQ, Q, RP, DN, and
     `dn`, `agent`, `place`, `id`, `switch`, `vq`, `wb_type`, `wb_owner`.
 
@@ -265,12 +267,6 @@ class Resource(dict[str, Any]):
     """
 
     __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def describe(self) -> str:
         """A short readable form for traces: `agent anna`, `dn 5001@SIP_Switch`."""
