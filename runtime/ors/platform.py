@@ -106,6 +106,11 @@ class Platform:
     (a `VirtualClock` for simulations, an `AsyncioClock` for a server);
     `resolver` compiles documents that `<session:start src>` names; `trace`
     records what happens (pass `keep=False` traces for load runs).
+
+    With `count_events`, `events_taken` counts the events the sessions take
+    (external and internal, as the trace's `event` entries would list them) and
+    `error_events` the error events their executable content raises; without
+    it both stay 0 and cost nothing.
     """
 
     def __init__(
@@ -117,6 +122,7 @@ class Platform:
         trace: Trace | None = None,
         server_name: str = "ORS_Server",
         cluster: str = "ORS_Cluster",
+        count_events: bool = False,
     ) -> None:
         self.backend = backend
         self.clock = clock
@@ -131,7 +137,9 @@ class Platform:
         self.owners: dict[str, OrsSession] = {}
         self.interactions: dict[str, Interaction] = {}
         self._labels = itertools.count(1)
-        self._observer = _SessionObserver(self)
+        self.events_taken = 0
+        self.error_events = 0
+        self._observer = (_CountingObserver if count_events else _SessionObserver)(self)
 
     # -- provisioning and sessions ------------------------------------------
 
@@ -333,6 +341,20 @@ def _log_text(value: Any) -> str:
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(_compact(value), default=str)
     return js.to_string(value)
+
+
+class _CountingObserver(_SessionObserver):
+    """A `_SessionObserver` that also counts events and error events."""
+
+    def on_event(self, machine: Machine, event: Event) -> None:
+        self.platform.events_taken += 1
+        super().on_event(machine, event)
+
+    def on_error(
+        self, machine: Machine, event: Event, error: BaseException | None
+    ) -> None:
+        self.platform.error_events += 1
+        super().on_error(machine, event, error)
 
 
 def _compact(data: Any) -> Any:

@@ -42,6 +42,7 @@ class Simulation:
         *,
         default_application: type[Machine] | None = None,
         keep_trace: bool = True,
+        count_events: bool = False,
     ) -> None:
         self.scenario = scenario
         self.clock = VirtualClock()
@@ -52,6 +53,7 @@ class Simulation:
             self.clock,
             trace=self.trace,
             resolver=lambda uri, base: load(Path(base).parent / uri),
+            count_events=count_events,
         )
         self.center.attach(self.platform)
         for resource, document in scenario.applications.items():
