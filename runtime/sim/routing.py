@@ -195,6 +195,38 @@ class Routing:
                 self._serve(waiting, choice)
 
     def _choose(self, waiting: Waiting) -> _Choice | None:
+        submit = waiting.submit
+        if submit.ordertype == "percentage" or (
+            submit.ordertype in ("max", "min") and submit.orderstat not in ("", "none")
+        ):
+            return self._choose_among(waiting)
+        # The default order, in one pass and without a candidate list: what
+        # `_best` picks, the first agent longest in the ready state, else the
+        # first DN, queue or routing point target.
+        stats = self.center.stats
+        now = self.center.clock.now()
+        best: Agent | None = None
+        best_target = direct = None
+        longest = 0.0
+        for target in waiting.targets:
+            if target.threshold is not None and not stats.condition(
+                target.threshold, target
+            ):
+                continue
+            if target.kind in _DIRECT_KINDS:
+                if direct is None:
+                    direct = target
+                continue
+            for agent in self._available(target, waiting.contact):
+                ready = now - agent.since
+                if best is None or ready > longest:
+                    best, best_target, longest = agent, target, ready
+        if best_target is not None:
+            return _Choice(best_target, best)
+        return None if direct is None else _Choice(direct, None)
+
+    def _choose_among(self, waiting: Waiting) -> _Choice | None:
+        """Every candidate (target, ready agent) of `waiting`, then `_best`."""
         stats = self.center.stats
         candidates: list[tuple[int, _Choice]] = []
         for index, target in enumerate(waiting.targets):
