@@ -53,6 +53,8 @@ class ContactCenter:
         self.stats = Statistics(self)
         self.media = Media(self)
         self._ids = itertools.count(1)
+        # the agents each interaction was delivered to, freed when it ends
+        self._handlers: dict[str, list[Agent]] = {}
         # the Backend protocol: one service per module
         self.queue = self.routing
         self.dialog = self.media
@@ -172,6 +174,7 @@ class ContactCenter:
         interaction.state = "routed"
         interaction.parties.append(Party(agent.dn, "agent"))
         agent.current = interaction.g_uid
+        self._handlers.setdefault(interaction.g_uid, []).append(agent)
         agent.handled += 1
         self.media.stop_busy_treatments(contact)
         self.set_agent_state(agent, "busy")
@@ -222,8 +225,12 @@ class ContactCenter:
             self.stats.abandoned[contact.resource] += 1
         self.routing.interaction_gone(contact)
         self.media.interaction_gone(contact)
-        for agent in self.config.agents.values():
-            if agent.current == contact.interaction.g_uid:
+        g_uid = contact.interaction.g_uid
+        handlers = self._handlers.pop(g_uid, [])
+        if len(handlers) > 1:  # handed on: free them in the configuration's order
+            handlers = list(self.config.agents.values())
+        for agent in handlers:
+            if agent.current == g_uid:
                 agent.current = None
                 self._wrap_up(agent)
         self.stats.completed[contact.resource] += 1
