@@ -31,6 +31,7 @@ from ..errors import ExecutionError, PlatformError
 from ..js import undefined
 from . import enums
 from .objects import Interaction, Interactions, Resource, resource_from
+from .plain import plain
 from .requests import Request
 from .services import (
     CallRequest,
@@ -123,7 +124,7 @@ class _Module:
 
 class SessionModule(_Module):
     """`_genesys.session`: server, tenant, time, configuration lists, and the
-    `<session:fetch|start|terminate>` actions."""
+    `<session:fetch|start|terminate|response>` actions."""
 
     __slots__ = ()
     prefix = "session"
@@ -280,12 +281,32 @@ class SessionModule(_Module):
                 request.fail("invalidparameter", f"no such session {sessionid}")
                 return
             request.done(sessionid=target.sessionid)
-            target.machine.cancel()
-            if target.ended is None:
-                platform._ended(target)
+            platform.terminate(target)
 
         platform.clock.call_later(0.0, terminate)
         return request.requestid
+
+    def response(
+        self,
+        *,
+        requestid: str,
+        params: dict[str, Any] | None = None,
+        content: Any = None,
+    ) -> None:
+        """`<session:response>`: answer the request `requestid` that reached this
+        session through the session server (`/request/<name>`), at once.
+
+        The answer is the `<content>` value, or the `<param>`s as an object
+        (`{}` when there are neither); `<param>`s given with object content are
+        added to it. Raises `error.execution` when no request by that id waits
+        for this session's answer (unknown, answered, or given up on).
+        """
+        reply = _reply(params, content)
+        key = _text(requestid)
+        if not self._session.platform.respond(self._session, key, reply):
+            raise ExecutionError(
+                f"session:response: no request {key!r} is waiting for this session"
+            )
 
 
 class _Server:
@@ -969,6 +990,20 @@ def _mapping(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return dict(value)
     raise ValueError(f"expected an object, got {_text(value)!r}")
+
+
+def _reply(params: dict[str, Any] | None, content: Any) -> Any:
+    """The value `<session:response>` answers with, as plain JSON data."""
+    fields = plain(params or {})
+    if _absent(content):
+        return fields
+    value = plain(content)
+    if fields and not isinstance(value, dict):
+        raise ExecutionError(
+            "session:response: <param>s go only with object <content>, "
+            f"not {type(value).__name__}"
+        )
+    return {**value, **fields} if fields else value
 
 
 def _zone(name: Any) -> datetime.tzinfo:

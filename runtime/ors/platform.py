@@ -16,6 +16,10 @@ a caller does (`start_session`), and keeps the seed's interaction rules
 
 `OrsSession` is the platform's side of one session: the machine, its
 interactions, its `_genesys` object and the label traces use (`S1`, `S2`, ...).
+
+A host (the session server) hears of every new session through `listeners`,
+and can wait for a session's `<session:response>` to a request it delivered
+(`expect_response`; the session answers through `respond`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,25 @@ ORIGIN_TYPE = "http://www.genesyslab.com/modules"
 
 ApplicationResolver = Callable[[str, str], type[Machine]]
 """(uri, base) -> compiled class: how `<session:start src>` finds a document."""
+
+SessionListener = Callable[["OrsSession"], None]
+"""Told of each new session before it starts."""
+
+
+class _Waiting:
+    """A request delivered to a session that waits for its `<session:response>`."""
+
+    __slots__ = ("session", "reply", "ended")
+
+    def __init__(
+        self,
+        session: OrsSession,
+        reply: Callable[[Any], None],
+        ended: Callable[[], None],
+    ) -> None:
+        self.session = session
+        self.reply = reply
+        self.ended = ended
 
 
 class OrsSession:
@@ -136,6 +159,8 @@ class Platform:
         self.finished: list[OrsSession] = []
         self.owners: dict[str, OrsSession] = {}
         self.interactions: dict[str, Interaction] = {}
+        self.listeners: list[SessionListener] = []
+        self._waiting: dict[str, _Waiting] = {}
         self._labels = itertools.count(1)
         self.events_taken = 0
         self.error_events = 0
@@ -153,21 +178,46 @@ class Platform:
         params: dict[str, Any] | None = None,
         *,
         started_by: str = "request",
+        delay: float = 0.0,
     ) -> OrsSession:
         """Create and start a session of `application`; `params` set its
-        `<data _type="parameter">` variables (any data id, in practice)."""
+        `<data _type="parameter">` variables (any data id, in practice). With a
+        `delay` (seconds), the session exists at once and starts that much later;
+        events sent to it meanwhile wait in its queue."""
         machine = application(self.clock, observer=self._observer, data=params)
         session = OrsSession(self, machine, f"S{next(self._labels)}", params or {})
         machine._ors = session.genesys
         self.sessions[machine._sessionid] = session
-        self.trace.add(
-            "session",
-            f"started {machine._chart.name or type(machine).__name__} ({started_by})",
-            session.label,
-            sessionid=machine._sessionid,
-        )
-        machine.start()
+        for listener in self.listeners:
+            listener(session)
+
+        def start() -> None:
+            if machine._started:  # terminated before it was due
+                return
+            session.started = self.clock.now()
+            self.trace.add(
+                "session",
+                f"started {machine._chart.name or type(machine).__name__} ({started_by})",
+                session.label,
+                sessionid=machine._sessionid,
+            )
+            machine.start()
+
+        if delay > 0.0:
+            self.clock.call_later(delay, start)
+        else:
+            start()
         return session
+
+    def terminate(self, session: OrsSession) -> bool:
+        """End `session` at once, without running its onexit handlers; False
+        when it had already ended."""
+        if session.ended is not None:
+            return False
+        session.machine.cancel()
+        if session.ended is None:  # not started yet: no observer call
+            self._ended(session)
+        return True
 
     def session(self, sessionid: str) -> OrsSession | None:
         return self.sessions.get(sessionid)
@@ -185,16 +235,48 @@ class Platform:
         machine._ors = session.genesys
         self.sessions[machine._sessionid] = session
         by = f" by {session.invoker.label}" if session.invoker is not None else ""
+        for listener in self.listeners:
+            listener(session)
         self.trace.add(
             "session", f"started {machine._chart.name} (invoked{by})", session.label
         )
         return session
 
     def load(self, uri: str, base: str) -> type[Machine]:
-        """The compiled class of the document `uri` (relative to `base`)."""
+        """The compiled class of the document `uri` (relative to `base`): what
+        the platform's `resolver` gives, else the runtime's document resolver."""
+        if self.resolver is not None:
+            return self.resolver(uri, base)
         from ..invoke import resolve_document
 
         return resolve_document(uri, base)
+
+    # -- requests that wait for <session:response> ----------------------------
+
+    def expect_response(
+        self,
+        session: OrsSession,
+        requestid: str,
+        reply: Callable[[Any], None],
+        ended: Callable[[], None],
+    ) -> None:
+        """Wait for `session` to answer request `requestid`: `reply(value)` gets
+        its `<session:response>`, `ended()` is called if it ends first."""
+        self._waiting[requestid] = _Waiting(session, reply, ended)
+
+    def forget_response(self, requestid: str) -> None:
+        """Stop waiting for the answer to `requestid` (the caller gave up)."""
+        self._waiting.pop(requestid, None)
+
+    def respond(self, session: OrsSession, requestid: str, value: Any) -> bool:
+        """`session` answers request `requestid` with `value`; False when no
+        request of that session by that id is waiting."""
+        waiting = self._waiting.get(requestid)
+        if waiting is None or waiting.session is not session:
+            return False
+        del self._waiting[requestid]
+        waiting.reply(value)
+        return True
 
     # -- interactions -----------------------------------------------------------
 
@@ -270,6 +352,10 @@ class Platform:
         self.finished.append(session)
         for g_uid in list(session.interactions.ids()):
             self.owners.pop(g_uid, None)
+        for requestid, waiting in list(self._waiting.items()):
+            if waiting.session is session:
+                del self._waiting[requestid]
+                waiting.ended()
         outcome = sorted(session.machine.configuration)
         self.trace.add("session", f"ended in {', '.join(outcome)}", session.label)
 
