@@ -10,6 +10,10 @@
     scxmlc run FILE --scenario S.yaml [--json]
                                       run the application against the simulated
                                       contact center; print the trace and a summary
+    scxmlc serve APP... [--host H] [--port P] [--scenario S.yaml] [--trace]
+                                      the ORS session server (REST API and Basic
+                                      HTTP) over the simulated contact center,
+                                      until interrupted
 
 Diagnostics go to stderr as `file:line:col: severity: message`. Exit codes: 0 on
 success, 1 when a document has errors, 2 for usage errors.
@@ -186,6 +190,19 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(
+        args.files,
+        _options(args),
+        host=args.host,
+        port=args.port,
+        scenario_path=args.scenario,
+        trace=args.trace,
+    )
+
+
 def _print_trace(result: dict[str, Any]) -> None:
     for entry in result["trace"]:
         if "after" in entry:
@@ -295,6 +312,25 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the trace as JSON")
     common(run)
     run.set_defaults(run=command_run)
+
+    serve = commands.add_parser(
+        "serve", help="serve applications over the ORS REST API until interrupted"
+    )
+    serve.add_argument("files", nargs="+", metavar="APP")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument(
+        "--port", type=int, default=8080, help="default: 8080; 0 for any free port"
+    )
+    serve.add_argument(
+        "--scenario",
+        metavar="YAML",
+        help="configure the simulated contact center and play its timeline",
+    )
+    serve.add_argument(
+        "--trace", action="store_true", help="print the trace as it happens"
+    )
+    common(serve)
+    serve.set_defaults(run=command_serve)
     return top
 
 
