@@ -141,8 +141,9 @@ class ContactCenter:
         """Change an agent's state; a ready agent may take waiting work at once."""
         if agent.state == state:
             return
-        agent.state = state
+        previous, agent.state = agent.state, state
         agent.since = self.clock.now()
+        self.routing.ready.changed(agent, previous)
         self.trace("agent", f"{agent.id} {state.replace('_', ' ')}")
         self.stats.changed()
         if state == "ready":

@@ -18,6 +18,7 @@ reservation timeout. A `timeout` ends the wait with `error.queue.submit`
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from ..ors.objects import Resource
 from ..ors.requests import Request
 from ..ors.services import SubmitRequest, Treatment
 from .model import Agent, Contact
+from .ready import ReadyAgents
 from .targets import Target, TargetError, parse_targets
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ class Routing:
         self.center = center
         self.waiting: list[Waiting] = []
         self.reservations: dict[str, tuple[str, Timer]] = {}
+        self.ready = ReadyAgents(center.config)
         self._sequence = itertools.count()
 
     # -- the QueueService protocol ------------------------------------------------
@@ -202,7 +205,8 @@ class Routing:
             return self._choose_among(waiting)
         # The default order, in one pass and without a candidate list: what
         # `_best` picks, the first agent longest in the ready state, else the
-        # first DN, queue or routing point target.
+        # first DN, queue or routing point target. Group and skill targets ask
+        # the ready-agent index rather than looking at every agent.
         stats = self.center.stats
         now = self.center.clock.now()
         best: Agent | None = None
@@ -216,6 +220,11 @@ class Routing:
             if target.kind in _DIRECT_KINDS:
                 if direct is None:
                     direct = target
+                continue
+            if target.kind == "GA" and (target.name or target.skill is not None):
+                found = self.ready.longest(_member_test(target), now)
+                if found is not None and (best is None or found[1] > longest):
+                    best, best_target, longest = found[0], target, found[1]
                 continue
             for agent in self._available(target, waiting.contact):
                 ready = now - agent.since
@@ -448,3 +457,13 @@ class Routing:
                 except LookupError:
                     continue
         return list(found.values())
+
+
+def _member_test(target: Target) -> Callable[[Agent], bool]:
+    """Whether an agent is one `members(target)` lists, for a group or skill target."""
+    name, skill = target.name, target.skill
+    if skill is None:
+        return lambda agent: name in agent.groups
+    if not name:
+        return lambda agent: skill.evaluate(agent.skills.get)
+    return lambda agent: name in agent.groups and skill.evaluate(agent.skills.get)
