@@ -895,7 +895,8 @@ class WebModule(_Module):
 
 
 class Genesys:
-    """The `_genesys` root of one session: one object per module."""
+    """The `_genesys` root of one session: one object per module, each made when
+    the session first reads it (most documents use two or three of them)."""
 
     __slots__ = (
         "context",
@@ -911,18 +912,32 @@ class Genesys:
         "ws",
     )
 
+    session: SessionModule
+    ixn: InteractionModule
+    voice: VoiceModule
+    queue: QueueModule
+    dialog: DialogModule
+    statistic: StatisticModule
+    classification: ClassificationModule
+    resource: ResourceModule
+    elasticconnector: ElasticModule
+    ws: WebModule
+
     def __init__(self, session: OrsSession) -> None:
         self.context = session
-        self.session = SessionModule(session)
-        self.ixn = InteractionModule(session)
-        self.voice = VoiceModule(session)
-        self.queue = QueueModule(session)
-        self.dialog = DialogModule(session)
-        self.statistic = StatisticModule(session)
-        self.classification = ClassificationModule(session)
-        self.resource = ResourceModule(session)
-        self.elasticconnector = ElasticModule(session)
-        self.ws = WebModule(session)
+
+    if not TYPE_CHECKING:  # to mypy, every module is an attribute of its type
+
+        def __getattr__(self, name: str) -> _Module:
+            """A module read for the first time: make it, keep it in its slot."""
+            kind = _MODULES.get(name)
+            if kind is None:
+                raise AttributeError(
+                    f"'Genesys' object has no attribute '{name}'", name=name, obj=self
+                )
+            module = kind(self.context)
+            setattr(self, name, module)
+            return module
 
     def unsupported(self, namespace: str, element: str) -> None:
         """An element of a Genesys namespace this platform does not implement."""
@@ -932,6 +947,21 @@ class Genesys:
 
     def __repr__(self) -> str:
         return f"<_genesys of {self.context.label}>"
+
+
+_MODULES: Final[dict[str, type[_Module]]] = {
+    "session": SessionModule,
+    "ixn": InteractionModule,
+    "voice": VoiceModule,
+    "queue": QueueModule,
+    "dialog": DialogModule,
+    "statistic": StatisticModule,
+    "classification": ClassificationModule,
+    "resource": ResourceModule,
+    "elasticconnector": ElasticModule,
+    "ws": WebModule,
+}
+"""The `_genesys.<module>` objects by name."""
 
 
 def _own_interaction(session: OrsSession, interactionid: Any) -> Interaction | None:
