@@ -314,12 +314,13 @@ def test_two_sessions_converse_and_the_reply_goes_to_the_origin(
     ponger_class = load(tmp_path, PONGER, "ponger")
 
     async def scenario() -> tuple[Any, Any, str]:
-        async with HttpEventProcessor() as http:
+        # two processors, two ports: the messages travel as real POSTs
+        async with HttpEventProcessor() as here, HttpEventProcessor() as there:
             ponger = ponger_class(AsyncioClock())
-            ponger_url = http.register(ponger)
+            ponger_url = there.register(ponger)
             ponger.start()
             pinger = pinger_class(AsyncioClock(), data={"url": ponger_url})
-            pinger_url = http.register(pinger)
+            pinger_url = here.register(pinger)
             pinger.start()
             assert await until_finished(pinger, LIMIT)
             assert await until_finished(ponger, LIMIT)
@@ -334,6 +335,45 @@ def test_two_sessions_converse_and_the_reply_goes_to_the_origin(
     assert answer.name == "pong"
     assert answer.data == {"count": 3}
     assert answer.origintype == BASICHTTP_TYPE
+
+
+SELF = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="python" name="Self" initial="sending">
+  <datamodel><data id="first" expr="None"/></datamodel>
+  <state id="sending">
+    <onentry>
+      <send event="event1" type="basichttp"
+            targetexpr="_ioprocessors['basichttp']['location']">
+        <param name="n" expr="1"/>
+      </send>
+      <send event="timeout"/>
+    </onentry>
+    <transition event="event1" target="done"><assign location="first" expr="_event"/></transition>
+    <transition event="timeout" target="done"><assign location="first" expr="_event"/></transition>
+  </state>
+  <final id="done"/>
+</scxml>
+"""
+
+
+def test_a_message_to_a_session_this_processor_serves_keeps_its_order(
+    tmp_path: Path,
+) -> None:
+    self_class = load(tmp_path, SELF, "self")
+
+    async def scenario() -> Any:
+        async with HttpEventProcessor() as http:
+            machine = self_class(AsyncioClock())
+            location = http.register(machine)
+            machine.start()
+            assert await until_finished(machine, LIMIT)
+            return machine, location
+
+    machine, location = asyncio.run(scenario())
+    first = machine.dm.first
+    assert (first.name, first.data, first.origin) == ("event1", {"n": 1}, location)
+    assert first.origintype == BASICHTTP_TYPE
+    assert first.raw.startswith(f"POST {location[location.index('/scxml/'):]} HTTP/1.1")
 
 
 @pytest.mark.parametrize("cancel", [False, True])
