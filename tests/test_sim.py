@@ -460,7 +460,7 @@ def test_message_media_must_be_known(tmp_path: Path) -> None:
 
 def test_reply_addresses_from_the_interaction_answered() -> None:
     from scxmlc.runtime.ors import Interaction
-    from scxmlc.runtime.ors.genesys import _addresses
+    from scxmlc.runtime.ors.interaction_api import _addresses
 
     mail = Interaction(
         "m1",

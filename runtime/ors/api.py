@@ -1,0 +1,139 @@
+"""What every `_genesys.<module>` object shares: its session, requests, and
+the conversions of argument values, which come from either datamodel.
+
+Conversions accept JavaScript values (numbers as int or float, `undefined`) as
+well as Python ones: `is_absent`, `as_text`, `as_number`, `as_boolean`,
+`as_mapping`. `own_interaction` finds an interaction of one session by id (or
+its first one).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..js import undefined
+from .objects import Interaction
+from .requests import Request
+
+if TYPE_CHECKING:
+    from .platform import OrsSession
+
+__all__ = [
+    "Module",
+    "as_boolean",
+    "as_mapping",
+    "as_number",
+    "as_text",
+    "is_absent",
+    "own_interaction",
+]
+
+
+class Module:
+    """Base of the `_genesys.<module>` objects: the session and request helpers."""
+
+    __slots__ = ("_session",)
+    prefix: str = ""
+
+    def __init__(self, session: OrsSession) -> None:
+        self._session = session
+
+    def _request(self, action: str, prefix: str | None = None) -> Request:
+        session = self._session
+        kind = prefix or self.prefix
+        return Request(session, kind, action, session.platform.requestids.new(kind))
+
+    @property
+    def _backend(self) -> Any:
+        return self._session.platform.backend
+
+    def _interaction(self, interactionid: Any) -> Interaction | None:
+        """The session's interaction `interactionid` (its first one when absent).
+
+        A session started by `<invoke>` (a Composer subroutine) also acts on the
+        interactions of the sessions that invoked it.
+        """
+        session: OrsSession | None = self._session
+        while session is not None:
+            found = own_interaction(session, interactionid)
+            if found is not None:
+                return found
+            session = session.invoker
+        return None
+
+    def _platform_interaction(self, interactionid: Any) -> Interaction | None:
+        """An interaction by id, owned by this session or not (attach, associate)."""
+        found = self._interaction(interactionid)
+        if found is None and not is_absent(interactionid):
+            found = self._session.platform.interactions.get(as_text(interactionid))
+        return found
+
+    def _later(self, request: Request, outcome: str, *args: Any, **data: Any) -> None:
+        """Complete `request` on the next turn of the clock, never inside the action."""
+        self._session.platform.clock.call_later(
+            0.0, lambda: getattr(request, outcome)(*args, **data)
+        )
+
+    def _missing(self, request: Request, interactionid: Any) -> str:
+        what = (
+            "no interaction"
+            if is_absent(interactionid)
+            else f"no interaction {interactionid!s}"
+        )
+        self._later(request, "fail", "invalidparameter", f"{what} in this session")
+        return request.requestid
+
+
+def own_interaction(session: OrsSession, interactionid: Any) -> Interaction | None:
+    interactions = session.interactions
+    if is_absent(interactionid) or interactionid == "0":
+        first = session.firstixnid
+        if first is not None and first in interactions:
+            return interactions[first]
+        return interactions.get(0)
+    return interactions.get(as_text(interactionid))
+
+
+def is_absent(value: Any) -> bool:
+    """None, JavaScript's undefined, or not given."""
+    return value is None or value is undefined
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if is_absent(value):
+        return ""
+    return str(value)
+
+
+def as_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {as_text(value)}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = as_text(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+
+
+def as_boolean(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no")
+    if is_absent(value):
+        return False
+    return bool(value)
+
+
+def as_mapping(value: Any) -> dict[str, Any]:
+    if is_absent(value):
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    raise ValueError(f"expected an object, got {as_text(value)!r}")
