@@ -4,14 +4,16 @@ The compiler translates ECMAScript to Python at build time; what JavaScript mean
 by `+`, `==`, truthiness, property access and `typeof` lives here, as small
 functions the generated code calls. Values: `undefined` (a singleton), `None` for
 `null`, `bool`, numbers as `int` or `float` (printed the JavaScript way), `str`,
-`JSObject` (a dict with a prototype), `JSArray` (a list), `JSFunction`. Python
+`JSObject` (a dict with a prototype), `JSArray` (a list), `JSFunction`, and
+the `JSBuiltinObject`s `Date` and `RegExp`. Python
 objects the platform hands in (events, event data, `_ioprocessors`) are read as
 objects: their attributes and keys are properties.
 
-This module holds the values, conversions and operators. Property access, calls
-and `new` are in `js_access`, the built-in objects in `js_builtins` and `js_date`,
-and what a session changes of them in `js_realm`; their public names are
-re-exported here, so generated code only ever names `js`.
+This module holds the values, conversions and operators. Property access, calls,
+`new` and ToPrimitive are in `js_access`; the built-in objects in `js_builtins`
+(which assembles `js_arrays`, `js_strings`, `js_objects`, `js_errors`,
+`js_regexp` and `js_date`), and what a session changes of them in `js_realm`;
+their public names are re-exported here, so generated code only ever names `js`.
 """
 
 from __future__ import annotations
@@ -19,19 +21,25 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
-from typing import Any, Final, TypeAlias
+from collections.abc import Callable
+from typing import Any, Final, NoReturn, TypeAlias
 
 from .errors import ExecutionError
+from .js_number import number_text
 
 __all__ = [
     "JSValue",
     "Accessor",
     "AccessorObject",
+    "FrozenArray",
     "JSArray",
+    "JSBuiltinObject",
     "JSError",
+    "JSThrow",
     "JSFunction",
     "JSObject",
+    "Property",
+    "PropertyArray",
     "Realm",
     "add",
     "call",
@@ -46,7 +54,9 @@ __all__ = [
     "loose_eq",
     "put",
     "strict_eq",
+    "to_integer",
     "to_number",
+    "to_primitive",
     "to_string",
     "truthy",
     "typeof",
@@ -82,11 +92,17 @@ undefined: Final[_Undefined] = _Undefined()
 
 
 class JSError(ExecutionError):
-    """A JavaScript exception (`throw`, TypeError, ReferenceError): error.execution."""
+    """A JavaScript exception the runtime raises (TypeError, ReferenceError, ...):
+    error.execution. `value` is its message, "TypeError: ..."; `catch (e)` binds
+    an error object made from it (`js_errors.thrown`)."""
 
     def __init__(self, value: Any) -> None:
         super().__init__(to_string(value) if not isinstance(value, str) else value)
         self.value = value
+
+
+class JSThrow(JSError):
+    """What a script's `throw value` raises: `catch (e)` binds `value` itself."""
 
 
 class JSObject(dict[str, Any]):
@@ -104,39 +120,152 @@ class JSObject(dict[str, Any]):
 
 
 class Accessor:
-    """A property defined by `get x() {...}` / `set x(v) {...}`: either may be None."""
+    """A property defined by `get x() {...}` / `set x(v) {...}` or
+    `Object.defineProperty`: either function may be None."""
 
-    __slots__ = ("getter", "setter")
+    __slots__ = ("getter", "setter", "enumerable", "configurable")
 
-    def __init__(self, getter: Any = None, setter: Any = None) -> None:
+    def __init__(
+        self,
+        getter: Any = None,
+        setter: Any = None,
+        enumerable: bool = True,
+        configurable: bool = True,
+    ) -> None:
         self.getter = getter
         self.setter = setter
+        self.enumerable = enumerable
+        self.configurable = configurable
 
     def read(self, receiver: Any) -> Any:
         """The getter's result with `this` = `receiver` (undefined without one)."""
         if self.getter is None:
             return undefined
-        return self.getter.impl(receiver)
+        return invoke(self.getter, receiver)
 
     def write(self, receiver: Any, value: Any) -> Any:
         """Call the setter with `this` = `receiver` (ignored without one); `value`."""
         if self.setter is not None:
-            self.setter.impl(receiver, value)
+            invoke(self.setter, receiver, value)
         return value
 
 
-class AccessorObject(JSObject):
-    """An object literal with getters or setters: some own values are `Accessor`s.
+class Property:
+    """A data property `Object.defineProperty` made with attributes: its value,
+    and whether it is writable, enumerable and configurable."""
 
-    A type of its own, so that plain `JSObject`s, whose values are never accessors,
-    keep the fast path of `js.get` and `js.put`.
+    __slots__ = ("value", "writable", "enumerable", "configurable")
+
+    def __init__(
+        self,
+        value: Any = None,
+        writable: bool = False,
+        enumerable: bool = False,
+        configurable: bool = False,
+    ) -> None:
+        self.value = undefined if value is None else value
+        self.writable = writable
+        self.enumerable = enumerable
+        self.configurable = configurable
+
+    def read(self, receiver: Any) -> Any:
+        """The value (`receiver` is unused: data properties need no `this`)."""
+        return self.value
+
+    def write(self, receiver: Any, value: Any) -> Any:
+        """Store `value` if writable; assigning a read-only property does nothing,
+        as in non-strict JavaScript. Returns `value` either way."""
+        if self.writable:
+            self.value = value
+        return value
+
+
+DESCRIPTORS: Final = frozenset({Accessor, Property})
+"""The types of stored values that stand for a property with attributes."""
+
+
+def stored_value(stored: Any, receiver: Any) -> Any:
+    """The value a stored property gives `receiver`: a getter's result, a
+    `Property`'s value, or the plain value itself."""
+    if type(stored) in DESCRIPTORS:
+        return stored.read(receiver)
+    return stored
+
+
+def enumerable(stored: Any) -> bool:
+    """Whether a stored property is enumerable (plain values always are)."""
+    return type(stored) not in DESCRIPTORS or bool(stored.enumerable)
+
+
+class AccessorObject(JSObject):
+    """An object with getters, setters or `defineProperty` attributes: some own
+    values are `Accessor`s or `Property`s.
+
+    A type of its own, so that plain `JSObject`s, whose values are never
+    descriptors, keep the fast path of `js.get` and `js.put`. An object becomes
+    one (its class changes) when `Object.defineProperty` gives it attributes.
     """
 
     __slots__ = ()
 
 
+class NonExtensibleObject(AccessorObject):
+    """An object after `Object.preventExtensions`: assigning a new property does
+    nothing (non-strict JavaScript), `defineProperty` of one is a TypeError."""
+
+    __slots__ = ()
+    level: int = 1
+    """1: no new properties; 2 (sealed): none deleted either; 3 (frozen): and
+    its data properties are read-only."""
+
+
+class SealedObject(NonExtensibleObject):
+    """An object after `Object.seal`: no properties added or deleted."""
+
+    __slots__ = ()
+    level = 2
+
+
+class FrozenObject(SealedObject):
+    """An object after `Object.freeze`: no properties added, deleted or changed
+    (its setters still run)."""
+
+    __slots__ = ()
+    level = 3
+
+
 class JSArray(list[Any]):
-    """A JavaScript array."""
+    """A JavaScript array: its elements. `props` is unset: an array a script
+    gives other properties (`arr.name = 'x'`) becomes a `PropertyArray`."""
+
+    __slots__ = ("props",)
+    props: dict[str, Any]
+
+
+class PropertyArray(JSArray):
+    """An array with properties besides its elements, in `props` (name -> value,
+    or a descriptor). Its class is changed to this from `JSArray` on the first
+    such property, so plain arrays never pay for looking them up."""
+
+    __slots__ = ()
+
+
+def _frozen(*args: Any, **kwargs: Any) -> NoReturn:
+    raise JSError("TypeError: cannot change a frozen array")
+
+
+class FrozenArray(PropertyArray):
+    """An array after `Object.freeze`: the methods that change it (`push`,
+    `sort`, ...) raise TypeError, as JavaScript's do; assigning an element or
+    `length` does nothing (non-strict JavaScript)."""
+
+    __slots__ = ()
+    append = extend = insert = pop = remove = reverse = sort = clear = _frozen
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _frozen
+
+
+class JSBuiltinObject:
+    """The base of the objects that are neither dicts nor lists: `Date`, `RegExp`."""
 
     __slots__ = ()
 
@@ -163,6 +292,20 @@ class JSFunction:
         return f"function {self.name}() {{ [compiled] }}"
 
 
+OBJECT_KINDS: Final = (dict, list, JSFunction, JSBuiltinObject)
+"""The Python types of JavaScript objects (everything else is a primitive or a
+platform value)."""
+
+
+def invoke(function: Any, this: Any, *args: Any) -> Any:
+    """Call `function` (a JSFunction, or a Python callable, which gets no `this`)."""
+    if isinstance(function, JSFunction):
+        return function.impl(this, *args)
+    if callable(function) and not isinstance(function, (dict, list, type)):
+        return function(*args)
+    raise JSError(f"TypeError: {to_string(function)} is not a function")
+
+
 # -- conversions ---------------------------------------------------------------
 
 
@@ -180,7 +323,7 @@ def truthy(value: Any) -> bool:
 
 
 def to_number(value: Any) -> int | float:
-    """ToNumber."""
+    """ToNumber; an object converts through its `valueOf` or `toString`."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float)):
@@ -190,27 +333,52 @@ def to_number(value: Any) -> int | float:
     if value is undefined:
         return math.nan
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return 0
-        try:
-            if text.lower().startswith(("0x", "-0x", "+0x")):
-                return int(text, 16)
-            number = float(text)
-        except ValueError:
-            return math.nan
-        return (
-            int(number)
-            if number.is_integer() and "e" not in text.lower() and "." not in text
-            else number
-        )
-    if isinstance(value, JSArray):
-        return to_number(to_string(value))
+        return _string_number(value)
+    if isinstance(value, OBJECT_KINDS):
+        return to_number(to_primitive(value, "number"))
     return math.nan
 
 
+_DECIMAL: Final = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_HEX: Final = re.compile(r"0[xX][0-9a-fA-F]+")
+
+
+def _string_number(value: str) -> int | float:
+    """StringToNumber: decimal or hexadecimal text between white space, else NaN;
+    an integer without `.` or exponent stays an int."""
+    text = value.strip()
+    if not text:
+        return 0
+    if _HEX.fullmatch(text):
+        return int(text, 16)
+    if not _DECIMAL.fullmatch(text):
+        return math.nan
+    number = float(text)
+    if number.is_integer() and "e" not in text.lower() and "." not in text:
+        return int(number)
+    return number
+
+
+def to_integer(value: Any, default: int = 0) -> int:
+    """ToInteger for indexes and counts: NaN is 0 (undefined is `default`), the
+    infinities are clamped to +-2**53."""
+    if type(value) is int:
+        return value
+    if value is undefined:
+        return default
+    number = to_number(value)
+    if isinstance(number, int):
+        return number
+    if math.isnan(number):
+        return 0
+    if math.isinf(number):
+        return 2**53 if number > 0 else -(2**53)
+    return int(number)
+
+
 def to_string(value: Any) -> str:
-    """ToString, with JavaScript's number formatting (`1`, not `1.0`)."""
+    """ToString, with JavaScript's number formatting (`1`, not `1.0`); an object
+    converts through its `toString` or `valueOf`, a script's own included."""
     if isinstance(value, str):
         return value
     if value is True:
@@ -222,30 +390,43 @@ def to_string(value: Any) -> str:
     if value is undefined:
         return "undefined"
     if isinstance(value, int):
-        return str(value)
+        if -_EXPONENTIAL < value < _EXPONENTIAL:
+            return str(value)
+        return number_text(float(value))  # a double prints 1e+21 from here
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
-        return repr(value)
-    if isinstance(value, list):
-        return ",".join(
-            "" if v is None or v is undefined else to_string(v) for v in value
-        )
-    if isinstance(value, JSFunction):
-        return repr(value)
-    if isinstance(value, dict):
-        return "[object Object]"
+        return number_text(value)
+    if type(value) is JSArray or type(value) is FrozenArray:
+        return array_text(value)
+    if isinstance(value, OBJECT_KINDS):
+        return to_string(to_primitive(value, "string"))
     return str(value)
 
 
-def _primitive(value: Any) -> Any:
-    if isinstance(value, (list, dict, JSFunction)):
-        return to_string(value)
-    return value
+_EXPONENTIAL: Final = 10**21
+"""From here on numbers print in exponential notation."""
+
+_JOINING: Final[set[int]] = set()
+"""The arrays being joined now: an array that contains itself joins as ""."""
+
+
+def array_text(array: list[Any], separator: str = ",") -> str:
+    """`Array.prototype.join`: the elements as strings, null and undefined as ""."""
+    if id(array) in _JOINING:
+        return ""
+    _JOINING.add(id(array))
+    try:
+        return separator.join(
+            "" if v is None or v is undefined else to_string(v) for v in array
+        )
+    finally:
+        _JOINING.discard(id(array))
+
+
+def is_object(value: Any) -> bool:
+    """Whether `value` is a JavaScript object (not a primitive or a platform value)."""
+    return isinstance(value, OBJECT_KINDS)
 
 
 # -- operators -------------------------------------------------------------------
@@ -256,7 +437,7 @@ def add(left: Any, right: Any) -> Any:
     kinds = (type(left), type(right))
     if kinds in _SAME_KIND_ADDITION:
         return left + right
-    left, right = _primitive(left), _primitive(right)
+    left, right = to_primitive(left), to_primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
     return to_number(left) + to_number(right)
@@ -343,7 +524,7 @@ def _int32(number: int | float) -> int:
 
 def compare(operator: str, left: Any, right: Any) -> bool:
     """`<`, `<=`, `>`, `>=`: string order for two strings, else numeric order."""
-    left, right = _primitive(left), _primitive(right)
+    left, right = to_primitive(left, "number"), to_primitive(right, "number")
     if not (isinstance(left, str) and isinstance(right, str)):
         left, right = to_number(left), to_number(right)
         if math.isnan(left) or math.isnan(right):
@@ -388,10 +569,10 @@ def loose_eq(left: Any, right: Any) -> bool:
         return bool(left == to_number(right))
     if isinstance(left, str) and _is_number(right):
         return bool(to_number(left) == right)
-    if isinstance(left, (list, dict)) and not isinstance(right, (list, dict)):
-        return loose_eq(_primitive(left), right)
-    if isinstance(right, (list, dict)) and not isinstance(left, (list, dict)):
-        return loose_eq(left, _primitive(right))
+    if isinstance(left, OBJECT_KINDS) and not isinstance(right, OBJECT_KINDS):
+        return loose_eq(to_primitive(left), right)
+    if isinstance(right, OBJECT_KINDS) and not isinstance(left, OBJECT_KINDS):
+        return loose_eq(left, to_primitive(right))
     return left is right
 
 
@@ -417,7 +598,7 @@ def typeof(value: Any) -> str:
     if (
         isinstance(value, JSFunction)
         or callable(value)
-        and not isinstance(value, (dict, list, re.Pattern))
+        and not isinstance(value, (dict, list, JSBuiltinObject))
     ):
         return "function"
     return "object"
@@ -441,35 +622,6 @@ def set_field(obj: Any, name: str, value: Any) -> Any:
     """A datamodel variable assignment as an expression: stores and yields `value`."""
     setattr(obj, name, value)
     return value
-
-
-def thrown(error: BaseException) -> Any:
-    """What `catch (e)` binds: the thrown value, or an error object for a fault."""
-    if isinstance(error, JSError):
-        return error.value
-    return JSObject({"name": type(error).__name__, "message": str(error)})
-
-
-_GLOBAL_PATTERNS: set[re.Pattern[str]] = set()
-"""Compiled regular expressions that carry the `g` flag."""
-
-
-def regex(pattern: str, flags: str) -> re.Pattern[str]:
-    """A regular expression literal (`/pattern/flags`); `g` is remembered."""
-    options = 0
-    if "i" in flags:
-        options |= re.IGNORECASE
-    if "m" in flags:
-        options |= re.MULTILINE
-    try:
-        compiled = re.compile(pattern, options)
-    except re.error as error:
-        raise JSError(
-            f"SyntaxError: invalid regular expression /{pattern}/: {error}"
-        ) from None
-    if "g" in flags:
-        _GLOBAL_PATTERNS.add(compiled)
-    return compiled
 
 
 def from_json_text(text: str) -> Any:
@@ -499,7 +651,10 @@ from .js_access import in_scope as in_scope  # noqa: E402
 from .js_access import instanceof as instanceof  # noqa: E402
 from .js_access import iterate_keys as iterate_keys  # noqa: E402
 from .js_access import put as put  # noqa: E402
+from .js_access import to_primitive as to_primitive  # noqa: E402
 from .js_access import with_object as with_object  # noqa: E402
 from .js_builtins import GLOBALS as GLOBALS  # noqa: E402
+from .js_errors import thrown as thrown  # noqa: E402
 from .js_date import date_constructor as date_constructor  # noqa: E402
 from .js_realm import Realm as Realm  # noqa: E402
+from .js_regexp import regex as regex  # noqa: E402

@@ -14,17 +14,24 @@ has changed no built-in are each a few type tests and one look-up.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from .js import (
+    DESCRIPTORS,
     Accessor,
+    Property,
+    FrozenArray,
     JSArray,
+    JSBuiltinObject,
     JSError,
     JSFunction,
     JSObject,
+    PropertyArray,
+    enumerable,
+    is_object,
     property_key,
-    to_number,
+    stored_value,
+    to_integer,
     to_string,
     typeof,
     undefined,
@@ -40,10 +47,11 @@ from .js_builtins import (
     STRING_METHODS,
     STRING_PROTOTYPE,
     BuiltinFunction,
+    SessionFunction,
     own_keys,
-    regexp_property,
 )
 from .js_date import DATE_PROTOTYPE, DateConstructor, JSDate, new_date
+from .js_regexp import JSRegExp, regexp_property, set_last_index
 from .js_realm import (
     MISSING,
     Intrinsic,
@@ -66,6 +74,7 @@ __all__ = [
     "instanceof",
     "iterate_keys",
     "put",
+    "to_primitive",
     "with_object",
 ]
 
@@ -108,7 +117,7 @@ def _chain_get(receiver: JSObject, current: Any, name: str, session: Any) -> Any
     while isinstance(current, JSObject):
         value = dict.get(current, name, MISSING)
         if value is not MISSING:
-            return value.read(receiver) if type(value) is Accessor else value
+            return value.read(receiver) if type(value) in DESCRIPTORS else value
         current = current.proto
     proto = current if isinstance(current, Intrinsic) else OBJECT_PROTOTYPE
     return inherited(proto, name, session)
@@ -122,6 +131,10 @@ def _sequence_get(sequence: Any, key: Any, session: Any) -> Any:
     name = property_key(key)
     if name == "length":
         return len(sequence)
+    if isinstance(sequence, PropertyArray):
+        value = sequence.props.get(name, MISSING)
+        if value is not MISSING:
+            return stored_value(value, sequence)
     proto = STRING_PROTOTYPE if isinstance(sequence, str) else ARRAY_PROTOTYPE
     return inherited(proto, name, session)
 
@@ -149,7 +162,7 @@ def _get_other(obj: Any, key: Any, session: Any) -> Any:
         return inherited(obj, name, session)
     proto = _prototype_of(obj)
     if proto is not None:
-        if isinstance(obj, re.Pattern):
+        if isinstance(obj, JSRegExp):
             own = regexp_property(obj, name)
             if own is not undefined:
                 return own
@@ -165,7 +178,7 @@ def _prototype_of(value: Any) -> Intrinsic | None:
         return NUMBER_PROTOTYPE
     if isinstance(value, JSDate):
         return DATE_PROTOTYPE
-    if isinstance(value, re.Pattern):
+    if isinstance(value, JSRegExp):
         return REGEXP_PROTOTYPE
     return None
 
@@ -181,7 +194,7 @@ def _function_get(function: JSFunction, name: str, session: Any) -> Any:
             return assigned
     props = function.props
     if props is not None and name in props:
-        return props[name]
+        return stored_value(props[name], function)
     if name == "name":
         return function.name
     return inherited(FUNCTION_PROTOTYPE, name, session)
@@ -255,6 +268,8 @@ def has(obj: Any, key: Any, session: Any = None) -> bool:
         index = _index(name)
         if name == "length" or index is not None and index < len(obj):
             return True
+        if isinstance(obj, PropertyArray) and name in obj.props:
+            return True
         return inherits(ARRAY_PROTOTYPE, name, session)
     if obj is None or obj is undefined or isinstance(obj, (str, int, float)):
         raise JSError(
@@ -274,13 +289,13 @@ def iterate_keys(obj: Any, session: Any = None) -> list[str]:
     """The keys `for (k in obj)` visits: own enumerable ones, then inherited ones
     (of user-made prototypes, and what the session assigned to built-in ones)."""
     if isinstance(obj, (list, str)):
-        keys = [str(i) for i in range(len(obj))]
+        keys = own_keys(obj)
         proto: Any = ARRAY_PROTOTYPE if isinstance(obj, list) else STRING_PROTOTYPE
     elif isinstance(obj, dict):
-        keys = list(obj)
+        keys = own_keys(obj)
         current = obj.proto if isinstance(obj, JSObject) else None
         while isinstance(current, JSObject):
-            keys.extend(current)
+            keys.extend(own_keys(current))
             current = current.proto
         proto = current if isinstance(current, Intrinsic) else OBJECT_PROTOTYPE
     elif isinstance(obj, JSFunction):
@@ -313,12 +328,7 @@ def _put_other(obj: Any, key: Any, value: Any, session: Any) -> Any:
             f"TypeError: cannot set property '{to_string(key)}' of {to_string(obj)}"
         )
     if isinstance(obj, JSObject):
-        name = property_key(key)
-        accessor = _accessor(obj, name)
-        if accessor is not None:
-            return accessor.write(obj, value)
-        dict.__setitem__(obj, name, value)
-        return value
+        return _object_put(obj, property_key(key), value)
     if isinstance(obj, list):
         return _array_put(obj, key, value)
     if isinstance(obj, dict):
@@ -328,31 +338,89 @@ def _put_other(obj: Any, key: Any, value: Any, session: Any) -> Any:
         return _function_put(obj, property_key(key), value, session)
     if isinstance(obj, Intrinsic):
         return extend(obj, property_key(key), value, session)
+    if isinstance(obj, JSRegExp):
+        return set_last_index(obj, property_key(key), value)
     raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {typeof(obj)}")
 
 
-def _accessor(obj: JSObject, name: str) -> Accessor | None:
-    """The accessor that assigning `name` on `obj` calls, if the nearest property
-    of that name along the chain is one."""
-    current: Any = obj
+def _object_put(obj: JSObject, name: str, value: Any) -> Any:
+    """`obj[name] = value` honouring attributes: an own property's setter or
+    read-only attribute, an inherited setter or read-only property, and a
+    closed object (`preventExtensions`, `seal`, `freeze`), where what cannot be
+    assigned is left as it was, as in non-strict JavaScript."""
+    level: int = getattr(obj, "level", 0)
+    stored = dict.get(obj, name, MISSING)
+    if stored is not MISSING:
+        if type(stored) in DESCRIPTORS:
+            return stored.write(obj, value)
+        if level < 3:
+            dict.__setitem__(obj, name, value)
+        return value
+    interceptor = _interceptor(obj.proto, name)
+    if interceptor is not None:
+        return interceptor.write(obj, value)
+    if level == 0:
+        dict.__setitem__(obj, name, value)
+    return value
+
+
+_READ_ONLY: Final = Accessor()
+"""Stands for an inherited read-only property: writing it does nothing."""
+
+
+def _interceptor(current: Any, name: str) -> Accessor | Any | None:
+    """What assigning an inherited property `name` goes through: the nearest
+    property of that name along the chain from `current`, if it is an accessor
+    or read-only (`_READ_ONLY`); None if the assignment makes an own property."""
     while isinstance(current, JSObject):
         if name in current:
             found = dict.__getitem__(current, name)
-            return found if type(found) is Accessor else None
+            if type(found) is Accessor:
+                return found
+            if type(found) is Property:
+                return None if found.writable else _READ_ONLY
+            return _READ_ONLY if getattr(current, "level", 0) >= 3 else None
         current = current.proto
     return None
 
 
 def _array_put(array: list[Any], key: Any, value: Any) -> Any:
-    """`array[key] = value`: an index (the array grows) or `length` (it shrinks)."""
-    index = _index(key)
-    if index is None:
-        if property_key(key) == "length":
-            del array[int(to_number(value)) :]
+    """`array[key] = value`: an index (the array grows), `length` (it shrinks or
+    grows), or another property (kept in `props`)."""
+    if isinstance(array, FrozenArray):
         return value
-    while len(array) <= index:
-        array.append(undefined)
-    array[index] = value
+    index = _index(key)
+    if index is not None:
+        while len(array) <= index:
+            array.append(undefined)
+        array[index] = value
+        return value
+    name = property_key(key)
+    if name == "length":
+        return _set_length(array, value)
+    if not isinstance(array, JSArray):
+        raise JSError(
+            f"TypeError: cannot set property '{name}' of a platform list "
+            "(only its elements can be assigned)"
+        )
+    if not isinstance(array, PropertyArray):
+        array.__class__ = PropertyArray
+        array.props = {}
+    assert isinstance(array, PropertyArray)
+    stored = array.props.get(name, MISSING)
+    if type(stored) in DESCRIPTORS:
+        return stored.write(array, value)
+    array.props[name] = value
+    return value
+
+
+def _set_length(array: list[Any], value: Any) -> Any:
+    """`array.length = n`: drop the elements from `n`, or add undefined ones."""
+    length = to_integer(value)
+    if length < 0 or length >= 2**32:
+        raise JSError("RangeError: invalid array length")
+    del array[length:]
+    array.extend([undefined] * (length - len(array)))
     return value
 
 
@@ -368,23 +436,43 @@ def _function_put(function: JSFunction, name: str, value: Any, session: Any) -> 
         return value
     if function.props is None:
         function.props = {}
+    stored = function.props.get(name, MISSING)
+    if type(stored) in DESCRIPTORS:
+        return stored.write(function, value)
     function.props[name] = value
     return value
 
 
 def delete(obj: Any, key: Any, session: Any = None) -> bool:
-    """`delete obj[key]`: removes an own property (built-in properties stay)."""
+    """`delete obj[key]`: removes an own property (built-in properties stay);
+    false for one that is not configurable."""
     name = property_key(key)
     if isinstance(obj, dict):
-        obj.pop(name, None)
-    elif isinstance(obj, list):
+        return _delete_own(obj, name, getattr(obj, "level", 0))
+    if isinstance(obj, list):
+        if isinstance(obj, FrozenArray):
+            return False
         index = _index(key)
         if index is not None and index < len(obj):
             obj[index] = undefined
+        elif isinstance(obj, PropertyArray):
+            return _delete_own(obj.props, name, 0)
     elif isinstance(obj, (Intrinsic, BuiltinFunction)):
-        retract(obj, name, session)
+        return retract(obj, name, session)
     elif isinstance(obj, JSFunction) and obj.props is not None:
-        obj.props.pop(name, None)
+        return _delete_own(obj.props, name, 0)
+    return True
+
+
+def _delete_own(store: dict[str, Any], name: str, level: int) -> bool:
+    """Remove `name` from an object's (or array's) own properties, unless it is
+    not configurable or the object is sealed."""
+    stored = dict.get(store, name, MISSING)
+    if stored is MISSING:
+        return True
+    if level >= 2 or (type(stored) in DESCRIPTORS and not stored.configurable):
+        return False
+    dict.__delitem__(store, name)
     return True
 
 
@@ -404,7 +492,8 @@ def call_method(obj: Any, key: Any, session: Any, *args: Any) -> Any:
     """`obj.key(args)`: the method called with `this` = `obj`.
 
     A string's or array's built-in method is called directly while the session
-    has changed no built-in (one test), without making a function object.
+    has changed no built-in (one test), without making a function object. A
+    `SessionFunction` (`Object.defineProperty`) is given the session.
     """
     kind = type(obj)
     if kind is JSObject:
@@ -423,6 +512,8 @@ def call_method(obj: Any, key: Any, session: Any, *args: Any) -> Any:
         function = get(obj, key, session)
     else:
         function = get(obj, key, session)
+        if type(function) is SessionFunction:  # Object.defineProperty and the like
+            return function.session_impl(obj, session, *args)
     if isinstance(function, JSFunction):
         return function.impl(obj, *args)
     if function is undefined:
@@ -448,7 +539,7 @@ def construct(function: Any, *args: Any) -> Any:
     return result if isinstance(result, _OBJECTS) else instance
 
 
-_OBJECTS: Final = (dict, list, JSFunction, JSDate, re.Pattern)
+_OBJECTS: Final = (dict, list, JSFunction, JSBuiltinObject)
 """What a constructor may return instead of the object `new` made."""
 
 
@@ -484,6 +575,33 @@ def _base_prototype(value: Any) -> Intrinsic | None:
     if isinstance(value, Intrinsic):
         return value.parent
     return OBJECT_PROTOTYPE
+
+
+# -- conversion to primitives -------------------------------------------------------
+
+
+def to_primitive(value: Any, hint: str = "default") -> Any:
+    """ToPrimitive: an object's `valueOf()` or `toString()` result, whichever
+    primitive comes first (`toString` first for `hint` "string", and for dates
+    without a hint); found as any property is, so a script's own methods, on the
+    object or its prototypes, are the ones called. Primitives are returned as
+    they are; an object that gives no primitive is a TypeError."""
+    if not is_object(value):
+        return value
+    if type(value) is JSObject and value.proto is None:
+        if "valueOf" not in value and "toString" not in value:
+            return "[object Object]"
+    if hint == "string" or hint == "default" and isinstance(value, JSDate):
+        names = ("toString", "valueOf")
+    else:
+        names = ("valueOf", "toString")
+    for name in names:
+        method = get(value, name)
+        if isinstance(method, JSFunction):
+            result = method.impl(value)
+            if not is_object(result):
+                return result
+    raise JSError("TypeError: cannot convert object to primitive value")
 
 
 # -- with ------------------------------------------------------------------------------

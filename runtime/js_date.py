@@ -6,20 +6,33 @@ clock's `wall_time()` in milliseconds since 1970-01-01 UTC. On a `VirtualClock`
 that is its `epoch` plus the virtual time passed, so dates move with
 `clock.advance()` and never with the host's clock. A clock without `wall_time`
 gives the host's time. Calendar fields (`getHours()`, ...) are read in the host's
-local time zone, as a JavaScript engine on that host would.
+local time zone, as a JavaScript engine on that host would; the `getUTC...` and
+`setUTC...` methods in UTC. Text and parsing are in `js_date_text`.
 """
 
 from __future__ import annotations
 
-import datetime
 import math
 import time
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import JSError, JSFunction, to_number, to_string, undefined
+from .js import JSBuiltinObject, JSError, JSFunction, to_number, to_string, undefined
 from .js_builtins import OBJECT_PROTOTYPE, BuiltinFunction, methods
+from .js_date_text import (
+    MAX_TIME,
+    fields,
+    iso_text,
+    locale_text,
+    make_time,
+    moment,
+    offset_minutes,
+    parse_date,
+    text,
+    utc_text,
+)
 from .js_realm import Intrinsic, realm_of
+from .js_strings import check_locale
 
 __all__ = [
     "DATE_PROTOTYPE",
@@ -31,7 +44,7 @@ __all__ = [
 ]
 
 
-class JSDate:
+class JSDate(JSBuiltinObject):
     """A `Date`: milliseconds since 1970-01-01 UTC (NaN for an invalid date)."""
 
     __slots__ = ("time",)
@@ -40,67 +53,131 @@ class JSDate:
     def __init__(self, time: float) -> None:
         self.time = time
 
-    def local(self) -> datetime.datetime:
-        """The moment in the host's local time zone."""
-        return datetime.datetime.fromtimestamp(self.time / 1000.0)
-
     def js_json(self) -> Any:
         """What `JSON.stringify` writes: the ISO text (null for an invalid date)."""
-        return None if math.isnan(self.time) else _iso(self.time)
+        return None if math.isnan(self.time) else iso_text(self.time)
 
     def __repr__(self) -> str:
-        return f"Date({_iso(self.time)})"
+        return (
+            "Invalid Date" if math.isnan(self.time) else f"Date({iso_text(self.time)})"
+        )
 
 
 def _integral(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _iso(time_ms: float) -> str:
-    moment = datetime.datetime.fromtimestamp(time_ms / 1000.0, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+def _clip(value: float) -> float:
+    """TimeClip: NaN beyond 8.64e15 ms either side of 1970, else whole ms."""
+    if not math.isfinite(value) or abs(value) > MAX_TIME:
+        return math.nan
+    return float(int(value))
 
 
-def _text(date: JSDate) -> str:
-    return date.local().strftime("%a %b %d %Y %H:%M:%S")
+# -- reading ---------------------------------------------------------------------------
 
 
-def _field(read: Callable[[datetime.datetime], int]) -> Callable[[JSDate], Any]:
-    def getter(date: JSDate) -> Any:
+def _field(index: int, local: bool) -> Callable[..., Any]:
+    """A getter of one calendar field (NaN for an invalid date)."""
+
+    def getter(date: JSDate, *_: Any) -> Any:
         if math.isnan(date.time):
             return math.nan
-        return read(date.local())
+        return fields(date.time, local)[index]
 
     return getter
 
 
-def _textual(write: Callable[[JSDate], str]) -> Callable[[JSDate], str]:
-    def getter(date: JSDate) -> str:
-        return "Invalid Date" if math.isnan(date.time) else write(date)
+def _weekday(local: bool) -> Callable[..., Any]:
+    def getter(date: JSDate, *_: Any) -> Any:
+        if math.isnan(date.time):
+            return math.nan
+        return (moment(date.time, local).weekday() + 1) % 7
 
     return getter
 
 
-def _timezone_offset(date: JSDate) -> int | float:
-    offset = date.local().astimezone().utcoffset()
-    return -int(offset.total_seconds() // 60) if offset is not None else 0
+def _textual(write: Callable[[float], str], method: str = "") -> Callable[..., str]:
+    """A method giving text; an invalid date is "Invalid Date" (a RangeError
+    for `toISOString`). `toLocale...` methods check their locale argument."""
+
+    def getter(date: JSDate, *args: Any) -> str:
+        if method.startswith("toLocale"):
+            check_locale(f"Date.prototype.{method}", *args[:2])
+        if math.isnan(date.time):
+            if method == "toISOString":
+                raise JSError("RangeError: invalid time value")
+            return "Invalid Date"
+        return write(date.time)
+
+    return getter
+
+
+def _timezone_offset(date: JSDate, *_: Any) -> int | float:
+    return math.nan if math.isnan(date.time) else offset_minutes(date.time)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def _setter(first: int, count: int, local: bool) -> Callable[..., Any]:
+    """A setter of up to `count` fields from field `first` (0 year ... 6 ms):
+    the others are kept; the new time value, NaN when a field is not a number."""
+
+    def setter(date: JSDate, *args: Any) -> Any:
+        values = [float(to_number(a)) for a in args[:count]] or [math.nan]
+        if math.isnan(date.time):
+            if first != 0:  # only setFullYear revives an invalid date
+                return math.nan
+            parts: list[float] = [math.nan, 0, 1, 0, 0, 0, 0]
+        else:
+            parts = [float(f) for f in fields(date.time, local)]
+        parts[first : first + len(values)] = values
+        date.time = _clip(make_time(parts, local))
+        return _integral(date.time)
+
+    return setter
+
+
+def _set_time(date: JSDate, value: Any = undefined, *_: Any) -> Any:
+    date.time = _clip(float(to_number(value)))
+    return _integral(date.time)
+
+
+def _accessors() -> dict[str, Callable[..., Any]]:
+    """The getters and setters of calendar fields, local and UTC."""
+    names = ("FullYear", "Month", "Date", "Hours", "Minutes", "Seconds", "Milliseconds")
+    counts = (3, 2, 1, 4, 3, 2, 1)
+    table: dict[str, Callable[..., Any]] = {}
+    for index, (name, count) in enumerate(zip(names, counts)):
+        for zone, local in (("", True), ("UTC", False)):
+            table[f"get{zone}{name}"] = _field(index, local)
+            table[f"set{zone}{name}"] = _setter(index, count, local)
+    table["getDay"], table["getUTCDay"] = _weekday(True), _weekday(False)
+    return table
 
 
 DATE_METHODS: Final[dict[str, Callable[..., Any]]] = {
-    "getTime": lambda d: _integral(d.time),
-    "valueOf": lambda d: _integral(d.time),
-    "getFullYear": _field(lambda t: t.year),
-    "getMonth": _field(lambda t: t.month - 1),
-    "getDate": _field(lambda t: t.day),
-    "getDay": _field(lambda t: (t.weekday() + 1) % 7),
-    "getHours": _field(lambda t: t.hour),
-    "getMinutes": _field(lambda t: t.minute),
-    "getSeconds": _field(lambda t: t.second),
-    "getMilliseconds": _field(lambda t: t.microsecond // 1000),
+    "getTime": lambda d, *_: _integral(d.time),
+    "valueOf": lambda d, *_: _integral(d.time),
+    "setTime": _set_time,
+    **_accessors(),
+    "getYear": lambda d, *_: _field(0, True)(d) - 1900,
     "getTimezoneOffset": _timezone_offset,
-    "toISOString": _textual(lambda d: _iso(d.time)),
-    "toJSON": lambda d: d.js_json(),
-    "toString": _textual(_text),
+    "toISOString": _textual(iso_text, "toISOString"),
+    "toJSON": lambda d, *_: d.js_json(),
+    "toString": _textual(text),
+    "toDateString": _textual(lambda t: text(t, "date")),
+    "toTimeString": _textual(lambda t: text(t, "time")),
+    "toUTCString": _textual(utc_text),
+    "toGMTString": _textual(utc_text),
+    "toLocaleString": _textual(locale_text, "toLocaleString"),
+    "toLocaleDateString": _textual(
+        lambda t: locale_text(t, "date"), "toLocaleDateString"
+    ),
+    "toLocaleTimeString": _textual(
+        lambda t: locale_text(t, "time"), "toLocaleTimeString"
+    ),
 }
 """Date.prototype's methods, date first."""
 
@@ -115,8 +192,11 @@ def _this_date(this: Any, name: str) -> JSDate:
 
 
 DATE_PROTOTYPE: Final[Intrinsic] = Intrinsic(
-    "Date.prototype", methods(DATE_METHODS, _this_date), OBJECT_PROTOTYPE
+    "Date.prototype", methods(DATE_METHODS, _this_date), OBJECT_PROTOTYPE, True
 )
+
+
+# -- the constructor ---------------------------------------------------------------------
 
 
 def now_ms(clock: Any) -> int:
@@ -129,51 +209,51 @@ def now_ms(clock: Any) -> int:
     return math.floor(seconds * 1000)
 
 
+def _fields_of(args: tuple[Any, ...]) -> list[float]:
+    """The calendar fields `new Date(y, m, ...)` and `Date.UTC` take: a year
+    0-99 is 1900-1999, a missing day 1, missing times 0."""
+    parts = [float(to_number(a)) for a in args[:7]]
+    parts += [math.nan, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0][len(parts) :]
+    year = parts[0]
+    if math.isfinite(year) and 0 <= int(year) <= 99:
+        parts[0] = 1900.0 + int(year)
+    return parts[:7]
+
+
 def new_date(clock: Any, *args: Any) -> JSDate:
-    """`new Date(...)`: now on `clock`, from milliseconds, ISO text, or fields."""
+    """`new Date(...)`: now on `clock`, from milliseconds, a date, text, or fields."""
     if not args:
         return JSDate(float(now_ms(clock)))
     if len(args) == 1:
         value = args[0]
-        if isinstance(value, str):
-            return JSDate(_parse(value))
         if isinstance(value, JSDate):
             return JSDate(value.time)
-        return JSDate(float(to_number(value)))
-    parts = [int(to_number(a)) for a in args] + [0] * (7 - len(args))
-    year, month, day = parts[0], parts[1] + 1, parts[2] or 1
-    moment = datetime.datetime(year, 1, 1) + datetime.timedelta(
-        days=day - 1,
-        hours=parts[3],
-        minutes=parts[4],
-        seconds=parts[5],
-        milliseconds=parts[6],
-    )
-    moment = moment.replace(month=month) if 1 <= month <= 12 else moment
-    return JSDate(moment.timestamp() * 1000.0)
+        from .js_access import to_primitive  # conversions build on the built-ins
+
+        value = to_primitive(value)
+        if isinstance(value, str):
+            return JSDate(_clip(parse_date(value)))
+        return JSDate(_clip(float(to_number(value))))
+    return JSDate(_clip(make_time(_fields_of(args), True)))
 
 
-def _parse(text: str) -> float:
-    """Milliseconds of ISO text (`Date.parse`), NaN if it is not ISO."""
-    try:
-        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return math.nan
-    return parsed.timestamp() * 1000.0
+def _utc(this: Any, *args: Any) -> int | float:
+    """`Date.UTC(year, month, ...)`: the time value of UTC fields."""
+    return _integral(_clip(make_time(_fields_of(args or (math.nan,)), False)))
 
 
 class DateConstructor(JSFunction):
     """The `Date` of one session: `new Date()`, `Date()` and `Date.now()` read `clock`.
 
-    Its `prototype` is the shared `Date.prototype`; `Date.now`, `Date.parse` are
-    its own properties.
+    Its `prototype` is the shared `Date.prototype`; `Date.now`, `Date.parse`,
+    `Date.UTC` are its own properties.
     """
 
     __slots__ = ("clock",)
 
     def __init__(self, clock: Any) -> None:
         def as_function(this: Any, *args: Any) -> str:  # `Date()`: now, as text
-            return _text(new_date(clock))
+            return text(new_date(clock).time)
 
         super().__init__(as_function, "Date")
         self.clock = clock
@@ -181,8 +261,12 @@ class DateConstructor(JSFunction):
         self.props = {
             "now": BuiltinFunction(lambda this: now_ms(clock), "now"),
             "parse": BuiltinFunction(
-                lambda this, text=undefined: _integral(_parse(to_string(text))), "parse"
+                lambda this, value=undefined: _integral(
+                    _clip(parse_date(to_string(value)))
+                ),
+                "parse",
             ),
+            "UTC": BuiltinFunction(_utc, "UTC"),
         }
 
 

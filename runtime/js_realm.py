@@ -17,16 +17,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from .js import JSError, JSObject, undefined
+from .js import Property, JSError, JSObject, enumerable, undefined
 
 __all__ = [
     "Intrinsic",
     "Realm",
     "changes",
+    "define",
     "extend",
     "inherited",
     "inherited_keys",
     "inherits",
+    "own_overlay",
     "realm_of",
     "retract",
 ]
@@ -40,16 +42,23 @@ class Intrinsic:
 
     `own` maps its built-in properties to their values; `parent` is the next
     object of its prototype chain (`Object.prototype` for most), None at the end.
+    `converts` marks the prototypes whose `toString` and `valueOf` convert
+    objects implicitly (`'' + obj`): a session may not replace those (below).
     """
 
-    __slots__ = ("name", "own", "parent")
+    __slots__ = ("name", "own", "parent", "converts")
 
     def __init__(
-        self, name: str, own: dict[str, Any], parent: Intrinsic | None
+        self,
+        name: str,
+        own: dict[str, Any],
+        parent: Intrinsic | None,
+        converts: bool = False,
     ) -> None:
         self.name = name
         self.own = own
         self.parent = parent
+        self.converts = converts
 
     def chain(self) -> Iterator[Intrinsic]:
         """This object and the ones it inherits from, nearest first."""
@@ -111,7 +120,8 @@ def changed(shared: object, name: str, session: Any) -> Any:
     overlay = overlays.get(shared)
     if overlay is None:
         return MISSING
-    return overlay.get(name, MISSING)
+    value = overlay.get(name, MISSING)
+    return value.value if type(value) is Property else value
 
 
 def inherited(proto: Intrinsic | None, name: str, session: Any) -> Any:
@@ -125,7 +135,8 @@ def inherited(proto: Intrinsic | None, name: str, session: Any) -> Any:
         if overlays is not None:
             overlay = overlays.get(proto)
             if overlay is not None and name in overlay:
-                return dict.__getitem__(overlay, name)
+                found = dict.__getitem__(overlay, name)
+                return found.value if type(found) is Property else found
         value = proto.own.get(name, MISSING)
         if value is not MISSING:
             return value
@@ -153,22 +164,62 @@ def inherited_keys(proto: Intrinsic | None, session: Any) -> list[str]:
         return []
     keys: list[str] = []
     for intrinsic in proto.chain():
-        keys.extend(overlays.get(intrinsic, ()))
+        overlay: dict[str, Any] = overlays.get(intrinsic) or {}
+        keys.extend(k for k, v in overlay.items() if enumerable(v))
     return keys
 
 
-def extend(shared: object, name: str, value: Any, session: Any) -> Any:
-    """`shared[name] = value` on a built-in object: into the session's overlay."""
+def own_overlay(shared: object, session: Any, create: bool = True) -> JSObject:
+    """What `session` assigned to the built-in object `shared`: its overlay, made
+    on first use (with `create` false, an empty object stands in for none)."""
+    if not create:
+        overlays = changes(session) or {}
+        return overlays.get(shared) or JSObject()
     overlays = realm_of(session).overlays
     overlay = overlays.get(shared)
     if overlay is None:
         overlay = overlays[shared] = JSObject()
+    return overlay
+
+
+def _refuse_conversion(shared: object, name: str) -> None:
+    """Replacing the `toString` or `valueOf` that converts objects implicitly is
+    refused: conversions (`'' + obj`, `join`) run without the session, so they
+    would go on calling the built-in one."""
+    if name in ("toString", "valueOf") and getattr(shared, "converts", False):
+        raise JSError(
+            f"TypeError: replacing {getattr(shared, 'name', shared)}.{name} is not "
+            "supported: implicit conversions would not call it (define "
+            f"{name} on your own objects or prototypes instead)"
+        )
+
+
+def extend(shared: object, name: str, value: Any, session: Any) -> Any:
+    """`shared[name] = value` on a built-in object: into the session's overlay
+    (a read-only property defined there keeps its value)."""
+    _refuse_conversion(shared, name)
+    overlay = own_overlay(shared, session)
+    current = overlay.get(name)
+    if type(current) is Property:
+        return current.write(None, value)
     overlay[name] = value
     return value
 
 
-def retract(shared: object, name: str, session: Any) -> None:
-    """`delete shared[name]`: forget what the session assigned (built-ins stay)."""
+def define(shared: object, name: str, stored: Any, session: Any) -> None:
+    """`Object.defineProperty` on a built-in object: `stored` (a value or a
+    `Property`) into the session's overlay."""
+    _refuse_conversion(shared, name)
+    own_overlay(shared, session)[name] = stored
+
+
+def retract(shared: object, name: str, session: Any) -> bool:
+    """`delete shared[name]`: forget what the session assigned (built-ins stay);
+    false for a property defined not configurable."""
     overlays = changes(session)
     if overlays is not None and shared in overlays:
+        current = overlays[shared].get(name)
+        if type(current) is Property and not current.configurable:
+            return False
         overlays[shared].pop(name, None)
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,10 @@ def run(
 def logs(*expressions: str) -> str:
     """`<log expr>` elements for `expressions`."""
     return "".join(f'<log expr="{e}"/>' for e in expressions)
+
+
+def evaluate(tmp_path: Path, *expressions: str, script: str = "") -> list[Any]:
+    """The values of JavaScript `expressions` (after `script`) in a session,
+    then its errors; both are written as plain JavaScript, escaped here for XML."""
+    body = "".join(f'<log expr="{html.escape(e)}"/>' for e in expressions)
+    return run(tmp_path, body, script=html.escape(script, quote=False))

@@ -136,7 +136,7 @@ def test_lookup_order_is_javascripts(tmp_path: Path) -> None:
     methods of String.prototype or Array.prototype)."""
     script = """
 Object.prototype.trim = function () { return 'from Object'; };
-Object.prototype.toString = function () { return 'mine'; };
+Object.prototype.toLocaleString = function () { return 'mine'; };
 var own = {kind: function () { return 'own'; }};
 """
     assert run(
@@ -144,8 +144,8 @@ var own = {kind: function () { return 'own'; }};
         logs(
             "' a '.trim()",
             "({}).trim()",
-            "({}).toString()",
-            "[1, 2].toString()",
+            "({}).toLocaleString()",
+            "[1, 2].toLocaleString()",
             "own.kind()",
             "'kind' in {}",
         ),

@@ -171,7 +171,7 @@ class Translator(ExpressionTranslator):
         return [f"return {value}"]
 
     def s_ThrowStatement(self, node: Any) -> list[str]:
-        return [f"raise js.JSError({self.expression(node.argument)})"]
+        return [f"raise js.JSThrow({self.expression(node.argument)})"]
 
     def s_TryStatement(self, node: Any) -> list[str]:
         lines = ["try:", *_indent(self.block(node.block))]

@@ -59,6 +59,19 @@ BUILTINS: Final = frozenset(
         "RegExp",
         "Function",
         "eval",
+        "Error",
+        "EvalError",
+        "RangeError",
+        "ReferenceError",
+        "SyntaxError",
+        "TypeError",
+        "URIError",
+        "encodeURIComponent",
+        "encodeURI",
+        "decodeURIComponent",
+        "decodeURI",
+        "escape",
+        "unescape",
     }
 )
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
