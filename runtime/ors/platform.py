@@ -195,12 +195,13 @@ class Platform:
             if machine._started:  # terminated before it was due
                 return
             session.started = self.clock.now()
-            self.trace.add(
-                "session",
-                f"started {machine._chart.name or type(machine).__name__} ({started_by})",
-                session.label,
-                sessionid=machine._sessionid,
-            )
+            if self.trace.active:
+                self.trace.add(
+                    "session",
+                    f"started {machine._chart.name or type(machine).__name__} ({started_by})",
+                    session.label,
+                    sessionid=machine._sessionid,
+                )
             machine.start()
 
         if delay > 0.0:
@@ -318,7 +319,10 @@ class Platform:
         session.deliver(
             "interaction.present", AttrDict(interactionid=interaction.g_uid)
         )
-        self.trace.add("interaction", f"{interaction.g_uid} associated", session.label)
+        if self.trace.active:
+            self.trace.add(
+                "interaction", f"{interaction.g_uid} associated", session.label
+            )
 
     def release(self, interaction: Interaction, resultof: str = "deletion") -> None:
         """The interaction is gone (ended, or detached): its owner hears of it."""
@@ -356,8 +360,9 @@ class Platform:
             if waiting.session is session:
                 del self._waiting[requestid]
                 waiting.ended()
-        outcome = sorted(session.machine.configuration)
-        self.trace.add("session", f"ended in {', '.join(outcome)}", session.label)
+        if self.trace.active:
+            outcome = sorted(session.machine.configuration)
+            self.trace.add("session", f"ended in {', '.join(outcome)}", session.label)
 
 
 class _SessionObserver(Observer):
@@ -418,12 +423,12 @@ class _SessionObserver(Observer):
 def _log_text(value: Any) -> str:
     """A logged value for the trace: strings as they are, objects and arrays as
     JSON, other values as JavaScript prints them (`1`, not `1.0`)."""
+    if isinstance(value, str):
+        return value
     import json
 
     from .. import js
 
-    if isinstance(value, str):
-        return value
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(_compact(value), default=str)
     return js.to_string(value)
