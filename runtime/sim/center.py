@@ -84,6 +84,11 @@ class ContactCenter:
         if self.platform is not None:
             self.platform.trace.add(kind, text, session, **data)
 
+    @property
+    def tracing(self) -> bool:
+        """Whether the trace is read, so that its text is worth building."""
+        return self.platform is not None and self.platform.trace.active
+
     def new_id(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
 
@@ -105,11 +110,12 @@ class ContactCenter:
         interaction.parties.append(
             Party(contact.resource, _device_type(self.config.dns.get(contact.resource)))
         )
-        self.trace(
-            "arrival",
-            f"{interaction.category} {interaction.g_uid} at {contact.resource}"
-            + (f" from {interaction.ani}" if interaction.ani else ""),
-        )
+        if self.tracing:
+            self.trace(
+                "arrival",
+                f"{interaction.category} {interaction.g_uid} at {contact.resource}"
+                + (f" from {interaction.ani}" if interaction.ani else ""),
+            )
         if contact.patience is not None:
             self.later(lambda: self._patience_over(contact), contact.patience)
         session = self._platform.arrive(interaction, contact.resource)
@@ -144,7 +150,8 @@ class ContactCenter:
         previous, agent.state = agent.state, state
         agent.since = self.clock.now()
         self.routing.ready.changed(agent, previous)
-        self.trace("agent", f"{agent.id} {state.replace('_', ' ')}")
+        if self.tracing:
+            self.trace("agent", f"{agent.id} {state.replace('_', ' ')}")
         self.stats.changed()
         if state == "ready":
             self.later(self.routing.dispatch)
@@ -218,7 +225,8 @@ class ContactCenter:
         if contact.ended is not None:
             return
         contact.ended = self.clock.now()
-        self.trace("interaction", f"{contact.interaction.g_uid} ended ({outcome})")
+        if self.tracing:
+            self.trace("interaction", f"{contact.interaction.g_uid} ended ({outcome})")
         if contact.outcome in ("waiting", "routed", "treated"):
             contact.outcome = outcome if contact.outcome != "routed" else "completed"
         if outcome == "abandoned":
@@ -266,10 +274,11 @@ class ContactCenter:
                     )
                     return
                 request.done(interactionid=contact.interaction.g_uid)
-                self.trace(
-                    "route",
-                    f"{contact.interaction.g_uid} redirected to agent {agent.id}",
-                )
+                if self.tracing:
+                    self.trace(
+                        "route",
+                        f"{contact.interaction.g_uid} redirected to agent {agent.id}",
+                    )
                 self.deliver_to_agent(contact, agent)
             elif redirect.to.get("dn") or redirect.to.get("type") in ("IQ", "Q", "RP"):
                 request.done(interactionid=contact.interaction.g_uid)

@@ -158,10 +158,11 @@ class Media:
             seconds, _ = self._outcome(
                 contact, treatment.kind, treatment.attributes, treatment.children
             )
-            self.center.trace(
-                "treatment",
-                f"{g_uid} {treatment.kind} {_describe(treatment.attributes)} ({seconds:g}s)",
-            )
+            if self.center.tracing:
+                self.center.trace(
+                    "treatment",
+                    f"{g_uid} {treatment.kind} {_describe(treatment.attributes)} ({seconds:g}s)",
+                )
             self.busy[g_uid] = self.center.clock.call_later(seconds, next_treatment)
 
         next_treatment()

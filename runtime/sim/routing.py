@@ -97,12 +97,13 @@ class Routing:
             submit.priority,
         )
         center.stats.entered[submit.queue] += 1
-        center.trace(
-            "route",
-            f"{contact.interaction.g_uid} queued in {submit.queue} for "
-            + ", ".join(t.object_name for t in targets)
-            + f" (priority {submit.priority})",
-        )
+        if center.tracing:
+            center.trace(
+                "route",
+                f"{contact.interaction.g_uid} queued in {submit.queue} for "
+                + ", ".join(t.object_name for t in targets)
+                + f" (priority {submit.priority})",
+            )
 
         def start() -> None:
             request.notify("requestid")
@@ -311,12 +312,13 @@ class Routing:
         center.stats.answered[submit.queue] += 1
         data = self._selected(choice, submit.queue)
         resource = data["resource"]
-        center.trace(
-            "route",
-            f"{contact.interaction.g_uid} -> {resource.describe()} from {submit.queue} "
-            f"after {center.clock.now() - contact.arrived:.0f}s"
-            + ("" if submit.route else " (reserved; the application redirects)"),
-        )
+        if center.tracing:
+            center.trace(
+                "route",
+                f"{contact.interaction.g_uid} -> {resource.describe()} from {submit.queue} "
+                f"after {center.clock.now() - contact.arrived:.0f}s"
+                + ("" if submit.route else " (reserved; the application redirects)"),
+            )
         if choice.agent is not None:
             if submit.route:
                 center.deliver_to_agent(contact, choice.agent)
