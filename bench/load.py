@@ -4,7 +4,7 @@ Usage (from the project root)::
 
     python bench/load.py [--sessions N] [--clock virtual|asyncio|both]
                          [--datamodel ecmascript|python|both] [--markdown]
-                         [--json FILE] [--no-tracemalloc] [--profile]
+                         [--json FILE] [--no-tracemalloc] [--gc-freeze] [--profile]
 
 Every call arrives at routing point 5000, where the platform starts a session of
 ``examples/agent_group_routing.scxml`` (ECMAScript) or of
@@ -31,7 +31,10 @@ submit, agent selection, redirect); *events/s* counts the events the sessions to
 (``Platform(count_events=True)``) over the wall time of both phases (routing, and
 the conversations' ends through the sessions' final states); memory is measured at
 the peak, as the RSS growth since before the first arrival and, in a second run,
-as tracemalloc's traced bytes, both divided by N. The run fails loudly (exit
+as tracemalloc's traced bytes, both divided by N; *CPU s (GC s)* is the
+process's CPU time over both phases and, in parentheses, the wall time the
+cyclic garbage collector took in them (``--gc-freeze`` moves the scenario, the
+simulator's agents and calls, out of its reach first). The run fails loudly (exit
 status 1) unless all N sessions were alive at once, every call went to an agent,
 every session ended in its final state ``done``, and no session raised an error
 event. Progress goes to stderr, the table to stdout.
@@ -111,6 +114,10 @@ class LoadResult:
     cpu_seconds: float
     rss_bytes: int | None
     """RSS growth at the peak (None where /proc/self/statm is missing)."""
+    gc_seconds: float = 0.0
+    """Wall seconds of the run the cyclic garbage collector took."""
+    gc_frozen: bool = False
+    """Whether the scenario was moved out of the collector's reach first."""
     traced_bytes: int | None = None
     """tracemalloc's traced bytes at the peak, from a second run (None if skipped)."""
 
@@ -186,20 +193,36 @@ def _rss() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-class _Memory:
-    """Memory at the peak relative to before the run: RSS, or tracemalloc's bytes."""
+class _Window:
+    """The measured part of a run: memory at the peak relative to its start (RSS,
+    or tracemalloc's bytes when `traced`), and the seconds the cyclic garbage
+    collector ran in it. With `freeze`, what exists when it starts (the
+    scenario: agents, calls, the compiled application) is moved out of the
+    collector's reach (`gc.freeze()`)."""
 
-    def __init__(self, traced: bool) -> None:
+    def __init__(self, traced: bool, freeze: bool = False) -> None:
         self.traced = traced
+        self.freeze = freeze
         self.before = 0
+        self.gc_seconds = 0.0
+        self._collecting = 0.0
+
+    def _collector(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.gc_seconds += time.perf_counter() - self._collecting
 
     def start(self) -> None:
         gc.collect()
+        if self.freeze:
+            gc.freeze()
         if self.traced:
             tracemalloc.start()
             self.before = tracemalloc.get_traced_memory()[0]
         else:
             self.before = _rss() or 0
+        gc.callbacks.append(self._collector)
 
     def at_peak(self) -> int | None:
         if self.traced:
@@ -208,8 +231,11 @@ class _Memory:
         return None if rss is None else rss - self.before
 
     def stop(self) -> None:
+        gc.callbacks.remove(self._collector)
         if self.traced:
             tracemalloc.stop()
+        if self.freeze:
+            gc.unfreeze()
 
 
 @dataclass
@@ -221,7 +247,7 @@ class _Peak:
     memory: int | None = None
 
 
-def _probe(platform: Platform, memory: _Memory) -> _Peak:
+def _probe(platform: Platform, window: _Window) -> _Peak:
     return _Peak(
         sessions=len(platform.sessions),
         in_conversation=sum(
@@ -229,7 +255,7 @@ def _probe(platform: Platform, memory: _Memory) -> _Peak:
             for session in platform.sessions.values()
             if session.machine.configuration == {"routed"}
         ),
-        memory=memory.at_peak(),
+        memory=window.at_peak(),
     )
 
 
@@ -245,7 +271,7 @@ class _Outcome:
     cpu_seconds: float
 
 
-def run_virtual(application: type[Machine], sessions: int, memory: _Memory) -> _Outcome:
+def run_virtual(application: type[Machine], sessions: int, window: _Window) -> _Outcome:
     """The scenario on a `VirtualClock`, through `Simulation` with the trace off."""
     scenario = build_scenario(sessions, ramp=VIRTUAL_RAMP, talk=VIRTUAL_TALK)
     simulation = Simulation(
@@ -260,17 +286,17 @@ def run_virtual(application: type[Machine], sessions: int, memory: _Memory) -> _
 
     def at_peak() -> None:  # all arrived and routed, no conversation over yet
         marks.append(time.perf_counter())
-        peaks.append(_probe(simulation.platform, memory))
+        peaks.append(_probe(simulation.platform, window))
         marks.append(time.perf_counter())
 
     simulation.clock.call_later((VIRTUAL_RAMP + VIRTUAL_TALK) / 2, at_peak)
-    memory.start()
+    window.start()
     cpu = time.process_time()
     begin = time.perf_counter()
     simulation.run()
     end = time.perf_counter()
     cpu = time.process_time() - cpu
-    memory.stop()
+    window.stop()
     if not peaks:
         raise LoadFailed("the run ended before the peak")
     probing = marks[1] - marks[0]
@@ -302,7 +328,7 @@ class _LoadCenter(ContactCenter):
 
 
 async def _asyncio_run(
-    application: type[Machine], scenario: Scenario, sessions: int, memory: _Memory
+    application: type[Machine], scenario: Scenario, sessions: int, window: _Window
 ) -> _Outcome:
     clock = AsyncioClock()
     center = _LoadCenter(scenario, clock, sessions)
@@ -318,7 +344,7 @@ async def _asyncio_run(
         contact.arrived = clock.now()
         center.arrive(contact)
 
-    memory.start()
+    window.start()
     cpu = time.process_time()
     begin = time.perf_counter()
     for contact in contacts:
@@ -326,7 +352,7 @@ async def _asyncio_run(
     await center.all_in_conversation
     routed = time.perf_counter()
     cpu = time.process_time() - cpu
-    peak = _probe(platform, memory)
+    peak = _probe(platform, window)
     resume = time.perf_counter()
     cpu_resume = time.process_time()
     for contact in contacts:  # the customers hang up (the timeline's `hangup:`)
@@ -335,14 +361,14 @@ async def _asyncio_run(
         await asyncio.sleep(0.001)
     end = time.perf_counter()
     cpu += time.process_time() - cpu_resume
-    memory.stop()
+    window.stop()
     return _Outcome(center, platform, peak, routed - begin, end - resume, cpu)
 
 
-def run_asyncio(application: type[Machine], sessions: int, memory: _Memory) -> _Outcome:
+def run_asyncio(application: type[Machine], sessions: int, window: _Window) -> _Outcome:
     """The same contact center and platform on an asyncio loop, in real time."""
     scenario = build_scenario(sessions, ramp=0.0, talk=ASYNCIO_TALK)
-    return asyncio.run(_asyncio_run(application, scenario, sessions, memory))
+    return asyncio.run(_asyncio_run(application, scenario, sessions, window))
 
 
 # -- checking ------------------------------------------------------------------------
@@ -397,7 +423,7 @@ def check(outcome: _Outcome, sessions: int) -> None:
 
 # -- one measurement -----------------------------------------------------------------
 
-Runner = Callable[[type[Machine], int, _Memory], _Outcome]
+Runner = Callable[[type[Machine], int, _Window], _Outcome]
 RUNNERS: dict[str, Runner] = {"virtual": run_virtual, "asyncio": run_asyncio}
 
 
@@ -407,12 +433,14 @@ def measure(
     sessions: int,
     *,
     tracemalloc_run: bool = True,
+    gc_freeze: bool = False,
     profile: bool = False,
     log: Log | None = None,
 ) -> LoadResult:
     """Run `sessions` calls through the `datamodel` application on `clock`, check
     the outcome (raising `LoadFailed`), and return the numbers. With
-    `tracemalloc_run`, a second run measures the traced bytes at the peak."""
+    `tracemalloc_run`, a second run measures the traced bytes at the peak; with
+    `gc_freeze`, both runs start with `gc.freeze()`."""
     say = log or (lambda message: None)
     application = scxmlc.load(str(APPLICATIONS[datamodel]))
     runner = RUNNERS[clock]
@@ -420,7 +448,8 @@ def measure(
     profiler = cProfile.Profile() if profile else None
     if profiler is not None:
         profiler.enable()
-    outcome = runner(application, sessions, _Memory(traced=False))
+    window = _Window(traced=False, freeze=gc_freeze)
+    outcome = runner(application, sessions, window)
     if profiler is not None:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
@@ -435,12 +464,14 @@ def measure(
         end_seconds=outcome.end_seconds,
         cpu_seconds=outcome.cpu_seconds,
         rss_bytes=outcome.peak.memory,
+        gc_seconds=window.gc_seconds,
+        gc_frozen=gc_freeze,
     )
     del outcome
     gc.collect()
     if tracemalloc_run:
         say(f"{datamodel}, {clock} clock: again, under tracemalloc")
-        traced = runner(application, sessions, _Memory(traced=True))
+        traced = runner(application, sessions, _Window(traced=True, freeze=gc_freeze))
         check(traced, sessions)
         result.traced_bytes = traced.peak.memory
         del traced
@@ -461,7 +492,7 @@ HEADERS = (
     "events/s",
     "events/session",
     "wall s (routing + ends)",
-    "CPU s",
+    "CPU s (GC s)",
     "bytes/session (tracemalloc)",
     "bytes/session (RSS)",
 )
@@ -482,7 +513,7 @@ def _cells(result: LoadResult) -> list[str]:
         _number(result.events_per_s),
         _number(result.events / per, 1),
         f"{result.start_seconds:.2f} + {result.end_seconds:.2f}",
-        f"{result.cpu_seconds:.2f}",
+        f"{result.cpu_seconds:.2f} ({result.gc_seconds:.2f})",
         _number(None if result.traced_bytes is None else result.traced_bytes / per),
         _number(None if result.rss_bytes is None else result.rss_bytes / per),
     ]
@@ -570,6 +601,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="skip the second, tracemalloc run of each configuration",
     )
     parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once the scenario is built, so that the collector's full "
+        "passes skip the agents and calls the simulator holds",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="run under cProfile and print the top functions to stderr "
@@ -602,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
                         clock,
                         args.sessions,
                         tracemalloc_run=not (args.no_tracemalloc or args.profile),
+                        gc_freeze=args.gc_freeze,
                         profile=args.profile,
                         log=log_stderr,
                     )

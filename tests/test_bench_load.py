@@ -42,7 +42,7 @@ def test_every_call_is_routed_and_every_session_ends(
 def test_the_check_fails_loudly_when_a_call_is_not_routed() -> None:
     load = _load_bench()
     application = scxmlc.load(str(load.APPLICATIONS["python"]))
-    outcome = load.run_virtual(application, 5, load._Memory(traced=False))
+    outcome = load.run_virtual(application, 5, load._Window(traced=False))
     load.check(outcome, 5)
     next(iter(outcome.center.contacts.values())).routed_to = "DN 8000"
     with pytest.raises(load.LoadFailed, match="1 calls not routed to an agent"):
