@@ -485,3 +485,51 @@ def test_reply_addresses_from_the_interaction_answered() -> None:
         ValueError, match="'_origin' needs the interaction being answered"
     ):
         _addresses("_origin", None)
+
+
+CLOCKS = """<scxml {ns} profile="ecmascript" initial="s">
+  <datamodel><data id="seen" expr="[]"/></datamodel>
+  <state id="s">
+    <transition event="interaction.added" target="t">
+      <script>seen.push(new Date().toISOString(), _genesys.session.timeInZone('EST'),
+                        _genesys.session.dateInZone('JST'));</script>
+    </transition>
+  </state>
+  <state id="t"/>
+</scxml>"""
+
+
+def test_date_and_the_time_functions_read_the_scenario_clock() -> None:
+    simulation = simulate(
+        machine_class(CLOCKS),
+        """
+start: "2026-12-31T23:30:00+00:00"
+dns: [{number: "5000", type: RoutingPoint}]
+timeline: [{at: 90, call: {id: c1, to: "5000"}}]
+""",
+    )
+    (session,) = simulation.platform.sessions.values()
+    assert list(session.machine.dm.seen) == [  # type: ignore[attr-defined]
+        "2026-12-31T23:31:30.000Z",
+        "18:31:30",
+        "2027-01-01",
+    ]
+
+
+def test_an_unreadable_target_fails_the_submit_with_its_reason() -> None:
+    bad = ROUTER.replace(
+        '<queue:targets type="agentgroup"><queue:target name="\'Sales\'"/></queue:targets>',
+        "<queue:targets><queue:targetid expr=\"'Sales'\"/></queue:targets>",
+    ).replace(
+        '<assign location="why" expr="_event.data.error"/>',
+        '<assign location="why" expr="_event.data.error + \': \' + _event.data.description"/>',
+    )
+    simulation = simulate(
+        machine_class(bad),
+        'dns: [{number: "5000", type: RoutingPoint}]\n'
+        'timeline: [{at: 0, call: {id: c1, to: "5000"}}]\n',
+    )
+    (session,) = simulation.platform.sessions.values()
+    assert session.machine.dm.why == (  # type: ignore[attr-defined]
+        "invalidparameter: not a target: 'Sales' (expected name@statserver.TYPE)"
+    )

@@ -55,7 +55,6 @@ from .trace import Trace
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from ..sim.center import ContactCenter
     from ..sim.model import Config
     from ..sim.scenario import Step
 
@@ -546,24 +545,4 @@ def play_timeline(platform: Platform, timeline: list[Step]) -> None:
     center = platform.backend
     if not isinstance(center, Center):
         raise TypeError("a timeline plays on the simulated ContactCenter only")
-    clock = platform.clock
-    for step in timeline:
-        clock.call_later(step.at, lambda step=step: _play(center, step))  # type: ignore[misc]
-
-
-def _play(center: ContactCenter, step: Step) -> None:
-    """One timeline step (as `Simulation` plays it on a virtual clock)."""
-    if step.arrival is not None:
-        arrival = step.arrival
-        arrival.contact.arrived = center.clock.now()
-        if arrival.consult_agent is not None and arrival.consult_parent is not None:
-            agent = center.config.agents[arrival.consult_agent]
-            center.consult(
-                agent, arrival.consult_parent, arrival.contact.resource, arrival.contact
-            )
-        else:
-            center.arrive(arrival.contact)
-    elif step.agent is not None and step.state is not None:
-        center.set_agent_state(center.config.agents[step.agent], step.state)
-    elif step.hangup is not None:
-        center.hang_up(step.hangup)
+    center.schedule(timeline)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..ors.objects import Interaction, Party, Resource
@@ -30,6 +30,9 @@ from .media import Media
 from .model import Agent, Config, Contact, Dn
 from .routing import Routing
 from .stats import Statistics
+
+if TYPE_CHECKING:
+    from .scenario import Step
 
 __all__ = ["ContactCenter"]
 
@@ -133,6 +136,33 @@ class ContactCenter:
                 f"{contact.interaction.g_uid} abandoned after {contact.patience:g}s",
             )
             self.end_interaction(contact, "abandoned")
+
+    def schedule(self, timeline: list[Step]) -> None:
+        """Play a scenario's timeline on this center's clock, each step at its
+        `at` seconds from now."""
+        for step in timeline:
+            self.clock.call_later(step.at, lambda step=step: self.play(step))  # type: ignore[misc]
+
+    def play(self, step: Step) -> None:
+        """One timeline step: an arrival (a consult call too), an agent's state,
+        or a hang-up."""
+        if step.arrival is not None:
+            arrival = step.arrival
+            arrival.contact.arrived = self.clock.now()
+            if arrival.consult_agent is not None and arrival.consult_parent is not None:
+                agent = self.config.agents[arrival.consult_agent]
+                self.consult(
+                    agent,
+                    arrival.consult_parent,
+                    arrival.contact.resource,
+                    arrival.contact,
+                )
+            else:
+                self.arrive(arrival.contact)
+        elif step.agent is not None and step.state is not None:
+            self.set_agent_state(self.config.agents[step.agent], step.state)
+        elif step.hangup is not None:
+            self.hang_up(step.hangup)
 
     def hang_up(self, g_uid: str) -> None:
         """The customer ends the interaction (timeline `hangup:`)."""
@@ -461,6 +491,12 @@ class ContactCenter:
     # -- SessionService ----------------------------------------------------------------
 
     def now(self) -> float:
+        """Wall-clock time: the clock's own when it keeps one (a simulation's
+        `VirtualClock` starts at the scenario's `start`), else `start` plus the
+        clock's seconds."""
+        wall_time = getattr(self.clock, "wall_time", None)
+        if wall_time is not None:
+            return float(wall_time())
         return self.config.start + self.clock.now()
 
     def list_item(self, list_name: str, item: str, key: str | None) -> Any:

@@ -82,7 +82,8 @@ class Routing:
         try:
             targets = [t for spec in submit.targets for t in parse_targets(spec)]
         except TargetError as error:
-            center.later(lambda: request.fail("invalidparameter", str(error)))
+            reason = str(error)
+            center.later(lambda: request.fail("invalidparameter", reason))
             return
         if not targets:
             center.later(lambda: request.fail("invalidparameter", "no targets"))

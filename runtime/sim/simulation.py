@@ -20,7 +20,7 @@ from ..machine import Machine
 from ..ors.platform import Platform
 from ..ors.trace import Trace, TraceEntry
 from .center import ContactCenter
-from .scenario import Scenario, Step
+from .scenario import Scenario
 
 __all__ = ["Simulation", "format_summary", "format_trace"]
 
@@ -45,7 +45,7 @@ class Simulation:
         count_events: bool = False,
     ) -> None:
         self.scenario = scenario
-        self.clock = VirtualClock()
+        self.clock = VirtualClock(epoch=scenario.config.start)
         self.center = ContactCenter(scenario.config, self.clock)
         self.trace = Trace(self.clock.now, keep=keep_trace)
         self.platform = Platform(
@@ -73,33 +73,12 @@ class Simulation:
 
     def run(self) -> None:
         """Play the timeline and everything it sets off."""
-        for step in self.scenario.timeline:
-            self.clock.call_later(step.at, lambda step=step: self._play(step))  # type: ignore[misc]
+        self.center.schedule(self.scenario.timeline)
         limit = self.scenario.until
         if limit is None:
             last = max((step.at for step in self.scenario.timeline), default=0.0)
             limit = last + DEFAULT_LIMIT
         self.clock.run_until_idle(limit=limit)
-
-    def _play(self, step: Step) -> None:
-        center = self.center
-        if step.arrival is not None:
-            arrival = step.arrival
-            arrival.contact.arrived = self.clock.now()
-            if arrival.consult_agent is not None and arrival.consult_parent is not None:
-                agent = center.config.agents[arrival.consult_agent]
-                center.consult(
-                    agent,
-                    arrival.consult_parent,
-                    arrival.contact.resource,
-                    arrival.contact,
-                )
-            else:
-                center.arrive(arrival.contact)
-        elif step.agent is not None and step.state is not None:
-            center.set_agent_state(center.config.agents[step.agent], step.state)
-        elif step.hangup is not None:
-            center.hang_up(step.hangup)
 
     # -- results --------------------------------------------------------------------
 
