@@ -396,8 +396,10 @@ def to_string(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
+        if 1e-4 <= abs(value) < 1e16:  # where Python's repr writes what JS does
+            return repr(value)
         return number_text(value)
-    if type(value) is JSArray or type(value) is FrozenArray:
+    if type(value) is JSArray:
         return array_text(value)
     if isinstance(value, OBJECT_KINDS):
         return to_string(to_primitive(value, "string"))
@@ -412,16 +414,18 @@ _JOINING: Final[set[int]] = set()
 
 
 def array_text(array: list[Any], separator: str = ",") -> str:
-    """`Array.prototype.join`: the elements as strings, null and undefined as ""."""
-    if id(array) in _JOINING:
+    """`Array.prototype.join`: the elements as strings, null and undefined as "";
+    an array met again while its own elements convert (a cycle) joins as ""."""
+    key = id(array)
+    if key in _JOINING:
         return ""
-    _JOINING.add(id(array))
+    _JOINING.add(key)
     try:
         return separator.join(
-            "" if v is None or v is undefined else to_string(v) for v in array
+            ["" if v is None or v is undefined else to_string(v) for v in array]
         )
     finally:
-        _JOINING.discard(id(array))
+        _JOINING.discard(key)
 
 
 def is_object(value: Any) -> bool:
@@ -437,7 +441,10 @@ def add(left: Any, right: Any) -> Any:
     kinds = (type(left), type(right))
     if kinds in _SAME_KIND_ADDITION:
         return left + right
-    left, right = to_primitive(left), to_primitive(right)
+    if isinstance(left, OBJECT_KINDS):
+        left = to_primitive(left)
+    if isinstance(right, OBJECT_KINDS):
+        right = to_primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
     return to_number(left) + to_number(right)

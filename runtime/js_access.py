@@ -318,6 +318,9 @@ def put(obj: Any, key: Any, value: Any, session: Any = None) -> Any:
     if type(obj) is JSObject and obj.proto is None:  # no setter can intercept
         obj[key if type(key) is str else property_key(key)] = value
         return value
+    if type(obj) is JSArray and type(key) is int and 0 <= key < len(obj):
+        obj[key] = value
+        return value
     return _put_other(obj, key, value, session)
 
 

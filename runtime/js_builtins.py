@@ -26,6 +26,7 @@ from .js import (
     JSObject,
     PropertyArray,
     _is_number,
+    enumerable,
     property_key,
     to_integer,
     to_number,
@@ -197,8 +198,6 @@ def _has_own(value: Any, key: Any = undefined) -> bool:
 
 def _is_enumerable(value: Any, key: Any = undefined) -> bool:
     """`propertyIsEnumerable(key)`: an own property that `for`-`in` visits."""
-    from .js import enumerable
-
     name = property_key(key)
     if isinstance(value, dict):
         return name in value and enumerable(dict.__getitem__(value, name))
@@ -415,8 +414,6 @@ JSON: Final[Intrinsic] = Intrinsic(
 
 def own_keys(value: Any) -> list[str]:
     """`Object.keys`: the own enumerable properties."""
-    from .js import enumerable
-
     if isinstance(value, dict):
         if isinstance(value, JSObject) and type(value) is not JSObject:
             return [k for k, v in dict.items(value) if enumerable(v)]

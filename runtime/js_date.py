@@ -57,6 +57,10 @@ class JSDate(JSBuiltinObject):
         """What `JSON.stringify` writes: the ISO text (null for an invalid date)."""
         return None if math.isnan(self.time) else iso_text(self.time)
 
+    def js_source(self) -> str:
+        """What `uneval` writes: `(new Date(ms))`."""
+        return f"(new Date({to_string(_integral(self.time))}))"
+
     def __repr__(self) -> str:
         return (
             "Invalid Date" if math.isnan(self.time) else f"Date({iso_text(self.time)})"

@@ -53,7 +53,7 @@ def _prototype(name: str, parent: Intrinsic) -> Intrinsic:
     own: dict[str, Any] = {"name": name, "message": ""}
     if name == "Error":
         own.update(methods({"toString": _error_text}, _this_any))
-    return Intrinsic(f"{name}.prototype", own, parent)
+    return Intrinsic(f"{name}.prototype", own, parent, True)
 
 
 ERROR_PROTOTYPE: Final = _prototype("Error", OBJECT_PROTOTYPE)

@@ -70,7 +70,8 @@ def uneval(value: Any) -> str:
     if isinstance(value, Intrinsic):
         return "({})"
     if isinstance(value, JSBuiltinObject):
-        return f"({value!r})"
+        source = getattr(type(value), "js_source", None)
+        return source(value) if source is not None else "({})"
     return json.dumps(str(value))
 
 

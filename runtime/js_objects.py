@@ -203,14 +203,13 @@ def define_property(target: Any, key: Any, descriptor: Any, session: Any) -> Any
             f"TypeError: Object.defineProperty: getters and setters on the built-in "
             f"{_shown(target)} are not supported"
         )
-    store = _store(target, session)
-    if store is None:
+    if not isinstance(target, (dict, list, JSFunction, Intrinsic)):
         raise JSError(
             f"TypeError: Object.defineProperty called on {to_string(target)}, "
             "which is not an object scxmlc can give attributes"
         )
     level = level_of(target)
-    existing = dict.get(store, name, MISSING)
+    existing = _own_stored(target, name, session)
     if existing is MISSING and level >= 1:
         raise JSError(
             f"TypeError: cannot define property {name}: object is not extensible"
@@ -228,8 +227,30 @@ def define_property(target: Any, key: Any, descriptor: Any, session: Any) -> Any
     if isinstance(target, (Intrinsic, BuiltinFunction)):
         define(target, name, stored, session)
     else:
+        store = _store(target, session)
+        assert store is not None
         dict.__setitem__(store, name, stored)
     return target
+
+
+def _own_stored(target: Any, name: str, session: Any) -> Any:
+    """The stored own property `name` of `target`, or MISSING; a built-in
+    object's own methods read as writable, configurable and not enumerable.
+    Nothing is made on the way (an array stays a plain `JSArray`)."""
+    if isinstance(target, dict):
+        return dict.get(target, name, MISSING)
+    if isinstance(target, PropertyArray):
+        return target.props.get(name, MISSING)
+    if isinstance(target, (Intrinsic, BuiltinFunction)):
+        found = own_overlay(target, session, False).get(name, MISSING)
+        own = target.own if isinstance(target, Intrinsic) else target.props
+        built_in: dict[str, Any] = own or {}
+        if found is MISSING and name in built_in:
+            return Property(built_in[name], True, False, True)
+        return found
+    if isinstance(target, JSFunction):
+        return (target.props or {}).get(name, MISSING)
+    return MISSING
 
 
 def _array_checks(array: list[Any], name: str, fields: dict[str, Any]) -> None:
@@ -267,13 +288,15 @@ def _descriptor_of(target: Any, key: Any, session: Any) -> Any:
     if isinstance(target, (list, str)):
         if name == "length":
             return JSObject(
-                value=len(target), writable=False, enumerable=False, configurable=False
+                value=len(target),
+                writable=isinstance(target, list) and level_of(target) < 3,
+                enumerable=False,
+                configurable=False,
             )
         if name.isdigit() and int(name) < len(target):
             level = 3 if isinstance(target, (str, FrozenArray)) else 0
             return JSObject(_attributes(target[int(name)], level))
-    store = _store(target, session) if not isinstance(target, str) else None
-    stored = MISSING if store is None else dict.get(store, name, MISSING)
+    stored = MISSING if isinstance(target, str) else _own_stored(target, name, session)
     if stored is MISSING:
         return undefined
     return JSObject(_attributes(stored, level_of(target)))

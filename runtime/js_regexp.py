@@ -63,6 +63,10 @@ class JSRegExp(JSBuiltinObject):
         """Whether the expression has the `g` flag."""
         return "g" in self.flags
 
+    def js_source(self) -> str:
+        """What `uneval` writes: the literal."""
+        return f"/{self.source}/{self.flags}"
+
     def __repr__(self) -> str:
         return f"/{self.source}/{self.flags}"
 
@@ -330,7 +334,7 @@ def string_split(
 ) -> JSArray:
     """`s.split(separator, limit)`: by a string (each character for ""), or by
     a regular expression, whose groups are spliced into the result."""
-    count = 2**32 - 1 if limit is undefined else int(to_number(limit)) % 2**32
+    count = 2**32 - 1 if limit is undefined else to_integer(limit) % 2**32
     if count == 0:
         return JSArray()
     if separator is undefined:

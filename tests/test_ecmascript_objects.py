@@ -299,3 +299,32 @@ def test_json_stringify_with_replacers_and_indentation(tmp_path: Path) -> None:
             ),
         ],
     )
+
+
+def test_built_in_methods_read_as_writable_hidden_properties(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        [
+            (
+                "JSON.stringify(Object.getOwnPropertyDescriptor(Array.prototype, 'push'))",
+                '{"writable":true,"enumerable":false,"configurable":true}',
+            ),
+            (
+                "JSON.stringify(Object.getOwnPropertyDescriptor([1, 2], 'length'))",
+                '{"value":2,"writable":true,"enumerable":false,"configurable":false}',
+            ),
+            (
+                "(function () { Object.defineProperty(Array.prototype, 'push',"
+                " { value: function () { return 'pushed'; } }); var ks = [];"
+                " for (var k in []) { ks.push(k); } return [].push(1) + ks.length; })()",
+                "pushed0",
+            ),
+            ("JSON.stringify([new Date(0), /x/g])", '["1970-01-01T00:00:00.000Z",{}]'),
+            ("uneval([new Date(5), /x/g])", "[(new Date(5)), /x/g]"),
+            (
+                "(function () { try { throw { code: 7 }; } catch (e) { return e.code; } })()",
+                7,
+            ),
+            ("(function () { var r = /a/; return RegExp(r) === r; })()", True),
+        ],
+    )
