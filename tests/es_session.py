@@ -61,3 +61,9 @@ def evaluate(tmp_path: Path, *expressions: str, script: str = "") -> list[Any]:
     then its errors; both are written as plain JavaScript, escaped here for XML."""
     body = "".join(f'<log expr="{html.escape(e)}"/>' for e in expressions)
     return run(tmp_path, body, script=html.escape(script, quote=False))
+
+
+def check(tmp_path: Path, cases: list[tuple[str, Any]], script: str = "") -> None:
+    """Each expression of `cases` evaluates to its expected value, without errors."""
+    expressions = [expression for expression, _ in cases]
+    assert evaluate(tmp_path, *expressions, script=script) == [v for _, v in cases]

@@ -7,15 +7,8 @@ Each expected value is what node gives for the same expression.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from es_session import evaluate
-
-
-def check(tmp_path: Path, cases: list[tuple[str, Any]], script: str = "") -> None:
-    """Each expression of `cases` evaluates to its expected value, without errors."""
-    expressions = [expression for expression, _ in cases]
-    assert evaluate(tmp_path, *expressions, script=script) == [v for _, v in cases]
+from es_session import check, evaluate
 
 
 def test_sort_orders_as_strings_by_default_and_stably_with_a_comparator(

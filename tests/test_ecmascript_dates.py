@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from es_session import evaluate
-from test_ecmascript_arrays import check
+from es_session import check, evaluate
 
 
 @pytest.fixture(autouse=True)

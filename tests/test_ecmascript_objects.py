@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from es_session import evaluate
-from test_ecmascript_arrays import check
+from es_session import check, evaluate
 
 CONVERSIONS = """
 function Money(n) { this.n = n; }
