@@ -360,10 +360,15 @@ class _MachineBuilder:
         return lines
 
     def emit_global_scripts(self) -> None:
+        """`_run_global_scripts`: each `<script>` child of `<scxml>` is a block of
+        its own, whose failure is error.execution and leaves the others to run."""
         body: list[str] = []
         for script in self.document.scripts:
             body.append(f"# {script.loc.short()} <script>")
-            body.extend(self.datamodel.script(script))
+            body.append("try:")
+            body.extend(_indent(self.datamodel.script(script) or ["pass"]))
+            body.append("except Exception as error:  # noqa: BLE001 - becomes an event")
+            body.append(f"{_INDENT}self._fail(error)")
         if body:
             self.method(
                 "_run_global_scripts", "None", body, "the <script> children of <scxml>"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import scxmlc
-from scxmlc.compiler import CompileError, compile_path
+from scxmlc.compiler import CompileError, compile_path, compile_text
+from scxmlc.compiler.loader import _import
 from scxmlc.runtime import VirtualClock
 
 from es_session import logs, run
@@ -281,3 +282,26 @@ def test_event_data_keeps_null_apart_from_missing_fields(tmp_path: Path) -> None
     machine.start()
     machine.send("go", {"present": None})
     assert recorder.values == ["object", True, "undefined", "undefined"]
+
+
+def test_a_failing_global_script_is_error_execution_and_the_next_one_runs() -> None:
+    compilation = compile_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="ecmascript" initial="s">
+  <datamodel><data id="where" expr="''"/></datamodel>
+  <script>var broken = undefined.y;</script>
+  <script>var after = 'ran';</script>
+  <state id="s">
+    <transition event="error.execution" cond="after == 'ran'" target="f">
+      <assign location="where" expr="_event.data.location"/>
+    </transition>
+  </state>
+  <final id="f"/>
+</scxml>""",
+        "globals.scxml",
+    )
+    machine = getattr(
+        _import(compilation.source, "global_scripts"), compilation.class_name
+    )(VirtualClock())
+    machine.start()
+    assert machine.finished and machine.dm.where == "globals.scxml:4"
