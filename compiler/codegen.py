@@ -237,11 +237,7 @@ class _MachineBuilder:
             chart_args.append("observes_configuration=False")
             fused = self.emit_fused()
             if fused:
-                chart_args.append(
-                    "fused={"
-                    + "".join(f"({', '.join(run)},): {name}, " for run, name in fused)
-                    + "}"
-                )
+                chart_args.append(_fused_table(fused))
         view = MachineView(
             class_name=self.class_name,
             data_class=data_class,
@@ -746,6 +742,17 @@ class _ActionCompiler(extensions.ActionCompiler):
         return self.builder.datamodel.assign(
             ir.Expr(found[0], found[1], attribute, node.name), value_source
         )[0]
+
+
+def _fused_table(fused: list[tuple[tuple[str, ...], str]]) -> str:
+    """The `fused={run: method}` argument of the chart. A table too long for one
+    line is written one entry a line, as black would write it: black is slow on
+    very long lines, and large charts fuse hundreds of runs."""
+    entries = [f"({', '.join(run)},): {name}" for run, name in fused]
+    one_line = "fused={" + ", ".join(entries) + "}"
+    if len(one_line) <= 80:
+        return one_line
+    return "fused={\n" + "".join(f"{_INDENT}{entry},\n" for entry in entries) + "}"
 
 
 def _describe(chart: Chart, index: int) -> str:
