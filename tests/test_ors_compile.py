@@ -48,7 +48,9 @@ def test_unknown_attributes_and_elements_are_warnings() -> None:
       <ixn:frobnicate/>
     </onentry>
   </state>
-</scxml>""".replace("{ns}", NAMESPACES)
+</scxml>""".replace(
+        "{ns}", NAMESPACES
+    )
     compilation = compile_text(text, "warn.scxml")
     assert [str(d) for d in compilation.warnings] == [
         "warn.scxml:4:21: warning: <submit>: unknown attribute 'colour' (ignored)",
@@ -87,16 +89,21 @@ def test_actions_compile_to_calls_with_children_and_the_requestid_location() -> 
       <ixn:redirect from="'5000'" to="who" detach="true"/>
     </onentry>
   </state>
-</scxml>""".replace("{ns}", NAMESPACES)
+</scxml>""".replace(
+        "{ns}", NAMESPACES
+    )
     source = compile_text(text, "calls.scxml").source
-    assert """        requestid = self._genesys.session.fetch(
+    assert (
+        """        requestid = self._genesys.session.fetch(
             srcexpr="http://crm/api",
             method="post",
             params={"ani": self.dm.who},
             content="{}",
         )
         self.dm.reqid = requestid
-""" in source
+"""
+        in source
+    )
     assert (
         """        self._genesys.dialog.action(
             "playandcollect",
@@ -129,7 +136,9 @@ def test_python_datamodel_documents_are_type_checked_against_genesys() -> None:
       <queue:submit priority="'high'"/>
     </onentry>
   </state>
-</scxml>""".replace("{ns}", NAMESPACES)
+</scxml>""".replace(
+        "{ns}", NAMESPACES
+    )
     compilation = compile_text(text, "typed.scxml")
     errors = [str(e) for e in typecheck_module(compilation.source, "typed.scxml")]
     assert errors == [
