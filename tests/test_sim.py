@@ -533,3 +533,31 @@ def test_an_unreadable_target_fails_the_submit_with_its_reason() -> None:
     assert session.machine.dm.why == (  # type: ignore[attr-defined]
         "invalidparameter: not a target: 'Sales' (expected name@statserver.TYPE)"
     )
+
+
+REPLIES = """<scxml {ns} profile="ecmascript" initial="s">
+  <datamodel><data id="seen" expr="[]"/></datamodel>
+  <state id="s">
+    <transition event="interaction.present">
+      <script>
+        var ixn = _genesys.ixn.interactions[_event.data.interactionid];
+        seen.push(ixn.g_uid + ':' + ixn.parentid + ':' + ixn.msgbased.type);
+      </script>
+    </transition>
+  </state>
+</scxml>"""
+
+
+def test_a_customer_reply_arrives_with_its_parent() -> None:
+    simulation = simulate(
+        machine_class(REPLIES),
+        """
+interaction_queues: [Inbound]
+timeline:
+  - {at: 0, email: {id: m1, to: Inbound, from: pat@example.com, subject: Hi}}
+  - {at: 60, email: {id: m2, to: Inbound, from: pat@example.com, reply_to: msg-out-7,
+                     subject: "Re: Hi"}}
+""",
+    )
+    seen = [list(s.machine.dm.seen) for s in simulation.platform.sessions.values()]  # type: ignore[attr-defined]
+    assert seen == [["m1:undefined:Inbound"], ["m2:msg-out-7:InboundReply"]]

@@ -25,6 +25,8 @@ timeline:
   - {at: 0, email: {id: m1, to: Inbound_Email, from: a@b.com, subject: Hi, body: text}}
   - {at: 0, chat: {id: ch1, to: Chat_In, from: Ann, text: hello}}
   - {at: 0, message: {id: w1, to: Work_In, media: workitem, udata: {Case: 42}}}
+  - {at: 900, email: {id: m2, to: Inbound_Email, from: a@b.com, reply_to: msg-out-1,
+     subject: "Re: Hi", body: "thanks"}}              # a customer's reply
   - {at: 5, agent: anna, state: ready}          # ready | not_ready | logged_out
   - {at: 30, hangup: c1}
   - {at: 40, consult: {id: c2, agent: anna, call: c1, to: "5001"}}
@@ -379,6 +381,11 @@ class _Reader:
             ScriptedDialog(dict(d.get("result") or {}), float(d.get("duration", 5)))
             for d in body.get("dialogs") or []
         ]
+        reply_to = body.get("reply_to")
+        if reply_to is not None and kind in ("email", "chat", "message"):
+            interaction.parentid = str(reply_to)
+            if interaction.msgbased is not None:
+                interaction.msgbased.type = "InboundReply"
         patience = body.get("patience")
         contact = Contact(
             interaction,
