@@ -735,13 +735,13 @@ class _ActionCompiler(extensions.ActionCompiler):
     def require(self, runtime_name: str) -> None:
         self.builder.imports.add(runtime_name)
 
-    def assign(self, node: ir.Custom, attribute: str, value_source: str) -> str:
+    def assign(self, node: ir.Custom, attribute: str, value_source: str) -> list[str]:
         found = self._attribute(node, attribute)
         if found is None:
-            return "pass"
+            return []
         return self.builder.datamodel.assign(
             ir.Expr(found[0], found[1], attribute, node.name), value_source
-        )[0]
+        )
 
 
 def _fused_table(fused: list[tuple[tuple[str, ...], str]]) -> str:

@@ -65,14 +65,14 @@ class ActionCompiler:
     """What an extension may ask of the code generator while compiling an element.
 
     `value(node, attribute)` is the Python source of an expression attribute,
-    `assign(node, attribute, value_source)` a statement storing into a location
-    attribute, `literal(node, attribute)` the attribute's text (or its default).
+    `assign(node, attribute, value_source)` the statements storing into a
+    location attribute, `literal(node, attribute)` the attribute's text (or its default).
     """
 
     def value(self, node: Custom, attribute: str) -> str:
         raise NotImplementedError
 
-    def assign(self, node: Custom, attribute: str, value_source: str) -> str:
+    def assign(self, node: Custom, attribute: str, value_source: str) -> list[str]:
         raise NotImplementedError
 
     def literal(self, node: Custom, attribute: str) -> str | None:

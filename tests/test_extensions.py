@@ -30,7 +30,7 @@ def compile_record(node: Custom, compiler: ActionCompiler) -> list[str]:
     level = compiler.literal(node, "level")
     lines = [f"self._log({f'audit.{level}'!r}, {compiler.value(node, 'what')})"]
     if any(name == "countlocation" for name, _, _ in node.attributes):
-        lines.append(compiler.assign(node, "countlocation", "1"))
+        lines.extend(compiler.assign(node, "countlocation", "1"))
     return lines
 
 

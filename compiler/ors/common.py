@@ -154,7 +154,7 @@ def compile_element(
     assert action.method is not None
     call = f"self._genesys.{action.method}({', '.join(arguments)})"
     if action.writes_requestid and _has(node, "requestid"):
-        return [f"requestid = {call}", compiler.assign(node, "requestid", "requestid")]
+        return [f"requestid = {call}", *compiler.assign(node, "requestid", "requestid")]
     return [call]
 
 

@@ -68,11 +68,15 @@ class Module:
             found = self._session.platform.interactions.get(as_text(interactionid))
         return found
 
-    def _later(self, request: Request, outcome: str, *args: Any, **data: Any) -> None:
-        """Complete `request` on the next turn of the clock, never inside the action."""
+    def _refuse(
+        self, request: Request, error: str, description: str, **data: Any
+    ) -> str:
+        """A request that cannot be made: it fails with `error` on the next turn
+        of the clock (never inside the action); its id, for the caller to return."""
         self._session.platform.clock.call_later(
-            0.0, lambda: getattr(request, outcome)(*args, **data)
+            0.0, lambda: request.fail(error, description, **data)
         )
+        return request.requestid
 
     def _missing(self, request: Request, interactionid: Any) -> str:
         what = (
@@ -80,8 +84,7 @@ class Module:
             if is_absent(interactionid)
             else f"no interaction {interactionid!s}"
         )
-        self._later(request, "fail", "invalidparameter", f"{what} in this session")
-        return request.requestid
+        return self._refuse(request, "invalidparameter", f"{what} in this session")
 
 
 def own_interaction(session: OrsSession, interactionid: Any) -> Interaction | None:

@@ -110,14 +110,12 @@ class InteractionModule(Module):
         try:
             destination = resource_from(to, media=interaction.category)
         except ValueError as error:
-            self._later(
+            return self._refuse(
                 request,
-                "fail",
                 "invaliddestination",
                 str(error),
                 interactionid=interaction.g_uid,
             )
-            return request.requestid
         redirect = RedirectRequest(
             interaction,
             destination,
@@ -238,8 +236,7 @@ class InteractionModule(Module):
                 udata=as_mapping(udata),
             )
         except ValueError as error:
-            self._later(request, "fail", "invaliddestination", str(error))
-            return request.requestid
+            return self._refuse(request, "invaliddestination", str(error))
         self._backend.interactions.createcall(request, self._session, call)
         return request.requestid
 
@@ -286,8 +283,7 @@ class InteractionModule(Module):
         try:
             addresses = _addresses(to, parent)
         except ValueError as error:
-            self._later(request, "fail", "Request Invalid", str(error))
-            return request.requestid
+            return self._refuse(request, "Request Invalid", str(error))
         message = MessageRequest(
             type=as_text(type),
             parent=parent,

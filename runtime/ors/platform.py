@@ -32,6 +32,7 @@ from ..clock import Clock
 from ..events import AttrDict, Event, EXTERNAL
 from ..machine import Machine, Observer
 from .objects import SESSION_ID_KEY, Interaction, Interactions
+from .plain import plain
 from .requests import RequestIds
 from .services import Backend
 from .trace import Trace
@@ -380,9 +381,7 @@ class _SessionObserver(Observer):
     def on_event(self, machine: Machine, event: Event) -> None:
         trace = self.platform.trace
         if trace.active:
-            trace.add(
-                "event", event.name, self._label(machine), data=_compact(event.data)
-            )
+            trace.add("event", event.name, self._label(machine), data=plain(event.data))
 
     def on_log(self, machine: Machine, label: str | None, value: Any) -> None:
         text = _log_text(value)
@@ -430,7 +429,7 @@ def _log_text(value: Any) -> str:
     from .. import js
 
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(_compact(value), default=str)
+        return json.dumps(plain(value))
     return js.to_string(value)
 
 
@@ -446,19 +445,3 @@ class _CountingObserver(_SessionObserver):
     ) -> None:
         self.platform.error_events += 1
         super().on_error(machine, event, error)
-
-
-def _compact(data: Any) -> Any:
-    """Event data as plain JSON-able values, for traces."""
-    if data is None:
-        return None
-    if isinstance(data, dict):
-        return {str(k): _compact(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_compact(v) for v in data]
-    if isinstance(data, (str, int, float, bool)):
-        return data
-    fields = getattr(data, "fields", None)
-    if callable(fields):
-        return _compact(fields())
-    return str(data)

@@ -84,8 +84,7 @@ class QueueModule(Module):
                 hints=as_mapping(hints),
             )
         except (TypeError, ValueError) as error:
-            self._later(request, "fail", "invalidparameter", str(error))
-            return request.requestid
+            return self._refuse(request, "invalidparameter", str(error))
         self._backend.queue.submit(request, submit)
         return request.requestid
 
@@ -245,10 +244,9 @@ class ClassificationModule(Module):
         root: str | None = None,
         server: str | None = None,
         text: str | None = None,
-        attributes: dict[str, Any] | None = None,
     ) -> str:
         """`<classification:classify>`: `classification.classify.done{categories}`."""
-        return self._run("classify", interactionid, root, server, text, attributes)
+        return self._run("classify", interactionid, root, server, text)
 
     def screen(
         self,
@@ -257,10 +255,9 @@ class ClassificationModule(Module):
         root: str | None = None,
         server: str | None = None,
         text: str | None = None,
-        attributes: dict[str, Any] | None = None,
     ) -> str:
         """`<classification:screen>`: `classification.screen.done{rules, categories}`."""
-        return self._run("screen", interactionid, root, server, text, attributes)
+        return self._run("screen", interactionid, root, server, text)
 
     def _run(
         self,
@@ -269,7 +266,6 @@ class ClassificationModule(Module):
         root: str | None,
         server: str | None,
         text: str | None,
-        attributes: dict[str, Any] | None,
     ) -> str:
         request = self._request(action)
         interaction = self._interaction(interactionid)
@@ -278,7 +274,6 @@ class ClassificationModule(Module):
             root="" if is_absent(root) else as_text(root),
             server="" if is_absent(server) else as_text(server),
             text="" if is_absent(text) else as_text(text),
-            attributes=dict(attributes or {}),
         )
         getattr(self._backend.classification, action)(request, classify)
         return request.requestid

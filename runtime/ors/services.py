@@ -156,7 +156,6 @@ class ClassifyRequest:
     root: str = ""
     server: str = ""
     text: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 class QueueService(Protocol):

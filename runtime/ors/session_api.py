@@ -157,8 +157,7 @@ class SessionModule(Module):
                 content=None if is_absent(content) else as_text(content),
             )
         except (TypeError, ValueError) as error:
-            self._later(request, "fail", "invalidparameter", str(error))
-            return request.requestid
+            return self._refuse(request, "invalidparameter", str(error))
         self._backend.session.fetch(request, fetch)
         return request.requestid
 
