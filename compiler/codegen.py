@@ -11,6 +11,7 @@ methods named after the state or transition they belong to, each statement under
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scxmlc.runtime.chart import (
@@ -390,10 +391,10 @@ class _MachineBuilder:
             ]
             if onentry:
                 self.onentry_names[state.index] = tuple(onentry)
-                args.append(f"onentry=({', '.join(onentry)},)")
+                args.append(f"onentry={_tuple(onentry)}")
             if onexit:
                 self.onexit_names[state.index] = tuple(onexit)
-                args.append(f"onexit=({', '.join(onexit)},)")
+                args.append(f"onexit={_tuple(onexit)}")
         if state.initial >= 0:
             args.append(f"initial={state.initial}")
         if node is not None:
@@ -405,7 +406,7 @@ class _MachineBuilder:
                     for n, inv in enumerate(node.invokes, 1)
                 ]
                 self.imports.add("InvokeSpec")
-                args.append("invokes=(" + "".join(f"{s}, " for s in specs) + ")")
+                args.append(f"invokes={_tuple(specs)}")
             if node.data and self.document.binding == "late":
                 body = self.data_statements(node.data)
                 args.append(
@@ -424,9 +425,9 @@ class _MachineBuilder:
         t = self.chart.transitions[index]
         args = [f"source={t.source}"]
         if t.targets:
-            args.append(f"targets=({''.join(f'{x}, ' for x in t.targets)})")
+            args.append(f"targets={_tuple(str(x) for x in t.targets)}")
         if t.events:
-            args.append(f"events=({''.join(f'{e!r}, ' for e in t.events)})")
+            args.append(f"events={_tuple(repr(e) for e in t.events)}")
         described = _describe(self.chart, index)
         node = t.node
         if node is not None and node.cond is not None:
@@ -748,7 +749,7 @@ def _fused_table(fused: list[tuple[tuple[str, ...], str]]) -> str:
     """The `fused={run: method}` argument of the chart. A table too long for one
     line is written one entry a line, as black would write it: black is slow on
     very long lines, and large charts fuse hundreds of runs."""
-    entries = [f"({', '.join(run)},): {name}" for run, name in fused]
+    entries = [f"{_tuple(run)}: {name}" for run, name in fused]
     one_line = "fused={" + ", ".join(entries) + "}"
     if len(one_line) <= 80:
         return one_line
@@ -776,6 +777,13 @@ def _action_tag(action: ir.Action) -> str:
 
 def _indent(lines: list[str]) -> list[str]:
     return [_INDENT + line for line in lines]
+
+
+def _tuple(items: Iterable[str]) -> str:
+    """A tuple display of `items` with no trailing comma black would keep as
+    magic: `()`, `(x,)`, `(x, y)`."""
+    texts = list(items)
+    return f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
 
 
 def _mask(value: int) -> str:

@@ -12,6 +12,7 @@ import ast
 import multiprocessing
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 
@@ -19,6 +20,8 @@ import black
 import jinja2
 
 from .codegen import ModuleView
+from .layout import NotLaidOut, lay_out_entry
+from .shapes import Formatted, Shape, derive, read_formatted, shape_of
 
 __all__ = ["InternalError", "format_source", "render_module"]
 
@@ -81,11 +84,18 @@ def format_source(text: str) -> str:
     """`text` formatted by black with its default style.
 
     black takes most of the compile time of a large document, so a long module is
-    cut into pieces formatted on every core: the members of its machine class,
-    each group inside a placeholder class, and the entries of the chart's tables,
-    each group inside a placeholder of the same nesting. Members and table entries
-    are independent for black, so the result is what black gives for the whole
-    module (the golden tests check that black leaves compiled modules unchanged).
+    cut into pieces that are independent for black, and formatted on every core:
+
+    - the members of its machine class, in groups inside a placeholder class;
+      a member of the same shape as another (see `shapes`) is not formatted
+      again but derived from the other's output;
+    - the chart statement, with the entries of its tables replaced by markers;
+    - the entries of the tables, laid out as black would by `layout`, or in
+      groups inside a placeholder of the same nesting when `layout` declines.
+
+    The result is what black gives for the whole module (tests check that black
+    leaves compiled modules unchanged, and compare `layout` and `shapes` with
+    black directly).
     """
     if text.count("\n") < PARALLEL_THRESHOLD or text.count("(Machine):\n") != 1:
         return _black(text)
@@ -93,35 +103,157 @@ def format_source(text: str) -> str:
     if text.count(_CHART) == 1:
         at = text.index(_CHART) + 2
         body, chart = text[:at], text[at:]
-    workers = os.cpu_count() or 1
-    chunks = _group(_MEMBER.split(body), workers * 4)
-    jobs: list[tuple[str, str]] = [("head", chunks[0])]
-    jobs += [("member", chunk) for chunk in chunks[1:]]
+    head, *members = _MEMBER.split(body)
     skeleton, tables = _chart_parts(chart) if chart else ("", [])
+    laid_out = [
+        [_lay_out(group, in_dict=opening.endswith("{")) for group in entry_groups]
+        for opening, entry_groups in tables
+    ]
+    jobs: list[tuple[str, str]] = [("head", head)]
     if chart:
         jobs.append(("member", skeleton))
-        for opening, groups in tables:
-            jobs += [(opening, "\n".join(group)) for group in groups]
+        for (opening, entry_groups), done in zip(tables, laid_out):
+            jobs += [
+                (opening, "\n".join(group))
+                for group, lines in zip(entry_groups, done)
+                if lines is None
+            ]
+    workers = os.cpu_count() or 1
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
-        formatted = iter(pool.map(_format_job, jobs))
-    members = "\n".join(next(formatted) for _ in chunks)
+        shapes = [
+            shape
+            for group in pool.map(_shapes_of, _group(members, workers))
+            for shape in group
+        ]
+        formatted = pool.map(_format_job, jobs)
+        formatted_members = _MemberFormatter(members, shapes, pool, workers).run()
+        formatted_head, *rest = formatted
+    out = formatted_head
+    if formatted_members:
+        out += "\n" + "\n\n".join(formatted_members) + "\n"
     if not chart:
-        return members
-    formatted_skeleton = next(formatted)
-    formatted_tables = [[next(formatted) for _ in groups] for _, groups in tables]
-    return members + "\n" + _fill_chart(formatted_skeleton, formatted_tables)
-
-
-def _group(pieces: list[str], count: int) -> list[str]:
-    """Join consecutive pieces into about `count` chunks of similar size."""
-    head, members = pieces[0], pieces[1:]
-    size = max(1, len(members) // count + 1)
-    groups = [head] + [
-        "\n\n".join(members[i : i + size]) for i in range(0, len(members), size)
+        return out
+    pieces = iter(rest)
+    formatted_skeleton = next(pieces)
+    formatted_tables = [
+        [next(pieces) if lines is None else lines for lines in done]
+        for done in laid_out
     ]
-    return groups
+    return out + "\n" + _fill_chart(formatted_skeleton, formatted_tables)
+
+
+class _MemberFormatter:
+    """Formats the members of a machine class, black running only on the models.
+
+    Three rounds: first one model per shape, the other members derived from it;
+    then, for members that could not be derived, one model per shape and token
+    widths; then black on each member left.
+    """
+
+    def __init__(
+        self,
+        members: list[str],
+        shapes: list[Shape | None],
+        pool: ProcessPoolExecutor,
+        workers: int,
+    ) -> None:
+        self.members = members
+        self.shapes = shapes
+        self.pool = pool
+        self.workers = workers
+        self.result: list[str | None] = [None] * len(members)
+
+    def run(self) -> list[str]:
+        pending = list(range(len(self.members)))
+        for key in (self.by_shape, self.by_shape_and_widths, self.by_member):
+            pending = self.round(pending, key)
+            if not pending:
+                break
+        return [m for m in self.result if m is not None]
+
+    def by_shape(self, i: int) -> object:
+        shape = self.shapes[i]
+        return i if shape is None else shape.key
+
+    def by_shape_and_widths(self, i: int) -> object:
+        shape = self.shapes[i]
+        return i if shape is None else (shape.key, tuple(map(len, shape.values)))
+
+    def by_member(self, i: int) -> object:
+        return i
+
+    def round(self, pending: list[int], key: Callable[[int], object]) -> list[int]:
+        """Format one model per `key` among `pending`, derive the other members
+        from their model; the members still to format."""
+        model_of: dict[object, int] = {}
+        for i in pending:
+            model_of.setdefault(key(i), i)
+        models = sorted(set(model_of.values()))
+        groups = _group([self.members[i] for i in models], self.workers * 4)
+        outputs = [m for group in self.pool.map(_format_members, groups) for m in group]
+        read: dict[int, Formatted | None] = {}
+        for i, output in zip(models, outputs):
+            self.result[i] = output
+            read[i] = read_formatted(output)
+        left = []
+        for i in pending:
+            if self.result[i] is None:
+                self.result[i] = self.derived(i, model_of[key(i)], read)
+                if self.result[i] is None:
+                    left.append(i)
+        return left
+
+    def derived(
+        self, i: int, model: int, read: dict[int, Formatted | None]
+    ) -> str | None:
+        formatted, shape, model_shape = read[model], self.shapes[i], self.shapes[model]
+        if formatted is None or shape is None or model_shape is None:
+            return None
+        return derive(formatted, model_shape, shape)
+
+
+def _shapes_of(members: list[str]) -> list[Shape | None]:
+    return [shape_of(member) for member in members]
+
+
+def _group(members: list[str], count: int) -> list[list[str]]:
+    """Consecutive members in about `count` groups of similar size."""
+    size = max(1, len(members) // count + 1)
+    return [members[i : i + size] for i in range(0, len(members), size)]
+
+
+def _format_members(members: list[str]) -> list[str]:
+    """A group of members formatted inside one placeholder class, each without
+    its trailing newline (one at a time if black's output does not split back
+    into as many members)."""
+    formatted = _black("class _Chunk:\n" + "\n\n".join(members)).split("\n", 1)[1]
+    pieces = _MEMBER.split(formatted.rstrip("\n"))
+    if len(pieces) != len(members):
+        return [_format_member(member) for member in members]
+    return pieces
+
+
+def _format_member(member: str) -> str:
+    """One member formatted inside a placeholder class, without trailing newline."""
+    return _black("class _Chunk:\n" + member).split("\n", 1)[1].rstrip("\n")
+
+
+def _lay_out(entries: list[str], *, in_dict: bool) -> str | None:
+    """A group of table entries laid out as black would (see `layout`), or None
+    when one of them is outside the shape `layout` knows: black then formats the
+    group."""
+    lines: list[str] = []
+    for entry in entries:
+        text = entry.strip()
+        if not text.endswith(","):
+            return None
+        try:
+            lines += lay_out_entry(text[:-1], len(_ITEM), in_dict=in_dict)
+        except NotLaidOut:
+            return None
+    return "\n".join(lines)
 
 
 def _chart_parts(chart: str) -> tuple[str, list[tuple[str, list[list[str]]]]]:
@@ -173,23 +305,29 @@ def _fill_chart(skeleton: str, tables: list[list[str]]) -> str:
 def _format_job(job: tuple[str, str]) -> str:
     """One piece: the head of the module or of the chart as it is, a group of
     members inside a placeholder class, or a group of table entries inside a
-    placeholder chart (the job's kind is then the line opening their table)."""
+    placeholder chart (the job's kind is then the line opening their table),
+    followed by a marker entry so that black keeps even a single entry on its
+    own line."""
     kind, text = job
     if kind == "head":
         return _black(text)
     if kind == "member":
         return _black("class _Chunk:\n" + text).split("\n", 1)[1]
-    closing = "        }," if kind.endswith("{") else "        ),"
+    dictionary = kind.endswith("{")
+    closing = "        }," if dictionary else "        ),"
+    (last,) = _markers(0, dictionary=dictionary)[1:]
     wrapped = _black(
         "class _Chunk:\n    _chart = Chart(\n"
         + kind
         + "\n"
         + text
         + "\n"
+        + last
+        + "\n"
         + closing
         + "\n    )\n"
     )
-    return "\n".join(wrapped.split("\n")[3:-3])
+    return "\n".join(wrapped.split("\n")[3:-4])
 
 
 def _black(text: str) -> str:

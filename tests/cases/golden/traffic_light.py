@@ -243,10 +243,7 @@ class TrafficLight(Machine):
             TransitionSpec(
                 source=4,
                 targets=(5,),
-                events=(
-                    "tick",
-                    "hurry",
-                ),
+                events=("tick", "hurry"),
                 domain=1,
                 entry=0x20,
                 line=35,
@@ -276,13 +273,7 @@ class TrafficLight(Machine):
         uses_event=True,
         observes_configuration=False,
         fused={
-            (
-                _onexit_red,
-                _onentry_green,
-            ): _fused,
-            (
-                _onexit_yellow,
-                _onentry_red,
-            ): _fused_2,
+            (_onexit_red, _onentry_green): _fused,
+            (_onexit_yellow, _onentry_red): _fused_2,
         },
     )
