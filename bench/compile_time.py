@@ -1,15 +1,22 @@
-"""Time the compilation of a large Composer-style ECMAScript document.
+"""Time the compilation of large Composer-style ECMAScript documents.
 
-Generates a document of about 100 KB (states with assignments, a helper call, a
-log, an ORS `<send>` with expression attributes and two transitions each) into a
-temporary folder and reports how long `scxmlc.compiler.compile_path` takes.
+Generates two documents of about 100 KB into a temporary folder and reports how
+long `scxmlc.compiler.compile_path` takes for each:
 
-    python bench/compile_time.py [--kilobytes 100]
+- `uniform`: states alike but for their numbers (assignments, a helper call, a
+  log, an ORS `<send>` with expression attributes and two transitions each);
+- `composer`: a Composer workflow of blocks of seven kinds (Assign, Log,
+  Branching, Target with `<queue:submit>`, User Data, Wait, Menu), with block
+  names, variables, strings and expressions of varied lengths drawn from a
+  seeded generator, and `$$_MY_PREFIX_$$` ids.
+
+    python bench/compile_time.py [--kilobytes 100] [--style uniform|composer|both]
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -48,21 +55,212 @@ def document(kilobytes: int) -> str:
     return "".join(parts)
 
 
+WORDS = (
+    "Customer Segment Sales Support Billing Gold Silver Check Business Hours Route"
+    " Language Menu Priority Callback Survey Account Balance Agent Queue Transfer"
+    " Emergency Holiday Greeting Identify Verify Language Spanish English VIP"
+).split()
+
+COMPOSER_HEADER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript"
+       xmlns:queue="http://www.genesyslab.com/modules/queue"
+       name="composer_workflow" initial="$$_MY_PREFIX_$$.Entry">
+<datamodel>
+{data}
+</datamodel>
+<script>var system = {{ InteractionID: '' }};
+function __Log(m) {{ return '[workflow] ' + m; }}
+function isGold(segment, score) {{ return segment == 'gold' &amp;&amp; score &gt; 70; }}</script>
+<state id="$$_MY_PREFIX_$$.Entry"><transition target="{first}"/></state>
+"""
+
+
+def composer_document(kilobytes: int, seed: int = 2026) -> str:
+    """A Composer-style workflow of at least `kilobytes` KB, the same for a seed."""
+    blocks = kilobytes * 2
+    while True:
+        text = _composer_workflow(blocks, seed)
+        if len(text) >= kilobytes * 1000:
+            return text
+        blocks = blocks * kilobytes * 1000 // len(text) + 1
+
+
+def _composer_workflow(blocks: int, seed: int) -> str:
+    """A Composer-style workflow of `blocks` blocks."""
+    rng = random.Random(seed)
+    variables = [
+        "".join(rng.sample(WORDS, rng.randrange(1, 4))) + str(i) for i in range(40)
+    ]
+    names = [
+        "$$_MY_PREFIX_$$." + "".join(rng.sample(WORDS, rng.randrange(1, 4))) + str(i)
+        for i in range(1, blocks + 1)
+    ]
+    names.append("$$_MY_PREFIX_$$.Exit")
+    parts = [
+        rng.choice(BLOCKS)(rng, state, names[i + 1], names, variables)
+        for i, state in enumerate(names[:-1])
+    ]
+    data = "\n".join(
+        f'<data id="{v}" expr="{rng.choice(LITERALS)}"/>' for v in variables
+    )
+    header = COMPOSER_HEADER.format(data=data, first=names[0])
+    return header + "".join(parts) + f'<final id="{names[-1]}"/>\n</scxml>\n'
+
+
+LITERALS = ("0", "''", "'gold'", "false", "[]", "{}", "100")
+
+
+def _expression(rng: random.Random, variables: list[str]) -> str:
+    a, b = rng.sample(variables, 2)
+    text = "'" + " ".join(rng.sample(WORDS, rng.randrange(1, 4))).lower() + "'"
+    return rng.choice(
+        [
+            f"_data.{a} + {rng.randrange(1, 10 ** rng.randrange(1, 5))}",
+            f"{text} + _data.{a}",
+            f"_data.{a} == {text} ? _data.{b} : {text}",
+            f"isGold(_data.{a}, _data.{b})",
+            f"parseInt(_data.{a}, 10) * {rng.randrange(2, 60)}",
+            f"_data.{a}.toString().toUpperCase()",
+        ]
+    )
+
+
+def _assign(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    lines = "".join(
+        f'    <assign location="_data.{rng.choice(variables)}" expr="{_expression(rng, variables)}"/>\n'
+        for _ in range(rng.randrange(1, 5))
+    )
+    return f"""<state id="{state}">
+  <onentry>
+{lines}    <raise event="{state}.done"/>
+  </onentry>
+  <transition event="{state}.done" target="{after}"/>
+</state>
+"""
+
+
+def _log(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    return f"""<state id="{state}">
+  <onentry>
+    <log expr="__Log({_expression(rng, variables)})" level="{rng.randrange(1, 5)}"/>
+  </onentry>
+  <transition target="{after}"/>
+</state>
+"""
+
+
+def _branching(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    arms = "".join(
+        f"  <transition cond=\"_data.{rng.choice(variables)} == '{rng.choice(WORDS).lower()}'"
+        f' &amp;&amp; _data.{rng.choice(variables)} &gt; {rng.randrange(100)}" target="{rng.choice(names)}"/>\n'
+        for _ in range(rng.randrange(1, 5))
+    )
+    return f"""<state id="{state}">
+{arms}  <transition target="{after}"/>
+</state>
+"""
+
+
+def _target(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    request = rng.choice(variables)
+    group = " ".join(rng.sample(WORDS, 2))
+    return f"""<state id="{state}">
+  <onentry>
+    <queue:submit requestid="_data.{request}" queue="'VQ_{group.replace(" ", "_")}'" timeout="{rng.randrange(10, 300)}" route="false">
+      <queue:targets type="agentgroup">
+        <queue:target name="'{group}'" statserver="'Stat_Server'"/>
+      </queue:targets>
+    </queue:submit>
+  </onentry>
+  <transition event="queue.submit.done" cond="_event.data.requestid == _data.{request}" target="{after}">
+    <assign location="_data.{rng.choice(variables)}" expr="_event.data.resource"/>
+  </transition>
+  <transition event="error.queue.submit" cond="_event.data.requestid == _data.{request}" target="{rng.choice(names)}">
+    <log expr="__Log('target failed: ' + _event.data.error)" level="2"/>
+  </transition>
+</state>
+"""
+
+
+def _user_data(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    key = rng.choice(WORDS)
+    return f"""<state id="{state}">
+  <onentry>
+    <script>var ixn = _genesys.ixn.interactions[system.InteractionID];
+      _data.{rng.choice(variables)} = ixn ? ixn.udata['{key}'] : undefined;
+      for (var k in _data.{rng.choice(variables)}) {{ __Log(k); }}</script>
+  </onentry>
+  <transition target="{after}"/>
+</state>
+"""
+
+
+def _wait(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    return f"""<state id="{state}">
+  <onentry>
+    <send event="'{state}.wait.timeout'" delay="'{rng.randrange(1, 3000)}ms'"/>
+  </onentry>
+  <transition event="{state}.wait.timeout" target="{after}"/>
+</state>
+"""
+
+
+def _menu(
+    rng: random.Random, state: str, after: str, names: list[str], variables: list[str]
+) -> str:
+    choices = "".join(
+        f'    <transition event="{state}.done" cond="_event.data.choice == {n}" target="{rng.choice(names)}"/>\n'
+        for n in range(1, rng.randrange(2, 6))
+    )
+    return f"""<state id="{state}">
+  <onentry>
+    <raise event="{state}.done">
+      <param name="choice" expr="parseInt(_data.{rng.choice(variables)}, 10) % {rng.randrange(2, 6)}"/>
+    </raise>
+  </onentry>
+{choices}  <transition event="{state}.done" target="{after}"/>
+</state>
+"""
+
+
+BLOCKS = (_assign, _log, _branching, _target, _user_data, _wait, _menu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kilobytes", type=int, default=100)
+    parser.add_argument(
+        "--style", choices=["uniform", "composer", "both"], default="both"
+    )
     args = parser.parse_args()
     from scxmlc.compiler import compile_path
 
-    text = document(args.kilobytes)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "big.scxml"
-        path.write_text(text, encoding="utf-8")
-        started = time.perf_counter()
-        compilation = compile_path(path)
-        elapsed = time.perf_counter() - started
-    lines = compilation.source.count("\n")
-    print(f"{len(text)} bytes of SCXML -> {lines} lines of Python in {elapsed:.2f} s")
+    styles = ["uniform", "composer"] if args.style == "both" else [args.style]
+    for style in styles:
+        make = document if style == "uniform" else composer_document
+        text = make(args.kilobytes)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{style}.scxml"
+            path.write_text(text, encoding="utf-8")
+            started = time.perf_counter()
+            compilation = compile_path(path)
+            elapsed = time.perf_counter() - started
+        lines = compilation.source.count("\n")
+        print(
+            f"{style}: {len(text)} bytes of SCXML -> {lines} lines of Python"
+            f" in {elapsed:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import ast
 import multiprocessing
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 
@@ -21,6 +21,7 @@ import jinja2
 
 from .codegen import ModuleView
 from .layout import NotLaidOut, lay_out_entry
+from .pieces import Piece, cut, extract
 from .shapes import Formatted, Shape, derive, read_formatted, shape_of
 
 __all__ = ["InternalError", "format_source", "render_module"]
@@ -70,7 +71,7 @@ def render_module(view: ModuleView) -> str:
     return format_source(text)
 
 
-PARALLEL_THRESHOLD = 2000
+PARALLEL_THRESHOLD = 500
 """Generated lines from which the class body is formatted in parallel chunks."""
 
 _MEMBER = re.compile(r"\n\n(?=    # )")
@@ -128,7 +129,14 @@ def format_source(text: str) -> str:
             for shape in group
         ]
         formatted = pool.map(_format_job, jobs)
-        formatted_members = _MemberFormatter(members, shapes, pool, workers).run()
+        cut_up = _cut_long_members(members)
+        formatted_pieces = pool.map(
+            _format_job, [("piece", p.text) for ps in cut_up.values() for p in ps]
+        )
+        formatter = _MemberFormatter(members, shapes, pool, workers)
+        formatter.run(exclude=set(cut_up))
+        formatter.join_pieces(cut_up, formatted_pieces)
+        formatted_members = formatter.formatted()
         formatted_head, *rest = formatted
     out = formatted_head
     if formatted_members:
@@ -165,12 +173,36 @@ class _MemberFormatter:
         self.workers = workers
         self.result: list[str | None] = [None] * len(members)
 
-    def run(self) -> list[str]:
-        pending = list(range(len(self.members)))
+    def run(self, exclude: set[int]) -> None:
+        """Format every member but those in `exclude`."""
+        pending = [i for i in range(len(self.members)) if i not in exclude]
         for key in (self.by_shape, self.by_shape_and_widths, self.by_member):
-            pending = self.round(pending, key)
             if not pending:
                 break
+            pending = self.round(pending, key)
+
+    def join_pieces(
+        self, cut_up: dict[int, list[Piece]], formatted: Iterable[str]
+    ) -> None:
+        """Format the members cut into pieces from black's output for the
+        pieces' placeholders (`formatted`, in order); black formats a member
+        whose pieces lost their markers as a whole."""
+        outputs = iter(formatted)
+        whole = []
+        for i, member_pieces in cut_up.items():
+            texts = [extract(p, next(outputs)) for p in member_pieces]
+            if any(t is None for t in texts):
+                whole.append(i)
+            else:
+                self.result[i] = "\n".join(t for t in texts if t is not None)
+        for i, output in zip(
+            whole, self.pool.map(_format_member, [self.members[i] for i in whole])
+        ):
+            self.result[i] = output
+
+    def formatted(self) -> list[str]:
+        """Every member, formatted."""
+        assert all(m is not None for m in self.result)
         return [m for m in self.result if m is not None]
 
     def by_shape(self, i: int) -> object:
@@ -212,6 +244,22 @@ class _MemberFormatter:
         if formatted is None or shape is None or model_shape is None:
             return None
         return derive(formatted, model_shape, shape)
+
+
+LONG_MEMBER = 300
+"""Lines from which a member is cut into pieces formatted apart (see `pieces`)."""
+_PIECE_LINES = 150
+
+
+def _cut_long_members(members: list[str]) -> dict[int, list[Piece]]:
+    """The long members that can be cut, with their pieces."""
+    cut_up: dict[int, list[Piece]] = {}
+    for i, member in enumerate(members):
+        if member.count("\n") > LONG_MEMBER:
+            member_pieces = cut(member, _PIECE_LINES)
+            if member_pieces:
+                cut_up[i] = member_pieces
+    return cut_up
 
 
 def _shapes_of(members: list[str]) -> list[Shape | None]:
@@ -303,13 +351,14 @@ def _fill_chart(skeleton: str, tables: list[list[str]]) -> str:
 
 
 def _format_job(job: tuple[str, str]) -> str:
-    """One piece: the head of the module or of the chart as it is, a group of
-    members inside a placeholder class, or a group of table entries inside a
+    """One job: the head of the module, or a long member's piece in its
+    placeholder (see `pieces`), as it is; a group of members inside a
+    placeholder class, or a group of table entries inside a
     placeholder chart (the job's kind is then the line opening their table),
     followed by a marker entry so that black keeps even a single entry on its
     own line."""
     kind, text = job
-    if kind == "head":
+    if kind in ("head", "piece"):
         return _black(text)
     if kind == "member":
         return _black("class _Chunk:\n" + text).split("\n", 1)[1]
