@@ -8,14 +8,21 @@ long `scxmlc.compiler.compile_path` takes for each:
 - `composer`: a Composer workflow of blocks of seven kinds (Assign, Log,
   Branching, Target with `<queue:submit>`, User Data, Wait, Menu), with block
   names, variables, strings and expressions of varied lengths drawn from a
-  seeded generator, and `$$_MY_PREFIX_$$` ids.
+  seeded generator, and `$$_MY_PREFIX_$$` ids;
+- `library`: the same workflow with a bundled JavaScript library (functions with
+  loops, branches, try/catch, switch, object literals and string methods) making
+  more than half of the document, as Composer's `include/*.js` helpers are.
 
-    python bench/compile_time.py [--kilobytes 100] [--style uniform|composer|both]
+Each document is compiled twice with a fresh format cache: cold (what a first
+build costs) and warm (what a rebuild costs when nothing changed).
+
+    python bench/compile_time.py [--kilobytes 100] [--style uniform,composer,library]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -237,29 +244,90 @@ def _menu(
 BLOCKS = (_assign, _log, _branching, _target, _user_data, _wait, _menu)
 
 
+def _library_function(rng: random.Random, number: int) -> str:
+    """One function of a helper library, its constructs drawn from `rng`."""
+    name = "".join(rng.sample(WORDS, 2)).lower() + str(number)
+    word = rng.choice(WORDS).lower()
+    loop = rng.choice(
+        [
+            "for (var i = 0; i &lt; input.length &amp;&amp; i &lt; options.limit; i++) {",
+            "var i = 0; while (i &lt; input.length) { i++;",
+            "for (var i in input) {",
+        ]
+    )
+    body = rng.choice(
+        [
+            f"if (typeof input[i] == 'string' &amp;&amp; input[i].indexOf('{word}') &gt;= 0) "
+            "{ result.push(options.label + ': ' + input[i].toUpperCase()); }",
+            f"try {{ result.push(JSON.stringify({{ key: i, value: input[i], tag: '{word}' }})); }}"
+            " catch (e) { __Log('bad item ' + e.message); }",
+            f"switch (input[i]) {{ case '{word}': result.push(1); break;"
+            " case null: continue; default: result.push(String(input[i]).length); }",
+        ]
+    )
+    tail = rng.choice(
+        [
+            "return result.join(', ');",
+            "return result.length &gt; 0 ? result : null;",
+            f"return {{ count: result.length, items: result, name: '{name}' }};",
+        ]
+    )
+    return f"""function {name}(input, options) {{
+    var result = [];
+    if (!options) {{ options = {{ limit: {rng.randrange(1, 100)}, label: '{word}' }}; }}
+    {loop}
+        {body}
+    }}
+    {tail}
+}}
+"""
+
+
+def library_document(kilobytes: int, seed: int = 7) -> str:
+    """The Composer workflow with a library making more than half of it."""
+    rng = random.Random(seed)
+    workflow = composer_document(kilobytes * 2 // 5)
+    functions = []
+    size = len(workflow)
+    while size < kilobytes * 1000:
+        functions.append(_library_function(rng, len(functions)))
+        size += len(functions[-1])
+    at = workflow.index("</script>")
+    return workflow[:at] + "\n" + "".join(functions) + workflow[at:]
+
+
+STYLES = {
+    "uniform": document,
+    "composer": composer_document,
+    "library": library_document,
+}
+
+
+def time_compilation(path: Path) -> tuple[float, int]:
+    """Seconds to compile `path`, and the lines of the module."""
+    from scxmlc.compiler import compile_path
+
+    started = time.perf_counter()
+    compilation = compile_path(path)
+    return time.perf_counter() - started, compilation.source.count("\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kilobytes", type=int, default=100)
-    parser.add_argument(
-        "--style", choices=["uniform", "composer", "both"], default="both"
-    )
+    parser.add_argument("--style", default=",".join(STYLES))
     args = parser.parse_args()
-    from scxmlc.compiler import compile_path
-
-    styles = ["uniform", "composer"] if args.style == "both" else [args.style]
-    for style in styles:
-        make = document if style == "uniform" else composer_document
-        text = make(args.kilobytes)
+    for style in args.style.split(","):
+        text = STYLES[style](args.kilobytes)
         with tempfile.TemporaryDirectory() as folder:
+            os.environ["SCXMLC_CACHE"] = str(Path(folder) / "cache")
             path = Path(folder) / f"{style}.scxml"
             path.write_text(text, encoding="utf-8")
-            started = time.perf_counter()
-            compilation = compile_path(path)
-            elapsed = time.perf_counter() - started
-        lines = compilation.source.count("\n")
+            cold, lines = time_compilation(path)
+            warm, _ = time_compilation(path)
         print(
             f"{style}: {len(text)} bytes of SCXML -> {lines} lines of Python"
-            f" in {elapsed:.2f} s"
+            f" in {cold:.2f} s cold, {warm:.2f} s warm"
         )
 
 

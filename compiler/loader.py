@@ -19,19 +19,12 @@ from types import ModuleType
 from scxmlc.runtime import Machine, set_document_resolver
 
 from . import VERSION, compile_path, compile_text
+from .format_cache import cache_dir
 from .options import Options
 
 __all__ = ["cache_dir", "load", "load_module"]
 
 _loaded: dict[tuple[str, str, str], type[Machine]] = {}
-
-
-def cache_dir() -> Path:
-    """Where compiled modules are kept (`$SCXMLC_CACHE`, else ~/.cache/scxmlc)."""
-    configured = os.environ.get("SCXMLC_CACHE")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scxmlc"
 
 
 def _fingerprint() -> bytes:

@@ -20,6 +20,7 @@ import black
 import jinja2
 
 from .codegen import ModuleView
+from .format_cache import FormatCache, default_cache
 from .layout import NotLaidOut, lay_out_entry
 from .pieces import Piece, cut, extract
 from .shapes import Formatted, Shape, derive, read_formatted, shape_of
@@ -98,8 +99,9 @@ def format_source(text: str) -> str:
     leaves compiled modules unchanged, and compare `layout` and `shapes` with
     black directly).
     """
+    _open_cache()
     if text.count("\n") < PARALLEL_THRESHOLD or text.count("(Machine):\n") != 1:
-        return _black(text)
+        return _cached("module", text, _black)
     body, chart = text, ""
     if text.count(_CHART) == 1:
         at = text.index(_CHART) + 2
@@ -275,7 +277,20 @@ def _group(members: list[str], count: int) -> list[list[str]]:
 def _format_members(members: list[str]) -> list[str]:
     """A group of members formatted inside one placeholder class, each without
     its trailing newline (one at a time if black's output does not split back
-    into as many members)."""
+    into as many members). Members found in the format cache are not formatted
+    again."""
+    kept = [_CACHE.get("member", m) if _CACHE else None for m in members]
+    missing = [m for m, k in zip(members, kept) if k is None]
+    formatted = iter(_format_uncached_members(missing) if missing else [])
+    result = [k if k is not None else next(formatted) for k in kept]
+    if _CACHE:
+        for member, output, k in zip(members, result, kept):
+            if k is None:
+                _CACHE.put("member", member, output)
+    return result
+
+
+def _format_uncached_members(members: list[str]) -> list[str]:
     formatted = _black("class _Chunk:\n" + "\n\n".join(members)).split("\n", 1)[1]
     pieces = _MEMBER.split(formatted.rstrip("\n"))
     if len(pieces) != len(members):
@@ -285,7 +300,35 @@ def _format_members(members: list[str]) -> list[str]:
 
 def _format_member(member: str) -> str:
     """One member formatted inside a placeholder class, without trailing newline."""
-    return _black("class _Chunk:\n" + member).split("\n", 1)[1].rstrip("\n")
+    return _cached(
+        "member",
+        member,
+        lambda m: _black("class _Chunk:\n" + m).split("\n", 1)[1].rstrip("\n"),
+    )
+
+
+_CACHE: FormatCache | None = None
+
+
+def _open_cache() -> None:
+    """Open the format cache of this environment for one module, before the
+    workers fork (they share it)."""
+    global _CACHE
+    from .loader import _fingerprint
+
+    _CACHE = default_cache(_fingerprint().hex())
+
+
+def _cached(kind: str, text: str, format_text: Callable[[str], str]) -> str:
+    """`format_text(text)`, kept in the format cache under `kind`."""
+    if _CACHE is None:
+        return format_text(text)
+    kept = _CACHE.get(kind, text)
+    if kept is not None:
+        return kept
+    formatted = format_text(text)
+    _CACHE.put(kind, text, formatted)
+    return formatted
 
 
 def _lay_out(entries: list[str], *, in_dict: bool) -> str | None:
@@ -351,6 +394,12 @@ def _fill_chart(skeleton: str, tables: list[list[str]]) -> str:
 
 
 def _format_job(job: tuple[str, str]) -> str:
+    """`_format_unit` through the format cache."""
+    kind, text = job
+    return _cached(f"job {kind}", text, lambda _: _format_unit(job))
+
+
+def _format_unit(job: tuple[str, str]) -> str:
     """One job: the head of the module, or a long member's piece in its
     placeholder (see `pieces`), as it is; a group of members inside a
     placeholder class, or a group of table entries inside a
