@@ -90,6 +90,32 @@ var c = new Counter(10);
     ) == [6, 11, 12, True, True]
 
 
+def test_statement_stores_into_function_variables(tmp_path: Path) -> None:
+    """Assignments and updates whose value is unused store straight into the
+    function's scope; a `with` object that has the name still takes the store."""
+    script = """
+function counts(n) {
+    var total = 0, i, s = '';
+    for (i = 0; i &lt; n; i++) { total += i; s += i; }
+    total++; --total; total -= 1; total *= 2;
+    var kept = total;
+    var o = { kept: 'with' };
+    with (o) { kept = 'stored in o'; var inner = kept; }
+    return [total, s, kept, o.kept, inner, i];
+}
+function closure() {
+    var x = 1;
+    function bump() { x += 10; x++; }
+    bump();
+    return x;
+}
+"""
+    assert run(tmp_path, logs("counts(4).join('|')", "closure()"), script=script) == [
+        "10|0123|10|stored in o|stored in o|4",
+        12,
+    ]
+
+
 def test_statements_switch_loops_and_exceptions(tmp_path: Path) -> None:
     script = """
 function kind(x) {

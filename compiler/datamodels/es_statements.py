@@ -131,7 +131,7 @@ class Translator(ExpressionTranslator):
     # -- simple statements ------------------------------------------------------------
 
     def s_ExpressionStatement(self, node: Any) -> list[str]:
-        return [self.expression(node.expression)]
+        return [self.effect(node.expression)]
 
     def s_EmptyStatement(self, node: Any) -> list[str]:
         return []
@@ -148,9 +148,12 @@ class Translator(ExpressionTranslator):
             if declaration.id.type != "Identifier":
                 raise Unsupported("destructuring is not supported", declaration)
             if declaration.init is not None:
-                lines.append(
-                    self.store(declaration.id, self.expression(declaration.init))
-                )
+                value = self.expression(declaration.init)
+                withs, found = self.lookup(declaration.id.name)
+                if not withs and found is not None and found[0] == "scope":
+                    lines.append(f"{found[1]}[{declaration.id.name!r}] = {value}")
+                else:
+                    lines.append(self.store(declaration.id, value))
         return lines
 
     def s_IfStatement(self, node: Any) -> list[str]:
@@ -242,7 +245,7 @@ class Translator(ExpressionTranslator):
         lines += [f"{flag} = True", "while True:"]
         loop = [f"if not {flag}:"]
         loop += _indent(
-            [self.expression(node.update)] if node.update is not None else ["pass"]
+            [self.effect(node.update)] if node.update is not None else ["pass"]
         )
         loop.append(f"{flag} = False")
         if node.test is not None:

@@ -500,6 +500,42 @@ class ExpressionTranslator:
             )
         return self.store(node.left, value)
 
+    def effect(self, node: Any) -> str:
+        """A statement evaluating expression `node` for its effect only. A store
+        into a variable of the function's scope object is a plain item
+        assignment (the scope object has no prototype, so nothing can intercept
+        it), and `i++` there needs no temporary for the old value."""
+        target = self.scope_target(node)
+        if target is None:
+            return self.expression(node)
+        container, name = target
+        current = f"{container}[{name!r}]"
+        if node.type == "UpdateExpression":
+            delta = "1" if node.operator == "++" else "-1"
+            return f"{current} = js.add(js.to_number({current}), {delta})"
+        value = self.expression(node.right)
+        if node.operator != "=":
+            value = self.binary(
+                node.operator[:-1], self.expression(node.left), value, node
+            )
+        return f"{current} = {value}"
+
+    def scope_target(self, node: Any) -> tuple[str, str] | None:
+        """(scope object, name) when `node` assigns to or updates a variable held
+        in a function's scope object, outside any `with`."""
+        if node.type == "AssignmentExpression":
+            target = node.left
+        elif node.type == "UpdateExpression":
+            target = node.argument
+        else:
+            return None
+        if target.type != "Identifier":
+            return None
+        withs, found = self.lookup(target.name)
+        if withs or found is None or found[0] != "scope":
+            return None
+        return found[1], target.name
+
     def x_UpdateExpression(self, node: Any) -> str:
         delta = "1" if node.operator == "++" else "-1"
         current = self.expression(node.argument)
