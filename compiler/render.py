@@ -125,13 +125,17 @@ def format_source(text: str) -> str:
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
-        shapes = [
-            shape
-            for group in pool.map(_shapes_of, _group(members, workers))
-            for shape in group
-        ]
+        long = [i for i, m in enumerate(members) if m.count("\n") > LONG_MEMBER]
+        cuts = pool.map(_cut_member, [members[i] for i in long])
+        short = [i for i in range(len(members)) if i not in set(long)]
+        shape_groups = pool.map(
+            _shapes_of, _group([members[i] for i in short], workers)
+        )
         formatted = pool.map(_format_job, jobs)
-        cut_up = _cut_long_members(members)
+        cut_up = _cut_long_members(long, cuts)
+        shapes: list[Shape | None] = [None] * len(members)
+        for i, shape in zip(short, (s for group in shape_groups for s in group)):
+            shapes[i] = shape
         formatted_pieces = pool.map(
             _format_job, [("piece", p.text) for ps in cut_up.values() for p in ps]
         )
@@ -253,15 +257,16 @@ LONG_MEMBER = 300
 _PIECE_LINES = 150
 
 
-def _cut_long_members(members: list[str]) -> dict[int, list[Piece]]:
-    """The long members that can be cut, with their pieces."""
-    cut_up: dict[int, list[Piece]] = {}
-    for i, member in enumerate(members):
-        if member.count("\n") > LONG_MEMBER:
-            member_pieces = cut(member, _PIECE_LINES)
-            if member_pieces:
-                cut_up[i] = member_pieces
-    return cut_up
+def _cut_member(member: str) -> list[Piece] | None:
+    return cut(member, _PIECE_LINES)
+
+
+def _cut_long_members(
+    long: list[int], cuts: Iterable[list[Piece] | None]
+) -> dict[int, list[Piece]]:
+    """The long members (their indices in `long`) that could be cut, with
+    their pieces (`cuts`, in the same order); the others are formatted whole."""
+    return {i: pieces for i, pieces in zip(long, cuts) if pieces is not None}
 
 
 def _shapes_of(members: list[str]) -> list[Shape | None]:
