@@ -14,18 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from scxmlc.compiler import CompileError, compile_path, render
+from scxmlc.compiler import render
 from scxmlc.compiler.layout import NotLaidOut, lay_out_entry
 
-ROOT = Path(__file__).resolve().parents[1]
+from raw_modules import CORPUS, ROOT, raw_modules
+
 SUITE = ROOT.parent / "shared" / "w3c-scxml" / "ecmascript"
-CORPUS = sorted(
-    [
-        *(ROOT / "tests" / "cases" / "golden").glob("*.scxml"),
-        *(ROOT / "examples").glob("**/*.scxml"),
-        ROOT / "tests" / "cases" / "composer" / "src-gen" / "default.scxml",
-    ]
-)
 
 
 def black_entry(opening: str, entry: str) -> str:
@@ -49,16 +43,8 @@ def raw_chart_entries(
 ) -> list[tuple[str, str]]:
     """(table opening, entry) for every entry of the chart tables of `document`,
     as codegen writes them before formatting."""
-    texts: list[str] = []
-    monkeypatch.setattr(
-        render, "format_source", lambda text: texts.append(text) or text
-    )
-    try:
-        compile_path(document)
-    except CompileError:
-        return []
     entries = []
-    for text in texts:
+    for text in raw_modules(document, monkeypatch):
         if render._CHART not in text:
             continue
         chart = text[text.index(render._CHART) + 2 :]

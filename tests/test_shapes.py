@@ -16,35 +16,19 @@ from pathlib import Path
 import black
 import pytest
 
-from scxmlc.compiler import CompileError, compile_path, render
+from scxmlc.compiler import compile_path, render
 from scxmlc.compiler.shapes import derive, read_formatted, shape_of
 
-ROOT = Path(__file__).resolve().parents[1]
+from raw_modules import CORPUS, ROOT, raw_modules
+
 sys.path.insert(0, str(ROOT / "bench"))
-CORPUS = sorted(
-    [
-        *(ROOT / "tests" / "cases" / "golden").glob("*.scxml"),
-        *(ROOT / "examples").glob("**/*.scxml"),
-        ROOT / "tests" / "cases" / "composer" / "src-gen" / "default.scxml",
-        *sorted((ROOT.parent / "shared" / "w3c-scxml" / "ecmascript").glob("*.scxml"))[
-            ::4
-        ],
-    ]
-)
+W3C = sorted((ROOT.parent / "shared" / "w3c-scxml" / "ecmascript").glob("*.scxml"))
 
 
 def raw_members(document: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The members of the machine classes of `document` before formatting."""
-    texts: list[str] = []
-    monkeypatch.setattr(
-        render, "format_source", lambda text: texts.append(text) or text
-    )
-    try:
-        compile_path(document)
-    except CompileError:
-        return []
     members: list[str] = []
-    for text in texts:
+    for text in raw_modules(document, monkeypatch):
         body = text.split(render._CHART)[0] + "\n\n"
         members += render._MEMBER.split(body)[1:]
     return members
@@ -84,7 +68,7 @@ def test_rewritten_members_are_derived_as_black_formats_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rng = random.Random(1201)
-    members = [m for d in CORPUS for m in raw_members(d, monkeypatch)]
+    members = [m for d in [*CORPUS, *W3C[::4]] for m in raw_members(d, monkeypatch)]
     assert len(members) > 300
     derived = refused = 0
     for member in rng.sample(members, 150):
