@@ -86,18 +86,20 @@ def format_source(text: str) -> str:
     """`text` formatted by black with its default style.
 
     black takes most of the compile time of a large document, so a long module is
-    cut into pieces that are independent for black, and formatted on every core:
+    cut into units that are independent for black, formatted on every core:
 
     - the members of its machine class, in groups inside a placeholder class;
       a member of the same shape as another (see `shapes`) is not formatted
-      again but derived from the other's output;
+      again but derived from the other's output, and a long member is cut into
+      pieces (see `pieces`);
     - the chart statement, with the entries of its tables replaced by markers;
     - the entries of the tables, laid out as black would by `layout`, or in
       groups inside a placeholder of the same nesting when `layout` declines.
 
-    The result is what black gives for the whole module (tests check that black
-    leaves compiled modules unchanged, and compare `layout` and `shapes` with
-    black directly).
+    Every unit's output is kept in the format cache (see `format_cache`). The
+    result is what black gives for the whole module (tests check that black
+    leaves compiled modules unchanged, and compare `layout`, `shapes` and
+    `pieces` with black directly).
     """
     _open_cache()
     if text.count("\n") < PARALLEL_THRESHOLD or text.count("(Machine):\n") != 1:
@@ -112,37 +114,13 @@ def format_source(text: str) -> str:
         [_lay_out(group, in_dict=opening.endswith("{")) for group in entry_groups]
         for opening, entry_groups in tables
     ]
-    jobs: list[tuple[str, str]] = [("head", head)]
-    if chart:
-        jobs.append(("member", skeleton))
-        for (opening, entry_groups), done in zip(tables, laid_out):
-            jobs += [
-                (opening, "\n".join(group))
-                for group, lines in zip(entry_groups, done)
-                if lines is None
-            ]
+    jobs = [("head", head), *_chart_jobs(skeleton, tables, laid_out)]
     workers = os.cpu_count() or 1
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
-        long = [i for i, m in enumerate(members) if m.count("\n") > LONG_MEMBER]
-        cuts = pool.map(_cut_member, [members[i] for i in long])
-        short = [i for i in range(len(members)) if i not in set(long)]
-        shape_groups = pool.map(
-            _shapes_of, _group([members[i] for i in short], workers)
-        )
         formatted = pool.map(_format_job, jobs)
-        cut_up = _cut_long_members(long, cuts)
-        shapes: list[Shape | None] = [None] * len(members)
-        for i, shape in zip(short, (s for group in shape_groups for s in group)):
-            shapes[i] = shape
-        formatted_pieces = pool.map(
-            _format_job, [("piece", p.text) for ps in cut_up.values() for p in ps]
-        )
-        formatter = _MemberFormatter(members, shapes, pool, workers)
-        formatter.run(exclude=set(cut_up))
-        formatter.join_pieces(cut_up, formatted_pieces)
-        formatted_members = formatter.formatted()
+        formatted_members = _format_class_members(members, pool, workers)
         formatted_head, *rest = formatted
     out = formatted_head
     if formatted_members:
@@ -156,6 +134,47 @@ def format_source(text: str) -> str:
         for done in laid_out
     ]
     return out + "\n" + _fill_chart(formatted_skeleton, formatted_tables)
+
+
+def _chart_jobs(
+    skeleton: str,
+    tables: list[tuple[str, list[list[str]]]],
+    laid_out: list[list[str | None]],
+) -> list[tuple[str, str]]:
+    """The jobs for black in the chart statement: its skeleton, and the groups
+    of table entries `layout` declined."""
+    if not skeleton:
+        return []
+    jobs = [("member", skeleton)]
+    for (opening, entry_groups), done in zip(tables, laid_out):
+        jobs += [
+            (opening, "\n".join(group))
+            for group, lines in zip(entry_groups, done)
+            if lines is None
+        ]
+    return jobs
+
+
+def _format_class_members(
+    members: list[str], pool: ProcessPoolExecutor, workers: int
+) -> list[str]:
+    """The members of the machine class, formatted with the workers of `pool`:
+    long members in pieces, the others by shape."""
+    long = [i for i, m in enumerate(members) if m.count("\n") > LONG_MEMBER]
+    cuts = pool.map(_cut_member, [members[i] for i in long])
+    short = [i for i in range(len(members)) if i not in set(long)]
+    shape_groups = pool.map(_shapes_of, _group([members[i] for i in short], workers))
+    cut_up = _cut_long_members(long, cuts)
+    shapes: list[Shape | None] = [None] * len(members)
+    for i, shape in zip(short, (s for group in shape_groups for s in group)):
+        shapes[i] = shape
+    formatted_pieces = pool.map(
+        _format_job, [("piece", p.text) for ps in cut_up.values() for p in ps]
+    )
+    formatter = _MemberFormatter(members, shapes, pool, workers)
+    formatter.run(exclude=set(cut_up))
+    formatter.join_pieces(cut_up, formatted_pieces)
+    return formatter.formatted()
 
 
 class _MemberFormatter:
