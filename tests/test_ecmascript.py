@@ -116,6 +116,23 @@ function closure() {
     ]
 
 
+def test_arguments_object_where_a_function_reads_it(tmp_path: Path) -> None:
+    script = """
+function count() { return arguments.length; }
+function second(a) { return arguments[1]; }
+function outer(a, b) {
+    function inner() { return arguments.length; }
+    return [arguments.length, inner(1, 2, 3, 4)].join(',');
+}
+function none(a) { return typeof a; }
+"""
+    assert run(
+        tmp_path,
+        logs("count(1, 2, 3)", "second('x', 'y')", "outer(1)", "none()"),
+        script=script,
+    ) == [3, "y", "1,4", "undefined"]
+
+
 def test_statements_switch_loops_and_exceptions(tmp_path: Path) -> None:
     script = """
 function kind(x) {

@@ -154,6 +154,27 @@ def implicit_globals(program: Any) -> list[str]:
     return [name for name in dict.fromkeys(assigned) if name not in declared]
 
 
+def _uses_arguments(function: Any) -> bool:
+    """Whether the body of `function` may read its `arguments` object: a name
+    `arguments` anywhere in it outside nested functions (which have their own),
+    or a call of `eval`."""
+    pending = [function.body]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, list):
+            pending.extend(current)
+            continue
+        kind = getattr(current, "type", None)
+        if kind is None or kind in ("FunctionDeclaration", "FunctionExpression"):
+            continue
+        if kind == "Identifier" and current.name in ("arguments", "eval"):
+            return True
+        for value in vars(current).values():
+            if isinstance(value, list) or hasattr(value, "type"):
+                pending.append(value)
+    return False
+
+
 def _walk_nodes(node: Any) -> Iterator[Any]:
     """Every ESTree node under `node`, depth first."""
     pending = [node]
@@ -593,7 +614,9 @@ class ExpressionTranslator:
         parameters = [p.name for p in node.params if p.type == "Identifier"]
         if len(parameters) != len(node.params):
             raise Unsupported("only plain parameters are supported", node)
-        scope.names = {*parameters, *hoisted(node.body.body), "arguments"}
+        scope.names = {*parameters, *hoisted(node.body.body)}
+        if _uses_arguments(node):
+            scope.names.add("arguments")
         if name and node.type == "FunctionExpression":
             scope.names.add(name)
         outer = self.prelude, self.jumps
@@ -601,7 +624,8 @@ class ExpressionTranslator:
         self.scopes.append(scope)
         try:
             body = [f"{scope.variable} = js.JSObject()"]
-            body.append(f"{scope.variable}['arguments'] = js.JSArray(args)")
+            if "arguments" in scope.names:
+                body.append(f"{scope.variable}['arguments'] = js.JSArray(args)")
             for index, parameter in enumerate(parameters):
                 body.append(
                     f"{scope.variable}[{parameter!r}] = args[{index}] if len(args) > {index} else js.undefined"
