@@ -40,7 +40,7 @@ _PLAIN_STRING = re.compile(r"""'[ !#-&(-\[\]-~]*'|"[ !#-&(-\[\]-~]*\"""")
 _PLAIN_COMMENT = re.compile(r"# [ -~]*[!-~]|#")
 _PRAGMAS = ("type:", "fmt:", "noqa", "pylint:", "pragma", "yapf:")
 _SPECIAL_NAMES = frozenset(
-    [*keyword.kwlist, *keyword.softkwlist, "print", "exec", "async", "await"]
+    [*keyword.kwlist, *keyword.softkwlist, "type", "print", "exec", "async", "await"]
 )
 _STATEMENT_START = (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT)
 
