@@ -25,7 +25,7 @@ from pathlib import Path
 
 import black
 
-__all__ = ["FormatCache", "cache_dir", "default_cache"]
+__all__ = ["FormatCache", "cache_dir", "compiler_fingerprint", "default_cache"]
 
 
 def cache_dir() -> Path:
@@ -34,6 +34,34 @@ def cache_dir() -> Path:
     if configured:
         return Path(configured)
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scxmlc"
+
+
+def compiler_fingerprint() -> bytes:
+    """The installed compiler and runtime (name, size, mtime of each file).
+
+    Part of every cache key, so that a changed compiler never serves stale
+    modules or formatted units, even when its version number did not move.
+    """
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import scxmlc.compiler
+        import scxmlc.runtime
+        import scxmlc.templates
+
+        digest = hashlib.sha256()
+        for package in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
+            root = Path(str(package.__file__)).parent
+            for path in sorted(root.rglob("*")):
+                if path.suffix in (".py", ".j2"):
+                    stat = path.stat()
+                    digest.update(
+                        f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+                    )
+        _FINGERPRINT = digest.digest()
+    return _FINGERPRINT
+
+
+_FINGERPRINT: bytes | None = None
 
 
 class FormatCache:
@@ -68,8 +96,8 @@ class FormatCache:
         return self.directory / digest[:2] / digest[2:]
 
 
-def default_cache(salt: str) -> FormatCache | None:
+def default_cache() -> FormatCache | None:
     """The cache of this environment, or None when `SCXMLC_FORMAT_CACHE=off`."""
     if os.environ.get("SCXMLC_FORMAT_CACHE", "").lower() in ("off", "0", "no"):
         return None
-    return FormatCache(cache_dir() / "formats", salt)
+    return FormatCache(cache_dir() / "formats", compiler_fingerprint().hex())

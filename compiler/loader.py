@@ -19,7 +19,7 @@ from types import ModuleType
 from scxmlc.runtime import Machine, set_document_resolver
 
 from . import VERSION, compile_path, compile_text
-from .format_cache import cache_dir
+from .format_cache import cache_dir, compiler_fingerprint
 from .options import Options
 
 __all__ = ["cache_dir", "load", "load_module"]
@@ -27,39 +27,11 @@ __all__ = ["cache_dir", "load", "load_module"]
 _loaded: dict[tuple[str, str, str], type[Machine]] = {}
 
 
-def _fingerprint() -> bytes:
-    """The installed compiler and runtime (name, size, mtime of each file).
-
-    Part of the cache key, so that a changed compiler never serves stale modules,
-    even when its version number did not move.
-    """
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        import scxmlc.compiler
-        import scxmlc.runtime
-        import scxmlc.templates
-
-        digest = hashlib.sha256()
-        for package in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
-            root = Path(str(package.__file__)).parent
-            for path in sorted(root.rglob("*")):
-                if path.suffix in (".py", ".j2"):
-                    stat = path.stat()
-                    digest.update(
-                        f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode()
-                    )
-        _FINGERPRINT = digest.digest()
-    return _FINGERPRINT
-
-
-_FINGERPRINT: bytes | None = None
-
-
 def _key(data: bytes, path: str, options: Options) -> str:
     digest = hashlib.sha256()
     for part in (
         VERSION.encode(),
-        _fingerprint(),
+        compiler_fingerprint(),
         options.key().encode(),
         path.encode(),
         data,

@@ -145,7 +145,7 @@ def _chart_jobs(
     of table entries `layout` declined."""
     if not skeleton:
         return []
-    jobs = [("member", skeleton)]
+    jobs = [("chart", skeleton)]
     for (opening, entry_groups), done in zip(tables, laid_out):
         jobs += [
             (opening, "\n".join(group))
@@ -250,10 +250,9 @@ class _MemberFormatter:
         models = sorted(set(model_of.values()))
         groups = _group([self.members[i] for i in models], self.workers * 4)
         outputs = [m for group in self.pool.map(_format_members, groups) for m in group]
-        read: dict[int, Formatted | None] = {}
         for i, output in zip(models, outputs):
             self.result[i] = output
-            read[i] = read_formatted(output)
+        read: dict[int, Formatted | None] = {}
         left = []
         for i in pending:
             if self.result[i] is None:
@@ -265,10 +264,16 @@ class _MemberFormatter:
     def derived(
         self, i: int, model: int, read: dict[int, Formatted | None]
     ) -> str | None:
-        formatted, shape, model_shape = read[model], self.shapes[i], self.shapes[model]
-        if formatted is None or shape is None or model_shape is None:
+        """Member `i` derived from the output of `model`, which is read once
+        (into `read`) for all the members derived from it."""
+        shape, model_shape = self.shapes[i], self.shapes[model]
+        if shape is None or model_shape is None:
             return None
-        return derive(formatted, model_shape, shape)
+        if model not in read:
+            output = self.result[model]
+            read[model] = None if output is None else read_formatted(output)
+        formatted = read[model]
+        return None if formatted is None else derive(formatted, model_shape, shape)
 
 
 LONG_MEMBER = 300
@@ -305,30 +310,36 @@ def _format_members(members: list[str]) -> list[str]:
     again."""
     kept = [_CACHE.get("member", m) if _CACHE else None for m in members]
     missing = [m for m, k in zip(members, kept) if k is None]
-    formatted = iter(_format_uncached_members(missing) if missing else [])
-    result = [k if k is not None else next(formatted) for k in kept]
-    if _CACHE:
-        for member, output, k in zip(members, result, kept):
-            if k is None:
-                _CACHE.put("member", member, output)
+    formatted = iter(_black_members(missing) if missing else [])
+    result = []
+    for member, k in zip(members, kept):
+        if k is None:
+            k = next(formatted)
+            if _CACHE:
+                _CACHE.put("member", member, k)
+        result.append(k)
     return result
 
 
-def _format_uncached_members(members: list[str]) -> list[str]:
-    formatted = _black("class _Chunk:\n" + "\n\n".join(members)).split("\n", 1)[1]
-    pieces = _MEMBER.split(formatted.rstrip("\n"))
+def _black_members(members: list[str]) -> list[str]:
+    """black's output for `members`, formatted together when black's output
+    splits back into as many members, else one at a time."""
+    formatted = _black_in_class("\n\n".join(members))
+    pieces = _MEMBER.split(formatted)
     if len(pieces) != len(members):
-        return [_format_member(member) for member in members]
+        return [_black_in_class(member) for member in members]
     return pieces
 
 
 def _format_member(member: str) -> str:
     """One member formatted inside a placeholder class, without trailing newline."""
-    return _cached(
-        "member",
-        member,
-        lambda m: _black("class _Chunk:\n" + m).split("\n", 1)[1].rstrip("\n"),
-    )
+    return _cached("member", member, _black_in_class)
+
+
+def _black_in_class(text: str) -> str:
+    """black's output for the class-body text `text`, formatted inside a
+    placeholder class, without its trailing newline."""
+    return _black("class _Chunk:\n" + text).split("\n", 1)[1].rstrip("\n")
 
 
 _CACHE: FormatCache | None = None
@@ -338,9 +349,7 @@ def _open_cache() -> None:
     """Open the format cache of this environment for one module, before the
     workers fork (they share it)."""
     global _CACHE
-    from .loader import _fingerprint
-
-    _CACHE = default_cache(_fingerprint().hex())
+    _CACHE = default_cache()
 
 
 def _cached(kind: str, text: str, format_text: Callable[[str], str]) -> str:
@@ -425,16 +434,15 @@ def _format_job(job: tuple[str, str]) -> str:
 
 def _format_unit(job: tuple[str, str]) -> str:
     """One job: the head of the module, or a long member's piece in its
-    placeholder (see `pieces`), as it is; a group of members inside a
-    placeholder class, or a group of table entries inside a
-    placeholder chart (the job's kind is then the line opening their table),
+    placeholder (see `pieces`), as it is; the chart statement's skeleton inside
+    a placeholder class; or a group of table entries inside a placeholder chart (the job's kind is then the line opening their table),
     followed by a marker entry so that black keeps even a single entry on its
     own line."""
     kind, text = job
     if kind in ("head", "piece"):
         return _black(text)
-    if kind == "member":
-        return _black("class _Chunk:\n" + text).split("\n", 1)[1]
+    if kind == "chart":
+        return _black_in_class(text) + "\n"
     dictionary = kind.endswith("{")
     closing = "        }," if dictionary else "        ),"
     (last,) = _markers(0, dictionary=dictionary)[1:]
