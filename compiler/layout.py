@@ -27,13 +27,14 @@ import io
 import re
 import tokenize
 
-__all__ = ["LINE_LENGTH", "NotLaidOut", "lay_out_entry"]
+__all__ = ["DECIMAL", "LINE_LENGTH", "NotLaidOut", "black_string", "lay_out_entry"]
 
 LINE_LENGTH = 88
 """black's default line length, the one compiled modules are formatted with."""
 
-_SIMPLE_STRING = re.compile(r"""'[^'"\\]*'|"[^"\\]*\"""")
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_PLAIN_STRING = re.compile(r"""'[^'"\\]*'|"[^"\\]*\"""")
+DECIMAL = re.compile(r"0|[1-9][0-9]*")
+"""A decimal integer literal, which black leaves as it is."""
 _HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _CLOSERS = {")", "]", "}"}
 
@@ -208,11 +209,21 @@ def _constant(node: ast.Constant, text: str) -> str:
     if value is None or isinstance(value, bool):
         return source
     if type(value) is int:
-        if _DECIMAL.fullmatch(source):
+        if DECIMAL.fullmatch(source):
             return source
         if _HEX.fullmatch(source):
             return "0x" + source[2:].upper()
         raise NotLaidOut(f"integer literal {source}")
-    if isinstance(value, str) and _SIMPLE_STRING.fullmatch(source):
+    written = black_string(source) if isinstance(value, str) else None
+    if written is None:
+        raise NotLaidOut(f"literal {source}")
+    return written
+
+
+def black_string(source: str) -> str | None:
+    """How black writes the string literal `source` when it is plain (no prefix,
+    no backslash, no quote that would need escaping): in double quotes. None for
+    any other literal."""
+    if _PLAIN_STRING.fullmatch(source):
         return '"' + source[1:-1] + '"'
-    raise NotLaidOut(f"literal {source}")
+    return None

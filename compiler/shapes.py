@@ -18,8 +18,8 @@ tokens in place:
   comments on lines of their own are never split.)
 
 Variable tokens are names other than keywords, soft keywords and dunders,
-decimal integers, plain strings (no prefix, quotes or backslashes) that do not
-start a statement, and comments on a line of their own that are not pragmas.
+decimal integers, plain strings (`layout.black_string`) that do not start a
+statement, and comments on a line of their own that are not pragmas.
 Everything else, whitespace included, is part of the shape.
 """
 
@@ -31,12 +31,10 @@ import re
 import tokenize
 from typing import NamedTuple
 
-from .layout import LINE_LENGTH
+from .layout import DECIMAL, LINE_LENGTH, black_string
 
 __all__ = ["Formatted", "Shape", "derive", "read_formatted", "shape_of"]
 
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
-_PLAIN_STRING = re.compile(r"""'[ !#-&(-\[\]-~]*'|"[ !#-&(-\[\]-~]*\"""")
 _PLAIN_COMMENT = re.compile(r"# [ -~]*[!-~]|#")
 _PRAGMAS = ("type:", "fmt:", "noqa", "pylint:", "pragma", "yapf:")
 _SPECIAL_NAMES = frozenset(
@@ -66,9 +64,10 @@ class _Variable(NamedTuple):
 
 def shape_of(member: str) -> Shape | None:
     """The shape of the source text `member`, or None when it cannot be read."""
-    variables = _variables(member)
-    if variables is None:
+    scanned = _scan(member)
+    if scanned is None:
         return None
+    variables = scanned[0]
     parts: list[str] = []
     at = 0
     for v in variables:
@@ -90,10 +89,10 @@ class Formatted(NamedTuple):
 def read_formatted(text: str) -> Formatted | None:
     """`text`, black's output for a member, ready for `derive`; None when it
     cannot be read."""
-    variables = _variables(text)
-    if variables is None:
+    scanned = _scan(text)
+    if scanned is None:
         return None
-    return Formatted(text, variables, _multiline_statements(text))
+    return Formatted(text, *scanned)
 
 
 def derive(formatted: Formatted, model: Shape, member: Shape) -> str | None:
@@ -125,46 +124,55 @@ def derive(formatted: Formatted, model: Shape, member: Shape) -> str | None:
 
 def _normalized(text: str, kind: str) -> str:
     """A variable token as black writes it: plain strings in double quotes."""
-    return f'"{text[1:-1]}"' if kind == "s" else text
+    return (black_string(text) or text) if kind == "s" else text
 
 
-def _variables(source: str) -> list[_Variable] | None:
-    """The variable tokens of `source`, or None for text this module leaves to
-    black (not ASCII, or not tokenizable)."""
+def _scan(source: str) -> tuple[list[_Variable], set[int]] | None:
+    """The variable tokens of `source`, and the statements written over several
+    lines; None for text this module leaves to black (not ASCII, or not
+    tokenizable)."""
     if not source.isascii():
         return None
     starts = [0]
     for line in source.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
     variables: list[_Variable] = []
+    multiline: set[int] = set()
     statement = 0
+    first_row: int | None = None
     previous = tokenize.NEWLINE
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             kind = _kind(token, previous)
             if kind is not None:
-                start = starts[token.start[0] - 1] + token.start[1]
-                end = starts[token.end[0] - 1] + token.end[1]
-                own_line = kind == "c"
                 variables.append(
                     _Variable(
-                        start,
-                        end,
+                        starts[token.start[0] - 1] + token.start[1],
+                        starts[token.end[0] - 1] + token.end[1],
                         kind,
                         token.string,
-                        -1 if own_line else statement,
+                        -1 if kind == "c" else statement,
                         token.start[0],
                     )
                 )
+            if token.type not in _OUTSIDE_STATEMENTS:
+                if first_row is None:
+                    first_row = token.start[0]
+                if token.end[0] != first_row:
+                    multiline.add(statement)
             if token.type == tokenize.NEWLINE:
                 statement += 1
+                first_row = None
             if token.type not in (tokenize.COMMENT, tokenize.NL):
                 previous = token.type
             elif token.type == tokenize.NL and previous == tokenize.NEWLINE:
                 previous = tokenize.NEWLINE
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
-    return variables
+    return variables, multiline
+
+
+_OUTSIDE_STATEMENTS = (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT)
 
 
 def _kind(token: tokenize.TokenInfo, previous: int) -> str | None:
@@ -175,7 +183,7 @@ def _kind(token: tokenize.TokenInfo, previous: int) -> str | None:
             return None
         return "n"
     if token.type == tokenize.NUMBER:
-        return "d" if _DECIMAL.fullmatch(text) else None
+        return "d" if DECIMAL.fullmatch(text) else None
     if token.type == tokenize.STRING:
         if (
             previous in _STATEMENT_START
@@ -183,7 +191,7 @@ def _kind(token: tokenize.TokenInfo, previous: int) -> str | None:
             and _after_colon(token)
         ):
             return None
-        return "s" if _PLAIN_STRING.fullmatch(text) else None
+        return "s" if black_string(text) is not None else None
     if token.type == tokenize.COMMENT:
         alone = token.line[: token.start[1]].strip() == ""
         if (
@@ -198,26 +206,3 @@ def _kind(token: tokenize.TokenInfo, previous: int) -> str | None:
 def _after_colon(token: tokenize.TokenInfo) -> bool:
     """Whether a string follows a colon (a docstring may follow a `def` line's)."""
     return token.line[: token.start[1]].rstrip().endswith(":")
-
-
-def _multiline_statements(formatted: str) -> set[int]:
-    """The logical lines of `formatted` that black wrote over several lines."""
-    multiline: set[int] = set()
-    statement = 0
-    first_row: int | None = None
-    for token in tokenize.generate_tokens(io.StringIO(formatted).readline):
-        if token.type in (
-            tokenize.COMMENT,
-            tokenize.NL,
-            tokenize.INDENT,
-            tokenize.DEDENT,
-        ):
-            continue
-        if first_row is None:
-            first_row = token.start[0]
-        if token.end[0] != first_row:
-            multiline.add(statement)
-        if token.type == tokenize.NEWLINE:
-            statement += 1
-            first_row = None
-    return multiline
