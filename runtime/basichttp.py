@@ -231,12 +231,18 @@ def _first(key: str, fields: Iterable[tuple[str, str]]) -> str | None:
 
 def _form_data(fields: Iterable[tuple[str, str]]) -> EventData | None:
     """The fields other than `_scxmleventname`; a name given twice keeps a list."""
-    values: dict[str, list[Any]] = {}
-    for key, text in fields:
-        if key != EVENT_NAME:
-            values.setdefault(key, []).append(_field_value(text))
-    data = EventData({k: v[0] if len(v) == 1 else v for k, v in values.items()})
+    data = EventData(
+        grouped((key, _field_value(text)) for key, text in fields if key != EVENT_NAME)
+    )
     return data or None
+
+
+def grouped(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Fields from (name, value) pairs; a name given twice keeps a list."""
+    values: dict[str, list[Any]] = {}
+    for key, value in pairs:
+        values.setdefault(key, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in values.items()}
 
 
 def _field_value(text: str) -> Any:

@@ -26,6 +26,7 @@ import json
 from typing import Any, Final
 
 from ..clock import Clock
+from .api import as_text
 from .plain import plain
 from .requests import Request
 from .services import FetchRequest
@@ -139,14 +140,6 @@ def _form_value(value: Any) -> str:
     """A parameter as query or form text: objects and arrays as JSON, null and
     undefined as the empty string."""
     value = plain(value)
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, (dict, list)):
         return json.dumps(value)
-    return str(value)
+    return as_text(value)

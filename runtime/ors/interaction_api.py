@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ..errors import ExecutionError
+from ..events import AttrDict
 from . import enums
 from .api import (
     Module,
@@ -84,8 +85,6 @@ class InteractionModule(Module):
         return self._owned(interactionid).udata.get(as_text(key))
 
     def _changed(self, interaction: Interaction) -> None:
-        from ..events import AttrDict
-
         self._session.deliver(
             "interaction.udata.changed", AttrDict(interactionid=interaction.g_uid)
         )
@@ -119,7 +118,7 @@ class InteractionModule(Module):
         redirect = RedirectRequest(
             interaction,
             destination,
-            source="" if is_absent(from_) else as_text(from_),
+            source=as_text(from_),
             type=None if is_absent(type) else int(as_number(type)),
             detach=as_boolean(detach),
             hints=as_mapping(hints),
@@ -140,9 +139,7 @@ class InteractionModule(Module):
         interaction = self._interaction(interactionid)
         if interaction is None:
             return self._missing(request, interactionid)
-        self._backend.interactions.terminate(
-            request, interaction, "" if is_absent(reason) else as_text(reason)
-        )
+        self._backend.interactions.terminate(request, interaction, as_text(reason))
         return request.requestid
 
     def accept(
@@ -232,7 +229,7 @@ class InteractionModule(Module):
                 resource_from(from_),
                 resource_from(to),
                 type=type,
-                reason="" if is_absent(reason) else as_text(reason),
+                reason=as_text(reason),
                 udata=as_mapping(udata),
             )
         except ValueError as error:
@@ -288,14 +285,14 @@ class InteractionModule(Module):
             type=as_text(type),
             parent=parent,
             media="email" if is_absent(media) else as_text(media),
-            source="" if is_absent(from_) else as_text(from_),
+            source=as_text(from_),
             to=addresses,
-            subject="" if is_absent(subject) else as_text(subject),
-            body="" if is_absent(body) else as_text(body),
-            srid="" if is_absent(srid) else as_text(srid),
-            queue="" if is_absent(queue) else as_text(queue),
+            subject=as_text(subject),
+            body=as_text(body),
+            srid=as_text(srid),
+            queue=as_text(queue),
             send=as_boolean(send),
-            server="" if is_absent(server) else as_text(server),
+            server=as_text(server),
         )
         self._backend.interactions.createmessage(request, self._session, message)
         return request.requestid

@@ -42,6 +42,9 @@ TARGET_TYPES: Final = frozenset(
 )
 """Resource and target type suffixes; `AG`/`PG` are TR81's spellings of `GA`/`GP`."""
 
+_TYPE_SPELLINGS: Final = {"AG": "GA", "PG": "GP"}
+"""TR81's spellings of the group target types, to the ones this runtime uses."""
+
 
 class _Properties:
     """Base of the small property records: `fields()` lists the set ones."""
@@ -293,7 +296,7 @@ def resource_from(value: Any, *, media: str = "voice") -> Resource:
     if isinstance(value, dict):
         resource = Resource({str(k): v for k, v in value.items()})
         kind = str(resource.get("type", "")).upper()
-        kind = {"AG": "GA", "PG": "GP"}.get(kind, kind)
+        kind = _TYPE_SPELLINGS.get(kind, kind)
         if kind:
             resource["type"] = kind
         return resource
@@ -305,17 +308,15 @@ def resource_from(value: Any, *, media: str = "voice") -> Resource:
 def _resource_from_text(text: str, media: str) -> Resource:
     if text.startswith(("http://", "https://")):
         return Resource(type="URL", id=text)
+    target = _is_target_format(text)
     if text in ("_origin", "_origin.all", "_udata", "_customerview") or (
-        "@" in text
-        and "." in text.rsplit("@", 1)[1]
-        and " " not in text
-        and not _is_target_format(text)
+        "@" in text and "." in text.rsplit("@", 1)[1] and " " not in text and not target
     ):
         return Resource(type="EMAIL", id=text)
-    if _is_target_format(text):
+    if target:
         name, rest = text.rsplit("@", 1)
         where, kind = rest.rsplit(".", 1)
-        kind = {"AG": "GA", "PG": "GP"}.get(kind, kind)
+        kind = _TYPE_SPELLINGS.get(kind, kind)
         key = {"A": "agent", "AP": "place", "DN": "dn", "Q": "dn", "RP": "dn"}.get(
             kind, "id"
         )

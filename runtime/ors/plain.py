@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 from typing import Any
 
-from ..js import JSFunction, undefined
+from ..js import undefined
 
 __all__ = ["plain"]
 
@@ -62,4 +62,4 @@ def _container(value: Any, seen: set[int]) -> Any:
 
 def _omitted(value: Any) -> bool:
     """What `JSON.stringify` leaves out of objects: undefined and functions."""
-    return value is undefined or isinstance(value, JSFunction) or callable(value)
+    return value is undefined or callable(value)

@@ -80,15 +80,12 @@ class OrsSession:
         "genesys",
         "started",
         "ended",
-        "params",
         "traced_config",
         "invoker",
         "__weakref__",
     )
 
-    def __init__(
-        self, platform: Platform, machine: Machine, label: str, params: dict[str, Any]
-    ) -> None:
+    def __init__(self, platform: Platform, machine: Machine, label: str) -> None:
         from .genesys import Genesys  # genesys imports this module
 
         self.platform = platform
@@ -99,7 +96,6 @@ class OrsSession:
         self.genesys: Genesys = Genesys(self)
         self.started = platform.clock.now()
         self.ended: float | None = None
-        self.params = params
         self.traced_config = -1
         self.invoker: OrsSession | None = None
         """The session whose `<invoke>` started this one, if any."""
@@ -114,8 +110,6 @@ class OrsSession:
 
     def deliver(self, name: str, data: dict[str, Any]) -> None:
         """Queue external event `name` for this session (dropped once it ended)."""
-        if self.machine.finished:
-            return
         event = Event(name, data, EXTERNAL, origintype=ORIGIN_TYPE)
         self.machine._deliver(event)
 
@@ -186,7 +180,7 @@ class Platform:
         `delay` (seconds), the session exists at once and starts that much later;
         events sent to it meanwhile wait in its queue."""
         machine = application(self.clock, observer=self._observer, data=params)
-        session = OrsSession(self, machine, f"S{next(self._labels)}", params or {})
+        session = OrsSession(self, machine, f"S{next(self._labels)}")
         machine._ors = session.genesys
         self.sessions[machine._sessionid] = session
         for listener in self.listeners:
@@ -224,13 +218,9 @@ class Platform:
     def session(self, sessionid: str) -> OrsSession | None:
         return self.sessions.get(sessionid)
 
-    def session_of(self, machine: Machine) -> OrsSession | None:
-        genesys = machine._ors
-        return genesys.context if genesys is not None else None
-
     def adopt(self, machine: Machine) -> OrsSession:
         """Give an invoked child session its own place on the platform."""
-        session = OrsSession(self, machine, f"S{next(self._labels)}", {})
+        session = OrsSession(self, machine, f"S{next(self._labels)}")
         parent = machine._parent
         if parent is not None and parent._ors is not None:
             session.invoker = parent._ors.context
@@ -296,9 +286,6 @@ class Platform:
         )
         self.associate(interaction, session, focusdeviceid=resource, **event_data)
         return session
-
-    def owner(self, g_uid: str) -> OrsSession | None:
-        return self.owners.get(g_uid)
 
     def associate(
         self, interaction: Interaction, session: OrsSession, **event_data: Any

@@ -271,9 +271,9 @@ class ClassificationModule(Module):
         interaction = self._interaction(interactionid)
         classify = ClassifyRequest(
             interaction,
-            root="" if is_absent(root) else as_text(root),
-            server="" if is_absent(server) else as_text(server),
-            text="" if is_absent(text) else as_text(text),
+            root=as_text(root),
+            server=as_text(server),
+            text=as_text(text),
         )
         getattr(self._backend.classification, action)(request, classify)
         return request.requestid

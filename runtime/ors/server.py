@@ -41,11 +41,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
-from ..basichttp import HttpEventProcessor
+from ..basichttp import FORM, JSON, HttpEventProcessor, grouped
 from ..clock import AsyncioClock
 from ..events import AttrDict
 from .plain import plain
@@ -60,8 +60,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Refusal", "ServerClock", "SessionServer", "play_timeline"]
 
-FORM: Final = "application/x-www-form-urlencoded"
-JSON: Final = "application/json"
 SHUTDOWN_GRACE: Final = 1.0
 """Seconds `close()` lets requests under way finish before it cancels them."""
 
@@ -458,7 +456,7 @@ async def _fields(request: web.Request) -> AttrDict:
     A field given twice holds a list. Raises `Refusal` (400) for a body that is
     not a form or a JSON object.
     """
-    fields = _pairs(request.query.items())
+    fields = AttrDict(grouped(request.query.items()))
     try:
         body = (await request.read()).decode(request.charset or "utf-8")
     except (LookupError, UnicodeDecodeError) as error:
@@ -466,7 +464,7 @@ async def _fields(request: web.Request) -> AttrDict:
     if not body.strip():
         return fields
     if request.content_type == FORM:
-        fields.update(_pairs(parse_qsl(body, keep_blank_values=True)))
+        fields.update(grouped(parse_qsl(body, keep_blank_values=True)))
     elif request.content_type == JSON:
         fields.update(_json_object(body))
     else:
@@ -476,14 +474,6 @@ async def _fields(request: web.Request) -> AttrDict:
             f"a body of type {request.content_type} (send {FORM} or {JSON})",
         )
     return fields
-
-
-def _pairs(pairs: Iterable[tuple[str, str]]) -> AttrDict:
-    """Fields from (name, value) pairs; a name given twice keeps a list."""
-    values: dict[str, list[str]] = {}
-    for key, value in pairs:
-        values.setdefault(key, []).append(value)
-    return AttrDict({k: v[0] if len(v) == 1 else v for k, v in values.items()})
 
 
 def _json_object(body: str) -> AttrDict:

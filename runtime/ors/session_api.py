@@ -150,7 +150,7 @@ class SessionModule(Module):
                 url=as_text(srcexpr),
                 method=as_text(method or "get").lower(),
                 enctype=as_text(enctype or "application/x-www-form-urlencoded"),
-                type="" if is_absent(type) else as_text(type),
+                type=as_text(type),
                 timeout=10.0 if is_absent(timeout) else as_number(timeout),
                 headers={str(k): as_text(v) for k, v in as_mapping(headers).items()},
                 params=dict(params or {}),
