@@ -27,7 +27,13 @@ from pathlib import Path
 from scxmlc.runtime import Machine
 from scxmlc.runtime.ors.server import SessionServer, play_timeline
 from scxmlc.runtime.ors.trace import TraceEntry
-from scxmlc.runtime.sim import Scenario, ScenarioError, format_trace, load_scenario
+from scxmlc.runtime.sim import (
+    Scenario,
+    ScenarioError,
+    format_trace,
+    load_scenario,
+    provision_default,
+)
 
 from .diagnostics import CompileError
 from .loader import load
@@ -154,17 +160,7 @@ def _provision(
     platform = server.platform
     for resource, cls in provisioned.items():
         platform.provision(resource, cls)
-    resources = [
-        dn.number for dn in scenario.config.dns.values() if dn.type == "RoutingPoint"
-    ]
-    resources += scenario.config.interaction_queues
-    resources += [
-        step.arrival.contact.resource
-        for step in scenario.timeline
-        if step.arrival is not None
-    ]
-    for resource in resources:
-        platform.applications.setdefault(resource, main)
+    provision_default(platform, scenario, main)
 
 
 def _print_entry(entry: TraceEntry) -> None:

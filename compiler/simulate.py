@@ -38,22 +38,16 @@ def run_scenario(
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return 1
-    failed: list[CompileError] = []
 
     def compile_document(path: Path) -> type[Machine]:
-        try:
-            return load(path, options)
-        except CompileError as error:
-            failed.append(error)
-            raise
+        return load(path, options)
 
     try:
         main = compile_document(Path(application))
         simulation = Simulation(scenario, compile_document, default_application=main)
-    except CompileError:
-        for failure in failed:
-            for diagnostic in failure.diagnostics:
-                print(diagnostic, file=sys.stderr)
+    except CompileError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic, file=sys.stderr)
         return 1
     simulation.run()
     summary = simulation.summary()

@@ -124,7 +124,7 @@ def define(name: str, namespace: str, prefix: str, actions: list[Action]) -> Ext
         action = table.get(node.name)
         if action is None or action.method is None:
             return [f"self._genesys.unsupported({prefix!r}, {node.name!r})"]
-        return compile_element(action, node, compiler, table)
+        return compile_element(action, node, compiler)
 
     return Extension(
         name=name,
@@ -136,7 +136,7 @@ def define(name: str, namespace: str, prefix: str, actions: list[Action]) -> Ext
 
 
 def compile_element(
-    action: Action, node: Custom, compiler: ActionCompiler, table: dict[str, Action]
+    action: Action, node: Custom, compiler: ActionCompiler
 ) -> list[str]:
     """Statements for one action element: the call, then the requestid assignment."""
     arguments = list(action.leading)
@@ -150,7 +150,7 @@ def compile_element(
         )
     else:
         arguments.extend(f"{PYTHON_KEYWORDS.get(k, k)}={v}" for k, v in values.items())
-    arguments.extend(_children(action, node, compiler, table))
+    arguments.extend(_children(action, node, compiler))
     assert action.method is not None
     call = f"self._genesys.{action.method}({', '.join(arguments)})"
     if action.writes_requestid and _has(node, "requestid"):
@@ -183,9 +183,7 @@ def _attribute_values(
     return values
 
 
-def _children(
-    action: Action, node: Custom, compiler: ActionCompiler, table: dict[str, Action]
-) -> list[str]:
+def _children(action: Action, node: Custom, compiler: ActionCompiler) -> list[str]:
     """Keyword arguments built from the element's children."""
     targets: list[str] = []
     treatments: list[str] = []
@@ -196,9 +194,9 @@ def _children(
         if kind == "targets":
             targets.extend(_targets(child, compiler))
         elif kind == "treatments":
-            treatments.extend(_treatment(c, compiler, table) for c in child.children)
+            treatments.extend(_treatment(c, compiler) for c in child.children)
         elif kind == "children":
-            treatments.append(_treatment(child, compiler, table))
+            treatments.append(_treatment(child, compiler))
         elif kind == "params":
             params.append(_param(child, compiler))
         elif kind == "content":
@@ -234,7 +232,7 @@ def _targets(targets: Custom, compiler: ActionCompiler) -> list[str]:
     return found
 
 
-def _treatment(node: Custom, compiler: ActionCompiler, table: dict[str, Action]) -> str:
+def _treatment(node: Custom, compiler: ActionCompiler) -> str:
     """`Treatment(kind, {attributes}, children=[...])` for one dialog element."""
     attributes = [
         f"{key!r}: {compiler.value(node, key)}"
@@ -247,9 +245,7 @@ def _treatment(node: Custom, compiler: ActionCompiler, table: dict[str, Action])
     if params:
         attributes.append("'params': {" + ", ".join(params) + "}")
     nested = [
-        _treatment(child, compiler, table)
-        for child in node.children
-        if child.name != "param"
+        _treatment(child, compiler) for child in node.children if child.name != "param"
     ]
     source = f"Treatment({node.name!r}, {{{', '.join(attributes)}}}"
     if nested:

@@ -21,3 +21,4 @@ from .scenario import parse_scenario as parse_scenario
 from .simulation import Simulation as Simulation
 from .simulation import format_summary as format_summary
 from .simulation import format_trace as format_trace
+from .simulation import provision_default as provision_default

@@ -46,7 +46,6 @@ class Agent:
     current: str | None = None
     wrap: float = 0.0
     """After-call work in seconds (0: straight back to ready)."""
-    capacity: int = 1
 
 
 @dataclass
@@ -57,12 +56,6 @@ class Dn:
     type: str = "Extension"
     switch: str = "SIP_Switch"
     options: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def target_kind(self) -> str:
-        return {"RoutingPoint": "RP", "ACDQueue": "Q", "VirtualQueue": "Q"}.get(
-            self.type, "DN"
-        )
 
 
 @dataclass

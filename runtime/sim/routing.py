@@ -38,7 +38,7 @@ __all__ = ["Routing", "Waiting"]
 _DIRECT_KINDS = frozenset({"Q", "DN", "RP", "DL"})
 
 
-@dataclass
+@dataclass(eq=False)
 class Waiting:
     """One submitted request waiting for a target."""
 
@@ -228,7 +228,7 @@ class Routing:
                 if found is not None and (best is None or found[1] > longest):
                     best, best_target, longest = found[0], target, found[1]
                 continue
-            for agent in self._available(target, waiting.contact):
+            for agent in self._available(target):
                 ready = now - agent.since
                 if best is None or ready > longest:
                     best, best_target, longest = agent, target, ready
@@ -248,7 +248,7 @@ class Routing:
             if target.kind in _DIRECT_KINDS:
                 candidates.append((index, _Choice(target, None)))
                 continue
-            for agent in self._available(target, waiting.contact):
+            for agent in self._available(target):
                 candidates.append((index, _Choice(target, agent)))
         if not candidates:
             return None
@@ -270,7 +270,7 @@ class Routing:
             return agents
         return [a for a in agents if skill.evaluate(a.skills.get)]
 
-    def _available(self, target: Target, contact: Contact) -> list[Agent]:
+    def _available(self, target: Target) -> list[Agent]:
         return [a for a in self.members(target) or [] if a.state == "ready"]
 
     def _best(self, waiting: Waiting, candidates: list[tuple[int, _Choice]]) -> _Choice:
@@ -430,35 +430,46 @@ class Routing:
         return sum(1 for w in self.waiting if w.submit.queue == queue)
 
     def waiting_for(self, agents: list[Agent]) -> int:
+        """Requests waiting with a target that stands for one of `agents` (by
+        name and kind: skill expressions are not applied)."""
         ids = {a.id for a in agents}
+        members: dict[tuple[str, str], set[str]] = {}
         count = 0
         for waiting in self.waiting:
             for target in waiting.targets:
-                try:
-                    members = (
-                        self.center.stats.agents_of(target.name, target.kind) or []
-                    )
-                except LookupError:
-                    continue
-                if ids & {a.id for a in members}:
+                key = (target.name, target.kind)
+                found = members.get(key)
+                if found is None:
+                    found = members[key] = self._member_ids(*key)
+                if not ids.isdisjoint(found):
                     count += 1
                     break
         return count
 
+    def _member_ids(self, name: str, kind: str) -> set[str]:
+        try:
+            return {a.id for a in self.center.stats.agents_of(name, kind) or []}
+        except LookupError:
+            return set()
+
     def agents_serving(self, queue: str) -> list[Agent]:
         """Agents in the targets of the requests waiting in (or last seen for) `queue`."""
         found: dict[str, Agent] = {}
+        seen: set[tuple[str, str]] = set()
         for waiting in self.waiting:
             if waiting.submit.queue != queue:
                 continue
             for target in waiting.targets:
+                key = (target.name, target.kind)
+                if key in seen:
+                    continue
+                seen.add(key)
                 try:
-                    for agent in (
-                        self.center.stats.agents_of(target.name, target.kind) or []
-                    ):
-                        found[agent.id] = agent
+                    agents = self.center.stats.agents_of(*key) or []
                 except LookupError:
                     continue
+                for agent in agents:
+                    found[agent.id] = agent
         return list(found.values())
 
 

@@ -22,13 +22,31 @@ from ..ors.trace import Trace, TraceEntry
 from .center import ContactCenter
 from .scenario import Scenario
 
-__all__ = ["Simulation", "format_summary", "format_trace"]
+__all__ = ["Simulation", "format_summary", "format_trace", "provision_default"]
 
 DEFAULT_LIMIT = 4 * 3600.0
 """How long a run may go on after the last timeline entry when the scenario sets
 no `until` (virtual seconds)."""
 
 Loader = Callable[[Path], type[Machine]]
+
+
+def provision_default(
+    platform: Platform, scenario: Scenario, application: type[Machine]
+) -> None:
+    """`application` at the resources of `scenario` that have none yet: its
+    routing points, its interaction queues and where its interactions arrive."""
+    resources = [
+        dn.number for dn in scenario.config.dns.values() if dn.type == "RoutingPoint"
+    ]
+    resources += scenario.config.interaction_queues
+    resources += [
+        step.arrival.contact.resource
+        for step in scenario.timeline
+        if step.arrival is not None
+    ]
+    for resource in resources:
+        platform.applications.setdefault(resource, application)
 
 
 class Simulation:
@@ -59,17 +77,7 @@ class Simulation:
         for resource, document in scenario.applications.items():
             self.platform.provision(resource, load(document))
         if default_application is not None:
-            for dn in scenario.config.dns.values():
-                if dn.type == "RoutingPoint":
-                    self.platform.applications.setdefault(
-                        dn.number, default_application
-                    )
-            for queue in scenario.config.interaction_queues:
-                self.platform.applications.setdefault(queue, default_application)
-            for step in scenario.timeline:
-                if step.arrival is not None:
-                    resource = step.arrival.contact.resource
-                    self.platform.applications.setdefault(resource, default_application)
+            provision_default(self.platform, scenario, default_application)
 
     def run(self) -> None:
         """Play the timeline and everything it sets off."""

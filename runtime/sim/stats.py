@@ -24,23 +24,7 @@ from .targets import Condition, Target, TargetError
 if TYPE_CHECKING:
     from .center import ContactCenter
 
-__all__ = ["PREDEFINED", "Statistics"]
-
-PREDEFINED: Final = frozenset(
-    {
-        "StatTimeInReadyState",
-        "StatAgentsAvailable",
-        "StatAgentsTotal",
-        "StatAgentsBusy",
-        "StatCallsAnswered",
-        "StatCallsCompleted",
-        "StatExpectedWaitingTime",
-        "StatLoadBalance",
-        "StatAgentsInQueueLogin",
-        "StatAgentsInQueueReady",
-    }
-)
-"""Statistics ORS answers without a subscription (EXTENSIONS.md §7)."""
+__all__ = ["Statistics"]
 
 _WORKING: Final = frozenset({"ready", "reserved", "busy", "acw", "not_ready"})
 
