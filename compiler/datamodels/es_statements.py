@@ -149,11 +149,7 @@ class Translator(ExpressionTranslator):
                 raise Unsupported("destructuring is not supported", declaration)
             if declaration.init is not None:
                 value = self.expression(declaration.init)
-                withs, found = self.lookup(declaration.id.name)
-                if not withs and found is not None and found[0] == "scope":
-                    lines.append(f"{found[1]}[{declaration.id.name!r}] = {value}")
-                else:
-                    lines.append(self.store(declaration.id, value))
+                lines.append(self.store_statement(declaration.id, value))
         return lines
 
     def s_IfStatement(self, node: Any) -> list[str]:

@@ -154,29 +154,27 @@ def implicit_globals(program: Any) -> list[str]:
     return [name for name in dict.fromkeys(assigned) if name not in declared]
 
 
+def _incremented(node: Any, current: str, *, convert: bool = True) -> str:
+    """The value `++`/`--` update `node` stores, from the source `current` of
+    the old value (already a number when not `convert`)."""
+    delta = "1" if node.operator == "++" else "-1"
+    old = f"js.to_number({current})" if convert else current
+    return f"js.add({old}, {delta})"
+
+
 def _uses_arguments(function: Any) -> bool:
     """Whether the body of `function` may read its `arguments` object: a name
     `arguments` anywhere in it outside nested functions (which have their own),
     or a call of `eval`."""
-    pending = [function.body]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, list):
-            pending.extend(current)
-            continue
-        kind = getattr(current, "type", None)
-        if kind is None or kind in ("FunctionDeclaration", "FunctionExpression"):
-            continue
-        if kind == "Identifier" and current.name in ("arguments", "eval"):
-            return True
-        for value in vars(current).values():
-            if isinstance(value, list) or hasattr(value, "type"):
-                pending.append(value)
-    return False
+    return any(
+        node.type == "Identifier" and node.name in ("arguments", "eval")
+        for node in _walk_nodes(function.body, into_functions=False)
+    )
 
 
-def _walk_nodes(node: Any) -> Iterator[Any]:
-    """Every ESTree node under `node`, depth first."""
+def _walk_nodes(node: Any, *, into_functions: bool = True) -> Iterator[Any]:
+    """Every ESTree node under `node`, depth first; without `into_functions`,
+    nested functions are left out, bodies and all."""
     pending = [node]
     while pending:
         current = pending.pop()
@@ -185,10 +183,15 @@ def _walk_nodes(node: Any) -> Iterator[Any]:
             continue
         if not hasattr(current, "type"):
             continue
+        if not into_functions and current.type in _FUNCTIONS:
+            continue
         yield current
         for value in vars(current).values():
             if isinstance(value, list) or hasattr(value, "type"):
                 pending.append(value)
+
+
+_FUNCTIONS = ("FunctionDeclaration", "FunctionExpression")
 
 
 def _declared(node: Any) -> Iterator[str]:
@@ -514,58 +517,54 @@ class ExpressionTranslator:
         return _through_withs(withs, node.name, source)
 
     def x_AssignmentExpression(self, node: Any) -> str:
-        value = self.expression(node.right)
-        if node.operator != "=":
-            value = self.binary(
-                node.operator[:-1], self.expression(node.left), value, node
-            )
-        return self.store(node.left, value)
+        return self.store(node.left, self.assigned_value(node))
 
     def effect(self, node: Any) -> str:
-        """A statement evaluating expression `node` for its effect only. A store
-        into a variable of the function's scope object is a plain item
-        assignment (the scope object has no prototype, so nothing can intercept
-        it), and `i++` there needs no temporary for the old value."""
-        target = self.scope_target(node)
-        if target is None:
-            return self.expression(node)
-        container, name = target
-        current = f"{container}[{name!r}]"
-        if node.type == "UpdateExpression":
-            delta = "1" if node.operator == "++" else "-1"
-            return f"{current} = js.add(js.to_number({current}), {delta})"
-        value = self.expression(node.right)
-        if node.operator != "=":
-            value = self.binary(
-                node.operator[:-1], self.expression(node.left), value, node
-            )
-        return f"{current} = {value}"
-
-    def scope_target(self, node: Any) -> tuple[str, str] | None:
-        """(scope object, name) when `node` assigns to or updates a variable held
-        in a function's scope object, outside any `with`."""
+        """A statement evaluating expression `node` for its effect only: an
+        assignment or update of a variable becomes a store statement (see
+        `store_statement`), and `i++` there needs no temporary for the old
+        value."""
         if node.type == "AssignmentExpression":
-            target = node.left
-        elif node.type == "UpdateExpression":
-            target = node.argument
-        else:
-            return None
+            return self.store_statement(node.left, self.assigned_value(node))
+        if node.type == "UpdateExpression" and self.scope_of(node.argument):
+            current = self.expression(node.argument)
+            return self.store_statement(node.argument, _incremented(node, current))
+        return self.expression(node)
+
+    def store_statement(self, target: Any, value: str) -> str:
+        """A statement storing `value` into `target`. A variable of a function's
+        scope object, outside any `with`, is a plain item assignment: the scope
+        object has no prototype, so nothing can intercept it."""
+        scope = self.scope_of(target)
+        if scope is not None:
+            return f"{scope}[{target.name!r}] = {value}"
+        return self.store(target, value)
+
+    def scope_of(self, target: Any) -> str | None:
+        """The scope object holding identifier `target`, when a store into it
+        goes straight there (no `with` object may have the name first)."""
         if target.type != "Identifier":
             return None
         withs, found = self.lookup(target.name)
         if withs or found is None or found[0] != "scope":
             return None
-        return found[1], target.name
+        return found[1]
+
+    def assigned_value(self, node: Any) -> str:
+        """The value assignment `node` stores (`a op= b` stores `a op b`)."""
+        value = self.expression(node.right)
+        if node.operator != "=":
+            value = self.binary(
+                node.operator[:-1], self.expression(node.left), value, node
+            )
+        return value
 
     def x_UpdateExpression(self, node: Any) -> str:
-        delta = "1" if node.operator == "++" else "-1"
         current = self.expression(node.argument)
         if node.prefix:
-            return self.store(
-                node.argument, f"js.add(js.to_number({current}), {delta})"
-            )
+            return self.store(node.argument, _incremented(node, current))
         temp = f"_t{next(self.temps)}"
-        stored = self.store(node.argument, f"js.add({temp}, {delta})")
+        stored = self.store(node.argument, _incremented(node, temp, convert=False))
         return f"(({temp} := js.to_number({current})), {stored})[0]"
 
     def x_SequenceExpression(self, node: Any) -> str:
