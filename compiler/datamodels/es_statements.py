@@ -36,7 +36,8 @@ class _Target:
 
     `kind` is "loop", "switch" or "block" (a labelled statement that is neither).
     `escapes` lists the jumps, made inside it, to targets further out:
-    (target, "break" or "continue"), tested after it ends.
+    (target, "break" or "continue"), tested after it ends. `continued` tells
+    whether a `continue` goes to it.
     """
 
     def __init__(self, kind: str, labels: set[str], number: int) -> None:
@@ -45,6 +46,7 @@ class _Target:
         self.flag = f"_jump{number}"
         self.flags: set[str] = set()
         self.escapes: list[tuple[_Target, str]] = []
+        self.continued = False
 
     def flag_for(self, jump: str) -> str:
         """The flag of a `jump` ("break" or "continue") to this target from afar."""
@@ -103,7 +105,7 @@ class Translator(ExpressionTranslator):
         saved = self.prelude
         self.prelude = []
         source = self.function(node, node.id.name)
-        lines = self.prelude + [self.store(node.id, source)]
+        lines = self.prelude + [self.store_statement(node.id, source)]
         self.prelude = saved
         return lines
 
@@ -231,23 +233,26 @@ class Translator(ExpressionTranslator):
         return self.enclose(node, "loop", self._for)
 
     def _for(self, node: Any) -> list[str]:
+        """`for (init; test; update) body`: a `while` loop that runs `update`
+        after `body`, or, when a `continue` may skip the end of `body`, before
+        every pass but the first."""
         lines: list[str] = []
         if node.init is not None:
             if node.init.type == "VariableDeclaration":
                 lines += self.s_VariableDeclaration(node.init)
             else:
-                lines.append(self.expression(node.init))
+                lines.append(self.effect(node.init))
+        test = "True" if node.test is None else self.condition(node.test)
+        body = self.block(node.body)
+        update = [] if node.update is None else [self.effect(node.update)]
+        if not self.jumps[-1].continued:
+            return lines + [f"while {test}:", *_indent(body + update)]
         flag = f"_first{next(self.temps)}"
         lines += [f"{flag} = True", "while True:"]
-        loop = [f"if not {flag}:"]
-        loop += _indent(
-            [self.effect(node.update)] if node.update is not None else ["pass"]
-        )
-        loop.append(f"{flag} = False")
+        loop = [f"if not {flag}:", *_indent(update or ["pass"]), f"{flag} = False"]
         if node.test is not None:
-            loop += [f"if not {self.condition(node.test)}:", "    break"]
-        loop += self.block(node.body)
-        return lines + _indent(loop)
+            loop += [f"if not {test}:", "    break"]
+        return lines + _indent(loop + body)
 
     def s_ForInStatement(self, node: Any) -> list[str]:
         return self.enclose(node, "loop", self._for_in)
@@ -259,7 +264,7 @@ class Translator(ExpressionTranslator):
         key = f"_key{next(self.temps)}"
         return [
             f"for {key} in js.iterate_keys({self.expression(node.right)}, self):",
-            *_indent([self.store(target, key), *self.block(node.body)]),
+            *_indent([self.store_statement(target, key), *self.block(node.body)]),
         ]
 
     def s_SwitchStatement(self, node: Any) -> list[str]:
@@ -349,6 +354,7 @@ class Translator(ExpressionTranslator):
 
     def jump(self, node: Any, kind: str) -> list[str]:
         target = self.jump_target(node, kind)
+        target.continued = target.continued or kind == "continue"
         innermost = self.jumps[-1]
         if target is innermost:
             return [kind]

@@ -3,8 +3,8 @@
 Input: ESTree nodes from esprima (with positions). Output: Python source that
 calls `scxmlc.runtime.js`. Expressions become expressions; a function becomes a
 Python `def` emitted into `prelude` (before the statement that needs it), with its
-parameters and `var`s in a scope object of its own that inner functions close
-over. Statements are translated in `es_statements`, whose `Translator` extends
+parameters and `var`s as Python locals (see `local_name`) that inner functions
+close over, declaring them `nonlocal` where they assign them. Statements are translated in `es_statements`, whose `Translator` extends
 this module's `ExpressionTranslator`. A construct neither translates raises
 `Unsupported` with its node.
 
@@ -15,10 +15,14 @@ changes to built-in objects apply, and whose clock `Date` reads.
 
 from __future__ import annotations
 
+import builtins
 import itertools
+import keyword
+import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+from ... import runtime
 from ..diagnostics import Loc
 from . import SYSTEM_VARIABLES
 
@@ -91,7 +95,6 @@ _BINARY: Final = {
 }
 """Binary operators other than arithmetic and bitwise ones, as source templates."""
 _UNARY: Final = {
-    "!": "(not js.truthy({value}))",
     "-": "js.negate({value})",
     "+": "js.to_number({value})",
     "~": "js.bitwise('^', {value}, -1)",
@@ -234,15 +237,89 @@ def _declared(node: Any) -> Iterator[str]:
 class Scope:
     """A scope the code being translated is inside.
 
-    `kind` is "function" or "catch" (its `names` live in the Python scope object
-    `variable`), or "with" (`variable` holds the `with` statement's object, whose
-    properties are looked up at run time before any enclosing binding).
+    `kind` is "function" (its `names` are the Python locals `locals` maps them
+    to), "catch" (its `names` live in the Python scope object `variable`), or
+    "with" (`variable` holds the `with` statement's object, whose properties are
+    looked up at run time before any enclosing binding). `nonlocals` collects the
+    locals of enclosing functions a function assigns.
     """
 
-    def __init__(self, variable: str, names: set[str], kind: str = "function") -> None:
+    def __init__(
+        self,
+        variable: str,
+        names: set[str],
+        kind: str = "function",
+        locals: dict[str, str] | None = None,
+    ) -> None:
         self.variable = variable
         self.names = names
         self.kind = kind
+        self.locals = locals or {}
+        self.nonlocals: set[str] = set()
+
+
+_RESERVED: Final = frozenset(
+    {
+        *keyword.kwlist,
+        *dir(builtins),
+        *(name for name in vars(runtime) if not name.startswith("_")),
+        "this",
+        "args",
+        "self",
+    }
+)
+"""Names a generated function may read besides its JavaScript variables."""
+
+
+def local_name(name: str) -> str:
+    """The Python local JavaScript variable `name` is spelled as, if free.
+
+    An ASCII name that starts with a lowercase letter, has no `$` and no trailing
+    `_`, and is not a Python keyword, a built-in or a name generated code uses,
+    is kept as it is. Any other gets a trailing `_`, after `$` is spelled `_S_`
+    and characters Python does not allow in names `_uXXXX_`. Generated
+    temporaries start with `_` and never end with one, and a kept name never
+    ends with `_`, so a temporary meets no variable.
+    """
+    if (
+        name.isascii()
+        and name[:1].islower()
+        and not name.endswith("_")
+        and "$" not in name
+        and name not in _RESERVED
+    ):
+        return name
+    spelled = "".join(
+        "_S_" if c == "$" else c if f"a{c}".isidentifier() else f"_u{ord(c):04x}_"
+        for c in name
+    )
+    return unicodedata.normalize("NFKC", spelled) + "_"
+
+
+def python_locals(names: set[str], enclosing: list[Scope]) -> dict[str, str]:
+    """The Python local of each variable `names` of a function nested in the
+    functions `enclosing`.
+
+    A local never takes the Python name of an enclosing function's variable it
+    does not shadow (the two JavaScript names may spell alike, as `a$` and
+    `a_S_` do): it is numbered instead, `a_S__1_`.
+    """
+    taken = {
+        python
+        for scope in enclosing
+        for variable, python in scope.locals.items()
+        if variable not in names
+    }
+    result: dict[str, str] = {}
+    for name in sorted(names):
+        python = spelled = local_name(name)
+        number = 1
+        while python in taken:
+            python = f"{spelled}{number}_"
+            number += 1
+        taken.add(python)
+        result[name] = python
+    return result
 
 
 def _property_name(key: Any) -> str:
@@ -279,12 +356,15 @@ class ExpressionTranslator:
 
     def lookup(self, name: str) -> tuple[list[str], tuple[str, str] | None]:
         """How `name` resolves here: the `with` objects to search first (innermost
-        first), and its static binding: ("scope", scope object) or ("dm", "self.dm")."""
+        first), and its static binding: ("local", Python local of a function),
+        ("scope", scope object of a `catch`) or ("dm", "self.dm")."""
         withs: list[str] = []
         for scope in reversed(self.scopes):
             if scope.kind == "with":
                 withs.append(scope.variable)
             elif name in scope.names:
+                if scope.kind == "function":
+                    return withs, ("local", scope.locals[name])
                 return withs, ("scope", scope.variable)
         if name in self.dm._fields:
             return withs, ("dm", "self.dm")
@@ -311,6 +391,8 @@ class ExpressionTranslator:
         name = node.name
         if found is not None:
             kind, container = found
+            if kind == "local":
+                return container
             if kind == "scope":
                 return f"{container}[{name!r}]"
             return f"self.dm.{self.dm.field_name(name)}"
@@ -336,6 +418,12 @@ class ExpressionTranslator:
     # -- expressions -------------------------------------------------------------
 
     def condition(self, node: Any) -> str:
+        """A Python bool: whether the value of `node` is truthy. Only truthiness
+        matters here, so `&&`, `||` and `!` become Python's `and`, `or`, `not`."""
+        if node.type == "LogicalExpression":
+            operator = "and" if node.operator == "&&" else "or"
+            left, right = self.condition(node.left), self.condition(node.right)
+            return f"({left} {operator} {right})"
         source = self.expression(node)
         if _is_boolean(node):
             return source
@@ -478,6 +566,10 @@ class ExpressionTranslator:
         return template.format(left=left, right=right)
 
     def x_LogicalExpression(self, node: Any) -> str:
+        """`a && b` is `b` if `a` is truthy, else `a`; `a || b` the converse.
+        With two bools, that is Python's `and` and `or`."""
+        if _is_boolean(node):
+            return self.condition(node)
         temp = f"_t{next(self.temps)}"
         left, right = self.expression(node.left), self.expression(node.right)
         if node.operator == "&&":
@@ -497,6 +589,8 @@ class ExpressionTranslator:
             if argument.type == "Identifier":
                 return f"js.typeof({self.typeof_operand(argument)})"
             return f"js.typeof({self.expression(argument)})"
+        if operator == "!":
+            return f"(not {self.condition(argument)})"
         if operator == "delete":
             if argument.type != "MemberExpression":
                 return "True"
@@ -526,29 +620,42 @@ class ExpressionTranslator:
         value."""
         if node.type == "AssignmentExpression":
             return self.store_statement(node.left, self.assigned_value(node))
-        if node.type == "UpdateExpression" and self.scope_of(node.argument):
+        if node.type == "UpdateExpression" and self.binding_of(node.argument):
             current = self.expression(node.argument)
             return self.store_statement(node.argument, _incremented(node, current))
         return self.expression(node)
 
     def store_statement(self, target: Any, value: str) -> str:
-        """A statement storing `value` into `target`. A variable of a function's
-        scope object, outside any `with`, is a plain item assignment: the scope
-        object has no prototype, so nothing can intercept it."""
-        scope = self.scope_of(target)
-        if scope is not None:
-            return f"{scope}[{target.name!r}] = {value}"
-        return self.store(target, value)
+        """A statement storing `value` into `target`. A function's variable,
+        outside any `with`, is a Python assignment; a `catch` variable an item
+        assignment to its scope object, which has no prototype, so nothing can
+        intercept it."""
+        binding = self.binding_of(target)
+        if binding is None:
+            return self.store(target, value)
+        kind, container = binding
+        if kind == "local":
+            return f"{self.assigned_local(target.name, container)} = {value}"
+        return f"{container}[{target.name!r}] = {value}"
 
-    def scope_of(self, target: Any) -> str | None:
-        """The scope object holding identifier `target`, when a store into it
-        goes straight there (no `with` object may have the name first)."""
+    def binding_of(self, target: Any) -> tuple[str, str] | None:
+        """The binding ("local" or "scope", see `lookup`) of identifier
+        `target`, when a store into it goes straight there (no `with` object
+        may have the name first)."""
         if target.type != "Identifier":
             return None
         withs, found = self.lookup(target.name)
-        if withs or found is None or found[0] != "scope":
+        if withs or found is None or found[0] not in ("local", "scope"):
             return None
-        return found[1]
+        return found
+
+    def assigned_local(self, name: str, python: str) -> str:
+        """`python`, the local of variable `name`, about to be assigned: in a
+        function nested in the one that declares it, it is declared `nonlocal`."""
+        innermost = next(s for s in reversed(self.scopes) if s.kind == "function")
+        if name not in innermost.names:
+            innermost.nonlocals.add(python)
+        return python
 
     def assigned_value(self, node: Any) -> str:
         """The value assignment `node` stores (`a op= b` stores `a op b`)."""
@@ -598,6 +705,8 @@ class ExpressionTranslator:
                 f"assignment to undeclared variable '{target.name}'", target
             )
         kind, container = found
+        if kind == "local":
+            return f"({self.assigned_local(target.name, container)} := {value})"
         if kind == "scope":
             return f"js.put({container}, {target.name!r}, {value})"
         return f"js.set_field(self.dm, {self.dm.field_name(target.name)!r}, {value})"
@@ -609,32 +718,28 @@ class ExpressionTranslator:
         if node.generator or node.isAsync:
             raise Unsupported("generators and async functions are not supported", node)
         python_name = self.dm.new_name("function")
-        scope = Scope(self.dm.new_name("scope"), set())
         parameters = [p.name for p in node.params if p.type == "Identifier"]
         if len(parameters) != len(node.params):
             raise Unsupported("only plain parameters are supported", node)
-        scope.names = {*parameters, *hoisted(node.body.body)}
+        names = {*parameters, *hoisted(node.body.body)}
         if _uses_arguments(node):
-            scope.names.add("arguments")
-        if name and node.type == "FunctionExpression":
-            scope.names.add(name)
+            names.add("arguments")
+        own_name = name if node.type == "FunctionExpression" else ""
+        if own_name in names:
+            own_name = ""  # a parameter or `var` of that name shadows it
+        if own_name:
+            names.add(own_name)
+        functions = [s for s in self.scopes if s.kind == "function"]
+        scope = Scope("", names, locals=python_locals(names, functions))
         outer = self.prelude, self.jumps
         self.prelude, self.jumps = [], []
         self.scopes.append(scope)
         try:
-            body = [f"{scope.variable} = js.JSObject()"]
-            if "arguments" in scope.names:
-                body.append(f"{scope.variable}['arguments'] = js.JSArray(args)")
-            for index, parameter in enumerate(parameters):
-                body.append(
-                    f"{scope.variable}[{parameter!r}] = args[{index}] if len(args) > {index} else js.undefined"
-                )
-            for variable in sorted(scope.names - {*parameters, "arguments"}):
-                body.append(f"{scope.variable}[{variable!r}] = js.undefined")
-            if name and node.type == "FunctionExpression":
-                body.append(f"{scope.variable}[{name!r}] = {python_name}_object")
             statements = self.statements(node.body.body)
-            body += self.prelude + statements + ["return js.undefined"]
+            body = _function_prologue(scope, parameters, own_name, python_name)
+            body += self.prelude + statements
+            if not statements or not statements[-1].startswith(("return ", "raise ")):
+                body.append("return js.undefined")
         finally:
             self.scopes.pop()
             self.prelude, self.jumps = outer
@@ -644,6 +749,36 @@ class ExpressionTranslator:
             f"{python_name}_object = js.JSFunction({python_name}, {name!r})"
         )
         return f"{python_name}_object"
+
+
+def _function_prologue(
+    scope: Scope, parameters: list[str], own_name: str, python_name: str
+) -> list[str]:
+    """The first lines of a function's body: its `nonlocal` declaration, then
+    its locals, each typed `js.JSValue` where it is first bound: `arguments`,
+    the parameters (a repeated one takes the later argument), the `var`s and
+    function declarations (undefined until their statement runs), and the
+    name of a named function expression."""
+    lines = []
+    if scope.nonlocals:
+        lines.append(f"nonlocal {', '.join(sorted(scope.nonlocals))}")
+    bound: set[str] = set()
+
+    def bind(variable: str, value: str) -> None:
+        python = scope.locals[variable]
+        annotation = "" if variable in bound else ": js.JSValue"
+        bound.add(variable)
+        lines.append(f"{python}{annotation} = {value}")
+
+    if "arguments" in scope.names and "arguments" not in parameters:
+        bind("arguments", "js.JSArray(args)")
+    for index, parameter in enumerate(parameters):
+        bind(parameter, f"args[{index}] if len(args) > {index} else js.undefined")
+    for variable in sorted(scope.names - {*parameters, "arguments", own_name}):
+        bind(variable, "js.undefined")
+    if own_name:
+        bind(own_name, f"{python_name}_object")
+    return lines
 
 
 def _through_withs(withs: list[str], name: str, source: str) -> str:
