@@ -28,7 +28,7 @@ from scxmlc.runtime.io import parse_delay
 
 from . import extensions, ir
 from .analysis import Chart, StateNode, analyze
-from .datamodels import DataField, Datamodel, datamodel_for
+from .datamodels import DataField, Datamodel, datamodel_for, unwrapped
 from .diagnostics import Diagnostics, Loc
 from .fusion import handler_runs
 from .naming import NameTable, class_name, identifier
@@ -438,7 +438,7 @@ class _MachineBuilder:
                 [
                     f"# {node.cond.loc.short()}",
                     *self.datamodel.drain(),
-                    f"return {cond}",
+                    f"return {unwrapped(cond)}",
                 ],
                 f"cond of {described}",
             )
@@ -470,7 +470,7 @@ class _MachineBuilder:
             [
                 f"# {donedata.loc.short()} <donedata>",
                 *self.datamodel.drain(),
-                f"return {value}",
+                f"return {unwrapped(value)}",
             ],
             f"<donedata> of {state.id!r}",
         )
@@ -524,7 +524,7 @@ class _MachineBuilder:
                 + self.method(
                     f"_invoke_content_{name}",
                     "Any",
-                    [*dm.drain(), f"return {value}"],
+                    [*dm.drain(), f"return {unwrapped(value)}"],
                     "invoke <content>",
                 )
             )
@@ -535,7 +535,11 @@ class _MachineBuilder:
                 + self.method(
                     f"_invoke_data_{name}",
                     "Any",
-                    [f"# {invoke.loc.short()}", *dm.drain(), f"return {value}"],
+                    [
+                        f"# {invoke.loc.short()}",
+                        *dm.drain(),
+                        f"return {unwrapped(value)}",
+                    ],
                     "invoke <param>/namelist",
                 )
             )
@@ -558,7 +562,11 @@ class _MachineBuilder:
         return self.method(
             base,
             "Any",
-            [f"# {expr.loc.short()}", *self.datamodel.drain(), f"return {value}"],
+            [
+                f"# {expr.loc.short()}",
+                *self.datamodel.drain(),
+                f"return {unwrapped(value)}",
+            ],
             expr.attribute,
         )
 
@@ -675,7 +683,7 @@ class _MachineBuilder:
                     [
                         f"# {cond.loc.short()}",
                         *self.datamodel.drain(),
-                        f"return {source}",
+                        f"return {unwrapped(source)}",
                     ],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
                     handler=True,  # evaluated inside a handler, while the microstep runs

@@ -30,7 +30,7 @@ import esprima  # type: ignore[import-untyped]
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks
-from . import DataField, Datamodel
+from . import DataField, Datamodel, unwrapped
 from .es_statements import Translator
 from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
 
@@ -45,6 +45,7 @@ class EcmascriptDatamodel(Datamodel):
         self.imports.add("js")
         self._fields: dict[str, DataField] = {}
         self._counter = itertools.count(1)
+        self._programs: dict[str, Any] = {}
         self._collect()
 
     @property
@@ -75,7 +76,7 @@ class EcmascriptDatamodel(Datamodel):
             scripts += [a for a in actions(block) if isinstance(a, ir.Script)]
         for script in scripts:
             try:
-                program = esprima.parseScript(script.source)
+                program = self._program(script)
             except esprima.Error:
                 continue
             for name in hoisted(program.body):
@@ -88,6 +89,20 @@ class EcmascriptDatamodel(Datamodel):
                     for expr in (action.item, action.index):
                         if expr is not None and expr.text.strip().isidentifier():
                             self._declare(expr.text.strip(), expr.loc, "<foreach>")
+
+    def _program(self, script: ir.Script) -> Any:
+        """The ESTree program of `script`, with positions, parsed once for the
+        declarations and the translation; raises `esprima.Error`."""
+        program = self._programs.get(script.source)
+        if program is None:
+            try:
+                program = esprima.parseScript(script.source, {"loc": True})
+            except esprima.Error as error:
+                program = error
+            self._programs[script.source] = program
+        if isinstance(program, esprima.Error):
+            raise program
+        return program
 
     def _declare(self, name: str, loc: Loc, origin: str) -> None:
         if name in self._fields or name in SYSTEM:
@@ -159,10 +174,12 @@ class EcmascriptDatamodel(Datamodel):
             if node.type not in ("Identifier", "MemberExpression"):
                 raise Unsupported(f"{location.text.strip()!r} is not a location", node)
             if node.type == "Identifier":  # a statement: no need for an expression form
-                return f"self.dm.{self.field_name(node.name)} = {value_source}"
+                return (
+                    f"self.dm.{self.field_name(node.name)} = {unwrapped(value_source)}"
+                )
             alias = t.data_alias(node) if node.type == "MemberExpression" else None
             if alias is not None:
-                return f"self.dm.{self.field_name(alias)} = {value_source}"
+                return f"self.dm.{self.field_name(alias)} = {unwrapped(value_source)}"
             return t.store(node, value_source)
 
         source = self._translate(location, store)
@@ -170,7 +187,7 @@ class EcmascriptDatamodel(Datamodel):
 
     def script(self, script: ir.Script) -> list[str]:
         try:
-            program = esprima.parseScript(script.source, {"loc": True})
+            program = self._program(script)
         except esprima.Error as error:
             at = script.position(
                 getattr(error, "lineNumber", 1), getattr(error, "column", 1)

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from ..diagnostics import Loc
-from .es_translate import ExpressionTranslator, Scope, Unsupported
+from . import unwrapped
+from .es_translate import ExpressionTranslator, Scope, Unsupported, walk_nodes
 
 if TYPE_CHECKING:
     from .ecmascript import EcmascriptDatamodel
@@ -28,7 +29,6 @@ __all__ = ["Translator"]
 _LOOPS: Final = frozenset(
     {"ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement"}
 )
-_FUNCTIONS: Final = frozenset({"FunctionDeclaration", "FunctionExpression"})
 
 
 class _Target:
@@ -156,7 +156,7 @@ class Translator(ExpressionTranslator):
 
     def s_IfStatement(self, node: Any) -> list[str]:
         lines = [
-            f"if {self.condition(node.test)}:",
+            f"if {unwrapped(self.condition(node.test))}:",
             *_indent(self.block(node.consequent)),
         ]
         if node.alternate is not None:
@@ -169,7 +169,7 @@ class Translator(ExpressionTranslator):
         value = (
             "js.undefined" if node.argument is None else self.expression(node.argument)
         )
-        return [f"return {value}"]
+        return [f"return {unwrapped(value)}"]
 
     def s_ThrowStatement(self, node: Any) -> list[str]:
         return [f"raise js.JSThrow({self.expression(node.argument)})"]
@@ -215,7 +215,8 @@ class Translator(ExpressionTranslator):
         return self.enclose(node, "loop", self._while)
 
     def _while(self, node: Any) -> list[str]:
-        return [f"while {self.condition(node.test)}:", *_indent(self.block(node.body))]
+        test = unwrapped(self.condition(node.test))
+        return [f"while {test}:", *_indent(self.block(node.body))]
 
     def s_DoWhileStatement(self, node: Any) -> list[str]:
         return self.enclose(node, "loop", self._do_while)
@@ -246,7 +247,7 @@ class Translator(ExpressionTranslator):
         body = self.block(node.body)
         update = [] if node.update is None else [self.effect(node.update)]
         if not self.jumps[-1].continued:
-            return lines + [f"while {test}:", *_indent(body + update)]
+            return lines + [f"while {unwrapped(test)}:", *_indent(body + update)]
         flag = f"_first{next(self.temps)}"
         lines += [f"{flag} = True", "while True:"]
         loop = [f"if not {flag}:", *_indent(update or ["pass"]), f"{flag} = False"]
@@ -389,16 +390,11 @@ def _hoisting_order(body: list[Any]) -> Iterator[Any]:
 
 def _breaks_to(node: Any, label: str) -> bool:
     """Whether a `break label` occurs in `node`, outside nested functions."""
-    if isinstance(node, list):
-        return any(_breaks_to(item, label) for item in node)
-    if not hasattr(node, "type") or node.type in _FUNCTIONS:
-        return False
-    if node.type == "BreakStatement":
-        return node.label is not None and node.label.name == label
     return any(
-        _breaks_to(value, label)
-        for value in vars(node).values()
-        if isinstance(value, list) or hasattr(value, "type")
+        inner.type == "BreakStatement"
+        and inner.label is not None
+        and inner.label.name == label
+        for inner in walk_nodes(node, into_functions=False)
     )
 
 

@@ -22,9 +22,11 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+from esprima.nodes import Node  # type: ignore[import-untyped]
+
 from ... import runtime
 from ..diagnostics import Loc
-from . import SYSTEM_VARIABLES
+from . import SYSTEM_VARIABLES, unwrapped
 
 if TYPE_CHECKING:
     from .ecmascript import EcmascriptDatamodel
@@ -36,6 +38,9 @@ __all__ = [
     "Unsupported",
     "hoisted",
     "implicit_globals",
+    "local_name",
+    "python_locals",
+    "walk_nodes",
 ]
 
 SYSTEM: Final = {
@@ -144,7 +149,7 @@ def implicit_globals(program: Any) -> list[str]:
     """
     local: set[str] = set()
     assigned: list[str] = []
-    for node in _walk_nodes(program):
+    for node in walk_nodes(program):
         kind = getattr(node, "type", None)
         if kind in ("FunctionDeclaration", "FunctionExpression"):
             local.update(p.name for p in node.params if p.type == "Identifier")
@@ -171,26 +176,26 @@ def _uses_arguments(function: Any) -> bool:
     or a call of `eval`."""
     return any(
         node.type == "Identifier" and node.name in ("arguments", "eval")
-        for node in _walk_nodes(function.body, into_functions=False)
+        for node in walk_nodes(function.body, into_functions=False)
     )
 
 
-def _walk_nodes(node: Any, *, into_functions: bool = True) -> Iterator[Any]:
+def walk_nodes(node: Any, *, into_functions: bool = True) -> Iterator[Any]:
     """Every ESTree node under `node`, depth first; without `into_functions`,
-    nested functions are left out, bodies and all."""
+    nested functions are left out, bodies and all. (Positions are not nodes.)"""
     pending = [node]
     while pending:
         current = pending.pop()
         if isinstance(current, list):
             pending.extend(reversed(current))
             continue
-        if not hasattr(current, "type"):
+        if not isinstance(current, Node):
             continue
         if not into_functions and current.type in _FUNCTIONS:
             continue
         yield current
         for value in vars(current).values():
-            if isinstance(value, list) or hasattr(value, "type"):
+            if isinstance(value, (list, Node)):
                 pending.append(value)
 
 
@@ -633,6 +638,7 @@ class ExpressionTranslator:
         binding = self.binding_of(target)
         if binding is None:
             return self.store(target, value)
+        value = unwrapped(value)
         kind, container = binding
         if kind == "local":
             return f"{self.assigned_local(target.name, container)} = {value}"
