@@ -2,7 +2,9 @@
 
 A Composer document includes its JavaScript libraries into one `<script>`, which
 compiles to one method of thousands of lines: formatted whole, it would keep one
-core busy while the others wait. black formats each statement on its own; what
+core busy while the others wait. Such a member is formatted statement by
+statement (see `statements`); this module handles the long members that
+`statements` declines. black formats each statement on its own; what
 joins statements is the blank lines it puts between them, decided from the
 previous line. So a method is cut between two statements of the same block when
 the first is a plain statement (an expression or assignment, never `return`,

@@ -24,6 +24,7 @@ from .format_cache import FormatCache, default_cache
 from .layout import NotLaidOut, lay_out_entry
 from .pieces import Piece, cut, extract
 from .shapes import Formatted, Shape, derive, read_formatted, shape_of
+from .statements import Plan, assemble, plan
 
 __all__ = ["InternalError", "format_source", "render_module"]
 
@@ -159,22 +160,35 @@ def _format_class_members(
     members: list[str], pool: ProcessPoolExecutor, workers: int
 ) -> list[str]:
     """The members of the machine class, formatted with the workers of `pool`:
-    long members in pieces, the others by shape."""
+    long members statement by statement (see `statements`), or else in
+    pieces, the others by shape."""
     long = [i for i, m in enumerate(members) if m.count("\n") > LONG_MEMBER]
-    cuts = pool.map(_cut_member, [members[i] for i in long])
+    plans = dict(zip(long, pool.map(_plan_member, [members[i] for i in long])))
+    unplanned = [i for i in long if plans[i] is None]
+    cuts = pool.map(_cut_member, [members[i] for i in unplanned])
     short = [i for i in range(len(members)) if i not in set(long)]
     shape_groups = pool.map(_shapes_of, _group([members[i] for i in short], workers))
-    cut_up = _cut_long_members(long, cuts)
+    cut_up = _cut_long_members(unplanned, cuts)
+    planned = {i: p for i, p in plans.items() if p is not None}
     shapes: list[Shape | None] = [None] * len(members)
     for i, shape in zip(short, (s for group in shape_groups for s in group)):
         shapes[i] = shape
+    formatted_batches = pool.map(
+        _format_job,
+        [("statements", b) for p in planned.values() for b in p.batches],
+    )
     formatted_pieces = pool.map(
         _format_job, [("piece", p.text) for ps in cut_up.values() for p in ps]
     )
     formatter = _MemberFormatter(members, shapes, pool, workers)
-    formatter.run(exclude=set(cut_up))
+    formatter.run(exclude=set(cut_up) | set(planned))
+    formatter.join_statements(planned, formatted_batches)
     formatter.join_pieces(cut_up, formatted_pieces)
     return formatter.formatted()
+
+
+def _plan_member(member: str) -> Plan | None:
+    return plan(member)
 
 
 class _MemberFormatter:
@@ -206,6 +220,28 @@ class _MemberFormatter:
                 break
             pending = self.round(pending, key)
 
+    def join_statements(
+        self, planned: dict[int, Plan], formatted: Iterable[str]
+    ) -> None:
+        """Format the members planned statement by statement from black's
+        output for their batches (`formatted`, in order); black formats a
+        member whose batches do not split back as a whole."""
+        outputs = iter(formatted)
+        whole = []
+        for i, member_plan in planned.items():
+            batches = [next(outputs) for _ in member_plan.batches]
+            self.result[i] = assemble(member_plan, batches)
+            if self.result[i] is None:
+                whole.append(i)
+        self.format_whole(whole)
+
+    def format_whole(self, members: list[int]) -> None:
+        """Format `members` each with black as a whole."""
+        for i, output in zip(
+            members, self.pool.map(_format_member, [self.members[i] for i in members])
+        ):
+            self.result[i] = output
+
     def join_pieces(
         self, cut_up: dict[int, list[Piece]], formatted: Iterable[str]
     ) -> None:
@@ -220,10 +256,7 @@ class _MemberFormatter:
                 whole.append(i)
             else:
                 self.result[i] = "\n".join(t for t in texts if t is not None)
-        for i, output in zip(
-            whole, self.pool.map(_format_member, [self.members[i] for i in whole])
-        ):
-            self.result[i] = output
+        self.format_whole(whole)
 
     def formatted(self) -> list[str]:
         """Every member, formatted."""
@@ -439,7 +472,7 @@ def _format_unit(job: tuple[str, str]) -> str:
     followed by a marker entry so that black keeps even a single entry on its
     own line."""
     kind, text = job
-    if kind in ("head", "piece"):
+    if kind in ("head", "piece", "statements"):
         return _black(text)
     if kind == "chart":
         return _black_in_class(text) + "\n"

@@ -1,0 +1,158 @@
+"""`statements` formats members statement by statement exactly as black would.
+
+A member whose short statements are written without black, whose long ones
+black formats in batches, and whose blank lines follow black's rules, must come
+out as black formats it whole. The tests compare the two on every member of the
+corpus and of the W3C suite, on random members built of the constructs
+generated code holds (nested functions with and without leading comments, block
+openers, long and short statements at many depths, spacing black fixes), and
+check what `plan` must decline.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import black
+import pytest
+
+from scxmlc.compiler import compile_path, render
+from scxmlc.compiler.statements import assemble, plan
+
+from raw_modules import CORPUS, ROOT
+from test_pieces import library_document
+from test_shapes import raw_members
+
+W3C = sorted((ROOT.parent / "shared" / "w3c-scxml" / "ecmascript").glob("*.scxml"))
+
+
+def by_statements(member: str) -> str | None:
+    """`member` formatted by `statements`, black formatting its batches; None
+    when `plan` declines it."""
+    member_plan = plan(member, statements_per_batch=7)
+    if member_plan is None:
+        return None
+    outputs = [render._black(batch) for batch in member_plan.batches]
+    result = assemble(member_plan, outputs)
+    assert result is not None, "black's output did not split back"
+    return result
+
+
+def test_members_of_the_corpus_come_out_as_black_writes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    members = [m for d in [*CORPUS, *W3C[::3]] for m in raw_members(d, monkeypatch)]
+    planned = 0
+    for member in members:
+        result = by_statements(member)
+        if result is not None:
+            planned += 1
+            assert result == render._black_in_class(member), member
+    assert planned >= 0.95 * len(members) and planned > 400
+
+
+STATEMENTS = [
+    "x{n} = js.add(x{n}, {n})",
+    "x{n}: js.JSValue = args[0] if len(args) > 0 else js.undefined",
+    "js.put(_scope, 'key{n}', js.call(self.dm.helper, js.undefined, {n}, 'a string of some length'), self)",
+    "self._log(None, js.add('state s{n}: ' + 'and a long text to make black split this call', self.dm.counter, self.dm.other))",
+    "return (js.gt(x{n}, 0) if js.truthy(_t{n} := js.lt(y, 1)) else _t{n})",
+    "x = (a{n} if b else c)",
+    "y = js.JSArray([(a{n} if b else c)])",
+    "z = f(a={n}, b=-{n}, c=not x, d=[1, 2], e={{'k': -1.5, 'l': 1e-07}})",
+    "t = (a, b{n})",
+    "u = a{n},",
+    "v = x[-1] + x[{n}] - ~y * (z % 2) // 3",
+    "w = x[1:{n}]",
+    "f(*args, key=lambda v: v)",
+    "nonlocal a, b{n}",
+    "assert x{n}, (y)",
+    "del (a{n})",
+    "(w{n} := 1)",
+    "s = 'single' + \"double\" + 'it\\'s' + ''",
+    "self.dm.x = x if x is not None and x not in (1, 2) else None  # a comment",
+    "self._event = None  #tight comment",
+    "raise js.JSThrow(js.GLOBALS['TypeError'])",
+    "# a comment {n}",
+    "pass",
+    "break",
+    "if js.truthy(x{n}):\n    y = {n}\nelse:\n    y = -{n}",
+    "if (not js.truthy(x{n})):\n    y = {n}",
+    "while js.lt(i, js.get(input_, 'length', self)) and js.lt(i, js.get(options, 'limit', self)):\n    i = js.add(i, 1)",
+    "try:\n    z = f({n})\nexcept Exception as _error{n}:\n    self._fail(_error{n})\nfinally:\n    pass",
+    "# before a function\ndef _function{n}(this: Any, *args: Any) -> Any:\n    # inside\n    return js.undefined",
+    "def _function{n}(this: Any, *args: Any) -> Any:\n    def _inner{n}(this: Any, *args: Any) -> Any:\n        return this\n    return js.JSFunction(_inner{n}, 'inner')",
+    "# one\n# two\ndef _function{n}(this: Any, *args: Any) -> Any:\n    pass",
+    "for _key{n} in js.iterate_keys(x, self):\n    k = _key{n}",
+]
+
+
+def member(rng: random.Random, statements: int) -> str:
+    """A method of random statements at random depths."""
+    lines = ["    # a member", "    def _run(self) -> None:"]
+    depth = 2
+    for n in range(statements):
+        text = rng.choice(STATEMENTS).format(n=n)
+        if rng.random() < 0.2:
+            lines.append(" " * (4 * depth) + "if js.truthy(c):")
+            depth += 1
+        elif depth > 2 and rng.random() < 0.2:
+            depth -= 1
+        lines += [" " * (4 * depth) + line for line in text.split("\n")]
+    lines.append(" " * (4 * depth) + "pass")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_members_come_out_as_black_writes_them(seed: int) -> None:
+    rng = random.Random(seed)
+    text = member(rng, rng.randrange(20, 60))
+    assert by_statements(text) == render._black_in_class(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "    # a\n    def f(self) -> None:\n        x = 1\n\n        y = 2",
+        "    # a\n    @property\n    def f(self) -> int:\n        return 1",
+        "    # a\n    def f(self) -> None:\n        class C:\n            pass",
+        "    # a\n    def f(self) -> None:\n        import os",
+        '    # a\n    def f(self) -> None:\n        """Doc."""',
+        "    # a\n    def f(self) -> None:\n        x = 1\n            # deeper\n        y = 2",
+        "    # a\n    def f(self) -> None:\n        if x:\n            pass\n        "
+        + "else:  # a comment that makes this clause longer than the line length black keeps",
+        "    # a\n    def f(self) -> None:\n        x = '''two\nlines'''",
+    ],
+    ids=[
+        "blank line",
+        "decorator",
+        "class",
+        "import",
+        "docstring",
+        "comment indentation",
+        "long clause",
+        "multi-line string",
+    ],
+)
+def test_what_plan_declines(text: str) -> None:
+    assert plan(text) is None
+
+
+def test_a_long_global_script_is_formatted_statement_by_statement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = tmp_path / "library.scxml"
+    document.write_text(library_document(40), encoding="utf-8")
+    planned: list[int] = []
+    original = render.assemble
+
+    def spy(member_plan: render.Plan, outputs: list[str]) -> str | None:
+        planned.append(len(member_plan.batches))
+        return original(member_plan, outputs)
+
+    monkeypatch.setattr(render, "assemble", spy)
+    monkeypatch.setenv("SCXMLC_FORMAT_CACHE", "off")
+    source = compile_path(document).source
+    assert len(planned) == 1 and planned[0] > 1  # one long member, in batches
+    assert black.format_str(source, mode=black.Mode()) == source
