@@ -24,7 +24,7 @@ from .format_cache import FormatCache, default_cache
 from .layout import NotLaidOut, lay_out_entry
 from .pieces import Piece, cut, extract
 from .shapes import Formatted, Shape, derive, read_formatted, shape_of
-from .statements import Plan, assemble, plan
+from .statements import Batch, Plan, assemble, batches, fill, format_members, plan
 
 __all__ = ["InternalError", "format_source", "render_module"]
 
@@ -173,16 +173,16 @@ def _format_class_members(
     shapes: list[Shape | None] = [None] * len(members)
     for i, shape in zip(short, (s for group in shape_groups for s in group)):
         shapes[i] = shape
+    planned_batches = batches(planned.values())
     formatted_batches = pool.map(
-        _format_job,
-        [("statements", b) for p in planned.values() for b in p.batches],
+        _format_job, [("statements", b.text) for b in planned_batches]
     )
     formatted_pieces = pool.map(
         _format_job, [("piece", p.text) for ps in cut_up.values() for p in ps]
     )
     formatter = _MemberFormatter(members, shapes, pool, workers)
     formatter.run(exclude=set(cut_up) | set(planned))
-    formatter.join_statements(planned, formatted_batches)
+    formatter.join_statements(planned, planned_batches, formatted_batches)
     formatter.join_pieces(cut_up, formatted_pieces)
     return formatter.formatted()
 
@@ -221,16 +221,16 @@ class _MemberFormatter:
             pending = self.round(pending, key)
 
     def join_statements(
-        self, planned: dict[int, Plan], formatted: Iterable[str]
+        self, planned: dict[int, Plan], batches: list[Batch], formatted: Iterable[str]
     ) -> None:
         """Format the members planned statement by statement from black's
-        output for their batches (`formatted`, in order); black formats a
-        member whose batches do not split back as a whole."""
-        outputs = iter(formatted)
+        output for their `batches` (`formatted`, in order); black formats a
+        member whose batch does not split back as a whole."""
+        for batch, output in zip(batches, formatted):
+            fill(batch, output)
         whole = []
         for i, member_plan in planned.items():
-            batches = [next(outputs) for _ in member_plan.batches]
-            self.result[i] = assemble(member_plan, batches)
+            self.result[i] = assemble(member_plan)
             if self.result[i] is None:
                 whole.append(i)
         self.format_whole(whole)
@@ -355,13 +355,19 @@ def _format_members(members: list[str]) -> list[str]:
 
 
 def _black_members(members: list[str]) -> list[str]:
-    """black's output for `members`, formatted together when black's output
-    splits back into as many members, else one at a time."""
-    formatted = _black_in_class("\n\n".join(members))
+    """black's output for `members`: statement by statement (see
+    `statements`), and the members it declines formatted together when
+    black's output splits back into as many members, else one at a time."""
+    done = format_members(members, _black)
+    rest = [m for m, d in zip(members, done) if d is None]
+    if not rest:
+        return [d for d in done if d is not None]
+    formatted = _black_in_class("\n\n".join(rest))
     pieces = _MEMBER.split(formatted)
-    if len(pieces) != len(members):
-        return [_black_in_class(member) for member in members]
-    return pieces
+    if len(pieces) != len(rest):
+        pieces = [_black_in_class(member) for member in rest]
+    whole = iter(pieces)
+    return [next(whole) if d is None else d for d in done]
 
 
 def _format_member(member: str) -> str:

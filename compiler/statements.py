@@ -16,11 +16,12 @@ millisecond a line. So `plan` sorts the statements of a member:
 blank lines black's EmptyLineTracker would (ported below for what members
 hold: comments, statements, nested `def`s).
 
-`plan` declines (returns None) a member outside this: one with blank lines,
-decorators, classes, imports, docstrings, `with`, `lambda`, `**`, slices,
-multi-line strings, comments not at the indentation of what follows them, or
-a statement whose parentheses black might remove (`x = (a if b else c)`).
-Anything it does not know goes to black, never the other way round.
+`plan` declines (returns None) a member with blank lines, decorators, classes,
+imports, docstrings, multi-line strings, comments not at the indentation of what
+follows them, or a long `else:`/`except:` clause. A statement with `with`,
+`lambda`, `**`, a slice, or parentheses black might remove
+(`x = (a if b else c)`) is never settled: black formats it. Anything this module
+does not know goes to black, never the other way round.
 `tests/test_statements.py` compares the result with black on the corpus.
 """
 
@@ -31,29 +32,29 @@ import keyword
 import re
 import tokenize
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from .layout import DECIMAL, LINE_LENGTH, black_string
 
-__all__ = ["Plan", "assemble", "plan"]
+__all__ = ["Batch", "Plan", "assemble", "batches", "fill", "format_members", "plan"]
 
 _INDENT = 4
 _OPENING = frozenset("([{")
 _CLOSING = frozenset(")]}")
 _KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
-_CONSTANTS = frozenset({"True", "False", "None"})
 _DECLINED_NAMES = frozenset(
     {"lambda", "await", "async", "yield", "import", "class", "with"}
 )
 """Names of constructs black lays out by rules of their own."""
+_MEMBER_DECLINED = frozenset({"class", "import", "from", "async", "@"})
+"""What starts a statement black puts blank lines around by rules not ported
+here."""
 _CLAUSES = frozenset({"else", "elif", "except", "finally"})
 """Block openers that cannot start a batch's statement (they need the block
 before them)."""
 _SOFT_STATEMENTS = frozenset({"match", "case", "type"})
 _DECLINED_OPERATORS = frozenset({"**", "**=", "@", "@=", ";", "...", "\\", "!", "`"})
-_BINARY = frozenset(
-    "+ - * / // % == != < <= > >= := += -= *= /= //= %= &= |= ^= >>= <<= & | ^ << >> ->".split()
-)
 _UNARY = frozenset({"-", "+", "~"})
 _COMPOUND = frozenset(
     {"if", "elif", "else", "while", "for", "try", "except", "finally", "def"}
@@ -96,16 +97,19 @@ class _Line:
 
 
 class Plan(NamedTuple):
-    """A member's logical lines, and the placeholder modules black formats for
-    the lines that are not settled."""
+    """A member's logical lines, each settled or left for black."""
 
     lines: list[_Line]
-    batches: list[str]
-    batch_lines: list[list[int]]
-    """For each batch, the indices (in `lines`) of the statements it holds."""
 
 
-def plan(member: str, statements_per_batch: int = 60) -> Plan | None:
+class Batch(NamedTuple):
+    """A placeholder module for black, and the statements it holds in order."""
+
+    text: str
+    statements: list[_Line]
+
+
+def plan(member: str) -> Plan | None:
     """How to format `member` (one member of a class body, without trailing
     blank lines), or None when it is outside what this module handles."""
     try:
@@ -118,25 +122,48 @@ def plan(member: str, statements_per_batch: int = 60) -> Plan | None:
         for line in lines
     ):
         return None
-    pending = [i for i, line in enumerate(lines) if line.settled is None]
+    return Plan(lines)
+
+
+def batches(plans: Iterable[Plan], statements_per_batch: int = 60) -> list[Batch]:
+    """The batches black formats for the statements of `plans` not settled."""
+    pending = [line for p in plans for line in p.lines if line.settled is None]
     groups = [
         pending[start : start + statements_per_batch]
         for start in range(0, len(pending), statements_per_batch)
     ]
-    return Plan(lines, [_batch(lines, group) for group in groups], groups)
+    return [Batch(_batch(group), group) for group in groups]
 
 
-def assemble(plan: Plan, outputs: list[str]) -> str | None:
-    """The member formatted, from black's output for each batch of `plan` (in
-    order), or None when an output does not split back into its statements."""
-    for group, output in zip(plan.batch_lines, outputs, strict=True):
-        if not _extract(plan.lines, group, output):
-            return None
+def fill(batch: Batch, output: str) -> bool:
+    """Give the statements of `batch` their lines from black's `output` for
+    it; False when the output does not split back as the batch was built."""
+    return _extract(batch.statements, output)
+
+
+def assemble(plan: Plan) -> str | None:
+    """The member formatted, once its batches are filled (None if one is not)."""
     out: list[str] = []
     for line, blank in zip(plan.lines, _blank_lines(plan.lines)):
         out += [""] * blank
-        out += [line.settled] if line.settled is not None else line.formatted
+        if line.settled is not None:
+            out.append(line.settled)
+        elif line.formatted:
+            out += line.formatted
+        else:
+            return None
     return "\n".join(out)
+
+
+def format_members(members: list[str], black: Callable[[str], str]) -> list[str | None]:
+    """Each of `members` formatted, with `black` formatting their batches
+    together; None for a member `plan` declines or whose batch does not split
+    back."""
+    plans = [plan(member) for member in members]
+    planned = [p for p in plans if p is not None]
+    for batch in batches(planned):
+        fill(batch, black(batch.text))
+    return [None if p is None else assemble(p) for p in plans]
 
 
 # -- statements -------------------------------------------------------------------
@@ -221,7 +248,7 @@ def _statement(tokens: list[tokenize.TokenInfo], physical: list[str]) -> _Line:
 def _check_statement(code: list[tokenize.TokenInfo]) -> None:
     """Decline the statements whose layout or neighbours black treats apart."""
     start = code[0].string
-    if start in _DECLINED_NAMES or start in ("@", "from"):
+    if start in _MEMBER_DECLINED:
         raise _Declined(f"a statement starting with {start!r}")
     if start in _SOFT_STATEMENTS and len(code) > 1 and code[1].type == tokenize.NAME:
         raise _Declined("a soft-keyword statement")
@@ -417,54 +444,50 @@ def _check_comments(lines: list[_Line]) -> None:
 # -- batches for black --------------------------------------------------------------
 
 
-def _batch(lines: list[_Line], group: list[int]) -> str:
-    """A placeholder module holding the statements `group` of `lines`, each at
-    its depth after its marker; a block opener gets `pass` as its body."""
+def _batch(statements: list[_Line]) -> str:
+    """A placeholder module holding `statements`, each at its depth after its
+    marker; a block opener gets `pass` as its body."""
     out: list[str] = []
     open_depth = 0
-    for index in group:
-        line = lines[index]
+    for number, line in enumerate(statements):
         for depth in range(open_depth, line.depth):
             out.append(" " * (depth * _INDENT) + _OPENER)
         indent = " " * (line.depth * _INDENT)
-        out.append(indent + _MARKER.format(index))
+        out.append(indent + _MARKER.format(number))
         out.append(line.source)
-        open_depth = line.depth
+        open_depth = _open_depth(line)
         if line.opens_block:
             out.append(indent + " " * _INDENT + "pass")
-            open_depth += 1
     return "\n".join(out) + "\n"
 
 
-def _extract(lines: list[_Line], group: list[int], output: str) -> bool:
-    """Set the formatted lines of the statements `group` from black's `output`
-    for their batch; False when it does not split back as it was built."""
-    formatted = [line for line in output.split("\n") if line.strip()]
-    markers = {_MARKER.format(i): i for i in group}
-    segments: dict[int, list[str]] = {}
-    current: list[str] | None = None
-    for text in formatted:
-        index = markers.get(text.strip())
-        if index is not None:
-            current = segments.setdefault(index, [])
+def _extract(statements: list[_Line], output: str) -> bool:
+    """Set the formatted lines of `statements` from black's `output` for their
+    batch; False when it does not split back as it was built."""
+    markers = {_MARKER.format(n): n for n in range(len(statements))}
+    segments: list[list[str]] = []
+    for text in output.split("\n"):
+        if not text.strip():
             continue
-        if current is not None:
-            current.append(text)
-    if sorted(segments) != sorted(group):
+        number = markers.get(text.strip())
+        if number is not None:
+            if number != len(segments):
+                return False
+            segments.append([])
+        elif segments:
+            segments[-1].append(text)
+    if len(segments) != len(statements):
         return False
-    for position, index in enumerate(group):
-        line = lines[index]
-        segment = segments[index]
-        if position + 1 < len(group):
-            following = lines[group[position + 1]]
-            openers = max(0, following.depth - _open_depth(line))
+    for number, (line, segment) in enumerate(zip(statements, segments)):
+        if number + 1 < len(statements):
+            openers = [
+                " " * (depth * _INDENT) + _OPENER
+                for depth in range(_open_depth(line), statements[number + 1].depth)
+            ]
             if openers:
-                if segment[-openers:] != [
-                    " " * (d * _INDENT) + _OPENER
-                    for d in range(_open_depth(line), following.depth)
-                ]:
+                if segment[-len(openers) :] != openers:
                     return False
-                segment = segment[:-openers]
+                segment = segment[: -len(openers)]
         if line.opens_block:
             if not segment or segment[-1].strip() != "pass":
                 return False

@@ -18,9 +18,10 @@ import black
 import pytest
 
 from scxmlc.compiler import compile_path, render
-from scxmlc.compiler.statements import assemble, plan
+from scxmlc.compiler.statements import assemble, batches, fill, plan
 
 from raw_modules import CORPUS, ROOT
+from test_pieces import STATEMENTS as PIECES_STATEMENTS
 from test_pieces import library_document
 from test_shapes import raw_members
 
@@ -30,13 +31,14 @@ W3C = sorted((ROOT.parent / "shared" / "w3c-scxml" / "ecmascript").glob("*.scxml
 def by_statements(member: str) -> str | None:
     """`member` formatted by `statements`, black formatting its batches; None
     when `plan` declines it."""
-    member_plan = plan(member, statements_per_batch=7)
+    member_plan = plan(member)
     if member_plan is None:
         return None
-    outputs = [render._black(batch) for batch in member_plan.batches]
-    result = assemble(member_plan, outputs)
-    assert result is not None, "black's output did not split back"
-    return result
+    for batch in batches([member_plan], statements_per_batch=7):
+        assert fill(
+            batch, render._black(batch.text)
+        ), "black's output did not split back"
+    return assemble(member_plan)
 
 
 def test_members_of_the_corpus_come_out_as_black_writes_them(
@@ -53,10 +55,8 @@ def test_members_of_the_corpus_come_out_as_black_writes_them(
 
 
 STATEMENTS = [
-    "x{n} = js.add(x{n}, {n})",
+    *PIECES_STATEMENTS,
     "x{n}: js.JSValue = args[0] if len(args) > 0 else js.undefined",
-    "js.put(_scope, 'key{n}', js.call(self.dm.helper, js.undefined, {n}, 'a string of some length'), self)",
-    "self._log(None, js.add('state s{n}: ' + 'and a long text to make black split this call', self.dm.counter, self.dm.other))",
     "return (js.gt(x{n}, 0) if js.truthy(_t{n} := js.lt(y, 1)) else _t{n})",
     "x = (a{n} if b else c)",
     "y = js.JSArray([(a{n} if b else c)])",
@@ -74,10 +74,7 @@ STATEMENTS = [
     "self.dm.x = x if x is not None and x not in (1, 2) else None  # a comment",
     "self._event = None  #tight comment",
     "raise js.JSThrow(js.GLOBALS['TypeError'])",
-    "# a comment {n}",
-    "pass",
     "break",
-    "if js.truthy(x{n}):\n    y = {n}\nelse:\n    y = -{n}",
     "if (not js.truthy(x{n})):\n    y = {n}",
     "while js.lt(i, js.get(input_, 'length', self)) and js.lt(i, js.get(options, 'limit', self)):\n    i = js.add(i, 1)",
     "try:\n    z = f({n})\nexcept Exception as _error{n}:\n    self._fail(_error{n})\nfinally:\n    pass",
@@ -97,6 +94,7 @@ def member(rng: random.Random, statements: int) -> str:
         if rng.random() < 0.2:
             lines.append(" " * (4 * depth) + "if js.truthy(c):")
             depth += 1
+            lines.append(" " * (4 * depth) + "c = js.add(c, 1)")
         elif depth > 2 and rng.random() < 0.2:
             depth -= 1
         lines += [" " * (4 * depth) + line for line in text.split("\n")]
@@ -104,11 +102,16 @@ def member(rng: random.Random, statements: int) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_random_members_come_out_as_black_writes_them(seed: int) -> None:
-    rng = random.Random(seed)
-    text = member(rng, rng.randrange(20, 60))
-    assert by_statements(text) == render._black_in_class(text)
+def test_random_members_come_out_as_black_writes_them() -> None:
+    planned = 0
+    for seed in range(16):
+        rng = random.Random(seed)
+        text = member(rng, rng.randrange(20, 60))
+        result = by_statements(text)
+        if result is not None:  # declined: a comment before a dedent
+            planned += 1
+            assert result == render._black_in_class(text), seed
+    assert planned >= 10
 
 
 @pytest.mark.parametrize(
@@ -147,12 +150,12 @@ def test_a_long_global_script_is_formatted_statement_by_statement(
     planned: list[int] = []
     original = render.assemble
 
-    def spy(member_plan: render.Plan, outputs: list[str]) -> str | None:
-        planned.append(len(member_plan.batches))
-        return original(member_plan, outputs)
+    def spy(member_plan: render.Plan) -> str | None:
+        planned.append(sum(line.settled is None for line in member_plan.lines))
+        return original(member_plan)
 
     monkeypatch.setattr(render, "assemble", spy)
     monkeypatch.setenv("SCXMLC_FORMAT_CACHE", "off")
     source = compile_path(document).source
-    assert len(planned) == 1 and planned[0] > 1  # one long member, in batches
+    assert len(planned) == 1 and planned[0] > 60  # one long member, in batches
     assert black.format_str(source, mode=black.Mode()) == source
