@@ -1,10 +1,10 @@
-"""black's layout of the chart's table entries, computed without black.
+"""black's layout of chart table entries and of call statements, without black.
 
 The tables of a chart (`states=(...)`, `transitions=(...)`, `fused={...}`) hold
 one entry per state, transition or fused run: a large document has thousands of
 them, and formatting them is most of black's time. They are data of a small
-shape, calls of plain names with literal, name, tuple, list and dict arguments,
-so their layout follows black's right-hand split:
+shape, calls of names with literal, name, attribute, tuple, list and dict
+arguments, so their layout follows black's right-hand split:
 
 - an entry that fits on its line stays on it;
 - otherwise the line breaks after its last opening bracket (a dict entry's
@@ -13,11 +13,18 @@ so their layout follows black's right-hand split:
   item a line, each with a trailing comma (a single item gets none);
 - items that still do not fit are laid out in the same way; atoms are never split.
 
-`lay_out_entry` computes this for one entry, or raises `NotLaidOut` for anything
-outside that shape (an attribute, an operator, a comment, a magic trailing comma,
-a string that black would requote, a line whose head does not fit): the caller
-then has black format it. `tests/test_layout.py` compares the two on every chart
-entry of the test corpus.
+Generated methods are full of statements of the same shape: a call, `return`
+of a call, a call assigned to a name, `if call:`. black splits them the same
+way after their head (`return `, `x = `, `if `), having dropped the
+parentheses it would put around the value, since a call holds no delimiter
+outside its brackets. `lay_out_statement` lays those out.
+
+`lay_out_entry` computes the layout of one entry, or raises `NotLaidOut` for
+anything outside that shape (an operator, a comment, a magic trailing comma, a
+string that black would requote, a subscript that does not fit, a line whose
+head does not fit): the caller then has black format it. `tests/test_layout.py`
+compares the two on every chart entry of the test corpus and on random entries
+and statements; `tests/test_statements.py` on the statements of the corpus.
 """
 
 from __future__ import annotations
@@ -27,7 +34,14 @@ import io
 import re
 import tokenize
 
-__all__ = ["DECIMAL", "LINE_LENGTH", "NotLaidOut", "black_string", "lay_out_entry"]
+__all__ = [
+    "DECIMAL",
+    "LINE_LENGTH",
+    "NotLaidOut",
+    "black_string",
+    "lay_out_entry",
+    "lay_out_statement",
+]
 
 LINE_LENGTH = 88
 """black's default line length, the one compiled modules are formatted with."""
@@ -66,7 +80,41 @@ def lay_out_entry(text: str, indent: int, *, in_dict: bool = False) -> list[str]
     return _item_lines((key, tree.values[0]), source, indent, ",")
 
 
-def _check_tokens(text: str, tree: ast.expr) -> None:
+def lay_out_statement(text: str, indent: int) -> list[str]:
+    """The lines black writes for the one-line statement `text` at `indent`
+    spaces, when it is a call, `return` of a call, an assignment of a call to a
+    name or attribute, or the opener `if call:` or `while call:`; black splits
+    those as it splits a table entry, after the head. Raises `NotLaidOut`
+    otherwise."""
+    if not text.isascii():
+        raise NotLaidOut("not ASCII: black measures wide characters")
+    opener = text.startswith(("if ", "while ")) and text.endswith(":")
+    try:
+        tree = ast.parse(text + " pass" if opener else text)
+    except SyntaxError as error:
+        raise NotLaidOut(str(error)) from error
+    if len(tree.body) != 1:
+        raise NotLaidOut("not one statement")
+    statement = tree.body[0]
+    prefix, trailer = "", ""
+    if isinstance(statement, ast.Expr):
+        node = statement.value
+    elif isinstance(statement, ast.Return) and statement.value is not None:
+        node, prefix = statement.value, "return "
+    elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        node, prefix = statement.value, _dotted(statement.targets[0]) + " = "
+    elif opener and isinstance(statement, (ast.If, ast.While)):
+        node, trailer = statement.test, ":"
+        prefix = "if " if isinstance(statement, ast.If) else "while "
+    else:
+        raise NotLaidOut("not a statement of the shapes laid out")
+    if not isinstance(node, ast.Call):
+        raise NotLaidOut("not a call")
+    _check_tokens(text, node)
+    return _lines(node, text, prefix, indent, trailer)
+
+
+def _check_tokens(text: str, tree: ast.AST) -> None:
     """Refuse what the syntax tree does not show: comments, redundant brackets
     and magic trailing commas (a comma before a closing bracket that is not the
     comma of a one-element tuple)."""
@@ -80,7 +128,8 @@ def _check_tokens(text: str, tree: ast.expr) -> None:
     brackets = sum(t in ("(", "[", "{") for t in tokens)
     nodes = list(ast.walk(tree))
     expected = sum(
-        isinstance(n, (ast.Call, ast.Tuple, ast.List, ast.Dict)) for n in nodes
+        isinstance(n, (ast.Call, ast.Tuple, ast.List, ast.Dict, ast.Subscript))
+        for n in nodes
     )
     if brackets != expected:
         raise NotLaidOut("brackets the syntax tree does not show")
@@ -99,11 +148,11 @@ def _lines(
         return [" " * indent + flat]
     items = _items(node, text)
     if items is None:
+        if isinstance(node, ast.Subscript):
+            raise NotLaidOut("a subscript black would split")
         return [" " * indent + flat]  # an atom: black leaves it long
     opener, closer = _BRACKETS[type(node)]
-    head = (
-        prefix + (_flat(node.func, text) if isinstance(node, ast.Call) else "") + opener
-    )
+    head = prefix + (_dotted(node.func) if isinstance(node, ast.Call) else "") + opener
     if not items or indent + len(head) > LINE_LENGTH:
         raise NotLaidOut("a split black would try another way")
     inner = indent + 4
@@ -158,7 +207,8 @@ def _item_lines(item: _Item, text: str, indent: int, trailer: str) -> list[str]:
         return _lines(item.value, text, f"{item.arg}=", indent, trailer)
     if isinstance(item, tuple):
         key, value = item
-        if _items(value, text) is not None:  # the last bracket is the value's
+        if _items(value, text) is not None or isinstance(value, ast.Subscript):
+            # the last bracket is the value's
             return _lines(value, text, f"{_flat(key, text)}: ", indent, trailer)
         return _lines(key, text, "", indent, f": {_flat(value, text)}{trailer}")
     return _lines(item, text, "", indent, trailer)
@@ -174,8 +224,13 @@ def _flat_item(item: _Item, text: str) -> str:
 
 def _flat(node: ast.expr, text: str) -> str:
     """`node` on one line, as black writes it."""
-    if isinstance(node, ast.Name):
-        return node.id
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return _dotted(node)
+    if isinstance(node, ast.Subscript):
+        index = node.slice
+        if not isinstance(index, (ast.Constant, ast.Name)):
+            raise NotLaidOut("a subscript of another kind")
+        return f"{_dotted(node.value)}[{_flat(index, text)}]"
     if isinstance(node, ast.Constant):
         return _constant(node, text)
     if (
@@ -189,15 +244,23 @@ def _flat(node: ast.expr, text: str) -> str:
     if items is None:
         raise NotLaidOut(f"{type(node).__name__} is outside the entries' shape")
     if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name):
-            raise NotLaidOut("a call of something other than a name")
-        opener = node.func.id + "("
+        opener = _dotted(node.func) + "("
     else:
         opener = _BRACKETS[type(node)][0]
     body = ", ".join(_flat_item(item, text) for item in items)
     if isinstance(node, ast.Tuple) and len(items) == 1:
         body += ","
     return opener + body + _BRACKETS[type(node)][1]
+
+
+def _dotted(node: ast.expr) -> str:
+    """A name or an attribute of one (`js.call_method`, `self.dm.x`): black
+    does not split at a dot after a name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return _dotted(node.value) + "." + node.attr
+    raise NotLaidOut(f"{type(node).__name__} where a name is expected")
 
 
 def _constant(node: ast.Constant, text: str) -> str:

@@ -9,6 +9,8 @@ millisecond a line. So `plan` sorts the statements of a member:
 - a statement that fits on its line and is made of tokens whose spacing black
   sets by simple rules (names, decimal numbers, plain strings, the operators
   generated code uses, plain comments) is written here as black writes it;
+- so is a long call statement (a call, `return` or assignment of a call,
+  `if call:`), laid out by `layout.lay_out_statement`;
 - every other statement goes to black, in batches: each after a marker comment,
   at its own depth under `if _:` openers, a block opener followed by `pass`.
 
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from .layout import DECIMAL, LINE_LENGTH, black_string
+from .layout import DECIMAL, LINE_LENGTH, NotLaidOut, black_string, lay_out_statement
 
 __all__ = ["Batch", "Plan", "assemble", "batches", "fill", "format_members", "plan"]
 
@@ -89,7 +91,7 @@ class _Line:
     source: str
     """Its lines as codegen wrote them."""
     settled: str | None
-    """The line as black writes it, or None when black must format it."""
+    """Its lines as black writes them, or None when black must format it."""
     is_comment: bool = False
     is_def: bool = False
     opens_block: bool = False
@@ -242,7 +244,17 @@ def _statement(tokens: list[tokenize.TokenInfo], physical: list[str]) -> _Line:
             text = " " * (depth * _INDENT) + rendered
             if len(text) <= LINE_LENGTH:
                 line.settled = text
+        if line.settled is None and comment is None:
+            line.settled = _laid_out(source.strip(), depth * _INDENT)
     return line
+
+
+def _laid_out(text: str, indent: int) -> str | None:
+    """A long call statement laid out as black would (see `layout`), or None."""
+    try:
+        return "\n".join(lay_out_statement(text, indent))
+    except NotLaidOut:
+        return None
 
 
 def _check_statement(code: list[tokenize.TokenInfo]) -> None:

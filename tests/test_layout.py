@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scxmlc.compiler import render
-from scxmlc.compiler.layout import NotLaidOut, lay_out_entry
+from scxmlc.compiler.layout import NotLaidOut, lay_out_entry, lay_out_statement
 
 from raw_modules import CORPUS, ROOT, raw_modules
 
@@ -82,7 +82,7 @@ def test_w3c_entries_are_laid_out_as_black_would(
 
 
 def random_atom(rng: random.Random) -> str:
-    kind = rng.randrange(6)
+    kind = rng.randrange(7)
     if kind == 0:
         return rng.choice(
             ["ATOMIC", "None", "True", "_onentry_" + "s" * rng.randrange(1, 40)]
@@ -95,6 +95,15 @@ def random_atom(rng: random.Random) -> str:
         return repr("e" * rng.randrange(0, 50) + rng.choice(["", ".x", " y", "*"]))
     if kind == 4:
         return '"' + "q" * rng.randrange(0, 30) + '"'
+    if kind == 5:
+        return rng.choice(
+            [
+                "self.dm." + "v" * rng.randrange(1, 30),
+                "js.undefined",
+                "js.GLOBALS['" + "G" * rng.randrange(1, 40) + "']",
+                "args[" + str(rng.randrange(12)) + "]",
+            ]
+        )
     return "-" + str(rng.randrange(1, 1000))
 
 
@@ -116,7 +125,9 @@ def random_value(rng: random.Random, depth: int) -> str:
 
 
 def random_call(rng: random.Random, depth: int) -> str:
-    name = rng.choice(["StateSpec", "TransitionSpec", "InvokeSpec", "F"])
+    name = rng.choice(
+        ["StateSpec", "TransitionSpec", "F", "js.call_method", "self._genesys.ixn.f"]
+    )
     positional = [random_value(rng, depth) for _ in range(rng.randrange(0, 3))]
     keywords = [
         f"{'k' * rng.randrange(1, 12)}={random_value(rng, depth)}"
@@ -155,13 +166,13 @@ def test_random_dict_entries_are_laid_out_as_black_would() -> None:
     "entry",
     [
         "F(a, b,)",  # a magic trailing comma
-        "F(x.y)",  # an attribute
         "F(a + b)",  # an operator
         "F('it\"s')",  # a string black would requote
         "F(r'raw')",  # a string prefix
         "F(1.5)",
         "F('é')",
-        "obj.method(1)",
+        "f(x)[0]",  # a subscript of a call
+        "F(x.y(1).z)",  # an attribute of a call
         "F(*args)",
         "F(((1, 2)))",  # brackets the tree does not show
     ],
@@ -169,3 +180,52 @@ def test_random_dict_entries_are_laid_out_as_black_would() -> None:
 def test_entries_outside_the_shape_are_declined(entry: str) -> None:
     with pytest.raises(NotLaidOut):
         lay_out_entry(entry, 12)
+
+
+def black_statement(statement: str, depth: int) -> str:
+    """black's lines for the one-line `statement` at `depth` in a block."""
+    openers = [" " * (4 * d) + "if _:" for d in range(depth)]
+    body = [" " * (4 * depth) + statement]
+    if statement.endswith(":"):
+        body.append(" " * (4 * depth + 4) + "pass")
+    lines = render._black("\n".join([*openers, *body]) + "\n").splitlines()
+    return "\n".join(lines[depth : len(lines) - (len(body) - 1)])
+
+
+def test_random_statements_are_laid_out_as_black_would() -> None:
+    rng = random.Random(12)
+    laid_out = split = 0
+    for _ in range(400):
+        call = random_call(rng, 0)
+        statement = rng.choice(
+            [call, f"return {call}", f"x = {call}", f"self.dm.y = {call}"]
+            + [f"if {call}:", f"while {call}:"]
+        )
+        depth = rng.randrange(1, 7)
+        try:
+            lines = lay_out_statement(statement, 4 * depth)
+        except NotLaidOut:
+            continue
+        laid_out += 1
+        split += len(lines) > 1
+        assert "\n".join(lines) == black_statement(statement, depth), statement
+    assert laid_out > 300
+    assert split > 150
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "x = a + f(1)",  # not a call
+        "x: int = f(1)",  # an annotation
+        "x[0] = f(1)",  # a target with brackets
+        "a = b = f(1)",  # chained
+        "return",
+        "if f(1) and g(2):",
+        "f(1)  # a comment",
+        "for x in f(1):",
+    ],
+)
+def test_statements_outside_the_shape_are_declined(statement: str) -> None:
+    with pytest.raises(NotLaidOut):
+        lay_out_statement(statement, 8)
