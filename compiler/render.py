@@ -89,18 +89,22 @@ def format_source(text: str) -> str:
     black takes most of the compile time of a large document, so a long module is
     cut into units that are independent for black, formatted on every core:
 
-    - the members of its machine class, in groups inside a placeholder class;
-      a member of the same shape as another (see `shapes`) is not formatted
-      again but derived from the other's output, and a long member is cut into
-      pieces (see `pieces`);
+    - the members of its machine class, statement by statement (see
+      `statements`): black formats only the statements `statements` and
+      `layout` cannot write as it would, in batches; a member of the same
+      shape as another (see `shapes`) is not formatted again but derived from
+      the other's output; a long member is formatted in batches spread over
+      the cores, or, when `statements` declines it, cut into pieces (see
+      `pieces`); the members `statements` declines go to black in groups
+      inside a placeholder class;
     - the chart statement, with the entries of its tables replaced by markers;
     - the entries of the tables, laid out as black would by `layout`, or in
       groups inside a placeholder of the same nesting when `layout` declines.
 
     Every unit's output is kept in the format cache (see `format_cache`). The
     result is what black gives for the whole module (tests check that black
-    leaves compiled modules unchanged, and compare `layout`, `shapes` and
-    `pieces` with black directly).
+    leaves compiled modules unchanged, and compare `statements`, `layout`,
+    `shapes` and `pieces` with black directly).
     """
     _open_cache()
     if text.count("\n") < PARALLEL_THRESHOLD or text.count("(Machine):\n") != 1:

@@ -6,9 +6,9 @@ JavaScript means by `+`, `==`, truthiness, property access, calls and `new`.
 
 - **Variables.** `<data>` ids and the `var`s and functions declared at the top
   level of scripts are fields of the datamodel object (`self.dm.x`).
-- **Functions.** A function's parameters and `var`s live in a scope object of its
-  own, which its nested functions close over. Each JavaScript function becomes a
-  Python `def` taking `this`.
+- **Functions.** Each JavaScript function becomes a Python `def` taking `this`;
+  its parameters and `var`s are Python locals, which its nested functions close
+  over (see `es_translate.local_name`).
 - **The session.** Generated code hands `self`, the machine, to the runtime's
   property functions: the machine's `_realm` holds what the session's scripts
   assigned to built-in objects, and its clock is what `Date` reads.
