@@ -134,3 +134,59 @@ def test_for_loops_and_conditions_behave_as_in_javascript(tmp_path: Path) -> Non
     assert "while js.lt(i, 5):" in source
     assert "if not ((js.lt(j, 6) and js.gt(k, 0)) or js.loose_eq(j, 100)):" in source
     assert source.count("_first") == 6  # the two loops a `continue` goes to
+
+
+EDGES = """
+function shadowedIn() {
+  var In = function (v) { return v; };
+  var r = [];
+  if (In(NaN)) r.push('nan');
+  if (In({}) &amp;&amp; 1) r.push('obj');
+  if (!In([])) r.push('notarr');
+  if (In(0) || In('')) r.push('zero');
+  return r.concat([!In([]), !!In(NaN), In({}) &amp;&amp; 1]);
+}
+function deleted(p) {
+  var x = 1, n = 0, caught;
+  try { throw 2; } catch (e) { caught = delete e; }
+  return [delete x, delete p, delete arguments, caught, delete (n++, n), n, x, p];
+}
+function caughtInLoop() {
+  var fs = [];
+  for (var i = 0; i &lt; 3; i++) {
+    try { throw i; } catch (e) { fs.push(function () { return e; }); }
+    with ({v: i * 10}) { fs.push(function () { return v; }); }
+  }
+  return fs.map(function (f) { return f(); }).join(',');
+}
+var ownName = function me() {
+  var r = (me = 5);
+  me++;
+  (function () { me = 1; })();
+  for (me in {a: 1}) {}
+  return [typeof me, r, delete me];
+};
+var result = [shadowedIn(), deleted(3), caughtInLoop(), ownName()];
+"""
+
+
+def test_in_delete_catch_and_own_names_behave_as_in_javascript(
+    tmp_path: Path,
+) -> None:
+    """node: a variable named `In` is no state test (its value is no Python
+    bool); `delete` of a variable is false; closures made in a loop keep the
+    `catch` variable and `with` object of their pass; a named function
+    expression's own name ignores assignments."""
+    assert run(tmp_path, '<log expr="JSON.stringify(result)"/>', script=EDGES) == [
+        '[["obj",false,false,1],[false,false,false,false,true,1,1,3],'
+        '"0,0,1,10,2,20",["function",5,false]]'
+    ]
+    path = tmp_path / "edges.scxml"
+    path.write_text(document("", script=EDGES), encoding="utf-8")
+    source = compile_path(path).source
+    assert re.search(r"\*args: Any, (_catch\d+): Any = \1\b", source)
+    assert re.search(r"\*args: Any, (_with\d+): Any = \1\b", source)
+    module = tmp_path / "edges.py"
+    module.write_text(source, encoding="utf-8")
+    status, report = mypy_strict([module])
+    assert status == 0, report

@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
@@ -111,17 +112,14 @@ _BOOLEAN_OPERATORS: Final = frozenset(
 
 
 def _is_boolean(node: Any) -> bool:
-    """Whether the translation of `node` is always a Python bool."""
+    """Whether the translation of `node` is always a Python bool, calls of `In`
+    aside (see `ExpressionTranslator.is_boolean`)."""
     if node.type == "BinaryExpression":
         return bool(node.operator in _BOOLEAN_OPERATORS)
     if node.type == "UnaryExpression":
         return bool(node.operator == "!")
     if node.type == "Literal":
         return isinstance(node.value, bool)
-    if node.type == "LogicalExpression":
-        return _is_boolean(node.left) and _is_boolean(node.right)
-    if node.type == "CallExpression":
-        return bool(node.callee.type == "Identifier" and node.callee.name == "In")
     return False
 
 
@@ -246,7 +244,9 @@ class Scope:
     to), "catch" (its `names` live in the Python scope object `variable`), or
     "with" (`variable` holds the `with` statement's object, whose properties are
     looked up at run time before any enclosing binding). `nonlocals` collects the
-    locals of enclosing functions a function assigns.
+    locals of enclosing functions a function assigns. `own_name` is the name of
+    a named function expression bound in its own scope, which assignments
+    leave unchanged.
     """
 
     def __init__(
@@ -261,6 +261,7 @@ class Scope:
         self.kind = kind
         self.locals = locals or {}
         self.nonlocals: set[str] = set()
+        self.own_name = ""
 
 
 _RESERVED: Final = frozenset(
@@ -430,9 +431,34 @@ class ExpressionTranslator:
             left, right = self.condition(node.left), self.condition(node.right)
             return f"({left} {operator} {right})"
         source = self.expression(node)
-        if _is_boolean(node):
+        if self.is_boolean(node):
             return source
         return f"js.truthy({source})"
+
+    def is_boolean(self, node: Any) -> bool:
+        """Whether the translation of `node` is always a Python bool: a
+        comparison, a `!`, a boolean literal, `&&` or `||` of those, or a call
+        of the SCXML `In` (not of a variable or `with` property named `In`)."""
+        if node.type == "LogicalExpression":
+            return self.is_boolean(node.left) and self.is_boolean(node.right)
+        if node.type == "CallExpression":
+            callee = node.callee
+            if callee.type != "Identifier" or callee.name != "In":
+                return False
+            return self.is_state_test(node) or self.lookup("In") == ([], None)
+        return _is_boolean(node)
+
+    def is_state_test(self, node: Any) -> bool:
+        """Whether call `node` is `In('state')` of the SCXML `In`, unshadowed."""
+        callee = node.callee
+        return bool(
+            callee.type == "Identifier"
+            and callee.name == "In"
+            and self.resolve(callee) is None
+            and len(node.arguments) == 1
+            and node.arguments[0].type == "Literal"
+            and isinstance(node.arguments[0].value, str)
+        )
 
     def expression(self, node: Any) -> str:
         method = getattr(self, f"x_{node.type}", None)
@@ -527,14 +553,7 @@ class ExpressionTranslator:
 
     def x_CallExpression(self, node: Any) -> str:
         callee = node.callee
-        if (
-            callee.type == "Identifier"
-            and callee.name == "In"
-            and self.resolve(callee) is None
-            and len(node.arguments) == 1
-            and node.arguments[0].type == "Literal"
-            and isinstance(node.arguments[0].value, str)
-        ):
+        if self.is_state_test(node):
             state = node.arguments[0].value
             constant = self.dm.state_constants.get(state)
             if constant is None:
@@ -573,7 +592,7 @@ class ExpressionTranslator:
     def x_LogicalExpression(self, node: Any) -> str:
         """`a && b` is `b` if `a` is truthy, else `a`; `a || b` the converse.
         With two bools, that is Python's `and` and `or`."""
-        if _is_boolean(node):
+        if self.is_boolean(node):
             return self.condition(node)
         temp = f"_t{next(self.temps)}"
         left, right = self.expression(node.left), self.expression(node.right)
@@ -598,13 +617,23 @@ class ExpressionTranslator:
             return f"(not {self.condition(argument)})"
         if operator == "delete":
             if argument.type != "MemberExpression":
-                return "True"
+                return self.deleted_name(argument)
             value = self.expression(argument.object)
             return f"js.delete({value}, {self.member_key(argument)}, self)"
         template = _UNARY.get(operator)
         if template is None:
             raise Unsupported(f"operator {operator!r} is not supported", node)
         return template.format(value=self.expression(argument))
+
+    def deleted_name(self, node: Any) -> str:
+        """`delete` of an operand other than a property: false for a variable
+        of a function or a `catch` (such bindings cannot be deleted), else
+        true (the operand is evaluated, then discarded)."""
+        if self.binding_of(node) is not None:
+            return "False"
+        if node.type == "Identifier":
+            return "True"
+        return f"(({self.expression(node)}), True)[1]"
 
     def typeof_operand(self, node: Any) -> str:
         """An identifier under `typeof`: a name bound nowhere reads as undefined."""
@@ -640,6 +669,8 @@ class ExpressionTranslator:
             return self.store(target, value)
         value = unwrapped(value)
         kind, container = binding
+        if kind == "local" and self.is_own_name(target.name):
+            return value
         if kind == "local":
             return f"{self.assigned_local(target.name, container)} = {value}"
         return f"{container}[{target.name!r}] = {value}"
@@ -654,6 +685,15 @@ class ExpressionTranslator:
         if withs or found is None or found[0] not in ("local", "scope"):
             return None
         return found
+
+    def is_own_name(self, name: str) -> bool:
+        """Whether variable `name` here is the name of the named function
+        expression it is in: an immutable binding (non-strict code assigning
+        it has no effect beyond evaluating the value)."""
+        for scope in reversed(self.scopes):
+            if scope.kind != "with" and name in scope.names:
+                return scope.own_name == name
+        return False
 
     def assigned_local(self, name: str, python: str) -> str:
         """`python`, the local of variable `name`, about to be assigned: in a
@@ -711,6 +751,8 @@ class ExpressionTranslator:
                 f"assignment to undeclared variable '{target.name}'", target
             )
         kind, container = found
+        if kind == "local" and self.is_own_name(target.name):
+            return value
         if kind == "local":
             return f"({self.assigned_local(target.name, container)} := {value})"
         if kind == "scope":
@@ -737,6 +779,7 @@ class ExpressionTranslator:
             names.add(own_name)
         functions = [s for s in self.scopes if s.kind == "function"]
         scope = Scope("", names, locals=python_locals(names, functions))
+        scope.own_name = own_name
         outer = self.prelude, self.jumps
         self.prelude, self.jumps = [], []
         self.scopes.append(scope)
@@ -749,12 +792,35 @@ class ExpressionTranslator:
         finally:
             self.scopes.pop()
             self.prelude, self.jumps = outer
-        self.prelude.append(f"def {python_name}(this: Any, *args: Any) -> Any:")
+        captured = "".join(
+            f", {variable}: Any = {variable}" for variable in self.captured(body)
+        )
+        self.prelude.append(
+            f"def {python_name}(this: Any, *args: Any{captured}) -> Any:"
+        )
         self.prelude.extend("    " + line for line in body)
         self.prelude.append(
             f"{python_name}_object = js.JSFunction({python_name}, {name!r})"
         )
         return f"{python_name}_object"
+
+    def captured(self, body: list[str]) -> list[str]:
+        """The objects of the `catch` clauses and `with` statements around a
+        function (inside the function around it) that its `body` reads. The
+        function keeps the ones current when it is created, as keyword-only
+        parameters: a later pass of a loop rebinds their Python variables to
+        the objects of its own `catch` or `with`."""
+        scopes: list[Scope] = []
+        for scope in reversed(self.scopes):
+            if scope.kind == "function":
+                break
+            scopes.append(scope)
+        text = "\n".join(body)
+        return [
+            scope.variable
+            for scope in reversed(scopes)
+            if re.search(rf"\b{scope.variable}\b", text)
+        ]
 
 
 def _function_prologue(
