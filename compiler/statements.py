@@ -20,10 +20,15 @@ hold: comments, statements, nested `def`s).
 
 `plan` declines (returns None) a member with blank lines, decorators, classes,
 imports, docstrings, multi-line strings, comments not at the indentation of what
-follows them, or a long `else:`/`except:` clause. A statement with `with`,
-`lambda`, `**`, a slice, or parentheses black might remove
-(`x = (a if b else c)`) is never settled: black formats it. Anything this module
-does not know goes to black, never the other way round.
+follows them, `fmt:` comments, a `def` whose body starts with `...` (a stub
+black joins to its header), or a long `else:`/`except:` clause. A statement
+with `with`, `lambda`, `**`, a slice, or parentheses black might remove
+(`x = (a if b else c)`) is never settled: black formats it. `assemble` declines
+a member when black's lines for one of its statements may depend on the Python
+versions black infers from the whole text it formats (a batch is not the
+member): a split with a `*`/`**` item on a line of its own, or a `with` that
+does not fit. Anything this module does not know goes to black, never the
+other way round.
 `tests/test_statements.py` compares the result with black on the corpus.
 """
 
@@ -75,6 +80,9 @@ _FLOAT = re.compile(r"[0-9]+\.[0-9]+(?:e[-+]?[0-9]+)?|[0-9]+e[-+]?[0-9]+")
 _PLAIN_COMMENT = re.compile(r"# [ -~]*[!-~]|#")
 _PRAGMAS = ("type:", "fmt:")
 """Comments that change what black does (to a line that fits, only these)."""
+_FMT_PRAGMA = re.compile(r"fmt\s*:")
+"""What black reads as `# fmt: off`, `# fmt: skip`...: the lines it keeps as
+they are are neither statements nor `def`s to its blank-line rules."""
 _MARKER = "# _scxmlc_statement_{}"
 _OPENER = "if _:"
 
@@ -95,6 +103,9 @@ class _Line:
     is_comment: bool = False
     is_def: bool = False
     opens_block: bool = False
+    with_statement: bool = False
+    """Whether it holds a `with` (black lays those out by the versions it
+    infers)."""
     formatted: list[str] = field(default_factory=list)
 
 
@@ -117,14 +128,19 @@ def plan(member: str) -> Plan | None:
     try:
         lines = _logical_lines(member.rstrip("\n"))
         _check_comments(lines)
+        _check_stubs(lines)
     except (_Declined, tokenize.TokenError, IndentationError, SyntaxError):
         return None
-    if any(
-        line.settled is None and line.source.split()[0].rstrip(":") in _CLAUSES
-        for line in lines
-    ):
+    if any(line.settled is None and _is_clause(line) for line in lines):
         return None
     return Plan(lines)
+
+
+def _is_clause(line: _Line) -> bool:
+    """Whether `line` opens an `else`, `elif`, `except` (`except*`) or
+    `finally` clause."""
+    word = re.match(r"\w*", line.source.lstrip())
+    return word is not None and word.group() in _CLAUSES
 
 
 def batches(plans: Iterable[Plan], statements_per_batch: int = 60) -> list[Batch]:
@@ -144,17 +160,32 @@ def fill(batch: Batch, output: str) -> bool:
 
 
 def assemble(plan: Plan) -> str | None:
-    """The member formatted, once its batches are filled (None if one is not)."""
+    """The member formatted, once its batches are filled (None if one is not,
+    or if black may have formatted a statement of it otherwise in its batch
+    than in the member: see `_depends_on_targets`)."""
     out: list[str] = []
     for line, blank in zip(plan.lines, _blank_lines(plan.lines)):
         out += [""] * blank
         if line.settled is not None:
             out.append(line.settled)
-        elif line.formatted:
+        elif line.formatted and not _depends_on_targets(line):
             out += line.formatted
         else:
             return None
     return "\n".join(out)
+
+
+def _depends_on_targets(line: _Line) -> bool:
+    """Whether black's lines for the statement `line` may depend on the Python
+    versions it infers from the whole module (here the batch, not the member):
+    a split that puts a `*` or `**` item on its own line gets a trailing comma
+    only if every inferred version allows one, and a `with` statement that
+    does not fit is split in parentheses only if every version allows them."""
+    lines = line.formatted
+    if len(lines) == 1:
+        text = lines[0]
+        return line.with_statement and (len(text) > LINE_LENGTH or not text.isascii())
+    return line.with_statement or any(text.lstrip().startswith("*") for text in lines)
 
 
 def format_members(members: list[str], black: Callable[[str], str]) -> list[str | None]:
@@ -195,6 +226,8 @@ def _logical_lines(member: str) -> list[_Line]:
             continue
         if kind == tokenize.ERRORTOKEN:
             raise _Declined("an error token")
+        if kind == tokenize.COMMENT and _FMT_PRAGMA.search(token.string):
+            raise _Declined("a `fmt:` comment (black then keeps lines as they are)")
         tokens.append(token)
     if tokens:
         lines.append(_statement(tokens, physical))
@@ -235,6 +268,7 @@ def _statement(tokens: list[tokenize.TokenInfo], physical: list[str]) -> _Line:
         None,
         is_def=code[0].string == "def",
         opens_block=code[-1].string == ":",
+        with_statement=any(t.string == "with" for t in code),
     )
     if first.start[0] == last.end[0] and source.isascii():
         rendered = _render(code)
@@ -341,6 +375,8 @@ def _space(
     inside = brackets[-1] if brackets else ""
     if after_unary:
         return ""
+    if text == "*" and before == "except":
+        return None  # `except*`, which black writes against its keyword
     if text in _CLOSING or text == ",":
         return ""
     if text == ":":
@@ -374,16 +410,15 @@ def _is_trailer_start(previous: tokenize.TokenInfo) -> bool:
     """Whether a bracket after `previous` calls or subscripts it."""
     if previous.string in _CLOSING:
         return True
-    if previous.type == tokenize.STRING:
+    if previous.type in (tokenize.STRING, tokenize.NUMBER):
         return True
     return previous.type == tokenize.NAME and previous.string not in _KEYWORDS
 
 
 def _is_unary(previous: tokenize.TokenInfo | None, token: tokenize.TokenInfo) -> bool:
-    """Whether operator `token` is unary (black writes its operand against it)."""
-    if token.string == "*":
-        return previous is not None and previous.string in ("(", ",")
-    if token.string not in _UNARY:
+    """Whether operator `token` is unary (black writes its operand against it):
+    a sign, or a `*` that unpacks (`f(*a)`, `[*a]`, `return *a, b`)."""
+    if token.string not in _UNARY and token.string != "*":
         return False
     if previous is None:
         return True
@@ -451,6 +486,14 @@ def _check_comments(lines: list[_Line]) -> None:
             following = line
         elif following is None:
             raise _Declined("a comment ending the member")
+
+
+def _check_stubs(lines: list[_Line]) -> None:
+    """A `def` whose body starts with `...` may be a stub: black joins a stub
+    to its header and puts no blank line between stubs."""
+    for line, following in zip(lines, lines[1:]):
+        if line.is_def and following.source.lstrip().startswith("..."):
+            raise _Declined("a stub def")
 
 
 # -- batches for black --------------------------------------------------------------

@@ -114,6 +114,66 @@ def test_random_members_come_out_as_black_writes_them() -> None:
     assert planned >= 10
 
 
+def same_as_black(text: str) -> bool:
+    """Assert `statements` formats the member `text` as black does; False when
+    it declines it."""
+    result = by_statements(text)
+    if result is None:
+        return False
+    assert result == render._black_in_class(text), text
+    return True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return *a, b",
+        "x = [*a, *b]",
+        "for x in *a, b:\n            pass",
+        "y = 1 [x] + 1.5 (x)",
+    ],
+    ids=[
+        "unpacking after return",
+        "unpacking in a list",
+        "unpacking after in",
+        "number",
+    ],
+)
+def test_statements_written_here_as_black_writes_them(body: str) -> None:
+    assert same_as_black("    # a\n    def f(self) -> None:\n        " + body)
+
+
+STARRED_CALL = (
+    "        print(" + ", ".join(f"argument_{n:02}" for n in range(8)) + ", *args)"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "    # a\n    def f(self, *args: Any) -> None:\n        if (n := len(args)) > 1:\n"
+        + STARRED_CALL.replace("        ", "            ", 1),
+        "    # a\n    def f(self, *args: Any) -> None:\n        x = f'{args}'\n"
+        + STARRED_CALL,
+        "    # a\n    def f(self) -> None:\n        y = x[*a]\n        with open("
+        + ", ".join(f"argument_{n:02}" for n in range(8))
+        + ") as f, g as h:\n            pass",
+    ],
+    ids=["walrus", "f-string", "with after a variadic generic"],
+)
+def test_statements_black_splits_by_the_versions_it_infers(text: str) -> None:
+    """black adds a trailing comma after `*args` when it explodes a call, and
+    splits a long `with` in parentheses, only for the Python versions it infers
+    from the whole module: a batch is not the member."""
+    for per_batch in (1, 7):
+        member_plan = plan(text)
+        assert member_plan is not None
+        for batch in batches([member_plan], statements_per_batch=per_batch):
+            fill(batch, render._black(batch.text))
+        result = assemble(member_plan)
+        assert result is None or result == render._black_in_class(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -126,6 +186,13 @@ def test_random_members_come_out_as_black_writes_them() -> None:
         "    # a\n    def f(self) -> None:\n        if x:\n            pass\n        "
         + "else:  # a comment that makes this clause longer than the line length black keeps",
         "    # a\n    def f(self) -> None:\n        x = '''two\nlines'''",
+        "    # a\n    def f(self) -> None:\n        ...",
+        "    # a\n    def f(self) -> None:\n        def g() -> None:\n            ...\n"
+        + "        def h() -> None:\n            ...",
+        "    # a\n    def f(self) -> None:\n        x = 1\n        # c\n"
+        + "        def g():  # fmt: skip\n            pass",
+        "    # a\n    def f(self) -> None:\n        try:\n            pass\n"
+        + "        except* E:\n            pass",
     ],
     ids=[
         "blank line",
@@ -136,6 +203,10 @@ def test_random_members_come_out_as_black_writes_them() -> None:
         "comment indentation",
         "long clause",
         "multi-line string",
+        "stub",
+        "nested stubs",
+        "fmt: skip",
+        "except star",
     ],
 )
 def test_what_plan_declines(text: str) -> None:
