@@ -17,6 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 
 import black
+from black.mode import VERSION_TO_FEATURES, Feature, TargetVersion
+from black.parsing import InvalidInput
 import jinja2
 
 from .codegen import ModuleView
@@ -107,8 +109,12 @@ def format_source(text: str) -> str:
     `shapes` and `pieces` with black directly).
     """
     _open_cache()
-    if text.count("\n") < PARALLEL_THRESHOLD or text.count("(Machine):\n") != 1:
-        return _cached("module", text, _black)
+    if (
+        text.count("\n") < PARALLEL_THRESHOLD
+        or text.count("(Machine):\n") != 1
+        or _WITH.search(text)
+    ):
+        return _cached("module", text, _black_module)
     body, chart = text, ""
     if text.count(_CHART) == 1:
         at = text.index(_CHART) + 2
@@ -362,7 +368,7 @@ def _black_members(members: list[str]) -> list[str]:
     """black's output for `members`: statement by statement (see
     `statements`), and the members it declines formatted together when
     black's output splits back into as many members, else one at a time."""
-    done = format_members(members, _black)
+    done = format_members(members, _black_batch)
     rest = [m for m, d in zip(members, done) if d is None]
     if not rest:
         return [d for d in done if d is not None]
@@ -482,7 +488,9 @@ def _format_unit(job: tuple[str, str]) -> str:
     followed by a marker entry so that black keeps even a single entry on its
     own line."""
     kind, text = job
-    if kind in ("head", "piece", "statements"):
+    if kind == "statements":
+        return _black_batch(text)
+    if kind in ("head", "piece"):
         return _black(text)
     if kind == "chart":
         return _black_in_class(text) + "\n"
@@ -503,5 +511,39 @@ def _format_unit(job: tuple[str, str]) -> str:
     return "\n".join(wrapped.split("\n")[3:-4])
 
 
+def _black_batch(text: str) -> str:
+    """black's output for a batch of statements (see `statements`), or "" if
+    black cannot read the batch: the members of its statements then go to
+    black whole, where their blocks are complete."""
+    try:
+        return _black(text)
+    except InvalidInput:
+        return ""
+
+
 def _black(text: str) -> str:
+    """black's output for `text`, a unit of a module (see `_UNIT_MODE`)."""
+    return black.format_str(text, mode=_UNIT_MODE)
+
+
+def _black_module(text: str) -> str:
+    """black's output for `text`, a whole module."""
     return black.format_str(text, mode=black.Mode())
+
+
+_UNIT_MODE = black.Mode(
+    target_versions={
+        v for v in TargetVersion if Feature.FUTURE_ANNOTATIONS in VERSION_TO_FEATURES[v]
+    }
+)
+"""The mode black formats the units of a module with. black infers the Python
+versions a text targets from what it uses, and splits some lines by them: it
+puts a trailing comma after `*args` in an exploded call only if every version
+allows one. Every generated module starts with `from __future__ import
+annotations`, so black infers Python 3.7 on for it; a unit is formatted for
+those versions, as in its module. The one split that depends on a later
+version is a long `with` statement's (in parentheses from 3.9): a module with
+`with` statements is formatted whole (see `_WITH`)."""
+
+_WITH = re.compile(r"^[ \t]*(?:async[ \t]+)?with\b", re.MULTILINE)
+"""A line that may open a `with` statement."""

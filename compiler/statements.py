@@ -23,12 +23,10 @@ imports, docstrings, multi-line strings, comments not at the indentation of what
 follows them, `fmt:` comments, a `def` whose body starts with `...` (a stub
 black joins to its header), or a long `else:`/`except:` clause. A statement
 with `with`, `lambda`, `**`, a slice, or parentheses black might remove
-(`x = (a if b else c)`) is never settled: black formats it. `assemble` declines
-a member when black's lines for one of its statements may depend on the Python
-versions black infers from the whole text it formats (a batch is not the
-member): a split with a `*`/`**` item on a line of its own, or a `with` that
-does not fit. Anything this module does not know goes to black, never the
-other way round.
+(`x = (a if b else c)`) is never settled: black formats it. Anything this
+module does not know goes to black, never the other way round. black must
+format batches for the Python versions it would infer from the whole module
+(`render._UNIT_MODE`): a batch is not the member.
 `tests/test_statements.py` compares the result with black on the corpus.
 """
 
@@ -103,9 +101,6 @@ class _Line:
     is_comment: bool = False
     is_def: bool = False
     opens_block: bool = False
-    with_statement: bool = False
-    """Whether it holds a `with` (black lays those out by the versions it
-    infers)."""
     formatted: list[str] = field(default_factory=list)
 
 
@@ -160,32 +155,17 @@ def fill(batch: Batch, output: str) -> bool:
 
 
 def assemble(plan: Plan) -> str | None:
-    """The member formatted, once its batches are filled (None if one is not,
-    or if black may have formatted a statement of it otherwise in its batch
-    than in the member: see `_depends_on_targets`)."""
+    """The member formatted, once its batches are filled (None if one is not)."""
     out: list[str] = []
     for line, blank in zip(plan.lines, _blank_lines(plan.lines)):
         out += [""] * blank
         if line.settled is not None:
             out.append(line.settled)
-        elif line.formatted and not _depends_on_targets(line):
+        elif line.formatted:
             out += line.formatted
         else:
             return None
     return "\n".join(out)
-
-
-def _depends_on_targets(line: _Line) -> bool:
-    """Whether black's lines for the statement `line` may depend on the Python
-    versions it infers from the whole module (here the batch, not the member):
-    a split that puts a `*` or `**` item on its own line gets a trailing comma
-    only if every inferred version allows one, and a `with` statement that
-    does not fit is split in parentheses only if every version allows them."""
-    lines = line.formatted
-    if len(lines) == 1:
-        text = lines[0]
-        return line.with_statement and (len(text) > LINE_LENGTH or not text.isascii())
-    return line.with_statement or any(text.lstrip().startswith("*") for text in lines)
 
 
 def format_members(members: list[str], black: Callable[[str], str]) -> list[str | None]:
@@ -268,7 +248,6 @@ def _statement(tokens: list[tokenize.TokenInfo], physical: list[str]) -> _Line:
         None,
         is_def=code[0].string == "def",
         opens_block=code[-1].string == ":",
-        with_statement=any(t.string == "with" for t in code),
     )
     if first.start[0] == last.end[0] and source.isascii():
         rendered = _render(code)

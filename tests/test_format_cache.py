@@ -34,6 +34,7 @@ def test_a_rebuild_takes_every_unit_from_the_cache(
     first = compile_path(document).source
     assert any((tmp_path / "cache" / "formats").rglob("*"))
     monkeypatch.setattr(render, "_black", no_black)
+    monkeypatch.setattr(render, "_black_module", no_black)
     assert compile_path(document).source == first
 
 
@@ -44,6 +45,7 @@ def test_small_modules_are_cached_whole(
     document = ROOT / "examples" / "agent_group_routing.scxml"
     first = compile_path(document).source
     monkeypatch.setattr(render, "_black", no_black)
+    monkeypatch.setattr(render, "_black_module", no_black)
     assert compile_path(document).source == first
 
 
