@@ -15,6 +15,7 @@ import random
 from pathlib import Path
 
 import black
+from black.parsing import InvalidInput
 import pytest
 
 from scxmlc.compiler import compile_path, render
@@ -254,4 +255,24 @@ def test_a_long_global_script_is_formatted_statement_by_statement(
     monkeypatch.setenv("SCXMLC_FORMAT_CACHE", "off")
     source = compile_path(document).source
     assert len(planned) == 1 and planned[0] > 10  # one long member, in batches
+    assert black.format_str(source, mode=black.Mode()) == source
+
+
+def _black_refusing_batches(text: str) -> str:
+    if "# _scxmlc_statement_" in text:
+        raise InvalidInput("a batch")
+    return _BLACK(text)
+
+
+_BLACK = render._black
+
+
+def test_members_of_a_batch_black_cannot_read_go_to_black_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = tmp_path / "library.scxml"
+    document.write_text(library_document(40), encoding="utf-8")
+    monkeypatch.setenv("SCXMLC_FORMAT_CACHE", "off")
+    monkeypatch.setattr(render, "_black", _black_refusing_batches)
+    source = compile_path(document).source
     assert black.format_str(source, mode=black.Mode()) == source
