@@ -26,6 +26,12 @@ def no_black(text: str) -> str:
     raise AssertionError("black ran on a unit the cache holds")
 
 
+def forbid_black(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any call of black, on a unit or a whole module, fail the test."""
+    monkeypatch.setattr(render, "_black", no_black)
+    monkeypatch.setattr(render, "_black_module", no_black)
+
+
 def test_a_rebuild_takes_every_unit_from_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -33,8 +39,7 @@ def test_a_rebuild_takes_every_unit_from_the_cache(
     document = large_document(tmp_path)
     first = compile_path(document).source
     assert any((tmp_path / "cache" / "formats").rglob("*"))
-    monkeypatch.setattr(render, "_black", no_black)
-    monkeypatch.setattr(render, "_black_module", no_black)
+    forbid_black(monkeypatch)
     assert compile_path(document).source == first
 
 
@@ -44,8 +49,7 @@ def test_small_modules_are_cached_whole(
     monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "cache"))
     document = ROOT / "examples" / "agent_group_routing.scxml"
     first = compile_path(document).source
-    monkeypatch.setattr(render, "_black", no_black)
-    monkeypatch.setattr(render, "_black_module", no_black)
+    forbid_black(monkeypatch)
     assert compile_path(document).source == first
 
 
