@@ -32,23 +32,19 @@ def forbid_black(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "_black_module", no_black)
 
 
+@pytest.mark.parametrize("size", ["large", "small"])
 def test_a_rebuild_takes_every_unit_from_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    size: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A large module is rebuilt from its units, a small one from the whole."""
     monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "cache"))
-    document = large_document(tmp_path)
+    document = (
+        large_document(tmp_path)
+        if size == "large"
+        else ROOT / "examples" / "agent_group_routing.scxml"
+    )
     first = compile_path(document).source
     assert any((tmp_path / "cache" / "formats").rglob("*"))
-    forbid_black(monkeypatch)
-    assert compile_path(document).source == first
-
-
-def test_small_modules_are_cached_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "cache"))
-    document = ROOT / "examples" / "agent_group_routing.scxml"
-    first = compile_path(document).source
     forbid_black(monkeypatch)
     assert compile_path(document).source == first
 

@@ -274,5 +274,14 @@ def test_members_of_a_batch_black_cannot_read_go_to_black_whole(
     document.write_text(library_document(40), encoding="utf-8")
     monkeypatch.setenv("SCXMLC_FORMAT_CACHE", "off")
     monkeypatch.setattr(render, "_black", _black_refusing_batches)
+    assembled: list[str | None] = []
+    original = render.assemble
+
+    def spy(member_plan: render.Plan) -> str | None:
+        assembled.append(original(member_plan))
+        return assembled[-1]
+
+    monkeypatch.setattr(render, "assemble", spy)
     source = compile_path(document).source
+    assert assembled == [None]  # the long member, its batches refused
     assert black.format_str(source, mode=black.Mode()) == source

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 from esprima.nodes import Node  # type: ignore[import-untyped]
 
 from ... import runtime
+from ...runtime import js_builtins
 from ..diagnostics import Loc
 from . import SYSTEM_VARIABLES, unwrapped
 
@@ -49,41 +50,8 @@ SYSTEM: Final = {
     "_genesys": "self._genesys",
     "_internal": "'_internal'",  # ORS: `target="_internal"` names the internal queue
 }
-BUILTINS: Final = frozenset(
-    {
-        "Array",
-        "Object",
-        "String",
-        "Number",
-        "Boolean",
-        "NaN",
-        "Infinity",
-        "isNaN",
-        "isFinite",
-        "parseInt",
-        "parseFloat",
-        "Math",
-        "JSON",
-        "uneval",
-        "Date",
-        "RegExp",
-        "Function",
-        "eval",
-        "Error",
-        "EvalError",
-        "RangeError",
-        "ReferenceError",
-        "SyntaxError",
-        "TypeError",
-        "URIError",
-        "encodeURIComponent",
-        "encodeURI",
-        "decodeURIComponent",
-        "decodeURI",
-        "escape",
-        "unescape",
-    }
-)
+BUILTINS: Final = frozenset(js_builtins.GLOBALS)
+"""The global objects and functions the runtime provides (`js.GLOBALS[name]`)."""
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
 _BITWISE: Final = frozenset({"|", "&", "^", "<<", ">>", ">>>"})
 _BINARY: Final = {
