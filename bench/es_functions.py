@@ -66,7 +66,7 @@ def main() -> None:
             best = min(best, time.perf_counter() - started)
     print(
         f"{args.calls} calls in {best * 1000:.0f} ms (best of {args.passes}),"
-        f" {best / args.calls * 1e6:.0f} µs a call; result {machine.dm.out}"
+        f" {best / args.calls * 1e6:.0f} µs a call; result {machine.dm['out']}"
     )
 
 

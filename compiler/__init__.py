@@ -23,7 +23,7 @@ from scxmlc.runtime import RUNTIME_VERSION
 from . import ir
 from . import ors as _ors  # noqa: F401 - registers the Genesys ORS namespaces
 from .codegen import build_module
-from .diagnostics import CompileError, Diagnostic, Diagnostics
+from .diagnostics import CompileError, Diagnostic, Diagnostics, sorted_diagnostics
 from .parse import parse_file, parse_text
 from .options import Options
 from .render import InternalError, render_module
@@ -53,7 +53,7 @@ class Compilation:
 
 def compile_path(path: str | Path, options: Options = Options()) -> Compilation:
     """Compile the document at `path`; raises `CompileError` with every diagnostic."""
-    diagnostics = Diagnostics()
+    diagnostics = Diagnostics(strict=options.strict)
     document = parse_file(path, diagnostics)
     return _finish(document, diagnostics, options)
 
@@ -62,7 +62,7 @@ def compile_text(
     text: str | bytes, path: str = "<string>.scxml", options: Options = Options()
 ) -> Compilation:
     """Compile SCXML source `text` as if read from `path`."""
-    diagnostics = Diagnostics()
+    diagnostics = Diagnostics(strict=options.strict)
     document = parse_text(text, path, diagnostics)
     return _finish(document, diagnostics, options)
 
@@ -97,4 +97,6 @@ def _finish(
         raise InternalError(
             f"{document.path}: internal compiler error: {error!r}"
         ) from error
-    return Compilation(source, view.main_class, diagnostics.warnings)
+    return Compilation(
+        source, view.main_class, sorted_diagnostics(diagnostics.warnings)
+    )

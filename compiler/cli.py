@@ -1,9 +1,11 @@
 """The `scxmlc` command: compile, check and run SCXML documents.
 
     scxmlc compile FILE... -o DIR     write one Python module per document
-    scxmlc check FILE...              diagnostics, type errors included (mypy --strict
-                                      on the generated module, mapped back to the
-                                      document); exit 1 on any error
+    scxmlc check FILE...              the build-time lint: diagnostics, type errors
+                                      included (mypy --strict on the generated
+                                      module, mapped back to the document); what can
+                                      never succeed when run is an error; exit 1 on
+                                      any error
     scxmlc run FILE [--event NAME[=JSON] | --wait SECONDS]... [--json]
                                       start a session, send the events in order
                                       (--wait lets virtual time pass), print the trace
@@ -15,8 +17,10 @@
                                       HTTP) over the simulated contact center,
                                       until interrupted
 
-Diagnostics go to stderr as `file:line:col: severity: message`. Exit codes: 0 on
-success, 1 when a document has errors, 2 for usage errors.
+Diagnostics go to stderr as `file:line:col: severity: message`. A valid document
+always compiles; what the compiler cannot prove right is a warning (and
+`error.execution` when it runs). `--strict` makes every warning an error. Exit
+codes: 0 on success, 1 when a document has errors, 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -36,10 +40,7 @@ __all__ = ["main"]
 
 
 def _options(args: argparse.Namespace) -> Options:
-    return Options(
-        expression_errors="runtime" if args.runtime_expression_errors else "error",
-        default_datamodel=args.datamodel,
-    )
+    return Options(strict=args.strict, default_datamodel=args.datamodel)
 
 
 def _report(diagnostics: Sequence[Diagnostic]) -> None:
@@ -47,17 +48,33 @@ def _report(diagnostics: Sequence[Diagnostic]) -> None:
         print(diagnostic, file=sys.stderr)
 
 
-def _compile(path: str, options: Options) -> Compilation | None:
+def _compile(path: str, options: Options, *, lint: bool = False) -> Compilation | None:
+    """Compile `path`, reporting its diagnostics; None if it has errors. With
+    `lint` (`scxmlc check`), a warning about code that can never succeed when
+    run is reported, and counts, as an error."""
     try:
         compilation = compile_path(path, options)
     except CompileError as error:
-        _report(error.diagnostics)
+        _report(linted(error.diagnostics) if lint else error.diagnostics)
         return None
     except InternalError as error:
         print(f"{path}: internal error: {error}", file=sys.stderr)
         return None
-    _report(compilation.warnings)
-    return compilation
+    if not lint:
+        _report(compilation.warnings)
+        return compilation
+    found = linted(compilation.warnings)
+    _report(found)
+    return None if any(d.severity == "error" for d in found) else compilation
+
+
+def linted(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics as `scxmlc check` reports them: a warning about code that can
+    never succeed when run is an error."""
+    return [
+        d.as_error() if d.certain and d.severity == "warning" else d
+        for d in diagnostics
+    ]
 
 
 def module_name(path: str) -> str:
@@ -87,7 +104,7 @@ def command_check(args: argparse.Namespace) -> int:
     options = _options(args)
     status = 0
     for path in args.files:
-        compilation = _compile(path, options)
+        compilation = _compile(path, options, lint=True)
         if compilation is None:
             status = 1
         elif args.typecheck:
@@ -261,9 +278,9 @@ def parser() -> argparse.ArgumentParser:
             help="datamodel of documents that name none (default: null)",
         )
         sub.add_argument(
-            "--runtime-expression-errors",
+            "--strict",
             action="store_true",
-            help="compile illegal expressions into code that raises error.execution (W3C behaviour) instead of rejecting the document",
+            help="treat every warning as an error",
         )
 
     compile_ = commands.add_parser(

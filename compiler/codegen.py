@@ -73,6 +73,8 @@ class MachineView:
 
     class_name: str
     data_class: str | None
+    """The class of the datamodel's typed fields, if it has any."""
+    data_doc: str
     fields: list[DataField]
     docstring: str
     constants: list[ConstantView]
@@ -82,7 +84,7 @@ class MachineView:
     chart_args: list[str]
     data_ids: list[str]
     source: str
-    extra_slots: list[tuple[str, str]] = field(default_factory=list)
+    slots: list[tuple[str, str]] = field(default_factory=list)
     """Attributes the datamodel adds to the machine: (name, annotation)."""
 
 
@@ -207,16 +209,16 @@ class _MachineBuilder:
                 f"<scxml datamodel>: unsupported datamodel '{name}' (supported: ecmascript, null, python)",
             )
             cls = NullDatamodel
-        return cls(
-            self.chart, self.diag, self.options.expression_errors, self.state_constants
-        )
+        return cls(self.chart, self.diag, self.state_constants)
 
     # -- the whole class ----------------------------------------------------
 
     def build(self) -> MachineView:
         chart = self.chart
         dm = self.datamodel
-        data_class = f"{self.class_name}Data" if dm.has_datamodel_object else None
+        data_class = (
+            self.class_name + dm.variables_suffix if dm.has_datamodel_object else None
+        )
         self.emit_datamodel_init(data_class)
         self.emit_global_scripts()
         self.imports.update(dm.imports)
@@ -242,6 +244,7 @@ class _MachineBuilder:
         view = MachineView(
             class_name=self.class_name,
             data_class=data_class,
+            data_doc=dm.variables_doc.format(machine=self.class_name),
             fields=dm.fields(),
             docstring=f"The state machine {chart.name!r} of {self.file} (datamodel {dm.name!r}).",
             constants=self.constants,
@@ -251,7 +254,10 @@ class _MachineBuilder:
             chart_args=chart_args,
             data_ids=[d.id for d in self.document.data],
             source=self.file,
-            extra_slots=list(dm.machine_slots().items()),
+            slots=[
+                *([(dm.variables_attribute, data_class)] if data_class else []),
+                *dm.machine_slots().items(),
+            ],
         )
         self.machines.append(view)
         return view
@@ -314,15 +320,15 @@ class _MachineBuilder:
     # -- datamodel ------------------------------------------------------------
 
     def emit_datamodel_init(self, data_class: str | None) -> None:
-        body: list[str] = []
+        body: list[str] = list(self.datamodel.prologue())
         if data_class is not None:
-            body += self.datamodel.prologue()
-            body.append(f"self.dm = {data_class}()")
-            default = self.datamodel.field_default()
-            if default is not None:
-                body += [
-                    f"self.dm.{f.name} = {default}" for f in self.datamodel.fields()
-                ]
+            variables = f"self.{self.datamodel.variables_attribute}"
+            body.append(f"{variables} = {data_class}()")
+            body += [
+                f"{variables}.{f.name} = {f.default}"
+                for f in self.datamodel.fields()
+                if f.default is not None
+            ]
         late = self.document.binding == "late"
         body.extend(self.data_statements(self.document.data))
         if not late:

@@ -3,6 +3,18 @@
 Each phase reports into one `Diagnostics` sink and the driver stops at the end of a
 phase that found errors, raising `CompileError` with all of them. Messages print in
 the format editors understand: `file:line:col: error: message`.
+
+Three kinds of problem:
+- an **error** makes the document invalid (malformed XML, an unknown target, an
+  element where the schema allows none): it is never compiled;
+- a **warning** is something the compiler cannot prove right, in a valid document:
+  it compiles, and the code raises `error.execution` where it turns out wrong when
+  it runs (an undefined name, an illegal expression), as SCXML requires;
+- a warning may be **certain**: what it points at can never succeed when run (an
+  expression that does not parse, an assignment to a system variable).
+  `scxmlc check` reports those as errors.
+
+With `strict`, every warning is an error.
 """
 
 from __future__ import annotations
@@ -17,11 +29,16 @@ Severity = Literal["error", "warning", "note"]
 
 @dataclass(frozen=True, slots=True)
 class Loc:
-    """A position in a source file; line and column count from 1."""
+    """A position in a source file; line and column count from 1.
+
+    `include` is the `resolveid` of the Composer XInclude an element was read
+    through ('' outside any): what `_my_prefix` reads there.
+    """
 
     file: str
     line: int
     col: int
+    include: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
@@ -36,25 +53,36 @@ NOWHERE: Final = Loc("<unknown>", 0, 0)
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem: where, how bad, what. `certain` marks a warning about code
+    that can never succeed when run (see the module docstring)."""
+
     loc: Loc
     severity: Severity
     message: str
+    certain: bool = False
 
     def __str__(self) -> str:
         return f"{self.loc}: {self.severity}: {self.message}"
 
+    def as_error(self) -> Diagnostic:
+        """The same problem, reported as an error."""
+        return Diagnostic(self.loc, "error", self.message, self.certain)
+
 
 @dataclass
 class Diagnostics:
-    """The sink every phase reports into."""
+    """The sink every phase reports into; with `strict`, warnings count as errors."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
 
     def error(self, loc: Loc, message: str) -> None:
         self.items.append(Diagnostic(loc, "error", message))
 
-    def warning(self, loc: Loc, message: str) -> None:
-        self.items.append(Diagnostic(loc, "warning", message))
+    def warning(self, loc: Loc, message: str, *, certain: bool = False) -> None:
+        """Something the compiler cannot prove right; `certain`: it can never
+        succeed when run."""
+        self.items.append(Diagnostic(loc, "warning", message, certain))
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -65,7 +93,13 @@ class Diagnostics:
         return [d for d in self.items if d.severity != "error"]
 
     def check(self) -> None:
-        """End of a phase: raise `CompileError` if any error was reported."""
+        """End of a phase: raise `CompileError` if any error was reported (any
+        diagnostic at all when `strict`)."""
+        if self.strict and any(d.severity == "warning" for d in self.items):
+            promoted = [
+                d.as_error() if d.severity == "warning" else d for d in self.items
+            ]
+            raise CompileError(sorted_diagnostics(promoted))
         if self.errors:
             raise CompileError(sorted_diagnostics(self.items))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 __all__ = ["Options"]
 
@@ -12,15 +11,17 @@ __all__ = ["Options"]
 class Options:
     """How to compile.
 
-    `expression_errors`: "error" rejects a document holding an illegal expression;
-    "runtime" compiles it into code that raises `error.execution` when it runs (the
-    behaviour the W3C suite expects). `default_datamodel`: the datamodel of a
-    document whose `<scxml>` names none (SCXML leaves the default to the platform).
+    `strict`: every warning is an error. By default a valid document always
+    compiles: what the compiler cannot prove right (an undefined name, an illegal
+    expression) is a warning, and the code raises `error.execution` where it
+    turns out wrong when it runs, as SCXML requires. `default_datamodel`: the
+    datamodel of a document whose `<scxml>` names none (SCXML leaves the default
+    to the platform).
     """
 
-    expression_errors: Literal["error", "runtime"] = "error"
+    strict: bool = False
     default_datamodel: str = "null"
 
     def key(self) -> str:
         """A stable text form, for cache keys."""
-        return f"{self.expression_errors}|{self.default_datamodel}"
+        return f"{'strict' if self.strict else 'default'}|{self.default_datamodel}"

@@ -36,13 +36,14 @@ class TagPosition:
     attributes: dict[str, Loc]
 
 
-def scan_tags(text: str, file: str) -> list[TagPosition]:
-    """Positions of all start tags of `text`, in document order."""
+def scan_tags(text: str, file: str, include: str = "") -> list[TagPosition]:
+    """Positions of all start tags of `text`, in document order; `include` is
+    the resolveid the text was included under (see `Loc`)."""
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def loc_at(offset: int) -> Loc:
         line = bisect.bisect_right(line_starts, offset) - 1
-        return Loc(file, line + 1, offset - line_starts[line] + 1)
+        return Loc(file, line + 1, offset - line_starts[line] + 1, include)
 
     found: list[TagPosition] = []
     for match in _TOKEN.finditer(text):

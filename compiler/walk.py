@@ -6,11 +6,12 @@ declares (`<data>`, `<foreach item>`, globals bound by `<script>`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
-from . import ir
+from . import extensions, ir
 
-__all__ = ["actions", "all_data", "blocks", "states"]
+__all__ = ["actions", "all_data", "blocks", "expressions", "locations", "states"]
 
 
 def states(document: ir.Document) -> Iterator[ir.State]:
@@ -51,3 +52,55 @@ def all_data(document: ir.Document) -> Iterator[ir.Data]:
     yield from document.data
     for state in states(document):
         yield from state.data
+
+
+def expressions(document: ir.Document) -> Iterator[ir.Expr]:
+    """Every expression attribute of `document` and of the extension elements
+    in it (each attribute as written), in no particular order; not those of
+    child documents."""
+    pending: list[object] = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ir.Expr):
+            yield node
+        elif isinstance(node, ir.Custom):
+            for name, value, loc in node.attributes:
+                yield ir.Expr(value, loc, name, node.name)
+            pending.extend(node.children)
+        elif isinstance(node, (tuple, list)):
+            pending.extend(node)
+        elif dataclasses.is_dataclass(node):  # an invoke's `child` is another document
+            pending.extend(
+                getattr(node, f.name)
+                for f in dataclasses.fields(node)
+                if f.name != "child"
+            )
+
+
+def locations(document: ir.Document) -> Iterator[ir.Expr]:
+    """Every location `document`'s executable content assigns: `<assign
+    location>`, `idlocation`, and the location attributes of extension elements
+    (ORS's `requestid`)."""
+    for block in blocks(document):
+        for action in actions(block):
+            if isinstance(action, ir.Assign):
+                yield action.location
+            elif isinstance(action, ir.Send) and action.idlocation is not None:
+                yield action.idlocation
+            elif isinstance(action, ir.Custom):
+                yield from _custom_locations(action)
+    for state in states(document):
+        for invoke in state.invokes:
+            if invoke.idlocation is not None:
+                yield invoke.idlocation
+
+
+def _custom_locations(node: ir.Custom) -> Iterator[ir.Expr]:
+    extension = extensions.lookup(node.namespace)
+    element = extension.elements.get(node.name) if extension else None
+    for name, value, loc in node.attributes:
+        decl = element.attribute(name) if element else None
+        if decl is not None and decl.kind == "location":
+            yield ir.Expr(value, loc, name, node.name)
+    for child in node.children:
+        yield from _custom_locations(child)

@@ -31,6 +31,7 @@ __all__ = [
     "JSValue",
     "Accessor",
     "AccessorObject",
+    "DataObject",
     "FrozenArray",
     "JSArray",
     "JSBuiltinObject",
@@ -41,18 +42,26 @@ __all__ = [
     "Property",
     "PropertyArray",
     "Realm",
+    "absent",
     "add",
     "call",
     "call_method",
     "construct",
     "date_constructor",
+    "declare",
     "delete",
+    "free_name",
+    "free_type",
     "get",
     "has",
     "instanceof",
     "iterate_keys",
     "loose_eq",
     "put",
+    "session_function",
+    "shadowed",
+    "store_item",
+    "store_shadowed",
     "strict_eq",
     "to_integer",
     "to_number",
@@ -616,8 +625,92 @@ def negate(value: Any) -> int | float:
 
 
 def not_defined(name: str) -> Any:
-    """Reading a name bound nowhere (possible inside `with`): a ReferenceError."""
+    """Reading a name bound nowhere: a ReferenceError."""
     raise JSError(f"ReferenceError: {name} is not defined")
+
+
+# -- the document's global names ------------------------------------------------------
+#
+# A name a document's code reads, outside its functions' own variables, resolves
+# as in ORS: to a script global (a top-level `var` or function of a `<script>`, or
+# a name assigned without a declaration), else to a property of `_data`, the
+# object of the `<data>` values, else to a built-in. The compiler knows which of
+# these each name can be; these helpers settle what only the running session can.
+
+
+class DataObject(JSObject):
+    """`_data`: the `<data>` values of a session, an ordinary object to scripts.
+
+    Generated code reads a `<data>` id as an item (`self.dm["x"]`); reading one a
+    script has deleted is a ReferenceError, as for any name bound nowhere.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, name: str) -> Any:
+        return not_defined(name)
+
+
+class _Absent:
+    """The type of `absent`: one instance."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "absent"
+
+
+absent: Final = _Absent()
+"""What a script global holds before a `<script>` declaring it has run, when a
+`<data>` of the same name is read until then (ORS's `var system` beside
+`<data id="system">`)."""
+
+
+def shadowed(value: Any, data: DataObject, name: str) -> Any:
+    """A name that is both a script global (holding `value`) and a `<data>` id:
+    the global once a script has declared it, the `<data>` value before."""
+    return data[name] if value is absent else value
+
+
+def store_shadowed(
+    variables: Any, field: str, data: DataObject, name: str, value: Any
+) -> Any:
+    """Assign a name that is both a script global (`variables.field`) and a
+    `<data>` id (`data[name]`): the global once declared, else the `<data>`
+    value; yields `value`."""
+    if getattr(variables, field) is absent:
+        data[name] = value
+    else:
+        setattr(variables, field, value)
+    return value
+
+
+def declare(variables: Any, field: str) -> None:
+    """`var x` of a script, where `x` is also a `<data>` id: from now on `x`
+    names the global (undefined until assigned)."""
+    if getattr(variables, field) is absent:
+        setattr(variables, field, undefined)
+
+
+def free_name(session: Any, name: str) -> Any:
+    """A name the document declares nowhere, read when the code runs: a property
+    scripts gave `_data` since, else a ReferenceError."""
+    data = session.dm
+    if name in data:
+        return data[name]
+    return not_defined(name)
+
+
+def free_type(session: Any, name: str) -> Any:
+    """`typeof name` of a name declared nowhere: like `free_name`, but a name
+    bound nowhere reads as undefined."""
+    return session.dm.get(name, undefined)
+
+
+def store_item(obj: dict[str, Any], key: str, value: Any) -> Any:
+    """`obj[key] = value` as an expression: stores and yields `value`."""
+    obj[key] = value
+    return value
 
 
 def property_key(key: Any) -> str:
@@ -665,3 +758,4 @@ from .js_errors import thrown as thrown  # noqa: E402
 from .js_date import date_constructor as date_constructor  # noqa: E402
 from .js_realm import Realm as Realm  # noqa: E402
 from .js_regexp import regex as regex  # noqa: E402
+from .js_session import session_function as session_function  # noqa: E402

@@ -126,6 +126,8 @@ class Machine:
 
     _chart: ClassVar[Chart]
     _data_ids: ClassVar[frozenset[str]] = frozenset()
+    _document_location: ClassVar[str | None] = None
+    """The URL a host loaded this document from (`scxmlc.load` sets its file URL)."""
     _memo: ClassVar[dict[str | None, dict[int, Plan | Chains]]]
     _eventful: ClassVar[bool] = True
 
@@ -190,6 +192,17 @@ class Machine:
         Once the session has finished, the states it was in when it finished.
         """
         return self._chart.active_ids(self._config)
+
+    def active_states(self) -> list[str]:
+        """The ids of all active states, in document order."""
+        ids = self._chart.ids
+        return [ids[i] for i in bits(self._config & ~1)]
+
+    @property
+    def document_url(self) -> str:
+        """Where the running document was loaded from: the URL its host gave the
+        class (`document_location`), else the file it was compiled from."""
+        return type(self)._document_location or self._chart.source
 
     @property
     def finished(self) -> bool:
@@ -334,10 +347,9 @@ class Machine:
         self._init_datamodel()
         data = self._initial_data
         if data:
-            dm = getattr(self, "dm", None)
             for key, value in data.items():
-                if key in self._data_ids and dm is not None:
-                    setattr(dm, key, value)
+                if key in self._data_ids:
+                    self._set_data(key, value)
         self._run_global_scripts()
 
     def _init_datamodel(self) -> None:
@@ -620,10 +632,18 @@ class Machine:
 
     def _data_failed(self, name: str, error: BaseException, empty: Any = None) -> None:
         """A `<data>` value failed: the variable exists, `empty`, and error.execution."""
-        dm = getattr(self, "dm", None)
-        if dm is not None:
-            setattr(dm, name, empty)
+        self._set_data(name, empty)
         self._fail(error)
+
+    def _set_data(self, name: str, value: Any) -> None:
+        """Store `value` into `<data>` variable `name`: a field of the datamodel
+        object, or an item where the datamodel is a mapping (ECMAScript's
+        `_data`). A machine without a datamodel object ignores it."""
+        dm = getattr(self, "dm", None)
+        if isinstance(dm, dict):
+            dm[name] = value
+        elif dm is not None:
+            setattr(dm, name, value)
 
     def _xml(self, source: str) -> Any:
         """XML content as a value: an ElementTree element (a list of them if several)."""

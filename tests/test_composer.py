@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import scxmlc
-from scxmlc.compiler import CompileError, compile_path
+from scxmlc.compiler import CompileError, Options, compile_path
 from scxmlc.runtime import VirtualClock
 
 from recording import Recorder
@@ -34,8 +34,8 @@ def test_composer_project_runs_end_to_end() -> None:
     assert "MainWorkflow.Begin" in session.configuration  # the included, prefixed ids
     clock.advance(0.2)  # the workflow's '200ms' timer
     assert session.finished and session.configuration == {"_composer_exit"}
-    assert session.dm.result == "sales"
-    assert list(session.dm._js__logs) == [
+    assert session.dm["result"] == "sales"
+    assert list(session.globals._js__logs) == [
         "workflow started for ix-1",
         "routing to sales",
     ]
@@ -92,13 +92,15 @@ def test_positions_in_script_text_name_the_included_file(tmp_path: Path) -> None
         encoding="utf-8",
     )
     with pytest.raises(CompileError) as raised:
-        compile_path(main)
+        compile_path(main, Options(strict=True))
     assert [
         f"{Path(d.loc.file).name}:{d.loc.line}:{d.loc.col}: {d.message}"
         for d in raised.value.diagnostics
     ] == [
-        "three.js:3:9: <script>: invalid ECMAScript: Unexpected token ;",
-        "two.js:2:5: <script>: destructuring is not supported",
+        "three.js:3:9: <script>: invalid ECMAScript: Unexpected token ; "
+        "(evaluating it raises error.execution)",
+        "two.js:2:5: <script>: destructuring is not supported "
+        "(evaluating it raises error.execution)",
     ]
     main.write_text(
         main.read_text(encoding="utf-8")
@@ -139,4 +141,4 @@ def test_run_time_errors_in_included_libraries_name_the_library_line(
     session = scxmlc.load(tmp_path / "main.scxml")(VirtualClock())
     session.start()
     assert session.finished
-    assert session.dm.where == "lib.js:3"
+    assert session.dm["where"] == "lib.js:3"

@@ -29,7 +29,7 @@ def test_stock_subroutines_answer_through_their_donedata() -> None:
     )
     main = next(s for s in simulation.platform.finished if s.label == "S1")
     assert main.machine.configuration == {"Exit"}
-    assert dict(main.machine.dm.results) == {  # type: ignore[attr-defined]
+    assert dict(main.machine.dm["results"]) == {
         "accept": "success",
         "query": {"result": "success", "priority": 0, "position": 1, "waited": 0},
         "suspend": "event:gold",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import scxmlc
-from scxmlc.compiler import CompileError, compile_path, compile_text
+from scxmlc.compiler import CompileError, Options, compile_path, compile_text
 from scxmlc.compiler.loader import _import
 from scxmlc.runtime import VirtualClock
 
@@ -205,33 +205,69 @@ def test_runtime_errors_become_error_execution(tmp_path: Path) -> None:
     ]
 
 
-def test_unsupported_constructs_are_errors_at_their_position(tmp_path: Path) -> None:
+def test_what_cannot_be_translated_is_a_warning_and_error_execution_when_run(
+    tmp_path: Path,
+) -> None:
+    """A valid document always compiles: an unsupported construct or an
+    expression that does not parse can never succeed (`certain`, which `scxmlc
+    check` reports as an error), a name bound nowhere might (it is looked up
+    when it runs); each raises error.execution when evaluated. `strict` makes
+    every warning an error."""
     document = tmp_path / "bad.scxml"
     document.write_text(
         """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
   <state id="s">
-    <onentry>
-      <script>
+    <onentry><script>
 var x = 1;
 var [a] = [x];
-      </script>
-      <log expr="x +"/>
-      <log expr="missing + 1"/>
-    </onentry>
+      </script></onentry>
+    <onentry><log expr="x +"/></onentry>
+    <onentry><log expr="missing + 1"/></onentry>
+    <onentry><log expr="'after'"/></onentry>
   </state>
 </scxml>
 """,
         encoding="utf-8",
     )
-    with pytest.raises(CompileError) as raised:
-        compile_path(document)
+    warnings = compile_path(document).warnings
     assert [
-        f"{d.loc.line}:{d.loc.col}: {d.message}" for d in raised.value.diagnostics
+        (f"{d.loc.line}:{d.loc.col}", d.severity, d.certain, d.message)
+        for d in warnings
     ] == [
-        "6:5: <script>: destructuring is not supported",
-        "8:12: <log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token )",
-        "9:12: <log expr>: 'missing' is not defined (not a <data> id, a script variable or a built-in)",
+        (
+            "5:5",
+            "warning",
+            True,
+            "<script>: destructuring is not supported (evaluating it raises "
+            "error.execution)",
+        ),
+        (
+            "7:19",
+            "warning",
+            True,
+            "<log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token ) "
+            "(evaluating it raises error.execution)",
+        ),
+        (
+            "8:19",
+            "warning",
+            False,
+            "<log expr>: 'missing' is not defined (not a <data> id, a script "
+            "variable or a built-in): reading it raises ReferenceError "
+            "(error.execution) when run, unless a script adds it to _data first",
+        ),
     ]
+    with pytest.raises(CompileError) as raised:
+        compile_path(document, Options(strict=True))
+    assert [(d.severity, d.message) for d in raised.value.diagnostics] == [
+        ("error", d.message) for d in warnings
+    ]
+    recorder = Recorder()
+    machine = scxmlc.load(document)(VirtualClock(), observer=recorder)
+    machine.start()
+    assert recorder.values == ["after"]
+    assert [name for name, _ in recorder.errors] == ["error.execution"] * 3
+    assert "ReferenceError: missing is not defined" in recorder.errors[2][1]
 
 
 def test_regexp_date_eval_and_object_helpers(tmp_path: Path) -> None:
@@ -347,4 +383,4 @@ def test_a_failing_global_script_is_error_execution_and_the_next_one_runs() -> N
         _import(compilation.source, "global_scripts"), compilation.class_name
     )(VirtualClock())
     machine.start()
-    assert machine.finished and machine.dm.where == "globals.scxml:4"
+    assert machine.finished and machine.dm["where"] == "globals.scxml:4"

@@ -55,7 +55,7 @@ def test_date_moves_with_virtual_time_only(tmp_path: Path) -> None:
     session.send("tick")
     clock.advance(2.5)
     session.send("tick")
-    assert list(session.dm.times) == [0, 0, 2500]
+    assert list(session.dm["times"]) == [0, 0, 2500]
 
 
 def test_every_session_reads_its_own_clock(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_every_session_reads_its_own_clock(tmp_path: Path) -> None:
     sessions = [cls(VirtualClock(epoch=EPOCH + i)) for i in range(1000)]
     for session in sessions:
         session.start()
-    assert [s.dm.now for s in sessions] == [(EPOCH + i) * 1000 for i in range(1000)]
+    assert [s.dm["now"] for s in sessions] == [(EPOCH + i) * 1000 for i in range(1000)]
 
 
 def test_a_virtual_clock_starts_at_the_host_time_by_default() -> None:
@@ -88,7 +88,7 @@ def test_a_session_without_a_clock_dates_by_the_clock_it_makes(tmp_path: Path) -
     session = scxmlc.load(path)()
     session.start()
     assert isinstance(session.clock, VirtualClock)
-    assert session.dm.now == int(session.clock.wall_time() * 1000)
+    assert session.dm["now"] == int(session.clock.wall_time() * 1000)
 
 
 # -- built-in prototypes -------------------------------------------------------------

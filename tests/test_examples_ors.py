@@ -196,7 +196,7 @@ def test_consult_transfer_attaches_and_gives_back_the_parent() -> None:
         "call-1",
     )
     (s1,) = [s for s in simulation.platform.finished if s.label == "S1"]
-    assert s1.machine.dm.lent == 1  # type: ignore[attr-defined]
+    assert s1.machine.dm["lent"] == 1
     assert ended(simulation) == {"S1": ["done"], "S2": ["done"]}
 
 

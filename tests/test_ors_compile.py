@@ -97,17 +97,17 @@ def test_actions_compile_to_calls_with_children_and_the_requestid_location() -> 
         """        requestid = self._genesys.session.fetch(
             srcexpr="http://crm/api",
             method="post",
-            params={"ani": self.dm.who},
+            params={"ani": self.dm["who"]},
             content="{}",
         )
-        self.dm.reqid = requestid
+        self.dm["reqid"] = requestid
 """
         in source
     )
     assert (
         """        self._genesys.dialog.action(
             "playandcollect",
-            interactionid=self.dm.who,
+            interactionid=self.dm["who"],
             attributes={"language": "en"},
             children=[
                 Treatment("prompts", {"type": "ann"}, children=(Treatment("prompt", {"intid": 101}),)),
@@ -120,7 +120,7 @@ def test_actions_compile_to_calls_with_children_and_the_requestid_location() -> 
         in source
     )
     assert (
-        'self._genesys.ixn.redirect(from_="5000", to=self.dm.who, detach=True)'
+        'self._genesys.ixn.redirect(from_="5000", to=self.dm["who"], detach=True)'
         in source
     )
 

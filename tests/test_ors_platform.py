@@ -63,8 +63,8 @@ def test_sessions_start_empty_and_hear_added_then_present() -> None:
     session = simulation.platform.sessions.get(next(iter(simulation.platform.sessions)))
     assert session is not None
     dm = session.machine.dm  # type: ignore[attr-defined]
-    assert (dm.before, dm.after) == (0, 1)
-    assert (dm.byindex, dm.byid, dm.owner) == ("c1", "+15550100", True)
+    assert (dm["before"], dm["after"]) == (0, 1)
+    assert (dm["byindex"], dm["byid"], dm["owner"]) == ("c1", "+15550100", True)
 
 
 def test_deleting_an_interaction_does_not_end_its_session() -> None:
@@ -183,7 +183,7 @@ def test_session_id_key_is_written_on_association() -> None:
     # the call ended: the key went with the association
     assert SESSION_ID_KEY not in contact.interaction.udata
     (session,) = simulation.platform.sessions.values()
-    assert session.machine.dm.owner is True  # type: ignore[attr-defined]
+    assert session.machine.dm["owner"] is True
 
 
 REQUESTS = """<scxml {ns} profile="ecmascript" initial="s">
@@ -212,8 +212,8 @@ def test_actions_write_the_request_id_that_their_events_carry() -> None:
     simulation = simulate(machine_class(REQUESTS), ONE_CALL)
     (session,) = simulation.platform.finished
     dm = session.machine.dm  # type: ignore[attr-defined]
-    assert dm.rid == "queue-1"
-    assert list(dm.seen) == ["requestid", "7001@SIP_Switch.DN", "anna"]
+    assert dm["rid"] == "queue-1"
+    assert list(dm["seen"]) == ["requestid", "7001@SIP_Switch.DN", "anna"]
 
 
 UNSUPPORTED = """<scxml {ns} profile="ecmascript" initial="s">

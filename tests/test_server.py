@@ -655,7 +655,7 @@ def fetch_in_a_simulation(tmp_path: Path, fields: dict[str, str]) -> Any:
         session.deliver("fetch", {**fields, "url": base + fields["url"]})
         clock.run_until_idle()
     assert session.machine.configuration == {"idle"}
-    return plain(session.machine.dm.result)  # type: ignore[attr-defined]
+    return plain(session.machine.dm["result"])
 
 
 FETCHES = [

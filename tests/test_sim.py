@@ -147,7 +147,7 @@ timeline:
     )
     (session,) = simulation.platform.sessions.values()
     assert session.machine.configuration == {"failed"}
-    assert session.machine.dm.why == "timeout"  # type: ignore[attr-defined]
+    assert session.machine.dm["why"] == "timeout"
     assert "15 route - c1 timed out in VQ" in texts(simulation, "route")
 
 
@@ -189,7 +189,7 @@ timeline:
     assert summary["interactions"][0]["outcome"] == "abandoned"
     (session,) = simulation.platform.sessions.values()
     assert session.machine.configuration == {"failed"}
-    assert session.machine.dm.why == "interactiondeleted"  # type: ignore[attr-defined]
+    assert session.machine.dm["why"] == "interactiondeleted"
 
 
 # -- statistics and treatments -----------------------------------------------------
@@ -236,7 +236,7 @@ timeline:
 """,
     )
     (session,) = simulation.platform.sessions.values()
-    seen = list(session.machine.dm.seen)  # type: ignore[attr-defined]
+    seen = list(session.machine.dm["seen"])
     # available, logged in, anna ready for 4s, fixed; then updates: 1 at once, 2 when bob is ready
     assert seen == [1, 2, 4, 85, 1, 2]
 
@@ -273,7 +273,7 @@ timeline:
 """,
     )
     (session,) = simulation.platform.sessions.values()
-    assert list(session.machine.dm.answers) == ["12@0", "4@0", "timeout"]  # type: ignore[attr-defined]
+    assert list(session.machine.dm["answers"]) == ["12@0", "4@0", "timeout"]
     treatments = texts(simulation, "treatment")
     assert treatments[0].startswith("0 treatment - c1 playandcollect")
     # prompt 2s + 2 digits, prompt 2s + 1 digit, prompt 2s + 6s timeout
@@ -435,7 +435,7 @@ timeline:
 """,
     )
     (session,) = simulation.platform.sessions.values()
-    assert list(session.machine.dm.seen) == [  # type: ignore[attr-defined]
+    assert list(session.machine.dm["seen"]) == [
         "short",  # the option of the DN the interaction is on comes first
         "fr",
         "",
@@ -509,7 +509,7 @@ timeline: [{at: 90, call: {id: c1, to: "5000"}}]
 """,
     )
     (session,) = simulation.platform.sessions.values()
-    assert list(session.machine.dm.seen) == [  # type: ignore[attr-defined]
+    assert list(session.machine.dm["seen"]) == [
         "2026-12-31T23:31:30.000Z",
         "18:31:30",
         "2027-01-01",
@@ -530,7 +530,7 @@ def test_an_unreadable_target_fails_the_submit_with_its_reason() -> None:
         'timeline: [{at: 0, call: {id: c1, to: "5000"}}]\n',
     )
     (session,) = simulation.platform.sessions.values()
-    assert session.machine.dm.why == (  # type: ignore[attr-defined]
+    assert session.machine.dm["why"] == (
         "invalidparameter: not a target: 'Sales' (expected name@statserver.TYPE)"
     )
 
@@ -559,5 +559,5 @@ timeline:
                      subject: "Re: Hi"}}
 """,
     )
-    seen = [list(s.machine.dm.seen) for s in simulation.platform.sessions.values()]  # type: ignore[attr-defined]
+    seen = [list(s.machine.dm["seen"]) for s in simulation.platform.sessions.values()]
     assert seen == [["m1:undefined:Inbound"], ["m2:msg-out-7:InboundReply"]]

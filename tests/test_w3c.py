@@ -38,9 +38,7 @@ HTTP_LIMIT = 60.0
 
 def outcome(case: Case) -> str:
     """The top-level final state the test's session ended in, or a description."""
-    machine_class = scxmlc.load(
-        case.path, expression_errors="runtime", default_datamodel=case.datamodel
-    )
+    machine_class = scxmlc.load(case.path, default_datamodel=case.datamodel)
     if case.http:
         return asyncio.run(http_outcome(machine_class))
     clock = VirtualClock()

@@ -7,10 +7,12 @@ nothing of any expression language; the parser, the analysis and the runtime kno
 nothing of datamodels. Adding one means adding a module here and a line to
 `DATAMODELS`.
 
-Expressions a datamodel rejects are diagnostics at the expression's position. With
-`expression_errors="runtime"` (what the W3C suite needs: SCXML lets a processor
-raise `error.execution` where an expression turns out illegal) they become
-warnings, and the code raises `error.execution` when it runs.
+What a datamodel cannot translate (an expression that does not parse, a name
+bound nowhere, an assignment to a system variable) is a warning at the
+expression's position, and the code raises `error.execution` when it is
+evaluated, as SCXML requires of a processor that meets an illegal expression
+(B.2). A valid document always compiles; `Options(strict=True)` and `scxmlc
+check` are where such warnings stop a build.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import io
 import tokenize
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Final, Literal
+from typing import ClassVar, Final
 
 from .. import ir
 from ..analysis import Chart
@@ -30,13 +32,9 @@ __all__ = [
     "SYSTEM_VARIABLES",
     "DataField",
     "Datamodel",
-    "ExpressionErrors",
     "datamodel_for",
     "unwrapped",
 ]
-
-ExpressionErrors = Literal["error", "runtime"]
-
 
 _NOT_ALONE: Final = frozenset({",", ":=", "for", "yield", "async", "*", "**"})
 """Tokens at the top level of parentheses that need them (a tuple, a walrus,
@@ -89,12 +87,15 @@ that hold them."""
 
 @dataclass(frozen=True, slots=True)
 class DataField:
-    """One typed field of the generated datamodel class."""
+    """One typed field of the generated variables class: its Python name, its
+    annotation, where and by what (`<data>`, `<script>`) it was declared, and the
+    value it holds before anything assigns it (None: it is left unset)."""
 
     name: str
     annotation: str
     loc: Loc
     origin: str
+    default: str | None = None
 
 
 class Datamodel(ABC):
@@ -106,12 +107,10 @@ class Datamodel(ABC):
         self,
         chart: Chart,
         diagnostics: Diagnostics,
-        expression_errors: ExpressionErrors = "error",
         state_constants: dict[str, str] | None = None,
     ) -> None:
         self.chart = chart
         self.diag = diagnostics
-        self.expression_errors = expression_errors
         self.state_constants = state_constants or {}
         self.uses_event = False
         self.imports: set[str] = set()
@@ -119,13 +118,29 @@ class Datamodel(ABC):
 
     # -- reporting ----------------------------------------------------------
 
-    def invalid(self, loc: Loc, message: str) -> str:
-        """Report an illegal expression; the source that raises at run time instead."""
-        if self.expression_errors == "runtime":
-            self.diag.warning(loc, message + " (raises error.execution when run)")
-            return f"self._invalid({message!r})"
-        self.diag.error(loc, message)
-        return "self._invalid('invalid expression')"
+    def invalid(self, loc: Loc, message: str, *, certain: bool = True) -> str:
+        """Report what cannot be translated as a warning; the source that raises
+        error.execution in its place when it is evaluated. `certain`: it can
+        never succeed (it does not parse, for instance), which `scxmlc check`
+        reports as an error."""
+        self.diag.warning(
+            loc, f"{message} (evaluating it raises error.execution)", certain=certain
+        )
+        return f"self._invalid({message!r})"
+
+    def state_test(self, state: str, loc: Loc, where: str) -> str:
+        """The Python test of `In('state')` with a literal id: a bit test of the
+        configuration. A history state, or an id no state has, is never active:
+        `False`, with a warning."""
+        constant = self.state_constants.get(state)
+        if constant is not None:
+            return f"(self._config & {constant} != 0)"
+        history = any(s.is_history and s.id == state for s in self.chart.states)
+        reason = "is a history state, never active" if history else "names no state"
+        self.diag.warning(
+            loc, f"{where}: In('{state}'): '{state}' {reason}, so In() is always false"
+        )
+        return "False"
 
     def field_name(self, name: str) -> str:
         """The Python name of the datamodel field for variable `name`."""
@@ -138,22 +153,31 @@ class Datamodel(ABC):
         return lines
 
     def field_default(self) -> str | None:
-        """The value every field holds before its `<data>` is evaluated, if any."""
+        """The value a `<data>` variable holds before its value is evaluated, if any."""
         return None
 
     # -- the interface ------------------------------------------------------
 
+    variables_attribute: ClassVar[str] = "dm"
+    """The machine attribute holding the object of typed fields (`fields`)."""
+    variables_suffix: ClassVar[str] = "Data"
+    """The name of that object's class: the machine class's name and this."""
+    variables_doc: ClassVar[str] = (
+        "The datamodel of {machine}: one typed field per variable."
+    )
+
     @property
     def has_datamodel_object(self) -> bool:
-        """Whether generated machines carry a `dm` datamodel object."""
+        """Whether generated machines carry an object of typed fields (`fields`)."""
         return False
 
     def fields(self) -> list[DataField]:
-        """The typed fields of the datamodel class (document order)."""
+        """The typed fields of the variables class (document order)."""
         return []
 
     def machine_slots(self) -> dict[str, str]:
-        """Attributes generated machines carry besides `dm`: name -> annotation."""
+        """Attributes generated machines carry besides the variables object:
+        name -> annotation."""
         return {}
 
     def prologue(self) -> list[str]:

@@ -4,18 +4,33 @@ Expressions and scripts are parsed with esprima (ESTree, with positions) and
 translated node by node into Python that calls `scxmlc.runtime.js` for what
 JavaScript means by `+`, `==`, truthiness, property access, calls and `new`.
 
-- **Variables.** `<data>` ids and the `var`s and functions declared at the top
-  level of scripts are fields of the datamodel object (`self.dm.x`).
+- **Names.** A name outside a function's own variables resolves as in ORS, in
+  this order: a *script global* (a top-level `var` or function of a
+  `<script>`, or a name some code assigns without declaring it: non-strict
+  JavaScript makes it a global), a field of the machine's `globals` object;
+  a `<data>` id, a property of `_data`, the machine's `dm` (`self.dm["x"]`);
+  a system variable; an ORS or JavaScript built-in. `_data` is an ordinary
+  object: scripts read `_data.x`, add properties and stringify it. A script
+  `var x` is a different variable from `<data id="x">`: until a script
+  declaring it runs, `x` still reads the `<data>` (`js.shadowed`). A name bound
+  nowhere is looked up when the code runs (a property scripts gave `_data`,
+  else a ReferenceError, which is error.execution), with a warning.
 - **Functions.** Each JavaScript function becomes a Python `def` taking `this`;
   its parameters and `var`s are Python locals, which its nested functions close
   over (see `es_translate.local_name`).
 - **The session.** Generated code hands `self`, the machine, to the runtime's
   property functions: the machine's `_realm` holds what the session's scripts
   assigned to built-in objects, and its clock is what `Date` reads.
+- **Composer.** `_my_prefix` reads the `resolveid` of the XInclude its element
+  came through (see `Loc.include`); `args_`, the inputs Composer's subroutine
+  blocks read, is an empty object unless the document declares it; an
+  attribute `label: expr` (a labelled statement) is the expression after its
+  label.
 - **Positions.** Each top-level statement of a script is preceded by a
   `# file:LINE` comment; statements from XIncluded files name those files.
-- **Unsupported constructs.** A construct this translator does not support is a
-  diagnostic at its position, never silently dropped.
+- **What cannot be translated** (a construct this translator does not support,
+  an expression that does not parse) is a warning at its position, and the
+  code raises error.execution when it is evaluated.
 """
 
 from __future__ import annotations
@@ -23,57 +38,78 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any
+from typing import Any, Final
 
 import esprima  # type: ignore[import-untyped]
 
 from .. import ir
 from ..diagnostics import Loc
-from ..walk import actions, all_data, blocks
+from ..walk import actions, all_data, blocks, expressions, locations
 from . import DataField, Datamodel, unwrapped
 from .es_statements import Translator
 from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
 
 __all__ = ["EcmascriptDatamodel"]
 
+_IDENTIFIER: Final = re.compile(r"^[A-Za-z_$][\w$]*$")
+_ARGUMENTS: Final = "args_"
+"""The object of named inputs Composer's subroutine blocks read (`args_.vQueue`)."""
+
 
 class EcmascriptDatamodel(Datamodel):
     name = "ecmascript"
+    variables_attribute = "globals"
+    variables_suffix = "Globals"
+    variables_doc = (
+        "The script globals of {machine}: the top-level variables and functions of "
+        "its scripts, and the names its code assigns without declaring them."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.imports.add("js")
-        self._fields: dict[str, DataField] = {}
+        self.data_ids: dict[str, Loc] = {}
+        """The `<data>` ids: properties of `_data`, in document order."""
+        self.globals: dict[str, DataField] = {}
+        """The script globals, by JavaScript name."""
         self._counter = itertools.count(1)
         self._programs: dict[str, Any] = {}
+        self._warned: set[str] = set()
         self._collect()
 
     @property
     def has_datamodel_object(self) -> bool:
-        return True
+        return bool(self.globals)
 
     def fields(self) -> list[DataField]:
-        return list(self._fields.values())
+        return list(self.globals.values())
 
     def field_default(self) -> str:
         return "js.undefined"
 
     def machine_slots(self) -> dict[str, str]:
-        return {"_realm": "js.Realm | None"}
+        return {"dm": "js.DataObject", "_realm": "js.Realm | None"}
 
     def prologue(self) -> list[str]:
-        return ["self._realm = None  # the session's changes to the built-ins"]
+        data = ", ".join(f"{name!r}: js.undefined" for name in self.data_ids)
+        return [
+            "self._realm = None  # the session's changes to the built-ins",
+            f"self.dm = js.DataObject({{{data}}})  # _data",
+        ]
 
     # -- declarations ----------------------------------------------------------
 
     def _collect(self) -> None:
+        """Learn every name the document binds, before translating anything:
+        the `<data>` ids, then the script globals."""
         document = self.chart.document
         for data in all_data(document):
-            if data.id and data.id not in self._fields:
-                self._declare(data.id, data.loc, "<data>")
+            if data.id:
+                self.data_ids.setdefault(data.id, data.loc)
         scripts = list(document.scripts)
         for block in blocks(document):
             scripts += [a for a in actions(block) if isinstance(a, ir.Script)]
+        assigned: list[tuple[str, Loc]] = []
         for script in scripts:
             try:
                 program = self._program(script)
@@ -81,14 +117,20 @@ class EcmascriptDatamodel(Datamodel):
                 continue
             for name in hoisted(program.body):
                 self._declare(name, script.loc, "<script>")
-            for name in implicit_globals(program):
-                self._declare(name, script.loc, "<script>")
+            assigned += [(n, script.loc) for n in implicit_globals(program)]
         for block in blocks(document):
             for action in actions(block):
                 if isinstance(action, ir.Foreach):
                     for expr in (action.item, action.index):
-                        if expr is not None and expr.text.strip().isidentifier():
-                            self._declare(expr.text.strip(), expr.loc, "<foreach>")
+                        if expr is not None:
+                            assigned.append((expr.text.strip(), expr.loc))
+        assigned += [(e.text.strip(), e.loc) for e in locations(document)]
+        for name, loc in assigned:
+            if _IDENTIFIER.match(name) and name not in self.data_ids:
+                self._declare(name, loc, "assigned")
+        if _ARGUMENTS not in self.globals and _ARGUMENTS not in self.data_ids:
+            if any(_ARGUMENTS in text for text in _texts(document, scripts)):
+                self._declare(_ARGUMENTS, document.loc, "Composer", "js.JSObject()")
 
     def _program(self, script: ir.Script) -> Any:
         """The ESTree program of `script`, with positions, parsed once for the
@@ -104,24 +146,47 @@ class EcmascriptDatamodel(Datamodel):
             raise program
         return program
 
-    def _declare(self, name: str, loc: Loc, origin: str) -> None:
-        if name in self._fields or name in SYSTEM:
+    def _declare(
+        self, name: str, loc: Loc, origin: str, default: str = "js.undefined"
+    ) -> None:
+        """Make `name` a script global. One that is also a `<data>` id starts
+        `absent`: it reads the `<data>` until a script declares it."""
+        if name in self.globals or name in SYSTEM:
             return
         if not name.replace("$", "_").isidentifier() or name == "self":
             self.diag.error(
                 loc, f"{origin}: '{name}' is not a variable name scxmlc can declare"
             )
             return
-        self._fields[name] = DataField(self.field_name(name), "js.JSValue", loc, origin)
+        if name in self.data_ids:
+            default = "js.absent"
+        field = DataField(self.field_name(name), "js.JSValue", loc, origin, default)
+        self.globals[name] = field
 
     def field_name(self, name: str) -> str:
-        """The Python field of JavaScript variable `name`.
+        """The Python field of script global `name`.
 
         `$` is not legal in Python names, and a leading `__` would be mangled inside
         the machine class (Composer's `__Log`), so both are spelled out.
         """
         python = name.replace("$", "_S_")
         return "_js" + python if python.startswith("__") else python
+
+    def shadowing(self, name: str) -> bool:
+        """Whether `name` is both a script global and a `<data>` id."""
+        return name in self.globals and name in self.data_ids
+
+    def undefined_name(self, name: str, loc: Loc, where: str) -> None:
+        """Warn, once per document, of a name bound nowhere that code reads."""
+        if name in self._warned:
+            return
+        self._warned.add(name)
+        self.diag.warning(
+            loc,
+            f"{where}: '{name}' is not defined (not a <data> id, a script "
+            "variable or a built-in): reading it raises ReferenceError "
+            "(error.execution) when run, unless a script adds it to _data first",
+        )
 
     # -- the interface ---------------------------------------------------------
 
@@ -137,11 +202,21 @@ class EcmascriptDatamodel(Datamodel):
                 f"{expr.where}: invalid ECMAScript {text!r}: {_message(error)}",
             )
         statement = program.body[0] if len(program.body) == 1 else None
+        labels = []
+        while statement is not None and statement.type == "LabeledStatement":
+            labels.append(statement.label.name)
+            statement = statement.body
         if statement is None or statement.type != "ExpressionStatement":
             return self.invalid(
                 expr.loc, f"{expr.where}: {text!r} is not an expression"
             )
-        translator = Translator(self, expr.loc)
+        if labels:
+            self.diag.warning(
+                expr.loc,
+                f"{expr.where}: the label '{labels[0]}:' before the expression "
+                "is ignored; the expression after it is evaluated",
+            )
+        translator = Translator(self, expr.loc, where=expr.where)
         try:
             result: str = build(translator, statement.expression)
         except Unsupported as error:
@@ -162,28 +237,11 @@ class EcmascriptDatamodel(Datamodel):
 
     def assign(self, location: ir.Expr, value_source: str) -> list[str]:
         def store(t: Translator, node: Any) -> str:
-            if node.type == "Identifier" and node.name not in self._fields:
-                if node.name in SYSTEM:
-                    raise Unsupported(
-                        f"cannot assign to the system variable '{node.name}'", node
-                    )
-                raise Unsupported(
-                    f"'{node.name}' is not declared (no <data id=\"{node.name}\">)",
-                    node,
-                )
             if node.type not in ("Identifier", "MemberExpression"):
                 raise Unsupported(f"{location.text.strip()!r} is not a location", node)
-            if node.type == "Identifier":  # a statement: no need for an expression form
-                return (
-                    f"self.dm.{self.field_name(node.name)} = {unwrapped(value_source)}"
-                )
-            alias = t.data_alias(node) if node.type == "MemberExpression" else None
-            if alias is not None:
-                return f"self.dm.{self.field_name(alias)} = {unwrapped(value_source)}"
-            return t.store(node, value_source)
+            return t.store_statement(node, value_source)
 
-        source = self._translate(location, store)
-        return [source]
+        return [self._translate(location, store)]
 
     def script(self, script: ir.Script) -> list[str]:
         try:
@@ -194,30 +252,44 @@ class EcmascriptDatamodel(Datamodel):
             )
             message = re.sub(r"^Line \d+: ", "", _message(error))
             return [self.invalid(at, f"<script>: invalid ECMAScript: {message}")]
-        translator = Translator(self, script.source_loc)
+        translator = Translator(
+            self, script.source_loc, where="<script>", include=script.loc.include
+        )
         try:
             lines = translator.program(program.body, script.position)
         except Unsupported as error:
             return [self.invalid(_in_script(script, error.node), f"<script>: {error}")]
         if translator.uses_event:
             self.uses_event = True
-        return translator.prelude + lines
+        declared = [
+            f"js.declare(self.globals, {self.field_name(name)!r})"
+            for name in dict.fromkeys(hoisted(program.body))
+            if self.shadowing(name)
+        ]
+        return declared + translator.prelude + lines
 
     def text_value(self, text: str) -> str:
         return _literal_content(text)
 
     def data_target(self, data: ir.Data) -> str:
-        return f"self.dm.{self.field_name(data.id)}" if data.id in self._fields else "_"
+        return f"self.dm[{data.id!r}]"
 
     def foreach_target(self, expr: ir.Expr) -> str | None:
         name = expr.text.strip()
-        if name not in self._fields:
+        if name in self.data_ids:
+            return f"self.dm[{name!r}]"
+        if name not in self.globals:
             self.invalid(expr.loc, f"{expr.where}: {name!r} is not a variable name")
             return None
-        return f"self.dm.{self.field_name(name)}"
+        return f"self.globals.{self.field_name(name)}"
 
     def new_name(self, base: str) -> str:
         return f"_{base}{next(self._counter)}"
+
+
+def _texts(document: ir.Document, scripts: list[ir.Script]) -> list[str]:
+    """The source of every expression and script of `document`."""
+    return [e.text for e in expressions(document)] + [s.source for s in scripts]
 
 
 def _parse_expression(text: str) -> Any:
@@ -227,11 +299,10 @@ def _parse_expression(text: str) -> Any:
         program = esprima.parseScript(text, {"loc": True})
     except esprima.Error:
         program = None
-    if (
-        program is not None
-        and len(program.body) == 1
-        and program.body[0].type == "ExpressionStatement"
-    ):
+    statement = program.body[0] if program and len(program.body) == 1 else None
+    while statement is not None and statement.type == "LabeledStatement":
+        statement = statement.body
+    if statement is not None and statement.type == "ExpressionStatement":
         return program
     return esprima.parseScript(f"({text}\n)", {"loc": True})
 

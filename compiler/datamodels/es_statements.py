@@ -57,19 +57,24 @@ class _Target:
 class Translator(ExpressionTranslator):
     """Translates one expression or script; functions are emitted into `prelude`."""
 
-    def __init__(self, datamodel: EcmascriptDatamodel, loc: Loc) -> None:
-        super().__init__(datamodel, loc)
+    def __init__(
+        self,
+        datamodel: EcmascriptDatamodel,
+        loc: Loc,
+        *,
+        where: str = "expression",
+        include: str = "",
+    ) -> None:
+        super().__init__(datamodel, loc, where=where, include=include)
         self.jumps: list[_Target] = []
         self.labels: set[str] = set()
         """Labels of the loop or switch about to be translated."""
         self.numbers = itertools.count(1)
-        self.position: Callable[[int], Loc] | None = None
-        """Script line -> where it was written, while a script is translated."""
 
     # -- statement lists ------------------------------------------------------------
 
     def program(
-        self, body: list[Any], position: Callable[[int], Loc] | None = None
+        self, body: list[Any], position: Callable[..., Loc] | None = None
     ) -> list[str]:
         """A script's statements; with `position` (script line -> where it was
         written), each is preceded by a `# file:LINE` comment."""

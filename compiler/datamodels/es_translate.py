@@ -20,13 +20,13 @@ import itertools
 import keyword
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from esprima.nodes import Node  # type: ignore[import-untyped]
 
 from ... import runtime
-from ...runtime import js_builtins
+from ...runtime import js_builtins, js_session
 from ..diagnostics import Loc
 from . import SYSTEM_VARIABLES, unwrapped
 
@@ -48,8 +48,13 @@ __all__ = [
 SYSTEM: Final = {
     **SYSTEM_VARIABLES,
     "_genesys": "self._genesys",
+    "_data": "self.dm",  # ORS: the object of the <data> values
+    "_my_prefix": "",  # Composer: the resolveid of the element's XInclude (Loc.include)
     "_internal": "'_internal'",  # ORS: `target="_internal"` names the internal queue
 }
+"""Names the platform binds, which no document can declare or assign."""
+SESSION_FUNCTIONS: Final = frozenset(js_session.SESSION_FUNCTIONS)
+"""ORS's built-in functions (`__Log`, ...), bound to the session that calls them."""
 BUILTINS: Final = frozenset(js_builtins.GLOBALS)
 """The global objects and functions the runtime provides (`js.GLOBALS[name]`)."""
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
@@ -312,9 +317,23 @@ class ExpressionTranslator:
     `es_statements.Translator` adds the statements and is what datamodels use.
     """
 
-    def __init__(self, datamodel: EcmascriptDatamodel, loc: Loc) -> None:
+    def __init__(
+        self,
+        datamodel: EcmascriptDatamodel,
+        loc: Loc,
+        *,
+        where: str = "expression",
+        include: str = "",
+    ) -> None:
         self.dm = datamodel
         self.loc = loc
+        self.where = where
+        """The element and attribute translated (`<transition cond>`), for messages."""
+        self.include = include or loc.include
+        """The resolveid of the Composer XInclude the code came through."""
+        self.position: Callable[..., Loc] | None = None
+        """Script line (and column) -> where it was written, while a script is
+        translated."""
         self.scopes: list[Scope] = []
         self.prelude: list[str] = []
         self.uses_event = False
@@ -331,7 +350,8 @@ class ExpressionTranslator:
     def lookup(self, name: str) -> tuple[list[str], tuple[str, str] | None]:
         """How `name` resolves here: the `with` objects to search first (innermost
         first), and its static binding: ("local", Python local of a function),
-        ("scope", scope object of a `catch`) or ("dm", "self.dm")."""
+        ("scope", scope object of a `catch`), ("global", field of the script
+        globals), ("data", `<data>` id) or ("shadowed", a name that is both)."""
         withs: list[str] = []
         for scope in reversed(self.scopes):
             if scope.kind == "with":
@@ -340,9 +360,26 @@ class ExpressionTranslator:
                 if scope.kind == "function":
                     return withs, ("local", scope.locals[name])
                 return withs, ("scope", scope.variable)
-        if name in self.dm._fields:
-            return withs, ("dm", "self.dm")
+        field = self.dm.globals.get(name)
+        if field is not None:
+            kind = "shadowed" if name in self.dm.data_ids else "global"
+            return withs, (kind, field.name)
+        if name in self.dm.data_ids:
+            return withs, ("data", name)
         return withs, None
+
+    def locate(self, node: Any) -> Loc:
+        """Where `node` was written."""
+        position = getattr(node, "loc", None)
+        if position is None:
+            return self.loc
+        line, column = position.start.line, position.start.column
+        if self.position is not None:
+            return self.position(line, column + 1)
+        if line != 1:
+            return self.loc
+        loc = self.loc
+        return Loc(loc.file, loc.line, loc.col + max(column - 1, 0), loc.include)
 
     def resolve(self, node: Any) -> tuple[str, str] | None:
         """The static binding of an identifier (ignoring `with` objects), if any."""
@@ -359,19 +396,27 @@ class ExpressionTranslator:
     ) -> str:
         """An identifier read from its binding, a system variable or a built-in.
 
-        A name bound nowhere is a compile error, unless a `with` object may hold
-        it (`dynamic`): then reading it raises ReferenceError at run time.
+        A name bound nowhere is looked up when the code runs (`js.free_name`:
+        a property scripts gave `_data`, else a ReferenceError), with a warning
+        unless a `with` object may hold it (`dynamic`).
         """
         name = node.name
         if found is not None:
-            kind, container = found
-            if kind == "local":
-                return container
-            if kind == "scope":
-                return f"{container}[{name!r}]"
-            return f"self.dm.{self.dm.field_name(name)}"
+            return _binding_source(name, found)
+        builtin = self.builtin(name)
+        if builtin is not None:
+            return builtin
+        if not dynamic:
+            self.dm.undefined_name(name, self.locate(node), self.where)
+        return f"js.free_name(self, {name!r})"
+
+    def builtin(self, name: str) -> str | None:
+        """The source of a name the platform binds (a system variable, an ORS
+        or JavaScript built-in), or None."""
         if name == "undefined":
             return "js.undefined"
+        if name == "_my_prefix":
+            return repr(self.include)
         if name in SYSTEM:
             if name == "_event":
                 self.uses_event = True
@@ -380,14 +425,11 @@ class ExpressionTranslator:
             return "js.date_constructor(self)"
         if name in BUILTINS:
             return f"js.GLOBALS[{name!r}]"
+        if name in SESSION_FUNCTIONS:
+            return f"js.session_function(self, {name!r})"
         if name == "In":
             return "self.In"
-        if dynamic:
-            return f"js.not_defined({name!r})"
-        raise Unsupported(
-            f"'{name}' is not defined (not a <data> id, a script variable or a built-in)",
-            node,
-        )
+        return None
 
     # -- expressions -------------------------------------------------------------
 
@@ -500,35 +542,16 @@ class ExpressionTranslator:
             return self.expression(node.property)
         return repr(node.property.name)
 
-    def data_alias(self, node: Any) -> str | None:
-        """`_data.x` (ORS): the datamodel variable `x`, when `_data` is not shadowed."""
-        target = node.object
-        if (
-            target.type != "Identifier"
-            or target.name != "_data"
-            or self.resolve(target) is not None
-        ):
-            return None
-        if node.computed or node.property.name not in self.dm._fields:
-            raise Unsupported("_data.<id> must name a declared <data> id", node)
-        return str(node.property.name)
-
     def x_MemberExpression(self, node: Any) -> str:
-        alias = self.data_alias(node)
-        if alias is not None:
-            return f"self.dm.{self.dm.field_name(alias)}"
         return f"js.get({self.expression(node.object)}, {self.member_key(node)}, self)"
 
     def x_CallExpression(self, node: Any) -> str:
         callee = node.callee
         if self.is_state_test(node):
             state = node.arguments[0].value
-            constant = self.dm.state_constants.get(state)
-            if constant is None:
-                raise Unsupported(f"In('{state}'): unknown state '{state}'", node)
-            return f"(self._config & {constant} != 0)"
+            return self.dm.state_test(state, self.locate(node), self.where)
         arguments = [self.expression(a) for a in node.arguments]
-        if callee.type == "MemberExpression" and self.data_alias(callee) is None:
+        if callee.type == "MemberExpression":
             target = [self.expression(callee.object), self.member_key(callee), "self"]
             return f"js.call_method({', '.join([*target, *arguments])})"
         if callee.type == "Identifier":
@@ -606,10 +629,10 @@ class ExpressionTranslator:
     def typeof_operand(self, node: Any) -> str:
         """An identifier under `typeof`: a name bound nowhere reads as undefined."""
         withs, found = self.lookup(node.name)
-        try:
-            source = self.static_identifier(node, found)
-        except Unsupported:
-            source = "js.undefined"
+        if found is not None:
+            source = _binding_source(node.name, found)
+        else:
+            source = self.builtin(node.name) or f"js.free_type(self, {node.name!r})"
         return _through_withs(withs, node.name, source)
 
     def x_AssignmentExpression(self, node: Any) -> str:
@@ -632,6 +655,8 @@ class ExpressionTranslator:
         outside any `with`, is a Python assignment; a `catch` variable an item
         assignment to its scope object, which has no prototype, so nothing can
         intercept it."""
+        if self.is_data_property(target):
+            return f"self.dm[{target.property.name!r}] = {unwrapped(value)}"
         binding = self.binding_of(target)
         if binding is None:
             return self.store(target, value)
@@ -641,16 +666,31 @@ class ExpressionTranslator:
             return value
         if kind == "local":
             return f"{self.assigned_local(target.name, container)} = {value}"
+        if kind == "global":
+            return f"self.globals.{container} = {value}"
+        if kind == "data":
+            return f"self.dm[{container!r}] = {value}"
         return f"{container}[{target.name!r}] = {value}"
 
+    def is_data_property(self, target: Any) -> bool:
+        """Whether `target` is `_data.name` (ORS's object of `<data>` values,
+        unshadowed), which a store writes into directly."""
+        return bool(
+            target.type == "MemberExpression"
+            and not target.computed
+            and target.object.type == "Identifier"
+            and target.object.name == "_data"
+            and self.lookup("_data") == ([], None)
+        )
+
     def binding_of(self, target: Any) -> tuple[str, str] | None:
-        """The binding ("local" or "scope", see `lookup`) of identifier
-        `target`, when a store into it goes straight there (no `with` object
-        may have the name first)."""
+        """The binding ("local", "scope", "global" or "data", see `lookup`) of
+        identifier `target`, when a store into it goes straight there (no `with`
+        object may have the name first)."""
         if target.type != "Identifier":
             return None
         withs, found = self.lookup(target.name)
-        if withs or found is None or found[0] not in ("local", "scope"):
+        if withs or found is None or found[0] == "shadowed":
             return None
         return found
 
@@ -703,9 +743,6 @@ class ExpressionTranslator:
                 withs, target.name, value, self.static_store(target, found, value)
             )
         if target.type == "MemberExpression":
-            alias = self.data_alias(target)
-            if alias is not None:
-                return f"js.set_field(self.dm, {self.dm.field_name(alias)!r}, {value})"
             obj = self.expression(target.object)
             return f"js.put({obj}, {self.member_key(target)}, {value}, self)"
         raise Unsupported(f"cannot assign to {target.type}", target)
@@ -713,19 +750,28 @@ class ExpressionTranslator:
     def static_store(
         self, target: Any, found: tuple[str, str] | None, value: str
     ) -> str:
-        """A store into the binding of identifier `target`."""
+        """A store into the binding of identifier `target`. The platform's
+        names cannot be assigned; every other name a document assigns is
+        declared (a script global, at least)."""
+        name = target.name
         if found is None:
-            raise Unsupported(
-                f"assignment to undeclared variable '{target.name}'", target
-            )
+            if name in SYSTEM:
+                raise Unsupported(
+                    f"cannot assign to the system variable '{name}'", target
+                )
+            raise Unsupported(f"cannot assign to the built-in '{name}'", target)
         kind, container = found
-        if kind == "local" and self.is_own_name(target.name):
+        if kind == "local" and self.is_own_name(name):
             return value
         if kind == "local":
-            return f"({self.assigned_local(target.name, container)} := {value})"
+            return f"({self.assigned_local(name, container)} := {value})"
         if kind == "scope":
-            return f"js.put({container}, {target.name!r}, {value})"
-        return f"js.set_field(self.dm, {self.dm.field_name(target.name)!r}, {value})"
+            return f"js.put({container}, {name!r}, {value})"
+        if kind == "global":
+            return f"js.set_field(self.globals, {container!r}, {value})"
+        if kind == "data":
+            return f"js.store_item(self.dm, {name!r}, {value})"
+        return f"js.store_shadowed(self.globals, {container!r}, self.dm, {name!r}, {value})"
 
     # -- functions -----------------------------------------------------------------
 
@@ -789,6 +835,20 @@ class ExpressionTranslator:
             for scope in reversed(scopes)
             if re.search(rf"\b{scope.variable}\b", text)
         ]
+
+
+def _binding_source(name: str, found: tuple[str, str]) -> str:
+    """The source reading `name` from its static binding (see `lookup`)."""
+    kind, container = found
+    if kind == "local":
+        return container
+    if kind == "scope":
+        return f"{container}[{name!r}]"
+    if kind == "global":
+        return f"self.globals.{container}"
+    if kind == "data":
+        return f"self.dm[{name!r}]"
+    return f"js.shadowed(self.globals.{container}, self.dm, {name!r})"
 
 
 def _function_prologue(

@@ -38,11 +38,7 @@ class NullDatamodel(Datamodel):
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            state = node.args[0].value
-            constant = self.state_constants.get(state)
-            if constant is None:
-                return self.invalid(expr.loc, f"In('{state}'): unknown state '{state}'")
-            return f"self._config & {constant} != 0"
+            return self.state_test(node.args[0].value, expr.loc, expr.where)
         return self.invalid(
             expr.loc, f"{expr.where}: the null datamodel accepts only In('state')"
         )

@@ -5,8 +5,9 @@ expression itself (lambda parameters, comprehension variables); the datamodel's
 fields (`<data>` ids, names bound at the top level of `<script>`s, `<foreach>`
 variables), which become `self.dm.<name>`; the system variables (`_event`,
 `_sessionid`, `_name`, `_ioprocessors`, `_x`), which the machine provides; `In`;
-Python's builtins. Any other name is an error at the expression's position.
-`In('id')` with a literal id compiles to a bit test on the configuration.
+Python's builtins. Any other name is a warning at its first use, and reading it
+raises error.execution when run. `In('id')` with a literal id compiles to a bit
+test on the configuration.
 
 Field types come from an explicit `scxmlc:type` annotation, else from the literal
 in `expr` (`0` is `int`, `[1, 2]` is `list[int]`), else `Any`.
@@ -41,6 +42,7 @@ class PythonDatamodel(Datamodel):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._fields: dict[str, DataField] = {}
+        self._warned: set[str] = set()
         self._collect()
 
     # -- declarations -------------------------------------------------------
@@ -121,8 +123,21 @@ class PythonDatamodel(Datamodel):
             )
             return None
 
+    def undefined_name(self, name: str, loc: Loc, where: str) -> str:
+        """The source reading `name`, bound nowhere: it raises error.execution
+        when run; a warning at the first use in the document."""
+        message = f"name '{name}' is not defined"
+        if name not in self._warned:
+            self._warned.add(name)
+            self.diag.warning(
+                loc,
+                f"{where}: {message} (not a <data> id, a script global, a system "
+                "variable or a builtin): evaluating it raises error.execution",
+            )
+        return f"self._invalid({message!r})"
+
     def _rewrite(self, expr: ir.Expr, node: ast.expr) -> str:
-        rewriter = _Rewriter(self, expr.loc)
+        rewriter = _Rewriter(self, expr.loc, expr.where)
         result = rewriter.visit(node)
         if rewriter.problems:
             return self.invalid(expr.loc, f"{expr.where}: {rewriter.problems[0]}")
@@ -179,6 +194,7 @@ class PythonDatamodel(Datamodel):
             self.invalid(
                 location.loc,
                 f"{location.where}: '{root.id}' is not declared (no <data id=\"{root.id}\">)",
+                certain=False,
             )
             return None
         return self._rewrite(location, node)
@@ -193,7 +209,7 @@ class PythonDatamodel(Datamodel):
         except SyntaxError as error:
             at = Loc(loc.file, loc.line + (error.lineno or 1) - 1, 1)
             return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
-        rewriter = _Rewriter(self, loc)
+        rewriter = _Rewriter(self, loc, "<script>")
         body: list[ast.stmt] = []
         for statement in module.body:
             if isinstance(statement, ast.Global):
@@ -370,9 +386,10 @@ def _function_locals(
 class _Rewriter(ast.NodeTransformer):
     """Rewrites the names of an expression or script for generated methods."""
 
-    def __init__(self, datamodel: PythonDatamodel, loc: Loc) -> None:
+    def __init__(self, datamodel: PythonDatamodel, loc: Loc, where: str) -> None:
         self.dm = datamodel
         self.loc = loc
+        self.where = where
         self.scopes: list[set[str]] = []
         self.problems: list[str] = []
         self.uses_event = False
@@ -398,10 +415,11 @@ class _Rewriter(ast.NodeTransformer):
             return ast.copy_location(ast.parse("self.In", mode="eval").body, node)
         if name in BUILTINS and isinstance(node.ctx, ast.Load):
             return node
-        self.problems.append(
-            f"name '{name}' is not defined (not a <data> id, a script global, a system variable or a builtin)"
-        )
-        return node
+        if not isinstance(node.ctx, ast.Load):
+            self.problems.append(f"cannot assign to the built-in '{name}'")
+            return node
+        source = self.dm.undefined_name(name, self.loc, self.where)
+        return ast.copy_location(ast.parse(source, mode="eval").body, node)
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         if (
@@ -411,12 +429,8 @@ class _Rewriter(ast.NodeTransformer):
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            state = node.args[0].value
-            constant = self.dm.state_constants.get(state)
-            if constant is None:
-                self.problems.append(f"In('{state}'): unknown state '{state}'")
-                return node
-            test = ast.parse(f"(self._config & {constant} != 0)", mode="eval").body
+            source = self.dm.state_test(node.args[0].value, self.loc, self.where)
+            test = ast.parse(source, mode="eval").body
             return ast.copy_location(test, node)
         self.generic_visit(node)
         return node

@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 def load(path: str | Path, **options: Any) -> type[Machine]:
     """The machine class compiled from the SCXML document at `path` (cached).
 
-    `options` are those of `scxmlc.compiler.Options` (`expression_errors`,
+    `options` are those of `scxmlc.compiler.Options` (`strict`,
     `default_datamodel`).
     """
     from scxmlc.compiler import Options

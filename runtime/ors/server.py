@@ -514,12 +514,15 @@ def _datamodel(session: OrsSession) -> dict[str, Any]:
     """The session's data ids and their values as plain JSON, in document order."""
     machine = session.machine
     dm = getattr(machine, "dm", None)
-    names = list(getattr(type(dm), "__slots__", ()))
+    names = (
+        list(dm) if isinstance(dm, dict) else list(getattr(type(dm), "__slots__", ()))
+    )
     names += sorted(set(machine._data_ids) - set(names))
     values: dict[str, Any] = {}
     for name in names:
         if name in machine._data_ids:
-            values[name] = plain(getattr(dm, name, None))
+            value = dm.get(name) if isinstance(dm, dict) else getattr(dm, name, None)
+            values[name] = plain(value)
     return values
 
 
