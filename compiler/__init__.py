@@ -44,11 +44,13 @@ VERSION: Final = "0.1.0"
 
 @dataclass(frozen=True)
 class Compilation:
-    """A compiled module: its source, its main class, and the warnings met."""
+    """A compiled module: its source, its main class, the warnings met, and
+    every file read to build it (the document first)."""
 
     source: str
     class_name: str
     warnings: list[Diagnostic]
+    files: tuple[str, ...] = ()
 
 
 def compile_path(path: str | Path, options: Options = Options()) -> Compilation:
@@ -98,5 +100,8 @@ def _finish(
             f"{document.path}: internal compiler error: {error!r}"
         ) from error
     return Compilation(
-        source, view.main_class, sorted_diagnostics(diagnostics.warnings)
+        source,
+        view.main_class,
+        sorted_diagnostics(diagnostics.warnings),
+        document.files,
     )

@@ -281,3 +281,6 @@ class Document:
     data: tuple[Data, ...]
     scripts: tuple[Script, ...]
     options: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    files: tuple[str, ...] = field(default=(), compare=False)
+    """Every file read to build the document, itself first: XIncludes, `<script
+    src>`, `<data src>`, child documents (what a compile cache must watch)."""

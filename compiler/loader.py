@@ -1,16 +1,21 @@
 """`scxmlc.load`: compile a document (cached on disk) and import its module.
 
-The cache key is the hash of the document's bytes, the compiler version and the
-options, so an edited document or a new compiler recompiles. Modules are written to
-the cache directory and imported from there, so tracebacks show the generated
-source with its `# file.scxml:LINE` comments. Documents that an `<invoke srcexpr>`
-names at run time are compiled on demand through the same cache.
+A cache entry is keyed on the document's path and bytes, the compiler version
+and the options; it records every file the compilation read besides the
+document (XIncludes, `<script src>`, `<data src>`, child documents) with the hash
+of its bytes, and it is used only while all of them still hash the same: editing
+`include/common.js` recompiles every document that includes it. Modules are
+written to the cache directory and imported from there, so tracebacks show the
+generated source with its `# file.scxml:LINE` comments. Documents that an
+`<invoke srcexpr>` names at run time are compiled on demand through the same
+cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -24,7 +29,7 @@ from .options import Options
 
 __all__ = ["cache_dir", "load", "load_module"]
 
-_loaded: dict[tuple[str, str, str], type[Machine]] = {}
+_loaded: dict[tuple[str, str], type[Machine]] = {}
 
 
 def _key(data: bytes, path: str, options: Options) -> str:
@@ -41,6 +46,28 @@ def _key(data: bytes, path: str, options: Options) -> str:
     return digest.hexdigest()[:24]
 
 
+def _file_hash(path: str) -> str | None:
+    """The sha256 of the bytes of the file at `path`; None if it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _dependencies(files: tuple[str, ...]) -> dict[str, str | None]:
+    """The files a compilation read besides its document, each with its hash."""
+    return {path: _file_hash(path) for path in files[1:]}
+
+
+def _module_key(key: str, dependencies: dict[str, str | None]) -> str:
+    """The name of the module compiled from the document of entry `key` and
+    its dependencies as they are now."""
+    digest = hashlib.sha256(key.encode())
+    for path, hashed in sorted(dependencies.items()):
+        digest.update(f"\0{path}\0{hashed}".encode())
+    return digest.hexdigest()[:24]
+
+
 def _import(source: str, key: str) -> ModuleType:
     name = f"scxmlc_generated_{key}"
     if name in sys.modules:
@@ -49,15 +76,34 @@ def _import(source: str, key: str) -> ModuleType:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{name}.py"
     if not target.exists() or target.read_text(encoding="utf-8") != source:
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(source, encoding="utf-8")
-        temporary.replace(target)
+        _write(target, source)
     spec = importlib.util.spec_from_file_location(name, target)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _write(target: Path, text: str) -> None:
+    """Write `text` to `target` atomically (other processes share the cache)."""
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)
+
+
+def _cached(entry: Path) -> tuple[str, str] | None:
+    """The module key and class name of cache entry `entry`, if the entry exists
+    and every file it depends on is unchanged."""
+    try:
+        record = json.loads(entry.read_text(encoding="utf-8"))
+        dependencies = {str(k): v for k, v in dict(record["files"]).items()}
+        module_key, class_name = str(record["module"]), str(record["class"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if any(_file_hash(path) != hashed for path, hashed in dependencies.items()):
+        return None
+    return module_key, class_name
 
 
 def load_module(
@@ -68,33 +114,39 @@ def load_module(
     data = Path(resolved).read_bytes()
     key = _key(data, resolved, options)
     directory = cache_dir()
-    cached = directory / f"scxmlc_generated_{key}.py"
-    marker = directory / f"scxmlc_generated_{key}.class"
-    if cached.exists() and marker.exists():
-        return (
-            _import(cached.read_text(encoding="utf-8"), key),
-            marker.read_text().strip(),
-        )
+    entry = directory / f"scxmlc_entry_{key}.json"
+    found = _cached(entry)
+    if found is not None:
+        module_key, class_name = found
+        imported = sys.modules.get(f"scxmlc_generated_{module_key}")
+        if imported is not None:
+            return imported, class_name
+        cached = directory / f"scxmlc_generated_{module_key}.py"
+        if cached.exists():
+            return _import(cached.read_text(encoding="utf-8"), module_key), class_name
     compilation = compile_path(resolved, options)
-    module = _import(compilation.source, key)
-    marker.write_text(compilation.class_name)
+    dependencies = _dependencies(compilation.files)
+    module_key = _module_key(key, dependencies)
+    module = _import(compilation.source, module_key)
+    record = {
+        "module": module_key,
+        "class": compilation.class_name,
+        "files": dependencies,
+    }
+    _write(entry, json.dumps(record, indent=1, sort_keys=True))
     return module, compilation.class_name
 
 
 def load(path: str | Path, options: Options = Options()) -> type[Machine]:
-    """The machine class compiled from the document at `path`."""
-    resolved = str(Path(path).resolve())
-    memo_key = (
-        resolved,
-        hashlib.sha256(Path(resolved).read_bytes()).hexdigest(),
-        options.key(),
-    )
-    found = _loaded.get(memo_key)
+    """The machine class compiled from the document at `path` (and the files it
+    includes, as they are now)."""
+    module, class_name = load_module(path, options)
+    found = _loaded.get((module.__name__, class_name))
     if found is None:
-        module, class_name = load_module(resolved, options)
         found = getattr(module, class_name)
         assert isinstance(found, type) and issubclass(found, Machine)
-        _loaded[memo_key] = found
+        found._document_location = Path(path).resolve().as_uri()
+        _loaded[(module.__name__, class_name)] = found
         set_document_resolver(_Resolver(options))
     return found
 

@@ -27,7 +27,7 @@ from .reader import (
     _has_content,
     _local,
     _normalise_descriptor,
-    resolve_uri,
+    substitute_prefix,
 )
 
 __all__ = ["SCXML_NS", "SCXMLC_NS", "parse_file", "parse_text"]
@@ -64,6 +64,7 @@ def parse_text(
         message = re.sub(r", line \d+, column \d+$", "", error.msg)
         diagnostics.error(Loc(path, line, column + 1), f"malformed XML: {message}")
         return None
+    substitute_prefix(root, None)  # a Composer workflow compiled on its own
     positions = scan_tags(text, path)
     reader = _Reader(path, diagnostics, root, positions)
     return reader.document(root)
@@ -118,6 +119,7 @@ class _Reader(ActionReader):
             children=tuple(states),
             data=tuple(data),
             scripts=tuple(scripts),
+            files=tuple(dict.fromkeys(self.files)),
         )
 
     def state_id(self, element: etree._Element) -> tuple[str, bool]:
@@ -350,13 +352,11 @@ class _Reader(ActionReader):
                 self.unexpected(child, "invoke")
         src = element.get("src")
         if src is not None and child_document is None and content is None:
-            path = resolve_uri(src, self.base(element))
-            if path.is_file():
+            path = self.locate_file(element, "invoke", "src", src)
+            if path is not None:
                 child_document = parse_file(path, self.diag)
-            else:
-                self.diag.error(
-                    self.attr_loc(element, "src"), f"<invoke src>: cannot read '{src}'"
-                )
+            if child_document is not None:
+                self.files.extend(child_document.files)
         if (child_document is not None and src is None or content is not None) and (
             src is not None or element.get("srcexpr") is not None
         ):

@@ -23,7 +23,6 @@ from .reader import (
     ReaderBase,
     _has_content,
     _local,
-    resolve_uri,
     _attributes,
 )
 
@@ -49,14 +48,13 @@ class ActionReader(ReaderBase):
                     self.attr_loc(element, "src"),
                     "<script>: 'src' and inline source cannot be used together",
                 )
-            source = self.read_relative(element, "script", "src", src)
+            path = self.locate_file(element, "script", "src", src)
+            if path is None:
+                return None
+            source = self.read_file(element, "script", "src", src, path)
             if source is None:
                 return None
-            return ir.Script(
-                self.loc(element),
-                source,
-                Loc(str(resolve_uri(src, self.base(element))), 1, 1),
-            )
+            return ir.Script(self.loc(element), source, Loc(str(path), 1, 1))
         text = element.text or ""
         line = self.loc(element).line
         return ir.Script(self.loc(element), text, Loc(self.base(element), line, 1))
@@ -76,11 +74,13 @@ class ActionReader(ReaderBase):
                 )
                 continue
             href = include.get("href") or ""
-            source = self.read_relative(include, "xi:include", "href", href)
+            path = self.locate_file(include, "xi:include", "href", href)
+            if path is None:
+                continue
+            source = self.read_file(include, "xi:include", "href", href, path)
             if source is not None:
                 sources.append(source)
-                path = str(resolve_uri(href, self.base(include)))
-                parts.append((line, Loc(path, 1, 1)))
+                parts.append((line, Loc(str(path), 1, 1)))
                 line += source.count("\n") + 1  # the files are joined by newlines
         if not sources:
             return None

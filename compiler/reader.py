@@ -176,6 +176,67 @@ def resolve_uri(uri: str, base: str) -> Path:
     return candidate
 
 
+def find_ignoring_case(path: Path) -> Path | None:
+    """The file `path` names when letter case is ignored, if exactly one does
+    (ORS ran on file systems that ignore case, and Composer projects rely on it:
+    `href="Main3.scxml"` for `main3.scxml`); None otherwise."""
+    found = Path(path.anchor) if path.is_absolute() else Path(".")
+    for part in path.parts[1:] if path.is_absolute() else path.parts:
+        if part in ("", ".", ".."):
+            found = found / part
+            continue
+        exact = found / part
+        if exact.exists():
+            found = exact
+            continue
+        try:
+            matches = [
+                c for c in found.iterdir() if c.name.casefold() == part.casefold()
+            ]
+        except OSError:
+            return None
+        if len(matches) != 1:
+            return None
+        found = matches[0]
+    return found if found.is_file() else None
+
+
+def substitute_prefix(root: etree._Element, prefix: str | None) -> None:
+    """Replace Composer's `$$_MY_PREFIX_$$` in every attribute and text of
+    `root`'s tree by `prefix` (an include's `resolveid`); without a prefix (a
+    document compiled on its own) `$$_MY_PREFIX_$$.` and its dot go."""
+
+    def replaced(text: str) -> str:
+        if prefix is not None:
+            return text.replace(COMPOSER_PREFIX, prefix)
+        return text.replace(COMPOSER_PREFIX + ".", "").replace(COMPOSER_PREFIX, "")
+
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            if COMPOSER_PREFIX in _text(value):
+                element.set(name, replaced(_text(value)))
+        if element.text and COMPOSER_PREFIX in element.text:
+            element.text = replaced(element.text)
+        if element.tail and COMPOSER_PREFIX in element.tail:
+            element.tail = replaced(element.tail)
+
+
+_STATE_TAGS: Final = frozenset(
+    f"{{{SCXML_NS}}}{name}" for name in ("state", "parallel", "final", "history")
+)
+
+
+def prefix_ids(root: etree._Element, prefix: str) -> None:
+    """Composer inclusion: the id of every state, parallel, final and history
+    element of `root`'s tree (`root` included) becomes `prefix.id`."""
+    for element in root.iter(*_STATE_TAGS):
+        state_id = element.get("id")
+        if state_id is not None:
+            element.set("id", f"{prefix}.{state_id}")
+
+
 class ReaderBase:
     """Positions, attribute checks and children for the readers built on it."""
 
@@ -195,6 +256,8 @@ class ReaderBase:
         self.warned_namespace = False
         self.generated = 0
         self.includes = 0
+        self.files: list[str] = [path]
+        """Every file read for the document, itself first (for cache keys)."""
         nsmap = root.nsmap.values()
         self.ors = root.get("profile") is not None or any(
             ns is not None and "genesyslab.com/modules" in ns for ns in nsmap
@@ -322,8 +385,11 @@ class ReaderBase:
     def include_xml(self, element: etree._Element) -> etree._Element | None:
         """XInclude of an element of another document (Composer's workflow include).
 
-        `xpointer` names the element by id; `$$_MY_PREFIX_$$` in the included text is
-        replaced by `resolveid`, as ORS does for Composer fragments.
+        `xpointer` names the element by id. With a `resolveid` (Composer's
+        prefix), the id of every state of the included subtree becomes
+        `resolveid.id`, and `$$_MY_PREFIX_$$` is replaced by `resolveid`
+        wherever it appears (targets, initials, event descriptors); its
+        elements' positions carry the prefix for `_my_prefix` (`Loc.include`).
         """
         href = element.get("href")
         if not href:
@@ -331,25 +397,25 @@ class ReaderBase:
                 self.loc(element), "<xi:include>: missing required attribute 'href'"
             )
             return None
-        path = resolve_uri(href, self.base(element))
         self.includes += 1
-        if str(path) == self.base(element) or self.includes > MAX_INCLUDES:
+        if self.includes > MAX_INCLUDES:
+            self.diag.error(
+                self.attr_loc(element, "href"),
+                f"<xi:include href>: more than {MAX_INCLUDES} includes (do they include each other?)",
+            )
+            return None
+        path = self.locate_file(element, "xi:include", "href", href)
+        if path is None:
+            return None
+        if str(path) == self.base(element):
             self.diag.error(
                 self.attr_loc(element, "href"),
                 f"<xi:include href>: '{href}' includes itself",
             )
             return None
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as error:
-            self.diag.error(
-                self.attr_loc(element, "href"),
-                f"<xi:include href>: cannot read '{href}': {error.strerror or error}",
-            )
+        text = self.read_file(element, "xi:include", "href", href, path)
+        if text is None:
             return None
-        prefix = element.get("resolveid")
-        if prefix is not None:
-            text = text.replace(COMPOSER_PREFIX, prefix)
         try:
             root = etree.fromstring(
                 text.encode("utf-8"),
@@ -367,20 +433,67 @@ class ReaderBase:
                 Loc(str(path), line, column + 1), f"malformed XML: {message}"
             )
             return None
+        prefix = element.get("resolveid")
         elements = [e for e in root.iter() if isinstance(e.tag, str)]
-        for included, position in zip(elements, scan_tags(text, str(path))):
+        positions = scan_tags(text, str(path), prefix or "")
+        for included, position in zip(elements, positions):
             self.positions[included] = position
         pointer = element.get("xpointer")
-        if pointer is None:
-            return root
-        for candidate in elements:
-            if candidate.get("id") == pointer:
-                return candidate
-        self.diag.error(
-            self.attr_loc(element, "xpointer"),
-            f"<xi:include xpointer>: no element with id '{pointer}' in '{href}'",
+        found = root
+        if pointer is not None:
+            matches = [e for e in elements if e.get("id") == pointer]
+            if not matches:
+                self.diag.error(
+                    self.attr_loc(element, "xpointer"),
+                    f"<xi:include xpointer>: no element with id '{pointer}' in '{href}'",
+                )
+                return None
+            found = matches[0]
+        substitute_prefix(found, prefix)
+        if prefix:
+            prefix_ids(found, prefix)
+        return found
+
+    def locate_file(
+        self, element: etree._Element, tag: str, attribute: str, uri: str
+    ) -> Path | None:
+        """The file `uri` of `element` names, relative to its document; found
+        ignoring letter case, with a warning, when no file has its exact name
+        (None, reported, when none is found)."""
+        path = resolve_uri(uri, self.base(element))
+        if path.is_file():
+            return path
+        found = find_ignoring_case(path)
+        if found is None:
+            self.diag.error(
+                self.attr_loc(element, attribute),
+                f"<{tag} {attribute}>: cannot read '{uri}': No such file or directory",
+            )
+            return None
+        self.diag.warning(
+            self.attr_loc(element, attribute),
+            f"<{tag} {attribute}>: no file '{path.name}'; read '{found.name}', "
+            "whose name differs in letter case (rename one of them: a file "
+            "system that minds case will not find it)",
         )
-        return None
+        return found
+
+    def read_file(
+        self, element: etree._Element, tag: str, attribute: str, uri: str, path: Path
+    ) -> str | None:
+        """The text of the file at `path` (`uri` of `element`), recorded among the
+        document's files; None, reported, if it cannot be read."""
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            self.diag.error(
+                self.attr_loc(element, attribute),
+                f"<{tag} {attribute}>: cannot read '{uri}': {reason}",
+            )
+            return None
+        self.files.append(str(path))
+        return text
 
     def unexpected(self, child: etree._Element, parent: str) -> None:
         namespace, local = _local(child)
@@ -394,15 +507,12 @@ class ReaderBase:
     def read_relative(
         self, element: etree._Element, tag: str, attribute: str, uri: str
     ) -> str | None:
-        path = resolve_uri(uri, self.base(element))
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError as error:
-            self.diag.error(
-                self.attr_loc(element, attribute),
-                f"<{tag} {attribute}>: cannot read '{uri}': {error.strerror or error}",
-            )
+        """The text of the file `uri` of `element` names, relative to its
+        document (see `locate_file`); None, reported, if it cannot be read."""
+        path = self.locate_file(element, tag, attribute, uri)
+        if path is None:
             return None
+        return self.read_file(element, tag, attribute, uri, path)
 
     def param(self, element: etree._Element) -> ir.Param:
         self.check_attributes(element, "param")

@@ -238,6 +238,7 @@ def json_eval(code: Any = undefined, *_: Any) -> Any:
         shown = code if len(code) <= 40 else code[:37] + "..."
         raise JSError(
             "EvalError: eval evaluates only JSON text, optionally in parentheses "
-            f"(such as eval('(' + json + ')')), and returns other values unchanged; "
-            f"{shown!r} is not JSON"
+            "(such as eval('(' + json + ')')), or a variable and its properties "
+            f"(such as eval('App_' + name + '.requestid')), and returns other "
+            f"values unchanged; {shown!r} is neither"
         ) from None

@@ -8,18 +8,69 @@ which Composer's libraries call:
 - `__GetDocumentURL()` is the URL of the running document;
 - `__GetCurrentStates()` is an array of the active state ids, in document order.
 
+`eval` is bound to the session too: besides JSON text it evaluates a name and
+its properties (`eval('App_' + block + '.requestid')`, as Composer's
+subroutines do), looked up as the document's code would look it up, in the
+session's script globals, then `_data`, then the built-ins. Other code is an
+EvalError: the runtime has no JavaScript interpreter, and a document's text
+never becomes code it did not ask for.
+
 A document that defines a function of the same name uses its own. Compiled
 code reads one as `js.session_function(self, "__Log")`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import JSArray, JSFunction, is_object, to_string, undefined
+from .js import (
+    JSArray,
+    JSFunction,
+    absent,
+    get,
+    is_object,
+    not_defined,
+    to_string,
+    undefined,
+)
+from .js_builtins import GLOBALS
+from .js_json import json_eval
 
-__all__ = ["SESSION_FUNCTIONS", "session_function"]
+__all__ = ["SESSION_FUNCTIONS", "global_field", "session_function"]
+
+_NAME: Final = r"[A-Za-z_$][\w$]*"
+_PATH: Final = re.compile(
+    rf"^\s*(?P<name>{_NAME})(?P<rest>(?:\s*\.\s*{_NAME}|\s*\[\s*(?:\d+|'[^'\\]*'|\"[^\"\\]*\")\s*\])*)\s*;?\s*$"
+)
+_STEP: Final = re.compile(
+    rf"\.\s*(?P<name>{_NAME})|\[\s*(?:(?P<index>\d+)|'(?P<single>[^']*)'|\"(?P<double>[^\"]*)\")\s*\]"
+)
+
+
+def global_field(name: str) -> str:
+    """The Python field of script global `name` on a machine's `globals`
+    object. `$` is not legal in Python names, and a leading `__` would be
+    mangled inside the machine class (Composer's `__Log`), so both are spelled
+    out."""
+    python = name.replace("$", "_S_")
+    return "_js" + python if python.startswith("__") else python
+
+
+def global_name(session: Any, name: str) -> Any:
+    """What `name` reads in `session`'s global scope: a script global, else a
+    `<data>` value, else a built-in; a ReferenceError if none has it."""
+    variables = getattr(session, "globals", None)
+    value = getattr(variables, global_field(name), absent) if variables else absent
+    if value is not absent:
+        return value
+    data = getattr(session, "dm", None)
+    if isinstance(data, dict) and name in data:
+        return data[name]
+    if name in GLOBALS:
+        return GLOBALS[name]
+    return not_defined(name)
 
 
 def _log(
@@ -60,11 +111,28 @@ def _current_states(session: Any, this: Any, *_: Any) -> Any:
     return JSArray(session.active_states())
 
 
+def _eval(session: Any, this: Any, code: Any = undefined, *_: Any) -> Any:
+    """`eval(code)`: JSON text, or a name and its properties (see the module
+    docstring); a value that is not a string is returned as it is."""
+    del this
+    if not isinstance(code, str):
+        return code
+    path = _PATH.match(code)
+    if path is None or path.group("name") in ("true", "false", "null"):
+        return json_eval(code)
+    value = global_name(session, path.group("name"))
+    for step in _STEP.finditer(path.group("rest")):
+        key: Any = next(v for v in step.groupdict().values() if v is not None)
+        value = get(value, int(key) if step.group("index") else key, session)
+    return value
+
+
 SESSION_FUNCTIONS: Final[dict[str, Callable[..., Any]]] = {
     "__Log": _log,
     "__Raise": _raise,
     "__GetDocumentURL": _document_url,
     "__GetCurrentStates": _current_states,
+    "eval": _eval,
 }
 """The ORS built-in functions: name -> implementation(session, this, *args)."""
 

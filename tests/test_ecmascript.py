@@ -297,8 +297,40 @@ def test_eval_of_code_is_refused_at_run_time_saying_what_eval_does(
         7,
         2,
         "error.execution: EvalError: eval evaluates only JSON text, optionally in "
-        "parentheses (such as eval('(' + json + ')')), and returns other values "
-        "unchanged; '1 + 1' is not JSON",
+        "parentheses (such as eval('(' + json + ')')), or a variable and its "
+        "properties (such as eval('App_' + name + '.requestid')), and returns "
+        "other values unchanged; '1 + 1' is neither",
+    ]
+
+
+def test_eval_reads_a_variable_and_its_properties_as_composer_subroutines_do(
+    tmp_path: Path,
+) -> None:
+    """`eval('App_' + name + '.requestid')` reads the script global, then
+    `_data`, then the built-ins, as the document's own code would."""
+    document = tmp_path / "eval.scxml"
+    document.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <datamodel><data id="queues" expr="{vq: ['VQ_Sales', 'VQ_Gold']}"/></datamodel>
+  <script>var App_Target1 = {requestid: 'req-7', 'odd key': {n: 3}};</script>
+  <state id="s">
+    <onentry>
+      <log expr="eval('App_' + 'Target1' + '.requestid')"/>
+      <log expr="eval(&quot;App_Target1['odd key'].n&quot;)"/>
+      <log expr="eval('queues.vq[1]')"/>
+      <log expr="eval('Math.PI') > 3"/>
+      <log expr="eval('App_Missing.requestid')"/>
+    </onentry>
+  </state>
+</scxml>""",
+        encoding="utf-8",
+    )
+    recorder = Recorder()
+    machine = scxmlc.load(document)(VirtualClock(), observer=recorder)
+    machine.start()
+    assert recorder.values == ["req-7", 3, "VQ_Gold", True]
+    assert recorder.errors == [
+        ("error.execution", "ReferenceError: App_Missing is not defined")
     ]
 
 

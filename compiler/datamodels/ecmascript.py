@@ -42,6 +42,7 @@ from typing import Any, Final
 
 import esprima  # type: ignore[import-untyped]
 
+from ...runtime import js_session
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks, expressions, locations
@@ -164,13 +165,8 @@ class EcmascriptDatamodel(Datamodel):
         self.globals[name] = field
 
     def field_name(self, name: str) -> str:
-        """The Python field of script global `name`.
-
-        `$` is not legal in Python names, and a leading `__` would be mangled inside
-        the machine class (Composer's `__Log`), so both are spelled out.
-        """
-        python = name.replace("$", "_S_")
-        return "_js" + python if python.startswith("__") else python
+        """The Python field of script global `name` (`js_session.global_field`)."""
+        return js_session.global_field(name)
 
     def shadowing(self, name: str) -> bool:
         """Whether `name` is both a script global and a `<data>` id."""

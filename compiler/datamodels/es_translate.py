@@ -423,10 +423,10 @@ class ExpressionTranslator:
             return SYSTEM[name]
         if name == "Date":
             return "js.date_constructor(self)"
-        if name in BUILTINS:
-            return f"js.GLOBALS[{name!r}]"
         if name in SESSION_FUNCTIONS:
             return f"js.session_function(self, {name!r})"
+        if name in BUILTINS:
+            return f"js.GLOBALS[{name!r}]"
         if name == "In":
             return "self.In"
         return None
