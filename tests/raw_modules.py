@@ -13,7 +13,12 @@ CORPUS = sorted(
     [
         *(ROOT / "tests" / "cases" / "golden").glob("*.scxml"),
         *(ROOT / "examples").glob("**/*.scxml"),
-        ROOT / "tests" / "cases" / "composer" / "src-gen" / "default.scxml",
+        ROOT
+        / "tests"
+        / "cases"
+        / "composer"
+        / "src-gen"
+        / "IPD_default_RoutingWorkflow.scxml",
     ]
 )
 """The golden documents, the examples and the Composer project."""

@@ -22,7 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "cases" / "golden"
 DOCUMENTS = sorted(GOLDEN.glob("*.scxml"))
 EXAMPLES = sorted((ROOT / "examples").glob("**/*.scxml"))
-COMPOSER_MAIN = ROOT / "tests" / "cases" / "composer" / "src-gen" / "default.scxml"
+COMPOSER_MAIN = (
+    ROOT
+    / "tests"
+    / "cases"
+    / "composer"
+    / "src-gen"
+    / "IPD_default_RoutingWorkflow.scxml"
+)
 
 
 def generate(document: Path) -> str:

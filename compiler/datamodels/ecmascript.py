@@ -159,6 +159,8 @@ class EcmascriptDatamodel(Datamodel):
                 loc, f"{origin}: '{name}' is not a variable name scxmlc can declare"
             )
             return
+        if name == _ARGUMENTS:
+            default = "js.JSObject()"  # until a caller's block assigns it
         if name in self.data_ids:
             default = "js.absent"
         field = DataField(self.field_name(name), "js.JSValue", loc, origin, default)
