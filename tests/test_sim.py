@@ -383,8 +383,6 @@ timeline:
         # longest ready first: bob (0), cleo (1), anna (2), dora (3)
         ("'max'", ["bob", "cleo", "anna", "dora"]),
         ("'min'", ["dora", "anna", "cleo", "bob"]),
-        # weights 3:1 between Sales and Support, longest ready within a target
-        ("'percentage'", ["bob", "anna", "cleo", "dora"]),
     ],
 )
 def test_ordertype_and_orderstat_choose_among_candidates(

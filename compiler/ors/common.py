@@ -228,7 +228,12 @@ def _targets(targets: Custom, compiler: ActionCompiler) -> list[str]:
         kind = compiler.literal(child, "type") or default_type
         name = compiler.value(child, "name")
         server = _value_or(child, "statserver", compiler, default_server)
-        found.append(f"TargetSpec({kind!r}, {name}, {server})")
+        weight = (
+            f", weight={compiler.value(child, 'weight')}"
+            if _has(child, "weight")
+            else ""
+        )
+        found.append(f"TargetSpec({kind!r}, {name}, {server}{weight})")
     return found
 
 

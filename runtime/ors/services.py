@@ -43,15 +43,19 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """One `<queue:target>` (type, name, statserver) or one `<queue:targetid>` string.
+    """One `<queue:target>` (type, name, statserver, weight) or one
+    `<queue:targetid>` string.
 
     For a targetid, `type` is `"targetid"` and `name` holds the possible-target
     list in the target format of §4.1 (`{StatAgentsAvailable>0}[25]Sales@.GA`).
+    `weight` is the `<queue:target weight>` (None when absent): the target's
+    share under `ordertype="percentage"`.
     """
 
     type: str
     name: str
     statserver: str = ""
+    weight: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ configuration of `model`, with target selection in `routing`, statistics in
 `stats`, and treatments and classification in `media`. The scenario's
 timeline calls the arrival and agent methods here (`arrive`, `set_agent_state`,
 `hang_up`, `consult`); everything else is driven by what the sessions ask.
-Everything runs on the platform's clock, so a run on a `VirtualClock` is
-deterministic.
+Everything runs on the platform's clock, and random choices (weighted routing)
+draw from one generator seeded by the scenario's `seed`, so a run on a
+`VirtualClock` is deterministic.
 
 Interactions: a call routed to an agent stays in its session until the
 conversation ends (`talk` seconds), then the session gets `interaction.deleted`
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +54,8 @@ class ContactCenter:
         self.contacts: dict[str, Contact] = {}
         self.outbox: list[dict[str, Any]] = []
         self.documents: dict[str, dict[str, dict[str, Any]]] = {}
+        self.random = random.Random(config.seed)
+        """Every random choice of the center, so a run is repeatable."""
         self.routing = Routing(self)
         self.stats = Statistics(self)
         self.media = Media(self)

@@ -119,6 +119,8 @@ class Config:
     fetch: dict[str, dict[str, Any]] = field(default_factory=dict)
     handle_time: float = 120.0
     reservation_timeout: float = 10.0
+    seed: int = 0
+    """Seeds the center's random choices (weighted `percentage` routing)."""
 
     def group_members(self, group: str) -> list[Agent]:
         return [a for a in self.agents.values() if group in a.groups]

@@ -5,6 +5,7 @@ start: "2026-12-01T10:00:00+00:00"     # wall-clock time at t=0 (time functions)
 switch: SIP_Switch
 statserver: Stat_Server
 handle_time: 120                        # expected handle time, for wait estimates
+seed: 7                                 # seeds random choices (percentage routing); 0
 applications: {"5000": route.scxml}     # resource -> document (relative to this file)
 dns:
   - {number: "5000", type: RoutingPoint, options: {greeting: short}}
@@ -182,6 +183,11 @@ class _Reader:
         for key in ("handle_time", "reservation_timeout"):
             if key in raw:
                 setattr(config, key, self.number(raw[key], key))
+        if "seed" in raw:
+            seed = raw["seed"]
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise self.fail("seed", f"expected an integer, got {seed!r}")
+            config.seed = seed
         for index, entry in enumerate(self.list(raw, "dns")):
             dn = self.dn(entry, f"dns[{index}]", config.switch)
             config.dns[dn.number] = dn
