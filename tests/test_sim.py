@@ -247,7 +247,7 @@ IVR = """<scxml {ns} profile="ecmascript" initial="s">
   <state id="ask">
     <onentry>
       <dialog:playandcollect>
-        <dialog:prompts type="'ann'"><dialog:prompt intid="101"/></dialog:prompts>
+        <dialog:prompts type="ann"><dialog:prompt intid="101"/></dialog:prompts>
         <dialog:input max_digits="2" total_timeout="6"/>
       </dialog:playandcollect>
     </onentry>
