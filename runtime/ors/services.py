@@ -271,8 +271,9 @@ class SessionService(Protocol):
         ...
 
     def list_item(self, list_name: str, item: str, key: str | None) -> Any:
-        """An item (a dict of its keys) of a List object, or one key's value;
-        raises `LookupError` when absent."""
+        """One key's value of an item of a List object, or the whole item (a
+        dict of its keys) when `key` is None or empty; raises `LookupError` when
+        the list, item or key is absent."""
         ...
 
     def config_option(

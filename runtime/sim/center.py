@@ -17,6 +17,7 @@ customer whose `patience` runs out before routing hangs up (abandoned).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import random
@@ -504,16 +505,19 @@ class ContactCenter:
         return self.config.start + self.clock.now()
 
     def list_item(self, list_name: str, item: str, key: str | None) -> Any:
+        """A key of an item of a scenario list; the whole item (an object of its
+        keys) when `key` is None or empty, the whole list when `item` is empty.
+        Wholes are copies, so a session cannot change the scenario's lists."""
         found = self.config.lists.get(list_name)
         if found is None:
             raise LookupError(f"no list {list_name!r}")
         if not item:
-            return found
+            return copy.deepcopy(found)
         value = found.get(item)
         if value is None:
             raise LookupError(f"no item {item!r} in list {list_name!r}")
-        if key is None:
-            return value
+        if not key:
+            return copy.deepcopy(value)
         if not isinstance(value, dict) or key not in value:
             raise LookupError(f"no key {key!r} in {list_name}/{item}")
         return value[key]
