@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from ..ors.objects import Interaction, Party, Resource
 from ..ors.platform import OrsSession, Platform
 from ..ors.requests import Request
 from ..ors.services import CallRequest, FetchRequest, MessageRequest, RedirectRequest
+from .fetch import ScriptedWeb
 from .media import Media
 from .model import Agent, Config, Contact, Dn
 from .routing import Routing
@@ -60,6 +60,7 @@ class ContactCenter:
         self.routing = Routing(self)
         self.stats = Statistics(self)
         self.media = Media(self)
+        self.web = ScriptedWeb(self)
         self._ids = itertools.count(1)
         # the agents each interaction was delivered to, freed when it ends
         self._handlers: dict[str, list[Agent]] = {}
@@ -536,32 +537,14 @@ class ContactCenter:
         return self.config.tenant, self.config.tenantid
 
     def fetch(self, request: Request, fetch: FetchRequest) -> None:
-        scripted = self.config.fetch.get(fetch.url) or self.config.fetch.get(
-            fetch.url.split("?")[0]
-        )
-        if scripted is None:
+        """`<session:fetch>`: answered by the scenario's rules (`ScriptedWeb`),
+        or over real HTTP when the configuration allows the `network`."""
+        if self.config.network:
             from ..ors.http import fetch_now
 
             fetch_now(request, fetch, self.clock)
             return
-        status = int(scripted.get("status", 200))
-        body = scripted.get("body", "")
-        content = body if isinstance(body, str) else json.dumps(body)
-        delay = float(scripted.get("delay", 0.1))
-        self.trace(
-            "fetch", f"{fetch.method.upper()} {fetch.url} -> {status} (scenario)"
-        )
-        if 200 <= status < 300:
-            self.later(
-                lambda: request.done(content=content, hints={"status": status}), delay
-            )
-        else:
-            self.later(
-                lambda: request.fail(
-                    f"http.{status}", f"{fetch.url} answered {status}"
-                ),
-                delay,
-            )
+        self.web.fetch(request, fetch)
 
     # -- ElasticService --------------------------------------------------------------------
 

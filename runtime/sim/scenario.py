@@ -19,7 +19,10 @@ statistics: {"Sales@Stat_Server.GA": {ServiceLevel: 80}}
 classification: [{name: Billing, id: c1, keywords: [invoice, bill]}]
 screening: [{name: Urgent, pattern: "urgent|asap", category: Priority}]
 responses: {SR_ACK: {subject: "We got your mail", body: "..."}}
-fetch: {"http://crm/api": {status: 200, body: {segment: gold}}}
+fetch:                                  # scripted web services (see fetch.py)
+  - {url: "http://crm/api/customer*", method: get, status: 200,
+     body: {segment: gold}, headers: {X-Trace: abc}, delay: 0.5}
+  - {prefix: "http://crm/", status: 503, body: "down"}
 timeline:
   - {at: 0, call: {id: c1, to: "5000", ani: "+15550100", udata: {}, digits: ["2"],
      dialogs: [{result: {intent: billing}, duration: 20}], patience: 60, talk: 180}}
@@ -51,6 +54,7 @@ from ..ors.objects import (
     MessageProperties,
     VoiceProperties,
 )
+from .fetch import RuleError, parse_rules
 from .model import AGENT_STATES, Agent, Config, Contact, Dn, ScriptedDialog
 
 __all__ = [
@@ -223,9 +227,10 @@ class _Reader:
             str(k): {str(f): str(v) for f, v in (r or {}).items()}
             for k, r in self.mapping(raw, "responses").items()
         }
-        config.fetch = {
-            str(k): dict(v or {}) for k, v in self.mapping(raw, "fetch").items()
-        }
+        try:
+            config.fetch = parse_rules(raw.get("fetch"))
+        except RuleError as error:
+            raise self.fail(error.where, error.message) from None
         return config
 
     def start(self, value: Any) -> float:
