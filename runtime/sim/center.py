@@ -220,7 +220,7 @@ class ContactCenter:
         agent.current = interaction.g_uid
         self._handlers.setdefault(interaction.g_uid, []).append(agent)
         agent.handled += 1
-        self.media.stop_busy_treatments(contact)
+        self.media.interaction_routed(contact, f"agent {agent.id}")
         self.set_agent_state(agent, "busy")
         self.stats.answered[agent.id] += 1
         self.later(lambda: self._talk_over(contact, agent), contact.talk)
@@ -229,6 +229,7 @@ class ContactCenter:
         """The interaction leaves for a DN, queue or routing point."""
         number = str(resource.get("dn") or resource.get("id") or "")
         dn = self.config.dns.get(number)
+        self.media.interaction_routed(contact, f"DN {number}")
         if (
             dn is not None
             and dn.type == "RoutingPoint"
@@ -246,11 +247,10 @@ class ContactCenter:
         contact.outcome = "routed"
         contact.interaction.state = "routed"
         contact.interaction.parties.append(Party(number, _device_type(dn)))
-        self.media.stop_busy_treatments(contact)
         self.later(lambda: self.end_interaction(contact, "completed"), contact.talk)
 
     def _arrive_again(self, contact: Contact, number: str) -> None:
-        self._platform.arrive(contact.interaction, number, focusdeviceid=number)
+        self._platform.arrive(contact.interaction, number)
 
     def _talk_over(self, contact: Contact, agent: Agent) -> None:
         if agent.current == contact.interaction.g_uid:

@@ -11,6 +11,10 @@
   scripted (`dialogs:`) as `extensions`.
 - Busy treatments (`<dialog:runtreatments>` in `<queue:submit>`) run one after
   the other while the interaction waits, and stop when it is served.
+- Every treatment of an interaction stops when the interaction is routed away
+  (to an agent, a DN, a queue or another routing point) or ends: busy
+  treatments end, and a dialog under way fails with `error="interactionrouted"`
+  or `error="interactiondeleted"`.
 - `classify` scores the categories of the scenario (`classification:`) by the
   share of their keywords found in the message; `screen` matches the screening
   rules' regular expressions.
@@ -177,12 +181,33 @@ class Media:
 
     def interaction_gone(self, contact: Contact) -> None:
         """The interaction ended: its dialogs fail, its treatments stop."""
+        self.stop_treatments(contact, "interactiondeleted", "the interaction ended")
+
+    def interaction_routed(self, contact: Contact, where: str) -> None:
+        """The interaction was routed away to `where` (`agent anna`, `DN 7001`):
+        its dialogs fail, its treatments stop."""
+        self.stop_treatments(
+            contact, "interactionrouted", f"the interaction was routed to {where}"
+        )
+
+    def stop_treatments(self, contact: Contact, error: str, description: str) -> None:
+        """Stop every treatment on `contact`: busy treatments end, each dialog
+        under way fails with `error` (`error.dialog.<action>`)."""
+        stopped = self.busy.get(contact.interaction.g_uid) is not None
         self.stop_busy_treatments(contact)
         for key, (running, timer, request) in list(self.running.items()):
             if running is contact:
                 del self.running[key]
                 timer.cancel()
-                request.fail("interactiondeleted", "the interaction ended")
+                request.fail(error, description)
+                stopped = True
+        if contact.interaction.state == "treating":
+            contact.interaction.state = ""
+        if stopped and self.center.tracing:
+            self.center.trace(
+                "treatment",
+                f"{contact.interaction.g_uid} treatments stopped: {description}",
+            )
 
     # -- ClassificationService ----------------------------------------------------------
 
