@@ -11,6 +11,7 @@ methods named after the state or transition they belong to, each statement under
 from __future__ import annotations
 
 import ast
+import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,7 +29,13 @@ from scxmlc.runtime.io import parse_delay
 
 from . import extensions, ir
 from .analysis import Chart, StateNode, analyze
-from .datamodels import DataField, Datamodel, datamodel_for, unwrapped
+from .datamodels import (
+    SYSTEM_VARIABLES,
+    DataField,
+    Datamodel,
+    datamodel_for,
+    unwrapped,
+)
 from .diagnostics import Diagnostics, Loc
 from .fusion import handler_runs
 from .naming import NameTable, class_name, identifier
@@ -46,6 +53,10 @@ _KIND_NAMES = {
     DEEP_HISTORY: "DEEP_HISTORY",
 }
 _INDENT = "    "
+_VALUE_NAMES = frozenset(
+    {*SYSTEM_VARIABLES, *keyword.kwlist, "true", "false", "null", "undefined", "this"}
+)
+"""Plain names that are values of the datamodels' languages, never literal send ids."""
 
 
 @dataclass
@@ -633,9 +644,8 @@ class _MachineBuilder:
                 return [head, *dm.script(action)]
             case ir.Send():
                 return [head, *self.send(action)]
-            case ir.Cancel(sendid=sendid, sendidexpr=sendidexpr):
-                value = repr(sendid) if sendidexpr is None else dm.value(sendidexpr)
-                return [head, f"self._cancel({value})"]
+            case ir.Cancel():
+                return [head, self.cancel(action)]
             case ir.If(branches=branches):
                 return [head, *self.if_(branches)]
             case ir.Foreach():
@@ -644,6 +654,38 @@ class _MachineBuilder:
                 self.has_custom_actions = True
                 return [head, *self.custom(action)]
         raise AssertionError(f"unhandled action {action!r}")
+
+    def cancel(self, cancel: ir.Cancel) -> str:
+        """The statement of a `<cancel>`: `self._cancel(sendid)`, or for an ORS
+        cancel `self._cancel_answered(sendid)`.
+
+        An ORS `sendid` that is a plain name the document does not declare
+        (`sendid="no_input"`) is read as that literal send id, with a warning.
+        """
+        expr = cancel.sendidexpr
+        if expr is None:
+            value = repr(cancel.sendid)
+        elif expr.attribute == "sendid" and self.undeclared_name(expr):
+            name = expr.text.strip()
+            self.diag.warning(
+                expr.loc,
+                f"<cancel sendid>: '{name}' names no variable of the document; "
+                "read as the literal send id (write \"'" + name + "'\" to say so)",
+            )
+            value = repr(name)
+        else:
+            value = self.datamodel.value(expr)
+        method = "_cancel_answered" if cancel.answered else "_cancel"
+        return f"self.{method}({value})"
+
+    def undeclared_name(self, expr: ir.Expr) -> bool:
+        """Whether `expr` is a plain identifier that is no variable of the document
+        (no `<data>`, script global or `<foreach>` variable, no system variable)."""
+        name = expr.text.strip()
+        if not name.replace("$", "_").isidentifier() or name in _VALUE_NAMES:
+            return False
+        declared = {f.name for f in self.datamodel.fields()}
+        return self.datamodel.field_name(name) not in declared
 
     def send(self, send: ir.Send) -> list[str]:
         dm = self.datamodel

@@ -149,9 +149,17 @@ class Send:
 
 @dataclass(frozen=True, slots=True)
 class Cancel:
+    """`<cancel sendid|sendidexpr>`.
+
+    In ORS documents `answered` is set: the `sendid` attribute is read as an
+    expression (`sendidexpr`, attribute `sendid`), and the cancel is answered with
+    `cancel.successful` or `error.notallowed`.
+    """
+
     loc: Loc
     sendid: str | None = None
     sendidexpr: Expr | None = None
+    answered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,13 @@ class ActionReader(ReaderBase):
         self.check_attributes(element, "cancel")
         self.no_children(element, "cancel")
         self.exclusive(element, "cancel", "sendid", "sendidexpr", required=True)
+        if self.ors:  # ORS: `sendid` is an expression, and the cancel is answered
+            return ir.Cancel(
+                self.loc(element),
+                sendidexpr=self.expr(element, "sendid")
+                or self.expr(element, "sendidexpr"),
+                answered=True,
+            )
         return ir.Cancel(
             self.loc(element), element.get("sendid"), self.expr(element, "sendidexpr")
         )

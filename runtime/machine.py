@@ -687,13 +687,33 @@ class Machine:
             self, event, target=target, type=type, delay=delay, sendid=id, data=data
         )
 
-    def _cancel(self, sendid: Any) -> None:
-        """`<cancel>`: drop a delayed event of this session that has not fired."""
+    def _cancel(self, sendid: Any) -> bool:
+        """`<cancel>`: drop a delayed event of this session that has not fired.
+
+        True if one was pending under `sendid`."""
         timers = self._timers
         if timers:
             timer = timers.pop(str(sendid), None)
             if timer is not None:
                 timer.cancel()
+                return True
+        return False
+
+    def _cancel_answered(self, sendid: Any) -> None:
+        """ORS `<cancel>`: `_cancel`, answered on the internal queue with
+        `cancel.successful` (a delayed event was dropped) or `error.notallowed`
+        (nothing was pending under `sendid`); both carry `sendid` in their data."""
+        key = str(sendid)
+        if self._cancel(key):
+            data = AttrDict(sendid=key)
+            self._queue_internal(Event("cancel.successful", data, PLATFORM))
+            return
+        data = AttrDict(
+            sendid=key,
+            error="notallowed",
+            description=f"no delayed event with send id {key!r} to cancel",
+        )
+        self._queue_internal(Event("error.notallowed", data, PLATFORM, sendid=key))
 
     def _new_sendid(self) -> str:
         return "send." + uuid.uuid4().hex[:12]

@@ -83,7 +83,7 @@ def test_actions_compile_to_calls_with_children_and_the_requestid_location() -> 
         <content _expr="'{}'"/>
       </session:fetch>
       <dialog:playandcollect interactionid="who" language="'en'">
-        <dialog:prompts type="'ann'"><dialog:prompt intid="101"/></dialog:prompts>
+        <dialog:prompts type="ann"><dialog:prompt intid="101"/></dialog:prompts>
         <dialog:input max_digits="4"/>
       </dialog:playandcollect>
       <ixn:redirect from="'5000'" to="who" detach="true"/>

@@ -234,3 +234,68 @@ def test_unknown_elements_of_genesys_namespaces_raise_error_unsupported_element(
     center.attach(platform)
     session = platform.start_session(machine_class(UNSUPPORTED))
     assert session.machine.finished and session.machine.configuration == {"told"}
+
+
+LISTS = """<scxml {ns} profile="ecmascript" initial="s">
+  <datamodel><data id="seen" expr="[]"/></datamodel>
+  <state id="s">
+    <onentry>
+      <script>
+        var get = _genesys.session.getListItemValue;
+        var item = get('Routing', 'Sales', '');
+        seen.push(JSON.stringify(item), item.vq, Object.keys(item).length,
+                  JSON.stringify(get('Routing', 'Sales')),
+                  get('Routing', 'Sales', 'vq'),
+                  get('Routing', 'Sales', 'nokey'), get('Routing', 'Nope', ''),
+                  get('Nolist', 'Sales', ''), get('Nolist', 'Sales', 'vq'));
+        item.vq = 'changed';
+        seen.push(get('Routing', 'Sales', 'vq'));
+      </script>
+    </onentry>
+  </state>
+</scxml>"""
+
+
+def _lists_platform() -> tuple[Platform, VirtualClock]:
+    clock = VirtualClock()
+    config = Config(
+        lists={"Routing": {"Sales": {"vq": "VQ_Sales", "skill": "Sales>5"}}}
+    )
+    center = ContactCenter(config, clock)
+    platform = Platform(center, clock)
+    center.attach(platform)
+    return platform, clock
+
+
+def test_list_item_with_an_empty_key_is_the_whole_item() -> None:
+    platform, _ = _lists_platform()
+    session = platform.start_session(machine_class(LISTS))
+    assert list(session.machine.dm.seen) == [  # type: ignore[attr-defined]
+        '{"vq":"VQ_Sales","skill":"Sales>5"}',
+        "VQ_Sales",
+        2,
+        '{"vq":"VQ_Sales","skill":"Sales>5"}',  # no key at all: the item too
+        "VQ_Sales",
+        "",  # unknown key, item or list: "" (docs/ors.md)
+        "",
+        "",
+        "",
+        "VQ_Sales",  # the item is a copy: changing it leaves the list alone
+    ]
+
+
+def test_list_item_whole_in_the_python_datamodel() -> None:
+    text = """<scxml {ns} datamodel="python" initial="s">
+  <datamodel><data id="item" expr="None"/></datamodel>
+  <state id="s">
+    <onentry>
+      <assign location="item" expr="_genesys.session.getListItemValue('Routing', 'Sales', '')"/>
+    </onentry>
+  </state>
+</scxml>"""
+    platform, _ = _lists_platform()
+    session = platform.start_session(machine_class(text))
+    assert session.machine.dm.item == {  # type: ignore[attr-defined]
+        "vq": "VQ_Sales",
+        "skill": "Sales>5",
+    }

@@ -644,10 +644,11 @@ def fetch_in_the_server(tmp_path: Path, fields: dict[str, str]) -> Any:
 
 
 def fetch_in_a_simulation(tmp_path: Path, fields: dict[str, str]) -> Any:
-    """The fetcher's result in a session on a virtual clock, with no event loop."""
+    """The fetcher's result in a session on a virtual clock, with no event loop,
+    on a center that allows the network (a simulation of a scenario never does)."""
     fetcher = compiled(tmp_path, FETCHER, "fetcher")
     clock = VirtualClock()
-    center = ContactCenter(Config(), clock)
+    center = ContactCenter(Config(network=True), clock)
     platform = Platform(center, clock)
     center.attach(platform)
     with web_server_thread() as base:

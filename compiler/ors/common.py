@@ -24,7 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..extensions import ActionCompiler, AttributeDecl, ElementDecl, Extension
+from ..extensions import (
+    ActionCompiler,
+    AttributeDecl,
+    ElementDecl,
+    Extension,
+    lookup,
+)
 from ..ir import Custom
 
 __all__ = [
@@ -228,14 +234,19 @@ def _targets(targets: Custom, compiler: ActionCompiler) -> list[str]:
         kind = compiler.literal(child, "type") or default_type
         name = compiler.value(child, "name")
         server = _value_or(child, "statserver", compiler, default_server)
-        found.append(f"TargetSpec({kind!r}, {name}, {server})")
+        weight = (
+            f", weight={compiler.value(child, 'weight')}"
+            if _has(child, "weight")
+            else ""
+        )
+        found.append(f"TargetSpec({kind!r}, {name}, {server}{weight})")
     return found
 
 
 def _treatment(node: Custom, compiler: ActionCompiler) -> str:
     """`Treatment(kind, {attributes}, children=[...])` for one dialog element."""
     attributes = [
-        f"{key!r}: {compiler.value(node, key)}"
+        f"{key!r}: {_attribute_source(node, key, compiler)}"
         for key, _, _ in node.attributes
         if key != "requestid"
     ]
@@ -251,6 +262,17 @@ def _treatment(node: Custom, compiler: ActionCompiler) -> str:
     if nested:
         source += f", children=({', '.join(nested)},)"
     return source + ")"
+
+
+def _attribute_source(node: Custom, name: str, compiler: ActionCompiler) -> str:
+    """The Python source of attribute `name` of `node`: its text for a literal
+    attribute, else its value expression."""
+    extension = lookup(node.namespace)
+    element = extension.elements.get(node.name) if extension is not None else None
+    declared = element.attribute(name) if element is not None else None
+    if declared is not None and declared.kind == "literal":
+        return repr(compiler.literal(node, name))
+    return compiler.value(node, name)
 
 
 def _param(param: Custom, compiler: ActionCompiler) -> str:

@@ -4,12 +4,14 @@ Each action runs on an interaction and ends with `dialog.<action>.done`
 (`digits` for the collecting ones). Attributes other than `requestid` and
 `interactionid` pass to the backend as one `attributes` dict, since treatments
 take open-ended settings. `<dialog:runtreatments>` runs its children in order
-and produces no events.
+and produces no events. Attribute kinds follow Composer's output: `type` of
+`<dialog:prompts>` is a literal (`type="ann"`), every other attribute a value
+expression.
 """
 
 from __future__ import annotations
 
-from .common import Action, ChildKind, define, element, expr, requestid
+from .common import Action, ChildKind, define, element, expr, literal, requestid
 
 NAMESPACE = "www.genesyslab.com/modules/dialog"
 
@@ -51,7 +53,7 @@ EXTENSION = define(
         _action("playsound", "type", "resource", "duration"),
         _action("play", "language", "duration", prompting=True),
         _action("collect", "language", "duration", prompting=True),
-        _action("playandcollect", "language", "duration", prompting=True),
+        _action("playandcollect", "language", "duration", "device", prompting=True),
         _action("playandverify", "language", "duration", prompting=True),
         element(
             "runtreatments",
@@ -71,7 +73,7 @@ EXTENSION = define(
         element(
             "prompts",
             None,
-            expr("type"),
+            literal("type"),
             children={"prompt": "children"},
             parents=("play", "collect", "playandcollect", "playandverify"),
         ),
@@ -94,6 +96,9 @@ EXTENSION = define(
             expr("term_digits"),
             expr("total_timeout"),
             expr("digit_timeout"),
+            expr("start_timeout"),
+            expr("ignore_digits"),
+            expr("clear"),
             parents=("collect", "playandcollect", "playandverify"),
         ),
     ],

@@ -46,6 +46,7 @@ EXTENSION = define(
             expr("name", required=True),
             literal("type"),
             expr("statserver"),
+            expr("weight"),
             parents=("targets",),
         ),
         element("targetid", None, expr("expr", required=True), parents=("targets",)),

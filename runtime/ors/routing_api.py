@@ -4,7 +4,9 @@ the smaller modules (EXTENSIONS.md §4, §6-§10)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Final
 
 from ..errors import ExecutionError
@@ -79,7 +81,7 @@ class QueueModule(Module):
                     True if is_absent(clearontimeout) else as_boolean(clearontimeout)
                 ),
                 route=True if is_absent(route) else as_boolean(route),
-                targets=tuple(targets),
+                targets=tuple(_weighed(spec) for spec in targets),
                 treatments=tuple(treatments),
                 hints=as_mapping(hints),
             )
@@ -305,3 +307,14 @@ class WebModule(Module):
 
     __slots__ = ()
     prefix = "ws"
+
+
+def _weighed(spec: TargetSpec) -> TargetSpec:
+    """`spec` with its `weight` as a float (None when absent); raises
+    `ValueError` for a weight that is not a finite number >= 0."""
+    if is_absent(spec.weight):
+        return spec if spec.weight is None else replace(spec, weight=None)
+    weight = as_number(spec.weight)
+    if not 0 <= weight < math.inf:
+        raise ValueError(f"target weight {as_text(spec.weight)} is not a number >= 0")
+    return replace(spec, weight=weight)

@@ -130,13 +130,14 @@ class SessionServer:
         **options: Any,
     ) -> SessionServer:
         """A server over the simulated contact center configured by `config`
-        (an empty one whose time functions tell the real time by default), on
-        a new `ServerClock`. Call it inside the running loop; `options` are
+        (by default an empty one whose time functions tell the real time and
+        whose `<session:fetch>`es go to the real network), on a new
+        `ServerClock`. Call it inside the running loop; `options` are
         those of `SessionServer`."""
         from ..sim import Config, ContactCenter
 
         clock = ServerClock()
-        center = ContactCenter(config or Config(start=time.time()), clock)
+        center = ContactCenter(config or Config(start=time.time(), network=True), clock)
         platform = Platform(
             center,
             clock,

@@ -43,15 +43,19 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """One `<queue:target>` (type, name, statserver) or one `<queue:targetid>` string.
+    """One `<queue:target>` (type, name, statserver, weight) or one
+    `<queue:targetid>` string.
 
     For a targetid, `type` is `"targetid"` and `name` holds the possible-target
     list in the target format of §4.1 (`{StatAgentsAvailable>0}[25]Sales@.GA`).
+    `weight` is the `<queue:target weight>` (None when absent): the target's
+    share under `ordertype="percentage"`.
     """
 
     type: str
     name: str
     statserver: str = ""
+    weight: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +271,9 @@ class SessionService(Protocol):
         ...
 
     def list_item(self, list_name: str, item: str, key: str | None) -> Any:
-        """An item (a dict of its keys) of a List object, or one key's value;
-        raises `LookupError` when absent."""
+        """One key's value of an item of a List object, or the whole item (a
+        dict of its keys) when `key` is None or empty; raises `LookupError` when
+        the list, item or key is absent."""
         ...
 
     def config_option(

@@ -107,8 +107,9 @@ class SessionModule(Module):
     def getListItemValue(
         self, list_name: str, item: str, key: str | None = None
     ) -> Any:
-        """A List object item's key (`""` when absent), or the item itself as an
-        object when no key is given."""
+        """A List object item's key, or the item itself as an object of its keys
+        when the key is absent or empty (`getListItemValue(list, item, '')`);
+        `""` for an unknown list, item or key."""
         try:
             return self._backend.session.list_item(
                 as_text(list_name),

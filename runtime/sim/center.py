@@ -5,8 +5,9 @@ configuration of `model`, with target selection in `routing`, statistics in
 `stats`, and treatments and classification in `media`. The scenario's
 timeline calls the arrival and agent methods here (`arrive`, `set_agent_state`,
 `hang_up`, `consult`); everything else is driven by what the sessions ask.
-Everything runs on the platform's clock, so a run on a `VirtualClock` is
-deterministic.
+Everything runs on the platform's clock, and random choices (weighted routing)
+draw from one generator seeded by the scenario's `seed`, so a run on a
+`VirtualClock` is deterministic.
 
 Interactions: a call routed to an agent stays in its session until the
 conversation ends (`talk` seconds), then the session gets `interaction.deleted`
@@ -16,8 +17,9 @@ customer whose `patience` runs out before routing hangs up (abandoned).
 
 from __future__ import annotations
 
+import copy
 import itertools
-import json
+import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ from ..ors.objects import Interaction, Party, Resource
 from ..ors.platform import OrsSession, Platform
 from ..ors.requests import Request
 from ..ors.services import CallRequest, FetchRequest, MessageRequest, RedirectRequest
+from .fetch import ScriptedWeb
 from .media import Media
 from .model import Agent, Config, Contact, Dn
 from .routing import Routing
@@ -52,9 +55,12 @@ class ContactCenter:
         self.contacts: dict[str, Contact] = {}
         self.outbox: list[dict[str, Any]] = []
         self.documents: dict[str, dict[str, dict[str, Any]]] = {}
+        self.random = random.Random(config.seed)
+        """Every random choice of the center, so a run is repeatable."""
         self.routing = Routing(self)
         self.stats = Statistics(self)
         self.media = Media(self)
+        self.web = ScriptedWeb(self)
         self._ids = itertools.count(1)
         # the agents each interaction was delivered to, freed when it ends
         self._handlers: dict[str, list[Agent]] = {}
@@ -214,7 +220,7 @@ class ContactCenter:
         agent.current = interaction.g_uid
         self._handlers.setdefault(interaction.g_uid, []).append(agent)
         agent.handled += 1
-        self.media.stop_busy_treatments(contact)
+        self.media.interaction_routed(contact, f"agent {agent.id}")
         self.set_agent_state(agent, "busy")
         self.stats.answered[agent.id] += 1
         self.later(lambda: self._talk_over(contact, agent), contact.talk)
@@ -223,6 +229,7 @@ class ContactCenter:
         """The interaction leaves for a DN, queue or routing point."""
         number = str(resource.get("dn") or resource.get("id") or "")
         dn = self.config.dns.get(number)
+        self.media.interaction_routed(contact, f"DN {number}")
         if (
             dn is not None
             and dn.type == "RoutingPoint"
@@ -240,11 +247,10 @@ class ContactCenter:
         contact.outcome = "routed"
         contact.interaction.state = "routed"
         contact.interaction.parties.append(Party(number, _device_type(dn)))
-        self.media.stop_busy_treatments(contact)
         self.later(lambda: self.end_interaction(contact, "completed"), contact.talk)
 
     def _arrive_again(self, contact: Contact, number: str) -> None:
-        self._platform.arrive(contact.interaction, number, focusdeviceid=number)
+        self._platform.arrive(contact.interaction, number)
 
     def _talk_over(self, contact: Contact, agent: Agent) -> None:
         if agent.current == contact.interaction.g_uid:
@@ -500,16 +506,19 @@ class ContactCenter:
         return self.config.start + self.clock.now()
 
     def list_item(self, list_name: str, item: str, key: str | None) -> Any:
+        """A key of an item of a scenario list; the whole item (an object of its
+        keys) when `key` is None or empty, the whole list when `item` is empty.
+        Wholes are copies, so a session cannot change the scenario's lists."""
         found = self.config.lists.get(list_name)
         if found is None:
             raise LookupError(f"no list {list_name!r}")
         if not item:
-            return found
+            return copy.deepcopy(found)
         value = found.get(item)
         if value is None:
             raise LookupError(f"no item {item!r} in list {list_name!r}")
-        if key is None:
-            return value
+        if not key:
+            return copy.deepcopy(value)
         if not isinstance(value, dict) or key not in value:
             raise LookupError(f"no key {key!r} in {list_name}/{item}")
         return value[key]
@@ -528,32 +537,14 @@ class ContactCenter:
         return self.config.tenant, self.config.tenantid
 
     def fetch(self, request: Request, fetch: FetchRequest) -> None:
-        scripted = self.config.fetch.get(fetch.url) or self.config.fetch.get(
-            fetch.url.split("?")[0]
-        )
-        if scripted is None:
+        """`<session:fetch>`: answered by the scenario's rules (`ScriptedWeb`),
+        or over real HTTP when the configuration allows the `network`."""
+        if self.config.network:
             from ..ors.http import fetch_now
 
             fetch_now(request, fetch, self.clock)
             return
-        status = int(scripted.get("status", 200))
-        body = scripted.get("body", "")
-        content = body if isinstance(body, str) else json.dumps(body)
-        delay = float(scripted.get("delay", 0.1))
-        self.trace(
-            "fetch", f"{fetch.method.upper()} {fetch.url} -> {status} (scenario)"
-        )
-        if 200 <= status < 300:
-            self.later(
-                lambda: request.done(content=content, hints={"status": status}), delay
-            )
-        else:
-            self.later(
-                lambda: request.fail(
-                    f"http.{status}", f"{fetch.url} answered {status}"
-                ),
-                delay,
-            )
+        self.web.fetch(request, fetch)
 
     # -- ElasticService --------------------------------------------------------------------
 

@@ -4,12 +4,17 @@
 
 - `playsound`, `play` and `pause` last their `duration` (prompts two seconds
   each); `collect`, `playandcollect` and `playandverify` answer with the next
-  digits the scenario scripted for the contact (`digits:`), after one second a
-  digit, or fail with `error="timeout"` after `total_timeout` when nothing is
+  digits the scenario scripted for the contact (`digits:`), less the input's
+  `ignore_digits`, after one second a digit, or fail with `error="timeout"`
+  after `start_timeout` (or `total_timeout`, if shorter) when nothing is
   scripted; `start` runs a dialog application and returns what the scenario
   scripted (`dialogs:`) as `extensions`.
 - Busy treatments (`<dialog:runtreatments>` in `<queue:submit>`) run one after
   the other while the interaction waits, and stop when it is served.
+- Every treatment of an interaction stops when the interaction is routed away
+  (to an agent, a DN, a queue or another routing point) or ends: busy
+  treatments end, and a dialog under way fails with `error="interactionrouted"`
+  or `error="interactiondeleted"`.
 - `classify` scores the categories of the scenario (`classification:`) by the
   share of their keywords found in the message; `screen` matches the screening
   rules' regular expressions.
@@ -125,11 +130,13 @@ class Media:
         if not contact.digits or contact.digits[0] is None:
             if contact.digits:
                 contact.digits.pop(0)
-            timeout = float(limits.get("total_timeout", 10) or 10)
+            timeout = _no_input_timeout(limits)
             return prompts + timeout, lambda request: request.fail(
                 "timeout", "no input", digits=""
             )
         digits = contact.digits.pop(0) or ""
+        ignored = str(limits.get("ignore_digits") or "")
+        digits = "".join(d for d in digits if d not in ignored)
         maximum = int(limits.get("max_digits", 0) or 0)
         if maximum:
             digits = digits[:maximum]
@@ -174,12 +181,33 @@ class Media:
 
     def interaction_gone(self, contact: Contact) -> None:
         """The interaction ended: its dialogs fail, its treatments stop."""
+        self.stop_treatments(contact, "interactiondeleted", "the interaction ended")
+
+    def interaction_routed(self, contact: Contact, where: str) -> None:
+        """The interaction was routed away to `where` (`agent anna`, `DN 7001`):
+        its dialogs fail, its treatments stop."""
+        self.stop_treatments(
+            contact, "interactionrouted", f"the interaction was routed to {where}"
+        )
+
+    def stop_treatments(self, contact: Contact, error: str, description: str) -> None:
+        """Stop every treatment on `contact`: busy treatments end, each dialog
+        under way fails with `error` (`error.dialog.<action>`)."""
+        stopped = self.busy.get(contact.interaction.g_uid) is not None
         self.stop_busy_treatments(contact)
         for key, (running, timer, request) in list(self.running.items()):
             if running is contact:
                 del self.running[key]
                 timer.cancel()
-                request.fail("interactiondeleted", "the interaction ended")
+                request.fail(error, description)
+                stopped = True
+        if contact.interaction.state == "treating":
+            contact.interaction.state = ""
+        if stopped and self.center.tracing:
+            self.center.trace(
+                "treatment",
+                f"{contact.interaction.g_uid} treatments stopped: {description}",
+            )
 
     # -- ClassificationService ----------------------------------------------------------
 
@@ -241,6 +269,24 @@ def _duration(
         len(child.children) if child.kind == "prompts" else 0 for child in children
     )
     return PROMPT_SECONDS * prompts if prompts else default
+
+
+def _no_input_timeout(limits: dict[str, Any]) -> float:
+    """Seconds a collect without input waits: `start_timeout` (for the first
+    digit) when it is shorter than `total_timeout` (10 by default)."""
+    total = _seconds(limits.get("total_timeout")) or 10.0
+    start = _seconds(limits.get("start_timeout"))
+    return min(start, total) if start else total
+
+
+def _seconds(value: Any) -> float:
+    """A timeout attribute's seconds; 0 when absent or not a number."""
+    if value is None or isinstance(value, bool):
+        return 0.0
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _input(children: tuple[Treatment, ...]) -> dict[str, Any]:

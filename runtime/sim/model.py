@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ..ors.objects import Interaction
+from .fetch import FetchRule
 
 __all__ = [
     "AGENT_STATES",
@@ -116,9 +117,15 @@ class Config:
     categories: list[dict[str, Any]] = field(default_factory=list)
     screening: list[dict[str, Any]] = field(default_factory=list)
     responses: dict[str, dict[str, str]] = field(default_factory=dict)
-    fetch: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fetch: list[FetchRule] = field(default_factory=list)
+    """Scripted answers to `<session:fetch>` (see `fetch`), first match wins."""
+    network: bool = False
+    """Whether `<session:fetch>` makes real HTTP requests instead of answering
+    from `fetch`: only `scxmlc serve` without a scenario sets it."""
     handle_time: float = 120.0
     reservation_timeout: float = 10.0
+    seed: int = 0
+    """Seeds the center's random choices (weighted `percentage` routing)."""
 
     def group_members(self, group: str) -> list[Agent]:
         return [a for a in self.agents.values() if group in a.groups]

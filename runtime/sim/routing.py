@@ -5,7 +5,8 @@ served as soon as one of its targets has a ready agent that matches (skill
 expression, threshold) — at once, or later as agents become ready. Waiting
 requests are served in priority order, then in arrival order. Among the
 candidates of one request, `ordertype`/`orderstat` choose: `max` or `min` of the
-statistic (for each agent), `percentage` by target weights, and `any` (the
+statistic (for each agent), `percentage` a target at random in proportion to
+the target weights (from the center's seeded generator), and `any` (the
 default) the agent longest in the ready state. DN, queue and routing-point
 targets are always available.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Timer
@@ -51,7 +52,6 @@ class Waiting:
     priority: int
     timer: Timer | None = None
     timed_out: bool = False
-    served: dict[int, int] = field(default_factory=dict)
 
     @property
     def order(self) -> tuple[int, float, int]:
@@ -273,18 +273,13 @@ class Routing:
     def _available(self, target: Target) -> list[Agent]:
         return [a for a in self.members(target) or [] if a.state == "ready"]
 
-    def _best(self, waiting: Waiting, candidates: list[tuple[int, _Choice]]) -> _Choice:
+    def _best(
+        self, waiting: Waiting, candidates: list[tuple[int, _Choice]]
+    ) -> _Choice | None:
         submit = waiting.submit
         now = self.center.clock.now()
         if submit.ordertype == "percentage":
-            index, _ = min(
-                candidates,
-                key=lambda c: waiting.served.get(c[0], 0)
-                / max(waiting.targets[c[0]].weight, 1e-9),
-            )
-            waiting.served[index] = waiting.served.get(index, 0) + 1
-            in_target = [c for i, c in candidates if i == index]
-            return max(in_target, key=lambda c: now - c.agent.since if c.agent else 0.0)
+            return self._weighted(waiting, candidates)
         if submit.ordertype in ("max", "min") and submit.orderstat not in ("", "none"):
             sign = 1.0 if submit.ordertype == "max" else -1.0
 
@@ -304,6 +299,25 @@ class Routing:
         if agents:
             return max(agents, key=lambda c: now - c.agent.since if c.agent else 0.0)
         return candidates[0][1]
+
+    def _weighted(
+        self, waiting: Waiting, candidates: list[tuple[int, _Choice]]
+    ) -> _Choice | None:
+        """`ordertype="percentage"`: one of the targets that have a candidate,
+        drawn at random in proportion to their weights (targets of weight 0 are
+        never drawn; None if every one weighs 0), then that target's agent longest
+        in the ready state."""
+        indexes = sorted({index for index, _ in candidates})
+        weights = [waiting.targets[index].weight for index in indexes]
+        if not any(weight > 0 for weight in weights):
+            return None
+        drawn = self.center.random.choices(indexes, weights)[0]
+        now = self.center.clock.now()
+        in_target = [choice for index, choice in candidates if index == drawn]
+        return max(
+            in_target,
+            key=lambda c: now - c.agent.since if c.agent is not None else 0.0,
+        )
 
     def _serve(self, waiting: Waiting, choice: _Choice) -> None:
         center = self.center

@@ -5,6 +5,7 @@ start: "2026-12-01T10:00:00+00:00"     # wall-clock time at t=0 (time functions)
 switch: SIP_Switch
 statserver: Stat_Server
 handle_time: 120                        # expected handle time, for wait estimates
+seed: 7                                 # seeds random choices (percentage routing); 0
 applications: {"5000": route.scxml}     # resource -> document (relative to this file)
 dns:
   - {number: "5000", type: RoutingPoint, options: {greeting: short}}
@@ -18,7 +19,10 @@ statistics: {"Sales@Stat_Server.GA": {ServiceLevel: 80}}
 classification: [{name: Billing, id: c1, keywords: [invoice, bill]}]
 screening: [{name: Urgent, pattern: "urgent|asap", category: Priority}]
 responses: {SR_ACK: {subject: "We got your mail", body: "..."}}
-fetch: {"http://crm/api": {status: 200, body: {segment: gold}}}
+fetch:                                  # scripted web services (see fetch.py)
+  - {url: "http://crm/api/customer*", method: get, status: 200,
+     body: {segment: gold}, headers: {X-Trace: abc}, delay: 0.5}
+  - {prefix: "http://crm/", status: 503, body: "down"}
 timeline:
   - {at: 0, call: {id: c1, to: "5000", ani: "+15550100", udata: {}, digits: ["2"],
      dialogs: [{result: {intent: billing}, duration: 20}], patience: 60, talk: 180}}
@@ -34,11 +38,18 @@ timeline:
 
 `load_scenario(path)` reads and checks a file into a `Scenario`; every problem is
 a `ScenarioError` naming the file and the entry (`timeline[2].call: missing 'to'`).
+Scenario files are untrusted input: YAML's safe loader (no Python objects), a
+file of at most `MAX_SCENARIO_BYTES` nested at most `MAX_NESTING` levels, every value checked for its type (times
+and durations finite numbers from 0 up, screening patterns that compile), and
+the `fetch` rules checked and bounded as `fetch.py` says.
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +61,7 @@ from ..ors.objects import (
     MessageProperties,
     VoiceProperties,
 )
+from .fetch import RuleError, parse_rules
 from .model import AGENT_STATES, Agent, Config, Contact, Dn, ScriptedDialog
 
 __all__ = [
@@ -67,6 +79,12 @@ MESSAGE_MEDIA = frozenset(
 ) - {"voice", "voip", "chat", "any"}
 """Media a `message:` arrival may have: every `_genesys.ixn.mediaType` but voice
 and chat (`email`, `sms`, `workitem`, `webform`, `fax`, `openmedia`, ...)."""
+
+
+MAX_SCENARIO_BYTES = 16 << 20
+"""A scenario file is at most 16 MiB."""
+MAX_NESTING = 64
+"""Mappings and lists nest at most this deep in a scenario file."""
 
 
 class ScenarioError(ValueError):
@@ -111,12 +129,40 @@ def load_scenario(path: str | Path) -> Scenario:
 
     where = Path(path)
     try:
-        raw = yaml.safe_load(where.read_text(encoding="utf-8"))
+        with where.open("rb") as file:
+            data = file.read(MAX_SCENARIO_BYTES + 1)
     except OSError as error:
         raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{where}: larger than {MAX_SCENARIO_BYTES} bytes")
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{where}: not UTF-8 text: {error.reason}") from None
     except yaml.YAMLError as error:
         raise ScenarioError(f"{where}: not valid YAML: {error}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: nested too deeply") from None
+    if _depth(raw) > MAX_NESTING:
+        raise ScenarioError(f"{where}: nested too deeply (over {MAX_NESTING} levels)")
     return parse_scenario(raw, where)
+
+
+def _depth(value: Any) -> int:
+    """How deeply mappings and lists nest in `value` (a value shared through
+    YAML aliases is looked at again only where it lies deeper)."""
+    deepest = 0
+    seen: dict[int, int] = {}
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if not isinstance(item, (dict, list)) or seen.get(id(item), -1) >= depth:
+            continue
+        seen[id(item)] = depth
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def parse_scenario(raw: Any, path: Path) -> Scenario:
@@ -141,7 +187,7 @@ def parse_scenario(raw: Any, path: Path) -> Scenario:
         config,
         applications,
         timeline,
-        float(until) if until is not None else None,
+        reader.number(until, "until") if until is not None else None,
     )
 
 
@@ -182,6 +228,11 @@ class _Reader:
         for key in ("handle_time", "reservation_timeout"):
             if key in raw:
                 setattr(config, key, self.number(raw[key], key))
+        if "seed" in raw:
+            seed = raw["seed"]
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise self.fail("seed", f"expected an integer, got {seed!r}")
+            config.seed = seed
         for index, entry in enumerate(self.list(raw, "dns")):
             dn = self.dn(entry, f"dns[{index}]", config.switch)
             config.dns[dn.number] = dn
@@ -202,24 +253,28 @@ class _Reader:
             str(k): str(v) for k, v in self.mapping(raw, "options").items()
         }
         config.statistics = {
-            str(k): {str(s): float(v) for s, v in (values or {}).items()}
+            str(k): {
+                str(s): self.value(v, f"statistics.{k}.{s}")
+                for s, v in self.table(values, f"statistics.{k}").items()
+            }
             for k, values in self.mapping(raw, "statistics").items()
         }
         config.categories = [
-            self.named(e, f"classification[{i}]")
+            self.category(e, f"classification[{i}]")
             for i, e in enumerate(self.list(raw, "classification"))
         ]
         config.screening = [
-            self.named(e, f"screening[{i}]")
+            self.screening_rule(e, f"screening[{i}]")
             for i, e in enumerate(self.list(raw, "screening"))
         ]
         config.responses = {
-            str(k): {str(f): str(v) for f, v in (r or {}).items()}
+            str(k): {str(f): str(v) for f, v in self.table(r, f"responses.{k}").items()}
             for k, r in self.mapping(raw, "responses").items()
         }
-        config.fetch = {
-            str(k): dict(v or {}) for k, v in self.mapping(raw, "fetch").items()
-        }
+        try:
+            config.fetch = parse_rules(raw.get("fetch"))
+        except RuleError as error:
+            raise self.fail(error.where, error.message) from None
         return config
 
     def start(self, value: Any) -> float:
@@ -237,14 +292,65 @@ class _Reader:
         return moment.timestamp()
 
     def number(self, value: Any, where: str) -> float:
+        """Seconds: a finite number from 0 up."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(where, f"expected a number of seconds, got {value!r}")
+        if not 0 <= value < math.inf:
+            raise self.fail(where, f"expected 0 seconds or more, got {value!r}")
         return float(value)
+
+    def value(self, value: Any, where: str) -> float:
+        """A finite number (a statistic, a skill level)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise self.fail(where, f"expected a finite number, got {value!r}")
+        return float(value)
+
+    def table(self, value: Any, where: str) -> dict[str, Any]:
+        """A mapping (empty when absent)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(where, "expected a mapping")
+        return value
+
+    def names(self, value: Any, where: str) -> builtins.list[str]:
+        """A list of names (one name alone is a list of one)."""
+        if value is None:
+            return []
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return [str(value)]
+        if not isinstance(value, list) or not all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+        ):
+            raise self.fail(where, "expected a list of names")
+        return [str(v) for v in value]
 
     def named(self, entry: Any, where: str) -> dict[str, Any]:
         if not isinstance(entry, dict) or "name" not in entry:
             raise self.fail(where, "expected a mapping with a 'name'")
         return dict(entry)
+
+    def category(self, entry: Any, where: str) -> dict[str, Any]:
+        """A classification category: a name and its keywords."""
+        category = self.named(entry, where)
+        category["keywords"] = self.names(category.get("keywords"), where + ".keywords")
+        return category
+
+    def screening_rule(self, entry: Any, where: str) -> dict[str, Any]:
+        """A screening rule: a name and a regular expression that compiles."""
+        rule = self.named(entry, where)
+        pattern = rule.get("pattern", "")
+        if not isinstance(pattern, str):
+            raise self.fail(where + ".pattern", "expected a regular expression")
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise self.fail(
+                where + ".pattern", f"not a regular expression: {error}"
+            ) from None
+        return rule
 
     def dn(self, entry: Any, where: str, switch: str) -> Dn:
         if not isinstance(entry, dict) or "number" not in entry:
@@ -258,7 +364,10 @@ class _Reader:
             "InteractionQueue",
         ):
             raise self.fail(where, f"unknown DN type {kind!r}")
-        options = {str(k): str(v) for k, v in (entry.get("options") or {}).items()}
+        options = {
+            str(k): str(v)
+            for k, v in self.table(entry.get("options"), where + ".options").items()
+        }
         return Dn(str(entry["number"]), kind, str(entry.get("switch", switch)), options)
 
     def agent(self, entry: Any, where: str) -> Agent:
@@ -277,9 +386,11 @@ class _Reader:
             agent_id,
             place=str(entry.get("place", f"Place_{agent_id}")),
             dn=str(entry.get("dn", agent_id)),
-            skills={str(k): float(v) for k, v in skills.items()},
-            groups=[str(g) for g in entry.get("groups") or []],
-            place_groups=[str(g) for g in entry.get("place_groups") or []],
+            skills={
+                str(k): self.value(v, f"{where}.skills.{k}") for k, v in skills.items()
+            },
+            groups=self.names(entry.get("groups"), where + ".groups"),
+            place_groups=self.names(entry.get("place_groups"), where + ".place_groups"),
             state=state,
             wrap=self.number(entry.get("wrap", 0), where + ".wrap"),
         )
@@ -318,6 +429,22 @@ class _Reader:
             raise self.fail(f"{where}.{kind}", "expected a mapping")
         return Step(at, arrival=self.arrival(kind, body, f"{where}.{kind}", at, config))
 
+    def items(self, value: Any, where: str) -> builtins.list[Any]:
+        """A list (empty when absent)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(where, "expected a list")
+        return value
+
+    def dialog(self, entry: Any, where: str) -> ScriptedDialog:
+        """What one `<dialog:start>` returns: its `result` and `duration`."""
+        entry = self.table(entry, where)
+        return ScriptedDialog(
+            dict(self.table(entry.get("result"), where + ".result")),
+            self.number(entry.get("duration", 5), where + ".duration"),
+        )
+
     def arrival(
         self, kind: str, body: dict[str, Any], where: str, at: float, config: Config
     ) -> Arrival:
@@ -327,7 +454,7 @@ class _Reader:
             if required not in body:
                 raise self.fail(where, f"missing {required!r}")
         g_uid, resource = str(body["id"]), str(body["to"])
-        udata = dict(body.get("udata") or {})
+        udata = dict(self.table(body.get("udata"), where + ".udata"))
         if kind in ("call", "consult"):
             interaction = Interaction(
                 g_uid,
@@ -378,8 +505,8 @@ class _Reader:
         if not isinstance(digits, list):
             digits = [digits]
         dialogs = [
-            ScriptedDialog(dict(d.get("result") or {}), float(d.get("duration", 5)))
-            for d in body.get("dialogs") or []
+            self.dialog(d, f"{where}.dialogs[{i}]")
+            for i, d in enumerate(self.items(body.get("dialogs"), where + ".dialogs"))
         ]
         reply_to = body.get("reply_to")
         if reply_to is not None and kind in ("email", "chat", "message"):

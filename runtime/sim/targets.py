@@ -76,17 +76,24 @@ class Target:
 
 
 def parse_targets(spec: TargetSpec) -> list[Target]:
-    """The targets of one `<queue:target>` or `<queue:targetid>`; raises `TargetError`."""
+    """The targets of one `<queue:target>` or `<queue:targetid>`; raises `TargetError`.
+
+    A `[weight]` in the target text wins over the `<queue:target weight>` of
+    `spec`; a target with neither weighs 1.
+    """
+    weight = 1.0 if spec.weight is None else spec.weight
     if spec.type == "targetid":
         return [
-            _parse_possible(part) for part in _split_list(spec.name) if part.strip()
+            _parse_possible(part, weight)
+            for part in _split_list(spec.name)
+            if part.strip()
         ]
     kind = KIND_OF_TYPE.get(spec.type.lower())
     if kind is None:
         raise TargetError(f"unknown target type {spec.type!r}")
     text = spec.name.strip()
     if "@" in text or text.startswith(("{", "[", "?")):
-        return [_parse_possible(text)]
+        return [_parse_possible(text, weight)]
     if spec.type.lower() == "skill":
         condition = Condition.parse(text)
         return [
@@ -95,11 +102,18 @@ def parse_targets(spec: TargetSpec) -> list[Target]:
                 "",
                 spec.statserver,
                 skill=condition,
+                weight=weight,
                 text=f"?:{text}@{spec.statserver}.GA",
             )
         ]
     return [
-        Target(kind, text, spec.statserver, text=f"{text}@{spec.statserver}.{kind}")
+        Target(
+            kind,
+            text,
+            spec.statserver,
+            weight=weight,
+            text=f"{text}@{spec.statserver}.{kind}",
+        )
     ]
 
 
@@ -122,7 +136,7 @@ def _split_list(text: str) -> list[str]:
     return parts
 
 
-def _parse_possible(text: str) -> Target:
+def _parse_possible(text: str, default_weight: float = 1.0) -> Target:
     match = _TARGET.match(text)
     if match is None or "@" not in match.group("body"):
         raise TargetError(
@@ -142,9 +156,11 @@ def _parse_possible(text: str) -> Target:
         name = group
         skill = Condition.parse(expression)
     try:
-        parsed_weight = float(weight) if weight else 1.0
+        parsed_weight = float(weight) if weight else default_weight
     except ValueError:
         raise TargetError(f"weight [{weight}] is not a number") from None
+    if not 0 <= parsed_weight < float("inf"):
+        raise TargetError(f"weight [{weight}] is not a number >= 0")
     return Target(
         kind,
         name,
