@@ -684,8 +684,7 @@ class _MachineBuilder:
         name = expr.text.strip()
         if not name.replace("$", "_").isidentifier() or name in _VALUE_NAMES:
             return False
-        declared = {f.name for f in self.datamodel.fields()}
-        return self.datamodel.field_name(name) not in declared
+        return not self.datamodel.declares(name)
 
     def send(self, send: ir.Send) -> list[str]:
         dm = self.datamodel

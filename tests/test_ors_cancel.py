@@ -61,7 +61,7 @@ def _run(cls: type[Machine], stop_at: float, until: float = 20) -> Any:
     machine.send("stop")
     clock.advance(until - stop_at)
     assert machine.configuration == frozenset({"done"})
-    return list(machine.dm.seen)  # type: ignore[attr-defined]
+    return list(machine.dm["seen"])
 
 
 def test_a_pending_send_is_cancelled_by_an_expression_and_answered() -> None:
@@ -93,7 +93,7 @@ def test_the_answer_comes_on_the_internal_queue_before_external_events() -> None
     machine.start()
     machine.send("outside", {"sendid": "-"})
     clock.advance(5)
-    assert list(machine.dm.seen) == [  # type: ignore[attr-defined]
+    assert list(machine.dm["seen"]) == [
         "cancel.successful t1",
         "error.notallowed t1",
         "outside -",
@@ -127,7 +127,7 @@ def test_a_plain_name_the_document_does_not_declare_is_a_literal_with_a_warning(
     machine.start()
     clock.advance(5)
     # `timer` is a <data> id: its value, 't2', names the send
-    assert list(machine.dm.seen) == [  # type: ignore[attr-defined]
+    assert list(machine.dm["seen"]) == [
         "cancel.successful no_input",
         "cancel.successful t2",
     ]
@@ -174,7 +174,7 @@ def test_w3c_documents_keep_a_literal_sendid_and_no_answer(sendid: str) -> None:
     machine = machine_class(text)(clock=clock)
     machine.start()
     clock.advance(5)
-    assert list(machine.dm.seen) == []  # type: ignore[attr-defined]
+    assert list(machine.dm["seen"]) == []
 
 
 def test_generated_cancels_type_check() -> None:

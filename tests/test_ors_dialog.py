@@ -100,7 +100,7 @@ def test_attributes_reach_the_backend_and_shape_the_collect() -> None:
     simulation, requests = _run_recording(COLLECT)
     (session,) = simulation.platform.sessions.values()
     # '*' ignored; then no input, ended by start_timeout (3 s), not total_timeout
-    assert list(session.machine.dm.seen) == ["123", "timeout"]  # type: ignore[attr-defined]
+    assert list(session.machine.dm["seen"]) == ["123", "timeout"]
     first = requests[0]
     assert first.attributes == {"device": "5000", "language": "English (US)"}
     prompts, collect_input = first.children

@@ -270,7 +270,7 @@ def _lists_platform() -> tuple[Platform, VirtualClock]:
 def test_list_item_with_an_empty_key_is_the_whole_item() -> None:
     platform, _ = _lists_platform()
     session = platform.start_session(machine_class(LISTS))
-    assert list(session.machine.dm.seen) == [  # type: ignore[attr-defined]
+    assert list(session.machine.dm["seen"]) == [
         '{"vq":"VQ_Sales","skill":"Sales>5"}',
         "VQ_Sales",
         2,

@@ -74,7 +74,7 @@ def _run(requests: list[dict[str, Any]], rules: str) -> tuple[list[Any], Simulat
     simulation = simulate(machine_class(document), CALL + rules)
     (session,) = simulation.platform.sessions.values()
     assert session.machine.configuration == {"done"}
-    return plain(session.machine.dm.seen), simulation  # type: ignore[attr-defined]
+    return plain(session.machine.dm["seen"]), simulation
 
 
 def _answer_times(simulation: Simulation) -> list[float]:

@@ -128,6 +128,11 @@ class Datamodel(ABC):
         )
         return f"self._invalid({message!r})"
 
+    def declares(self, name: str) -> bool:
+        """Whether the document declares a variable `name` (a `<data>` id, a
+        script global, a `<foreach>` variable)."""
+        return any(f.name == self.field_name(name) for f in self.fields())
+
     def state_test(self, state: str, loc: Loc, where: str) -> str:
         """The Python test of `In('state')` with a literal id: a bit test of the
         configuration. A history state, or an id no state has, is never active:

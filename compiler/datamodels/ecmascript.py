@@ -170,6 +170,9 @@ class EcmascriptDatamodel(Datamodel):
         """The Python field of script global `name` (`js_session.global_field`)."""
         return js_session.global_field(name)
 
+    def declares(self, name: str) -> bool:
+        return name in self.globals or name in self.data_ids
+
     def shadowing(self, name: str) -> bool:
         """Whether `name` is both a script global and a `<data>` id."""
         return name in self.globals and name in self.data_ids
