@@ -416,3 +416,32 @@ def test_a_failing_global_script_is_error_execution_and_the_next_one_runs() -> N
     )(VirtualClock())
     machine.start()
     assert machine.finished and machine.dm["where"] == "globals.scxml:4"
+
+
+def test_idioms_of_real_composer_libraries(tmp_path: Path) -> None:
+    """A loop counter no enclosing function declares is a global, even where
+    another function declares a variable of that name; template literals and
+    `let`/`const` (function-scoped here) of newer libraries."""
+    assert (
+        run(
+            tmp_path,
+            logs(
+                "countOpen('OPEN|CLOSED|OPEN')",
+                "i",
+                "own()",
+                "label('x', 2)",
+                "`${[1, 2]}|${{}}|${null}`",
+            ),
+            script="""
+          function own() { var i = 'mine'; return i; }
+          function countOpen(text) {
+            const parts = text.split('|');
+            let count = 0;
+            for (i = 0; parts.length > i; i++) { if (parts[i] == 'OPEN') count++; }
+            return count;
+          }
+          function label(name, n) { return `${name}-${n * 2}!`; }
+        """,
+        )
+        == [2, 3, "mine", "x-4!", "1,2|[object Object]|null"]
+    )

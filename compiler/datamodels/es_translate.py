@@ -111,26 +111,45 @@ def hoisted(body: list[Any]) -> Iterator[str]:
 
 
 def implicit_globals(program: Any) -> list[str]:
-    """Names a script assigns without declaring them anywhere in the script.
+    """Names a script assigns where no enclosing function declares them.
 
     In non-strict JavaScript such an assignment creates a global; Composer
-    libraries rely on it. They become datamodel variables like declared ones.
-    Names that are parameters or `var`s of any function of the script are left
-    to their functions.
+    libraries rely on it (`for (i = 0; ...)` in a function declaring no `i`).
+    They become script globals like declared ones.
     """
-    local: set[str] = set()
     assigned: list[str] = []
-    for node in walk_nodes(program):
-        kind = getattr(node, "type", None)
-        if kind in ("FunctionDeclaration", "FunctionExpression"):
-            local.update(p.name for p in node.params if p.type == "Identifier")
-            local.update(hoisted(node.body.body))
-        elif kind == "AssignmentExpression" and node.left.type == "Identifier":
-            assigned.append(node.left.name)
-        elif kind == "UpdateExpression" and node.argument.type == "Identifier":
-            assigned.append(node.argument.name)
-    declared = set(hoisted(program.body)) | local | set(SYSTEM) | BUILTINS
-    return [name for name in dict.fromkeys(assigned) if name not in declared]
+    top = frozenset(hoisted(program.body)) | set(SYSTEM) | BUILTINS
+    pending: list[tuple[Any, frozenset[str]]] = [(program.body, top)]
+    while pending:
+        node, declared = pending.pop()
+        if isinstance(node, list):
+            pending.extend((child, declared) for child in node)
+            continue
+        if not isinstance(node, Node):
+            continue
+        kind = node.type
+        if kind in _FUNCTIONS:
+            names = {p.name for p in node.params if p.type == "Identifier"}
+            names.update(hoisted(node.body.body))
+            if node.id is not None:
+                names.add(node.id.name)
+            pending.append((node.body, declared | names))
+            continue
+        if kind == "CatchClause" and node.param is not None:
+            pending.append((node.body, declared | {node.param.name}))
+            continue
+        target = None
+        if kind == "AssignmentExpression":
+            target = node.left
+        elif kind == "UpdateExpression":
+            target = node.argument
+        if target is not None and target.type == "Identifier":
+            if target.name not in declared:
+                assigned.append(target.name)
+        for value in vars(node).values():
+            if isinstance(value, (list, Node)):
+                pending.append((value, declared))
+    return list(dict.fromkeys(assigned))
 
 
 def _incremented(node: Any, current: str, *, convert: bool = True) -> str:
@@ -727,6 +746,23 @@ class ExpressionTranslator:
         temp = f"_t{next(self.temps)}"
         stored = self.store(node.argument, _incremented(node, temp, convert=False))
         return f"(({temp} := js.to_number({current})), {stored})[0]"
+
+    def x_TemplateLiteral(self, node: Any) -> str:
+        """`` `a${x}b` ``: the text with each substitution converted by ToString."""
+        parts: list[str] = []
+        for index, quasi in enumerate(node.quasis):
+            text = quasi.value.cooked
+            if text is None:
+                raise Unsupported("an invalid escape in a template literal", quasi)
+            if text:
+                parts.append(repr(text))
+            if index < len(node.expressions):
+                parts.append(
+                    f"js.to_string({self.expression(node.expressions[index])})"
+                )
+        if not parts:
+            return "''"
+        return parts[0] if len(parts) == 1 else f"({' + '.join(parts)})"
 
     def x_SequenceExpression(self, node: Any) -> str:
         parts = [self.expression(e) for e in node.expressions]
