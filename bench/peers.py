@@ -83,9 +83,10 @@ def _handwritten(variant: str) -> Callable[[str], Subject]:
 def build_scxmlc(chart: str) -> Subject:
     """scxmlc: ``scxmlc.load(path)`` returns a class; ``m = cls(); m.start()``.
 
-    ``m.send(event)`` processes one external event to completion, ``m.configuration`` is
-    a frozenset of the ids of all active states (filtered here to the atomic ones the
-    SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits``.
+        ``m.send(event)`` processes one external event to completion, ``m.configuration`` is
+        a frozenset of the ids of all active states (filtered here to the atomic ones the
+        SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits`` (items of
+    ``m.dm`` in the ECMAScript datamodel).
     """
     return _scxmlc_subject(chart, chart_path(chart))
 
@@ -124,11 +125,13 @@ def _scxmlc_subject(chart: str, path: Path) -> Subject:
         return frozenset(machine.configuration) & atomic
 
     def b_data(machine: Machine) -> BData:
-        dm = machine.dm
+        dm = machine.dm  # ECMAScript's _data is an object of items
+        if isinstance(dm, dict):
+            return (dm["count"], dm["entries"], dm["exits"])
         return (dm.count, dm.entries, dm.exits)
 
     def set_count(machine: Machine, value: int) -> None:
-        machine.dm.count = value
+        machine._set_data("count", value)
 
     is_b = chart == "B"
     return Subject(

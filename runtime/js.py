@@ -31,7 +31,6 @@ __all__ = [
     "JSValue",
     "Accessor",
     "AccessorObject",
-    "DataObject",
     "FrozenArray",
     "JSArray",
     "JSBuiltinObject",
@@ -636,19 +635,9 @@ def not_defined(name: str) -> Any:
 # a name assigned without a declaration), else to a property of `_data`, the
 # object of the `<data>` values, else to a built-in. The compiler knows which of
 # these each name can be; these helpers settle what only the running session can.
-
-
-class DataObject(JSObject):
-    """`_data`: the `<data>` values of a session, an ordinary object to scripts.
-
-    Generated code reads a `<data>` id as an item (`self.dm["x"]`); reading one a
-    script has deleted is a ReferenceError, as for any name bound nowhere.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, name: str) -> Any:
-        return not_defined(name)
+# `_data` is a plain dict (the machine's `dm`), which the runtime takes for a
+# JavaScript object like any platform dict: generated code reads a `<data>` id
+# as an item (`self.dm["x"]`), Python's fastest look-up.
 
 
 class _Absent:
@@ -666,14 +655,14 @@ absent: Final = _Absent()
 `<data id="system">`)."""
 
 
-def shadowed(value: Any, data: DataObject, name: str) -> Any:
+def shadowed(value: Any, data: dict[str, Any], name: str) -> Any:
     """A name that is both a script global (holding `value`) and a `<data>` id:
     the global once a script has declared it, the `<data>` value before."""
     return data[name] if value is absent else value
 
 
 def store_shadowed(
-    variables: Any, field: str, data: DataObject, name: str, value: Any
+    variables: Any, field: str, data: dict[str, Any], name: str, value: Any
 ) -> Any:
     """Assign a name that is both a script global (`variables.field`) and a
     `<data>` id (`data[name]`): the global once declared, else the `<data>`

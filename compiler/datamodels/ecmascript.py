@@ -89,13 +89,13 @@ class EcmascriptDatamodel(Datamodel):
         return "js.undefined"
 
     def machine_slots(self) -> dict[str, str]:
-        return {"dm": "js.DataObject", "_realm": "js.Realm | None"}
+        return {"dm": "dict[str, js.JSValue]", "_realm": "js.Realm | None"}
 
     def prologue(self) -> list[str]:
         data = ", ".join(f"{name!r}: js.undefined" for name in self.data_ids)
         return [
             "self._realm = None  # the session's changes to the built-ins",
-            f"self.dm = js.DataObject({{{data}}})  # _data",
+            f"self.dm = {{{data}}}  # _data",
         ]
 
     # -- declarations ----------------------------------------------------------
