@@ -372,3 +372,38 @@ def test_a_library_may_define_its_own_log_function(tmp_path: Path) -> None:
         """<log expr="__Log('x')"/>""",
         script="function __Log(message) { return 'own ' + message; }",
     ) == ["own x"]
+
+
+def test_editing_an_included_library_recompiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COMPOSER 1 / the compile cache: a document is recompiled when any file
+    it reads changes (here a library and an included workflow), not only when
+    the document itself does; unchanged, it is taken from the cache."""
+    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "cache"))
+    library = write(
+        tmp_path, "include/common.js", "function greeting() { return 'v1'; }\n"
+    )
+    flow = write(tmp_path, "src-gen/Flow.scxml", WORKFLOW)
+    main = write(
+        tmp_path,
+        "src-gen/Main.scxml",
+        f"""<scxml {SCXML} {XI} initial="Wf">
+  <script><xi:include href="../include/common.js" parse="text"/></script>
+  <state id="Wf" initial="Wf._composer_entry">
+    <onentry><log expr="greeting()"/></onentry>
+    <xi:include href="Flow.scxml" parse="xml" resolveid="Wf" xpointer="_composer_entry"/>
+  </state>
+</scxml>""",
+    )
+    _, recorder = started(main)
+    assert recorder.values == ["v1", "prefix=Wf"]
+    first = scxmlc.load(main)
+    assert scxmlc.load(main) is first
+    library.write_text("function greeting() { return 'v2'; }\n", encoding="utf-8")
+    _, recorder = started(main)
+    assert recorder.values == ["v2", "prefix=Wf"]
+    flow.write_text(WORKFLOW.replace("'prefix='", "'now '"), encoding="utf-8")
+    _, recorder = started(main)
+    assert recorder.values == ["v2", "now Wf"]
+    assert scxmlc.load(main) is not first
