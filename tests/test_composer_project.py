@@ -150,3 +150,72 @@ def test_the_caller_hanging_up_ends_the_session_through_the_event_handler() -> N
     events = lines(simulation, "event", "S1")
     assert "interaction.deleted" in events and "application.exit" in events
     assert simulation.summary()["sessions"][0]["ended"] == 10.0
+
+
+STOCK = f"""<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript"
+    xmlns:xi="http://www.w3.org/2001/XInclude" initial="Wait" name="StockSubroutines">
+  <datamodel><data id="results" expr="({{}})"/></datamodel>
+  <state id="Wait">
+    <transition event="interaction.added" target="Accept1">
+      <script>var system = {{InteractionID: _event.data.interactionid}};</script>
+    </transition>
+  </state>
+  <state id="Accept1" initial="Accept1._composer_entry">
+    <onentry><script>args_ = {{Resource: '7001', Timeout: 5}};</script></onentry>
+    <xi:include href="{PROJECT}/src/subRoutines/InteractionAccept.scxml" parse="xml"
+                resolveid="Accept1" xpointer="_composer_entry"/>
+    <transition event="done.state.Accept1._composer_entry" target="Suspend1">
+      <assign location="results.accept" expr="_event.data.result"/>
+    </transition>
+  </state>
+  <state id="Suspend1" initial="Suspend1._composer_entry">
+    <onentry>
+      <script>args_ = {{EventName: 'customer.update', Timeout: 20}};</script>
+      <send event="'customer.update'" delay="'3s'"><param name="tier" expr="'gold'"/></send>
+    </onentry>
+    <xi:include href="{PROJECT}/src/subRoutines/SuspendForEvent.scxml" parse="xml"
+                resolveid="Suspend1" xpointer="_composer_entry"/>
+    <transition event="done.state.Suspend1._composer_entry" target="Clear1">
+      <assign location="results.suspend" expr="_event.data.result + ':' + _event.data.data.tier"/>
+    </transition>
+  </state>
+  <state id="Clear1" initial="Clear1._composer_entry">
+    <onentry><script>args_ = {{vQueue: 'VQ_Sales'}};</script></onentry>
+    <xi:include href="{PROJECT}/src/subRoutines/ClearTargets.scxml" parse="xml"
+                resolveid="Clear1" xpointer="_composer_entry"/>
+    <transition event="done.state.Clear1._composer_entry" target="Done">
+      <assign location="results.clear" expr="_event.data.vQueue"/>
+    </transition>
+  </state>
+  <final id="Done"/>
+</scxml>
+"""
+
+
+def test_the_other_stock_subroutines_run_as_included_fragments(tmp_path: Path) -> None:
+    """InteractionAccept, SuspendForEvent and ClearTargets, included by resolveid
+    one after another, read args_ and answer through their <donedata>; the
+    final state ClearTargets.Complete keeps its dot under the prefix."""
+    document = tmp_path / "StockSubroutines.scxml"
+    document.write_text(STOCK, encoding="utf-8")
+    scenario = tmp_path / "one_call.yaml"
+    scenario.write_text(
+        f"""applications: {{"5000": {document}}}
+dns: [{{number: "5000", type: RoutingPoint}}]
+agents: [{{id: anna, place: P7001, dn: "7001", groups: [Sales], state: ready}}]
+timeline: [{{at: 0, call: {{id: c1, to: "5000"}}}}]
+""",
+        encoding="utf-8",
+    )
+    simulation = Simulation(load_scenario(scenario), load)
+    simulation.run()
+    session = simulation.platform.finished[0]
+    assert session.machine.configuration == {"Done"}
+    results = dict(session.machine.dm["results"])
+    assert results == {
+        "accept": "success",
+        "suspend": "event:gold",
+        "clear": "VQ_Sales",
+    }
+    states = " ".join(e.text for e in simulation.trace.of_kind("state"))
+    assert "Clear1.ClearTargets" in states and "Suspend1.Suspend" in states

@@ -83,3 +83,42 @@ def test_check_reports_type_errors_at_document_lines(
         ' "int"; expected "str"',
     ]
     assert main(["check", "--no-typecheck", str(document)]) == 0
+
+
+def test_check_is_the_lint_compile_the_build(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A valid document with an expression that cannot parse compiles (a
+    warning; error.execution when it runs); `check` reports that as an error
+    and exits 1; a name it cannot find stays a warning there; `--strict` makes
+    every warning an error."""
+    document = tmp_path / "doc.scxml"
+    document.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <state id="s">
+    <onentry><log expr="1 +"/></onentry>
+    <onentry><log expr="nowhere"/></onentry>
+  </state>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    assert main(["compile", str(document), "-o", str(tmp_path / "out")]) == 0
+    assert [line.split(": ")[1] for line in capsys.readouterr().err.splitlines()] == [
+        "warning",
+        "warning",
+    ]
+    assert (tmp_path / "out" / "doc.py").exists()
+    assert main(["check", "--no-typecheck", str(document)]) == 1
+    assert [line.split(": ")[1] for line in capsys.readouterr().err.splitlines()] == [
+        "error",
+        "warning",
+    ]
+    good = tmp_path / "good.scxml"
+    good.write_text(document.read_text().replace('"1 +"', '"1 + 1"'), encoding="utf-8")
+    assert main(["check", "--no-typecheck", str(good)]) == 0
+    assert "warning: <log expr>: 'nowhere' is not defined" in capsys.readouterr().err
+    assert main(["check", "--no-typecheck", "--strict", str(good)]) == 1
+    assert "error: <log expr>: 'nowhere' is not defined" in capsys.readouterr().err
+    assert main(["compile", "--strict", str(good), "-o", str(tmp_path / "o2")]) == 1
+    assert not (tmp_path / "o2" / "good.py").exists()
