@@ -685,11 +685,7 @@ class ExpressionTranslator:
             return value
         if kind == "local":
             return f"{self.assigned_local(target.name, container)} = {value}"
-        if kind == "global":
-            return f"self.globals.{container} = {value}"
-        if kind == "data":
-            return f"self.dm[{container!r}] = {value}"
-        return f"{container}[{target.name!r}] = {value}"
+        return f"{_binding_source(target.name, binding)} = {value}"
 
     def is_data_property(self, target: Any) -> bool:
         """Whether `target` is `_data.name` (ORS's object of `<data>` values,
