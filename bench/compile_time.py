@@ -14,8 +14,8 @@ long `scxmlc.compiler.compile_path` takes for each:
   loops, branches, try/catch, switch, object literals and string methods) making
   more than half of the document, as Composer's `include/*.js` helpers are.
 
-Each document is compiled twice with a fresh format cache: cold (what a first
-build costs) and warm (what a rebuild costs when nothing changed).
+Each document is compiled twice in one process with a fresh cache directory:
+cold (what a first build costs, imports and all) and warm (a second build).
 
     python bench/compile_time.py [--kilobytes 100] [--style uniform,composer,library]
     python bench/compile_time.py --document src-gen/IPD_default_MainWorkflow.scxml

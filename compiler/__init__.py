@@ -6,7 +6,7 @@ The pipeline, one module per phase:
     analysis   ir.Document -> analysis.Chart      (ids, targets, domains, entry sets)
     datamodels expressions -> Python source       (null, python)
     codegen    Chart -> codegen.ModuleView        (names, tables, method bodies)
-    render     ModuleView -> source, black        (templates/)
+    render     ModuleView -> source, ruff format  (templates/)
 
 Each phase reports into one `Diagnostics`; a phase that found errors ends the run
 with a `CompileError` listing all of them.

@@ -34,7 +34,6 @@ from .datamodels import (
     DataField,
     Datamodel,
     datamodel_for,
-    unwrapped,
 )
 from .diagnostics import Diagnostics, Loc
 from .fusion import handler_runs
@@ -455,7 +454,7 @@ class _MachineBuilder:
                 [
                     f"# {node.cond.loc.short()}",
                     *self.datamodel.drain(),
-                    f"return {unwrapped(cond)}",
+                    f"return {cond}",
                 ],
                 f"cond of {described}",
             )
@@ -487,7 +486,7 @@ class _MachineBuilder:
             [
                 f"# {donedata.loc.short()} <donedata>",
                 *self.datamodel.drain(),
-                f"return {unwrapped(value)}",
+                f"return {value}",
             ],
             f"<donedata> of {state.id!r}",
         )
@@ -541,7 +540,7 @@ class _MachineBuilder:
                 + self.method(
                     f"_invoke_content_{name}",
                     "Any",
-                    [*dm.drain(), f"return {unwrapped(value)}"],
+                    [*dm.drain(), f"return {value}"],
                     "invoke <content>",
                 )
             )
@@ -555,7 +554,7 @@ class _MachineBuilder:
                     [
                         f"# {invoke.loc.short()}",
                         *dm.drain(),
-                        f"return {unwrapped(value)}",
+                        f"return {value}",
                     ],
                     "invoke <param>/namelist",
                 )
@@ -582,7 +581,7 @@ class _MachineBuilder:
             [
                 f"# {expr.loc.short()}",
                 *self.datamodel.drain(),
-                f"return {unwrapped(value)}",
+                f"return {value}",
             ],
             expr.attribute,
         )
@@ -730,7 +729,7 @@ class _MachineBuilder:
                     [
                         f"# {cond.loc.short()}",
                         *self.datamodel.drain(),
-                        f"return {unwrapped(source)}",
+                        f"return {source}",
                     ],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
                     handler=True,  # evaluated inside a handler, while the microstep runs
@@ -801,14 +800,8 @@ class _ActionCompiler(extensions.ActionCompiler):
 
 
 def _fused_table(fused: list[tuple[tuple[str, ...], str]]) -> str:
-    """The `fused={run: method}` argument of the chart. A table too long for one
-    line is written one entry a line, as black would write it: black is slow on
-    very long lines, and large charts fuse hundreds of runs."""
-    entries = [f"{_tuple(run)}: {name}" for run, name in fused]
-    one_line = "fused={" + ", ".join(entries) + "}"
-    if len(one_line) <= 80:
-        return one_line
-    return "fused={\n" + "".join(f"{_INDENT}{entry},\n" for entry in entries) + "}"
+    """The `fused={run: method}` argument of the chart."""
+    return "fused={" + ", ".join(f"{_tuple(run)}: {name}" for run, name in fused) + "}"
 
 
 def _describe(chart: Chart, index: int) -> str:
@@ -835,8 +828,8 @@ def _indent(lines: list[str]) -> list[str]:
 
 
 def _tuple(items: Iterable[str]) -> str:
-    """A tuple display of `items` with no trailing comma black would keep as
-    magic: `()`, `(x,)`, `(x, y)`."""
+    """A tuple display of `items`: `()`, `(x,)`, `(x, y)` (no trailing comma
+    after several items, which the formatter would keep, one item a line)."""
     texts = list(items)
     return f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
 

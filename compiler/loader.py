@@ -18,18 +18,53 @@ import importlib.util
 import json
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
 
 from scxmlc.runtime import Machine, set_document_resolver
 
 from . import VERSION, compile_path, compile_text
-from .format_cache import cache_dir, compiler_fingerprint
 from .options import Options
 
 __all__ = ["cache_dir", "load", "load_module"]
 
 _loaded: dict[tuple[str, str], type[Machine]] = {}
+_FINGERPRINT: bytes | None = None
+
+
+def cache_dir() -> Path:
+    """The compiler's cache directory (`$SCXMLC_CACHE`, else ~/.cache/scxmlc)."""
+    configured = os.environ.get("SCXMLC_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scxmlc"
+
+
+def compiler_fingerprint() -> bytes:
+    """The installed compiler and runtime (name, size, mtime of each file) and
+    the formatter's version.
+
+    Part of every cache key, so that a changed compiler never serves stale
+    modules, even when its version number did not move.
+    """
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import scxmlc.compiler
+        import scxmlc.runtime
+        import scxmlc.templates
+
+        digest = hashlib.sha256(f"ruff {version('ruff')};".encode())
+        for package in (scxmlc.compiler, scxmlc.runtime, scxmlc.templates):
+            root = Path(str(package.__file__)).parent
+            for path in sorted(root.rglob("*")):
+                if path.suffix in (".py", ".j2"):
+                    stat = path.stat()
+                    digest.update(
+                        f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+                    )
+        _FINGERPRINT = digest.digest()
+    return _FINGERPRINT
 
 
 def _key(data: bytes, path: str, options: Options) -> str:

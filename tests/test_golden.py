@@ -74,8 +74,22 @@ def test_generation_does_not_depend_on_hash_order(seed: str) -> None:
     assert result.stdout == expected
 
 
-@pytest.mark.parametrize("document", DOCUMENTS, ids=[d.stem for d in DOCUMENTS])
+W3C = ROOT.parent / "shared" / "w3c-scxml" / "ecmascript"
+FORMATTED = [
+    *DOCUMENTS,
+    *EXAMPLES,
+    COMPOSER_MAIN,
+    *(sorted(W3C.glob("test[0-9]*.scxml"))[::8] if W3C.is_dir() else []),
+]
+"""Documents whose modules black must leave unchanged: the goldens, the
+examples, the Composer project, and every eighth ECMAScript W3C test (when the
+suite is beside the project)."""
+
+
+@pytest.mark.parametrize("document", FORMATTED, ids=[d.stem for d in FORMATTED])
 def test_module_is_black_formatted(document: Path) -> None:
+    """ruff formats generated modules in black's style: black, the reference,
+    leaves them unchanged."""
     source = generate(document)
     assert black.format_str(source, mode=black.Mode()) == source
 
@@ -102,8 +116,23 @@ def test_golden_example_and_composer_modules_pass_mypy_strict(tmp_path: Path) ->
     assert status == 0, report
 
 
+def test_a_large_composer_style_module_is_black_formatted(tmp_path: Path) -> None:
+    """A Composer workflow with a bundled JavaScript library, of the kind
+    `bench/compile_time.py` times: black leaves its module unchanged."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from compile_time import library_document
+    finally:
+        sys.path.pop(0)
+    document = tmp_path / "library.scxml"
+    document.write_text(library_document(40), encoding="utf-8")
+    source = compile_path(document).source
+    assert source.count("\n") > 4000
+    assert black.format_str(source, mode=black.Mode()) == source
+
+
 def test_large_modules_are_formatted_exactly_as_black_would(tmp_path: Path) -> None:
-    """Large modules are formatted in parallel chunks; the result must be black's."""
+    """A long python-datamodel module, formatted as black formats it."""
     states = "\n".join(
         f'<state id="s{i}"><onentry><assign location="n" expr="n + {i}"/><log expr="n"/></onentry>'
         f'<transition event="go" cond="n &gt; {i} and n &lt; 10 ** 9" target="s{i + 1}">'

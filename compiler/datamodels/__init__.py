@@ -17,8 +17,6 @@ check` are where such warnings stop a build.
 
 from __future__ import annotations
 
-import io
-import tokenize
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar, Final
@@ -33,45 +31,7 @@ __all__ = [
     "DataField",
     "Datamodel",
     "datamodel_for",
-    "unwrapped",
 ]
-
-_NOT_ALONE: Final = frozenset({",", ":=", "for", "yield", "async", "*", "**"})
-"""Tokens at the top level of parentheses that need them (a tuple, a walrus,
-a generator, a `yield`, a starred item)."""
-
-
-def unwrapped(source: str) -> str:
-    """Python expression `source` without a pair of parentheses around all of
-    it, where what they hold reads the same alone (as the value of `return`
-    or `=`, or the test of `if`); `source` as it is otherwise. black would drop
-    them (and skip the statement when they are gone)."""
-    if not (source.startswith("(") and source.endswith(")")):
-        return source
-    try:
-        tokens = [
-            t
-            for t in tokenize.generate_tokens(io.StringIO(source).readline)
-            if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
-        ]
-    except (tokenize.TokenError, SyntaxError):
-        return source
-    depth = 0
-    for index, token in enumerate(tokens):
-        if token.type == tokenize.COMMENT:
-            return source
-        if token.type != tokenize.OP and token.string not in _NOT_ALONE:
-            continue
-        if token.string in "([{":
-            depth += 1
-        elif token.string in ")]}":
-            depth -= 1
-            if depth == 0 and index != len(tokens) - 1:
-                return source
-        elif depth == 1 and token.string in _NOT_ALONE:
-            return source
-    return unwrapped(source[1:-1].strip())
-
 
 SYSTEM_VARIABLES: Final[dict[str, str]] = {
     "_event": "self._event",
@@ -206,7 +166,7 @@ class Datamodel(ABC):
         target = self.target(location)
         if target is None:
             return [f"self._invalid({f'cannot assign to {location.text!r}'!r})"]
-        return [f"{target} = {unwrapped(value_source)}"]
+        return [f"{target} = {value_source}"]
 
     @abstractmethod
     def script(self, script: ir.Script) -> list[str]:

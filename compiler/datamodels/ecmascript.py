@@ -46,7 +46,7 @@ from ...runtime import js_session
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks, expressions, locations
-from . import DataField, Datamodel, unwrapped
+from . import DataField, Datamodel
 from .es_statements import Translator
 from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from ..diagnostics import Loc
-from . import unwrapped
 from .es_translate import ExpressionTranslator, Scope, Unsupported, walk_nodes
 
 if TYPE_CHECKING:
@@ -161,7 +160,7 @@ class Translator(ExpressionTranslator):
 
     def s_IfStatement(self, node: Any) -> list[str]:
         lines = [
-            f"if {unwrapped(self.condition(node.test))}:",
+            f"if {self.condition(node.test)}:",
             *_indent(self.block(node.consequent)),
         ]
         if node.alternate is not None:
@@ -174,7 +173,7 @@ class Translator(ExpressionTranslator):
         value = (
             "js.undefined" if node.argument is None else self.expression(node.argument)
         )
-        return [f"return {unwrapped(value)}"]
+        return [f"return {value}"]
 
     def s_ThrowStatement(self, node: Any) -> list[str]:
         return [f"raise js.JSThrow({self.expression(node.argument)})"]
@@ -220,7 +219,7 @@ class Translator(ExpressionTranslator):
         return self.enclose(node, "loop", self._while)
 
     def _while(self, node: Any) -> list[str]:
-        test = unwrapped(self.condition(node.test))
+        test = self.condition(node.test)
         return [f"while {test}:", *_indent(self.block(node.body))]
 
     def s_DoWhileStatement(self, node: Any) -> list[str]:
@@ -252,7 +251,7 @@ class Translator(ExpressionTranslator):
         body = self.block(node.body)
         update = [] if node.update is None else [self.effect(node.update)]
         if not self.jumps[-1].continued:
-            return lines + [f"while {unwrapped(test)}:", *_indent(body + update)]
+            return lines + [f"while {test}:", *_indent(body + update)]
         flag = f"_first{next(self.temps)}"
         lines += [f"{flag} = True", "while True:"]
         loop = [f"if not {flag}:", *_indent(update or ["pass"]), f"{flag} = False"]

@@ -28,7 +28,7 @@ from esprima.nodes import Node  # type: ignore[import-untyped]
 from ... import runtime
 from ...runtime import js_builtins, js_session
 from ..diagnostics import Loc
-from . import SYSTEM_VARIABLES, unwrapped
+from . import SYSTEM_VARIABLES
 
 if TYPE_CHECKING:
     from .ecmascript import EcmascriptDatamodel
@@ -675,11 +675,11 @@ class ExpressionTranslator:
         assignment to its scope object, which has no prototype, so nothing can
         intercept it."""
         if self.is_data_property(target):
-            return f"self.dm[{target.property.name!r}] = {unwrapped(value)}"
+            return f"self.dm[{target.property.name!r}] = {value}"
         binding = self.binding_of(target)
         if binding is None:
             return self.store(target, value)
-        value = unwrapped(value)
+        value = value
         kind, container = binding
         if kind == "local" and self.is_own_name(target.name):
             return value
