@@ -39,6 +39,7 @@ from .diagnostics import Diagnostics, Loc
 from .fusion import handler_runs
 from .naming import NameTable, class_name, identifier
 from .options import Options
+from .walk import mentions
 
 __all__ = ["MachineView", "MethodView", "ModuleView", "build_module"]
 
@@ -82,6 +83,8 @@ class MachineView:
     """One machine class and its datamodel class."""
 
     class_name: str
+    base: str
+    """Its base class: `Machine`, or `ors.OrsMachine` for an ORS document."""
     data_class: str | None
     """The class of the datamodel's typed fields, if it has any."""
     data_doc: str
@@ -133,7 +136,6 @@ def build_module(
     machines: list[MachineView] = []
     imports: set[str] = {
         "Chart",
-        "Machine",
         "StateSpec",
         "TransitionSpec",
         "check_version",
@@ -251,8 +253,11 @@ class _MachineBuilder:
             fused = self.emit_fused()
             if fused:
                 chart_args.append(_fused_table(fused))
+        base = "ors.OrsMachine" if self.uses_ors() else "Machine"
+        self.imports.add(base.split(".")[0])
         view = MachineView(
             class_name=self.class_name,
+            base=base,
             data_class=data_class,
             data_doc=dm.variables_doc.format(machine=self.class_name),
             fields=dm.fields(),
@@ -271,6 +276,11 @@ class _MachineBuilder:
         )
         self.machines.append(view)
         return view
+
+    def uses_ors(self) -> bool:
+        """Whether the document is written for ORS: a Genesys namespace or a
+        `profile`, or `_genesys` in its code."""
+        return self.document.ors or mentions(self.document, "_genesys")
 
     def method(
         self,

@@ -289,6 +289,8 @@ class Document:
     data: tuple[Data, ...]
     scripts: tuple[Script, ...]
     options: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    ors: bool = False
+    """Written for ORS: a Genesys namespace or a `profile` on `<scxml>`."""
     files: tuple[str, ...] = field(default=(), compare=False)
     """Every file read to build the document, itself first: XIncludes, `<script
     src>`, `<data src>`, child documents (what a compile cache must watch)."""

@@ -119,6 +119,7 @@ class _Reader(ActionReader):
             children=tuple(states),
             data=tuple(data),
             scripts=tuple(scripts),
+            ors=self.ors,
             files=tuple(dict.fromkeys(self.files)),
         )
 

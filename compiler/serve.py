@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scxmlc.runtime import Machine
-from scxmlc.runtime.ors.server import SessionServer, play_timeline
+from scxmlc.runtime.ors.server import SessionServer
+from scxmlc.runtime.sim.serving import play_timeline, simulated_server
 from scxmlc.runtime.ors.trace import TraceEntry
 from scxmlc.runtime.sim import (
     Scenario,
@@ -130,7 +131,7 @@ async def _serve(
     served: str,
 ) -> None:
     """Serve until SIGTERM (or, through `asyncio.run`, Ctrl-C)."""
-    server = SessionServer.simulated(
+    server = simulated_server(
         resolver,
         config=scenario.config if scenario is not None else None,
         host=host,

@@ -11,7 +11,16 @@ from collections.abc import Iterator
 
 from . import extensions, ir
 
-__all__ = ["actions", "all_data", "blocks", "expressions", "locations", "states"]
+__all__ = [
+    "actions",
+    "all_data",
+    "blocks",
+    "expressions",
+    "locations",
+    "mentions",
+    "scripts",
+    "states",
+]
 
 
 def states(document: ir.Document) -> Iterator[ir.State]:
@@ -104,3 +113,19 @@ def _custom_locations(node: ir.Custom) -> Iterator[ir.Expr]:
             yield ir.Expr(value, loc, name, node.name)
     for child in node.children:
         yield from _custom_locations(child)
+
+
+def scripts(document: ir.Document) -> list[ir.Script]:
+    """Every `<script>` of `document`: the global ones, then those of its
+    executable content, in document order."""
+    found = list(document.scripts)
+    for block in blocks(document):
+        found += [a for a in actions(block) if isinstance(a, ir.Script)]
+    return found
+
+
+def mentions(document: ir.Document, text: str) -> bool:
+    """Whether `text` occurs in an expression or a script of `document`."""
+    return any(text in e.text for e in expressions(document)) or any(
+        text in s.source for s in scripts(document)
+    )

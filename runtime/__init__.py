@@ -1,7 +1,10 @@
 """scxmlc.runtime: what compiled state machines import, and nothing more.
 
-Generated modules use only the names exported here. The runtime never imports the
-compiler, lxml, jinja2, black or mypy: shipping an application needs this package
+Generated modules use only the names exported here, and the two packages that
+documents of their kind need: `js` (the ECMAScript datamodel) and `ors` (the
+Genesys platform), which this package does not import itself, so a
+python-datamodel chart loads neither. The runtime never imports the compiler,
+lxml, jinja2, ruff, black or mypy: shipping an application needs this package
 alone.
 """
 
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from . import js as js
 from .chart import ATOMIC as ATOMIC
 from .chart import COMPOUND as COMPOUND
 from .chart import DEEP_HISTORY as DEEP_HISTORY
@@ -34,8 +36,6 @@ from .invoke import register_document as register_document
 from .invoke import set_document_resolver as set_document_resolver
 from .machine import Machine as Machine
 from .machine import Observer as Observer
-from .ors.services import TargetSpec as TargetSpec
-from .ors.services import Treatment as Treatment
 
 RUNTIME_VERSION: Final = "0.1"
 """The generated-code contract: modules compiled for another version refuse to load."""

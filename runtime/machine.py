@@ -29,9 +29,6 @@ from .clock import Clock, Timer, VirtualClock
 from .errors import ExecutionError, ScxmlError
 from .events import INTERNAL, PLATFORM, AttrDict, Event
 
-if TYPE_CHECKING:
-    from .ors.genesys import Genesys
-
 __all__ = ["Machine", "Observer", "SESSIONS"]
 
 logger = logging.getLogger("scxmlc")
@@ -120,7 +117,6 @@ class Machine:
         "_donedata",
         "_io",
         "_observer",
-        "_ors",
         "__weakref__",
     )
 
@@ -171,7 +167,6 @@ class Machine:
         self._io: AttrDict | None = None
         self._observer = observer
         self._announce = observer is not None or self._eventful
-        self._ors: Genesys | None = None
 
     # -- public API ---------------------------------------------------------
 
@@ -322,23 +317,6 @@ class Machine:
     @property
     def _x(self) -> AttrDict:
         return AttrDict()
-
-    @property
-    def _genesys(self) -> Genesys:
-        """The root of the ORS object model, set by the platform hosting the session.
-
-        A session invoked by one on a platform joins the same platform.
-        """
-        genesys = self._ors
-        if genesys is None:
-            parent = self._parent
-            if parent is None or parent._ors is None:
-                raise ExecutionError(
-                    "_genesys: this session runs without an ORS platform "
-                    "(run it with `scxmlc run --scenario` or on a Platform)"
-                )
-            genesys = parent._ors.context.platform.adopt(self).genesys
-        return genesys
 
     # -- the algorithm ------------------------------------------------------
 

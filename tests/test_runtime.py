@@ -198,6 +198,25 @@ def test_the_runtime_imports_no_compiler_dependency() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_a_python_datamodel_chart_loads_only_the_core(tmp_path: Path) -> None:
+    """Importing and running a compiled python-datamodel module loads neither the
+    ECMAScript runtime, nor the ORS platform, nor aiohttp or PyYAML."""
+    module = tmp_path / "traffic_light.py"
+    module.write_text((GOLDEN / "traffic_light.py").read_text(), encoding="utf-8")
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from traffic_light import TrafficLight\n"
+        "light = TrafficLight()\n"
+        "light.start()\n"
+        "light.send('fault')\n"
+        "loaded = {'scxmlc.runtime.js', 'scxmlc.runtime.ors', 'aiohttp', 'yaml'}\n"
+        "assert not loaded & set(sys.modules), loaded & set(sys.modules)\n"
+        "assert 'scxmlc.runtime' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 @pytest.mark.parametrize("bad", ["ping", "x.y"])
 def test_unknown_events_are_ignored(bad: str) -> None:
     light, _, recorder = started("traffic_light")

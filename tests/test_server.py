@@ -31,6 +31,7 @@ from scxmlc.runtime.ors import Platform
 from scxmlc.runtime.ors.plain import plain
 from scxmlc.runtime.ors.server import SessionServer
 from scxmlc.runtime.sim import Config, ContactCenter, parse_scenario
+from scxmlc.runtime.sim.serving import simulated_server
 
 LIMIT = 20.0
 
@@ -118,7 +119,7 @@ async def serving(
     def resolve(uri: str, base: str) -> type[Machine]:
         return applications[uri]
 
-    server = SessionServer.simulated(resolve, **options)
+    server = simulated_server(resolve, **options)
     async with server, aiohttp.ClientSession() as http:
         yield Client(server, http)
 
@@ -462,7 +463,7 @@ ANSWERING = f"""<scxml {NS} datamodel="ecmascript" name="answering" initial="wai
 
 
 def test_a_scenario_timeline_plays_in_real_time(tmp_path: Path) -> None:
-    from scxmlc.runtime.ors.server import play_timeline
+    from scxmlc.runtime.sim.serving import play_timeline
 
     import yaml
 
@@ -470,7 +471,7 @@ def test_a_scenario_timeline_plays_in_real_time(tmp_path: Path) -> None:
     scenario = parse_scenario(yaml.safe_load(SCENARIO), tmp_path / "s.yaml")
 
     async def main() -> dict[str, Any]:
-        server = SessionServer.simulated(None, config=scenario.config)
+        server = simulated_server(None, config=scenario.config)
         server.platform.provision("5000", answering)
         async with server, aiohttp.ClientSession() as http:
             client = Client(server, http)

@@ -42,10 +42,10 @@ from typing import Any, Final
 
 import esprima  # type: ignore[import-untyped]
 
-from ...runtime import js_session
+from ...runtime.js import session as js_session
 from .. import ir
 from ..diagnostics import Loc
-from ..walk import actions, all_data, blocks, expressions, locations
+from ..walk import actions, all_data, blocks, locations, mentions, scripts
 from . import DataField, Datamodel
 from .es_statements import Translator
 from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
@@ -107,11 +107,8 @@ class EcmascriptDatamodel(Datamodel):
         for data in all_data(document):
             if data.id:
                 self.data_ids.setdefault(data.id, data.loc)
-        scripts = list(document.scripts)
-        for block in blocks(document):
-            scripts += [a for a in actions(block) if isinstance(a, ir.Script)]
         assigned: list[tuple[str, Loc]] = []
-        for script in scripts:
+        for script in scripts(document):
             try:
                 program = self._program(script)
             except esprima.Error:
@@ -130,7 +127,7 @@ class EcmascriptDatamodel(Datamodel):
             if _IDENTIFIER.match(name) and name not in self.data_ids:
                 self._declare(name, loc, "assigned")
         if _ARGUMENTS not in self.globals and _ARGUMENTS not in self.data_ids:
-            if any(_ARGUMENTS in text for text in _texts(document, scripts)):
+            if mentions(document, _ARGUMENTS):
                 self._declare(_ARGUMENTS, document.loc, "Composer", "js.JSObject()")
 
     def _program(self, script: ir.Script) -> Any:
@@ -286,11 +283,6 @@ class EcmascriptDatamodel(Datamodel):
 
     def new_name(self, base: str) -> str:
         return f"_{base}{next(self._counter)}"
-
-
-def _texts(document: ir.Document, scripts: list[ir.Script]) -> list[str]:
-    """The source of every expression and script of `document`."""
-    return [e.text for e in expressions(document)] + [s.source for s in scripts]
 
 
 def _parse_expression(text: str) -> Any:

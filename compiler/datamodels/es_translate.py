@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Final
 from esprima.nodes import Node  # type: ignore[import-untyped]
 
 from ... import runtime
-from ...runtime import js_builtins, js_session
+from ...runtime.js import session as js_session
+from ...runtime.js import standard as js_builtins
 from ..diagnostics import Loc
 from . import SYSTEM_VARIABLES
 

@@ -8,12 +8,12 @@ into Python statements:
 
     # app.scxml:30 <submit>
     requestid = self._genesys.queue.submit(
-        queue="VQ_Sales", targets=[TargetSpec("agentgroup", "Sales", "")]
+        queue="VQ_Sales", targets=[ors.TargetSpec("agentgroup", "Sales", "")]
     )
-    self.dm.reqid = requestid
+    self.dm["reqid"] = requestid
 
-Children compile by their `ChildKind`: `<queue:targets>` into `TargetSpec`s,
-`<dialog:runtreatments>` and dialog children into `Treatment`s, `<param>` into a
+Children compile by their `ChildKind`: `<queue:targets>` into `ors.TargetSpec`s,
+`<dialog:runtreatments>` and dialog children into `ors.Treatment`s, `<param>` into a
 `params` dict, `<content>` into `content`. Unknown elements of a Genesys
 namespace compile to `self._genesys.unsupported(...)`, which raises
 `error.unsupported.element` when it runs.
@@ -209,10 +209,10 @@ def _children(action: Action, node: Custom, compiler: ActionCompiler) -> list[st
             content = _content(child, compiler)
     found: list[str] = []
     if targets:
-        compiler.require("TargetSpec")
+        compiler.require("ors")
         found.append(f"targets=[{', '.join(targets)}]")
     if treatments:
-        compiler.require("Treatment")
+        compiler.require("ors")
         keyword = "children" if "children" in action.children.values() else "treatments"
         found.append(f"{keyword}=[{', '.join(treatments)}]")
     if params:
@@ -223,13 +223,13 @@ def _children(action: Action, node: Custom, compiler: ActionCompiler) -> list[st
 
 
 def _targets(targets: Custom, compiler: ActionCompiler) -> list[str]:
-    """`TargetSpec(...)` sources for the children of one `<queue:targets>`."""
+    """`ors.TargetSpec(...)` sources for the children of one `<queue:targets>`."""
     default_type = compiler.literal(targets, "type") or "agent"
     default_server = _value_or(targets, "statserver", compiler, '""')
     found: list[str] = []
     for child in targets.children:
         if child.name == "targetid":
-            found.append(f'TargetSpec("targetid", {compiler.value(child, "expr")})')
+            found.append(f'ors.TargetSpec("targetid", {compiler.value(child, "expr")})')
             continue
         kind = compiler.literal(child, "type") or default_type
         name = compiler.value(child, "name")
@@ -239,12 +239,12 @@ def _targets(targets: Custom, compiler: ActionCompiler) -> list[str]:
             if _has(child, "weight")
             else ""
         )
-        found.append(f"TargetSpec({kind!r}, {name}, {server}{weight})")
+        found.append(f"ors.TargetSpec({kind!r}, {name}, {server}{weight})")
     return found
 
 
 def _treatment(node: Custom, compiler: ActionCompiler) -> str:
-    """`Treatment(kind, {attributes}, children=[...])` for one dialog element."""
+    """`ors.Treatment(kind, {attributes}, children=[...])` for one dialog element."""
     attributes = [
         f"{key!r}: {_attribute_source(node, key, compiler)}"
         for key, _, _ in node.attributes
@@ -258,7 +258,7 @@ def _treatment(node: Custom, compiler: ActionCompiler) -> str:
     nested = [
         _treatment(child, compiler) for child in node.children if child.name != "param"
     ]
-    source = f"Treatment({node.name!r}, {{{', '.join(attributes)}}}"
+    source = f"ors.Treatment({node.name!r}, {{{', '.join(attributes)}}}"
     if nested:
         source += f", children=({', '.join(nested)},)"
     return source + ")"

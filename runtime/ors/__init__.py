@@ -1,7 +1,8 @@
 """scxmlc.runtime.ors: the Genesys Orchestration Server platform of compiled sessions.
 
-- `genesys.Genesys` is the `_genesys` object of a session: the object model, the
-  functions, and the entry points that ORS action elements compile to.
+- `machine.OrsMachine` is the base class of compiled ORS documents, whose
+  `_genesys` is `genesys.Genesys`: the object model, the functions, and the
+  entry points that ORS action elements compile to.
 - `services` declares, as typed Protocols, what a contact-center backend
   implements; `scxmlc.runtime.sim` is the simulated default.
 - `platform.Platform` hosts sessions, provisions applications per resource and
@@ -14,6 +15,7 @@ from .enums import DAY as DAY
 from .enums import MEDIA_TYPE as MEDIA_TYPE
 from .enums import ROUTE_TYPE as ROUTE_TYPE
 from .genesys import Genesys as Genesys
+from .machine import OrsMachine as OrsMachine
 from .objects import SESSION_ID_KEY as SESSION_ID_KEY
 from .objects import Interaction as Interaction
 from .objects import Interactions as Interactions

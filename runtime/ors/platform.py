@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..clock import Clock
 from ..events import AttrDict, Event, EXTERNAL
 from ..machine import Machine, Observer
+from .machine import OrsMachine
 from .objects import SESSION_ID_KEY, Interaction, Interactions
 from .plain import plain
 from .requests import RequestIds
@@ -181,7 +182,8 @@ class Platform:
         events sent to it meanwhile wait in its queue."""
         machine = application(self.clock, observer=self._observer, data=params)
         session = OrsSession(self, machine, f"S{next(self._labels)}")
-        machine._ors = session.genesys
+        if isinstance(machine, OrsMachine):
+            machine.attach(session.genesys)
         self.sessions[machine._sessionid] = session
         for listener in self.listeners:
             listener(session)
@@ -218,13 +220,18 @@ class Platform:
     def session(self, sessionid: str) -> OrsSession | None:
         return self.sessions.get(sessionid)
 
+    def session_of(self, machine: Machine) -> OrsSession | None:
+        """The running session `machine` is, if the platform hosts it."""
+        return self.sessions.get(machine._sessionid)
+
     def adopt(self, machine: Machine) -> OrsSession:
         """Give an invoked child session its own place on the platform."""
         session = OrsSession(self, machine, f"S{next(self._labels)}")
         parent = machine._parent
-        if parent is not None and parent._ors is not None:
-            session.invoker = parent._ors.context
-        machine._ors = session.genesys
+        if parent is not None:
+            session.invoker = self.session_of(parent)
+        if isinstance(machine, OrsMachine):
+            machine.attach(session.genesys)
         self.sessions[machine._sessionid] = session
         by = f" by {session.invoker.label}" if session.invoker is not None else ""
         for listener in self.listeners:
@@ -359,11 +366,13 @@ class _SessionObserver(Observer):
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
+    def _session(self, machine: Machine) -> OrsSession:
+        """The platform's session of `machine`; an invoked child joins here."""
+        session = self.platform.session_of(machine)
+        return session if session is not None else self.platform.adopt(machine)
+
     def _label(self, machine: Machine) -> str | None:
-        genesys = machine._ors
-        if genesys is None:
-            genesys = self.platform.adopt(machine).genesys
-        return genesys.context.label
+        return self._session(machine).label
 
     def on_event(self, machine: Machine, event: Event) -> None:
         trace = self.platform.trace
@@ -391,19 +400,16 @@ class _SessionObserver(Observer):
         trace = self.platform.trace
         if not trace.active or not machine._running:
             return
-        self._label(machine)  # an invoked child joins the platform when it starts
-        genesys = machine._ors
-        assert genesys is not None
-        session = genesys.context
+        session = self._session(machine)  # an invoked child joins when it starts
         if machine._config != session.traced_config:
             session.traced_config = machine._config
             states = machine._chart.active_atomic_ids(machine._config)
             trace.add("state", ", ".join(states), session.label)
 
     def on_finished(self, machine: Machine) -> None:
-        genesys = machine._ors
-        if genesys is not None:
-            self.platform._ended(genesys.context)
+        session = self.platform.session_of(machine)
+        if session is not None:
+            self.platform._ended(session)
 
 
 def _log_text(value: Any) -> str:

@@ -30,10 +30,10 @@ bug of ours, without a traceback). The JSON shapes are documented in
 docs/ors.md, "Session server".
 
 Use the server as an async context manager, or `start()` and `close()`, inside
-the running loop: `SessionServer.simulated(resolver)` builds the default
-platform, the simulated `ContactCenter` on a `ServerClock`; any platform on an
-asyncio clock of the running loop can be served instead. aiohttp is imported
-when the server starts.
+the running loop, over any platform on an asyncio clock of the running loop
+(`ServerClock`). The server talks to the platform's backend only through the
+Protocols of `services`; `scxmlc.runtime.sim.serving` builds one over the
+simulated contact center. aiohttp is imported when the server starts.
 """
 
 from __future__ import annotations
@@ -49,16 +49,12 @@ from ..basichttp import FORM, JSON, HttpEventProcessor, grouped
 from ..clock import AsyncioClock
 from ..events import AttrDict
 from .plain import plain
-from .platform import ApplicationResolver, OrsSession, Platform
-from .trace import Trace
+from .platform import OrsSession, Platform
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from ..sim.model import Config
-    from ..sim.scenario import Step
-
-__all__ = ["Refusal", "ServerClock", "SessionServer", "play_timeline"]
+__all__ = ["Refusal", "ServerClock", "SessionServer"]
 
 SHUTDOWN_GRACE: Final = 1.0
 """Seconds `close()` lets requests under way finish before it cancels them."""
@@ -119,33 +115,6 @@ class SessionServer:
         self.processor = HttpEventProcessor(host, port)
         self._runner: web.AppRunner | None = None
         platform.listeners.append(self._joined)
-
-    @classmethod
-    def simulated(
-        cls,
-        resolver: ApplicationResolver | None,
-        *,
-        config: Config | None = None,
-        trace: Trace | None = None,
-        **options: Any,
-    ) -> SessionServer:
-        """A server over the simulated contact center configured by `config`
-        (by default an empty one whose time functions tell the real time and
-        whose `<session:fetch>`es go to the real network), on a new
-        `ServerClock`. Call it inside the running loop; `options` are
-        those of `SessionServer`."""
-        from ..sim import Config, ContactCenter
-
-        clock = ServerClock()
-        center = ContactCenter(config or Config(start=time.time(), network=True), clock)
-        platform = Platform(
-            center,
-            clock,
-            resolver=resolver,
-            trace=trace if trace is not None else Trace(clock.now, keep=False),
-        )
-        center.attach(platform)
-        return cls(platform, **options)
 
     @property
     def url(self) -> str:
@@ -525,18 +494,3 @@ def _datamodel(session: OrsSession) -> dict[str, Any]:
             value = dm.get(name) if isinstance(dm, dict) else getattr(dm, name, None)
             values[name] = plain(value)
     return values
-
-
-# -- a scenario's timeline, in real time ---------------------------------------------
-
-
-def play_timeline(platform: Platform, timeline: list[Step]) -> None:
-    """Schedule a scenario's timeline on the platform's clock (from now): its
-    arrivals, agent state changes and hang-ups, at their `at` seconds. The
-    platform's backend must be the simulated `ContactCenter`."""
-    from ..sim import ContactCenter as Center
-
-    center = platform.backend
-    if not isinstance(center, Center):
-        raise TypeError("a timeline plays on the simulated ContactCenter only")
-    center.schedule(timeline)

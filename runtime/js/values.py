@@ -9,11 +9,8 @@ the `JSBuiltinObject`s `Date` and `RegExp`. Python
 objects the platform hands in (events, event data, `_ioprocessors`) are read as
 objects: their attributes and keys are properties.
 
-This module holds the values, conversions and operators. Property access, calls,
-`new` and ToPrimitive are in `js_access`; the built-in objects in `js_builtins`
-(which assembles `js_arrays`, `js_strings`, `js_objects`, `js_errors`,
-`js_regexp` and `js_date`), and what a session changes of them in `js_realm`;
-their public names are re-exported here, so generated code only ever names `js`.
+This module holds the values, conversions and operators; the package's
+`__init__` is the facade generated code names as `js`.
 """
 
 from __future__ import annotations
@@ -24,52 +21,8 @@ import re
 from collections.abc import Callable
 from typing import Any, Final, NoReturn, TypeAlias
 
-from .errors import ExecutionError
-from .js_number import number_text
-
-__all__ = [
-    "JSValue",
-    "Accessor",
-    "AccessorObject",
-    "FrozenArray",
-    "JSArray",
-    "JSBuiltinObject",
-    "JSError",
-    "JSThrow",
-    "JSFunction",
-    "JSObject",
-    "Property",
-    "PropertyArray",
-    "Realm",
-    "absent",
-    "add",
-    "call",
-    "call_method",
-    "construct",
-    "date_constructor",
-    "declare",
-    "delete",
-    "free_name",
-    "free_type",
-    "get",
-    "has",
-    "instanceof",
-    "iterate_keys",
-    "loose_eq",
-    "put",
-    "session_function",
-    "shadowed",
-    "store_item",
-    "store_shadowed",
-    "strict_eq",
-    "to_integer",
-    "to_number",
-    "to_primitive",
-    "to_string",
-    "truthy",
-    "typeof",
-    "undefined",
-]
+from ..errors import ExecutionError
+from .number import number_text
 
 
 JSValue: TypeAlias = Any
@@ -729,22 +682,5 @@ def _arrays(value: Any) -> Any:
     return value
 
 
-# The rest of the runtime builds on the core above.
-from .js_access import call as call  # noqa: E402
-from .js_access import call_method as call_method  # noqa: E402
-from .js_access import construct as construct  # noqa: E402
-from .js_access import delete as delete  # noqa: E402
-from .js_access import get as get  # noqa: E402
-from .js_access import has as has  # noqa: E402
-from .js_access import in_scope as in_scope  # noqa: E402
-from .js_access import instanceof as instanceof  # noqa: E402
-from .js_access import iterate_keys as iterate_keys  # noqa: E402
-from .js_access import put as put  # noqa: E402
-from .js_access import to_primitive as to_primitive  # noqa: E402
-from .js_access import with_object as with_object  # noqa: E402
-from .js_builtins import GLOBALS as GLOBALS  # noqa: E402
-from .js_errors import thrown as thrown  # noqa: E402
-from .js_date import date_constructor as date_constructor  # noqa: E402
-from .js_realm import Realm as Realm  # noqa: E402
-from .js_regexp import regex as regex  # noqa: E402
-from .js_session import session_function as session_function  # noqa: E402
+# ToPrimitive calls a script's own methods, found as property access finds them.
+from .access import to_primitive  # noqa: E402

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from .js import (
+from .values import (
     JSArray,
     JSError,
     JSFunction,
@@ -121,7 +121,7 @@ def _join(array: list[Any], separator: Any = undefined, *_: Any) -> str:
 
 def _to_locale_string(array: list[Any], *_: Any) -> str:
     """`toLocaleString()`: each element's `toLocaleString()`, joined by ","."""
-    from .js_access import call_method  # the property functions build on this module
+    from .access import call_method  # the property functions build on this module
 
     texts = (
         "" if v is None or v is undefined else call_method(v, "toLocaleString", None)

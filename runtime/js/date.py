@@ -17,9 +17,16 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import JSBuiltinObject, JSError, JSFunction, to_number, to_string, undefined
-from .js_builtins import OBJECT_PROTOTYPE, BuiltinFunction, methods
-from .js_date_text import (
+from .values import (
+    JSBuiltinObject,
+    JSError,
+    JSFunction,
+    to_number,
+    to_string,
+    undefined,
+)
+from .standard import OBJECT_PROTOTYPE, BuiltinFunction, methods
+from .date_text import (
     MAX_TIME,
     fields,
     iso_text,
@@ -31,8 +38,8 @@ from .js_date_text import (
     text,
     utc_text,
 )
-from .js_realm import Intrinsic, realm_of
-from .js_strings import check_locale
+from .realm import Intrinsic, realm_of
+from .strings import check_locale
 
 __all__ = [
     "DATE_PROTOTYPE",
@@ -232,7 +239,7 @@ def new_date(clock: Any, *args: Any) -> JSDate:
         value = args[0]
         if isinstance(value, JSDate):
             return JSDate(value.time)
-        from .js_access import to_primitive  # conversions build on the built-ins
+        from .access import to_primitive  # conversions build on the built-ins
 
         value = to_primitive(value)
         if isinstance(value, str):

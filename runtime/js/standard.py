@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import (
+from .values import (
     JSArray,
     JSError,
     JSFunction,
@@ -34,12 +34,12 @@ from .js import (
     truthy,
     undefined,
 )
-from .js_arrays import ARRAY_METHODS
-from .js_json import json_eval, json_parse, json_stringify, own_items, uneval
-from .js_realm import Intrinsic
-from .js_regexp import REGEXP_METHODS, JSRegExp, new_regexp
-from .js_strings import NUMBER_METHODS, STRING_METHODS, from_char_code
-from .js_uri import URI_FUNCTIONS
+from .arrays import ARRAY_METHODS
+from .json import json_eval, json_parse, json_stringify, own_items, uneval
+from .realm import Intrinsic
+from .regexp import REGEXP_METHODS, JSRegExp, new_regexp
+from .strings import NUMBER_METHODS, STRING_METHODS, from_char_code
+from .uri import URI_FUNCTIONS
 
 __all__ = [
     "ARRAY_METHODS",
@@ -547,9 +547,9 @@ def _parse_float(value: Any) -> int | float:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-from .js_date import HOST_DATE  # noqa: E402 - Date builds on the prototypes above
-from .js_errors import ERROR_CONSTRUCTORS  # noqa: E402
-from .js_objects import OBJECT_STATICS, SESSION_STATICS  # noqa: E402
+from .date import HOST_DATE  # noqa: E402 - Date builds on the prototypes above
+from .errors import ERROR_CONSTRUCTORS  # noqa: E402
+from .objects import OBJECT_STATICS, SESSION_STATICS  # noqa: E402
 
 OBJECT: Final[BuiltinFunction] = BuiltinFunction(
     lambda this, *args: _new_object(*args),

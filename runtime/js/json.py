@@ -15,8 +15,8 @@ import math
 import re
 from typing import Any
 
-from .events import Event
-from .js import (
+from ..events import Event
+from .values import (
     AccessorObject,
     JSBuiltinObject,
     JSError,
@@ -31,7 +31,7 @@ from .js import (
     to_string,
     undefined,
 )
-from .js_realm import Intrinsic
+from .realm import Intrinsic
 
 __all__ = ["json_eval", "json_parse", "json_stringify", "own_items", "uneval"]
 
@@ -95,7 +95,7 @@ class _Writer:
 
     def property(self, holder: Any, key: str, value: Any, indent: str) -> str | None:
         """The text of `holder[key]`, or None where it is left out."""
-        from .js_access import get  # property access builds on the built-ins
+        from .access import get  # property access builds on the built-ins
 
         if isinstance(value, (dict, list, JSBuiltinObject)):
             to_json = get(value, "toJSON")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from .js import Property, JSError, JSObject, enumerable, undefined
+from .values import Property, JSError, JSObject, enumerable, undefined
 
 __all__ = [
     "Intrinsic",

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import (
+from .values import (
     JSArray,
     JSBuiltinObject,
     JSError,

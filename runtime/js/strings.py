@@ -19,9 +19,9 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import JSError, to_integer, to_number, to_string, undefined
-from .js_number import exponential, fixed, locale_number, precision, radix_text
-from .js_regexp import string_match, string_replace, string_search, string_split
+from .values import JSError, to_integer, to_number, to_string, undefined
+from .number import exponential, fixed, locale_number, precision, radix_text
+from .regexp import string_match, string_replace, string_search, string_split
 
 __all__ = ["NUMBER_METHODS", "STRING_METHODS", "from_char_code", "check_locale"]
 

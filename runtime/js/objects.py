@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import (
+from .values import (
     DESCRIPTORS,
     Accessor,
     AccessorObject,
@@ -40,7 +40,7 @@ from .js import (
     truthy,
     undefined,
 )
-from .js_builtins import (
+from .standard import (
     ARRAY_PROTOTYPE,
     BOOLEAN_PROTOTYPE,
     FUNCTION_PROTOTYPE,
@@ -52,8 +52,8 @@ from .js_builtins import (
     BuiltinFunction,
     own_keys,
 )
-from .js_date import DATE_PROTOTYPE, JSDate
-from .js_realm import MISSING, Intrinsic, define, own_overlay
+from .date import DATE_PROTOTYPE, JSDate
+from .realm import MISSING, Intrinsic, define, own_overlay
 
 __all__ = ["OBJECT_STATICS", "define_property", "level_of"]
 
@@ -119,7 +119,7 @@ def _descriptor(descriptor: Any) -> dict[str, Any]:
         raise JSError(
             "TypeError: Object.defineProperty: the property descriptor must be an object"
         )
-    from .js_access import get  # property access builds on the built-ins
+    from .access import get  # property access builds on the built-ins
 
     fields = {k: get(descriptor, k) for k in _FIELDS if k in descriptor}
     for name in ("get", "set"):
@@ -275,7 +275,7 @@ def _define_properties(target: Any, properties: Any, session: Any) -> Any:
         raise JSError(
             "TypeError: Object.defineProperties: the properties must be an object"
         )
-    from .js_access import get  # property access builds on the built-ins
+    from .access import get  # property access builds on the built-ins
 
     for name in own_keys(properties):
         define_property(target, name, get(properties, name), session)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import quote
 
-from .js import JSError, to_string, undefined
+from .values import JSError, to_string, undefined
 
 __all__ = ["URI_FUNCTIONS"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .js import (
+from .values import (
     DESCRIPTORS,
     Accessor,
     Property,
@@ -36,7 +36,7 @@ from .js import (
     typeof,
     undefined,
 )
-from .js_builtins import (
+from .standard import (
     ARRAY_METHODS,
     ARRAY_PROTOTYPE,
     BOOLEAN_PROTOTYPE,
@@ -50,9 +50,9 @@ from .js_builtins import (
     SessionFunction,
     own_keys,
 )
-from .js_date import DATE_PROTOTYPE, DateConstructor, JSDate, new_date
-from .js_regexp import JSRegExp, regexp_property, set_last_index
-from .js_realm import (
+from .date import DATE_PROTOTYPE, DateConstructor, JSDate, new_date
+from .regexp import JSRegExp, regexp_property, set_last_index
+from .realm import (
     MISSING,
     Intrinsic,
     changed,

@@ -25,18 +25,18 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from .js import (
+from .values import (
     JSArray,
     JSFunction,
     absent,
-    get,
     is_object,
     not_defined,
     to_string,
     undefined,
 )
-from .js_builtins import GLOBALS
-from .js_json import json_eval
+from .access import get
+from .standard import GLOBALS
+from .json import json_eval
 
 __all__ = ["SESSION_FUNCTIONS", "global_field", "session_function"]
 

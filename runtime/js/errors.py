@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from .js import JSError, JSObject, JSThrow, to_string, undefined
-from .js_builtins import OBJECT_PROTOTYPE, BuiltinFunction, methods
-from .js_realm import Intrinsic
+from .values import JSError, JSObject, JSThrow, to_string, undefined
+from .standard import OBJECT_PROTOTYPE, BuiltinFunction, methods
+from .realm import Intrinsic
 
 __all__ = ["ERROR_CONSTRUCTORS", "error_object", "thrown"]
 
@@ -35,7 +35,7 @@ KINDS: Final = (
 
 def _error_text(this: Any, *_: Any) -> str:
     """`Error.prototype.toString`: "name: message", or whichever is not empty."""
-    from .js_access import get  # property access builds on the built-ins
+    from .access import get  # property access builds on the built-ins
 
     name, message = get(this, "name"), get(this, "message")
     name = "Error" if name is undefined else to_string(name)
