@@ -3,9 +3,9 @@
 The pipeline, one module per phase:
 
     parse      file.scxml -> ir.Document          (XML, the SCXML schema, extensions)
-    analysis   ir.Document -> analysis.Chart      (ids, targets, domains, entry sets)
-    datamodels expressions -> Python source       (null, python)
-    codegen    Chart -> codegen.ModuleView        (names, tables, method bodies)
+    analysis   ir.Document -> ChartAnalysis       (ids, targets, domains, entry sets)
+    datamodels expressions -> Python source       (null, python, ecmascript)
+    codegen    ChartAnalysis -> ModuleView        (names, tables, method bodies)
     render     ModuleView -> source, ruff format  (templates/)
 
 Each phase reports into one `Diagnostics`; a phase that found errors ends the run
@@ -22,6 +22,7 @@ from scxmlc.runtime import RUNTIME_VERSION
 
 from . import ir
 from . import ors as _ors  # noqa: F401 - registers the Genesys ORS namespaces
+from .analysis import analyze
 from .codegen import build_module
 from .diagnostics import CompileError, Diagnostic, Diagnostics, sorted_diagnostics
 from .parse import parse_file, parse_text
@@ -77,13 +78,16 @@ def compile_file(path: str | Path, options: Options = Options()) -> str:
 def _finish(
     document: ir.Document | None, diagnostics: Diagnostics, options: Options
 ) -> Compilation:
-    """Analyse and generate; errors of every phase are reported together."""
+    """The phases after parsing, in order: analysis, codegen (with the
+    datamodel and the extensions), render. The errors of analysis and codegen
+    are reported together."""
     if document is None:  # not well-formed XML: nothing more to look at
         diagnostics.check()
         raise CompileError(diagnostics.items)
     try:
+        chart = analyze(document, diagnostics)
         view = build_module(
-            document,
+            chart,
             diagnostics,
             version=VERSION,
             runtime_version=RUNTIME_VERSION,

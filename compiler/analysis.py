@@ -1,4 +1,4 @@
-"""Analysis phase: `ir.Document` -> `Chart`, the resolved statechart.
+"""Analysis phase: `ir.Document` -> `ChartAnalysis`, the resolved statechart.
 
 Input: the IR of one document. Output: states numbered in document order (0 is the
 `<scxml>` root, history pseudo-states included), transitions numbered in document
@@ -30,7 +30,7 @@ from scxmlc.runtime.chart import (
 from . import ir
 from .diagnostics import Diagnostics, Loc
 
-__all__ = ["Chart", "StateNode", "TransitionNode", "analyze"]
+__all__ = ["ChartAnalysis", "StateNode", "TransitionNode", "analyze"]
 
 _KINDS = {"parallel": PARALLEL, "final": FINAL}
 
@@ -72,13 +72,20 @@ class TransitionNode:
 
 
 @dataclass
-class Chart:
-    """The resolved chart of one document (children documents have their own)."""
+class ChartAnalysis:
+    """The resolved chart of one document, and those of the documents its
+    `<invoke>`s hold (`child`)."""
 
     document: ir.Document
     states: list[StateNode]
     transitions: list[TransitionNode]
     structure: Structure
+    children: dict[int, ChartAnalysis] = field(default_factory=dict)
+    """By the `id` of each child document."""
+
+    def child(self, document: ir.Document) -> ChartAnalysis:
+        """The analysis of `document`, held by an `<invoke>` of this chart."""
+        return self.children[id(document)]
 
     @property
     def name(self) -> str:
@@ -88,9 +95,15 @@ class Chart:
         )
 
 
-def analyze(document: ir.Document, diagnostics: Diagnostics) -> Chart:
-    """Resolve `document`; problems go to `diagnostics`."""
-    return _Analyzer(document, diagnostics).run()
+def analyze(document: ir.Document, diagnostics: Diagnostics) -> ChartAnalysis:
+    """Resolve `document` and the documents its `<invoke>`s hold; problems go
+    to `diagnostics`."""
+    chart = _Analyzer(document, diagnostics).run()
+    for state in chart.states:
+        for invoke in state.node.invokes if state.node is not None else ():
+            if invoke.child is not None:
+                chart.children[id(invoke.child)] = analyze(invoke.child, diagnostics)
+    return chart
 
 
 class _Analyzer:
@@ -101,7 +114,7 @@ class _Analyzer:
         self.transitions: list[TransitionNode] = []
         self.by_id: dict[str, int] = {}
 
-    def run(self) -> Chart:
+    def run(self) -> ChartAnalysis:
         for child in self.document.children:
             self.number(child, 0)
         self.resolve_transitions()
@@ -122,7 +135,7 @@ class _Analyzer:
                 )
             elif not t.targets:
                 t.entry = 0
-        return Chart(self.document, self.states, self.transitions, structure)
+        return ChartAnalysis(self.document, self.states, self.transitions, structure)
 
     # -- numbering ----------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Code generation: `Chart` + datamodel -> the view model the templates render.
+"""Code generation: `ChartAnalysis` + datamodel -> the view model the templates render.
 
 Input: the analysed chart of a document (and of the child documents its invokes
 carry inline or by a literal `src`). Output: a `ModuleView` in which every name,
@@ -28,7 +28,7 @@ from scxmlc.runtime.errors import ExecutionError
 from scxmlc.runtime.io import parse_delay
 
 from . import extensions, ir
-from .analysis import Chart, StateNode, analyze
+from .analysis import ChartAnalysis, StateNode
 from .datamodels import (
     SYSTEM_VARIABLES,
     DataField,
@@ -68,7 +68,6 @@ class MethodView:
     body: list[str]
     comment: str
     params: str = ""
-    handler: bool = False
 
 
 @dataclass
@@ -124,14 +123,15 @@ class ModuleView:
 
 
 def build_module(
-    document: ir.Document,
+    chart: ChartAnalysis,
     diagnostics: Diagnostics,
     *,
     version: str,
     runtime_version: str,
     options: Options,
 ) -> ModuleView:
-    """Analyse `document` (and its children) and build the module's view model."""
+    """The module's view model for the analysed `chart` (and its children)."""
+    document = chart.document
     module_names = NameTable()
     machines: list[MachineView] = []
     imports: set[str] = {
@@ -141,7 +141,7 @@ def build_module(
         "check_version",
     }
     main = _MachineBuilder(
-        document, diagnostics, module_names, machines, imports, options, None
+        chart, diagnostics, module_names, machines, imports, options, None
     ).build()
     source = document.path.rsplit("/", 1)[-1]
     return ModuleView(
@@ -160,7 +160,7 @@ class _MachineBuilder:
 
     def __init__(
         self,
-        document: ir.Document,
+        chart: ChartAnalysis,
         diagnostics: Diagnostics,
         module_names: NameTable,
         machines: list[MachineView],
@@ -169,13 +169,13 @@ class _MachineBuilder:
         parent_class: str | None,
         suffix: str = "",
     ) -> None:
-        self.document = document
+        self.chart = chart
+        self.document = chart.document
         self.diag = diagnostics
         self.module_names = module_names
         self.machines = machines
         self.imports = imports
         self.options = options
-        self.chart: Chart = analyze(document, diagnostics)
         base = class_name(self.chart.name)
         if parent_class is not None:
             base = f"{parent_class}{suffix}"
@@ -189,8 +189,9 @@ class _MachineBuilder:
         self.onexit_names: dict[int, tuple[str, ...]] = {}
         self.content_names: dict[int, str] = {}
         self.has_custom_actions = False
+        self.handlers_read_configuration = False
         self.state_constants: dict[str, str] = {}
-        self.file = document.path.rsplit("/", 1)[-1]
+        self.file = self.document.path.rsplit("/", 1)[-1]
         prefix = (
             "STATE"
             if parent_class is None
@@ -289,13 +290,11 @@ class _MachineBuilder:
         body: list[str],
         comment: str,
         params: str = "",
-        *,
-        handler: bool = False,
     ) -> str:
         name = self.method_names.new(base)
         if all(line.lstrip().startswith("#") for line in body):
             body = [*body, "pass"]
-        self.methods.append(MethodView(name, returns, body, comment, params, handler))
+        self.methods.append(MethodView(name, returns, body, comment, params))
         return name
 
     def emit_fused(self) -> list[tuple[tuple[str, ...], str]]:
@@ -327,15 +326,12 @@ class _MachineBuilder:
     def observes_configuration(self) -> bool:
         """Whether executable content may read the configuration while a microstep runs.
 
-        Conditions are evaluated between microsteps and do not count. Extension
-        actions might read it, so their presence counts.
+        Conditions of transitions are evaluated between microsteps and do not
+        count; what the datamodel reported while it translated executable
+        content does (`In()`). Extension actions might read it, so their
+        presence counts.
         """
-        for method in self.methods:
-            if method.handler and any(
-                "self._config" in line or "self.In" in line for line in method.body
-            ):
-                return True
-        return self.has_custom_actions
+        return self.handlers_read_configuration or self.has_custom_actions
 
     # -- datamodel ------------------------------------------------------------
 
@@ -533,7 +529,7 @@ class _MachineBuilder:
             )
         if invoke.child is not None:
             child = _MachineBuilder(
-                invoke.child,
+                self.chart.child(invoke.child),
                 self.diag,
                 self.module_names,
                 self.machines,
@@ -614,7 +610,12 @@ class _MachineBuilder:
     def block_method(
         self, base: str, block: tuple[ir.Action, ...], comment: str
     ) -> str:
-        return self.method(base, "None", self.actions(block), comment, handler=True)
+        """The method running a block of executable content (a handler)."""
+        reads = self.datamodel.configuration_reads
+        body = self.actions(block)
+        if self.datamodel.configuration_reads != reads:
+            self.handlers_read_configuration = True
+        return self.method(base, "None", body, comment)
 
     def actions(self, block: tuple[ir.Action, ...]) -> list[str]:
         lines: list[str] = []
@@ -742,7 +743,6 @@ class _MachineBuilder:
                         f"return {source}",
                     ],
                     f"<{'if' if number == 0 else 'elseif'} cond>",
-                    handler=True,  # evaluated inside a handler, while the microstep runs
                 )
                 keyword = "if" if number == 0 else "elif"
                 lines.append(f"{keyword} self._test({self.class_name}.{test}):")
@@ -814,7 +814,7 @@ def _fused_table(fused: list[tuple[tuple[str, ...], str]]) -> str:
     return "fused={" + ", ".join(f"{_tuple(run)}: {name}" for run, name in fused) + "}"
 
 
-def _describe(chart: Chart, index: int) -> str:
+def _describe(chart: ChartAnalysis, index: int) -> str:
     """`transition 6: s111 -> s112 on e1`, for comments."""
     t = chart.transitions[index]
     source = chart.states[t.source].id or "scxml"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from scxmlc.runtime.chart import PARALLEL, Chart, InvokeSpec, StateSpec, TransitionSpec
 
-from .analysis import Chart as AnalysedChart
+from .analysis import ChartAnalysis
 
 __all__ = ["MAX_FUSED", "handler_runs"]
 
@@ -26,7 +26,7 @@ MAX_FUSED = 64
 
 
 def handler_runs(
-    chart: AnalysedChart,
+    chart: ChartAnalysis,
     onentry: dict[int, tuple[str, ...]],
     onexit: dict[int, tuple[str, ...]],
     content: dict[int, str],
@@ -67,7 +67,7 @@ def handler_runs(
 
 
 def _planner(
-    chart: AnalysedChart,
+    chart: ChartAnalysis,
     onentry: dict[int, tuple[str, ...]],
     onexit: dict[int, tuple[str, ...]],
     content: dict[int, str],

@@ -1,7 +1,7 @@
 """The intermediate representation: an SCXML document as frozen dataclasses.
 
 `parse` builds it from XML, checking every element and attribute against the
-language; `analysis` turns it into a `Chart`. Every node carries the `Loc` of its
+language; `analysis` turns it into a `ChartAnalysis`. Every node carries the `Loc` of its
 element, every expression the `Loc` of its attribute, so any later phase can report
 a problem at the right place. Expressions stay strings here: what they mean is the
 datamodel's business.

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
 
 from . import io, invoke
-from .chart import Chains, Chart, Plan, bits
+from .chart import PARALLEL, Chains, Chart, Plan, bits
 from .clock import Clock, Timer, VirtualClock
 from .errors import ExecutionError, ScxmlError
 from .events import INTERNAL, PLATFORM, AttrDict, Event
@@ -446,7 +446,7 @@ class Machine:
         data = self._evaluate_donedata(state)
         self._queue_internal(Event("done.state." + chart.ids[parent], data, PLATFORM))
         grandparent = chart.states[parent].parent
-        if grandparent > 0 and chart.structure.kinds[grandparent] == 3:  # PARALLEL
+        if grandparent > 0 and chart.structure.kinds[grandparent] == PARALLEL:
             if chart.in_final_state(grandparent, self._config):
                 self._queue_internal(
                     Event("done.state." + chart.ids[grandparent], None, PLATFORM)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scxmlc.compiler import CompileError, compile_path
-from scxmlc.compiler.cli import linted, main
+from scxmlc.compiler.commands.cli import linted, main
 
 CASES = Path(__file__).parent / "cases" / "errors"
 DOCUMENTS = sorted(CASES.glob("*.scxml"))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import scxmlc
-from scxmlc.compiler.cli import main
+from scxmlc.compiler.commands.cli import main
 from scxmlc.runtime import Machine, Observer, VirtualClock
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

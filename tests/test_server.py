@@ -759,7 +759,7 @@ def test_fetch_sends_params_and_content_as_the_method_and_enctype_say(
 def test_scxmlc_serve_serves_until_interrupted(tmp_path: Path) -> None:
     (tmp_path / "account.scxml").write_text(ACCOUNT, encoding="utf-8")
     server = subprocess.Popen(
-        [sys.executable, "-m", "scxmlc.compiler.cli", "serve", "account.scxml"]
+        [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve", "account.scxml"]
         + ["--port", "0"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -366,7 +366,7 @@ def test_run_with_a_scenario_prints_trace_and_summary(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "scxmlc.compiler.cli",
+        "scxmlc.compiler.commands.cli",
         "run",
         str(app),
         "--scenario",

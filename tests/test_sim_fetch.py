@@ -170,7 +170,7 @@ def test_scxmlc_run_answers_from_the_scenario(tmp_path: Path) -> None:
     )
     scenario = tmp_path / "s.yaml"
     scenario.write_text(CALL + RULES, encoding="utf-8")
-    command = [sys.executable, "-m", "scxmlc.compiler.cli", "run", str(app)]
+    command = [sys.executable, "-m", "scxmlc.compiler.commands.cli", "run", str(app)]
     result = json.loads(
         subprocess.run(
             [*command, "--scenario", str(scenario), "--json"],

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from .. import ir
-from ..analysis import Chart
+from ..analysis import ChartAnalysis
 from ..diagnostics import Diagnostics, Loc
 
 __all__ = [
@@ -65,7 +65,7 @@ class Datamodel(ABC):
 
     def __init__(
         self,
-        chart: Chart,
+        chart: ChartAnalysis,
         diagnostics: Diagnostics,
         state_constants: dict[str, str] | None = None,
     ) -> None:
@@ -73,6 +73,8 @@ class Datamodel(ABC):
         self.diag = diagnostics
         self.state_constants = state_constants or {}
         self.uses_event = False
+        self.configuration_reads = 0
+        """How many translations so far read the configuration (`In()`)."""
         self.imports: set[str] = set()
         self.pending: list[str] = []
 
@@ -99,6 +101,7 @@ class Datamodel(ABC):
         `False`, with a warning."""
         constant = self.state_constants.get(state)
         if constant is not None:
+            self.configuration_reads += 1
             return f"(self._config & {constant} != 0)"
         history = any(s.is_history and s.id == state for s in self.chart.states)
         reason = "is a history state, never active" if history else "names no state"

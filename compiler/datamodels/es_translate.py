@@ -448,6 +448,7 @@ class ExpressionTranslator:
         if name in BUILTINS:
             return f"js.GLOBALS[{name!r}]"
         if name == "In":
+            self.dm.configuration_reads += 1
             return "self.In"
         return None
 

@@ -412,6 +412,7 @@ class _Rewriter(ast.NodeTransformer):
                 self.uses_event = True
             return ast.copy_location(ast.parse(SYSTEM[name], mode="eval").body, node)
         if name == "In":
+            self.dm.configuration_reads += 1
             return ast.copy_location(ast.parse("self.In", mode="eval").body, node)
         if name in BUILTINS and isinstance(node.ctx, ast.Load):
             return node

@@ -22,9 +22,9 @@ from scxmlc.runtime.sim import (
     load_scenario,
 )
 
-from .diagnostics import CompileError
-from .loader import load
-from .options import Options
+from ..diagnostics import CompileError
+from ..loader import load
+from ..options import Options
 
 __all__ = ["run_scenario"]
 

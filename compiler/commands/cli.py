@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import Compilation, CompileError, Options, compile_path
-from .diagnostics import Diagnostic
-from .render import InternalError
+from .. import Compilation, CompileError, Options, compile_path
+from ..diagnostics import Diagnostic
+from ..render import InternalError
 
 __all__ = ["main"]
 
@@ -79,7 +79,7 @@ def linted(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
 
 def module_name(path: str) -> str:
     """The module file name generated for `path` (`call-flow.scxml` -> `call_flow.py`)."""
-    from .naming import identifier
+    from ..naming import identifier
 
     return identifier(Path(path).stem) + ".py"
 
@@ -108,7 +108,7 @@ def command_check(args: argparse.Namespace) -> int:
         if compilation is None:
             status = 1
         elif args.typecheck:
-            from .typecheck import typecheck_module
+            from ..typecheck import typecheck_module
 
             errors = typecheck_module(compilation.source, path)
             _report(errors)
@@ -138,7 +138,7 @@ def command_run(args: argparse.Namespace) -> int:
         return run_scenario(args.file, args.scenario, _options(args), as_json=args.json)
     from scxmlc.runtime import Event, Machine, Observer, VirtualClock
 
-    from .loader import load
+    from ..loader import load
 
     steps = [
         (kind, _parse_event(value) if kind == "event" else (value, None))

@@ -36,9 +36,9 @@ from scxmlc.runtime.sim import (
     provision_default,
 )
 
-from .diagnostics import CompileError
-from .loader import load
-from .options import Options
+from ..diagnostics import CompileError
+from ..loader import load
+from ..options import Options
 
 __all__ = ["Applications", "serve"]
 
