@@ -244,7 +244,7 @@ class _MachineBuilder:
             repr(chart.name),
             "states=(\n" + "".join(f"{_INDENT}{s},\n" for s in states) + ")",
             "transitions=(\n" + "".join(f"{_INDENT}{t},\n" for t in transitions) + ")",
-            f"source={self.document.path!r}",
+            f"source={self.file!r}",
         ]
         if self.document.binding == "late":
             chart_args.append("binding='late'")

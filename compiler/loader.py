@@ -180,10 +180,20 @@ def load(path: str | Path, options: Options = Options()) -> type[Machine]:
     if found is None:
         found = getattr(module, class_name)
         assert isinstance(found, type) and issubclass(found, Machine)
-        found._document_location = Path(path).resolve().as_uri()
+        _locate(module, Path(path).resolve())
         _loaded[(module.__name__, class_name)] = found
         set_document_resolver(_Resolver(options))
     return found
+
+
+def _locate(module: ModuleType, path: Path) -> None:
+    """Tell the machine classes of `module` (the document's, its inline
+    children's) the file they were loaded from: `__GetDocumentURL()`, and the
+    base of the URIs they name at run time."""
+    location = path.as_uri()
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Machine):
+            value._document_location = location
 
 
 class _Resolver:
@@ -203,6 +213,8 @@ class _Resolver:
         compilation = compile_text(text, base or "<content>.scxml", self.options)
         key = _key(text.encode(), base, self.options)
         module = _import(compilation.source, key)
+        if base and Path(base).is_absolute():
+            _locate(module, Path(base))
         cls = getattr(module, compilation.class_name)
         assert isinstance(cls, type) and issubclass(cls, Machine)
         return cls

@@ -117,7 +117,7 @@ def _start_child(child: Machine) -> None:
 def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
     if spec.child is not None:
         return spec.child  # type: ignore[no-any-return]
-    base = machine._chart.source
+    base = machine.document_path
     if spec.contentexpr is not None:
         content = spec.contentexpr(machine)
         if isinstance(content, type):

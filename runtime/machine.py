@@ -19,6 +19,8 @@ import logging
 import re
 import uuid
 import weakref
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
@@ -196,8 +198,18 @@ class Machine:
     @property
     def document_url(self) -> str:
         """Where the running document was loaded from: the URL its host gave the
-        class (`document_location`), else the file it was compiled from."""
+        class (`_document_location`), else the name of the file it was
+        compiled from."""
         return type(self)._document_location or self._chart.source
+
+    @property
+    def document_path(self) -> str:
+        """The file the running document was loaded from, where documents it
+        names by a relative URI are (its file name alone when no host said)."""
+        location = type(self)._document_location
+        if location is not None and location.startswith("file:"):
+            return url2pathname(urlparse(location).path)
+        return self._chart.source
 
     @property
     def finished(self) -> bool:

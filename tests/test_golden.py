@@ -148,3 +148,17 @@ def test_large_modules_are_formatted_exactly_as_black_would(tmp_path: Path) -> N
     source = compile_path(document).source
     assert source.count("\n") > 2000
     assert black.format_str(source, mode=black.Mode()) == source
+
+
+def test_modules_do_not_depend_on_the_directory_compiled_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same document compiled by a relative path from two directories,
+    and by its absolute path, gives the same module."""
+    document = DOCUMENTS[0]
+    absolute = compile_path(document.resolve()).source
+    monkeypatch.chdir(ROOT)
+    from_root = compile_path(document.relative_to(ROOT)).source
+    monkeypatch.chdir(document.parent)
+    from_folder = compile_path(document.name).source
+    assert absolute == from_root == from_folder

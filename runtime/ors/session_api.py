@@ -172,7 +172,7 @@ class SessionModule(Module):
 
         def start() -> None:
             try:
-                application = platform.load(uri, session.machine._chart.source)
+                application = platform.load(uri, session.machine.document_path)
             except Exception as error:  # noqa: BLE001 - reported as the error event
                 request.fail(
                     "invalidparameter", f"cannot load {uri}: {error}", sessionid=""
