@@ -68,6 +68,9 @@ class MethodView:
     body: list[str]
     comment: str
     params: str = ""
+    owner: int = -1
+    """The state whose element it implements (a transition's source), by
+    index; -1 before every state (the datamodel, global scripts)."""
 
 
 @dataclass
@@ -190,6 +193,8 @@ class _MachineBuilder:
         self.content_names: dict[int, str] = {}
         self.has_custom_actions = False
         self.handlers_read_configuration = False
+        self.owner = -1
+        """The state the methods made now belong to (see `MethodView.owner`)."""
         self.state_constants: dict[str, str] = {}
         self.file = self.document.path.rsplit("/", 1)[-1]
         prefix = (
@@ -237,13 +242,25 @@ class _MachineBuilder:
         self.imports.update(dm.imports)
         states = [self.state_entry(state) for state in chart.states]
         transitions = [self.transition_entry(t.index) for t in chart.transitions]
+        self.owner = len(chart.states)  # fused runs come after every state's methods
         uses_event = dm.uses_event or any(
             s.node is not None and s.node.invokes for s in chart.states
         )
+        state_notes = [self.state_note(state) for state in chart.states]
+        transition_notes = [_describe(chart, t.index) for t in chart.transitions]
         chart_args = [
             repr(chart.name),
-            "states=(\n" + "".join(f"{_INDENT}{s},\n" for s in states) + ")",
-            "transitions=(\n" + "".join(f"{_INDENT}{t},\n" for t in transitions) + ")",
+            "states=(\n"
+            + "".join(
+                f"{_INDENT}# {n}\n{_INDENT}{s},\n" for s, n in zip(states, state_notes)
+            )
+            + ")",
+            "transitions=(\n"
+            + "".join(
+                f"{_INDENT}# {n}\n{_INDENT}{t},\n"
+                for t, n in zip(transitions, transition_notes)
+            )
+            + ")",
             f"source={self.file!r}",
         ]
         if self.document.binding == "late":
@@ -264,7 +281,7 @@ class _MachineBuilder:
             fields=dm.fields(),
             docstring=f"The state machine {chart.name!r} of {self.file} (datamodel {dm.name!r}).",
             constants=self.constants,
-            methods=self.methods,
+            methods=sorted(self.methods, key=lambda method: method.owner),
             states=states,
             transitions=transitions,
             chart_args=chart_args,
@@ -294,7 +311,9 @@ class _MachineBuilder:
         name = self.method_names.new(base)
         if all(line.lstrip().startswith("#") for line in body):
             body = [*body, "pass"]
-        self.methods.append(MethodView(name, returns, body, comment, params))
+        self.methods.append(
+            MethodView(name, returns, body, comment, params, self.owner)
+        )
         return name
 
     def emit_fused(self) -> list[tuple[tuple[str, ...], str]]:
@@ -395,7 +414,14 @@ class _MachineBuilder:
 
     # -- table entries --------------------------------------------------------
 
+    def state_note(self, state: StateNode) -> str:
+        """The comment of a state's table entry: `<state id="menu"> app.scxml:28`."""
+        if state.node is None:
+            return f"<scxml> {self.file}"
+        return f'<{_tag(state)} id="{state.id}"> {state.loc.short()}'
+
     def state_entry(self, state: StateNode) -> str:
+        self.owner = state.index
         self.imports.add(_KIND_NAMES[state.kind])
         args = [repr(state.id), _KIND_NAMES[state.kind], f"parent={state.parent}"]
         node = state.node
@@ -445,6 +471,7 @@ class _MachineBuilder:
 
     def transition_entry(self, index: int) -> str:
         t = self.chart.transitions[index]
+        self.owner = t.source
         args = [f"source={t.source}"]
         if t.targets:
             args.append(f"targets={_tuple(str(x) for x in t.targets)}")

@@ -79,13 +79,17 @@ class CallQueueInvokeWaiting1(Machine):
     _chart = Chart(
         "agent_search",
         states=(
+            # <scxml> call_queue.scxml
             StateSpec("", ROOT, parent=-1, initial=0, line=15),
+            # <state id="looking"> call_queue.scxml:17
             StateSpec(
                 "looking", ATOMIC, parent=0, onentry=(_onentry_looking,), line=17
             ),
+            # <final id="found"> call_queue.scxml:26
             StateSpec("found", FINAL, parent=0, line=26),
         ),
         transitions=(
+            # transition 0: scxml -> looking
             TransitionSpec(
                 source=0,
                 targets=(1,),
@@ -95,9 +99,11 @@ class CallQueueInvokeWaiting1(Machine):
                 entry=0x2,
                 line=15,
             ),
+            # transition 1: looking -> looking on try
             TransitionSpec(
                 source=1, targets=(1,), events=("try",), domain=0, entry=0x2, line=19
             ),
+            # transition 2: looking -> found on agent.ready
             TransitionSpec(
                 source=1,
                 targets=(2,),
@@ -162,11 +168,6 @@ class CallQueue(Machine):
         # call_queue.scxml:30 <assign>
         self.dm.attempts = self.dm.attempts + 1
 
-    # <donedata> of 'done'
-    def _donedata_done(self) -> Any:
-        # call_queue.scxml:44 <donedata>
-        return {"agent": self.dm.agent, "caller": self.dm.caller}
-
     # transition 1: waiting -> connected on agent.found
     def _transition_1(self) -> None:
         # call_queue.scxml:34 <assign>
@@ -174,10 +175,17 @@ class CallQueue(Machine):
         # call_queue.scxml:35 <cancel>
         self._cancel("patience")
 
+    # <donedata> of 'done'
+    def _donedata_done(self) -> Any:
+        # call_queue.scxml:44 <donedata>
+        return {"agent": self.dm.agent, "caller": self.dm.caller}
+
     _chart = Chart(
         "call_queue",
         states=(
+            # <scxml> call_queue.scxml
             StateSpec("", ROOT, parent=-1, initial=0, line=3),
+            # <state id="waiting"> call_queue.scxml:10
             StateSpec(
                 "waiting",
                 ATOMIC,
@@ -196,11 +204,15 @@ class CallQueue(Machine):
                 ),
                 line=10,
             ),
+            # <state id="connected"> call_queue.scxml:39
             StateSpec("connected", ATOMIC, parent=0, line=39),
+            # <final id="abandoned"> call_queue.scxml:42
             StateSpec("abandoned", FINAL, parent=0, line=42),
+            # <final id="done"> call_queue.scxml:43
             StateSpec("done", FINAL, parent=0, donedata=_donedata_done, line=43),
         ),
         transitions=(
+            # transition 0: scxml -> waiting
             TransitionSpec(
                 source=0,
                 targets=(1,),
@@ -210,6 +222,7 @@ class CallQueue(Machine):
                 entry=0x2,
                 line=4,
             ),
+            # transition 1: waiting -> connected on agent.found
             TransitionSpec(
                 source=1,
                 targets=(2,),
@@ -219,6 +232,7 @@ class CallQueue(Machine):
                 entry=0x4,
                 line=33,
             ),
+            # transition 2: waiting -> abandoned on abandon
             TransitionSpec(
                 source=1,
                 targets=(3,),
@@ -227,6 +241,7 @@ class CallQueue(Machine):
                 entry=0x8,
                 line=37,
             ),
+            # transition 3: connected -> done on hangup
             TransitionSpec(
                 source=2,
                 targets=(4,),

@@ -40,15 +40,15 @@ class Door(Machine):
 
     __slots__ = ()
 
-    # <onentry> of 'unlocked'
-    def _onentry_unlocked(self) -> None:
-        # door.scxml:19 <log>
-        self._log("lock", "unlocked")
-
     # cond of transition 2: closed -> opened on open
     def _cond_2(self) -> bool:
         # door.scxml:7
         return self._config & STATE_UNLOCKED != 0
+
+    # <onentry> of 'unlocked'
+    def _onentry_unlocked(self) -> None:
+        # door.scxml:19 <log>
+        self._log("lock", "unlocked")
 
     # cond of transition 6: unlocked -> locked on lock
     def _cond_6(self) -> bool:
@@ -58,18 +58,27 @@ class Door(Machine):
     _chart = Chart(
         "door",
         states=(
+            # <scxml> door.scxml
             StateSpec("", ROOT, parent=-1, initial=0, line=3),
+            # <parallel id="door"> door.scxml:4
             StateSpec("door", PARALLEL, parent=0, line=4),
+            # <state id="position"> door.scxml:5
             StateSpec("position", COMPOUND, parent=1, initial=1, line=5),
+            # <state id="closed"> door.scxml:6
             StateSpec("closed", ATOMIC, parent=2, line=6),
+            # <state id="opened"> door.scxml:9
             StateSpec("opened", ATOMIC, parent=2, line=9),
+            # <state id="lock"> door.scxml:13
             StateSpec("lock", COMPOUND, parent=1, initial=4, line=13),
+            # <state id="locked"> door.scxml:14
             StateSpec("locked", ATOMIC, parent=5, line=14),
+            # <state id="unlocked"> door.scxml:17
             StateSpec(
                 "unlocked", ATOMIC, parent=5, onentry=(_onentry_unlocked,), line=17
             ),
         ),
         transitions=(
+            # transition 0: scxml -> door
             TransitionSpec(
                 source=0,
                 targets=(1,),
@@ -80,6 +89,7 @@ class Door(Machine):
                 default_entry=0x24,
                 line=3,
             ),
+            # transition 1: position -> closed
             TransitionSpec(
                 source=2,
                 targets=(3,),
@@ -89,6 +99,7 @@ class Door(Machine):
                 entry=0x8,
                 line=5,
             ),
+            # transition 2: closed -> opened on open
             TransitionSpec(
                 source=3,
                 targets=(4,),
@@ -98,9 +109,11 @@ class Door(Machine):
                 entry=0x10,
                 line=7,
             ),
+            # transition 3: opened -> closed on close
             TransitionSpec(
                 source=4, targets=(3,), events=("close",), domain=2, entry=0x8, line=10
             ),
+            # transition 4: lock -> locked
             TransitionSpec(
                 source=5,
                 targets=(6,),
@@ -110,6 +123,7 @@ class Door(Machine):
                 entry=0x40,
                 line=13,
             ),
+            # transition 5: locked -> unlocked on unlock
             TransitionSpec(
                 source=6,
                 targets=(7,),
@@ -118,6 +132,7 @@ class Door(Machine):
                 entry=0x80,
                 line=15,
             ),
+            # transition 6: unlocked -> locked on lock
             TransitionSpec(
                 source=7,
                 targets=(6,),

@@ -81,25 +81,6 @@ class TrafficLight(Machine):
         # traffic_light.scxml:23 <send>
         self._send("tick", delay=self.dm.green_seconds)
 
-    # <onentry> of 'yellow'
-    def _onentry_yellow(self) -> None:
-        # traffic_light.scxml:38 <send>
-        self._send("tick", delay=3.0)
-
-    # <onexit> of 'yellow'
-    def _onexit_yellow(self) -> None:
-        # traffic_light.scxml:40 <foreach>
-        for self.dm.i, self.dm.who in enumerate(self._iterate(self.dm.requests)):
-            # traffic_light.scxml:41 <log>
-            self._log("served", f"{self.dm.i}: {self.dm.who}")
-        # traffic_light.scxml:43 <assign>
-        self.dm.requests = []
-
-    # <donedata> of 'off'
-    def _donedata_off(self) -> Any:
-        # traffic_light.scxml:53 <donedata>
-        return EventData({"cycles": self.dm.cycles})
-
     # cond of transition 5: green -> (targetless) on pedestrian
     def _cond_5(self) -> bool:
         # traffic_light.scxml:25
@@ -130,10 +111,29 @@ class TrafficLight(Machine):
             # traffic_light.scxml:32 <log>
             self._log(None, "ignored")
 
+    # <onentry> of 'yellow'
+    def _onentry_yellow(self) -> None:
+        # traffic_light.scxml:38 <send>
+        self._send("tick", delay=3.0)
+
+    # <onexit> of 'yellow'
+    def _onexit_yellow(self) -> None:
+        # traffic_light.scxml:40 <foreach>
+        for self.dm.i, self.dm.who in enumerate(self._iterate(self.dm.requests)):
+            # traffic_light.scxml:41 <log>
+            self._log("served", f"{self.dm.i}: {self.dm.who}")
+        # traffic_light.scxml:43 <assign>
+        self.dm.requests = []
+
     # cond of transition 9: flashing -> off on shutdown
     def _cond_9(self) -> bool:
         # traffic_light.scxml:50
         return self._config & STATE_FLASHING != 0
+
+    # <donedata> of 'off'
+    def _donedata_off(self) -> Any:
+        # traffic_light.scxml:53 <donedata>
+        return EventData({"cycles": self.dm.cycles})
 
     # fused: <onexit> of 'red', then <onentry> of 'green'
     def _fused(self) -> None:
@@ -174,9 +174,13 @@ class TrafficLight(Machine):
     _chart = Chart(
         "traffic_light",
         states=(
+            # <scxml> traffic_light.scxml
             StateSpec("", ROOT, parent=-1, initial=0, line=3),
+            # <state id="operating"> traffic_light.scxml:10
             StateSpec("operating", COMPOUND, parent=0, initial=1, line=10),
+            # <history id="resume"> traffic_light.scxml:11
             StateSpec("resume", DEEP_HISTORY, parent=1, initial=3, line=11),
+            # <state id="red"> traffic_light.scxml:15
             StateSpec(
                 "red",
                 ATOMIC,
@@ -185,7 +189,9 @@ class TrafficLight(Machine):
                 onexit=(_onexit_red,),
                 line=15,
             ),
+            # <state id="green"> traffic_light.scxml:20
             StateSpec("green", ATOMIC, parent=1, onentry=(_onentry_green,), line=20),
+            # <state id="yellow"> traffic_light.scxml:37
             StateSpec(
                 "yellow",
                 ATOMIC,
@@ -194,10 +200,13 @@ class TrafficLight(Machine):
                 onexit=(_onexit_yellow,),
                 line=37,
             ),
+            # <state id="flashing"> traffic_light.scxml:48
             StateSpec("flashing", ATOMIC, parent=0, line=48),
+            # <final id="off"> traffic_light.scxml:52
             StateSpec("off", FINAL, parent=0, donedata=_donedata_off, line=52),
         ),
         transitions=(
+            # transition 0: scxml -> operating
             TransitionSpec(
                 source=0,
                 targets=(1,),
@@ -208,6 +217,7 @@ class TrafficLight(Machine):
                 default_entry=0x2,
                 line=4,
             ),
+            # transition 1: operating -> red
             TransitionSpec(
                 source=1,
                 targets=(3,),
@@ -217,9 +227,11 @@ class TrafficLight(Machine):
                 entry=0x8,
                 line=10,
             ),
+            # transition 2: operating -> flashing on fault
             TransitionSpec(
                 source=1, targets=(6,), events=("fault",), domain=0, entry=0x40, line=14
             ),
+            # transition 3: resume -> red
             TransitionSpec(
                 source=2,
                 targets=(3,),
@@ -229,9 +241,11 @@ class TrafficLight(Machine):
                 entry=0x8,
                 line=12,
             ),
+            # transition 4: red -> green on tick
             TransitionSpec(
                 source=3, targets=(4,), events=("tick",), domain=1, entry=0x10, line=18
             ),
+            # transition 5: green -> (targetless) on pedestrian
             TransitionSpec(
                 source=4,
                 events=("pedestrian",),
@@ -240,6 +254,7 @@ class TrafficLight(Machine):
                 entry=0x0,
                 line=25,
             ),
+            # transition 6: green -> yellow on tick hurry
             TransitionSpec(
                 source=4,
                 targets=(5,),
@@ -248,9 +263,11 @@ class TrafficLight(Machine):
                 entry=0x20,
                 line=35,
             ),
+            # transition 7: yellow -> red on tick
             TransitionSpec(
                 source=5, targets=(3,), events=("tick",), domain=1, entry=0x8, line=45
             ),
+            # transition 8: flashing -> resume on repaired
             TransitionSpec(
                 source=6,
                 targets=(2,),
@@ -259,6 +276,7 @@ class TrafficLight(Machine):
                 entry=-1,
                 line=49,
             ),
+            # transition 9: flashing -> off on shutdown
             TransitionSpec(
                 source=6,
                 targets=(7,),
