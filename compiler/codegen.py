@@ -330,14 +330,12 @@ class _MachineBuilder:
         for run in runs:
             body: list[str] = []
             for handler in run:
-                method = bodies[handler]
                 body += [
-                    f"# {method.comment}",
                     "try:",
-                    *_indent(method.body),
+                    f"{_INDENT}self.{handler}()",
                     "except Exception as error:",
+                    f"{_INDENT}self._fail(error)",
                 ]
-                body.append(f"{_INDENT}self._fail(error)")
             comment = "fused: " + ", then ".join(bodies[h].comment for h in run)
             fused.append((run, self.method("_fused", "None", body, comment)))
         return fused

@@ -137,37 +137,23 @@ class TrafficLight(Machine):
 
     # fused: <onexit> of 'red', then <onentry> of 'green'
     def _fused(self) -> None:
-        # <onexit> of 'red'
         try:
-            # traffic_light.scxml:17 <cancel>
-            self._cancel("tick")
+            self._onexit_red()
         except Exception as error:
             self._fail(error)
-        # <onentry> of 'green'
         try:
-            # traffic_light.scxml:22 <assign>
-            self.dm.cycles = self.dm.cycles + 1
-            # traffic_light.scxml:23 <send>
-            self._send("tick", delay=self.dm.green_seconds)
+            self._onentry_green()
         except Exception as error:
             self._fail(error)
 
     # fused: <onexit> of 'yellow', then <onentry> of 'red'
     def _fused_2(self) -> None:
-        # <onexit> of 'yellow'
         try:
-            # traffic_light.scxml:40 <foreach>
-            for self.dm.i, self.dm.who in enumerate(self._iterate(self.dm.requests)):
-                # traffic_light.scxml:41 <log>
-                self._log("served", f"{self.dm.i}: {self.dm.who}")
-            # traffic_light.scxml:43 <assign>
-            self.dm.requests = []
+            self._onexit_yellow()
         except Exception as error:
             self._fail(error)
-        # <onentry> of 'red'
         try:
-            # traffic_light.scxml:16 <send>
-            self._send("tick", delay=20.0, id="tick")
+            self._onentry_red()
         except Exception as error:
             self._fail(error)
 
