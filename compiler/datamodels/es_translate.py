@@ -564,7 +564,17 @@ class ExpressionTranslator:
         return repr(node.property.name)
 
     def x_MemberExpression(self, node: Any) -> str:
-        return f"js.get({self.expression(node.object)}, {self.member_key(node)}, self)"
+        """`a.b` is `js.get(a, 'b', self)`; a chain `a.b[c].d` is one flat
+        `js.path(a, self, 'b', c, 'd')`."""
+        keys = [self.member_key(node)]
+        target = node.object
+        while target.type == "MemberExpression":
+            keys.append(self.member_key(target))
+            target = target.object
+        base = self.expression(target)
+        if len(keys) == 1:
+            return f"js.get({base}, {keys[0]}, self)"
+        return f"js.path({base}, self, {', '.join(reversed(keys))})"
 
     def x_CallExpression(self, node: Any) -> str:
         callee = node.callee
@@ -587,6 +597,16 @@ class ExpressionTranslator:
         return f"js.construct({', '.join([self.expression(node.callee), *arguments])})"
 
     def x_BinaryExpression(self, node: Any) -> str:
+        """`a op b`; a chain `a + b + c` is one flat `js.add_all(a, b, c)`."""
+        if node.operator == "+" and _is_addition(node.left):
+            operands = [node.right]
+            left = node.left
+            while _is_addition(left):
+                operands.append(left.right)
+                left = left.left
+            operands.append(left)
+            sources = [self.expression(n) for n in reversed(operands)]
+            return f"js.add_all({', '.join(sources)})"
         left, right = self.expression(node.left), self.expression(node.right)
         return self.binary(node.operator, left, right, node)
 
@@ -869,6 +889,10 @@ class ExpressionTranslator:
             for scope in reversed(scopes)
             if re.search(rf"\b{scope.variable}\b", text)
         ]
+
+
+def _is_addition(node: Any) -> bool:
+    return bool(node.type == "BinaryExpression" and node.operator == "+")
 
 
 def _binding_source(name: str, found: tuple[str, str]) -> str:

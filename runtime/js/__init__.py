@@ -26,6 +26,7 @@ from .values import (
     Accessor,
     AccessorObject,
     add,
+    add_all,
     arithmetic,
     bitwise,
     declare,
@@ -69,6 +70,7 @@ from .access import has
 from .access import in_scope
 from .access import instanceof
 from .access import iterate_keys
+from .access import path
 from .access import put
 from .access import to_primitive
 from .access import with_object
@@ -84,6 +86,7 @@ __all__ = [
     "Accessor",
     "AccessorObject",
     "add",
+    "add_all",
     "arithmetic",
     "bitwise",
     "call",
@@ -117,6 +120,7 @@ __all__ = [
     "negate",
     "Property",
     "PropertyArray",
+    "path",
     "put",
     "Realm",
     "regex",

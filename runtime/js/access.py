@@ -101,6 +101,13 @@ def get(obj: Any, key: Any, session: Any = None) -> Any:
     return _get_other(obj, key, session)
 
 
+def path(obj: Any, session: Any, *keys: Any) -> Any:
+    """`obj.a.b[c]`: the property of each key in turn, as `get` reads it."""
+    for key in keys:
+        obj = get(obj, key, session)
+    return obj
+
+
 def object_get(obj: dict[str, Any], name: str, session: Any) -> Any:
     """Property `name` of an object: its own, its prototypes', then the built-ins'.
 

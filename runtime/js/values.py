@@ -411,6 +411,13 @@ def add(left: Any, right: Any) -> Any:
     return to_number(left) + to_number(right)
 
 
+def add_all(first: Any, *rest: Any) -> Any:
+    """`a + b + c ...`, added from the left as JavaScript does."""
+    for value in rest:
+        first = add(first, value)
+    return first
+
+
 _SAME_KIND_ADDITION: Final = frozenset(
     {(int, int), (float, float), (int, float), (float, int), (str, str)}
 )
