@@ -33,6 +33,7 @@ from .datamodels import (
     SYSTEM_VARIABLES,
     DataField,
     Datamodel,
+    ExtraMethod,
     datamodel_for,
 )
 from .diagnostics import Diagnostics, Loc
@@ -271,6 +272,8 @@ class _MachineBuilder:
             fused = self.emit_fused()
             if fused:
                 chart_args.append(_fused_table(fused))
+        for extra in self.datamodel.drain_methods():
+            self.add_datamodel_method(extra)
         base = "ors.OrsMachine" if self.uses_ors() else "Machine"
         self.imports.add(base.split(".")[0])
         view = MachineView(
@@ -308,6 +311,8 @@ class _MachineBuilder:
         comment: str,
         params: str = "",
     ) -> str:
+        for extra in self.datamodel.drain_methods():
+            self.add_datamodel_method(extra)
         name = self.method_names.new(base)
         if all(line.lstrip().startswith("#") for line in body):
             body = [*body, "pass"]
@@ -315,6 +320,16 @@ class _MachineBuilder:
             MethodView(name, returns, body, comment, params, self.owner)
         )
         return name
+
+    def add_datamodel_method(self, extra: ExtraMethod) -> None:
+        """A method the datamodel made (a library function), placed before the
+        method whose translation made it."""
+        name = self.method_names.new(extra.name)
+        assert name == extra.name, f"{extra.name} is taken"
+        params = ", this: Any, *args: Any"
+        self.methods.append(
+            MethodView(name, "Any", extra.body, extra.comment, params, self.owner)
+        )
 
     def emit_fused(self) -> list[tuple[tuple[str, ...], str]]:
         """Fused methods for the handler runs of microsteps (see `fusion`)."""

@@ -6,6 +6,7 @@ compared with what a JavaScript engine gives for the same code.
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -445,3 +446,46 @@ def test_idioms_of_real_composer_libraries(tmp_path: Path) -> None:
         )
         == [2, 3, "mine", "x-4!", "1,2|[object Object]|null"]
     )
+
+
+def test_each_javascript_function_is_a_python_function_named_after_it(
+    tmp_path: Path,
+) -> None:
+    """A library's function is a method of the machine class named after it
+    (an anonymous one after what it is assigned to; two of a name are
+    numbered); a run-time error's traceback names it."""
+    document = tmp_path / "named.scxml"
+    document.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <script>
+    function broken(x) { return x.missing.value; }
+    var helpers = {twice: function (n) { return n * 2; }};
+    String.prototype.shout = function () { return this.toUpperCase() + '!'; };
+    function outer() { function inner() { return broken({}); } return inner(); }
+  </script>
+  <state id="s">
+    <onentry><log expr="helpers.twice(21) + ' ' + 'hey'.shout()"/></onentry>
+    <onentry><log expr="outer()"/></onentry>
+  </state>
+</scxml>""",
+        encoding="utf-8",
+    )
+    source = compile_path(document).source
+    for name in ("_js_broken", "_js_twice", "_js_shout", "_js_outer"):
+        assert f"    def {name}(self, this: Any, *args: Any) -> Any:\n" in source
+    assert "        def _js_inner(this: Any, *args: Any) -> Any:\n" in source
+
+    errors: list[BaseException] = []
+
+    class Keep(Recorder):
+        def on_error(self, machine: Any, event: Any, error: Any) -> None:
+            super().on_error(machine, event, error)
+            errors.append(error)
+
+    recorder = Keep()
+    machine = scxmlc.load(document)(VirtualClock(), observer=recorder)
+    machine.start()
+    assert recorder.values == ["42 HEY!"]
+    frames = [f.name for f in traceback.extract_tb(errors[0].__traceback__)]
+    named = [name for name in frames if name.startswith("_js_")]
+    assert named == ["_js_outer", "_js_inner", "_js_broken"]

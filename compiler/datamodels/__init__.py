@@ -29,6 +29,7 @@ __all__ = [
     "DATAMODELS",
     "SYSTEM_VARIABLES",
     "DataField",
+    "ExtraMethod",
     "Datamodel",
     "datamodel_for",
 ]
@@ -56,6 +57,17 @@ class DataField:
     loc: Loc
     origin: str
     default: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraMethod:
+    """A method the datamodel adds to the machine class (an ECMAScript
+    library's function): `name(self, this, *args) -> Any`, its body, and the
+    comment naming what it implements."""
+
+    name: str
+    body: list[str]
+    comment: str
 
 
 class Datamodel(ABC):
@@ -113,6 +125,10 @@ class Datamodel(ABC):
     def field_name(self, name: str) -> str:
         """The Python name of the datamodel field for variable `name`."""
         return name
+
+    def drain_methods(self) -> list[ExtraMethod]:
+        """Methods to add to the machine class, made since the last drain."""
+        return []
 
     def drain(self) -> list[str]:
         """Statements that must run before the expressions translated since the last

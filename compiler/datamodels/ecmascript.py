@@ -46,7 +46,7 @@ from ...runtime.js import session as js_session
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks, locations, mentions, scripts
-from . import DataField, Datamodel
+from . import DataField, Datamodel, ExtraMethod
 from .es_statements import Translator
 from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
 
@@ -76,6 +76,8 @@ class EcmascriptDatamodel(Datamodel):
         self._counter = itertools.count(1)
         self._programs: dict[str, Any] = {}
         self._warned: set[str] = set()
+        self._function_names: dict[str, int] = {}
+        self._methods: list[ExtraMethod] = []
         self._collect()
 
     @property
@@ -283,6 +285,33 @@ class EcmascriptDatamodel(Datamodel):
 
     def new_name(self, base: str) -> str:
         return f"_{base}{next(self._counter)}"
+
+    def function_name(self, name: str) -> str:
+        """The Python name of a JavaScript function named `name` ('' for an
+        anonymous one): `_js_<name>`, numbered when the document has several
+        of that name."""
+        base = "_js_" + (_spelled(name) if name else "anonymous")
+        count = self._function_names.get(base, 0) + 1
+        self._function_names[base] = count
+        return base if count == 1 else f"{base}_{count}"
+
+    def add_method(self, name: str, body: list[str], comment: str) -> None:
+        """A JavaScript function written outside any other: a method of the
+        machine class, `name(self, this, *args)`."""
+        self._methods.append(ExtraMethod(name, body, comment))
+
+    def drain_methods(self) -> list[ExtraMethod]:
+        methods, self._methods = self._methods, []
+        return methods
+
+
+def _spelled(name: str) -> str:
+    """JavaScript name `name` spelled as a Python name: `$` is `_S_`, and a
+    character Python does not allow in names `_uXXXX_`."""
+    return "".join(
+        "_S_" if c == "$" else c if f"a{c}".isidentifier() else f"_u{ord(c):04x}_"
+        for c in name
+    )
 
 
 def _parse_expression(text: str) -> Any:

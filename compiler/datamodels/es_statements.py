@@ -154,6 +154,7 @@ class Translator(ExpressionTranslator):
             if declaration.id.type != "Identifier":
                 raise Unsupported("destructuring is not supported", declaration)
             if declaration.init is not None:
+                self.name_function(declaration.init, declaration.id)
                 value = self.expression(declaration.init)
                 lines.append(self.store_statement(declaration.id, value))
         return lines

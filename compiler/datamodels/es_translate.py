@@ -358,6 +358,9 @@ class ExpressionTranslator:
         self.prelude: list[str] = []
         self.uses_event = False
         self.temps = itertools.count(1)
+        self.hint = ""
+        """What the function expression translated next is assigned to, to name
+        its Python function after (`String.prototype.trim = function ...`)."""
         self.jumps: list[Any] = []
         """The statements `break` and `continue` can leave, innermost last."""
 
@@ -536,6 +539,7 @@ class ExpressionTranslator:
                 raise Unsupported("computed property names are not supported", prop)
             key = _property_name(prop.key)
             if prop.kind == "init":
+                self.name_function(prop.value, prop.key)
                 entries[key] = self.expression(prop.value)
                 continue
             pair = entries.get(key)
@@ -750,6 +754,7 @@ class ExpressionTranslator:
 
     def assigned_value(self, node: Any) -> str:
         """The value assignment `node` stores (`a op= b` stores `a op b`)."""
+        self.name_function(node.right, node.left)
         value = self.expression(node.right)
         if node.operator != "=":
             value = self.binary(
@@ -785,6 +790,18 @@ class ExpressionTranslator:
     def x_SequenceExpression(self, node: Any) -> str:
         parts = [self.expression(e) for e in node.expressions]
         return f"({', '.join(parts)})[-1]"
+
+    def name_function(self, value: Any, target: Any) -> None:
+        """When `value` is a function expression, name its Python function
+        after `target`, the variable or property it is assigned to."""
+        if value.type != "FunctionExpression":
+            return
+        if target.type == "Identifier":
+            self.hint = target.name
+        elif target.type == "MemberExpression" and not target.computed:
+            self.hint = target.property.name
+        elif target.type in ("Literal",) and isinstance(target.value, str):
+            self.hint = target.value
 
     def x_FunctionExpression(self, node: Any) -> str:
         return self.function(node, node.id.name if node.id else "")
@@ -830,17 +847,27 @@ class ExpressionTranslator:
     # -- functions -----------------------------------------------------------------
 
     def function(self, node: Any, name: str) -> str:
-        """Emit a def for function `node` into the prelude; the JSFunction's source."""
+        """A Python function for JavaScript function `node`, named after it
+        (`_js_getBaseURL`; an anonymous one after what it is assigned to); the
+        source of its function object.
+
+        A function written outside any other function (a library's) becomes a
+        method of the machine class, with `self`; one written inside another,
+        or inside a `with` or `catch`, a `def` in the prelude, closing over
+        the variables around it.
+        """
         if node.generator or node.isAsync:
             raise Unsupported("generators and async functions are not supported", node)
-        python_name = self.dm.new_name("function")
+        hint, self.hint = self.hint, ""
+        python_name = self.dm.function_name(name or hint)
+        own_name = name if node.type == "FunctionExpression" else ""
+        method = not self.scopes and not own_name
         parameters = [p.name for p in node.params if p.type == "Identifier"]
         if len(parameters) != len(node.params):
             raise Unsupported("only plain parameters are supported", node)
         names = {*parameters, *hoisted(node.body.body)}
         if _uses_arguments(node):
             names.add("arguments")
-        own_name = name if node.type == "FunctionExpression" else ""
         if own_name in names:
             own_name = ""  # a parameter or `var` of that name shadows it
         if own_name:
@@ -860,6 +887,11 @@ class ExpressionTranslator:
         finally:
             self.scopes.pop()
             self.prelude, self.jumps = outer
+        if method:
+            where = self.locate(node).short()
+            described = f"function {name or hint or '(anonymous)'}"
+            self.dm.add_method(python_name, body, f"{described} {where}")
+            return f"js.JSFunction(self.{python_name}, {name!r})"
         captured = "".join(
             f", {variable}: Any = {variable}" for variable in self.captured(body)
         )
