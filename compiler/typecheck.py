@@ -51,12 +51,16 @@ def shim_path() -> str:
 def mypy_strict(
     paths: Sequence[str | Path], packages: Sequence[str] = ()
 ) -> tuple[int, str]:
-    """Run `mypy --strict` on `paths` and `packages`; its exit status and report."""
+    """Run `mypy --strict` on `paths` and `packages`; its exit status and report.
+    mypy's cache goes to the compiler's cache directory, not the current one."""
     from mypy import api
+
+    from .loader import cache_dir
 
     previous = os.environ.get("MYPYPATH")
     os.environ["MYPYPATH"] = shim_path()
-    arguments = ["--strict", "--no-error-summary", *map(str, paths)]
+    arguments = ["--strict", "--no-error-summary"]
+    arguments += ["--cache-dir", str(cache_dir() / "mypy"), *map(str, paths)]
     for package in packages:
         arguments += ["-p", package]
     try:

@@ -18,6 +18,7 @@ from scxmlc.compiler.loader import _import
 from scxmlc.runtime import VirtualClock
 
 from es_session import logs, run
+from generated import functions, methods
 from recording import Recorder
 
 
@@ -471,9 +472,10 @@ def test_each_javascript_function_is_a_python_function_named_after_it(
         encoding="utf-8",
     )
     source = compile_path(document).source
-    for name in ("_js_broken", "_js_twice", "_js_shout", "_js_outer"):
-        assert f"    def {name}(self, this: Any, *args: Any) -> Any:\n" in source
-    assert "        def _js_inner(this: Any, *args: Any) -> Any:\n" in source
+    assert {"_js_broken", "_js_twice", "_js_shout", "_js_outer"} <= set(
+        methods(source, "Named")
+    )
+    assert functions(source)["_js_outer"] == ["_js_inner"]
 
     errors: list[BaseException] = []
 

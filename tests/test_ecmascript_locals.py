@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from es_session import document, run
+from generated import unparsed
 
 from scxmlc.compiler import compile_path
 from scxmlc.compiler.typecheck import mypy_strict
@@ -130,10 +131,10 @@ def test_for_loops_and_conditions_behave_as_in_javascript(tmp_path: Path) -> Non
     ]
     path = tmp_path / "loops.scxml"
     path.write_text(document("", script=LOOPS), encoding="utf-8")
-    source = compile_path(path).source
-    assert "while js.lt(i, 5):" in source
-    assert "if not ((js.lt(j, 6) and js.gt(k, 0)) or js.loose_eq(j, 100)):" in source
-    assert source.count("_first") == 6  # the two loops a `continue` goes to
+    code = unparsed(compile_path(path).source)
+    assert "while js.lt(i, 5):" in code
+    assert "if not (js.lt(j, 6) and js.gt(k, 0) or js.loose_eq(j, 100)):" in code
+    assert code.count("_first") == 6  # the two loops a `continue` goes to
 
 
 EDGES = """
