@@ -66,11 +66,11 @@ def parse_text(
         return None
     substitute_prefix(root, None)  # a Composer workflow compiled on its own
     positions = scan_tags(text, path)
-    reader = _Reader(path, diagnostics, root, positions)
+    reader = _DocumentReader(path, diagnostics, root, positions)
     return reader.document(root)
 
 
-class _Reader(ActionReader):
+class _DocumentReader(ActionReader):
     """Walks the lxml tree and builds IR, reporting every problem it meets."""
 
     def document(self, root: etree._Element) -> ir.Document | None:

@@ -7,12 +7,12 @@ addition for classifying text other than the interaction's body.
 
 from __future__ import annotations
 
-from .common import Action, define, element, expr, requestid
+from .common import ActionEntry, define, element, expr, requestid
 
 NAMESPACE = "www.genesyslab.com/modules/classification"
 
 
-def _action(name: str, *, root_required: bool) -> Action:
+def _action(name: str, *, root_required: bool) -> ActionEntry:
     return element(
         name,
         f"classification.{name}",

@@ -1,6 +1,6 @@
 """How ORS action elements are declared and compiled: one table entry per element.
 
-Each namespace module lists its elements as `Action`s: the element declaration
+Each namespace module lists its elements as `ActionEntry`s: the element declaration
 the parser validates against (attributes with their kind: value expression,
 location, literal NMTOKEN; required ones; defaults; allowed children), and the
 `_genesys` method it compiles to. `compile_element` turns one validated element
@@ -34,7 +34,7 @@ from ..extensions import (
 from ..ir import Custom
 
 __all__ = [
-    "Action",
+    "ActionEntry",
     "ChildKind",
     "define",
     "element",
@@ -79,7 +79,7 @@ def requestid() -> AttributeDecl:
 
 
 @dataclass(frozen=True)
-class Action:
+class ActionEntry:
     """One element of an ORS namespace and what it compiles to.
 
     `method` is the `_genesys` path of the call (`queue.submit`); `leading` are
@@ -111,14 +111,16 @@ def element(
     leading: tuple[str, ...] = (),
     style: ArgumentStyle = "keywords",
     unused: tuple[str, ...] = (),
-) -> Action:
-    """Declare one element (see `Action`)."""
+) -> ActionEntry:
+    """Declare one element (see `ActionEntry`)."""
     kinds = dict(children or {})
     decl = ElementDecl(name, tuple(attributes), tuple(kinds), parents)
-    return Action(decl, method, leading, style, kinds, frozenset(unused))
+    return ActionEntry(decl, method, leading, style, kinds, frozenset(unused))
 
 
-def define(name: str, namespace: str, prefix: str, actions: list[Action]) -> Extension:
+def define(
+    name: str, namespace: str, prefix: str, actions: list[ActionEntry]
+) -> Extension:
     """The `Extension` of one Genesys namespace, from its element table.
 
     The namespace matches with or without `http://` (the extension seam does that);
@@ -142,7 +144,7 @@ def define(name: str, namespace: str, prefix: str, actions: list[Action]) -> Ext
 
 
 def compile_element(
-    action: Action, node: Custom, compiler: ActionCompiler
+    action: ActionEntry, node: Custom, compiler: ActionCompiler
 ) -> list[str]:
     """Statements for one action element: the call, then the requestid assignment."""
     arguments = list(action.leading)
@@ -169,7 +171,7 @@ def _has(node: Custom, name: str) -> bool:
 
 
 def _attribute_values(
-    action: Action, node: Custom, compiler: ActionCompiler
+    action: ActionEntry, node: Custom, compiler: ActionCompiler
 ) -> dict[str, str]:
     """Python source of each attribute the call takes, in declaration order."""
     values: dict[str, str] = {}
@@ -189,7 +191,7 @@ def _attribute_values(
     return values
 
 
-def _children(action: Action, node: Custom, compiler: ActionCompiler) -> list[str]:
+def _children(action: ActionEntry, node: Custom, compiler: ActionCompiler) -> list[str]:
     """Keyword arguments built from the element's children."""
     targets: list[str] = []
     treatments: list[str] = []

@@ -11,7 +11,7 @@ expression.
 
 from __future__ import annotations
 
-from .common import Action, ChildKind, define, element, expr, literal, requestid
+from .common import ActionEntry, ChildKind, define, element, expr, literal, requestid
 
 NAMESPACE = "www.genesyslab.com/modules/dialog"
 
@@ -28,7 +28,7 @@ _TREATMENTS = (
 )
 
 
-def _action(name: str, *attributes: str, prompting: bool = False) -> Action:
+def _action(name: str, *attributes: str, prompting: bool = False) -> ActionEntry:
     children: dict[str, ChildKind] = dict(_PROMPTING) if prompting else {}
     if name == "start":
         children["param"] = "params"

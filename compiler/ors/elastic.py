@@ -7,12 +7,12 @@ backend in one `arguments` dict, and results come as
 
 from __future__ import annotations
 
-from .common import Action, define, element, expr, requestid
+from .common import ActionEntry, define, element, expr, requestid
 
 NAMESPACE = "www.genesyslab.com/modules/elasticconnector"
 
 
-def _action(name: str, *attributes: str, required: tuple[str, ...] = ()) -> Action:
+def _action(name: str, *attributes: str, required: tuple[str, ...] = ()) -> ActionEntry:
     return element(
         name,
         "elasticconnector.perform",

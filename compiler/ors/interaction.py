@@ -8,12 +8,12 @@ namespace, usually prefixed `ixn`.
 
 from __future__ import annotations
 
-from .common import Action, define, element, expr, literal, requestid
+from .common import ActionEntry, define, element, expr, literal, requestid
 
 NAMESPACE = "www.genesyslab.com/modules/interaction"
 
 
-def _on_interaction(name: str, *, required: bool = False) -> Action:
+def _on_interaction(name: str, *, required: bool = False) -> ActionEntry:
     """An action whose only argument is the interaction."""
     return element(
         name, f"ixn.{name}", requestid(), expr("interactionid", required=required)

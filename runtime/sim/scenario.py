@@ -168,7 +168,7 @@ def _depth(value: Any) -> int:
 def parse_scenario(raw: Any, path: Path) -> Scenario:
     """A scenario from its YAML value; `path` names it in errors and anchors
     relative application paths."""
-    reader = _Reader(path)
+    reader = _ScenarioReader(path)
     if not isinstance(raw, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping of settings")
     config = reader.config(raw)
@@ -191,7 +191,7 @@ def parse_scenario(raw: Any, path: Path) -> Scenario:
     )
 
 
-class _Reader:
+class _ScenarioReader:
     """Reads one scenario, naming entries in its errors."""
 
     def __init__(self, path: Path) -> None:
