@@ -24,10 +24,16 @@ from . import ir
 from . import ors as _ors  # noqa: F401 - registers the Genesys ORS namespaces
 from .analysis import analyze
 from .codegen import build_module
-from .diagnostics import CompileError, Diagnostic, Diagnostics, sorted_diagnostics
+from .diagnostics import (
+    CompileError,
+    Diagnostic,
+    Diagnostics,
+    Loc,
+    sorted_diagnostics,
+)
 from .parse import parse_file, parse_text
 from .options import Options
-from .render import InternalError, render_module
+from .render import InternalError, TooDeep, render_module
 
 __all__ = [
     "VERSION",
@@ -75,6 +81,20 @@ def compile_file(path: str | Path, options: Options = Options()) -> str:
     return compile_path(path, options).source
 
 
+def _too_deep(path: str, error: TooDeep) -> Diagnostic:
+    """The diagnostic of a document nested deeper than Python allows, at the
+    document line nearest to the place."""
+    file, line = error.written_at or (path, 0)
+    if file == path.rsplit("/", 1)[-1]:
+        file = path
+    return Diagnostic(
+        Loc(file, line, 1),
+        "error",
+        f"nested too deeply for Python ({error.reason}): split the block, "
+        "script or expression into smaller ones",
+    )
+
+
 def _finish(
     document: ir.Document | None, diagnostics: Diagnostics, options: Options
 ) -> Compilation:
@@ -95,6 +115,8 @@ def _finish(
         )
         diagnostics.check()
         source = render_module(view)
+    except TooDeep as error:
+        raise CompileError([_too_deep(document.path, error)]) from error
     except (CompileError, InternalError):
         raise
     except (

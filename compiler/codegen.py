@@ -38,7 +38,7 @@ from .datamodels import (
 )
 from .diagnostics import Diagnostics, Loc
 from .fusion import handler_runs
-from .naming import NameTable, class_name, identifier
+from .naming import NameTable, class_name, comment_text, identifier
 from .options import Options
 from .walk import mentions
 
@@ -248,7 +248,9 @@ class _MachineBuilder:
             s.node is not None and s.node.invokes for s in chart.states
         )
         state_notes = [self.state_note(state) for state in chart.states]
-        transition_notes = [_describe(chart, t.index) for t in chart.transitions]
+        transition_notes = [
+            comment_text(_describe(chart, t.index)) for t in chart.transitions
+        ]
         chart_args = [
             repr(chart.name),
             "states=(\n"
@@ -393,7 +395,7 @@ class _MachineBuilder:
         default = self.datamodel.field_default()
         empty = f", {default}" if default is not None else ""
         for data in items:
-            lines.append(f'# {data.loc.short()} <data id="{data.id}">')
+            lines.append(comment_text(f'# {data.loc.short()} <data id="{data.id}">'))
             value = self.datamodel.data_value(data)
             target = self.datamodel.data_target(data)
             lines += self.datamodel.drain()
@@ -430,8 +432,8 @@ class _MachineBuilder:
     def state_note(self, state: StateNode) -> str:
         """The comment of a state's table entry: `<state id="menu"> app.scxml:28`."""
         if state.node is None:
-            return f"<scxml> {self.file}"
-        return f'<{_tag(state)} id="{state.id}"> {state.loc.short()}'
+            return comment_text(f"<scxml> {self.file}")
+        return comment_text(f'<{_tag(state)} id="{state.id}"> {state.loc.short()}')
 
     def state_entry(self, state: StateNode) -> str:
         self.owner = state.index

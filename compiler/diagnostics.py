@@ -44,8 +44,11 @@ class Loc:
         return f"{self.file}:{self.line}:{self.col}"
 
     def short(self) -> str:
-        """`name.scxml:LINE`, for comments in generated code."""
-        return f"{self.file.rsplit('/', 1)[-1]}:{self.line}"
+        """`name.scxml:LINE`, for comments in generated code (a file name's
+        characters that could end a comment are escaped)."""
+        from .naming import comment_text
+
+        return comment_text(f"{self.file.rsplit('/', 1)[-1]}:{self.line}")
 
 
 NOWHERE: Final = Loc("<unknown>", 0, 0)

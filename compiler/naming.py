@@ -11,9 +11,44 @@ from __future__ import annotations
 import keyword
 import re
 
-__all__ = ["NameTable", "class_name", "identifier"]
+__all__ = [
+    "NameTable",
+    "class_name",
+    "comment_text",
+    "docstring_text",
+    "identifier",
+    "is_xml_name",
+]
 
 _ILLEGAL = re.compile(r"[^0-9A-Za-z_]")
+_XML_NAME = re.compile(r"^[^\W\d][\w.\-\u00b7]*\Z")
+
+
+def is_xml_name(text: str) -> bool:
+    """Whether `text` is an XML name without a colon (NCName), what SCXML's
+    ids, `<data>` ids and names are: a letter or `_`, then letters, digits,
+    `.`, `-` and `_`."""
+    return bool(_XML_NAME.match(text))
+
+
+def comment_text(text: str) -> str:
+    """Document-derived `text` made safe for a one-line `#` comment of a
+    generated module: every character that is not printable (line breaks
+    above all) is written as its escape, so the comment cannot end early."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def docstring_text(text: str) -> str:
+    """Document-derived `text` made safe inside a `\"\"\"docstring\"\"\"`:
+    one line (see `comment_text`), its backslashes and quotes escaped."""
+    return comment_text(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def identifier(text: str) -> str:

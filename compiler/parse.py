@@ -27,6 +27,7 @@ from .reader import (
     _has_content,
     _local,
     _normalise_descriptor,
+    file_problem,
     substitute_prefix,
 )
 
@@ -36,6 +37,10 @@ __all__ = ["SCXML_NS", "SCXMLC_NS", "parse_file", "parse_text"]
 def parse_file(path: str | Path, diagnostics: Diagnostics) -> ir.Document | None:
     """Read and parse the document at `path`; None if it is not well-formed XML."""
     path = Path(path)
+    problem = file_problem(path)
+    if problem is not None:
+        diagnostics.error(Loc(str(path), 0, 0), f"cannot read file: {problem}")
+        return None
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -126,6 +131,7 @@ class _DocumentReader(ActionReader):
     def state_id(self, element: etree._Element) -> tuple[str, bool]:
         value = element.get("id")
         if value:
+            self.check_id(element, _local(element)[1], value)
             return value, False
         self.generated += 1
         return f"_state{self.generated}", True
@@ -284,6 +290,8 @@ class _DocumentReader(ActionReader):
     def data(self, element: etree._Element) -> ir.Data:
         self.check_attributes(element, "data")
         data_id = self.required(element, "data", "id")
+        if data_id:
+            self.check_id(element, "data", data_id)
         content = self.content_of(element) if _has_content(element) else None
         present = [n for n in ("expr", "src") if element.get(n) is not None]
         if len(present) + (content is not None) > 1:

@@ -10,6 +10,7 @@ against the SCXML schema (and the ORS additions in ORS documents), children with
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -18,6 +19,7 @@ from lxml import etree
 
 from . import ir
 from .diagnostics import Diagnostics, Loc
+from .naming import is_xml_name
 from .positions import TagPosition, scan_tags
 
 __all__ = ["SCXML_NS", "SCXMLC_NS", "XINCLUDE_NS", "ReaderBase", "resolve_uri"]
@@ -28,6 +30,23 @@ XINCLUDE_NS: Final = "http://www.w3.org/2001/XInclude"
 COMPOSER_PREFIX: Final = "$$_MY_PREFIX_$$"
 MAX_INCLUDES: Final = 1000
 """XIncludes per document at most (a cycle of includes stops here)."""
+MAX_FILE_BYTES: Final = 16 * 1024 * 1024
+"""The largest document, included file or `src` file the compiler reads."""
+
+
+def file_problem(path: Path) -> str | None:
+    """Why the compiler will not read the file at `path` (not a regular file,
+    larger than `MAX_FILE_BYTES`), or None."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        return error.strerror or str(error)
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if info.st_size > MAX_FILE_BYTES:
+        return f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+    return None
+
 
 EXECUTABLE: Final = frozenset(
     {"raise", "if", "foreach", "log", "assign", "script", "send", "cancel"}
@@ -312,6 +331,15 @@ class ReaderBase:
             return None
         return ir.Expr(value, self.attr_loc(element, name), name, _local(element)[1])
 
+    def check_id(self, element: etree._Element, tag: str, value: str) -> None:
+        """An id must be an XML name (SCXML's `xsd:ID`)."""
+        if not is_xml_name(value):
+            self.diag.error(
+                self.attr_loc(element, "id"),
+                f"<{tag} id>: {value!r} is not a valid id (an id is an XML name: "
+                "a letter or '_', then letters, digits, '.', '-' and '_')",
+            )
+
     def required(self, element: etree._Element, tag: str, name: str) -> str:
         value = element.get(name)
         if value is None:
@@ -461,7 +489,7 @@ class ReaderBase:
         ignoring letter case, with a warning, when no file has its exact name
         (None, reported, when none is found)."""
         path = resolve_uri(uri, self.base(element))
-        if path.is_file():
+        if path.exists():
             return path
         found = find_ignoring_case(path)
         if found is None:
@@ -483,6 +511,13 @@ class ReaderBase:
     ) -> str | None:
         """The text of the file at `path` (`uri` of `element`), recorded among the
         document's files; None, reported, if it cannot be read."""
+        problem = file_problem(path)
+        if problem is not None:
+            self.diag.error(
+                self.attr_loc(element, attribute),
+                f"<{tag} {attribute}>: cannot read '{uri}': {problem}",
+            )
+            return None
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:

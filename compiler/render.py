@@ -14,7 +14,7 @@ the compiler writes.
 
 from __future__ import annotations
 
-import ast
+import re
 import subprocess
 from importlib import resources
 from typing import Final
@@ -23,8 +23,9 @@ import jinja2
 from ruff import find_ruff_bin  # type: ignore[import-untyped]
 
 from .codegen import ModuleView
+from .naming import comment_text, docstring_text
 
-__all__ = ["InternalError", "format_source", "render_module"]
+__all__ = ["InternalError", "TooDeep", "format_source", "render_module"]
 
 
 class InternalError(Exception):
@@ -42,6 +43,8 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = repr
+    env.filters["comment"] = comment_text
+    env.filters["docstring"] = docstring_text
     return env
 
 
@@ -57,18 +60,51 @@ def render_module(view: ModuleView) -> str:
         **vars(view), exported=view.exported
     )
     try:
-        ast.parse(text)
+        compile(text, "<generated>", "exec", dont_inherit=True)
     except SyntaxError as error:
         lines = text.splitlines()
-        line = (
-            lines[error.lineno - 1]
-            if error.lineno and error.lineno <= len(lines)
-            else ""
-        )
+        number = error.lineno or 0
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        if error.msg in PYTHON_LIMITS:
+            raise TooDeep(error.msg, _written_at(lines, number)) from error
         raise InternalError(
-            f"generated code does not parse ({error.msg}) at generated line {error.lineno}: {line.strip()}"
+            f"generated code does not parse ({error.msg}) at generated line {number}: {line.strip()}"
         ) from error
     return format_source(text)
+
+
+PYTHON_LIMITS: Final = frozenset(
+    {
+        "too many statically nested blocks",
+        "too many levels of indentation",
+        "too many nested parentheses",
+    }
+)
+"""What Python refuses in code that is valid but nested too deeply."""
+
+
+class TooDeep(Exception):
+    """The document nests executable content, scripts or expressions deeper
+    than Python allows (`reason`); `written_at` is (file name, line) of the
+    nearest source comment above the place, if any."""
+
+    def __init__(self, reason: str, written_at: tuple[str, int] | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.written_at = written_at
+
+
+_SOURCE_COMMENT: Final = re.compile(r"#\s+(\S+):(\d+)\b")
+
+
+def _written_at(lines: list[str], number: int) -> tuple[str, int] | None:
+    """The (file, line) of the last `# file:LINE` comment at or above
+    generated line `number`."""
+    for line in reversed(lines[:number]):
+        found = _SOURCE_COMMENT.search(line)
+        if found:
+            return found.group(1), int(found.group(2))
+    return None
 
 
 RUFF_FORMAT: Final = ("format", "--isolated", "--line-length", "88", "-")
