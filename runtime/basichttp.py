@@ -28,6 +28,34 @@ connection, a timeout or an answer other than 2xx is `error.communication` on th
 sender, carrying the send's `id`; a target that is not an HTTP URL, content that
 cannot be sent, or a session not registered with a processor is `error.execution`.
 
+Only origins on the processor's allow-list are sent to: `allowed_origins`,
+entries `scheme://host[:port]` (no port: the scheme's default; `:*`: any port),
+besides the processor's own origin, which is always allowed. The default, for
+tests and single-host use, is the loopback host on any port
+(`LOOPBACK_ORIGINS`); the ORS session server allows only its own origin unless
+told otherwise. A target elsewhere is `error.communication` on the sender and
+nothing is sent, so a caller cannot make a session that answers
+`_event.origin` post to an address of its choosing (169.254.169.254, ...).
+
+Limits, each a constructor parameter; a request over one is refused, with a
+text answer naming the limit and its value:
+
+| limit | default | answer |
+| --- | --- | --- |
+| `max_body_size` | `MAX_BODY_SIZE`, 1 MiB | 413 |
+| `body_timeout` | `BODY_TIMEOUT`, 30 s to read the body | 408 |
+| `header_timeout` | `HEADER_TIMEOUT`, 15 s to send the request line and headers (and to keep an idle connection) | the connection is closed |
+| `max_json_depth` | `MAX_JSON_DEPTH`, 32 nested arrays and objects | 400 |
+| `max_fields` | `MAX_FIELDS`, 1000 query and form fields | 400 |
+| `max_queued_events` | `MAX_QUEUED_EVENTS`, 1000 events waiting in the session's external queue | 503 |
+
+aiohttp's own limits stay: request line and header fields of at most 8190
+bytes, at most 128 headers (400). `reserved_events`, when given, names the
+event names callers may not send (400; the ORS server refuses the platform's,
+`scxmlc.runtime.ors.reserved`). A message between two sessions of the same
+processor meets the same checks, and a refusal is `error.communication` on
+the sender.
+
 The runtime imports this module only when a `<send>` names a type other than
 SCXML's, and this module imports aiohttp only when a processor starts, so
 sessions that do not use HTTP need neither.
@@ -39,7 +67,7 @@ import asyncio
 import json
 import weakref
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit
@@ -56,10 +84,22 @@ if TYPE_CHECKING:
 __all__ = [
     "BASICHTTP_TYPE",
     "BASICHTTP_TYPES",
+    "BODY_TIMEOUT",
+    "HEADER_TIMEOUT",
+    "LOOPBACK_ORIGINS",
+    "MAX_BODY_SIZE",
+    "MAX_FIELDS",
+    "MAX_JSON_DEPTH",
+    "MAX_QUEUED_EVENTS",
     "HttpEventProcessor",
+    "LimitExceeded",
     "Message",
+    "OriginAllowList",
     "decode",
     "encode",
+    "load_json",
+    "queued_events",
+    "read_body",
     "send",
 ]
 
@@ -70,6 +110,38 @@ ORIGIN_HEADER: Final = "SCXML-Origin"
 FORM: Final = "application/x-www-form-urlencoded"
 JSON: Final = "application/json"
 XML: Final = "application/xml"
+
+MAX_BODY_SIZE: Final = 1024 * 1024
+"""Bytes a request body may have (413 over it)."""
+
+BODY_TIMEOUT: Final = 30.0
+"""Seconds a client has to send a request body (408 after it)."""
+
+HEADER_TIMEOUT: Final = 15.0
+"""Seconds a client has to send a request line and its headers, and that an
+idle kept-alive connection stays open: aiohttp's `keepalive_timeout`, which
+runs from the moment a connection opens. A client that sends its headers a
+byte at a time (slowloris) is disconnected when it runs out."""
+
+MAX_JSON_DEPTH: Final = 32
+"""Arrays and objects a JSON value may nest (400 deeper): sessions, `plain`
+and the ECMAScript datamodel walk values recursively."""
+
+MAX_FIELDS: Final = 1000
+"""Fields a request may have in its query string and form body together (400)."""
+
+MAX_QUEUED_EVENTS: Final = 1000
+"""Events that may wait in a session's external queue before a POST to it is
+refused (503): a caller cannot make a session hold unbounded memory."""
+
+LOOPBACK_ORIGINS: Final = (
+    "http://127.0.0.1:*",
+    "http://localhost:*",
+    "http://[::1]:*",
+)
+"""Where a processor sends by default: the loopback host, any port."""
+
+DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 _PROCESSORS: Final[weakref.WeakKeyDictionary[Machine, HttpEventProcessor]] = (
     weakref.WeakKeyDictionary()
@@ -118,6 +190,13 @@ def send(
         io.undeliverable(machine, error, given)
         return sendid
     url = _checked_target(str(target), given)
+    if not processor.allows(url):
+        error = CommunicationError(
+            f"basichttp: {url}: not an allowed origin (allowed: this processor's "
+            f"own, {', '.join(processor.allowed_origins.entries) or 'no other'})"
+        )
+        io.undeliverable(machine, error, given)
+        return sendid
     try:
         message = encode(name, data)
     except ValueError as error:
@@ -202,19 +281,25 @@ def _xml_text(value: Any) -> str:
 
 
 def decode(
-    method: str, query: Iterable[tuple[str, str]], content_type: str, body: str
+    method: str,
+    query: Iterable[tuple[str, str]],
+    content_type: str,
+    body: str,
+    *,
+    max_depth: int = MAX_JSON_DEPTH,
 ) -> tuple[str, Any]:
-    """The event (name, data) an HTTP request makes; `ValueError` if it makes none.
+    """The event (name, data) an HTTP request makes; `ValueError` if it makes none
+    (`LimitExceeded` for JSON nested deeper than `max_depth`).
 
     `query` holds the query string's fields, `body` the decoded body text.
     """
     query_fields = list(query)
     if content_type == FORM and "=" in body:
         fields = parse_qsl(body, keep_blank_values=True)
-        data = _form_data(fields)
+        data = _form_data(fields, max_depth)
     else:
         fields = []
-        data = _content_data(content_type, body)
+        data = _content_data(content_type, body, max_depth)
     name = _first(EVENT_NAME, fields)
     if name is None:
         name = _first(EVENT_NAME, query_fields)
@@ -229,10 +314,14 @@ def _first(key: str, fields: Iterable[tuple[str, str]]) -> str | None:
     return next((value for name, value in fields if name == key), None)
 
 
-def _form_data(fields: Iterable[tuple[str, str]]) -> EventData | None:
+def _form_data(fields: Iterable[tuple[str, str]], max_depth: int) -> EventData | None:
     """The fields other than `_scxmleventname`; a name given twice keeps a list."""
     data = EventData(
-        grouped((key, _field_value(text)) for key, text in fields if key != EVENT_NAME)
+        grouped(
+            (key, _field_value(text, max_depth))
+            for key, text in fields
+            if key != EVENT_NAME
+        )
     )
     return data or None
 
@@ -245,10 +334,13 @@ def grouped(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return {k: v[0] if len(v) == 1 else v for k, v in values.items()}
 
 
-def _field_value(text: str) -> Any:
-    """A form field's value: JSON numbers, literals, objects and arrays decoded."""
+def _field_value(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """A form field's value: JSON numbers, literals, objects and arrays decoded
+    (`LimitExceeded` for JSON nested deeper than `max_depth`)."""
     try:
-        value = json.loads(text, object_hook=AttrDict, parse_constant=_no_constant)
+        value = load_json(text, max_depth)
+    except LimitExceeded:
+        raise
     except ValueError:
         return text
     return text if isinstance(value, str) else value
@@ -258,15 +350,190 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _content_data(content_type: str, body: str) -> Any:
+def _content_data(content_type: str, body: str, max_depth: int) -> Any:
     """A body that is not a form: JSON decoded, a bare encoded value, or text."""
     if not body:
         return None
     if content_type == JSON:
-        return json.loads(body, object_hook=AttrDict)
+        return load_json(body, max_depth)
     if content_type == FORM:
         return unquote_plus(body)
     return body
+
+
+# -- limits and the allow-list --------------------------------------------------------
+
+
+class LimitExceeded(ValueError):
+    """A request over one of the limits: HTTP `status`, an error `code`
+    (`toolarge`, `timeout`, `toodeep`, `toomanyfields`, `queuefull`) and a
+    message that names the limit and its value."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+async def read_body(request: web.Request, max_size: int, timeout: float) -> bytes:
+    """The body of `request`, read within `timeout` seconds; `LimitExceeded`
+    (413) when it has more than `max_size` bytes, (408) when it comes too slowly.
+
+    Reads the stream itself, so the limit is `max_size` whatever the
+    application's `client_max_size`.
+    """
+    declared = request.content_length
+    if declared is not None and declared > max_size:
+        raise _too_large(max_size)
+    try:
+        return await asyncio.wait_for(_read_at_most(request, max_size), timeout)
+    except asyncio.TimeoutError:
+        raise LimitExceeded(
+            408, "timeout", f"the body took longer than {timeout:g} s (body_timeout)"
+        ) from None
+
+
+async def _read_at_most(request: web.Request, max_size: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > max_size:
+            raise _too_large(max_size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_size: int) -> LimitExceeded:
+    return LimitExceeded(
+        413, "toolarge", f"the body is larger than {max_size} bytes (max_body_size)"
+    )
+
+
+def load_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The JSON value of `text` (objects as `AttrDict`); `ValueError` if it is
+    not JSON, `LimitExceeded` (400) if it nests deeper than `max_depth`."""
+    try:
+        value = json.loads(text, object_hook=AttrDict, parse_constant=_no_constant)
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    if _depth(value, max_depth) > max_depth:
+        raise _too_deep(max_depth)
+    return value
+
+
+def _depth(value: Any, give_up: int) -> int:
+    """How many arrays and objects nest in `value` (at most `give_up` + 1)."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            depth += 1
+            if depth > give_up:
+                return depth
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def _too_deep(max_depth: int) -> LimitExceeded:
+    return LimitExceeded(
+        400,
+        "toodeep",
+        f"JSON nested deeper than {max_depth} arrays and objects (max_json_depth)",
+    )
+
+
+def count_fields(query_string: str, body: str, content_type: str) -> int:
+    """How many fields a request has: query string fields, and form fields if
+    the body is a form."""
+    count = len([f for f in query_string.split("&") if f])
+    if content_type == FORM and "=" in body:
+        count += len([f for f in body.split("&") if f])
+    return count
+
+
+def check_fields(count: int, max_fields: int) -> None:
+    """`LimitExceeded` (400) when `count` fields are more than `max_fields`."""
+    if count > max_fields:
+        raise LimitExceeded(
+            400,
+            "toomanyfields",
+            f"{count} fields, more than {max_fields} (max_fields)",
+        )
+
+
+def queued_events(machine: Machine) -> int:
+    """How many events wait in `machine`'s external queue."""
+    return len(machine._external or ())
+
+
+def check_queue(machine: Machine, max_queued: int) -> None:
+    """`LimitExceeded` (503) when `machine`'s external queue is full."""
+    if queued_events(machine) >= max_queued:
+        raise LimitExceeded(
+            503,
+            "queuefull",
+            f"session {machine._sessionid} has {max_queued} events waiting "
+            f"(max_queued_events)",
+        )
+
+
+class OriginAllowList:
+    """The origins a processor may send to: entries `scheme://host[:port]`
+    (http or https; no port: the scheme's default; `:*`: any port). Hosts
+    compare without regard to case; nothing else of a URL counts.
+
+    `ValueError` for an entry that is not such an origin.
+    """
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.entries = tuple(entries)
+        self._rules = frozenset(_origin_rule(entry) for entry in self.entries)
+
+    def allows(self, url: str) -> bool:
+        """Whether `url` (an absolute http or https URL) is on the list."""
+        origin = _origin_of(url)
+        if origin is None:
+            return False
+        scheme, host, port = origin
+        return (scheme, host, port) in self._rules or (
+            scheme,
+            host,
+            None,
+        ) in self._rules
+
+    def __repr__(self) -> str:
+        return f"OriginAllowList({list(self.entries)!r})"
+
+
+def _origin_rule(entry: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of an allow-list entry; port None: any."""
+    any_port = entry.rstrip("/").endswith(":*")
+    text = entry.rstrip("/")[:-2] if any_port else entry
+    origin = _origin_of(text)
+    parts = urlsplit(text)
+    if origin is None or parts.path not in ("", "/") or parts.query or "@" in text:
+        raise ValueError(
+            f"{entry!r} is not an origin (scheme://host[:port], port * for any)"
+        )
+    scheme, host, port = origin
+    return scheme, host, None if any_port else port
+
+
+def _origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http or https URL, None if it has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
 
 
 # -- the processor ------------------------------------------------------------------
@@ -279,14 +546,42 @@ class HttpEventProcessor:
     loop the sessions' `AsyncioClock`s run on. `timeout` bounds each outgoing
     POST, in seconds. A server with routes of its own (the ORS session server)
     shares its port instead: `install(app)` before it serves, `open(port)` after.
+
+    `allowed_origins` are the origins `<send>` may POST to besides the
+    processor's own (None: `LOOPBACK_ORIGINS`; `()`: its own only);
+    `reserved_events(name)` names the reserved descriptor an incoming event
+    name falls under, None when it is free (default: every name is free); the
+    other parameters are the limits of the module docstring.
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 10.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        timeout: float = 10.0,
+        allowed_origins: Iterable[str] | None = None,
+        reserved_events: Callable[[str], str | None] | None = None,
+        max_body_size: int = MAX_BODY_SIZE,
+        body_timeout: float = BODY_TIMEOUT,
+        header_timeout: float = HEADER_TIMEOUT,
+        max_json_depth: int = MAX_JSON_DEPTH,
+        max_fields: int = MAX_FIELDS,
+        max_queued_events: int = MAX_QUEUED_EVENTS,
     ) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.allowed_origins = OriginAllowList(
+            LOOPBACK_ORIGINS if allowed_origins is None else allowed_origins
+        )
+        self.reserved_events = reserved_events
+        self.max_body_size = max_body_size
+        self.body_timeout = body_timeout
+        self.header_timeout = header_timeout
+        self.max_json_depth = max_json_depth
+        self.max_fields = max_fields
+        self.max_queued_events = max_queued_events
         self._sessions: weakref.WeakValueDictionary[str, Machine] = (
             weakref.WeakValueDictionary()
         )
@@ -310,7 +605,7 @@ class HttpEventProcessor:
 
         app = web.Application()
         self.install(app)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, **self.handler_options())
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port).start()
@@ -319,6 +614,10 @@ class HttpEventProcessor:
             raise
         self._runner = runner
         await self.open(runner.addresses[0][1])
+
+    def handler_options(self) -> dict[str, Any]:
+        """The options of aiohttp's `AppRunner` that enforce `header_timeout`."""
+        return {"keepalive_timeout": self.header_timeout}
 
     def install(self, app: web.Application) -> None:
         """Serve the access URIs on `app`, for a server that runs more than this
@@ -363,8 +662,41 @@ class HttpEventProcessor:
 
     def location(self, machine: Machine) -> str:
         """The access URI of `machine` at this processor."""
+        return f"{self.origin}/scxml/{machine._sessionid}"
+
+    @property
+    def origin(self) -> str:
+        """This processor's origin, `http://HOST:PORT`."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/scxml/{machine._sessionid}"
+        return f"http://{host}:{self.port}"
+
+    def allows(self, url: str) -> bool:
+        """Whether `<send>` may POST to `url`: its origin is this processor's
+        (or `localhost` on its port) or on `allowed_origins`."""
+        own = _origin_of(self.origin)
+        target = _origin_of(url)
+        if target is not None and own is not None:
+            scheme, host, port = target
+            if (scheme, port) == (own[0], own[2]) and host in (own[1], "localhost"):
+                return True
+        return self.allowed_origins.allows(url)
+
+    def refusal(self, machine: Machine, name: str) -> LimitExceeded | None:
+        """Why an event `name` may not go on `machine`'s queue, if it may not:
+        a reserved name (400 `reservedevent`) or a full queue (503)."""
+        reserved = self.reserved_events(name) if self.reserved_events else None
+        if reserved is not None:
+            return LimitExceeded(
+                400,
+                "reservedevent",
+                f"{name!r} is the name of a platform event ({reserved}.*): "
+                "callers may not send it",
+            )
+        try:
+            check_queue(machine, self.max_queued_events)
+        except LimitExceeded as full:
+            return full
+        return None
 
     # -- out ----------------------------------------------------------------------
 
@@ -420,9 +752,19 @@ class HttpEventProcessor:
         content_type = message.content_type.split(";")[0].strip()
         body = message.body.decode("utf-8")
         try:
-            name, data = decode("POST", message.query.items(), content_type, body)
+            name, data = decode(
+                "POST",
+                message.query.items(),
+                content_type,
+                body,
+                max_depth=self.max_json_depth,
+            )
         except ValueError as error:
             _failed(sender, f"basichttp: {url}: {error}", sendid)
+            return
+        refusal = self.refusal(recipient, name)
+        if refusal is not None:
+            _failed(sender, f"basichttp: {url}: {refusal}", sendid)
             return
         path = urlsplit(url).path + (
             "?" + urlencode(message.query) if message.query else ""
@@ -475,10 +817,9 @@ class HttpEventProcessor:
         if machine is None or machine.finished:
             return web.Response(status=404, text="no such session\n")
         try:
-            body = (await request.read()).decode(request.charset or "utf-8")
-            name, data = decode(
-                request.method, request.query.items(), request.content_type, body
-            )
+            body, name, data = await self._event_of(request, machine)
+        except LimitExceeded as refusal:
+            return web.Response(status=refusal.status, text=f"{refusal}\n")
         except (LookupError, ValueError) as error:  # a bad charset, body or name
             return web.Response(status=400, text=f"{error}\n")
         event = Event(
@@ -491,6 +832,31 @@ class HttpEventProcessor:
         )
         machine.send_event(event)
         return web.Response(status=204)
+
+    async def _event_of(
+        self, request: web.Request, machine: Machine
+    ) -> tuple[str, str, Any]:
+        """(body text, event name, data) of a POST to `machine`'s access URI.
+
+        `LimitExceeded` for a request over a limit, a reserved name or a full
+        queue; `LookupError` or `ValueError` for one that makes no event.
+        """
+        raw = await read_body(request, self.max_body_size, self.body_timeout)
+        body = raw.decode(request.charset or "utf-8")
+        content_type = request.content_type
+        count = count_fields(request.query_string, body, content_type)
+        check_fields(count, self.max_fields)
+        name, data = decode(
+            request.method,
+            request.query.items(),
+            content_type,
+            body,
+            max_depth=self.max_json_depth,
+        )
+        refusal = self.refusal(machine, name)
+        if refusal is not None:
+            raise refusal
+        return body, name, data
 
 
 def _raw(request: web.Request, body: str) -> str:

@@ -19,7 +19,11 @@ interactions, its `_genesys` object and the label traces use (`S1`, `S2`, ...).
 
 A host (the session server) hears of every new session through `listeners`,
 and can wait for a session's `<session:response>` to a request it delivered
-(`expect_response`; the session answers through `respond`).
+(`expect_response`; the session answers through `respond`). It may cap the
+sessions the platform runs at once (`max_sessions`): a start over the cap
+raises `SessionLimit`, `<session:start>` gets `error.session.start`, and an
+interaction arriving then starts no session (traced). `OrsSession.last_event`
+tells when a session last took an event, for a host that ends idle sessions.
 """
 
 from __future__ import annotations
@@ -41,10 +45,15 @@ from .trace import Trace
 if TYPE_CHECKING:
     from .genesys import Genesys
 
-__all__ = ["OrsSession", "Platform", "ORIGIN_TYPE"]
+__all__ = ["OrsSession", "Platform", "ORIGIN_TYPE", "SessionLimit"]
 
 ORIGIN_TYPE = "http://www.genesyslab.com/modules"
 """`_event.origintype` of events the platform delivers."""
+
+
+class SessionLimit(RuntimeError):
+    """A session start refused: the platform runs `max_sessions` already."""
+
 
 ApplicationResolver = Callable[[str, str], type[Machine]]
 """(uri, base) -> compiled class: how `<session:start src>` finds a document."""
@@ -83,6 +92,7 @@ class OrsSession:
         "ended",
         "traced_config",
         "invoker",
+        "last_event",
         "__weakref__",
     )
 
@@ -100,6 +110,8 @@ class OrsSession:
         self.traced_config = -1
         self.invoker: OrsSession | None = None
         """The session whose `<invoke>` started this one, if any."""
+        self.last_event = self.started
+        """When the session last took an event (platform clock), or was created."""
 
     @property
     def sessionid(self) -> str:
@@ -109,9 +121,12 @@ class OrsSession:
     def running(self) -> bool:
         return not self.machine.finished
 
-    def deliver(self, name: str, data: dict[str, Any]) -> None:
-        """Queue external event `name` for this session (dropped once it ended)."""
-        event = Event(name, data, EXTERNAL, origintype=ORIGIN_TYPE)
+    def deliver(
+        self, name: str, data: dict[str, Any], origintype: str = ORIGIN_TYPE
+    ) -> None:
+        """Queue external event `name` for this session (dropped once it ended);
+        `origintype` says who sends it, the platform by default."""
+        event = Event(name, data, EXTERNAL, origintype=origintype)
         self.machine._deliver(event)
 
     def __repr__(self) -> str:
@@ -158,6 +173,8 @@ class Platform:
         self.listeners: list[SessionListener] = []
         self._waiting: dict[str, _Waiting] = {}
         self._labels = itertools.count(1)
+        self.max_sessions: int | None = None
+        """At most this many sessions at once (None: no limit); see `SessionLimit`."""
         self.events_taken = 0
         self.error_events = 0
         self._observer = (_CountingObserver if count_events else _SessionObserver)(self)
@@ -179,7 +196,13 @@ class Platform:
         """Create and start a session of `application`; `params` set its
         `<data _type="parameter">` variables (any data id, in practice). With a
         `delay` (seconds), the session exists at once and starts that much later;
-        events sent to it meanwhile wait in its queue."""
+        events sent to it meanwhile wait in its queue. `SessionLimit` when
+        `max_sessions` run already."""
+        limit = self.max_sessions
+        if limit is not None and len(self.sessions) >= limit:
+            raise SessionLimit(
+                f"{len(self.sessions)} sessions run, the limit (max_sessions) is {limit}"
+            )
         machine = application(self.clock, observer=self._observer, data=params)
         session = OrsSession(self, machine, f"S{next(self._labels)}")
         if isinstance(machine, OrsMachine):
@@ -288,9 +311,13 @@ class Platform:
         application = self.applications.get(resource)
         if application is None:
             return None
-        session = self.start_session(
-            application, started_by=f"{interaction.g_uid} at {resource}"
-        )
+        try:
+            session = self.start_session(
+                application, started_by=f"{interaction.g_uid} at {resource}"
+            )
+        except SessionLimit as refused:
+            self.trace.add("session", f"not started for {interaction.g_uid}: {refused}")
+            return None
         self.associate(interaction, session, focusdeviceid=resource, **event_data)
         return session
 
@@ -375,6 +402,9 @@ class _SessionObserver(Observer):
         return self._session(machine).label
 
     def on_event(self, machine: Machine, event: Event) -> None:
+        session = self.platform.sessions.get(machine._sessionid)
+        if session is not None:
+            session.last_event = self.platform.clock.now()
         trace = self.platform.trace
         if trace.active:
             trace.add("event", event.name, self._label(machine), data=plain(event.data))

@@ -25,9 +25,39 @@ of the data id of that name. `event` puts `<name>` with the parameters as
 the same with a fresh `requestid` in the data, then waits up to
 `request_timeout` seconds for the session's `<session:response>` and answers
 it: a string as text, anything else as JSON. Every error answers JSON
-`{"error": code, "description": text}` with 400, 404, 405 or 504 (500 for a
-bug of ours, without a traceback). The JSON shapes are documented in
-docs/ors.md, "Session server".
+`{"error": code, "description": text}` with 400, 404, 405, 408, 413, 429,
+503 or 504 (500 for a bug of ours, without a traceback). The JSON shapes are
+documented in docs/ors.md, "Session server".
+
+Platform events are the platform's: an event from outside (`/event/<name>`,
+`/request/<name>`, Basic HTTP's `_scxmleventname`) whose name falls under
+`reserved.RESERVED_EVENTS` (`queue.*`, `interaction.*`, `error.*`, `done.*`,
+...) is refused with 400 `reservedevent`. Events from the REST API carry
+`_event.origintype` `REST_ORIGIN_TYPE` (`urn:scxmlc:ors:rest`), Basic HTTP
+ones the Basic HTTP type URI, the platform's own `platform.ORIGIN_TYPE`
+(`http://www.genesyslab.com/modules`). Basic HTTP `<send>`s of served
+sessions go only to the server's own origin and `allowed_origins`.
+
+Limits, each a constructor parameter (the default in its constant), each
+refusal naming the limit and its value:
+
+| limit | default | refusal |
+| --- | --- | --- |
+| `max_sessions` | `MAX_SESSIONS`, 10000 sessions at once (REST, `<session:start>`, arrivals) | 503 `toomanysessions` |
+| `max_sessions_per_caller` | `MAX_SESSIONS_PER_CALLER`, 1000 running sessions started by one caller (authenticated user, else address) | 429 `toomanysessions` |
+| `idle_timeout` | `IDLE_TIMEOUT`, 86400 s without an event: the session is terminated (traced, logged) | - |
+| `max_start_delay` | `MAX_START_DELAY`, `idealtime` at most 86400 s ahead; not a finite number: refused | 400 `invalidparameter` |
+| `max_queued_events` | `basichttp.MAX_QUEUED_EVENTS`, 1000 events waiting in a session's queue | 503 `queuefull` |
+| `max_body_size` | `basichttp.MAX_BODY_SIZE`, 1 MiB | 413 `toolarge` |
+| `body_timeout` | `basichttp.BODY_TIMEOUT`, 30 s to send the body | 408 `timeout` |
+| `header_timeout` | `basichttp.HEADER_TIMEOUT`, 15 s to send the headers; idle keep-alive | connection closed |
+| `max_json_depth` | `basichttp.MAX_JSON_DEPTH`, 32 nested arrays and objects | 400 `toodeep` |
+| `max_fields` | `basichttp.MAX_FIELDS`, 1000 query and form fields | 400 `toomanyfields` |
+| `request_timeout` | 30 s for `<session:response>` | 504 `timeout` |
+
+Events the platform delivers itself (answers to the session's own requests,
+interaction events) are never refused or dropped for a full queue: they are
+bounded by what the session asks for.
 
 Use the server as an async context manager, or `start()` and `close()`, inside
 the running loop, over any platform on an asyncio clock of the running loop
@@ -39,25 +69,69 @@ simulated contact center. aiohttp is imported when the server starts.
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
-from ..basichttp import FORM, JSON, HttpEventProcessor, grouped
-from ..clock import AsyncioClock
+from ..basichttp import (
+    BODY_TIMEOUT,
+    FORM,
+    HEADER_TIMEOUT,
+    JSON,
+    MAX_BODY_SIZE,
+    MAX_FIELDS,
+    MAX_JSON_DEPTH,
+    MAX_QUEUED_EVENTS,
+    HttpEventProcessor,
+    LimitExceeded,
+    check_fields,
+    count_fields,
+    grouped,
+    load_json,
+    read_body,
+)
+from ..clock import AsyncioClock, Timer
 from ..events import AttrDict
 from .plain import plain
-from .platform import OrsSession, Platform
+from .platform import OrsSession, Platform, SessionLimit
+from .reserved import reserved_descriptor
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-__all__ = ["Refusal", "ServerClock", "SessionServer"]
+__all__ = ["REST_ORIGIN_TYPE", "Refusal", "ServerClock", "SessionServer"]
 
 SHUTDOWN_GRACE: Final = 1.0
 """Seconds `close()` lets requests under way finish before it cancels them."""
+
+REST_ORIGIN_TYPE: Final = "urn:scxmlc:ors:rest"
+"""`_event.origintype` of events sent over the REST API. ORS documents none;
+this one tells them apart from the platform's (`platform.ORIGIN_TYPE`) and
+Basic HTTP's (`basichttp.BASICHTTP_TYPE`)."""
+
+MAX_SESSIONS: Final = 10000
+"""Sessions the platform of a server runs at once (503 over it)."""
+
+MAX_SESSIONS_PER_CALLER: Final = 1000
+"""Running sessions one caller may have started over REST (429 over it). The
+caller is the user an authentication middleware put in `request["scxmlc_user"]`,
+else the client's address."""
+
+IDLE_TIMEOUT: Final = 24 * 3600.0
+"""Seconds a started session may go without taking an event before the server
+terminates it (0: never). ORS documents no session timeout; a day outlasts any
+call, and ends sessions nobody will ever send to again."""
+
+MAX_START_DELAY: Final = 24 * 3600.0
+"""Seconds ahead `idealtime` may ask a session to start (400 beyond)."""
+
+CALLER_KEY: Final = "scxmlc_user"
+"""The request key under which an authentication middleware names the caller."""
+
+log = logging.getLogger("scxmlc.server")
 
 Handler = Callable[["SessionServer", "web.Request"], Awaitable["web.StreamResponse"]]
 
@@ -95,7 +169,10 @@ class SessionServer:
 
     `request_timeout` bounds how long `/request/<name>` waits for the session's
     `<session:response>` (504 after it); `keep_finished` how many ended
-    sessions `/query` still answers for.
+    sessions `/query` still answers for. `allowed_origins` are the origins
+    (`scheme://host[:port]`, `:*` for any port) Basic HTTP `<send>`s may go to
+    besides the server's own. The other parameters are the limits of the
+    module docstring; `max_sessions` becomes the platform's `max_sessions`.
     """
 
     def __init__(
@@ -106,14 +183,42 @@ class SessionServer:
         port: int = 0,
         request_timeout: float = 30.0,
         keep_finished: int = 1000,
+        allowed_origins: Iterable[str] = (),
+        max_sessions: int = MAX_SESSIONS,
+        max_sessions_per_caller: int = MAX_SESSIONS_PER_CALLER,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_start_delay: float = MAX_START_DELAY,
+        max_queued_events: int = MAX_QUEUED_EVENTS,
+        max_body_size: int = MAX_BODY_SIZE,
+        body_timeout: float = BODY_TIMEOUT,
+        header_timeout: float = HEADER_TIMEOUT,
+        max_json_depth: int = MAX_JSON_DEPTH,
+        max_fields: int = MAX_FIELDS,
     ) -> None:
         self.platform = platform
         self.host = host
         self.port = port
         self.request_timeout = request_timeout
         self.keep_finished = keep_finished
-        self.processor = HttpEventProcessor(host, port)
+        self.max_sessions_per_caller = max_sessions_per_caller
+        self.idle_timeout = idle_timeout
+        self.max_start_delay = max_start_delay
+        platform.max_sessions = max_sessions
+        self.processor = HttpEventProcessor(
+            host,
+            port,
+            allowed_origins=allowed_origins,
+            reserved_events=reserved_descriptor,
+            max_body_size=max_body_size,
+            body_timeout=body_timeout,
+            header_timeout=header_timeout,
+            max_json_depth=max_json_depth,
+            max_fields=max_fields,
+            max_queued_events=max_queued_events,
+        )
         self._runner: web.AppRunner | None = None
+        self._callers: dict[str, set[str]] = {}
+        self._sweeper: Timer | None = None
         platform.listeners.append(self._joined)
 
     @property
@@ -139,7 +244,12 @@ class SessionServer:
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, path, self._bound(handler))
         self.processor.install(app)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_GRACE,
+            **self.processor.handler_options(),
+        )
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port).start()
@@ -154,6 +264,9 @@ class SessionServer:
 
     async def close(self) -> None:
         """Stop serving: requests under way are dropped, sessions stay as they are."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         runner, self._runner = self._runner, None
         await self.processor.close()
         if runner is not None:
@@ -168,9 +281,42 @@ class SessionServer:
         return handle
 
     def _joined(self, session: OrsSession) -> None:
-        """A new session gets its Basic HTTP access URI (once the server runs)."""
+        """A new session gets its Basic HTTP access URI (once the server runs),
+        and the idle sessions' sweep is due."""
         if self._runner is not None:
             self.processor.register(session.machine)
+            self._sweep_later()
+
+    # -- idle sessions -------------------------------------------------------------
+
+    def _sweep_later(self) -> None:
+        """Schedule the next sweep for idle sessions, unless one is due or
+        `idle_timeout` is 0."""
+        if self._sweeper is None and self.idle_timeout > 0:
+            interval = min(self.idle_timeout / 4, 60.0)
+            self._sweeper = self.platform.clock.call_later(interval, self._sweep)
+
+    def _sweep(self) -> None:
+        """Terminate the started sessions that took no event for `idle_timeout`
+        seconds; sweep again later while sessions remain."""
+        self._sweeper = None
+        now = self.platform.clock.now()
+        for session in list(self.platform.sessions.values()):
+            idle = now - max(session.last_event, session.started)
+            if session.machine._started and idle >= self.idle_timeout:
+                self._end_idle(session, idle)
+        if self.platform.sessions and self._runner is not None:
+            self._sweep_later()
+
+    def _end_idle(self, session: OrsSession, idle: float) -> None:
+        """Terminate `session`, idle for `idle` seconds, saying why."""
+        why = (
+            f"terminated: no event for {idle:.0f} s "
+            f"(idle_timeout {self.idle_timeout:g} s)"
+        )
+        self.platform.trace.add("session", why, session.label)
+        log.warning("session %s %s", session.sessionid, why)
+        self.platform.terminate(session)
 
     # -- the API -----------------------------------------------------------------
 
@@ -178,18 +324,23 @@ class SessionServer:
         """`POST /scxml/session/start`: `{"sessionid": ...}`."""
         from aiohttp import web
 
-        fields = await _fields(request)
+        caller = self._caller_with_room(request)
+        fields = await self._fields(request)
         src = fields.pop("src", None)
         if not isinstance(src, str) or not src:
             raise Refusal(400, "missingparameter", "src (the document) is required")
-        delay = _delay(fields.pop("idealtime", None))
+        delay = _delay(fields.pop("idealtime", None), self.max_start_delay)
         try:
             application = self.platform.load(src, "")
         except Exception as error:  # noqa: BLE001 - whatever the resolver raises
             raise Refusal(400, "invalidsrc", f"cannot load {src}: {error}") from None
-        session = self.platform.start_session(
-            application, dict(fields), started_by="REST API", delay=delay
-        )
+        try:
+            session = self.platform.start_session(
+                application, dict(fields), started_by="REST API", delay=delay
+            )
+        except SessionLimit as refused:
+            raise Refusal(503, "toomanysessions", str(refused)) from None
+        self._callers.setdefault(caller, set()).add(session.sessionid)
         self._forget_finished()
         return web.json_response({"sessionid": session.sessionid})
 
@@ -206,15 +357,15 @@ class SessionServer:
         from aiohttp import web
 
         session = self._running(request)
-        name = _event_name(request)
-        session.deliver(name, await _fields(request))
+        name = self._event_name(request, session)
+        session.deliver(name, await self._fields(request), REST_ORIGIN_TYPE)
         return web.Response(status=204)
 
     async def request(self, request: web.Request) -> web.StreamResponse:
         """`POST /scxml/session/<id>/request/<name>`: the session's response."""
         session = self._running(request)
-        name = _event_name(request)
-        data = await _fields(request)
+        name = self._event_name(request, session)
+        data = await self._fields(request)
         platform = self.platform
         requestid = platform.requestids.new("request")
         answer: asyncio.Future[tuple[bool, Any]] = (
@@ -233,7 +384,7 @@ class SessionServer:
         )
         data["requestid"] = requestid
         try:
-            session.deliver(name, data)
+            session.deliver(name, data, REST_ORIGIN_TYPE)
             replied, value = await asyncio.wait_for(answer, self.request_timeout)
         except asyncio.TimeoutError:
             raise Refusal(
@@ -311,6 +462,44 @@ class SessionServer:
             raise Refusal(404, "notfound", f"session {sessionid} {why}")
         return session
 
+    def _caller_with_room(self, request: web.Request) -> str:
+        """Who `request` comes from (see `MAX_SESSIONS_PER_CALLER`); `Refusal`
+        (429) when that caller runs `max_sessions_per_caller` sessions already."""
+        caller = str(request.get(CALLER_KEY) or request.remote or "unknown")
+        started = self._callers.get(caller)
+        if started is not None:
+            started.intersection_update(self.platform.sessions)
+            if not started:
+                del self._callers[caller]
+            elif len(started) >= self.max_sessions_per_caller:
+                raise Refusal(
+                    429,
+                    "toomanysessions",
+                    f"{caller} runs {len(started)} sessions, the limit "
+                    f"(max_sessions_per_caller) is {self.max_sessions_per_caller}",
+                )
+        return caller
+
+    async def _fields(self, request: web.Request) -> AttrDict:
+        """The fields of `request` (see `_fields`), within the processor's limits."""
+        processor = self.processor
+        return await _fields(
+            request,
+            max_body_size=processor.max_body_size,
+            body_timeout=processor.body_timeout,
+            max_json_depth=processor.max_json_depth,
+            max_fields=processor.max_fields,
+        )
+
+    def _event_name(self, request: web.Request, session: OrsSession) -> str:
+        """The event name of the path; `Refusal` (400) for a platform event's
+        name, (503) when the session's queue is full."""
+        name = _event_name(request)
+        refusal = self.processor.refusal(session.machine, name)
+        if refusal is not None:
+            raise Refusal(refusal.status, refusal.code, str(refusal))
+        return name
+
     def _finished(self, sessionid: str) -> OrsSession | None:
         for session in reversed(self.platform.finished):
             if session.sessionid == sessionid:
@@ -377,6 +566,8 @@ def _answer_errors() -> Any:
             return await handler(request)
         except Refusal as refusal:
             return _error(refusal.status, refusal.error, refusal.description)
+        except LimitExceeded as refusal:
+            return _error(refusal.status, refusal.code, str(refusal))
         except web.HTTPException as error:
             if error.status < 400:
                 raise
@@ -420,23 +611,33 @@ def _reply(value: Any) -> web.Response:
     return web.json_response(value)
 
 
-async def _fields(request: web.Request) -> AttrDict:
+async def _fields(
+    request: web.Request,
+    *,
+    max_body_size: int = MAX_BODY_SIZE,
+    body_timeout: float = BODY_TIMEOUT,
+    max_json_depth: int = MAX_JSON_DEPTH,
+    max_fields: int = MAX_FIELDS,
+) -> AttrDict:
     """The query string's fields, then the body's (a form or a JSON object).
 
     A field given twice holds a list. Raises `Refusal` (400) for a body that is
-    not a form or a JSON object.
+    not a form or a JSON object, `LimitExceeded` for one over a limit.
     """
-    fields = AttrDict(grouped(request.query.items()))
+    raw = await read_body(request, max_body_size, body_timeout)
     try:
-        body = (await request.read()).decode(request.charset or "utf-8")
+        body = raw.decode(request.charset or "utf-8")
     except (LookupError, UnicodeDecodeError) as error:
         raise Refusal(400, "invalidparameter", f"unreadable body: {error}") from None
+    count = count_fields(request.query_string, body, request.content_type)
+    check_fields(count, max_fields)
+    fields = AttrDict(grouped(request.query.items()))
     if not body.strip():
         return fields
     if request.content_type == FORM:
         fields.update(grouped(parse_qsl(body, keep_blank_values=True)))
     elif request.content_type == JSON:
-        fields.update(_json_object(body))
+        fields.update(_json_object(body, max_json_depth))
     else:
         raise Refusal(
             400,
@@ -446,9 +647,13 @@ async def _fields(request: web.Request) -> AttrDict:
     return fields
 
 
-def _json_object(body: str) -> AttrDict:
+def _json_object(body: str, max_depth: int) -> AttrDict:
+    """The JSON object `body`; `Refusal` (400) for anything else,
+    `LimitExceeded` (400) for one nested deeper than `max_depth`."""
     try:
-        value = json.loads(body, object_hook=AttrDict)
+        value = load_json(body, max_depth)
+    except LimitExceeded:
+        raise
     except ValueError as error:
         raise Refusal(
             400, "invalidparameter", f"the body is not JSON: {error}"
@@ -465,19 +670,31 @@ def _event_name(request: web.Request) -> str:
     return name
 
 
-def _delay(idealtime: Any) -> float:
-    """Seconds until `idealtime` (ms since the epoch; absent or past: 0)."""
+def _delay(idealtime: Any, max_delay: float = MAX_START_DELAY) -> float:
+    """Seconds until `idealtime` (ms since the epoch; absent or past: 0);
+    `Refusal` (400) for what is no finite number or more than `max_delay`
+    seconds ahead."""
     if idealtime is None or idealtime == "":
         return 0.0
     try:
         moment = float(idealtime) / 1000.0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        moment = math.nan
+    if isinstance(idealtime, bool) or not math.isfinite(moment):
         raise Refusal(
             400,
             "invalidparameter",
             f"idealtime {idealtime!r} is not ms since the epoch",
         ) from None
-    return max(0.0, moment - time.time())
+    delay = max(0.0, moment - time.time())
+    if delay > max_delay:
+        raise Refusal(
+            400,
+            "invalidparameter",
+            f"idealtime {idealtime!r} is {delay:.0f} s ahead, more than "
+            f"{max_delay:g} s (max_start_delay)",
+        )
+    return delay
 
 
 def _datamodel(session: OrsSession) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from .api import (
     is_absent,
 )
 from .plain import plain
+from .platform import SessionLimit
 from .services import FetchRequest
 
 __all__ = ["SessionModule", "TIME_ZONES"]
@@ -178,11 +179,15 @@ class SessionModule(Module):
                     "invalidparameter", f"cannot load {uri}: {error}", sessionid=""
                 )
                 return
-            started = platform.start_session(
-                application,
-                dict(params or {}),
-                started_by=f"session:start by {session.label}",
-            )
+            try:
+                started = platform.start_session(
+                    application,
+                    dict(params or {}),
+                    started_by=f"session:start by {session.label}",
+                )
+            except SessionLimit as refused:
+                request.fail("toomanysessions", str(refused), sessionid="")
+                return
             request.done(sessionid=started.sessionid)
 
         platform.clock.call_later(0.0, start)
