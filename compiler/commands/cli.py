@@ -13,9 +13,12 @@
                                       run the application against the simulated
                                       contact center; print the trace and a summary
     scxmlc serve APP... [--host H] [--port P] [--scenario S.yaml] [--trace]
+                 [--credentials-file F] [--tls-cert C --tls-key K] [--root DIR]...
+                 [--allow-runtime-documents]
                                       the ORS session server (REST API and Basic
                                       HTTP) over the simulated contact center,
-                                      until interrupted
+                                      until interrupted; without credentials on
+                                      loopback only
 
 Diagnostics go to stderr as `file:line:col: severity: message`. A valid document
 always compiles; what the compiler cannot prove right is a warning (and
@@ -210,6 +213,8 @@ def command_run(args: argparse.Namespace) -> int:
 def command_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
+    from .serve import Access
+
     return serve(
         args.files,
         _options(args),
@@ -217,6 +222,13 @@ def command_serve(args: argparse.Namespace) -> int:
         port=args.port,
         scenario_path=args.scenario,
         trace=args.trace,
+        access=Access(
+            credentials_file=args.credentials_file,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            roots=tuple(args.roots),
+            allow_runtime_documents=args.allow_runtime_documents,
+        ),
     )
 
 
@@ -345,6 +357,35 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--trace", action="store_true", help="print the trace as it happens"
+    )
+    serve.add_argument(
+        "--credentials-file",
+        metavar="PATH",
+        help="credentials every request must give, one a line: 'bearer TOKEN' "
+        "(16 characters or more) or 'basic USER:PASSWORD' (password: 8 or "
+        "more); also $SCXMLC_SERVE_TOKEN (a token) and $SCXMLC_SERVE_BASIC "
+        "(USER:PASSWORD). Without any, only a loopback --host is served",
+    )
+    serve.add_argument(
+        "--tls-cert", metavar="CERT", help="serve HTTPS with this PEM certificate"
+    )
+    serve.add_argument(
+        "--tls-key", metavar="KEY", help="the PEM private key of --tls-cert"
+    )
+    serve.add_argument(
+        "--root",
+        dest="roots",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory whose .scxml documents src may name besides the APPs "
+        "(repeatable; by default none)",
+    )
+    serve.add_argument(
+        "--allow-runtime-documents",
+        action="store_true",
+        help="compile documents of run-time data (<invoke><content expr>), "
+        "ecmascript and null datamodels only (default: refused)",
     )
     common(serve)
     serve.set_defaults(run=command_serve)

@@ -100,7 +100,11 @@ from .platform import OrsSession, Platform, SessionLimit
 from .reserved import reserved_descriptor
 
 if TYPE_CHECKING:
+    import ssl
+
     from aiohttp import web
+
+    from .auth import Credentials
 
 __all__ = ["REST_ORIGIN_TYPE", "Refusal", "ServerClock", "SessionServer"]
 
@@ -194,8 +198,12 @@ class SessionServer:
         header_timeout: float = HEADER_TIMEOUT,
         max_json_depth: int = MAX_JSON_DEPTH,
         max_fields: int = MAX_FIELDS,
+        auth: Credentials | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.platform = platform
+        self.auth = auth
+        self.ssl_context = ssl_context
         self.host = host
         self.port = port
         self.request_timeout = request_timeout
@@ -235,12 +243,23 @@ class SessionServer:
         await self.close()
 
     async def start(self) -> None:
-        """Listen; afterwards `port` is the port actually bound."""
+        """Listen; afterwards `port` is the port actually bound. Every request
+        must authenticate with `auth` (`auth.authentication`), over TLS when
+        `ssl_context` is given; without `auth`, only a loopback `host` is
+        served (ValueError for any other)."""
         if self._runner is not None:
             raise RuntimeError("SessionServer already started")
         from aiohttp import web
 
-        app = web.Application(middlewares=[_answer_errors()])
+        from .auth import authentication, is_loopback
+
+        if not self.auth and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to listen on {self.host or 'every address'} without "
+                "credentials: give auth=Credentials(...) or listen on 127.0.0.1"
+            )
+        checks = [authentication(self.auth)] if self.auth else []
+        app = web.Application(middlewares=[*checks, _answer_errors()])
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, path, self._bound(handler))
         self.processor.install(app)
@@ -252,7 +271,9 @@ class SessionServer:
         )
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            await web.TCPSite(
+                runner, self.host, self.port, ssl_context=self.ssl_context
+            ).start()
         except BaseException:
             await runner.cleanup()
             raise
@@ -331,7 +352,7 @@ class SessionServer:
             raise Refusal(400, "missingparameter", "src (the document) is required")
         delay = _delay(fields.pop("idealtime", None), self.max_start_delay)
         try:
-            application = self.platform.load(src, "")
+            application = await asyncio.to_thread(self.platform.load, src, "")
         except Exception as error:  # noqa: BLE001 - whatever the resolver raises
             raise Refusal(400, "invalidsrc", f"cannot load {src}: {error}") from None
         try:
