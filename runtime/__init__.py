@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from .budget import Budget as Budget
+from .budget import BudgetExceeded as BudgetExceeded
 from .chart import ATOMIC as ATOMIC
 from .chart import COMPOUND as COMPOUND
 from .chart import DEEP_HISTORY as DEEP_HISTORY

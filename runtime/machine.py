@@ -17,6 +17,7 @@ from __future__ import annotations
 import linecache
 import logging
 import re
+import time
 import uuid
 import weakref
 from urllib.parse import urlparse
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
 
 from . import io, invoke
+from .budget import CHECK_EVERY, DEFAULT_BUDGET, Budget, BudgetExceeded
 from .chart import PARALLEL, Chains, Chart, Plan, bits
 from .clock import Clock, Timer, VirtualClock
 from .errors import ExecutionError, ScxmlError
@@ -119,6 +121,9 @@ class Machine:
         "_donedata",
         "_io",
         "_observer",
+        "_budget",
+        "_fuel",
+        "_deadline",
         "__weakref__",
     )
 
@@ -128,6 +133,8 @@ class Machine:
     """The URL a host loaded this document from (`scxmlc.load` sets its file URL)."""
     _memo: ClassVar[dict[str | None, dict[int, Plan | Chains]]]
     _eventful: ClassVar[bool] = True
+    default_budget: ClassVar[Budget] = DEFAULT_BUDGET
+    """The budget of sessions created without one (see `budget`)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Hoist what the per-event path reads from the chart into the class."""
@@ -147,6 +154,7 @@ class Machine:
         parent: Machine | None = None,
         invokeid: str | None = None,
         data: dict[str, Any] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self._config = 0
         self._idle = False  # started, running and not processing: send() may run now
@@ -169,6 +177,9 @@ class Machine:
         self._io: AttrDict | None = None
         self._observer = observer
         self._announce = observer is not None or self._eventful
+        self._budget = budget if budget is not None else self.default_budget
+        self._fuel = CHECK_EVERY
+        self._deadline = 0.0
 
     # -- public API ---------------------------------------------------------
 
@@ -181,6 +192,18 @@ class Machine:
     def observer(self, observer: Observer | None) -> None:
         self._observer = observer
         self._announce = observer is not None or self._eventful
+
+    @property
+    def budget(self) -> Budget:
+        """What one macrostep of this session may spend (`scxmlc.runtime.Budget`):
+        microsteps, wall time, internal events waiting. A session over it is
+        stopped as `runtime/budget.py` describes; assigning applies from the
+        next macrostep."""
+        return self._budget
+
+    @budget.setter
+    def budget(self, budget: Budget) -> None:
+        self._budget = budget
 
     @property
     def configuration(self) -> frozenset[str]:
@@ -233,6 +256,7 @@ class Machine:
         if self._started:
             raise RuntimeError(f"session {self._chart.name!r} already started")
         self._started = self._running = True
+        self._deadline = 0.0
         try:
             self._initialize()
             self._config = 1
@@ -256,6 +280,7 @@ class Machine:
                 self._enqueue_external(Event(name, data))
             return
         self._idle = False
+        self._deadline = 0.0  # a new macrostep: its clock starts at its first check
         try:
             # The body of _process_external, inlined: this is the per-event hot path.
             if data is not None or self._announce:
@@ -350,6 +375,7 @@ class Machine:
 
     def _process_external(self, event: Event) -> None:
         """Take one external event: finalize, autoforward, select, microstep."""
+        self._deadline = 0.0
         self._take_external(event)
         plan = self._select(event.name)
         if plan is not None:
@@ -475,10 +501,16 @@ class Machine:
             return None
 
     def _macrostep(self) -> None:
-        """Run eventless transitions and internal events until the session is stable."""
+        """Run eventless transitions and internal events until the session is
+        stable; terminate the session if the macrostep exceeds its budget."""
         chart = self._chart
+        limit = self._budget.microsteps
+        steps = 0
         while True:
             while self._running:
+                self._fuel -= 1
+                if self._fuel < 0 and self._out_of_time():
+                    return
                 plan = self._select(None) if chart.has_eventless else None
                 if plan is None:
                     queue = self._internal
@@ -491,6 +523,10 @@ class Machine:
                     plan = self._select(event.name)
                     if plan is None:
                         continue
+                steps += 1
+                if steps > limit:
+                    self._terminate(f"more than {limit:,} microsteps in one macrostep")
+                    return
                 self._microstep(plan)
             if not self._running:
                 self._exit_interpreter()
@@ -499,6 +535,53 @@ class Machine:
                 invoke.start_invocations(self)
             if not self._internal:
                 return
+
+    # -- the budget (runtime/budget.py) ----------------------------------------
+
+    def _refuel(self) -> None:
+        """Generated code calls this when `_fuel` runs out: read the clock.
+
+        The first call of a macrostep sets its deadline; a call past it raises
+        `BudgetExceeded`, and leaves no fuel, so that every later loop pass,
+        call or microstep of the macrostep raises too."""
+        now = time.monotonic()
+        deadline = self._deadline
+        if not deadline:
+            self._deadline = now + self._budget.seconds
+        elif now > deadline:
+            self._fuel = 0
+            raise BudgetExceeded(
+                f"the macrostep ran longer than its budget of {self._budget.seconds:g} s"
+            )
+        self._fuel = CHECK_EVERY
+
+    def _out_of_time(self) -> bool:
+        """Between microsteps, out of fuel: True, with the session terminated,
+        if the macrostep is past its deadline."""
+        try:
+            self._refuel()
+        except BudgetExceeded as error:
+            self._terminate(str(error))
+            return True
+        return False
+
+    def _terminate(self, reason: str) -> None:
+        """End a session that exceeded its budget: no onexit handlers run (the
+        document already ran too long); timers and children are cancelled, the
+        observer hears an `error.execution` and `on_finished`, the `scxmlc`
+        logger a warning, and an invoking parent an `error.execution` whose
+        `invokeid` names the child."""
+        error = BudgetExceeded(f"session terminated: {reason}")
+        data = AttrDict(message=str(error), type=type(error).__name__)
+        event = Event("error.execution", data, PLATFORM)
+        logger.warning("%s: %s", self._chart.name, error)
+        if self._observer is not None:
+            self._observer.on_error(self, event, error)
+        self._stop()
+        parent = self._parent
+        if parent is not None and self._invokeid is not None:
+            notice = Event("error.execution", AttrDict(data), invokeid=self._invokeid)
+            parent._deliver(notice)
 
     def _exit_interpreter(self) -> None:
         """Leave every active state, cancel timers and children, notify the parent.
@@ -556,9 +639,15 @@ class Machine:
     # -- queues -------------------------------------------------------------
 
     def _queue_internal(self, event: Event) -> None:
+        """Append `event` to the internal queue; a `<raise>`d one only while the
+        queue holds fewer events than the budget allows, else `BudgetExceeded`."""
         queue = self._internal
         if queue is None:
             queue = self._internal = deque()
+        elif len(queue) >= self._budget.queue and event.type != PLATFORM:
+            raise BudgetExceeded(
+                f"the internal queue already holds {len(queue):,} events"
+            )
         queue.append(event)
 
     def _enqueue_external(self, event: Event) -> None:
@@ -587,6 +676,7 @@ class Machine:
         if not self._idle:
             return
         self._idle = False
+        self._deadline = 0.0
         try:
             if self._internal:
                 self._macrostep()
