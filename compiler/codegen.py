@@ -276,6 +276,7 @@ class _MachineBuilder:
                 chart_args.append(_fused_table(fused))
         for extra in self.datamodel.drain_methods():
             self.add_datamodel_method(extra)
+        self.imports.update(dm.imports)  # and what the handlers' code needs
         base = "ors.OrsMachine" if self.uses_ors() else "Machine"
         self.imports.add(base.split(".")[0])
         view = MachineView(

@@ -26,6 +26,7 @@ from ..analysis import ChartAnalysis
 from ..diagnostics import Diagnostics, Loc
 
 __all__ = [
+    "BUDGET_CHECK",
     "DATAMODELS",
     "SYSTEM_VARIABLES",
     "DataField",
@@ -44,6 +45,11 @@ SYSTEM_VARIABLES: Final[dict[str, str]] = {
 }
 """The SCXML system variables and ORS's `_genesys`, and the machine attributes
 that hold them."""
+BUDGET_CHECK: Final = ("self._fuel -= 1", "if self._fuel < 0:", "    self._refuel()")
+"""What every pass of a script's loops (and every call of an ECMAScript
+function) runs first: it spends one unit of the session's fuel and, when the
+fuel runs out, has the session read the clock, which raises `BudgetExceeded`
+past the macrostep's deadline (`runtime/budget.py`)."""
 
 
 @dataclass(frozen=True, slots=True)

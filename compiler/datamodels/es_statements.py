@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from ..diagnostics import Loc
+from . import BUDGET_CHECK
 from .es_translate import ExpressionTranslator, Scope, Unsupported, walk_nodes
 
 if TYPE_CHECKING:
@@ -125,14 +126,21 @@ class Translator(ExpressionTranslator):
         return lines
 
     def block(self, node: Any) -> list[str]:
+        """The Python statements of a block or single statement (`pass` if none)."""
+        return self.statements_of(node) or ["pass"]
+
+    def statements_of(self, node: Any) -> list[str]:
+        """The Python statements of a block or single statement, maybe none."""
         if node is None:
             return []
-        lines = (
-            self.statements(node.body)
-            if node.type == "BlockStatement"
-            else self.statement(node)
-        )
-        return lines or ["pass"]
+        if node.type == "BlockStatement":
+            return self.statements(node.body)
+        return self.statement(node)
+
+    def loop_body(self, node: Any) -> list[str]:
+        """The body of a loop, after the check of the session's budget that
+        every pass makes (see `BUDGET_CHECK`)."""
+        return [*BUDGET_CHECK, *self.statements_of(node)]
 
     # -- simple statements ------------------------------------------------------------
 
@@ -183,6 +191,8 @@ class Translator(ExpressionTranslator):
         lines = ["try:", *_indent(self.block(node.block))]
         if node.handler is not None:
             error = f"_error{next(self.temps)}"
+            self.dm.imports.add("BudgetExceeded")
+            lines += ["except BudgetExceeded:", "    raise"]
             lines.append(f"except Exception as {error}:")
             lines += _indent(self.catch_clause(node.handler, error))
         if node.finalizer is not None:
@@ -221,7 +231,7 @@ class Translator(ExpressionTranslator):
 
     def _while(self, node: Any) -> list[str]:
         test = self.condition(node.test)
-        return [f"while {test}:", *_indent(self.block(node.body))]
+        return [f"while {test}:", *_indent(self.loop_body(node.body))]
 
     def s_DoWhileStatement(self, node: Any) -> list[str]:
         return self.enclose(node, "loop", self._do_while)
@@ -232,7 +242,7 @@ class Translator(ExpressionTranslator):
             f"{flag} = True",
             f"while {flag} or {self.condition(node.test)}:",
             f"    {flag} = False",
-            *_indent(self.block(node.body)),
+            *_indent(self.loop_body(node.body)),
         ]
 
     def s_ForStatement(self, node: Any) -> list[str]:
@@ -249,7 +259,7 @@ class Translator(ExpressionTranslator):
             else:
                 lines.append(self.effect(node.init))
         test = "True" if node.test is None else self.condition(node.test)
-        body = self.block(node.body)
+        body = self.loop_body(node.body)
         update = [] if node.update is None else [self.effect(node.update)]
         if not self.jumps[-1].continued:
             return lines + [f"while {test}:", *_indent(body + update)]
@@ -270,7 +280,13 @@ class Translator(ExpressionTranslator):
         key = f"_key{next(self.temps)}"
         return [
             f"for {key} in js.iterate_keys({self.expression(node.right)}, self):",
-            *_indent([self.store_statement(target, key), *self.block(node.body)]),
+            *_indent(
+                [
+                    *BUDGET_CHECK,
+                    self.store_statement(target, key),
+                    *self.statements_of(node.body),
+                ]
+            ),
         ]
 
     def s_SwitchStatement(self, node: Any) -> list[str]:

@@ -29,7 +29,7 @@ from ... import runtime
 from ...runtime.js import session as js_session
 from ...runtime.js import standard as js_builtins
 from ..diagnostics import Loc
-from . import SYSTEM_VARIABLES
+from . import BUDGET_CHECK, SYSTEM_VARIABLES
 
 if TYPE_CHECKING:
     from .ecmascript import EcmascriptDatamodel
@@ -881,7 +881,7 @@ class ExpressionTranslator:
         try:
             statements = self.statements(node.body.body)
             body = _function_prologue(scope, parameters, own_name, python_name)
-            body += self.prelude + statements
+            body += [*BUDGET_CHECK, *self.prelude, *statements]
             if not statements or not statements[-1].startswith(("return ", "raise ")):
                 body.append("return js.undefined")
         finally:

@@ -23,7 +23,7 @@ from typing import Final
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks
-from . import SYSTEM_VARIABLES, DataField, Datamodel
+from . import BUDGET_CHECK, SYSTEM_VARIABLES, DataField, Datamodel
 
 __all__ = ["PythonDatamodel"]
 
@@ -460,6 +460,23 @@ class _Rewriter(ast.NodeTransformer):
         finally:
             self.scopes.pop()
         return node
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        self.generic_visit(node)
+        return self._budgeted(node)
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        self.generic_visit(node)
+        return self._budgeted(node)
+
+    def _budgeted(self, loop: ast.While | ast.For) -> ast.AST:
+        """`loop`, whose every pass first checks the session's budget (the
+        check of `runtime/budget.py`), unless `self` is not the machine there
+        (a method of a class the script defines, a parameter named `self`)."""
+        if not self._local("self"):
+            check = ast.parse("\n".join(BUDGET_CHECK)).body
+            loop.body = [*check, *loop.body]
+        return loop
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         names = {n for s in node.body for n in _bound_names(s)} | {node.name}
