@@ -362,6 +362,8 @@ class SessionServer:
         except SessionLimit as refused:
             raise Refusal(503, "toomanysessions", str(refused)) from None
         self._callers.setdefault(caller, set()).add(session.sessionid)
+        if len(self._callers) > 2 * len(self.platform.sessions) + 16:
+            self._forget_callers()
         self._forget_finished()
         return web.json_response({"sessionid": session.sessionid})
 
@@ -520,6 +522,15 @@ class SessionServer:
         if refusal is not None:
             raise Refusal(refusal.status, refusal.code, str(refusal))
         return name
+
+    def _forget_callers(self) -> None:
+        """Drop the ended sessions from the callers' counts, and the callers
+        left with none."""
+        running = self.platform.sessions
+        for caller, started in list(self._callers.items()):
+            started.intersection_update(running)
+            if not started:
+                del self._callers[caller]
 
     def _finished(self, sessionid: str) -> OrsSession | None:
         for session in reversed(self.platform.finished):
