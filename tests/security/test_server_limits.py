@@ -557,3 +557,90 @@ def test_a_body_sent_too_slowly_is_408(tmp_path: Path) -> None:
     answer = run(tmp_path, scenario, body_timeout=0.3)
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"body_timeout" in answer
+
+
+# -- the Basic HTTP processor on its own -----------------------------------------------
+
+SENDER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="python" name="Sender" initial="sending">
+  <datamodel>
+    <data id="url" expr="''"/>
+    <data id="name" expr="'note'"/>
+    <data id="failure" expr="''"/>
+  </datamodel>
+  <state id="sending">
+    <onentry><send eventexpr="name" type="basichttp" targetexpr="url"/></onentry>
+    <transition event="error.communication" target="failed">
+      <assign location="failure" expr="_event.data['message']"/>
+    </transition>
+  </state>
+  <final id="failed"/>
+</scxml>
+"""
+
+
+RECEIVER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="python" name="Receiver" initial="waiting">
+  <state id="waiting"><transition event="*" target="received"/></state>
+  <final id="received"/>
+</scxml>
+"""
+
+
+def send_once(tmp_path: Path, url: str, name: str = "note", **options: Any) -> Any:
+    """Run SENDER to `url` with a processor of `options` (`{own}`: the
+    processor's origin; `{receiver}`: the access URI of a RECEIVER session it
+    serves); (the sender's failure message, whether the receiver got an event)."""
+    import scxmlc
+    from scxmlc.runtime import AsyncioClock
+    from scxmlc.runtime.basichttp import HttpEventProcessor
+
+    classes = []
+    for text, stem in [(SENDER, "sender"), (RECEIVER, "receiver")]:
+        path = tmp_path / f"{stem}.scxml"
+        path.write_text(text, encoding="utf-8")
+        classes.append(scxmlc.load(path))
+    sender_class, receiver_class = classes
+
+    async def main() -> Any:
+        async with HttpEventProcessor(**options) as http:
+            receiver = receiver_class(AsyncioClock())
+            target = url.replace("{own}", http.origin)
+            target = target.replace("{receiver}", http.register(receiver))
+            receiver.start()
+            sender = sender_class(AsyncioClock(), data={"url": target, "name": name})
+            http.register(sender)
+            sender.start()
+            await asyncio.sleep(0.2)
+            return sender.dm.failure, receiver.finished
+
+    return asyncio.run(main())
+
+
+def test_a_processor_with_no_allowed_origins_sends_to_itself_only(
+    tmp_path: Path,
+) -> None:
+    failure, _ = send_once(tmp_path, "http://127.0.0.1:9/scxml/x", allowed_origins=())
+    assert "not an allowed origin" in failure
+    # its own origin stays allowed: the POST goes out and is answered 404
+    failure, _ = send_once(tmp_path, "{own}/scxml/nobody", allowed_origins=())
+    assert "HTTP status 404" in failure
+
+
+def test_a_reserved_name_between_two_sessions_is_error_communication(
+    tmp_path: Path,
+) -> None:
+    from scxmlc.runtime.ors.reserved import reserved_descriptor
+
+    failure, received = send_once(
+        tmp_path,
+        "{receiver}",
+        name="queue.submit.done",
+        reserved_events=reserved_descriptor,
+    )
+    assert "platform event" in failure
+    assert received is False
+    failure, received = send_once(
+        tmp_path, "{receiver}", reserved_events=reserved_descriptor
+    )
+    assert (failure, received) == ("", True)
