@@ -235,7 +235,6 @@ class Applications:
         while not future.done():
             if self._closing.wait(0.05):
                 raise ExecutionError("the server is stopping")
-        future.result()
         return _known(self._compiled[real][1], uri)
 
     def _compile_later(
@@ -270,7 +269,7 @@ class Applications:
             except CompileError as error:
                 _report(error.diagnostics)
                 errors = sum(d.severity == "error" for d in error.diagnostics)
-                result = f"does not compile ({errors} errors)"
+                result = f"does not compile ({_count(errors, 'error')})"
             except Exception as error:  # noqa: BLE001 - the caller learns nothing more
                 print(f"scxmlc serve: {real}: {error!r}", file=sys.stderr)
                 result = "cannot be compiled"
@@ -288,6 +287,11 @@ def _known(result: type[Machine] | str, uri: str) -> type[Machine]:
     if isinstance(result, str):
         raise _Refused(f"src {uri!r} {result}")
     return result
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 error`, `2 errors`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _root_paths(roots: Sequence[str | Path]) -> tuple[tuple[str, str], ...]:
@@ -374,7 +378,7 @@ def _compile_runtime_text(text: str, options: Options) -> type[Machine]:
         _report(error.diagnostics)
         raise ExecutionError(
             f"the document from run-time data does not compile "
-            f"({len(error.diagnostics)} diagnostics)"
+            f"({_count(len(error.diagnostics), 'diagnostic')})"
         ) from None
     if len(compilation.files) > 1:
         raise ExecutionError("a document from run-time data may not include files")
