@@ -97,6 +97,7 @@ from ..clock import AsyncioClock, Timer
 from ..events import AttrDict
 from .plain import plain
 from .platform import OrsSession, Platform, SessionLimit
+from .auth import CALLER_KEY
 from .reserved import reserved_descriptor
 
 if TYPE_CHECKING:
@@ -132,8 +133,6 @@ call, and ends sessions nobody will ever send to again."""
 MAX_START_DELAY: Final = 24 * 3600.0
 """Seconds ahead `idealtime` may ask a session to start (400 beyond)."""
 
-CALLER_KEY: Final = "scxmlc_user"
-"""The request key under which an authentication middleware names the caller."""
 
 log = logging.getLogger("scxmlc.server")
 

@@ -216,6 +216,30 @@ def test_sessions_over_the_caller_limit_are_429_until_one_ends(tmp_path: Path) -
     assert again[0] == 200
 
 
+def test_the_caller_limit_counts_by_authenticated_user(tmp_path: Path) -> None:
+    import base64
+
+    from scxmlc.runtime.ors.auth import Credentials
+
+    users = Credentials(users=(("ann", "secret-ann"), ("bob", "secret-bob")))
+
+    async def scenario(client: Client) -> list[int]:
+        async def start(user: str) -> int:
+            pair = base64.b64encode(f"{user}:secret-{user}".encode()).decode()
+            status, _ = await client.call(
+                "POST",
+                "/scxml/session/start",
+                data={"src": "quiet"},
+                headers={"Authorization": f"Basic {pair}"},
+            )
+            return status
+
+        return [await start("ann"), await start("ann"), await start("bob")]
+
+    statuses = run(tmp_path, scenario, auth=users, max_sessions_per_caller=1)
+    assert statuses == [200, 429, 200]
+
+
 SPAWNER = """<scxml {ns} datamodel="ecmascript" name="spawner" initial="spawning">
   <datamodel><data id="errors" expr="[]"/><data id="started" expr="0"/></datamodel>
   <state id="spawning">
