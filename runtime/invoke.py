@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Protocol
 
 from .chart import InvokeSpec, bits
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .machine import Machine
 
 __all__ = [
+    "DocumentPending",
     "DocumentResolver",
     "Invocation",
     "register_document",
@@ -41,6 +43,18 @@ class DocumentResolver(Protocol):
     def compile_text(self, text: str, base: str) -> type[Machine]:
         """The class compiled from SCXML source `text`."""
         ...
+
+
+class DocumentPending(Exception):
+    """What a resolver raises for a document it is compiling elsewhere (in a
+    worker thread): asked again after `when_ready`'s callback, it answers the
+    class or why there is none. Where the caller cannot wait (`<invoke>`), it
+    is an error like any other."""
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Call `callback` on the caller's event loop once the document is
+        compiled (or failed to)."""
+        raise NotImplementedError
 
 
 _documents: dict[str, type[Machine]] = {}

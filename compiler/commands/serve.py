@@ -17,12 +17,13 @@ Documents. `src` of `/scxml/session/start`, `<session:start src>` and
 name, its stem or its `<scxml name>`, or a `.scxml` document under an
 application root (`--root DIR`, repeatable; the APPs' directories are not
 roots), relative to the starting document or to the roots; nothing else (see
-`Applications`). The REST API's start waits for such a document to compile in
-a worker thread; inside a session, a document not compiled yet is refused with
-the error event (`session.start` failed, `error.execution` for `<invoke>`)
-while it compiles, and served from then on. Documents of run-time data
-(`<invoke><content expr>`) compile only with `--allow-runtime-documents`, and
-only with the ecmascript or null datamodel.
+`Applications`). Such a document compiles in a worker thread, once for each
+version of the file: the REST API's start and `<session:start src>` wait for
+it; `<invoke srcexpr>` cannot wait, and gets `error.execution` while it
+compiles. Documents of run-time data (`<invoke><content expr>`) compile only
+with `--allow-runtime-documents`, only with the ecmascript or null datamodel,
+at most 256 KiB, including no file; they compile on the event loop when
+invoked (kept by their text).
 
 With `--scenario`, the contact center has the scenario's configuration, its
 applications are provisioned at their resources (the first APP serves the
@@ -46,7 +47,7 @@ import signal
 import ssl
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -54,6 +55,7 @@ from urllib.parse import unquote, urlsplit
 
 from scxmlc.runtime import Machine, set_document_resolver
 from scxmlc.runtime.errors import ExecutionError
+from scxmlc.runtime.invoke import DocumentPending
 from scxmlc.runtime.ors.auth import (
     BASIC_VARIABLE,
     TOKEN_VARIABLE,
@@ -96,9 +98,28 @@ SUFFIX: Final = ".scxml"
 """The file name ending of the documents served from application roots."""
 
 
-class NotCompiledYet(ExecutionError):
+class NotCompiledYet(ExecutionError, DocumentPending):
     """A document under a root asked for on the event loop before it was
-    compiled: its compilation has started in a worker thread."""
+    compiled: its compilation runs in a worker thread (`future`).
+    `<session:start>` waits for it (`when_ready`); for `<invoke>` it is
+    `error.execution`."""
+
+    def __init__(
+        self, message: str, future: concurrent.futures.Future[type[Machine]]
+    ) -> None:
+        super().__init__(message)
+        self.future = future
+        self.loop = asyncio.get_running_loop()
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Call `callback` on the loop that asked, once `future` is settled."""
+        loop = self.loop
+
+        def settled(_: object) -> None:
+            if not loop.is_closed():  # else the server has stopped
+                loop.call_soon_threadsafe(callback)
+
+        self.future.add_done_callback(settled)
 
 
 class _Refused(ExecutionError):
@@ -119,12 +140,13 @@ class Applications:
     resolved and must stay under a root.
 
     Documents are compiled in a worker thread, one at a time, and kept by
-    resolved path, modification time and size. Asked for on the event loop
-    (`<session:start src>`, `<invoke srcexpr>`), a document not compiled yet is
-    refused (`NotCompiledYet`) while its compilation starts; asked for in any
-    other thread (the REST API's start, through `asyncio.to_thread`), the
-    caller waits for it. Compile errors go to stderr; the caller learns only
-    their number.
+    resolved path, modification time and size. Asked for on the event loop, a
+    document not compiled yet raises `NotCompiledYet` while it compiles:
+    `<session:start src>` waits for it and starts the session (or fails) once
+    it is compiled; `<invoke srcexpr>` cannot wait and gets `error.execution`
+    (the document is ready for the next one). Asked for in any other thread
+    (the REST API's start, through `asyncio.to_thread`), the caller waits for
+    it. Compile errors go to stderr; the caller learns only their number.
 
     It is also the runtime's `DocumentResolver` (`load`, `compile_text`):
     `compile_text` (`<invoke><content expr>`) is refused unless
@@ -230,7 +252,7 @@ class Applications:
         future = self._compile_later(real, version)
         if _on_event_loop():
             raise NotCompiledYet(
-                f"src {uri!r} is being compiled: start it again in a moment"
+                f"src {uri!r} is being compiled: not ready yet", future
             )
         while not future.done():
             if self._closing.wait(0.05):

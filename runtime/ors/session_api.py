@@ -8,6 +8,7 @@ import zoneinfo
 from typing import Any, Final
 
 from ..errors import ExecutionError
+from ..invoke import DocumentPending
 from . import enums
 from .api import (
     Module,
@@ -174,6 +175,9 @@ class SessionModule(Module):
         def start() -> None:
             try:
                 application = platform.load(uri, session.machine.document_path)
+            except DocumentPending as pending:  # compiling: ask again when done
+                pending.when_ready(lambda: platform.clock.call_later(0.0, start))
+                return
             except Exception as error:  # noqa: BLE001 - reported as the error event
                 request.fail(
                     "invalidparameter", f"cannot load {uri}: {error}", sessionid=""

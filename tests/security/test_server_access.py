@@ -571,6 +571,65 @@ def test_on_the_event_loop_a_root_document_is_refused_until_compiled(
     assert cls._chart.name == "doc"
 
 
+STARTER = f"""<scxml {NS} datamodel="ecmascript" name="starter" initial="idle">
+  <datamodel><data id="request" expr="''"/><data id="outcome" expr="'none'"/></datamodel>
+  <state id="idle">
+    <transition event="go" target="starting"/>
+  </state>
+  <state id="starting">
+    <onentry>
+      <session:start requestid="request" src="_event.data.src"/>
+    </onentry>
+    <transition event="session.start.done" target="done">
+      <assign location="outcome" expr="'started ' + _event.data.sessionid"/>
+    </transition>
+    <transition event="error.session.start" target="done">
+      <assign location="outcome" expr="'refused: ' + _event.data.description"/>
+    </transition>
+    <transition event="error.*" target="done">
+      <assign location="outcome" expr="'error: ' + _event.name"/>
+    </transition>
+  </state>
+  <state id="done"/>
+</scxml>
+"""
+
+
+@pytest.mark.parametrize(
+    ("src", "outcome"),
+    [("sub/doc.scxml", "started "), ("/etc/passwd", "refused: ")],
+    ids=["root-document", "outside"],
+)
+def test_session_start_waits_for_a_root_document_to_compile(
+    roots: tuple[Path, Path], src: str, outcome: str
+) -> None:
+    top, root = roots
+    starter = compiled(top, STARTER, "starter")
+    applications = Applications(
+        {str(top / "starter.scxml"): starter}, Options(), roots=[root]
+    )
+
+    async def scenario() -> tuple[str, int]:
+        async with serving(applications) as (server, http):
+            url = f"{server.url}/scxml/session/start"
+            status, body, _ = await call(http, "POST", url, data={"src": "starter"})
+            assert status == 200, body
+            session = f"{server.url}/scxml/session/{body['sessionid']}"
+            await call(http, "POST", f"{session}/event/go", json={"src": src})
+            deadline = time.monotonic() + LIMIT
+            while time.monotonic() < deadline:
+                status, body, _ = await call(http, "GET", f"{session}/query")
+                if body["configuration"] == ["done"]:
+                    break
+                await asyncio.sleep(0.02)
+            result: str = body["datamodel"]["outcome"]
+            return result, len(server.platform.sessions)
+
+    result, sessions = asyncio.run(scenario())
+    assert result.startswith(outcome), result
+    assert sessions == (2 if outcome == "started " else 1)
+
+
 # -- documents of run-time data --------------------------------------------------------
 
 
