@@ -43,6 +43,9 @@ SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = (
 """Live sessions by session id, for `#_scxml_<sessionid>` targets."""
 
 
+_TURN: Final = 100
+"""External events a session processes in a row before the clock runs other work."""
+
 _SOURCE_COMMENT = re.compile(r"#\s+(\S+\.(?:scxml|js):\d+)")
 
 
@@ -394,8 +397,16 @@ class Machine:
             invoke.before_external_event(self, event)
 
     def _drain_external(self) -> None:
+        """Process the external queue; after `_TURN` events, let the clock run
+        other work first (a session that keeps sending itself events must not
+        keep the others waiting)."""
         queue = self._external
+        turn = _TURN
         while queue and self._running:
+            if not turn:
+                self._schedule_wake()
+                return
+            turn -= 1
             self._process_external(queue.popleft())
 
     def _select(self, name: str | None) -> Plan | None:
@@ -657,12 +668,23 @@ class Machine:
         queue.append(event)
 
     def _deliver(self, event: Event) -> None:
-        """Put `event` on the external queue; process it soon if the session is idle."""
+        """Put `event` on the external queue; process it soon if the session is idle.
+
+        While the session runs a macrostep, the event comes from its own
+        executable content: past the budget's `queue` events waiting, that
+        `<send>` raises `BudgetExceeded` (error.execution) instead."""
         if self._started and not self._running:
             return
-        self._enqueue_external(event)
         if self._idle:
+            self._enqueue_external(event)
             self._schedule_wake()
+            return
+        queue = self._external
+        if self._running and queue and len(queue) >= self._budget.queue:
+            raise BudgetExceeded(
+                f"the external queue already holds {len(queue):,} events"
+            )
+        self._enqueue_external(event)
 
     def _schedule_wake(self) -> None:
         """Have the clock run `_wake` soon (once, however often this is called)."""

@@ -298,6 +298,41 @@ def test_other_sessions_keep_running(tmp_path: Path) -> None:
     assert later >= 5  # ticks every 10 ms for 0.2 s after the runaway ended
 
 
+def test_a_session_sending_itself_events_shares_the_loop(tmp_path: Path) -> None:
+    """Each external event is a macrostep of its own: a session that sends
+    itself two for each it takes never exceeds a macrostep's budget, but it
+    lets the loop run other work between turns, and its `<send>` fails once
+    its external queue is full."""
+    sender = load(
+        tmp_path,
+        """
+        <state id="s">
+          <onentry><send event="again"/><send event="again"/></onentry>
+          <transition event="again" target="s"/>
+        </state>""",
+    )
+
+    async def scenario() -> tuple[Recorder, int, int]:
+        recorder = Recorder()
+        flooding = sender(AsyncioClock(), observer=recorder, budget=QUICK)
+        flooding.start()
+        waited = 0
+        longest = 0
+        for _ in range(20):
+            await asyncio.sleep(0.01)  # returns: the loop is not held
+            waited += 1
+            longest = max(longest, len(flooding._external or ()))
+        flooding.cancel()
+        return recorder, waited, longest
+
+    with alarm(20):
+        recorder, waited, longest = asyncio.run(scenario())
+    assert waited == 20
+    assert longest <= QUICK.queue
+    assert recorder.errors[0].data["type"] == "BudgetExceeded"
+    assert "external queue" in recorder.errors[0].data["message"]
+
+
 def test_budget_api() -> None:
     assert Machine.default_budget == Budget()
     assert Budget().microsteps == 100_000 and Budget().seconds == 2.0
