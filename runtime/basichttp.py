@@ -365,9 +365,10 @@ def _content_data(content_type: str, body: str, max_depth: int) -> Any:
 
 
 class LimitExceeded(ValueError):
-    """A request over one of the limits: HTTP `status`, an error `code`
-    (`toolarge`, `timeout`, `toodeep`, `toomanyfields`, `queuefull`) and a
-    message that names the limit and its value."""
+    """A request over one of the limits, or with a reserved event name: HTTP
+    `status`, an error `code` (`toolarge`, `timeout`, `toodeep`,
+    `toomanyfields`, `queuefull`, `reservedevent`) and a message that names the
+    limit and its value (or the reserved descriptor)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)

@@ -95,9 +95,9 @@ from ..basichttp import (
 )
 from ..clock import AsyncioClock, Timer
 from ..events import AttrDict
+from .auth import CALLER_KEY
 from .plain import plain
 from .platform import OrsSession, Platform, SessionLimit
-from .auth import CALLER_KEY
 from .reserved import reserved_descriptor
 
 if TYPE_CHECKING:
