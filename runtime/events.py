@@ -3,11 +3,16 @@
 `Event` carries the seven fields of SCXML 5.10.1. `EventData` is the value of
 `_event.data` for events built from `<param>` and `namelist`: a dict that also answers
 attribute access (`_event.data.aParam`), the shape that Python-datamodel documents use.
+
+ECMAScript reads an event through `js_properties`, the fields it declares
+(the seven, and `raw` of Basic HTTP events), and nothing else of it: no
+method, no Python attribute (see `runtime/js/host.py`). Its `data` reaches
+scripts as a JavaScript copy, made once per event and kept in `_js_data`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 __all__ = ["AttrDict", "Event", "EventData", "EXTERNAL", "INTERNAL", "PLATFORM"]
 
@@ -42,7 +47,7 @@ class Event:
     `data` is whatever the sender attached (None when nothing was).
     """
 
-    __slots__ = (
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "name",
         "type",
         "sendid",
@@ -52,6 +57,11 @@ class Event:
         "data",
         "raw",
     )
+    """The fields, in declaration order."""
+    js_properties: ClassVar[tuple[str, ...]] = FIELDS
+    """What ECMAScript may read of an event: its fields, nothing else."""
+
+    __slots__ = (*FIELDS, "_js_data")
 
     def __init__(
         self,
@@ -73,10 +83,11 @@ class Event:
         self.invokeid = invokeid
         self.data = data
         self.raw = raw
+        self._js_data: Any = None
 
     def fields(self) -> dict[str, Any]:
         """The fields that are set, by name, in declaration order."""
-        values = ((name, getattr(self, name)) for name in self.__slots__)
+        values = ((name, getattr(self, name)) for name in self.FIELDS)
         return {name: value for name, value in values if value is not None}
 
     def copy(self) -> Event:

@@ -10,6 +10,12 @@ prototype and before the prototypes further up (`Object.prototype`).
 The common cases stay cheap: an own property of a plain object, an index of an
 array or string, and a built-in method of a string or array while the session
 has changed no built-in are each a few type tests and one look-up.
+
+Python objects of the platform are read deny by default, as `host.py` says:
+only the properties and functions their class declares resolve, platform data
+comes in as JavaScript copies, and only function objects (and the SCXML `In`)
+can be called. The platform's mappings and objects are read-only to scripts;
+the one Python dict scripts write is the session's own `_data`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any, Final
 from .values import (
     DESCRIPTORS,
     Accessor,
+    is_callable,
     Property,
     FrozenArray,
     JSArray,
@@ -52,6 +59,18 @@ from .standard import (
 )
 from .date import DATE_PROTOTYPE, DateConstructor, JSDate, new_date
 from .regexp import JSRegExp, regexp_property, set_last_index
+from .host import (
+    HOSTS,
+    MISSING_HOST,
+    HostModel,
+    call_host,
+    element_get,
+    host_get,
+    host_has,
+    host_keys,
+    host_model,
+    is_element,
+)
 from .realm import (
     MISSING,
     Intrinsic,
@@ -148,6 +167,9 @@ def _sequence_get(sequence: Any, key: Any, session: Any) -> Any:
 
 def _get_other(obj: Any, key: Any, session: Any) -> Any:
     """`get` for everything but plain objects, arrays and strings."""
+    model = HOSTS.get(type(obj))
+    if model is not None:  # `_event`, `_genesys` and the rest of its model
+        return _host_property(obj, model, property_key(key), session)
     if obj is None or obj is undefined:
         raise JSError(
             f"TypeError: cannot read property '{to_string(key)}' of {to_string(obj)}"
@@ -208,40 +230,25 @@ def _function_get(function: JSFunction, name: str, session: Any) -> Any:
 
 
 def _platform_get(obj: Any, name: str, session: Any) -> Any:
-    """A Python object the platform handed in: its public attributes, or a DOM."""
-    if hasattr(obj, "attrib") and hasattr(obj, "iter"):  # an XML element
-        found = _element_get(obj, name)
+    """A Python object the platform handed in: what its class declares (the
+    first object of a class met comes here, later ones take the fast path of
+    `_get_other`), a DOM for XML content, and nothing else."""
+    model = host_model(type(obj))
+    if model is not None:
+        return _host_property(obj, model, name, session)
+    if is_element(obj):
+        found = element_get(obj, name)
         if found is not undefined:
             return found
-    elif not name.startswith("_") and hasattr(obj, name):
-        return _from_python(getattr(obj, name))
     return inherited(OBJECT_PROTOTYPE, name, session)
 
 
-def _element_get(element: Any, name: str) -> Any:
-    """A little DOM on an ElementTree element."""
-    if name == "getElementsByTagName":
-        return JSFunction(
-            lambda this, tag: JSArray(
-                e for e in element.iter(to_string(tag)) if e is not element
-            ),
-            name,
-        )
-    if name == "getAttribute":
-        return JSFunction(
-            lambda this, attribute: element.get(to_string(attribute)), name
-        )
-    if name in ("tagName", "nodeName"):
-        return element.tag
-    if name == "textContent":
-        return "".join(element.itertext())
-    return undefined
-
-
-def _from_python(value: Any) -> Any:
-    """A platform object's attribute as JavaScript sees it: an unset (None) field
-    of an event reads as undefined, as SCXML's ECMAScript binding requires."""
-    return undefined if value is None else value
+def _host_property(obj: Any, model: HostModel, name: str, session: Any) -> Any:
+    """Property `name` of a host object: declared, else `Object.prototype`'s."""
+    found = host_get(obj, model, name)
+    if found is MISSING_HOST:
+        return inherited(OBJECT_PROTOTYPE, name, session)
+    return found
 
 
 def _index(key: Any) -> int | None:
@@ -289,7 +296,12 @@ def has(obj: Any, key: Any, session: Any = None) -> bool:
     base = _prototype_of(obj)
     if base is not None:
         return inherits(base, name, session)
-    return hasattr(obj, name)
+    model = host_model(type(obj))
+    if model is not None and host_has(obj, model, name):
+        return True
+    if is_element(obj) and element_get(obj, name) is not undefined:
+        return True
+    return inherits(OBJECT_PROTOTYPE, name, session)
 
 
 def iterate_keys(obj: Any, session: Any = None) -> list[str]:
@@ -309,8 +321,10 @@ def iterate_keys(obj: Any, session: Any = None) -> list[str]:
         keys, proto = own_keys(obj), FUNCTION_PROTOTYPE
     elif isinstance(obj, Intrinsic):
         keys, proto = [], obj
-    else:
+    elif obj is None or obj is undefined or isinstance(obj, (bool, int, float)):
         return []
+    else:  # a host object: its declared properties
+        keys, proto = host_keys(obj), OBJECT_PROTOTYPE
     more = inherited_keys(proto, session)
     if more or len(keys) != len(set(keys)):
         return list(dict.fromkeys(keys + more))
@@ -341,16 +355,24 @@ def _put_other(obj: Any, key: Any, value: Any, session: Any) -> Any:
         return _object_put(obj, property_key(key), value)
     if isinstance(obj, list):
         return _array_put(obj, key, value)
-    if isinstance(obj, dict):
+    if type(obj) is dict:  # the session's `_data`
         obj[property_key(key)] = value
         return value
+    if isinstance(obj, dict):
+        raise JSError(
+            f"TypeError: cannot set property '{to_string(key)}' of a platform "
+            "object (it is read-only)"
+        )
     if isinstance(obj, JSFunction):
         return _function_put(obj, property_key(key), value, session)
     if isinstance(obj, Intrinsic):
         return extend(obj, property_key(key), value, session)
     if isinstance(obj, JSRegExp):
         return set_last_index(obj, property_key(key), value)
-    raise JSError(f"TypeError: cannot set property '{to_string(key)}' of {typeof(obj)}")
+    raise JSError(
+        f"TypeError: cannot set property '{to_string(key)}' of "
+        f"{'a platform object' if typeof(obj) == 'object' else typeof(obj)}"
+    )
 
 
 def _object_put(obj: JSObject, name: str, value: Any) -> Any:
@@ -457,8 +479,10 @@ def delete(obj: Any, key: Any, session: Any = None) -> bool:
     """`delete obj[key]`: removes an own property (built-in properties stay);
     false for one that is not configurable."""
     name = property_key(key)
-    if isinstance(obj, dict):
+    if isinstance(obj, JSObject) or type(obj) is dict:
         return _delete_own(obj, name, getattr(obj, "level", 0))
+    if isinstance(obj, dict):
+        return False  # a platform mapping: read-only
     if isinstance(obj, list):
         if isinstance(obj, FrozenArray):
             return False
@@ -493,7 +517,7 @@ def call(function: Any, this: Any, *args: Any) -> Any:
     """`f(args)` with `this` bound (undefined for a plain call)."""
     if isinstance(function, JSFunction):
         return function.impl(this, *args)
-    if callable(function):
+    if is_callable(function):
         return function(*args)
     raise JSError(f"TypeError: {to_string(function)} is not a function")
 
@@ -521,6 +545,9 @@ def call_method(obj: Any, key: Any, session: Any, *args: Any) -> Any:
                 return method(obj, *args)
         function = get(obj, key, session)
     else:
+        model = HOSTS.get(kind)
+        if model is not None and type(key) is str and key in model.functions:
+            return call_host(obj, key, args)  # `_genesys.ixn.setuData(...)`
         function = get(obj, key, session)
         if type(function) is SessionFunction:  # Object.defineProperty and the like
             return function.session_impl(obj, session, *args)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from .values import (
+    is_callable,
     JSArray,
     JSError,
     JSFunction,
@@ -41,9 +42,7 @@ ABSENT: Final = object()
 
 def _callable(callback: Any, method: str) -> Any:
     """`callback` if it can be called, else the TypeError JavaScript raises."""
-    if isinstance(callback, JSFunction) or (
-        callable(callback) and not isinstance(callback, (dict, list, type))
-    ):
+    if is_callable(callback):
         return callback
     raise JSError(
         f"TypeError: Array.prototype.{method}: {to_string(callback)} is not a function"

@@ -4,8 +4,8 @@
 `JSON.stringify` follows ES5 15.12.3: `toJSON`, a replacer function or list of
 names, indentation by a count or a string, undefined and functions left out of
 objects and null in arrays, NaN and the infinities as null, and a TypeError
-for a cycle. Platform values are written as their `js_json()`, `fields()` or
-items where they have them, else as their text.
+for a cycle. Host objects (`_event`, interactions) are written as the
+properties their class declares (`host.py`), other Python values as `{}`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 import re
 from typing import Any
 
-from ..events import Event
+from .host import host_items, host_model
 from .values import (
     AccessorObject,
     JSBuiltinObject,
@@ -26,6 +26,7 @@ from .values import (
     enumerable,
     from_json_text,
     invoke,
+    is_callable,
     stored_value,
     to_integer,
     to_string,
@@ -65,14 +66,12 @@ def uneval(value: Any) -> str:
         return "({" + ", ".join(items) + "})"
     if value is None or value is undefined or isinstance(value, (bool, int, float)):
         return to_string(value)
-    if isinstance(value, Event):
-        return uneval(value.fields())
     if isinstance(value, Intrinsic):
         return "({})"
     if isinstance(value, JSBuiltinObject):
         source = getattr(type(value), "js_source", None)
         return source(value) if source is not None else "({})"
-    return json.dumps(str(value))
+    return uneval(JSObject(host_items(value)))
 
 
 def _property_name(key: str) -> str:
@@ -112,16 +111,11 @@ class _Writer:
             return _quote(value)
         if _is_number(value):
             return to_string(value) if math.isfinite(value) else "null"
-        if value is undefined or isinstance(value, JSFunction) or callable(value):
+        if value is undefined or is_callable(value):
             return None
-        if isinstance(value, (list, dict)) or hasattr(value, "fields"):
+        if isinstance(value, (list, dict)) or host_model(type(value)) is not None:
             return self.container(value, indent)
-        if isinstance(value, (Intrinsic, JSBuiltinObject)):
-            return "{}"
-        to_json = getattr(type(value), "js_json", None)
-        if to_json is not None:
-            return self.value(to_json(value), indent)
-        return _quote(str(value))
+        return "{}"  # a built-in object, or a Python value of no declared model
 
     def container(self, value: Any, indent: str) -> str:
         if id(value) in self.stack:
@@ -165,8 +159,7 @@ def _items(value: Any) -> list[tuple[str, Any]]:
     value's `fields()`."""
     if isinstance(value, dict):
         return [(str(k), v) for k, v in own_items(value)]
-    fields = value.fields()
-    return list(fields.items()) if isinstance(fields, dict) else []
+    return host_items(value)
 
 
 def _name(item: Any) -> str:

@@ -54,6 +54,7 @@ from .standard import (
 )
 from .date import DATE_PROTOTYPE, JSDate
 from .realm import MISSING, Intrinsic, define, own_overlay
+from .host import host_keys
 
 __all__ = ["OBJECT_STATICS", "define_property", "level_of"]
 
@@ -203,7 +204,7 @@ def define_property(target: Any, key: Any, descriptor: Any, session: Any) -> Any
             f"TypeError: Object.defineProperty: getters and setters on the built-in "
             f"{_shown(target)} are not supported"
         )
-    if not isinstance(target, (dict, list, JSFunction, Intrinsic)):
+    if not isinstance(target, (JSObject, list, JSFunction, Intrinsic)):
         raise JSError(
             f"TypeError: Object.defineProperty called on {to_string(target)}, "
             "which is not an object scxmlc can give attributes"
@@ -317,7 +318,7 @@ def _own_names(target: Any, session: Any) -> list[str]:
     if isinstance(target, (Intrinsic, BuiltinFunction)):
         built_in = target.own if isinstance(target, Intrinsic) else (target.props or {})
         return list(dict.fromkeys([*built_in, *own_overlay(target, session, False)]))
-    return []
+    return host_keys(target)
 
 
 def get_prototype(value: Any) -> Any:
@@ -410,7 +411,7 @@ def _kind(value: Any) -> str:
         return f"the built-in {_shown(value)}"
     if isinstance(value, JSFunction):
         return "a function"
-    return f"a {type(value).__name__}"
+    return "a platform object"
 
 
 def _is_closed(value: Any, level: int) -> bool:

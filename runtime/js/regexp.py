@@ -26,6 +26,7 @@ from .values import (
     JSError,
     PropertyArray,
     invoke,
+    is_callable,
     to_integer,
     to_number,
     to_string,
@@ -284,7 +285,7 @@ def string_replace(
     else:
         first = re.compile(re.escape(to_string(pattern))).search(text)
         found = [first] if first is not None else []
-    if not callable(replacement):
+    if not is_callable(replacement):
         replacement = to_string(replacement)
     out, last = [], 0
     for match in found:

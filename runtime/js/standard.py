@@ -27,6 +27,7 @@ from .values import (
     PropertyArray,
     _is_number,
     enumerable,
+    is_callable,
     property_key,
     to_integer,
     to_number,
@@ -35,6 +36,7 @@ from .values import (
     undefined,
 )
 from .arrays import ARRAY_METHODS
+from .host import host_keys
 from .json import json_eval, json_parse, json_stringify, own_items, uneval
 from .realm import Intrinsic
 from .regexp import REGEXP_METHODS, JSRegExp, new_regexp
@@ -166,7 +168,7 @@ def _this_boolean(this: Any, name: str) -> bool:
 
 
 def _this_function(this: Any, name: str) -> Any:
-    if not isinstance(this, JSFunction) and not callable(this):
+    if not is_callable(this):
         raise _this_error("Function", name, this)
     return this
 
@@ -193,7 +195,7 @@ def _has_own(value: Any, key: Any = undefined) -> bool:
         return name == "prototype" or value.props is not None and name in value.props
     if isinstance(value, Intrinsic):
         return name in value.own
-    return False
+    return name in host_keys(value)
 
 
 def _is_enumerable(value: Any, key: Any = undefined) -> bool:
@@ -205,7 +207,7 @@ def _is_enumerable(value: Any, key: Any = undefined) -> bool:
         return enumerable(value.props[name])
     if isinstance(value, (list, str)):
         return name.isdigit() and int(name) < len(value)
-    return False
+    return name in host_keys(value)
 
 
 def _class_of(value: Any) -> str:
@@ -248,6 +250,13 @@ _OBJECT_METHODS: Final[dict[str, Callable[..., Any]]] = {
 }
 
 
+def _function_text(function: Any) -> str:
+    """`f.toString()`: a function's text (a compiled one shows no source)."""
+    if isinstance(function, JSFunction):
+        return repr(function)
+    return "function In() { [native code] }"
+
+
 def _invoke(function: Any, this: Any, *args: Any) -> Any:
     if isinstance(function, JSFunction):
         return function.impl(this, *args)
@@ -274,8 +283,8 @@ _FUNCTION_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "call": lambda f, this=undefined, *args: _invoke(f, this, *args),
     "apply": _apply,
     "bind": _bind,
-    "toString": lambda f: repr(f),
-    "toSource": lambda f: repr(f),
+    "toString": lambda f: _function_text(f),
+    "toSource": lambda f: _function_text(f),
 }
 _BOOLEAN_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "toString": lambda b: to_string(b),
@@ -425,7 +434,7 @@ def own_keys(value: Any) -> list[str]:
         return keys
     if isinstance(value, JSFunction) and not isinstance(value, BuiltinFunction):
         return [k for k, v in (value.props or {}).items() if enumerable(v)]
-    return []
+    return host_keys(value)
 
 
 def _new_array(*args: Any) -> JSArray:

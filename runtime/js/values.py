@@ -6,8 +6,9 @@ functions the generated code calls. Values: `undefined` (a singleton), `None` fo
 `null`, `bool`, numbers as `int` or `float` (printed the JavaScript way), `str`,
 `JSObject` (a dict with a prototype), `JSArray` (a list), `JSFunction`, and
 the `JSBuiltinObject`s `Date` and `RegExp`. Python
-objects the platform hands in (events, event data, `_ioprocessors`) are read as
-objects: their attributes and keys are properties.
+objects the platform hands in (`_event`, `_genesys`, `_ioprocessors`) are read
+as objects, deny by default: only what their class declares is a property
+(`host.py`), and only function objects (and the SCXML `In`) can be called.
 
 This module holds the values, conversions and operators; the package's
 `__init__` is the facade generated code names as `js`.
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, Final, NoReturn, TypeAlias
 
 from ..errors import ExecutionError
+from ..machine import Machine
 from .number import number_text
 
 
@@ -259,12 +261,24 @@ platform value)."""
 
 
 def invoke(function: Any, this: Any, *args: Any) -> Any:
-    """Call `function` (a JSFunction, or a Python callable, which gets no `this`)."""
+    """Call `function` (a JSFunction, or the SCXML `In`, which gets no `this`)."""
     if isinstance(function, JSFunction):
         return function.impl(this, *args)
-    if callable(function) and not isinstance(function, (dict, list, type)):
+    if is_callable(function):
         return function(*args)
     raise JSError(f"TypeError: {to_string(function)} is not a function")
+
+
+_STATE_TEST: Final = Machine.In
+
+
+def is_callable(value: Any) -> bool:
+    """Whether scripts may call `value`: a function object, or a session's SCXML
+    `In` read as a value (`var f = In`). No other Python callable is."""
+    return isinstance(value, JSFunction) or (
+        getattr(value, "__func__", None) is _STATE_TEST
+        and isinstance(getattr(value, "__self__", None), Machine)
+    )
 
 
 # -- conversions ---------------------------------------------------------------
@@ -364,7 +378,9 @@ def to_string(value: Any) -> str:
         return array_text(value)
     if isinstance(value, OBJECT_KINDS):
         return to_string(to_primitive(value, "string"))
-    return str(value)
+    if value is absent:
+        return "undefined"
+    return f"[object {getattr(type(value), 'js_class', 'Object')}]"  # a host object
 
 
 _EXPONENTIAL: Final = 10**21
@@ -570,11 +586,7 @@ def typeof(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if (
-        isinstance(value, JSFunction)
-        or callable(value)
-        and not isinstance(value, (dict, list, JSBuiltinObject))
-    ):
+    if is_callable(value):
         return "function"
     return "object"
 

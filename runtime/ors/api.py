@@ -9,7 +9,7 @@ its first one).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..js import undefined
 from .objects import Interaction
@@ -30,10 +30,17 @@ __all__ = [
 
 
 class Module:
-    """Base of the `_genesys.<module>` objects: the session and request helpers."""
+    """Base of the `_genesys.<module>` objects: the session and request helpers.
+
+    A module declares what ECMAScript may read of it: `js_properties`, its
+    object model, and `js_functions`, its functions; the base declares
+    nothing, so a module shows scripts only what it names itself.
+    """
 
     __slots__ = ("_session",)
     prefix: str = ""
+    js_properties: ClassVar[tuple[str, ...]] = ()
+    js_functions: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, session: OrsSession) -> None:
         self._session = session

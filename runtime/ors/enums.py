@@ -9,7 +9,7 @@ the Genesys T-Library and URS conventions where those are known (EXTENSIONS.md
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, ClassVar, Final
 
 __all__ = [
     "Day",
@@ -30,9 +30,15 @@ __all__ = [
 
 
 class _Enumeration:
-    """Members are class attributes; `names()` lists them in declaration order."""
+    """Members are class attributes; `names()` lists them in declaration order,
+    and they are all ECMAScript sees of an enumeration (`js_properties`)."""
 
     __slots__ = ()
+    js_properties: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.js_properties = tuple(cls.names())
 
     @classmethod
     def names(cls) -> list[str]:

@@ -13,6 +13,12 @@ one object here (`_genesys.session`, `.ixn`, `.queue`, `.dialog`, `.statistic`,
   attributes, starts a `Request`, hands it to the backend and returns the request
   id for the document's `requestid` location. Results arrive later as events.
 
+ECMAScript sees only what each class declares: `js_properties` (the object
+model) and `js_functions` (the functions of EXTENSIONS.md), as the JavaScript
+runtime reads Python objects deny by default (`runtime/js/host.py`). The action
+methods, the session behind `_genesys` (`context`) and every Python attribute
+stay out of its reach; generated code calls the actions in Python.
+
 Argument values come from either datamodel, so conversions accept JavaScript
 values (numbers as int or float, `undefined`) as well as Python ones. A request
 that cannot be made (no such interaction, an invalid value) still returns its
@@ -22,7 +28,7 @@ bad arguments raises `error.execution`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from ..errors import PlatformError
 from .api import Module
@@ -61,6 +67,20 @@ class Genesys:
         "elasticconnector",
         "ws",
     )
+
+    js_properties: ClassVar[tuple[str, ...]] = (
+        "session",
+        "ixn",
+        "voice",
+        "queue",
+        "dialog",
+        "statistic",
+        "classification",
+        "resource",
+        "elasticconnector",
+        "ws",
+    )
+    """The module objects, all ECMAScript sees of `_genesys` (not `context`)."""
 
     session: SessionModule
     ixn: InteractionModule

@@ -4,7 +4,7 @@ chat (EXTENSIONS.md §5)."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..errors import ExecutionError
 from ..events import AttrDict
@@ -29,6 +29,12 @@ class InteractionModule(Module):
 
     __slots__ = ()
     prefix = "interaction"
+    js_properties: ClassVar[tuple[str, ...]] = (
+        "interactions",
+        "firstixnid",
+        "mediaType",
+    )
+    js_functions: ClassVar[tuple[str, ...]] = ("setuData", "deleteuData", "getuData")
     mediaType: Final = enums.MEDIA_TYPE
 
     @property
@@ -311,6 +317,7 @@ class VoiceModule(Module):
 
     __slots__ = ()
     prefix = "voice"
+    js_properties: ClassVar[tuple[str, ...]] = ("overwriteType",)
     overwriteType: Final = enums.OVERWRITE_TYPE
 
 

@@ -10,14 +10,17 @@ documents use both. `Resource` is the resource object of §5.1, and
 `resource_from` normalises the string and object forms of an address into one.
 
 Every object here reads the same from both datamodels: attributes for the python
-datamodel (typed), properties for ECMAScript (the JavaScript runtime reads
-public attributes of platform objects, and `udata` is a plain dict).
+datamodel (typed), properties for ECMAScript, which sees only the fields each
+class declares in `js_properties` (the JavaScript runtime reads Python objects
+deny by default). `udata`, `xdata`, `location` and `parties` reach scripts as
+JavaScript copies: documents change attached data through `setuData` and
+`deleteuData`, never by assignment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..events import AttrDict
 
@@ -47,9 +50,14 @@ _TYPE_SPELLINGS: Final = {"AG": "GA", "PG": "GP"}
 
 
 class _Properties:
-    """Base of the small property records: `fields()` lists the set ones."""
+    """Base of the small property records: `fields()` lists the set ones.
+
+    ECMAScript reads the fields a record declares (`js_properties`, the
+    documented ones) and nothing else of it.
+    """
 
     __slots__: tuple[str, ...] = ()
+    js_properties: ClassVar[tuple[str, ...]] = ()
 
     def fields(self) -> dict[str, Any]:
         """The properties that are set, by name (what `uneval` prints)."""
@@ -65,6 +73,7 @@ class VoiceProperties(_Properties):
     """`interaction.voice`: present only for voice interactions."""
 
     __slots__ = ("callid", "connid", "ani", "dnis", "type", "media")
+    js_properties = __slots__
 
     def __init__(
         self,
@@ -88,6 +97,7 @@ class MessageProperties(_Properties):
     """`interaction.msgbased`: e-mail, SMS, work items and other message media."""
 
     __slots__ = ("type", "media", "queue", "view", "externalID")
+    js_properties = __slots__
 
     def __init__(
         self,
@@ -109,6 +119,7 @@ class ChatProperties(_Properties):
     """`interaction.chat`."""
 
     __slots__ = ("type", "media", "externalID")
+    js_properties = __slots__
 
     def __init__(
         self, *, type: str = "Inbound", media: str = "chat", externalID: str = ""
@@ -122,6 +133,7 @@ class Party(_Properties):
     """A member of `interaction.parties`: a device the interaction is on."""
 
     __slots__ = ("device", "devicetype")
+    js_properties = __slots__
 
     def __init__(self, device: str, devicetype: str) -> None:
         self.device = device
@@ -156,6 +168,7 @@ class Interaction(_Properties):
         "xdata",
         "location",
     )
+    js_properties = __slots__
 
     def __init__(
         self,

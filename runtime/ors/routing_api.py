@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..errors import ExecutionError
 from . import enums
@@ -43,6 +43,7 @@ class QueueModule(Module):
 
     __slots__ = ()
     prefix = "queue"
+    js_properties: ClassVar[tuple[str, ...]] = ("rType", "overwriteType", "usecapcond")
     rType: Final = enums.ROUTE_TYPE
     overwriteType: Final = enums.OVERWRITE_TYPE
     usecapcond: Final = enums.USE_CAPACITY_CONDITION
@@ -197,6 +198,7 @@ class StatisticModule(Module):
 
     __slots__ = ()
     prefix = "statistic"
+    js_functions: ClassVar[tuple[str, ...]] = ("sData",)
 
     def sData(
         self, target: str | dict[str, Any], statistic: str | None = None
@@ -286,6 +288,7 @@ class ResourceModule(Module):
 
     __slots__ = ()
     prefix = "resource"
+    js_properties: ClassVar[tuple[str, ...]] = ("resourceType",)
     resourceType: Final = enums.RESOURCE_TYPE
 
 

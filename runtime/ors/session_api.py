@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..errors import ExecutionError
 from ..invoke import DocumentPending
@@ -46,6 +46,23 @@ class SessionModule(Module):
 
     __slots__ = ()
     prefix = "session"
+    js_properties: ClassVar[tuple[str, ...]] = (
+        "server",
+        "tenant",
+        "tenantid",
+        "id",
+        "lookupseq",
+        "day",
+    )
+    js_functions: ClassVar[tuple[str, ...]] = (
+        "setTenant",
+        "timeInZone",
+        "dayInZone",
+        "dateInZone",
+        "isSpecialDay",
+        "getListItemValue",
+        "getConfigOption",
+    )
     lookupseq: Final = enums.LOOKUPSEQ
     day: Final = enums.DAY
 
@@ -244,6 +261,7 @@ class _Server:
     """`_genesys.session.server`."""
 
     __slots__ = ("name", "cluster")
+    js_properties: ClassVar[tuple[str, ...]] = ("name", "cluster")
 
     def __init__(self, name: str, cluster: str) -> None:
         self.name = name
