@@ -51,7 +51,7 @@ class DocumentPending(Exception):
     class or why there is none. Where the caller cannot wait (`<invoke>`), it
     is an error like any other."""
 
-    def when_ready(self, callback: Callable[[], None]) -> None:
+    def when_ready(self, callback: Callable[[], object]) -> None:
         """Call `callback` on the caller's event loop once the document is
         compiled (or failed to)."""
         raise NotImplementedError

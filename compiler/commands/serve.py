@@ -111,7 +111,7 @@ class NotCompiledYet(ExecutionError, DocumentPending):
         self.future = future
         self.loop = asyncio.get_running_loop()
 
-    def when_ready(self, callback: Callable[[], None]) -> None:
+    def when_ready(self, callback: Callable[[], object]) -> None:
         """Call `callback` on the loop that asked, once `future` is settled."""
         loop = self.loop
 
