@@ -716,7 +716,8 @@ def start_serve(
     )
     assert server.stdout is not None
     line = server.stdout.readline()
-    assert line.startswith("scxmlc serve: listening on http://127.0.0.1:"), line
+    scheme = "https" if "--tls-cert" in arguments else "http"
+    assert line.startswith(f"scxmlc serve: listening on {scheme}://127.0.0.1:"), line
     return server, line.split()[4]
 
 
@@ -747,6 +748,55 @@ def test_scxmlc_serve_authenticates_and_stops_on_sigterm(tmp_path: Path) -> None
     assert server.returncode == 0, errors
     assert errors.strip().endswith("scxmlc serve: stopped")
     assert "warning: no credentials" not in errors
+
+
+def test_scxmlc_serve_with_a_credentials_file_tls_and_a_root(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    credentials = tmp_path / "credentials"
+    credentials.write_text(f"# operators\nbasic {USER}:{PASSWORD}\n", "utf-8")
+    credentials.chmod(0o600)
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "doc.scxml").write_text(ACCOUNT, encoding="utf-8")
+    server, url = start_serve(
+        tmp_path,
+        *["--credentials-file", str(credentials), "--root", "apps"],
+        *["--tls-cert", str(cert), "--tls-key", str(key)],
+    )
+    client = ssl.create_default_context(cafile=str(cert))
+    try:
+
+        async def requests() -> list[tuple[int, Any]]:
+            async with aiohttp.ClientSession() as http:
+                start = f"{url}/scxml/session/start"
+                answers = []
+                for src, headers in [
+                    ("doc.scxml", {}),
+                    ("doc.scxml", BASIC),
+                    ("apps/doc.scxml", BASIC),
+                    ("/etc/passwd", BASIC),
+                ]:
+                    status, body, _ = await call(
+                        http,
+                        "POST",
+                        start,
+                        data={"src": src},
+                        headers=headers,
+                        ssl=client,
+                    )
+                    answers.append((status, body))
+                return answers
+
+        answers = asyncio.run(requests())
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=LIMIT)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    statuses = [status for status, _ in answers]
+    assert statuses == [401, 200, 400, 400], answers
+    assert server.returncode == 0, errors
+    assert "warning" not in errors
 
 
 def test_scxmlc_serve_on_loopback_without_credentials_warns(tmp_path: Path) -> None:
