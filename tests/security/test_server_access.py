@@ -855,3 +855,32 @@ def test_the_serve_help_names_the_access_options(
         TOKEN_VARIABLE,
     ]:
         assert option in text
+
+
+def test_a_second_sigterm_stops_scxmlc_serve_at_once(tmp_path: Path) -> None:
+    """While a request under way holds the graceful stop up, a second SIGTERM
+    ends the process with status 1."""
+    server, url = start_serve(tmp_path)
+    try:
+
+        async def hanging() -> None:
+            async with aiohttp.ClientSession() as http:
+                start = f"{url}/scxml/session/start"
+                _, body, _ = await call(http, "POST", start, data={"src": "account"})
+                request = f"{url}/scxml/session/{body['sessionid']}/request/nothing"
+                waiting = asyncio.ensure_future(call(http, "POST", request))
+                await asyncio.sleep(0.2)
+                server.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.2)
+                server.send_signal(signal.SIGTERM)
+                with pytest.raises((aiohttp.ClientError, asyncio.TimeoutError)):
+                    await asyncio.wait_for(waiting, LIMIT)
+
+        asyncio.run(hanging())
+        _, errors = server.communicate(timeout=LIMIT)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 1, errors
+    assert "scxmlc serve: stopped at once" in errors
