@@ -77,12 +77,16 @@ class CredentialsError(ValueError):
     """Credentials that cannot be used; the message says why (never the secret)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Credentials:
     """The bearer tokens and (user, password) pairs a server accepts."""
 
-    tokens: tuple[str, ...] = ()
-    users: tuple[tuple[str, str], ...] = field(default=())
+    tokens: tuple[str, ...] = field(default=(), repr=False)
+    users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def __repr__(self) -> str:
+        """How many of each, never the secrets."""
+        return f"Credentials({len(self.tokens)} tokens, {len(self.users)} users)"
 
     def __bool__(self) -> bool:
         return bool(self.tokens or self.users)

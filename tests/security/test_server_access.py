@@ -292,6 +292,7 @@ def test_the_credentials_file_and_environment(
     )
     assert found == CREDENTIALS
     assert not Credentials.from_environment({})
+    assert TOKEN not in repr(CREDENTIALS) and PASSWORD not in repr(CREDENTIALS)
 
 
 # -- TLS ------------------------------------------------------------------------------
