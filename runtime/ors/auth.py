@@ -25,6 +25,10 @@ valid credentials goes on with the caller's name in `request[CALLER_KEY]`
 `hmac.compare_digest`, against every credential, so the time taken does not
 tell which part matched.
 
+A client address that failed `MAX_FAILURES` times within `FAILURE_WINDOW`
+seconds is answered `429` (`toomanyfailures`, with `Retry-After`) whatever
+it sends, until the window ends: guessing is slow.
+
 `is_loopback(host)` tells whether a listening address is reachable from this
 machine only.
 """
@@ -35,7 +39,9 @@ import base64
 import binascii
 import hmac
 import ipaddress
+import math
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +56,7 @@ __all__ = [
     "TOKEN_VARIABLE",
     "Credentials",
     "CredentialsError",
+    "Failures",
     "authentication",
     "is_loopback",
 ]
@@ -71,6 +78,16 @@ CALLER_KEY: Final = "scxmlc_user"
 session limit counts by it)."""
 
 REALM: Final = "scxmlc"
+
+MAX_FAILURES: Final = 20
+"""Failed authentications one client address may have in `FAILURE_WINDOW`."""
+
+FAILURE_WINDOW: Final = 60.0
+"""Seconds over which `MAX_FAILURES` counts; an address over it waits for the
+window to end."""
+
+MAX_TRACKED: Final = 10000
+"""Client addresses whose failures are remembered at once (the oldest go)."""
 
 
 class CredentialsError(ValueError):
@@ -229,19 +246,69 @@ def is_loopback(host: str) -> bool:
 Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 
 
-def authentication(credentials: Credentials) -> Any:
+class Failures:
+    """Failed authentications by client address, over a sliding start: an
+    address's window opens at its first failure and lasts `window` seconds."""
+
+    def __init__(
+        self,
+        limit: int = MAX_FAILURES,
+        window: float = FAILURE_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def wait(self, address: str) -> float:
+        """Seconds `address` must wait before it may try again (0: it may)."""
+        opened, count = self._seen.get(address, (0.0, 0))
+        left = opened + self.window - self.clock()
+        if left <= 0:
+            self._seen.pop(address, None)
+            return 0.0
+        return left if count >= self.limit else 0.0
+
+    def failed(self, address: str) -> None:
+        """`address` failed once more."""
+        now = self.clock()
+        opened, count = self._seen.get(address, (now, 0))
+        if opened + self.window <= now:
+            opened, count = now, 0
+        self._seen.pop(address, None)
+        self._seen[address] = (opened, count + 1)
+        while len(self._seen) > MAX_TRACKED:
+            del self._seen[next(iter(self._seen))]
+
+
+def authentication(credentials: Credentials, failures: Failures | None = None) -> Any:
     """The aiohttp middleware admitting only requests with one of `credentials`
     (module docstring); put it first, so that it answers before anything else."""
     from aiohttp import web
 
     challenge = credentials.challenge()
+    counted = failures if failures is not None else Failures()
 
     @web.middleware
     async def authenticate(
         request: web.Request, handler: Handler
     ) -> web.StreamResponse:
+        address = request.remote or "unknown"
+        wait = counted.wait(address)
+        if wait > 0:
+            return web.json_response(
+                {
+                    "error": "toomanyfailures",
+                    "description": f"{counted.limit} failed authentications "
+                    f"within {counted.window:g} s: try again later",
+                },
+                status=429,
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         caller = credentials.caller(request.headers.get("Authorization"))
         if caller is None:
+            counted.failed(address)
             return web.json_response(
                 {"error": "unauthorized", "description": "authentication required"},
                 status=401,

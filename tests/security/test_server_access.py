@@ -40,6 +40,7 @@ from scxmlc.compiler.commands.serve import (
 )
 from scxmlc.runtime import Machine, invoke
 from scxmlc.runtime.errors import ExecutionError
+from scxmlc.runtime.ors import auth
 from scxmlc.runtime.ors.auth import (
     BASIC_VARIABLE,
     TOKEN_VARIABLE,
@@ -172,6 +173,14 @@ WRONG = [
 ]
 
 
+@pytest.fixture
+def no_failure_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed authentications are not limited (the tests fail many times)."""
+    unlimited = auth.Failures
+    monkeypatch.setattr(auth, "Failures", lambda: unlimited(limit=10**6))
+
+
+@pytest.mark.usefixtures("no_failure_limit")
 def test_every_route_wants_credentials_before_anything_else(tmp_path: Path) -> None:
     account = compiled(tmp_path, ACCOUNT, "account")
 
@@ -208,6 +217,43 @@ def test_every_route_wants_credentials_before_anything_else(tmp_path: Path) -> N
         assert challenges == {
             'Bearer realm="scxmlc", Basic realm="scxmlc", charset="UTF-8"'
         }, path
+
+
+def test_guessing_is_slowed_down_per_address(tmp_path: Path) -> None:
+    account = compiled(tmp_path, ACCOUNT, "account")
+
+    async def scenario() -> list[tuple[int, Any, Any]]:
+        async with serving(lambda uri, base: account, auth=CREDENTIALS) as (
+            server,
+            http,
+        ):
+            url = f"{server.url}/ors/help"
+            wrong = {"Authorization": "Bearer wrong-token-of-enough-length"}
+            answers = [
+                await call(http, "GET", url, headers=wrong)
+                for _ in range(auth.MAX_FAILURES + 1)
+            ]
+            answers.append(await call(http, "GET", url, headers=BEARER))
+            return answers
+
+    answers = asyncio.run(scenario())
+    statuses = [status for status, _, _ in answers]
+    assert statuses == [401] * auth.MAX_FAILURES + [429, 429]
+    status, body, headers = answers[-1]
+    assert body["error"] == "toomanyfailures"
+    assert 0 < int(headers["Retry-After"]) <= auth.FAILURE_WINDOW
+
+
+def test_failures_are_forgotten_after_the_window() -> None:
+    now = [0.0]
+    failures = auth.Failures(limit=2, window=10.0, clock=lambda: now[0])
+    failures.failed("a")
+    failures.failed("a")
+    assert failures.wait("a") == 10.0 and failures.wait("b") == 0.0
+    now[0] = 10.0
+    assert failures.wait("a") == 0.0
+    failures.failed("a")
+    assert failures.wait("a") == 0.0
 
 
 @pytest.mark.parametrize("headers", [BEARER, BASIC], ids=["bearer", "basic"])
