@@ -38,10 +38,19 @@ timeline:
 
 `load_scenario(path)` reads and checks a file into a `Scenario`; every problem is
 a `ScenarioError` naming the file and the entry (`timeline[2].call: missing 'to'`).
-Scenario files are untrusted input: YAML's safe loader (no Python objects), a
-file of at most `MAX_SCENARIO_BYTES` nested at most `MAX_NESTING` levels, every value checked for its type (times
-and durations finite numbers from 0 up, screening patterns that compile), and
-the `fetch` rules checked and bounded as `fetch.py` says.
+Scenario files are untrusted input, read within limits before anything
+else looks at them:
+
+- a regular file (not a FIFO, device or directory: opened without blocking,
+  then checked) of at most `MAX_SCENARIO_BYTES` of UTF-8;
+- YAML's safe loader (no Python objects); mappings and lists nested at most
+  `MAX_NESTING` levels, counted while the file is parsed; at most
+  `MAX_SCENARIO_VALUES` values once YAML aliases (`*name`) are expanded,
+  counted on the parsed nodes before any value is built (a "billion laughs"
+  file is refused in microseconds), and no alias inside its own anchor;
+- every value checked for its type (times and durations finite numbers from 0
+  up, screening patterns that compile), and the `fetch` rules checked and
+  bounded as `fetch.py` says.
 """
 
 from __future__ import annotations
@@ -49,7 +58,9 @@ from __future__ import annotations
 import builtins
 import datetime
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,10 +92,13 @@ MESSAGE_MEDIA = frozenset(
 and chat (`email`, `sms`, `workitem`, `webform`, `fax`, `openmedia`, ...)."""
 
 
-MAX_SCENARIO_BYTES = 16 << 20
-"""A scenario file is at most 16 MiB."""
+MAX_SCENARIO_BYTES = 1 << 20
+"""A scenario file is at most 1 MiB."""
 MAX_NESTING = 64
 """Mappings and lists nest at most this deep in a scenario file."""
+MAX_SCENARIO_VALUES = 1_000_000
+"""A scenario holds at most this many values (mappings, lists and scalars)
+once its aliases are expanded."""
 
 
 class ScenarioError(ValueError):
@@ -124,45 +138,146 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read the scenario file at `path`."""
-    import yaml
-
+    """Read the scenario file at `path`; a `ScenarioError` names the file and
+    the limit or entry it fails."""
     where = Path(path)
     try:
-        with where.open("rb") as file:
-            data = file.read(MAX_SCENARIO_BYTES + 1)
-    except OSError as error:
-        raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
-    if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{where}: larger than {MAX_SCENARIO_BYTES} bytes")
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        text = _read(where).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ScenarioError(f"{where}: not UTF-8 text: {error.reason}") from None
+    return parse_scenario(_yaml(text, where), where)
+
+
+def _read(where: Path) -> bytes:
+    """The bytes of a regular file of at most `MAX_SCENARIO_BYTES`. It is
+    opened without blocking (a FIFO with no writer would wait forever) and
+    checked once open, so what is read is what was checked."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(where, flags)
+    except OSError as error:
+        raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ScenarioError(f"{where}: not a regular file")
+    with os.fdopen(descriptor, "rb") as file:
+        if os.fstat(descriptor).st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(_too_big(where))
+        try:
+            data = file.read(MAX_SCENARIO_BYTES + 1)
+        except OSError as error:
+            raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
+    if len(data) > MAX_SCENARIO_BYTES:  # it grew since
+        raise ScenarioError(_too_big(where))
+    return data
+
+
+def _too_big(where: Path) -> str:
+    return f"{where}: larger than {MAX_SCENARIO_BYTES} bytes (the limit of a scenario)"
+
+
+def _yaml(text: str, where: Path) -> Any:
+    """The YAML value of `text`, within `MAX_NESTING` and `MAX_SCENARIO_VALUES`."""
+    import yaml
+
+    loader = _loader_class()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        values, depth = _expanded(node)
+        if depth > MAX_NESTING:
+            raise ScenarioError(
+                f"{where}: nested too deeply (over {MAX_NESTING} levels) once its "
+                "aliases are expanded"
+            )
+        if values > MAX_SCENARIO_VALUES:
+            raise ScenarioError(
+                f"{where}: more than {MAX_SCENARIO_VALUES} values once its aliases "
+                "are expanded (the limit of a scenario)"
+            )
+        return loader.construct_document(node)
+    except _TooDeep:
+        raise ScenarioError(
+            f"{where}: nested too deeply (over {MAX_NESTING} levels)"
+        ) from None
+    except _Recursive:
+        raise ScenarioError(f"{where}: an alias refers to its own anchor") from None
     except yaml.YAMLError as error:
         raise ScenarioError(f"{where}: not valid YAML: {error}") from None
-    except RecursionError:
-        raise ScenarioError(f"{where}: nested too deeply") from None
-    if _depth(raw) > MAX_NESTING:
-        raise ScenarioError(f"{where}: nested too deeply (over {MAX_NESTING} levels)")
-    return parse_scenario(raw, where)
+    finally:
+        loader.dispose()
 
 
-def _depth(value: Any) -> int:
-    """How deeply mappings and lists nest in `value` (a value shared through
-    YAML aliases is looked at again only where it lies deeper)."""
-    deepest = 0
-    seen: dict[int, int] = {}
-    pending = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        deepest = max(deepest, depth)
-        if not isinstance(item, (dict, list)) or seen.get(id(item), -1) >= depth:
-            continue
-        seen[id(item)] = depth
-        children = item.values() if isinstance(item, dict) else item
-        pending.extend((child, depth + 1) for child in children)
-    return deepest
+class _TooDeep(Exception):
+    """Nodes nested beyond `MAX_NESTING` while parsing."""
+
+
+class _Recursive(Exception):
+    """An alias inside the node its anchor names."""
+
+
+_LOADER: Any = None
+
+
+def _loader_class() -> Any:
+    """YAML's safe loader, counting how deep the node it composes lies and
+    stopping past `MAX_NESTING` (before Python's recursion limit)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class ScenarioLoader(yaml.SafeLoader):
+            depth = 0
+
+            def compose_node(self, parent: Any, index: Any) -> Any:
+                if self.depth > MAX_NESTING:
+                    raise _TooDeep()
+                self.depth += 1
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self.depth -= 1
+
+        _LOADER = ScenarioLoader
+    return _LOADER
+
+
+def _expanded(root: Any) -> tuple[int, int]:
+    """(values, depth) of a composed YAML document once its aliases are
+    expanded: an aliased node is one node object met again, so both are
+    counted per distinct node (iteratively, capped), never by expanding.
+    Raises `_Recursive` for an alias inside its own anchor."""
+    cap = MAX_SCENARIO_VALUES + 1
+    done: dict[int, tuple[int, int]] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if closing:
+            values = 1 + sum(done[id(child)][0] for child in children)
+            depth = max((done[id(child)][1] + 1 for child in children), default=0)
+            done[key] = (min(values, cap), min(depth, cap))
+            open_nodes.discard(key)
+        elif key in open_nodes:
+            raise _Recursive()
+        elif key not in done:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in done)
+    return done[id(root)]
+
+
+def _children(node: Any) -> list[Any]:
+    """The nodes a mapping or sequence node holds (keys and values)."""
+    value = node.value
+    if not isinstance(value, list):
+        return []
+    if value and isinstance(value[0], tuple):
+        return [part for pair in value for part in pair]
+    return value
 
 
 def parse_scenario(raw: Any, path: Path) -> Scenario:
