@@ -22,8 +22,8 @@ version of the file: the REST API's start and `<session:start src>` wait for
 it; `<invoke srcexpr>` cannot wait, and gets `error.execution` while it
 compiles. Documents of run-time data (`<invoke><content expr>`) compile only
 with `--allow-runtime-documents`, only with the ecmascript or null datamodel,
-at most 256 KiB, including no file; they compile on the event loop when
-invoked (kept by their text).
+at most 256 KiB, including no file, at most 100 different ones; they compile
+on the event loop when invoked (kept by their text).
 
 With `--scenario`, the contact center has the scenario's configuration, its
 applications are provisioned at their resources (the first APP serves the
@@ -93,6 +93,10 @@ RUNTIME_DATAMODELS: Final = frozenset({"ecmascript", "null"})
 
 MAX_RUNTIME_DOCUMENT: Final = 256 * 1024
 """The longest document from run-time data compiled (characters)."""
+
+MAX_RUNTIME_DOCUMENTS: Final = 100
+"""Distinct documents of run-time data a server compiles in its life (each
+stays loaded); more are refused."""
 
 SUFFIX: Final = ".scxml"
 """The file name ending of the documents served from application roots."""
@@ -204,7 +208,8 @@ class Applications:
     def compile_text(self, text: str, base: str) -> type[Machine]:
         """`DocumentResolver.compile_text` (`<invoke><content expr>`): refused
         unless `allow_runtime_documents`; then only for the ecmascript and null
-        datamodels, at most `MAX_RUNTIME_DOCUMENT` characters, reading no file."""
+        datamodels, at most `MAX_RUNTIME_DOCUMENT` characters, reading no file,
+        at most `MAX_RUNTIME_DOCUMENTS` different ones."""
         if not self.allow_runtime_documents:
             raise ExecutionError(RUNTIME_DOCUMENTS_DISABLED)
         if len(text) > MAX_RUNTIME_DOCUMENT:
@@ -215,6 +220,11 @@ class Applications:
         key = hashlib.sha256(text.encode()).hexdigest()
         found = self._texts.get(key)
         if found is None:
+            if len(self._texts) >= MAX_RUNTIME_DOCUMENTS:
+                raise ExecutionError(
+                    f"{MAX_RUNTIME_DOCUMENTS} documents of run-time data are "
+                    "compiled already: no more"
+                )
             found = self._texts[key] = _compile_runtime_text(text, self.options)
         return found
 

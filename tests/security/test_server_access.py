@@ -738,6 +738,20 @@ def test_a_python_document_of_run_time_data_is_refused_by_its_default(
     with pytest.raises(ExecutionError) as refused:
         applications.compile_text(including, "")
     assert str(refused.value) == "a document from run-time data may not include files"
+    with pytest.raises(ExecutionError, match="longer than"):
+        applications.compile_text(" " * (serve_module.MAX_RUNTIME_DOCUMENT + 1), "")
+
+
+def test_documents_of_run_time_data_are_bounded_in_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serve_module, "MAX_RUNTIME_DOCUMENTS", 2)
+    applications = Applications({}, Options(), allow_runtime_documents=True)
+    for name in ["a", "b"]:
+        applications.compile_text(CHILD_ECMASCRIPT.replace('"f"', f'"{name}"'), "")
+    applications.compile_text(CHILD_ECMASCRIPT.replace('"f"', '"a"'), "")  # kept
+    with pytest.raises(ExecutionError, match="2 documents of run-time data"):
+        applications.compile_text(CHILD_ECMASCRIPT.replace('"f"', '"c"'), "")
 
 
 # -- scxmlc serve: credentials and SIGTERM ---------------------------------------------
