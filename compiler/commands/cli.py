@@ -346,7 +346,11 @@ def parser() -> argparse.ArgumentParser:
         "serve", help="serve applications over the ORS REST API until interrupted"
     )
     serve.add_argument("files", nargs="+", metavar="APP")
-    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="default: 127.0.0.1; an address that is not loopback needs credentials",
+    )
     serve.add_argument(
         "--port", type=int, default=8080, help="default: 8080; 0 for any free port"
     )
