@@ -20,7 +20,8 @@ default**:
   JavaScript object or array, a copy, so a script changes its copy, never the
   platform's data; dates as ISO text; None as undefined (SCXML's binding of
   unset event fields; null inside data); anything else as undefined.
-  `_event.data` is copied once per event and kept with it.
+  `_event.data` is copied once per event and kept with it, JavaScript objects
+  included (`event_data`): sessions never share an object through events.
 - A declared function reads as a function object (`HostFunction`);
   `call_method` calls it without making one.
 - Host objects and the platform's mappings are read-only to scripts:
@@ -40,6 +41,9 @@ from typing import Any, Final
 
 from ..events import Event
 from .values import (
+    Accessor,
+    enumerable,
+    stored_value,
     JSArray,
     JSBuiltinObject,
     JSFunction,
@@ -142,7 +146,7 @@ def event_field(event: Event, name: str) -> Any:
         return undefined
     converted = event._js_data
     if converted is None:
-        converted = event._js_data = to_js(data)
+        converted = event._js_data = event_data(data)
     return converted
 
 
@@ -203,13 +207,16 @@ _AS_IS: Final = frozenset({str, int, float, bool})
 _JS_KINDS: Final = (JSObject, JSArray, JSFunction, JSBuiltinObject, Intrinsic)
 
 
-def to_js(value: Any, copies: dict[int, Any] | None = None) -> Any:
+def to_js(value: Any, copies: dict[int, Any] | None = None, clone: bool = False) -> Any:
     """`value`, from the platform, as a JavaScript value (see the module
     docstring): platform containers are copied, deeply (`copies` maps the ones
-    copied so far, by id, so shared and cyclic data stay so)."""
+    copied so far, by id, so shared and cyclic data stay so). With `clone`,
+    JavaScript objects and arrays are copied too (`event_data`)."""
     kind = type(value)
     if kind in _AS_IS or value is None or value is undefined:
         return value
+    if clone and isinstance(value, (JSObject, JSArray, JSFunction)):
+        return _clone(value, {} if copies is None else copies)
     if isinstance(value, _JS_KINDS) or host_model(kind) is not None:
         return value
     if isinstance(value, (str, int, float)):  # a subclass: an enum member, ...
@@ -217,7 +224,7 @@ def to_js(value: Any, copies: dict[int, Any] | None = None) -> Any:
     if isinstance(value, dict) and hasattr(kind, "js_property"):
         return value  # a platform mapping of host objects (the interactions)
     if isinstance(value, (dict, list, tuple, set, frozenset)):
-        return _container(value, {} if copies is None else copies)
+        return _container(value, {} if copies is None else copies, clone)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if is_element(value):
@@ -236,7 +243,7 @@ def _primitive(value: str | int | float) -> str | int | float:
     return float.__float__(value)
 
 
-def _container(value: Any, copies: dict[int, Any]) -> Any:
+def _container(value: Any, copies: dict[int, Any], clone: bool) -> Any:
     """A copy of a platform dict (a `JSObject`) or list, tuple or set (a
     `JSArray`), its members converted."""
     made = copies.get(id(value))
@@ -245,10 +252,40 @@ def _container(value: Any, copies: dict[int, Any]) -> Any:
     if isinstance(value, dict):
         made = copies[id(value)] = JSObject()
         for key, item in value.items():
-            made[_key(key)] = to_js(item, copies)
+            made[_key(key)] = to_js(item, copies, clone)
         return made
     made = copies[id(value)] = JSArray()
-    made.extend(to_js(item, copies) for item in value)
+    made.extend(to_js(item, copies, clone) for item in value)
+    return made
+
+
+def event_data(data: Any) -> Any:
+    """`_event.data` as the session taking the event reads it: a copy, also of
+    the JavaScript objects another session (or this one) sent, so sessions
+    share no object. The copy holds data only, as a structured clone does:
+    own enumerable data properties and elements, no prototype, getters or
+    functions (a function stays with the session that made it)."""
+    return to_js(data, None, True)
+
+
+def _clone(value: Any, copies: dict[int, Any]) -> Any:
+    """The data of a JavaScript object or array (undefined for a function)."""
+    if isinstance(value, JSFunction):
+        return undefined
+    made = copies.get(id(value))
+    if made is not None:
+        return made
+    if isinstance(value, JSArray):
+        made = copies[id(value)] = JSArray()
+        made.extend(to_js(item, copies, True) for item in value)
+        return made
+    made = copies[id(value)] = JSObject()
+    for key, stored in dict.items(value):
+        if type(stored) is Accessor or not enumerable(stored):
+            continue
+        item = stored_value(stored, value)
+        if not isinstance(item, JSFunction):  # left out, as JSON leaves it out
+            made[key] = to_js(item, copies, True)
     return made
 
 

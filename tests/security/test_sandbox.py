@@ -23,6 +23,7 @@ import json
 import types
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -558,3 +559,46 @@ def test_the_python_datamodel_reads_the_objects_as_python() -> None:
     label, data_type, segment, name = session.machine.dm.seen
     assert (label, segment, name) == (session.label, "gold", "interaction.present")
     assert data_type in ("AttrDict", "dict")
+
+
+# -- sessions share no object through events ----------------------------------------------
+
+SENDER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="ecmascript" initial="s">
+  <datamodel>
+    <data id="shared" expr="({n: 1, inner: {m: 2}, list: [1, {k: 3}],
+                              f: function () { return 'sender'; }})"/>
+  </datamodel>
+  <state id="s">
+    <onentry><send event="e"><content expr="shared"/></send></onentry>
+    <transition event="e" target="t">
+      <log label="copy" expr="_event.data !== shared &amp;&amp; _event.data === _event.data"/>
+      <log label="inner" expr="_event.data.inner !== shared.inner"/>
+      <log label="values" expr="JSON.stringify(_event.data)"/>
+      <log label="function" expr="typeof _event.data.f"/>
+      <script>_event.data.inner.m = 99;</script>
+      <log label="untouched" expr="shared.inner.m"/>
+    </transition>
+  </state>
+  <state id="t"/>
+</scxml>"""
+
+
+def test_event_data_is_a_copy_that_carries_no_function(tmp_path: Path) -> None:
+    import scxmlc
+    from scxmlc.runtime import VirtualClock
+
+    from recording import Recorder
+
+    path = tmp_path / "sender.scxml"
+    path.write_text(SENDER, encoding="utf-8")
+    recorder = Recorder()
+    scxmlc.load(path)(VirtualClock(), observer=recorder).start()
+    assert not recorder.errors
+    assert dict(recorder.logs) == {
+        "copy": True,
+        "inner": True,
+        "values": '{"n":1,"inner":{"m":2},"list":[1,{"k":3}]}',
+        "function": "undefined",
+        "untouched": 2,
+    }
