@@ -125,6 +125,9 @@ def host_get(obj: Any, model: HostModel, name: str) -> Any:
         if type(obj) is Event:
             return event_field(obj, name)
         value = getattr(obj, name)
+        kind = type(value)
+        if kind in _AS_IS or kind in HOSTS:  # the common cases, at once
+            return value
         return undefined if value is None else to_js(value)
     if name in model.functions:
         return HostFunction(obj, name)
@@ -215,6 +218,8 @@ def to_js(value: Any, copies: dict[int, Any] | None = None, clone: bool = False)
     kind = type(value)
     if kind in _AS_IS or value is None or value is undefined:
         return value
+    if kind is dict or kind is list:  # plain platform data
+        return _container(value, {} if copies is None else copies, clone)
     if clone and isinstance(value, (JSObject, JSArray, JSFunction)):
         return _clone(value, {} if copies is None else copies)
     if isinstance(value, _JS_KINDS) or host_model(kind) is not None:
