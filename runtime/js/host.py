@@ -18,8 +18,10 @@ default**:
   `to_js`: strings, numbers, booleans, JavaScript values and other host
   objects as they are; platform data (dicts, lists, tuples, sets) as a new
   JavaScript object or array, a copy, so a script changes its copy, never the
-  platform's data; dates as ISO text; None as undefined (SCXML's binding of
-  unset event fields; null inside data); anything else as undefined.
+  platform's data, and JavaScript objects in it (attached data another
+  session set) are copied as data too (`event_data`); dates as ISO text; None
+  as undefined (SCXML's binding of unset event fields; null inside data);
+  anything else as undefined.
   `_event.data` is copied once per event and kept with it, JavaScript objects
   included (`event_data`): sessions never share an object through events.
 - A declared function reads as a function object (`HostFunction`);
@@ -128,7 +130,7 @@ def host_get(obj: Any, model: HostModel, name: str) -> Any:
         kind = type(value)
         if kind in _AS_IS or kind in HOSTS:  # the common cases, at once
             return value
-        return undefined if value is None else to_js(value)
+        return undefined if value is None else to_js(value, None, True)
     if name in model.functions:
         return HostFunction(obj, name)
     return MISSING_HOST
@@ -201,7 +203,7 @@ def call_host(obj: Any, name: str, args: tuple[Any, ...]) -> Any:
 
 def _result(value: Any) -> Any:
     """A host function's result as scripts see it (None is undefined)."""
-    return undefined if value is None else to_js(value)
+    return undefined if value is None else to_js(value, None, True)
 
 
 # -- converting platform values ----------------------------------------------------------

@@ -421,6 +421,13 @@ ATTACKS: list[tuple[str, Any]] = [
     ("_genesys.session.getListItemValue('Routing', 'Sales', '').vq", "VQ_Sales"),
     ("(_genesys.session.getListItemValue('Routing', 'Sales', '').vq = 'x')", "x"),
     ("_genesys.session.getListItemValue('Routing', 'Sales', 'vq')", "VQ_Sales"),
+    (
+        "(function () { var o = {n: 1, f: function () { return 1; }};"
+        " _genesys.ixn.setuData({obj: o}); var back = _genesys.ixn.getuData('obj');"
+        " return [back !== o, typeof back.f, back.n].join(); })()",
+        "true,undefined,1",
+    ),
+    ("typeof _genesys.ixn.interactions[0].udata.obj.f", "'undefined'"),
 ]
 """(JavaScript expression, what it gives: a value, or the kind of error it throws)."""
 
