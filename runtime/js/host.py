@@ -257,6 +257,8 @@ def _container(value: Any, copies: dict[int, Any], clone: bool) -> Any:
     if made is not None:
         return made
     if isinstance(value, dict):
+        if all(type(key) is str for key in value) and _flat(value.values()):
+            return JSObject(value)  # the common case: one level of plain values
         made = copies[id(value)] = JSObject()
         for key, item in value.items():
             made[_key(key)] = to_js(item, copies, clone)
@@ -264,6 +266,11 @@ def _container(value: Any, copies: dict[int, Any], clone: bool) -> Any:
     made = copies[id(value)] = JSArray()
     made.extend(to_js(item, copies, clone) for item in value)
     return made
+
+
+def _flat(items: Any) -> bool:
+    """Whether all `items` are strings, numbers, booleans or null."""
+    return all(type(item) in _AS_IS or item is None for item in items)
 
 
 def event_data(data: Any) -> Any:
