@@ -126,10 +126,12 @@ class _Analyzer:
                 for s in self.states
             ],
         )
-        self.check_initials(structure)
+        initials_legal = self.check_initials(structure)
         for t in self.transitions:
             t.domain = structure.transition_domain(t.source, t.targets, t.internal)
-            if t.targets and not structure.history_dependent(t.targets):
+            if not initials_legal:  # entry sets would not be finite; reported
+                t.entry = 0
+            elif t.targets and not structure.history_dependent(t.targets):
                 t.entry, t.default_entry, _ = structure.compute_entry(
                     [(t.source, t.targets, t.domain)], {}
                 )
@@ -220,7 +222,11 @@ class _Analyzer:
             first = [c for c in node.children if not self.states[c].is_history]
             if not first:
                 if state == 0:
-                    self.diag.error(node.loc, "<scxml>: the document has no states")
+                    self.diag.warning(
+                        node.loc,
+                        "<scxml>: the document has no states (it starts, enters "
+                        "none and never ends)",
+                    )
                 return
             targets = (first[0],)
         node.initial = len(self.transitions)
@@ -263,7 +269,10 @@ class _Analyzer:
 
     # -- checks -------------------------------------------------------------
 
-    def check_initials(self, structure: Structure) -> None:
+    def check_initials(self, structure: Structure) -> bool:
+        """Report `initial` targets that are not descendants (children, for
+        shallow history) of their state; whether all of them are legal."""
+        legal_everywhere = True
         for state in self.states:
             if state.initial < 0:
                 continue
@@ -282,6 +291,7 @@ class _Analyzer:
                         else structure.parents[target] == parent
                     )
                     if not legal:
+                        legal_everywhere = False
                         self.diag.error(
                             transition.loc,
                             f"<history id=\"{state.id}\">: default target '{self.states[target].id}' is not "
@@ -293,6 +303,7 @@ class _Analyzer:
                             + f" of '{self.states[parent].id}'",
                         )
                 elif not structure.is_descendant(target, state.index):
+                    legal_everywhere = False
                     self.diag.error(
                         transition.loc,
                         f"{where}: target '{self.states[target].id}' is not a descendant of "
@@ -302,6 +313,36 @@ class _Analyzer:
                     )
             if not state.is_history and len(transition.targets) > 1:
                 self.check_parallel_targets(structure, state, transition)
+        return self.check_history_cycles() and legal_everywhere
+
+    def check_history_cycles(self) -> bool:
+        """Report history states whose default transitions lead, through
+        other history states only, back to themselves (entering one would never
+        end); whether there are none."""
+        acyclic = True
+        for state in self.states:
+            if not state.is_history or state.initial < 0:
+                continue
+            seen = {state.index}
+            pending = list(self.transitions[state.initial].targets)
+            while pending:
+                target = self.states[pending.pop()]
+                if target.index == state.index:
+                    acyclic = False
+                    self.diag.error(
+                        self.transitions[state.initial].loc,
+                        f'<history id="{state.id}">: its default transition leads '
+                        "back to it through history states only",
+                    )
+                    break
+                if (
+                    target.is_history
+                    and target.initial >= 0
+                    and target.index not in seen
+                ):
+                    seen.add(target.index)
+                    pending.extend(self.transitions[target.initial].targets)
+        return acyclic
 
     def check_parallel_targets(
         self, structure: Structure, state: StateNode, transition: TransitionNode

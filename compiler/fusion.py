@@ -47,7 +47,8 @@ def handler_runs(
         if plan.cacheable and plan.calls is not None and len(plan.calls) >= 2:
             runs.setdefault(tuple(str(h) for h in plan.calls), None)
 
-    consider(1, [chart.states[0].initial])
+    if chart.states[0].initial >= 0:  # a document without states has none
+        consider(1, [chart.states[0].initial])
     for t in chart.transitions:
         if t.initial:
             continue

@@ -572,6 +572,7 @@ class HttpEventProcessor:
     ) -> None:
         self.host = host
         self.port = port
+        self.scheme = "http"
         self.timeout = timeout
         self.allowed_origins = OriginAllowList(
             LOOPBACK_ORIGINS if allowed_origins is None else allowed_origins
@@ -625,12 +626,14 @@ class HttpEventProcessor:
         processor; then call `open` with the port it listens on."""
         app.router.add_post("/scxml/{session}", self._receive)
 
-    async def open(self, port: int) -> None:
-        """Start the client: access URIs name `host`:`port` from now on. `start`
-        does this; a server that `install`ed the processor calls it itself."""
+    async def open(self, port: int, *, tls: bool = False) -> None:
+        """Start the client: access URIs name `host`:`port` from now on, with
+        the `https` scheme when the server serves TLS (`tls`). `start` does
+        this; a server that `install`ed the processor calls it itself."""
         from aiohttp import ClientSession, ClientTimeout
 
         self.port = port
+        self.scheme = "https" if tls else "http"
         self._loop = asyncio.get_running_loop()
         self._client = ClientSession(timeout=ClientTimeout(total=self.timeout))
 
@@ -667,9 +670,9 @@ class HttpEventProcessor:
 
     @property
     def origin(self) -> str:
-        """This processor's origin, `http://HOST:PORT`."""
+        """This processor's origin, `http://HOST:PORT` (`https` over TLS)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def allows(self, url: str) -> bool:
         """Whether `<send>` may POST to `url`: its origin is this processor's

@@ -443,7 +443,8 @@ class Chart:
         """The microstep that enters the initial configuration from the root."""
         plan = self._initial_plan
         if plan is None:
-            plan = self.plan(1, [self.states[0].initial], {})
+            initial = self.states[0].initial  # -1: a document without states
+            plan = self.plan(1, [initial] if initial >= 0 else [], {})
             if plan.cacheable:
                 self._initial_plan = plan
         return plan

@@ -115,6 +115,7 @@ def _start(machine: Machine, spec: InvokeSpec) -> None:
         invokeid=invokeid,
         data=data,
         observer=machine.observer,
+        budget=machine.budget,
     )
     invocations = machine._invocations
     if invocations is None:

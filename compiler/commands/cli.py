@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -211,10 +212,17 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from scxmlc.runtime import Budget
 
-    from .serve import Access
+    from .serve import Access, Limits, serve
 
+    budget = None
+    if args.budget_seconds is not None or args.budget_microsteps is not None:
+        default = Budget()
+        budget = Budget(
+            microsteps=args.budget_microsteps or default.microsteps,
+            seconds=args.budget_seconds or default.seconds,
+        )
     return serve(
         args.files,
         _options(args),
@@ -228,6 +236,15 @@ def command_serve(args: argparse.Namespace) -> int:
             tls_key=args.tls_key,
             roots=tuple(args.roots),
             allow_runtime_documents=args.allow_runtime_documents,
+        ),
+        limits=Limits(
+            allowed_origins=tuple(args.allowed_origins),
+            max_sessions=args.max_sessions,
+            max_sessions_per_caller=args.max_sessions_per_caller,
+            idle_timeout=args.idle_timeout,
+            max_queued_events=args.max_queued_events,
+            max_body_size=args.max_body_size,
+            budget=budget,
         ),
     )
 
@@ -252,6 +269,28 @@ def _jsonable(value: Any) -> Any:
         json.dumps(value)
     except (TypeError, ValueError):
         return repr(value)
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    """An argument that must be a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
     return value
 
 
@@ -390,6 +429,61 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compile documents of run-time data (<invoke><content expr>), "
         "ecmascript and null datamodels only (default: refused)",
+    )
+    serve.add_argument(
+        "--allow-origin",
+        dest="allowed_origins",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin (scheme://host[:port], :* for any port) Basic HTTP "
+        "<send>s may post to besides the server's own (repeatable; by default "
+        "none)",
+    )
+    limits = serve.add_argument_group(
+        "limits", "each refusal names its limit; docs/security.md lists them all"
+    )
+    limits.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        metavar="N",
+        help="sessions running at once (default 10000; more: 503)",
+    )
+    limits.add_argument(
+        "--max-sessions-per-caller",
+        type=_positive_int,
+        metavar="N",
+        help="running sessions one caller started (default 1000; more: 429)",
+    )
+    limits.add_argument(
+        "--idle-timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="a session without an event this long is terminated (default 86400)",
+    )
+    limits.add_argument(
+        "--max-queued-events",
+        type=_positive_int,
+        metavar="N",
+        help="events waiting in one session's queue (default 1000; more: 503)",
+    )
+    limits.add_argument(
+        "--max-body-size",
+        type=_positive_int,
+        metavar="BYTES",
+        help="request body size (default 1048576; more: 413)",
+    )
+    limits.add_argument(
+        "--budget-seconds",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="wall time of one macrostep of a session (default 2)",
+    )
+    limits.add_argument(
+        "--budget-microsteps",
+        type=_positive_int,
+        metavar="N",
+        help="microsteps of one macrostep of a session (default 100000)",
     )
     common(serve)
     serve.set_defaults(run=command_serve)

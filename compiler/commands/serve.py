@@ -50,10 +50,11 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
-from scxmlc.runtime import Machine, set_document_resolver
+from scxmlc.runtime import Budget, Machine, set_document_resolver
+from scxmlc.runtime.basichttp import OriginAllowList
 from scxmlc.runtime.errors import ExecutionError
 from scxmlc.runtime.invoke import DocumentPending
 from scxmlc.runtime.ors.auth import (
@@ -79,7 +80,7 @@ from ..diagnostics import CompileError, Diagnostic
 from ..loader import _import, _locate, load, load_module
 from ..options import Options
 
-__all__ = ["Access", "Applications", "NotCompiledYet", "serve"]
+__all__ = ["Access", "Applications", "Limits", "NotCompiledYet", "serve"]
 
 NOT_SERVED: Final = (
     "src {src!r} is not a served application or a document under an application root"
@@ -459,6 +460,38 @@ class Access:
     allow_runtime_documents: bool = False
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The limits `scxmlc serve` sets on its `SessionServer` (None: the
+    server's default, see `scxmlc.runtime.ors.server`), the origins Basic HTTP
+    `<send>`s may go to besides the server's own, and the budget of each
+    macrostep."""
+
+    allowed_origins: tuple[str, ...] = ()
+    max_sessions: int | None = None
+    max_sessions_per_caller: int | None = None
+    idle_timeout: float | None = None
+    max_queued_events: int | None = None
+    max_body_size: int | None = None
+    budget: Budget | None = None
+
+    def server_options(self) -> dict[str, Any]:
+        """The keyword arguments of `SessionServer` these limits set."""
+        options: dict[str, Any] = {"allowed_origins": self.allowed_origins}
+        for name in (
+            "max_sessions",
+            "max_sessions_per_caller",
+            "idle_timeout",
+            "max_queued_events",
+            "max_body_size",
+            "budget",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                options[name] = value
+        return options
+
+
 def serve(
     applications: Sequence[str],
     options: Options,
@@ -468,11 +501,13 @@ def serve(
     scenario_path: str | None,
     trace: bool,
     access: Access = Access(),
+    limits: Limits = Limits(),
 ) -> int:
     """Compile, provision and serve until interrupted; the exit status (1 for
     compile, scenario, credentials, TLS or root errors, and for a non-loopback
-    `host` without credentials)."""
+    `host` without credentials, or an allowed origin that is not one)."""
     try:
+        _check_origins(limits.allowed_origins)
         credentials = _credentials(access, host)
         ssl_context = _tls(access)
         roots = _roots(access.roots)
@@ -499,7 +534,7 @@ def serve(
     )
     set_document_resolver(resolver)
     main = next(iter(served.values()))
-    listen = _Listen(host, port, credentials, ssl_context)
+    listen = _Listen(host, port, credentials, ssl_context, limits)
     try:
         names = ", ".join(Path(path).name for path in applications)
         asyncio.run(_serve(resolver, main, provisioned, scenario, listen, trace, names))
@@ -526,6 +561,15 @@ class _Listen:
     port: int
     credentials: Credentials | None
     ssl_context: ssl.SSLContext | None
+    limits: Limits
+
+
+def _check_origins(origins: Sequence[str]) -> None:
+    """`_StartError` for an `--allow-origin` that is not an origin."""
+    try:
+        OriginAllowList(origins)
+    except ValueError as error:
+        raise _StartError(f"--allow-origin: {error}") from None
 
 
 def _credentials(access: Access, host: str) -> Credentials | None:
@@ -615,6 +659,7 @@ async def _serve(
         port=listen.port,
         auth=listen.credentials,
         ssl_context=listen.ssl_context,
+        **listen.limits.server_options(),
     )
     if trace:
         server.platform.trace.listen(_print_entry)
@@ -623,10 +668,7 @@ async def _serve(
     stop = asyncio.Event()
     _on_signals(stop)
     async with server:
-        url = server.url
-        if listen.ssl_context is not None:
-            url = "https" + url.removeprefix("http")
-        print(f"scxmlc serve: listening on {url} ({served})", flush=True)
+        print(f"scxmlc serve: listening on {server.url} ({served})", flush=True)
         if scenario is not None:
             play_timeline(server.platform, scenario.timeline)
         await stop.wait()

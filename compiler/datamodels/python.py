@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import keyword
 import textwrap
 from typing import Final
 
@@ -78,6 +79,7 @@ class PythonDatamodel(Datamodel):
             return
         if (
             not data.id.isidentifier()
+            or keyword.iskeyword(data.id)
             or data.id in SYSTEM
             or data.id == "self"
             or data.id.startswith("__")

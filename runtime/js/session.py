@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from keyword import iskeyword
 from typing import Any, Final
 
 from .values import (
@@ -51,11 +52,15 @@ _STEP: Final = re.compile(
 
 def global_field(name: str) -> str:
     """The Python field of script global `name` on a machine's `globals`
-    object. `$` is not legal in Python names, and a leading `__` would be
-    mangled inside the machine class (Composer's `__Log`), so both are spelled
-    out."""
+    object. `$` is not legal in Python names, a Python keyword (`pass`,
+    `class`) cannot follow a dot, and a leading `__` would be mangled inside
+    the machine class (Composer's `__Log`): `$` is spelled `_S_`, and those
+    names, and any that already start with `_js`, get the prefix `_js` (so no
+    two names share a field)."""
     python = name.replace("$", "_S_")
-    return "_js" + python if python.startswith("__") else python
+    if python.startswith(("__", "_js")) or iskeyword(python):
+        return "_js" + python
+    return python
 
 
 def global_name(session: Any, name: str) -> Any:

@@ -32,6 +32,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..budget import Budget
 from ..clock import Clock
 from ..events import AttrDict, Event, EXTERNAL
 from ..machine import Machine, Observer
@@ -175,6 +176,9 @@ class Platform:
         self._labels = itertools.count(1)
         self.max_sessions: int | None = None
         """At most this many sessions at once (None: no limit); see `SessionLimit`."""
+        self.budget: Budget | None = None
+        """The budget of each macrostep of the sessions started here (and of the
+        sessions they invoke); None: each class's `default_budget`."""
         self.events_taken = 0
         self.error_events = 0
         self._observer = (_CountingObserver if count_events else _SessionObserver)(self)
@@ -203,7 +207,9 @@ class Platform:
             raise SessionLimit(
                 f"{len(self.sessions)} sessions run, the limit (max_sessions) is {limit}"
             )
-        machine = application(self.clock, observer=self._observer, data=params)
+        machine = application(
+            self.clock, observer=self._observer, data=params, budget=self.budget
+        )
         session = OrsSession(self, machine, f"S{next(self._labels)}")
         if isinstance(machine, OrsMachine):
             machine.attach(session.genesys)

@@ -54,6 +54,7 @@ refusal naming the limit and its value:
 | `max_json_depth` | `basichttp.MAX_JSON_DEPTH`, 32 nested arrays and objects | 400 `toodeep` |
 | `max_fields` | `basichttp.MAX_FIELDS`, 1000 query and form fields | 400 `toomanyfields` |
 | `request_timeout` | 30 s for `<session:response>` | 504 `timeout` |
+| `budget` | each machine's `default_budget`: `Budget()`, 100000 microsteps, 2 s, 10000 raised events per macrostep | `error.execution`, the session terminated (`runtime/budget.py`) |
 
 Events the platform delivers itself (answers to the session's own requests,
 interaction events) are never refused or dropped for a full queue: they are
@@ -93,6 +94,7 @@ from ..basichttp import (
     load_json,
     read_body,
 )
+from ..budget import Budget
 from ..clock import AsyncioClock, Timer
 from ..events import AttrDict
 from .auth import CALLER_KEY
@@ -174,8 +176,10 @@ class SessionServer:
     `<session:response>` (504 after it); `keep_finished` how many ended
     sessions `/query` still answers for. `allowed_origins` are the origins
     (`scheme://host[:port]`, `:*` for any port) Basic HTTP `<send>`s may go to
-    besides the server's own. The other parameters are the limits of the
-    module docstring; `max_sessions` becomes the platform's `max_sessions`.
+    besides the server's own. `budget` bounds each macrostep of the sessions
+    (`scxmlc.runtime.Budget`; by default the machines' own). The other
+    parameters are the limits of the module docstring; `max_sessions` and
+    `budget` become the platform's.
     """
 
     def __init__(
@@ -199,6 +203,7 @@ class SessionServer:
         max_fields: int = MAX_FIELDS,
         auth: Credentials | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.platform = platform
         self.auth = auth
@@ -211,6 +216,8 @@ class SessionServer:
         self.idle_timeout = idle_timeout
         self.max_start_delay = max_start_delay
         platform.max_sessions = max_sessions
+        if budget is not None:
+            platform.budget = budget
         self.processor = HttpEventProcessor(
             host,
             port,
@@ -230,9 +237,10 @@ class SessionServer:
 
     @property
     def url(self) -> str:
-        """Where the server listens: `http://HOST:PORT`."""
+        """Where the server listens: `http://HOST:PORT` (`https` over TLS)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     async def __aenter__(self) -> SessionServer:
         await self.start()
@@ -278,7 +286,7 @@ class SessionServer:
             raise
         self._runner = runner
         self.port = runner.addresses[0][1]
-        await self.processor.open(self.port)
+        await self.processor.open(self.port, tls=self.ssl_context is not None)
         for session in list(self.platform.sessions.values()):
             self._joined(session)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import aiohttp
 import pytest
 
 import scxmlc
@@ -244,14 +247,10 @@ def test_an_invoked_runaway_tells_its_parent(tmp_path: Path) -> None:
     <state id="told"/>
     <datamodel><data id="who"/></datamodel>"""
     cls = load(tmp_path, body)
-    cls.default_budget = QUICK
-    try:
-        machine = cls(VirtualClock())
-        with alarm(10):
-            machine.start()
-            machine.clock.run_ready()  # type: ignore[attr-defined]
-    finally:
-        del cls.default_budget
+    machine = cls(VirtualClock(), budget=QUICK)  # the child has the same budget
+    with alarm(10):
+        machine.start()
+        machine.clock.run_ready()  # type: ignore[attr-defined]
     assert machine.configuration == {"told"}
     assert machine.dm["who"] == "child"
 
@@ -341,3 +340,53 @@ def test_budget_api() -> None:
         Budget(seconds=0)
     with pytest.raises(ValueError):
         Budget(microsteps=0)
+
+
+def test_scxmlc_serve_applies_its_budget_and_keeps_serving(tmp_path: Path) -> None:
+    """`scxmlc serve --budget-seconds`: a runaway session of a served
+    application is terminated after that long; the server answers the next
+    requests and stops on SIGTERM."""
+    (tmp_path / "runaway.scxml").write_text(
+        f'<scxml {SCXML} datamodel="ecmascript" name="runaway">'
+        f"{on_go('while (true) {}')}</scxml>",
+        encoding="utf-8",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve"]
+        + ["runaway.scxml", "--port", "0", "--budget-seconds", "0.3"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[4]
+
+        async def requests() -> tuple[float, Any, int]:
+            async with aiohttp.ClientSession() as http:
+                start = f"{url}/scxml/session/start"
+                async with http.post(start, data={"src": "runaway"}) as answer:
+                    session = (await answer.json())["sessionid"]
+                began = time.monotonic()
+                async with http.post(f"{url}/scxml/session/{session}/event/go"):
+                    pass
+                async with http.post(start, data={"src": "runaway"}) as answer:
+                    second = answer.status
+                took = time.monotonic() - began
+                async with http.get(f"{url}/scxml/session/{session}/query") as answer:
+                    query = await answer.json()
+                return took, query, second
+
+        with alarm(20):
+            took, query, second = asyncio.run(requests())
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert 0.3 <= took < 2.0  # not the default budget of 2 s
+    assert second == 200
+    assert query["running"] is False and query["ended"] is not None
+    assert server.returncode == 0, errors

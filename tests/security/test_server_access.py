@@ -393,25 +393,29 @@ def test_tls_serves_https_only(tmp_path: Path) -> None:
     client_context = ssl.create_default_context(cafile=str(cert))
     account = compiled(tmp_path, ACCOUNT, "account")
 
-    async def scenario() -> tuple[int, Any]:
+    async def scenario() -> tuple[str, int, Any, str]:
         async with serving(
             lambda uri, base: account, auth=CREDENTIALS, ssl_context=server_context
         ) as (server, http):
-            https = "https" + server.url.removeprefix("http")
+            plain = "http" + server.url.removeprefix("https")
             with pytest.raises(aiohttp.ClientError):
-                await call(http, "GET", f"{server.url}/ors/help", headers=BEARER)
+                await call(http, "GET", f"{plain}/ors/help", headers=BEARER)
             status, body, _ = await call(
                 http,
                 "POST",
-                f"{https}/scxml/session/start",
+                f"{server.url}/scxml/session/start",
                 data={"src": "a"},
                 headers=BEARER,
                 ssl=client_context,
             )
-            return status, body
+            session = server.platform.sessions[body["sessionid"]]
+            location = session.machine._ioprocessors["basichttp"].location
+            return server.url, status, body, location
 
-    status, body = asyncio.run(scenario())
+    url, status, body, location = asyncio.run(scenario())
+    assert url.startswith("https://127.0.0.1:")
     assert status == 200 and "sessionid" in body
+    assert location == f"{url}/scxml/{body['sessionid']}"
 
 
 def test_scxmlc_serve_refuses_a_tls_key_that_does_not_load(
@@ -945,3 +949,118 @@ def test_a_second_sigterm_stops_scxmlc_serve_at_once(tmp_path: Path) -> None:
             server.wait()
     assert server.returncode == 1, errors
     assert "scxmlc serve: stopped at once" in errors
+
+
+# -- scxmlc serve: limits and the allow-list ------------------------------------------
+
+NOTIFY = f"""<scxml {NS} datamodel="ecmascript" name="notify" initial="sending">
+  <datamodel><data id="target" expr="''"/></datamodel>
+  <state id="sending">
+    <onentry>
+      <send type="http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
+            targetexpr="target" eventexpr="'hello'"/>
+    </onentry>
+    <transition event="error.communication" target="refused"/>
+  </state>
+  <state id="refused"/>
+</scxml>
+"""
+
+
+async def receiver(posts: list[str]) -> tuple[aiohttp.web.AppRunner, str]:
+    """A loopback HTTP server that records the path of every POST; its runner
+    and origin."""
+    from aiohttp import web
+
+    async def record(request: web.Request) -> web.Response:
+        posts.append(request.path)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", record)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+def test_scxmlc_serve_sends_only_to_allowed_origins_and_keeps_its_limits(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "notify.scxml").write_text(NOTIFY, encoding="utf-8")
+    allowed: list[str] = []
+    other: list[str] = []
+
+    async def requests() -> tuple[list[tuple[int, Any]], Any, Any]:
+        runner_a, origin_a = await receiver(allowed)
+        runner_b, origin_b = await receiver(other)
+        server, url = start_serve(
+            tmp_path,
+            *["--root", ".", "--allow-origin", origin_a],
+            *["--max-sessions", "2", "--max-body-size", "512"],
+        )
+        try:
+            async with aiohttp.ClientSession() as http:
+                start = f"{url}/scxml/session/start"
+                answers = []
+                for data in [
+                    {"src": "notify.scxml", "target": f"{origin_a}/in"},
+                    {"src": "notify.scxml", "target": f"{origin_b}/in"},
+                    {"src": "notify.scxml", "target": f"{origin_a}/in"},
+                    {"src": "account", "padding": "x" * 1024},
+                ]:
+                    status, body, _ = await call(http, "POST", start, data=data)
+                    answers.append((status, body))
+                await asyncio.sleep(0.5)
+                sent, refused = [
+                    (
+                        await call(
+                            http,
+                            "GET",
+                            f"{url}/scxml/session/{body['sessionid']}/query",
+                        )
+                    )[1]
+                    for _, body in answers[:2]
+                ]
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.communicate(timeout=LIMIT)
+            await runner_a.cleanup()
+            await runner_b.cleanup()
+        return answers, sent, refused
+
+    answers, sent, refused = asyncio.run(requests())
+    statuses = [status for status, _ in answers]
+    assert statuses == [200, 200, 503, 413], answers
+    assert "max_sessions" in answers[2][1]["description"]
+    assert allowed == ["/in"] and other == [], (sent, refused)
+    assert sent["configuration"] == ["sending"]
+    assert refused["configuration"] == ["refused"]
+
+
+def test_scxmlc_serve_refuses_an_allowed_origin_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "account.scxml").write_text(ACCOUNT, encoding="utf-8")
+    argv = ["serve", str(tmp_path / "account.scxml")]
+    assert main(argv + ["--allow-origin", "http://example.com/path"]) == 1
+    error = capsys.readouterr().err
+    assert "--allow-origin: 'http://example.com/path' is not an origin" in error
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--max-sessions", "0"),
+        ("--idle-timeout", "-1"),
+        ("--budget-seconds", "inf"),
+        ("--max-body-size", "ten"),
+    ],
+)
+def test_scxmlc_serve_refuses_a_limit_that_is_not_positive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["serve", "app.scxml", flag, value])
+    assert exit.value.code == 2
+    assert f"argument {flag}: {value!r} is not" in capsys.readouterr().err

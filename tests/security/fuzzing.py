@@ -1,0 +1,351 @@
+"""Mutation fuzzing of the compiler's front end.
+
+Documents of the W3C suite (both datamodels) and of `examples/` are mutated
+(an element deleted, duplicated, moved or renamed; an attribute removed, added
+or given another value; text replaced; bytes truncated, flipped or inserted)
+and compiled. Every outcome but two is an internal error: the document
+compiles (and its module is valid Python), or it is refused with diagnostics
+that each carry a location. A compilation that takes longer than
+`SLOW_SECONDS` is reported too.
+
+`mutate(document, rng)` is shared by the property-based test (hypothesis
+drives `rng`) and by the long run, started from the project root:
+
+    python tests/security/fuzzing.py --minutes 10
+
+which prints one line per finding and a summary (documents tried, compiled,
+refused, findings); its exit status is 1 when there were findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import random
+import signal
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Callable, Final
+
+from lxml import etree
+
+ROOT: Final = Path(__file__).resolve().parents[2]
+W3C: Final = ROOT.parent / "shared" / "w3c-scxml"
+SLOW_SECONDS: Final = 20
+"""A compilation slower than this is a finding (a hang, or a blow-up)."""
+
+TAGS: Final = (
+    "state parallel final initial history transition onentry onexit datamodel data "
+    "assign donedata content param script raise if elseif else foreach log send "
+    "cancel invoke finalize"
+).split()
+ATTRIBUTES: Final = (
+    "id initial target event cond type expr location src name namelist label "
+    "delay delayexpr sendid sendidexpr idlocation targetexpr typeexpr srcexpr "
+    "autoforward array item index datamodel binding version xmlns"
+).split()
+FRAGMENTS: Final = [
+    "",
+    " ",
+    "1",
+    "-1",
+    "1e308",
+    "NaN",
+    "true",
+    "null",
+    "undefined",
+    "_event.data",
+    "_event",
+    "_sessionid",
+    "In('s0')",
+    "a.b.c",
+    "[]",
+    "{}",
+    "x[",
+    "'",
+    '"',
+    "(",
+    ")",
+    "}",
+    "#_internal",
+    "#_parent",
+    "#_scxml_x",
+    "*",
+    ".",
+    "error.*",
+    "s0 s1",
+    "deep",
+    "shallow",
+    "external",
+    "internal",
+    "10s",
+    "-5ms",
+    "file:nothing.scxml",
+    "http://127.0.0.1:9/x",
+    "function(){ return 1 }",
+    "for(;;) { break; }",
+    "\u2028",
+    "\\",
+    "\x85",
+    "\t\n",
+    "é",
+    "𝔘",
+]
+
+
+def corpus() -> list[Path]:
+    """The documents mutations start from: the W3C tests of both datamodels
+    (child documents too) and the examples, sorted."""
+    found = sorted(ROOT.glob("examples/*.scxml"))
+    for folder in ("ecmascript", "python", "null"):
+        found += sorted((W3C / folder).glob("*.scxml"))
+    return found
+
+
+# -- mutations ------------------------------------------------------------------
+
+
+def mutate(document: bytes, rng: random.Random) -> bytes:
+    """`document` changed by one to three mutations chosen by `rng`."""
+    for _ in range(rng.randint(1, 3)):
+        if rng.random() < 0.15:
+            document = _mutate_bytes(document, rng)
+        else:
+            document = _mutate_tree(document, rng)
+    return document
+
+
+def _mutate_bytes(document: bytes, rng: random.Random) -> bytes:
+    """Truncated, a byte flipped, or random bytes inserted."""
+    if not document:
+        return bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+    at = rng.randrange(len(document))
+    choice = rng.randrange(3)
+    if choice == 0:
+        return document[:at]
+    if choice == 1:
+        flipped = document[at] ^ (1 << rng.randrange(8))
+        return document[:at] + bytes([flipped]) + document[at + 1 :]
+    noise = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+    return document[:at] + noise + document[at:]
+
+
+def _mutate_tree(document: bytes, rng: random.Random) -> bytes:
+    """One structural change to the document's elements (malformed input is
+    left for `_mutate_bytes` to have made)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(document, parser)
+    except etree.XMLSyntaxError:
+        return _mutate_bytes(document, rng)
+    elements = [e for e in root.iter() if isinstance(e.tag, str)]
+    element = rng.choice(elements)
+    rng.choice(TREE_MUTATIONS)(root, element, elements, rng)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _delete(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
+
+
+def _duplicate(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    parent = element.getparent()
+    if parent is not None:
+        parent.insert(parent.index(element), copy.deepcopy(element))
+
+
+def _move(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    parent = element.getparent()
+    target = rng.choice(elements)
+    if parent is None or element in target.iterancestors() or target is element:
+        return
+    parent.remove(element)
+    target.insert(rng.randint(0, len(target)), element)
+
+
+def _rename(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    namespace = etree.QName(element).namespace
+    tag = rng.choice(TAGS)
+    element.tag = f"{{{namespace}}}{tag}" if namespace else tag
+
+
+def _drop_attribute(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    if element.attrib:
+        del element.attrib[rng.choice(list(element.attrib))]
+
+
+def _set_attribute(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    names = list(element.attrib) if element.attrib and rng.random() < 0.6 else []
+    name = rng.choice(names) if names else rng.choice(ATTRIBUTES)
+    element.set(name, _value(elements, rng))
+
+
+def _set_text(
+    root: etree._Element,
+    element: etree._Element,
+    elements: list[etree._Element],
+    rng: random.Random,
+) -> None:
+    element.text = _value(elements, rng)
+
+
+def _value(elements: list[etree._Element], rng: random.Random) -> str:
+    """A value from the document itself, the fragment pool, or a mix of both."""
+    values = [v for e in elements for v in e.attrib.values()]
+    choice = rng.randrange(3)
+    if choice == 0 and values:
+        return str(rng.choice(values))
+    if choice == 1:
+        return rng.choice(FRAGMENTS)
+    parts = [rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 4))]
+    if values:
+        parts.append(str(rng.choice(values)))
+    rng.shuffle(parts)
+    return "".join(parts)
+
+
+TREE_MUTATIONS: Final[
+    tuple[
+        Callable[
+            [etree._Element, etree._Element, list[etree._Element], random.Random],
+            None,
+        ],
+        ...,
+    ]
+] = (_delete, _duplicate, _move, _rename, _drop_attribute, _set_attribute, _set_text)
+
+
+# -- checking ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What compiling one mutated document came to: "compiled", "refused" or
+    "internal" (with the traceback), or "slow"."""
+
+    kind: str
+    detail: str = ""
+
+
+def check(document: bytes, path: Path) -> Outcome:
+    """Compile `document` as if read from `path` (so relative `src` and
+    includes resolve beside it) and classify the outcome."""
+    from scxmlc.compiler import CompileError, compile_text
+
+    try:
+        compilation = compile_text(document, str(path))
+    except CompileError as error:
+        unlocated = [
+            d for d in error.diagnostics if d.severity == "error" and d.loc.line < 0
+        ]
+        if not error.diagnostics or unlocated:
+            return Outcome("internal", f"refused without located errors: {error}")
+        return Outcome("refused")
+    except Exception:  # noqa: BLE001 - the finding itself
+        return Outcome("internal", traceback.format_exc())
+    try:
+        compile(compilation.source, str(path.with_suffix(".py")), "exec")
+    except SyntaxError:
+        return Outcome("internal", "generated module: " + traceback.format_exc())
+    return Outcome("compiled")
+
+
+class _Slow(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: FrameType | None) -> None:
+    raise _Slow()
+
+
+def run(minutes: float, seed: int, out: Path | None) -> int:
+    """Fuzz for `minutes`; print findings and a summary; the number of findings."""
+    sources = [(path, path.read_bytes()) for path in corpus()]
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    deadline = time.monotonic() + minutes * 60
+    signal.signal(signal.SIGALRM, _alarm)
+    while time.monotonic() < deadline:
+        path, original = rng.choice(sources)
+        document = mutate(original, rng)
+        signal.alarm(SLOW_SECONDS)
+        try:
+            outcome = check(document, path)
+        except _Slow:
+            outcome = Outcome("slow", f"over {SLOW_SECONDS}s")
+        finally:
+            signal.alarm(0)
+        counts[outcome.kind] += 1
+        if outcome.kind in ("internal", "slow"):
+            _report(path, document, outcome, counts, out)
+    findings = counts["internal"] + counts["slow"]
+    print(
+        f"fuzzing: {sum(counts.values())} documents in {minutes:g} min (seed {seed}):"
+        f" {counts['compiled']} compiled, {counts['refused']} refused,"
+        f" {findings} findings"
+    )
+    return findings
+
+
+def _report(
+    path: Path,
+    document: bytes,
+    outcome: Outcome,
+    counts: Counter[str],
+    out: Path | None,
+) -> None:
+    number = counts["internal"] + counts["slow"]
+    print(f"finding {number} ({outcome.kind}) from {path.name}:\n{outcome.detail}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"finding{number}-{path.name}").write_bytes(document)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--out", type=Path, help="keep the documents of findings here")
+    arguments = parser.parse_args(argv)
+    return 1 if run(arguments.minutes, arguments.seed, arguments.out) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
