@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from scxmlc.runtime import Machine, set_document_resolver
+from scxmlc.runtime.invoke import document_resolver
 
 from . import VERSION, compile_path, compile_text
 from .diagnostics import CompileError, Diagnostic, Loc
@@ -181,7 +182,10 @@ def load_module(
 
 def load(path: str | Path, options: Options = Options()) -> type[Machine]:
     """The machine class compiled from the document at `path` (and the files it
-    includes, as they are now)."""
+    includes, as they are now). Unless the host installed a document resolver
+    of its own (as `scxmlc serve` does), documents its sessions invoke at run
+    time (`srcexpr`, `<content expr>`) are compiled from any path or text,
+    with `options`: `load` is for trusted documents."""
     module, class_name = load_module(path, options)
     found = _loaded.get((module.__name__, class_name))
     if found is None:
@@ -189,7 +193,8 @@ def load(path: str | Path, options: Options = Options()) -> type[Machine]:
         assert isinstance(found, type) and issubclass(found, Machine)
         _locate(module, Path(path).resolve())
         _loaded[(module.__name__, class_name)] = found
-        set_document_resolver(_Resolver(options))
+        if isinstance(document_resolver(), (_Resolver, type(None))):
+            set_document_resolver(_Resolver(options))
     return found
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from .chart import InvokeSpec, bits
 from .errors import ExecutionError
@@ -24,6 +24,7 @@ __all__ = [
     "DocumentPending",
     "DocumentResolver",
     "Invocation",
+    "document_resolver",
     "register_document",
     "set_document_resolver",
 ]
@@ -48,8 +49,8 @@ class DocumentResolver(Protocol):
 class DocumentPending(Exception):
     """What a resolver raises for a document it is compiling elsewhere (in a
     worker thread): asked again after `when_ready`'s callback, it answers the
-    class or why there is none. Where the caller cannot wait (`<invoke>`), it
-    is an error like any other."""
+    class or why there is none. `<invoke>` and `<session:start>` wait for it:
+    the child session starts once its document is compiled."""
 
     def when_ready(self, callback: Callable[[], object]) -> None:
         """Call `callback` on the caller's event loop once the document is
@@ -72,15 +73,30 @@ def set_document_resolver(resolver: DocumentResolver | None) -> None:
     _resolver = resolver
 
 
+def document_resolver() -> DocumentResolver | None:
+    """The resolver installed for documents not compiled ahead of time."""
+    return _resolver
+
+
 class Invocation:
-    """A running child session and the `<invoke>` that started it."""
+    """A running child session and the `<invoke>` that started it. While the
+    child's document compiles elsewhere, `child` is None and the events sent
+    to it wait in `waiting`."""
 
-    __slots__ = ("invokeid", "spec", "child")
+    __slots__ = ("invokeid", "spec", "child", "waiting")
 
-    def __init__(self, invokeid: str, spec: InvokeSpec, child: Machine) -> None:
+    def __init__(self, invokeid: str, spec: InvokeSpec, child: Machine | None) -> None:
         self.invokeid = invokeid
         self.spec = spec
         self.child = child
+        self.waiting: list[Event] = []
+
+    def deliver(self, event: Event) -> None:
+        """Put `event` on the child's queue (kept until it exists)."""
+        if self.child is None:
+            self.waiting.append(event)
+        else:
+            self.child._deliver(event)
 
 
 def start_invocations(machine: Machine) -> None:
@@ -108,20 +124,76 @@ def _start(machine: Machine, spec: InvokeSpec) -> None:
         if spec.idlocation is not None:
             spec.idlocation(machine, invokeid)
     data = spec.data(machine) if spec.data is not None else None
-    cls = _child_class(machine, spec)
+    resolve = _child_class(machine, spec)
+    invocations = machine._invocations
+    if invocations is None:
+        invocations = machine._invocations = {}
+    invocation = Invocation(invokeid, spec, None)
+    try:
+        cls = resolve()
+    except DocumentPending as pending:  # compiling elsewhere: start it when done
+        invocations[invokeid] = invocation
+        pending.when_ready(
+            lambda: _start_when_compiled(machine, invocation, resolve, data)
+        )
+        return
+    _launch(machine, invocation, cls, data)
+
+
+def _launch(
+    machine: Machine,
+    invocation: Invocation,
+    cls: type[Machine],
+    data: dict[str, Any] | None,
+) -> None:
+    """Create the child session of `invocation` and start it on the next turn."""
     child = cls(
         machine.clock,
         parent=machine,
-        invokeid=invokeid,
+        invokeid=invocation.invokeid,
         data=data,
         observer=machine.observer,
         budget=machine.budget,
     )
-    invocations = machine._invocations
-    if invocations is None:
-        invocations = machine._invocations = {}
-    invocations[invokeid] = Invocation(invokeid, spec, child)
+    invocation.child = child
+    assert machine._invocations is not None
+    machine._invocations[invocation.invokeid] = invocation
+    for event in invocation.waiting:
+        child._deliver(event)
+    invocation.waiting.clear()
     machine.clock.call_later(0.0, lambda: _start_child(child))
+
+
+def _start_when_compiled(
+    machine: Machine,
+    invocation: Invocation,
+    resolve: Callable[[], type[Machine]],
+    data: dict[str, Any] | None,
+) -> None:
+    """The document of a waiting `invocation` is compiled (or failed to): start
+    the child, unless the invoking state was left meanwhile; a failure is
+    `error.execution` on `machine`."""
+    invocations = machine._invocations
+    if (
+        machine.finished
+        or not invocations
+        or invocations.get(invocation.invokeid) is not invocation
+    ):
+        return  # cancelled while its document compiled
+    try:
+        cls = resolve()
+    except DocumentPending as pending:  # changed again meanwhile
+        pending.when_ready(
+            lambda: _start_when_compiled(machine, invocation, resolve, data)
+        )
+        return
+    except Exception as error:  # noqa: BLE001 - becomes error.execution
+        del invocations[invocation.invokeid]
+        machine._fail(error)
+        if machine._idle:
+            machine._schedule_wake()
+        return
+    _launch(machine, invocation, cls, data)
 
 
 def _start_child(child: Machine) -> None:
@@ -129,23 +201,30 @@ def _start_child(child: Machine) -> None:
         child.start()
 
 
-def _child_class(machine: Machine, spec: InvokeSpec) -> type[Machine]:
+def _child_class(machine: Machine, spec: InvokeSpec) -> Callable[[], type[Machine]]:
+    """How to get the class of the child `spec` invokes: its expressions
+    (`srcexpr`, `<content expr>`) are evaluated now, the document resolved
+    when the result is called (which may raise `DocumentPending`, and then be
+    called again)."""
     if spec.child is not None:
-        return spec.child  # type: ignore[no-any-return]
+        child: type[Machine] = spec.child
+        return lambda: child
     base = machine.document_path
     if spec.contentexpr is not None:
         content = spec.contentexpr(machine)
         if isinstance(content, type):
-            return content
+            return lambda: content
         if hasattr(content, "tag"):  # an XML element (`<assign>` of XML content)
             import xml.etree.ElementTree as ElementTree
 
             content = ElementTree.tostring(content, encoding="unicode")
-        return _resolver_for("<content expr>").compile_text(str(content), base)
+        text = str(content)
+        return lambda: _resolver_for("<content expr>").compile_text(text, base)
     uri = spec.srcexpr(machine) if spec.srcexpr is not None else spec.src
     if uri is None:
         raise ExecutionError("invoke: no src, srcexpr or content")
-    return resolve_document(str(uri), base)
+    src = str(uri)
+    return lambda: resolve_document(src, base)
 
 
 def resolve_document(uri: str, base: str) -> type[Machine]:
@@ -185,8 +264,13 @@ def before_external_event(machine: Machine, event: Event) -> None:
             except Exception as error:  # noqa: BLE001
                 machine._fail(error)
     for invocation in list(invocations.values()):
-        if invocation.spec.autoforward and not invocation.child.finished:
-            invocation.child._deliver(event.copy())
+        child = invocation.child
+        if not invocation.spec.autoforward:
+            continue
+        if child is None:
+            invocation.waiting.append(event.copy())
+        elif not child.finished:
+            child._deliver(event.copy())
 
 
 def cancel_state_invocations(machine: Machine, state: int) -> None:
@@ -202,4 +286,5 @@ def cancel_invocation(machine: Machine, invocation: Invocation) -> None:
     """Stop one child session (events it already queued here are still processed)."""
     if machine._invocations is not None:
         machine._invocations.pop(invocation.invokeid, None)
-    invocation.child.cancel()
+    if invocation.child is not None:
+        invocation.child.cancel()

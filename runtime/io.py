@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .errors import CommunicationError, ExecutionError
 from .events import EXTERNAL, INTERNAL, Event
+from .invoke import Invocation
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -132,12 +133,15 @@ def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
     except CommunicationError as error:
         undeliverable(machine, error, event.sendid)
         return
+    if isinstance(recipient, Invocation):  # a child, maybe not created yet
+        recipient.deliver(event)
+        return
     if recipient is machine._parent and recipient is not None:
         event.invokeid = machine._invokeid
     recipient._deliver(event)
 
 
-def _resolve(machine: Machine, target: str | None) -> Machine:
+def _resolve(machine: Machine, target: str | None) -> Machine | Invocation:
     from .machine import SESSIONS  # machine imports this module
 
     if target is None:
@@ -155,4 +159,4 @@ def _resolve(machine: Machine, target: str | None) -> Machine:
     invocation = invocations.get(target[2:])
     if invocation is None:
         raise CommunicationError(f"{target}: no such invoked session")
-    return invocation.child
+    return invocation

@@ -18,12 +18,12 @@ name, its stem or its `<scxml name>`, or a `.scxml` document under an
 application root (`--root DIR`, repeatable; the APPs' directories are not
 roots), relative to the starting document or to the roots; nothing else (see
 `Applications`). Such a document compiles in a worker thread, once for each
-version of the file: the REST API's start and `<session:start src>` wait for
-it; `<invoke srcexpr>` cannot wait, and gets `error.execution` while it
-compiles. Documents of run-time data (`<invoke><content expr>`) compile only
-with `--allow-runtime-documents`, only with the ecmascript or null datamodel,
-at most 256 KiB, including no file, at most 100 different ones; they compile
-on the event loop when invoked (kept by their text).
+version of the file: the REST API's start, `<session:start src>` and
+`<invoke srcexpr>` wait for it. Documents of run-time data (`<invoke><content
+expr>`) compile only with `--allow-runtime-documents`, only with the
+ecmascript or null datamodel, at most 256 KiB, including no file, at most 100
+different ones; they compile in the worker thread too (kept by their text),
+and the invoke waits for them. Nothing compiles on the event loop.
 
 With `--scenario`, the contact center has the scenario's configuration, its
 applications are provisioned at their resources (the first APP serves the
@@ -104,10 +104,9 @@ SUFFIX: Final = ".scxml"
 
 
 class NotCompiledYet(ExecutionError, DocumentPending):
-    """A document under a root asked for on the event loop before it was
-    compiled: its compilation runs in a worker thread (`future`).
-    `<session:start>` waits for it (`when_ready`); for `<invoke>` it is
-    `error.execution`."""
+    """A document under a root, or of run-time data, asked for on the event
+    loop before it was compiled: its compilation runs in a worker thread
+    (`future`). `<session:start>` and `<invoke>` wait for it (`when_ready`)."""
 
     def __init__(
         self, message: str, future: concurrent.futures.Future[type[Machine]]
@@ -147,16 +146,15 @@ class Applications:
     Documents are compiled in a worker thread, one at a time, and kept by
     resolved path, modification time and size. Asked for on the event loop, a
     document not compiled yet raises `NotCompiledYet` while it compiles:
-    `<session:start src>` waits for it and starts the session (or fails) once
-    it is compiled; `<invoke srcexpr>` cannot wait and gets `error.execution`
-    (the document is ready for the next one). Asked for in any other thread
+    `<session:start src>` and `<invoke>` wait for it and start the session (or
+    fail) once it is compiled. Asked for in any other thread
     (the REST API's start, through `asyncio.to_thread`), the caller waits for
     it. Compile errors go to stderr; the caller learns only their number.
 
     It is also the runtime's `DocumentResolver` (`load`, `compile_text`):
     `compile_text` (`<invoke><content expr>`) is refused unless
     `allow_runtime_documents`, and then only for the ecmascript and null
-    datamodels.
+    datamodels; it compiles in the same worker thread, kept by the text.
     """
 
     def __init__(
@@ -180,7 +178,8 @@ class Applications:
                 self.names.setdefault(cls._chart.name, cls)
         self._compiled: dict[str, tuple[tuple[int, int], type[Machine] | str]] = {}
         self._pending: dict[str, concurrent.futures.Future[type[Machine]]] = {}
-        self._texts: dict[str, type[Machine]] = {}
+        self._texts = 0
+        """Documents of run-time data compiled, or compiling (successfully or not)."""
         self._lock = threading.Lock()
         self._compiling = threading.Lock()
         self._closing = threading.Event()
@@ -218,16 +217,29 @@ class Applications:
                 f"a document from run-time data is longer than "
                 f"{MAX_RUNTIME_DOCUMENT} characters"
             )
-        key = hashlib.sha256(text.encode()).hexdigest()
-        found = self._texts.get(key)
-        if found is None:
-            if len(self._texts) >= MAX_RUNTIME_DOCUMENTS:
-                raise ExecutionError(
-                    f"{MAX_RUNTIME_DOCUMENTS} documents of run-time data are "
-                    "compiled already: no more"
-                )
-            found = self._texts[key] = _compile_runtime_text(text, self.options)
-        return found
+        key = "text:" + hashlib.sha256(text.encode()).hexdigest()
+        kept = self._compiled.get(key)
+        if kept is not None:
+            return _known_text(kept[1])
+        with self._lock:
+            if key not in self._pending:
+                if self._texts >= MAX_RUNTIME_DOCUMENTS:
+                    raise ExecutionError(
+                        f"{MAX_RUNTIME_DOCUMENTS} documents of run-time data are "
+                        "compiled already: no more"
+                    )
+                self._texts += 1
+        options = self.options
+        future = self._compile_later(
+            key, (0, 0), lambda: _compile_runtime_text(text, options)
+        )
+        if _on_event_loop():
+            raise NotCompiledYet(
+                "the document from run-time data is being compiled: not ready yet",
+                future,
+            )
+        self._wait(future)
+        return _known_text(self._compiled[key][1])
 
     def close(self) -> None:
         """The server stops: callers waiting for a compilation give up."""
@@ -260,28 +272,39 @@ class Applications:
         kept = self._compiled.get(real)
         if kept is not None and kept[0] == version:
             return _known(kept[1], uri)
-        future = self._compile_later(real, version)
+        options = self.options
+        future = self._compile_later(
+            real, version, lambda: _compile_file(real, options)
+        )
         if _on_event_loop():
             raise NotCompiledYet(
                 f"src {uri!r} is being compiled: not ready yet", future
             )
+        self._wait(future)
+        return _known(self._compiled[real][1], uri)
+
+    def _wait(self, future: concurrent.futures.Future[type[Machine]]) -> None:
+        """Wait for `future` in a thread that is not the event loop's;
+        `ExecutionError` when the server stops meanwhile."""
         while not future.done():
             if self._closing.wait(0.05):
                 raise ExecutionError("the server is stopping")
-        return _known(self._compiled[real][1], uri)
 
     def _compile_later(
-        self, real: str, version: tuple[int, int]
+        self,
+        key: str,
+        version: tuple[int, int],
+        work: Callable[[], type[Machine]],
     ) -> concurrent.futures.Future[type[Machine]]:
-        """The compilation of `real` in a daemon thread (one at a time), the
-        one under way if there is one."""
+        """The compilation `work` (of the file or text `key` names) in a
+        daemon thread (one at a time), the one under way if there is one."""
         with self._lock:
-            future = self._pending.get(real)
+            future = self._pending.get(key)
             if future is None:
-                future = self._pending[real] = concurrent.futures.Future()
+                future = self._pending[key] = concurrent.futures.Future()
                 thread = threading.Thread(
                     target=self._compile,
-                    args=(real, version, future),
+                    args=(key, version, work, future),
                     name="scxmlc-compile",
                     daemon=True,
                 )
@@ -290,25 +313,28 @@ class Applications:
 
     def _compile(
         self,
-        real: str,
+        key: str,
         version: tuple[int, int],
+        work: Callable[[], type[Machine]],
         future: concurrent.futures.Future[type[Machine]],
     ) -> None:
-        """Compile `real` and keep the class, or why it does not compile
-        (its diagnostics go to stderr); settle `future`."""
+        """Run `work` and keep the class under `key`, or why there is none
+        (diagnostics go to stderr); settle `future`."""
         with self._compiling:
             try:
-                result: type[Machine] | str = _compile_file(real, self.options)
+                result: type[Machine] | str = work()
+            except ExecutionError as error:  # a document of run-time data refused
+                result = str(error)
             except CompileError as error:
                 _report(error.diagnostics)
                 errors = sum(d.severity == "error" for d in error.diagnostics)
                 result = f"does not compile ({_count(errors, 'error')})"
             except Exception as error:  # noqa: BLE001 - the caller learns nothing more
-                print(f"scxmlc serve: {real}: {error!r}", file=sys.stderr)
+                print(f"scxmlc serve: {key}: {error!r}", file=sys.stderr)
                 result = "cannot be compiled"
         with self._lock:
-            self._compiled[real] = (version, result)
-            del self._pending[real]
+            self._compiled[key] = (version, result)
+            del self._pending[key]
         if isinstance(result, str):
             future.set_exception(ExecutionError(result))
         else:
@@ -319,6 +345,14 @@ def _known(result: type[Machine] | str, uri: str) -> type[Machine]:
     """A kept compilation result: the class, or `_Refused` with why not."""
     if isinstance(result, str):
         raise _Refused(f"src {uri!r} {result}")
+    return result
+
+
+def _known_text(result: type[Machine] | str) -> type[Machine]:
+    """A kept result for a document of run-time data: the class, or
+    `ExecutionError` with why not."""
+    if isinstance(result, str):
+        raise ExecutionError(result)
     return result
 
 

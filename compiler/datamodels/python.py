@@ -43,6 +43,8 @@ class PythonDatamodel(Datamodel):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._fields: dict[str, DataField] = {}
+        self._refused: set[str] = set()
+        """Names reported as no legal variable: not reported again."""
         self._warned: set[str] = set()
         self._collect()
 
@@ -103,6 +105,19 @@ class PythonDatamodel(Datamodel):
         self._fields[data.id] = DataField(data.id, annotation, data.loc, "<data>")
 
     def _declare(self, name: str, annotation: str, loc: Loc, origin: str) -> None:
+        """A field for `name`, unless it has one or is a system variable; a
+        keyword gets none (the expression naming it is reported), a name
+        starting with `__` is an error."""
+        if keyword.iskeyword(name):
+            return
+        if name.startswith("__"):
+            self._refused.add(name)
+            self.diag.error(
+                loc,
+                f"{origin}: '{name}' cannot be a variable of the python datamodel "
+                "(a name starting with '__' would be mangled in the generated class)",
+            )
+            return
         if name not in self._fields and name not in SYSTEM and name != "self":
             self._fields[name] = DataField(name, annotation, loc, origin)
 
@@ -191,6 +206,8 @@ class PythonDatamodel(Datamodel):
                 location.loc,
                 f"{location.where}: cannot assign to the system variable '{root.id}'",
             )
+            return None
+        if root.id in self._refused:
             return None
         if root.id not in self._fields:
             self.invalid(
@@ -401,7 +418,7 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         name = node.id
-        if self._local(name):
+        if self._local(name) or name in self.dm._refused:
             return node
         if name in self.dm._fields:
             dm = ast.Attribute(ast.Name("self", ast.Load()), "dm", ast.Load())

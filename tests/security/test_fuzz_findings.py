@@ -152,3 +152,31 @@ def test_a_python_keyword_as_a_python_datamodel_data_id_is_an_error() -> None:
       <final id="done"/>
     </scxml>"""
     assert errors(text) == ['<data id="pass">: not a legal Python variable name']
+
+
+def test_python_keywords_and_mangled_names_as_python_loop_variables() -> None:
+    # Found by mutation: <foreach item="pass"> in the python datamodel became
+    # the field `pass: Any`; a `__` name would have been mangled in the class.
+    keyword = f"""<scxml {SCXML} datamodel="python">
+      <datamodel><data id="items" expr="[1, 2]"/></datamodel>
+      <state id="s"><onentry><foreach array="items" item="pass"/></onentry></state>
+    </scxml>"""
+    warnings = compile_text(keyword, "keyword.scxml").warnings
+    assert [d.message for d in warnings] == [
+        "<foreach item>: invalid Python expression 'pass': invalid syntax "
+        "(evaluating it raises error.execution)"
+    ]
+    mangled = f"""<scxml {SCXML} datamodel="python">
+      <datamodel><data id="items" expr="[1, 2]"/></datamodel>
+      <state id="s">
+        <onentry>
+          <foreach array="items" item="__item"/>
+          <script>__total = 3</script>
+        </onentry>
+      </state>
+    </scxml>"""
+    assert errors(mangled) == [
+        f"<{element}>: '{name}' cannot be a variable of the python datamodel (a "
+        "name starting with '__' would be mangled in the generated class)"
+        for element, name in [("foreach", "__item"), ("script", "__total")]
+    ]

@@ -758,6 +758,63 @@ def test_documents_of_run_time_data_are_bounded_in_number(
         applications.compile_text(CHILD_ECMASCRIPT.replace('"f"', '"c"'), "")
 
 
+async def run_invoker(applications: Applications, doc: str) -> str:
+    """Serve `applications`, start its `invoker` and have it invoke `doc`; the
+    outcome the invoker records."""
+    async with serving(applications) as (server, http):
+        url = f"{server.url}/scxml/session/start"
+        status, body, _ = await call(http, "POST", url, data={"src": "invoker"})
+        assert status == 200, body
+        session = f"{server.url}/scxml/session/{body['sessionid']}"
+        status, body, _ = await call(
+            http, "POST", f"{session}/event/run", json={"doc": doc}
+        )
+        assert status == 204, body
+        deadline = time.monotonic() + LIMIT
+        while time.monotonic() < deadline:
+            status, body, _ = await call(http, "GET", f"{session}/query")
+            if body["configuration"] == ["done"]:
+                break
+            await asyncio.sleep(0.02)
+        result: str = body["datamodel"]["outcome"]
+        return result
+
+
+@pytest.mark.usefixtures("resolver_kept")
+def test_documents_invoked_at_run_time_compile_off_the_loop_and_are_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "child.scxml").write_text(CHILD_ECMASCRIPT, encoding="utf-8")
+    by_src = INVOKER.replace(
+        '<invoke><content expr="_event.data.doc"/></invoke>',
+        '<invoke srcexpr="_event.data.doc"/>',
+    )
+    threads: list[str] = []
+    for name in ("_compile_file", "_compile_runtime_text"):
+        original = getattr(serve_module, name)
+
+        def recorded(*arguments: Any, original: Any = original) -> Any:
+            threads.append(threading.current_thread().name)
+            return original(*arguments)
+
+        monkeypatch.setattr(serve_module, name, recorded)
+    outcomes = []
+    for source, doc in [(by_src, "child.scxml"), (INVOKER, CHILD_ECMASCRIPT)]:
+        invoker = compiled(tmp_path, source, "invoker")
+        applications = Applications(
+            {str(tmp_path / "invoker.scxml"): invoker},
+            Options(),
+            roots=[root],
+            allow_runtime_documents=True,
+        )
+        invoke.set_document_resolver(applications)
+        outcomes.append(asyncio.run(run_invoker(applications, doc)))
+    assert outcomes == ["ran", "ran"]
+    assert threads == ["scxmlc-compile", "scxmlc-compile"]
+
+
 # -- scxmlc serve: credentials and SIGTERM ---------------------------------------------
 
 
@@ -1064,3 +1121,11 @@ def test_scxmlc_serve_refuses_a_limit_that_is_not_positive(
         main(["serve", "app.scxml", flag, value])
     assert exit.value.code == 2
     assert f"argument {flag}: {value!r} is not" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("resolver_kept")
+def test_loading_a_document_keeps_the_servers_resolver(tmp_path: Path) -> None:
+    applications = Applications({}, Options())
+    invoke.set_document_resolver(applications)
+    compiled(tmp_path, ACCOUNT, "account")  # scxmlc.load of a trusted document
+    assert invoke.document_resolver() is applications
