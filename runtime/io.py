@@ -127,9 +127,14 @@ def undeliverable(
 
 
 def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
-    """Put `event` on the queue of the session `target` names."""
+    """Put `event` on the queue of the session `target` names. Another
+    session's queue holds at most its budget's `queue` events: past that the
+    event is `error.communication` for the sender (a session cannot fill
+    another's memory)."""
     try:
         recipient = _resolve(machine, target)
+        if recipient is not machine:
+            _check_room(machine, recipient, target)
     except CommunicationError as error:
         undeliverable(machine, error, event.sendid)
         return
@@ -139,6 +144,26 @@ def _dispatch(machine: Machine, target: str | None, event: Event) -> None:
     if recipient is machine._parent and recipient is not None:
         event.invokeid = machine._invokeid
     recipient._deliver(event)
+
+
+def _check_room(
+    sender: Machine, recipient: Machine | Invocation, target: str | None
+) -> None:
+    """`CommunicationError` when the queue of `recipient` (another session,
+    or a child of `sender` still waiting for its document) is full."""
+    if isinstance(recipient, Invocation):
+        child = recipient.child
+        if child is None:
+            waiting, limit = len(recipient.waiting), sender.budget.queue
+        else:
+            waiting, limit = len(child._external or ()), child.budget.queue
+    else:
+        waiting = len(recipient._external or ())
+        limit = recipient.budget.queue
+    if waiting >= limit:
+        raise CommunicationError(
+            f"{target}: the session's external queue already holds {waiting:,} events"
+        )
 
 
 def _resolve(machine: Machine, target: str | None) -> Machine | Invocation:

@@ -390,3 +390,50 @@ def test_scxmlc_serve_applies_its_budget_and_keeps_serving(tmp_path: Path) -> No
     assert second == 200
     assert query["running"] is False and query["ended"] is not None
     assert server.returncode == 0, errors
+
+
+def test_a_session_cannot_flood_another(tmp_path: Path) -> None:
+    """Events a session sends another (`#_scxml_<id>`, `#_<invokeid>`) wait
+    in its queue up to its budget's `queue`; more are error.communication for
+    the sender."""
+    target_path = tmp_path / "target.scxml"
+    target_path.write_text(
+        f"""<scxml {SCXML} datamodel="ecmascript" name="target">
+        <datamodel><data id="taken" expr="0"/></datamodel>
+        <state id="t">
+          <transition event="spam"><assign location="taken" expr="taken + 1"/></transition>
+        </state></scxml>""",
+        encoding="utf-8",
+    )
+    target_class = scxmlc.load(target_path)
+    flooder = load(
+        tmp_path,
+        """
+        <datamodel><data id="target"/><data id="items" expr="[]"/></datamodel>
+        <state id="s">
+          <transition event="go">
+            <script>for (var i = 0; i &lt; 2000; i++) { items.push(i); }</script>
+            <foreach array="items" item="x">
+              <send event="spam" targetexpr="'#_scxml_' + target"/>
+            </foreach>
+          </transition>
+          <transition event="error.communication" target="refused"/>
+        </state>
+        <state id="refused"/>""",
+    )
+    clock = VirtualClock()
+    target = target_class(clock, budget=QUICK)
+    target.start()
+    recorder = Recorder()
+    sender = flooder(
+        clock, observer=recorder, budget=QUICK, data={"target": target._sessionid}
+    )
+    sender.start()
+    with alarm(20):
+        sender.send("go")
+    assert sender.configuration == {"refused"}, recorder.types()
+    clock.run_ready()
+    assert target.dm["taken"] == QUICK.queue
+    assert "external queue already holds 500 events" in (
+        recorder.errors[0].data["message"]
+    )
