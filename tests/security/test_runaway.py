@@ -342,35 +342,50 @@ def test_budget_api() -> None:
         Budget(microsteps=0)
 
 
-def test_scxmlc_serve_applies_its_budget_and_keeps_serving(tmp_path: Path) -> None:
-    """`scxmlc serve --budget-seconds`: a runaway session of a served
-    application is terminated after that long; the server answers the next
-    requests and stops on SIGTERM."""
-    (tmp_path / "runaway.scxml").write_text(
+def serve_runaway(
+    directory: Path, *arguments: str
+) -> tuple[subprocess.Popen[str], str]:
+    """`scxmlc serve` of a document that loops forever on event `go`, on a free
+    loopback port; the process and its URL."""
+    (directory / "runaway.scxml").write_text(
         f'<scxml {SCXML} datamodel="ecmascript" name="runaway">'
         f"{on_go('while (true) {}')}</scxml>",
         encoding="utf-8",
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve"]
-        + ["runaway.scxml", "--port", "0", "--budget-seconds", "0.3"],
-        cwd=tmp_path,
+        + ["runaway.scxml", "--port", "0", *arguments],
+        cwd=directory,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert server.stdout is not None
+    return server, server.stdout.readline().split()[4]
+
+
+async def start_and_go(http: aiohttp.ClientSession, url: str) -> str:
+    """Start a runaway session and send it `go`; its session id."""
+    start = f"{url}/scxml/session/start"
+    async with http.post(start, data={"src": "runaway"}) as answer:
+        session: str = (await answer.json())["sessionid"]
+    async with http.post(f"{url}/scxml/session/{session}/event/go"):
+        pass
+    return session
+
+
+def test_scxmlc_serve_applies_its_budget_and_keeps_serving(tmp_path: Path) -> None:
+    """`scxmlc serve --budget-seconds`: a runaway session of a served
+    application is terminated after that long; the server answers the next
+    requests and stops on SIGTERM."""
+    server, url = serve_runaway(tmp_path, "--budget-seconds", "0.3")
     try:
-        assert server.stdout is not None
-        url = server.stdout.readline().split()[4]
 
         async def requests() -> tuple[float, Any, int]:
             async with aiohttp.ClientSession() as http:
-                start = f"{url}/scxml/session/start"
-                async with http.post(start, data={"src": "runaway"}) as answer:
-                    session = (await answer.json())["sessionid"]
                 began = time.monotonic()
-                async with http.post(f"{url}/scxml/session/{session}/event/go"):
-                    pass
+                session = await start_and_go(http, url)
+                start = f"{url}/scxml/session/start"
                 async with http.post(start, data={"src": "runaway"}) as answer:
                     second = answer.status
                 took = time.monotonic() - began
@@ -390,6 +405,31 @@ def test_scxmlc_serve_applies_its_budget_and_keeps_serving(tmp_path: Path) -> No
     assert second == 200
     assert query["running"] is False and query["ended"] is not None
     assert server.returncode == 0, errors
+
+
+def test_sigterm_stops_a_server_whose_session_runs_away(tmp_path: Path) -> None:
+    """SIGTERM while a session loops: the loop ends at the budget (2 s by
+    default), then the server stops gracefully."""
+    server, url = serve_runaway(tmp_path)
+    try:
+
+        async def go() -> None:
+            async with aiohttp.ClientSession() as http:
+                await start_and_go(http, url)
+
+        asyncio.run(go())
+        time.sleep(0.2)  # the session is looping now
+        signalled = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=15)
+        took = time.monotonic() - signalled
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0, errors
+    assert took < 2.0 + 1.0 + 1.0  # the budget, the grace, some slack
+    assert errors.strip().endswith("scxmlc serve: stopped")
 
 
 def test_a_session_cannot_flood_another(tmp_path: Path) -> None:
