@@ -122,3 +122,24 @@ def test_check_is_the_lint_compile_the_build(
     assert "error: <log expr>: 'nowhere' is not defined" in capsys.readouterr().err
     assert main(["compile", "--strict", str(good), "-o", str(tmp_path / "o2")]) == 1
     assert not (tmp_path / "o2" / "good.py").exists()
+
+
+def test_pythons_own_warnings_are_compiler_warnings(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """What Python warns about in an expression or script (an invalid escape,
+    `1if`) is a warning at its place, not a line of Python's on stderr."""
+    document = tmp_path / "warned.scxml"
+    document.write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+        'datamodel="python">\n'
+        '<datamodel><data id="x" expr="1if True else 2"/></datamodel>\n'
+        "<state id=\"s\"><onentry><script>y = '\\d'</script></onentry></state>\n"
+        "</scxml>\n",
+        encoding="utf-8",
+    )
+    compilation = compile_path(document)
+    warnings = [str(d) for d in compilation.warnings]
+    assert f"{document}:2:25: warning: <data expr>: invalid decimal literal" in warnings
+    assert any("<script>: invalid escape sequence '\\d'" in w for w in warnings)
+    assert capfd.readouterr().err == ""

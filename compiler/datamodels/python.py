@@ -19,7 +19,8 @@ import ast
 import builtins
 import keyword
 import textwrap
-from typing import Final
+import warnings as warnings_module
+from typing import Any, Final
 
 from .. import ir
 from ..diagnostics import Loc
@@ -93,7 +94,7 @@ class PythonDatamodel(Datamodel):
         annotation = data.type
         if annotation is not None:
             try:
-                ast.parse(annotation, mode="eval")
+                _parse_python(annotation, mode="eval")
             except SyntaxError:
                 self.diag.error(
                     data.loc,
@@ -132,13 +133,17 @@ class PythonDatamodel(Datamodel):
             self.invalid(expr.loc, f"{expr.where}: empty expression")
             return None
         try:
-            return ast.parse(text, mode=mode)
+            tree, warnings = _parse_python_warning(text, mode)
         except SyntaxError as error:
             self.invalid(
                 expr.loc,
                 f"{expr.where}: invalid Python expression {text!r}: {error.msg}",
             )
             return None
+        for warning in warnings:
+            self.diag.warning(expr.loc, f"{expr.where}: {warning}")
+        parsed: ast.AST = tree
+        return parsed
 
     def undefined_name(self, name: str, loc: Loc, where: str) -> str:
         """The source reading `name`, bound nowhere: it raises error.execution
@@ -224,10 +229,12 @@ class PythonDatamodel(Datamodel):
             return []
         loc = script.source_loc
         try:
-            module = ast.parse(source, mode="exec")
+            module, warnings = _parse_python_warning(source, "exec")
         except SyntaxError as error:
             at = Loc(loc.file, loc.line + (error.lineno or 1) - 1, 1)
             return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
+        for warning in warnings:
+            self.diag.warning(loc, f"<script>: {warning}")
         rewriter = _Rewriter(self, loc, "<script>")
         body: list[ast.stmt] = []
         for statement in module.body:
@@ -259,6 +266,27 @@ def _is_in_call(node: ast.expr) -> bool:
     )
 
 
+def _parse_python_warning(text: str, mode: str) -> tuple[Any, list[str]]:
+    """`text` parsed as Python in `mode` (`ast.parse`'s result), with the
+    messages of the warnings Python gives about it (`SyntaxWarning`,
+    `DeprecationWarning`: an invalid escape, `1if`), which become the
+    compiler's warnings rather than lines on stderr; `SyntaxError` when it
+    does not parse."""
+    with warnings_module.catch_warnings(record=True) as caught:
+        warnings_module.simplefilter("always")
+        tree = ast.parse(text, mode=mode)
+    return tree, [str(warning.message) for warning in caught]
+
+
+def _parse_python(text: str, mode: str = "exec") -> Any:
+    """`text` parsed as Python in `mode` (`ast.parse`'s result), Python's
+    warnings about it dropped: they are reported where the expression or
+    script is compiled (`_parse_python_warning`)."""
+    with warnings_module.catch_warnings():
+        warnings_module.simplefilter("ignore")
+        return ast.parse(text, mode=mode)
+
+
 def _literal_source(text: str) -> str:
     """Literal text as a value: a Python literal if it is one, else the string."""
     stripped = text.strip()
@@ -267,7 +295,7 @@ def _literal_source(text: str) -> str:
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return repr(" ".join(stripped.split()))
     del value
-    return ast.unparse(ast.parse(stripped, mode="eval").body)
+    return ast.unparse(_parse_python(stripped, mode="eval").body)
 
 
 def _infer_type(data: ir.Data) -> str:
@@ -281,7 +309,7 @@ def _infer_type(data: ir.Data) -> str:
     if text is None:
         return "Any"
     try:
-        node = ast.parse(text.strip(), mode="eval").body
+        node = _parse_python(text.strip(), mode="eval").body
     except SyntaxError:
         return "Any"
     return _literal_type(node)
@@ -324,7 +352,7 @@ def _common_type(nodes: list[ast.expr]) -> str:
 def _script_globals(source: str) -> list[str]:
     """Names a script binds at its top level (and names its functions declare global)."""
     try:
-        module = ast.parse(textwrap.dedent(source).strip("\n"), mode="exec")
+        module = _parse_python(textwrap.dedent(source).strip("\n"), mode="exec")
     except SyntaxError:
         return []
     names: list[str] = []

@@ -6,12 +6,15 @@ or given another value; text replaced; bytes truncated, flipped or inserted)
 and compiled. Every outcome but two is an internal error: the document
 compiles (and its module is valid Python), or it is refused with diagnostics
 that each carry a location. A compilation that takes longer than
-`SLOW_SECONDS` is reported too.
+`SLOW_SECONDS` is reported too. With `--run`, each module that compiles is
+also imported and run on a virtual clock (started, its timers fired, three
+events sent) under a small budget: an exception that escapes the machine is
+a finding too.
 
 `mutate(document, rng)` is shared by the property-based test (hypothesis
 drives `rng`) and by the long run, started from the project root:
 
-    python tests/security/fuzzing.py --minutes 10
+    python tests/security/fuzzing.py --minutes 10 [--run]
 
 which prints one line per finding and a summary (documents tried, compiled,
 refused, findings); its exit status is 1 when there were findings.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import logging
 import random
 import signal
 import sys
@@ -29,15 +33,25 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Callable, Final
 
 from lxml import etree
 
+from scxmlc.runtime import Budget, Machine, VirtualClock
+from scxmlc.runtime.clock import Timer
+
 ROOT: Final = Path(__file__).resolve().parents[2]
 W3C: Final = ROOT.parent / "shared" / "w3c-scxml"
 SLOW_SECONDS: Final = 20
-"""A compilation slower than this is a finding (a hang, or a blow-up)."""
+"""A compilation (and run) slower than this is a finding (a hang, or a blow-up)."""
+EVENTS: Final = ("event1", "foo", "timeout")
+"""What `--run` sends each machine after it started (names the W3C tests use)."""
+VIRTUAL_SECONDS: Final = 60.0
+"""How much virtual time `--run` lets pass after the start and each event."""
+MAX_CALLBACKS: Final = 2_000
+"""Clock callbacks (timers, wake-ups) a run may take: a document that sends
+itself events forever is legal, and is stopped here."""
 
 TAGS: Final = (
     "state parallel final initial history transition onentry onexit datamodel data "
@@ -264,9 +278,10 @@ class Outcome:
     detail: str = ""
 
 
-def check(document: bytes, path: Path) -> Outcome:
+def check(document: bytes, path: Path, run: bool = False) -> Outcome:
     """Compile `document` as if read from `path` (so relative `src` and
-    includes resolve beside it) and classify the outcome."""
+    includes resolve beside it) and classify the outcome; with `run`, run
+    what compiles (`run_machine`)."""
     from scxmlc.compiler import CompileError, compile_text
 
     try:
@@ -281,22 +296,75 @@ def check(document: bytes, path: Path) -> Outcome:
     except Exception:  # noqa: BLE001 - the finding itself
         return Outcome("internal", traceback.format_exc())
     try:
-        compile(compilation.source, str(path.with_suffix(".py")), "exec")
+        code = compile(compilation.source, str(path.with_suffix(".py")), "exec")
     except SyntaxError:
         return Outcome("internal", "generated module: " + traceback.format_exc())
+    if run:
+        try:
+            run_machine(code, compilation.class_name, path)
+        except Exception:  # noqa: BLE001 - the finding itself
+            return Outcome("internal", "running: " + traceback.format_exc())
     return Outcome("compiled")
 
 
-class _Slow(Exception):
-    pass
+def run_machine(code: object, class_name: str, path: Path) -> None:
+    """Import compiled module `code` (as if from `path`) into a module of its
+    own, start its machine on a virtual clock under a small budget, let
+    `VIRTUAL_SECONDS` pass, and send it `EVENTS`, letting them pass again."""
+    module = ModuleType("scxmlc_fuzzed")
+    module.__file__ = str(path.with_suffix(".py"))
+    exec(code, module.__dict__)  # noqa: S102 - the module the compiler wrote
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Machine):
+            value._document_location = path.as_uri()
+    clock = _CountingClock()
+    machine = getattr(module, class_name)(
+        clock, budget=Budget(microsteps=5_000, seconds=0.5, queue=500)
+    )
+    try:
+        machine.start()
+        clock.run_until_idle(limit=VIRTUAL_SECONDS)
+        for name in EVENTS:
+            if machine.finished:
+                break
+            machine.send(name)
+            clock.run_until_idle(limit=VIRTUAL_SECONDS)
+    except _Enough:
+        pass
+
+
+class _Enough(BaseException):
+    """A run took `MAX_CALLBACKS` clock callbacks: it has run long enough."""
+
+
+class _CountingClock(VirtualClock):
+    """A virtual clock that raises `_Enough` past `MAX_CALLBACKS` callbacks."""
+
+    calls = 0
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        def counted() -> None:
+            self.calls += 1
+            if self.calls > MAX_CALLBACKS:
+                raise _Enough()
+            callback()
+
+        return super().call_later(delay, counted)
+
+
+class _Slow(BaseException):
+    """The alarm rang: compiling (or running) took `SLOW_SECONDS`."""
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:
     raise _Slow()
 
 
-def run(minutes: float, seed: int, out: Path | None) -> int:
-    """Fuzz for `minutes`; print findings and a summary; the number of findings."""
+def run(minutes: float, seed: int, out: Path | None, execute: bool = False) -> int:
+    """Fuzz for `minutes` (running what compiles when `execute`); print
+    findings and a summary; the number of findings."""
+    if execute:
+        _prepare_running()
     sources = [(path, path.read_bytes()) for path in corpus()]
     rng = random.Random(seed)
     counts: Counter[str] = Counter()
@@ -307,7 +375,7 @@ def run(minutes: float, seed: int, out: Path | None) -> int:
         document = mutate(original, rng)
         signal.alarm(SLOW_SECONDS)
         try:
-            outcome = check(document, path)
+            outcome = check(document, path, run=execute)
         except _Slow:
             outcome = Outcome("slow", f"over {SLOW_SECONDS}s")
         finally:
@@ -319,9 +387,34 @@ def run(minutes: float, seed: int, out: Path | None) -> int:
     print(
         f"fuzzing: {sum(counts.values())} documents in {minutes:g} min (seed {seed}):"
         f" {counts['compiled']} compiled, {counts['refused']} refused,"
-        f" {findings} findings"
+        f" {findings} findings" + (" (compiled documents were run)" if execute else "")
     )
     return findings
+
+
+def _report(
+    path: Path,
+    document: bytes,
+    outcome: Outcome,
+    counts: Counter[str],
+    out: Path | None,
+) -> None:
+    number = counts["internal"] + counts["slow"]
+    print(f"finding {number} ({outcome.kind}) from {path.name}:\n{outcome.detail}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"finding{number}-{path.name}").write_bytes(document)
+
+
+def _prepare_running() -> None:
+    """Let run documents invoke others (compiled on demand, as `scxmlc run`
+    does) and keep the log of terminated runaways quiet."""
+    from scxmlc.compiler import Options
+    from scxmlc.compiler.loader import _Resolver
+    from scxmlc.runtime import set_document_resolver
+
+    set_document_resolver(_Resolver(Options()))
+    logging.getLogger("scxmlc").setLevel(logging.ERROR)
 
 
 def _report(
@@ -343,8 +436,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--out", type=Path, help="keep the documents of findings here")
+    parser.add_argument(
+        "--run", action="store_true", help="also run every document that compiles"
+    )
     arguments = parser.parse_args(argv)
-    return 1 if run(arguments.minutes, arguments.seed, arguments.out) else 0
+    findings = run(arguments.minutes, arguments.seed, arguments.out, arguments.run)
+    return 1 if findings else 0
 
 
 if __name__ == "__main__":
