@@ -236,14 +236,22 @@ class Platform:
             start()
         return session
 
-    def terminate(self, session: OrsSession) -> bool:
+    def terminate(self, session: OrsSession, why: str = "terminated") -> bool:
         """End `session` at once, without running its onexit handlers; False
-        when it had already ended."""
+        when it had already ended. A session some other session invoked is
+        still awaited there: its parent gets `error.execution` with its
+        `invokeid`, and the message says `why`."""
         if session.ended is not None:
             return False
-        session.machine.cancel()
+        machine = session.machine
+        machine.cancel()
         if session.ended is None:  # not started yet: no observer call
             self._ended(session)
+        parent, invokeid = machine._parent, machine._invokeid
+        if parent is not None and invokeid is not None and not parent.finished:
+            message = f"the invoked session {session.sessionid} was {why}"
+            data = AttrDict(message=message, type="SessionTerminated")
+            parent._deliver(Event("error.execution", data, invokeid=invokeid))
         return True
 
     def session(self, sessionid: str) -> OrsSession | None:

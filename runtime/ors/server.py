@@ -344,7 +344,7 @@ class SessionServer:
         )
         self.platform.trace.add("session", why, session.label)
         log.warning("session %s %s", session.sessionid, why)
-        self.platform.terminate(session)
+        self.platform.terminate(session, why)
 
     # -- the API -----------------------------------------------------------------
 
@@ -379,7 +379,7 @@ class SessionServer:
         from aiohttp import web
 
         session = self._running(request)
-        self.platform.terminate(session)
+        self.platform.terminate(session, "terminated through the REST API")
         return web.json_response({"sessionid": session.sessionid})
 
     async def event(self, request: web.Request) -> web.StreamResponse:

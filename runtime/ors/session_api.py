@@ -229,7 +229,7 @@ class SessionModule(Module):
                 request.fail("invalidparameter", f"no such session {sessionid}")
                 return
             request.done(sessionid=target.sessionid)
-            platform.terminate(target)
+            platform.terminate(target, f"terminated by {self._session.label}")
 
         platform.clock.call_later(0.0, terminate)
         return request.requestid

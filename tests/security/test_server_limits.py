@@ -668,3 +668,46 @@ def test_a_reserved_name_between_two_sessions_is_error_communication(
         tmp_path, "{receiver}", reserved_events=reserved_descriptor
     )
     assert (failure, received) == ("", True)
+
+
+PARENT = """<scxml {ns} datamodel="ecmascript" name="parent" initial="waiting">
+  <datamodel><data id="told" expr="''"/></datamodel>
+  <state id="waiting">
+    <invoke id="kid"><content>
+      <scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+             datamodel="ecmascript" name="kid">
+        <state id="k"><onentry><send event="tick"/></onentry></state>
+      </scxml>
+    </content></invoke>
+    <transition event="error.execution" cond="_event.invokeid === 'kid'" target="told">
+      <assign location="told" expr="_event.data.message"/>
+    </transition>
+  </state>
+  <state id="told"/>
+</scxml>
+"""
+
+
+def test_an_invoked_session_ended_by_the_server_tells_its_parent(
+    tmp_path: Path,
+) -> None:
+    """The idle timeout or the REST API ending an invoked session: its parent,
+    which waits for it, gets error.execution with its invokeid."""
+    applications = {"parent": compiled(tmp_path, PARENT, "parent")}
+
+    async def main() -> tuple[dict[str, Any], str]:
+        async with serving(applications) as client:
+            parent = await client.start(src="parent")
+            platform = client.server.platform
+            deadline = time.monotonic() + LIMIT
+            while len(platform.sessions) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            (child,) = [s for s in platform.sessions if s != parent]
+            status, _ = await client.call("POST", f"/scxml/session/{child}/terminate")
+            assert status == 200
+            return await client.until(parent, ["told"]), child
+
+    query, child = asyncio.run(main())
+    assert query["datamodel"]["told"] == (
+        f"the invoked session {child} was terminated through the REST API"
+    )
