@@ -17,9 +17,11 @@ check` are where such warnings stop a build.
 
 from __future__ import annotations
 
+import ast
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 from .. import ir
 from ..analysis import ChartAnalysis
@@ -33,6 +35,7 @@ __all__ = [
     "ExtraMethod",
     "Datamodel",
     "datamodel_for",
+    "parse_python",
 ]
 
 SYSTEM_VARIABLES: Final[dict[str, str]] = {
@@ -50,6 +53,16 @@ BUDGET_CHECK: Final = ("self._fuel -= 1", "if self._fuel < 0:", "    self._refue
 function) runs first: it spends one unit of the session's fuel and, when the
 fuel runs out, has the session read the clock, which raises `BudgetExceeded`
 past the macrostep's deadline (`runtime/budget.py`)."""
+
+
+def parse_python(text: str, mode: str = "exec") -> Any:
+    """Document text parsed as Python in `mode` (`ast.parse`'s result), with
+    Python's own warnings about it (an invalid escape, `1if`) dropped: the
+    python datamodel reports them as the compiler's warnings where it
+    compiles the expression, and no line of Python's reaches stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, mode=mode)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from . import Datamodel
+from . import Datamodel, parse_python
 
 __all__ = ["NullDatamodel"]
 
@@ -19,7 +19,7 @@ class NullDatamodel(Datamodel):
 
     def cond(self, expr: ir.Expr) -> str:
         try:
-            tree = ast.parse(expr.text.strip(), mode="eval").body
+            tree = parse_python(expr.text.strip(), mode="eval").body
         except SyntaxError:
             return self.invalid(
                 expr.loc, f"{expr.where}: the null datamodel accepts only In('state')"
@@ -46,7 +46,7 @@ class NullDatamodel(Datamodel):
     def value(self, expr: ir.Expr) -> str:
         text = expr.text.strip()
         try:
-            node = ast.parse(text, mode="eval").body
+            node = parse_python(text, mode="eval").body
         except SyntaxError:
             node = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -19,13 +19,14 @@ import ast
 import builtins
 import keyword
 import textwrap
+import unicodedata
 import warnings as warnings_module
 from typing import Any, Final
 
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks
-from . import BUDGET_CHECK, SYSTEM_VARIABLES, DataField, Datamodel
+from . import BUDGET_CHECK, SYSTEM_VARIABLES, DataField, Datamodel, parse_python
 
 __all__ = ["PythonDatamodel"]
 
@@ -80,6 +81,13 @@ class PythonDatamodel(Datamodel):
                 f'<data id="{data.id}">: duplicate data id (first declared at {previous.loc})',
             )
             return
+        if unicodedata.normalize("NFKC", data.id) != data.id:
+            self.diag.error(
+                data.loc,
+                f'<data id="{data.id}">: not a legal Python variable name (Python '
+                f"reads it as '{unicodedata.normalize('NFKC', data.id)}')",
+            )
+            return
         if (
             not data.id.isidentifier()
             or keyword.iskeyword(data.id)
@@ -94,7 +102,7 @@ class PythonDatamodel(Datamodel):
         annotation = data.type
         if annotation is not None:
             try:
-                _parse_python(annotation, mode="eval")
+                parse_python(annotation, mode="eval")
             except SyntaxError:
                 self.diag.error(
                     data.loc,
@@ -109,6 +117,7 @@ class PythonDatamodel(Datamodel):
         """A field for `name`, unless it has one or is a system variable; a
         keyword gets none (the expression naming it is reported), a name
         starting with `__` is an error."""
+        name = unicodedata.normalize("NFKC", name)  # as Python reads it
         if keyword.iskeyword(name):
             return
         if name.startswith("__"):
@@ -278,24 +287,15 @@ def _parse_python_warning(text: str, mode: str) -> tuple[Any, list[str]]:
     return tree, [str(warning.message) for warning in caught]
 
 
-def _parse_python(text: str, mode: str = "exec") -> Any:
-    """`text` parsed as Python in `mode` (`ast.parse`'s result), Python's
-    warnings about it dropped: they are reported where the expression or
-    script is compiled (`_parse_python_warning`)."""
-    with warnings_module.catch_warnings():
-        warnings_module.simplefilter("ignore")
-        return ast.parse(text, mode=mode)
-
-
 def _literal_source(text: str) -> str:
     """Literal text as a value: a Python literal if it is one, else the string."""
     stripped = text.strip()
     try:
-        value = ast.literal_eval(stripped)
+        tree = parse_python(stripped, mode="eval")
+        ast.literal_eval(tree)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return repr(" ".join(stripped.split()))
-    del value
-    return ast.unparse(_parse_python(stripped, mode="eval").body)
+    return ast.unparse(tree.body)
 
 
 def _infer_type(data: ir.Data) -> str:
@@ -309,7 +309,7 @@ def _infer_type(data: ir.Data) -> str:
     if text is None:
         return "Any"
     try:
-        node = _parse_python(text.strip(), mode="eval").body
+        node = parse_python(text.strip(), mode="eval").body
     except SyntaxError:
         return "Any"
     return _literal_type(node)
@@ -352,7 +352,7 @@ def _common_type(nodes: list[ast.expr]) -> str:
 def _script_globals(source: str) -> list[str]:
     """Names a script binds at its top level (and names its functions declare global)."""
     try:
-        module = _parse_python(textwrap.dedent(source).strip("\n"), mode="exec")
+        module = parse_python(textwrap.dedent(source).strip("\n"), mode="exec")
     except SyntaxError:
         return []
     names: list[str] = []

@@ -22,6 +22,7 @@ code reads one as `js.session_function(self, "__Log")`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from keyword import iskeyword
 from typing import Any, Final
@@ -52,15 +53,28 @@ _STEP: Final = re.compile(
 
 def global_field(name: str) -> str:
     """The Python field of script global `name` on a machine's `globals`
-    object. `$` is not legal in Python names, a Python keyword (`pass`,
-    `class`) cannot follow a dot, and a leading `__` would be mangled inside
-    the machine class (Composer's `__Log`): `$` is spelled `_S_`, and those
-    names, and any that already start with `_js`, get the prefix `_js` (so no
-    two names share a field)."""
-    python = name.replace("$", "_S_")
-    if python.startswith(("__", "_js")) or iskeyword(python):
-        return "_js" + python
-    return python
+    object; no two names share one.
+
+    A Python name that Python reads as written is kept. A keyword (`pass`)
+    cannot follow a dot, a leading `__` would be mangled inside the machine
+    class (Composer's `__Log`): those, and names that already start with
+    `_js`, get the prefix `_js`. A name Python does not allow (`$`) or reads
+    as another (`ﬁx` is `fix`, `𝔘` is `U`, by NFKC) is spelled out after
+    `_jsx_`: ASCII letters and digits as they are, `_` as `__`, any other
+    character as its code point in hex between underscores (`$a`: `_jsx__24_a`).
+    """
+    if name.isidentifier() and unicodedata.normalize("NFKC", name) == name:
+        if name.startswith(("__", "_js")) or iskeyword(name):
+            return "_js" + name
+        return name
+    return "_jsx_" + "".join(_spelled(character) for character in name)
+
+
+def _spelled(character: str) -> str:
+    """One character of a name `global_field` spells out."""
+    if character.isascii() and character.isalnum():
+        return character
+    return "__" if character == "_" else f"_{ord(character):x}_"
 
 
 def global_name(session: Any, name: str) -> Any:

@@ -181,3 +181,31 @@ def test_python_keywords_and_mangled_names_as_python_loop_variables() -> None:
         "name starting with '__' would be mangled in the generated class)"
         for element, name in [("foreach", "__item"), ("script", "__total")]
     ]
+
+
+def test_names_python_reads_as_other_names(tmp_path: Path) -> None:
+    # Found by mutation: <data id="𝔘"> in the python datamodel made the field
+    # '𝔘', which Python code reads as `U` (identifiers are NFKC-normalised).
+    text = f"""<scxml {SCXML} datamodel="python">
+      <datamodel><data id="𝔘"/></datamodel><final id="done"/>
+    </scxml>"""
+    assert errors(text) == [
+        "<data id=\"𝔘\">: not a legal Python variable name (Python reads it as 'U')"
+    ]
+    # ECMAScript keeps such names apart, as JavaScript does.
+    path = tmp_path / "names.scxml"
+    path.write_text(
+        f"""<scxml {SCXML} datamodel="ecmascript" name="names">
+      <datamodel><data id="seen" expr="''"/></datamodel>
+      <state id="s">
+        <onentry><script>
+          var 𝔘 = 1, U = 2, a$b = 3, a_S_b = 4, ﬁx = 5, fix = 6, $ = 7, _jsx__24_ = 8;
+          seen = [𝔘, U, a$b, a_S_b, ﬁx, fix, $, _jsx__24_].join(',');
+        </script></onentry>
+      </state>
+    </scxml>""",
+        encoding="utf-8",
+    )
+    machine = scxmlc.load(path)(VirtualClock())
+    machine.start()
+    assert machine.dm["seen"] == "1,2,3,4,5,6,7,8"
