@@ -190,7 +190,7 @@ class _Unpickler(pickle.Unpickler):
             return found
         generated = self.context.module
         if generated is not None and module == generated.__name__:
-            value = generated
+            value: Any = generated
             for part in name.split("."):
                 value = getattr(value, part, None)
             if value is not None:
