@@ -44,6 +44,7 @@ __all__ = [
     "dumps",
     "loads",
     "register_persistent",
+    "register_reducer",
 ]
 
 FORMAT: Final = 1
@@ -78,12 +79,15 @@ class SaveContext:
 class LoadContext:
     """What persistent handlers may consult while a snapshot is loaded: the
     machine class restored into, its generated module, the clock of the new
-    session, and `memo` for the rest of the load."""
+    session, the new session itself (`machine`, created before the load, so
+    that what referred to the saved session refers to it), and `memo` for
+    the rest of the load."""
 
     machine_class: type
     module: ModuleType | None
     clock: Any = None
     memo: dict[str, Any] = field(default_factory=dict)
+    machine: Any = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ class _Persistent:
 _ALLOWED: dict[tuple[str, str], Any] = {}
 _BY_TYPE: dict[type, _Persistent] = {}
 _BY_KIND: dict[str, _Persistent] = {}
+_REDUCERS: dict[type, Callable[[Any, SaveContext], Any]] = {}
+
+_SESSION: Final = "session"
+"""The persistent kind of the session being saved: loaded as the new one."""
 
 
 def allow(obj: T) -> T:
@@ -123,6 +131,22 @@ def register_persistent(
         _BY_TYPE[cls] = handler
 
 
+def register_reducer(
+    types: tuple[type, ...], reduce: Callable[[Any, SaveContext], Any]
+) -> None:
+    """Save instances of exactly `types` by value, as `reduce(obj, context)`
+    says: a tuple as `__reduce__` returns (whose callables must be allowed or
+    the document's), or None to refuse the object (the reducer raises
+    `SnapshotError` itself to say why). Unlike a persistent handler's, what
+    a reducer gives keeps its identity: references to it, cycles through it
+    included, load as one object. For types whose own `__reduce__` cannot
+    know the context (functions of generated code, closure cells)."""
+    for cls in types:
+        if cls in _REDUCERS and _REDUCERS[cls] is not reduce:
+            raise ValueError(f"a reducer for {_name_of(cls)} is registered already")
+        _REDUCERS[cls] = reduce
+
+
 for _builtin in (collections.deque, complex, set, frozenset, bytearray, range, slice):
     allow(_builtin)
 
@@ -143,13 +167,21 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj: Any) -> Any:
         handler = _BY_TYPE.get(type(obj))
         if handler is None:
-            return None
+            return (_SESSION, None) if obj is self.context.machine else None
         return (handler.kind, handler.save(obj, self.context))
 
     def reducer_override(self, obj: Any) -> Any:
         """Refuse, while saving, what loading would refuse: a class or
         function that is neither allowed nor the document's, and instances
-        of such classes."""
+        of such classes. Registered reducers come first."""
+        reduce = _REDUCERS.get(type(obj))
+        if reduce is not None:
+            reduced = reduce(obj, self.context)
+            if reduced is None:
+                raise SnapshotError(
+                    f"cannot capture a value of type {_name_of(type(obj))}"
+                )
+            return reduced
         named = (
             obj if isinstance(obj, (type, FunctionType, BuiltinFunctionType)) else None
         )
@@ -198,6 +230,12 @@ class _Unpickler(pickle.Unpickler):
         raise SnapshotError(f"a snapshot may not name {module}.{name}")
 
     def persistent_load(self, pid: Any) -> Any:
+        if pid == (_SESSION, None):
+            if self.context.machine is None:
+                raise SnapshotError(
+                    "the snapshot refers to its session: restore it into one"
+                )
+            return self.context.machine
         try:
             kind, payload = pid
             handler = _BY_KIND[kind]
