@@ -79,9 +79,9 @@ class SaveContext:
 class LoadContext:
     """What persistent handlers may consult while a snapshot is loaded: the
     machine class restored into, its generated module, the clock of the new
-    session, the new session itself (`machine`, created before the load, so
-    that what referred to the saved session refers to it), and `memo` for
-    the rest of the load."""
+    session, the new session itself (`machine`, or `memo["machine"]`: created
+    before the load, so that what referred to the saved session refers to
+    it), and `memo` for the rest of the load."""
 
     machine_class: type
     module: ModuleType | None
@@ -231,11 +231,12 @@ class _Unpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         if pid == (_SESSION, None):
-            if self.context.machine is None:
+            machine = self.context.machine or self.context.memo.get("machine")
+            if machine is None:
                 raise SnapshotError(
                     "the snapshot refers to its session: restore it into one"
                 )
-            return self.context.machine
+            return machine
         try:
             kind, payload = pid
             handler = _BY_KIND[kind]
