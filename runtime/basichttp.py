@@ -75,6 +75,7 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit
 from . import io
 from .errors import CommunicationError, ExecutionError
 from .events import EXTERNAL, AttrDict, Event, EventData
+from .snapshot import allow
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession, web
@@ -152,6 +153,7 @@ _PROCESSORS: Final[weakref.WeakKeyDictionary[Machine, HttpEventProcessor]] = (
 # -- sending: <send> to an HTTP request --------------------------------------------
 
 
+@allow
 @dataclass(frozen=True)
 class Message:
     """One HTTP request of the processor: query fields, body and its content type."""
@@ -201,16 +203,33 @@ def send(
         message = encode(name, data)
     except ValueError as error:
         raise ExecutionError(f"basichttp: {error}", sendid=given) from None
-    origin = processor.location(machine)
-
-    def deliver() -> None:
-        processor.post(machine, url, message, origin, given)
-
     if seconds > 0.0:
-        io.schedule(machine, sendid, seconds, deliver)
+        io.schedule(machine, sendid, seconds, DELIVERY, (url, message, given))
     else:
-        deliver()
+        processor.post(machine, url, message, processor.location(machine), given)
     return sendid
+
+
+DELIVERY: Final = "basichttp"
+"""The delivery kind of this processor's delayed sends (`io.register_delivery`)."""
+
+
+def _deliver_later(machine: Machine, payload: tuple[str, Message, str | None]) -> None:
+    """A delayed `<send>` falls due: POST it through the processor the
+    session is registered with now (a restored session may have another)."""
+    url, message, sendid = payload
+    processor = _PROCESSORS.get(machine)
+    if processor is None:
+        _failed(
+            machine,
+            "basichttp: this session is not registered with an HttpEventProcessor",
+            sendid,
+        )
+        return
+    processor.post(machine, url, message, processor.location(machine), sendid)
+
+
+io.register_delivery(DELIVERY, _deliver_later)
 
 
 def _checked_target(target: str, sendid: str | None) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
+from .snapshot import allow
+
 __all__ = ["AttrDict", "Event", "EventData", "EXTERNAL", "INTERNAL", "PLATFORM"]
 
 EXTERNAL: Final = "external"
@@ -21,6 +23,7 @@ INTERNAL: Final = "internal"
 PLATFORM: Final = "platform"
 
 
+@allow
 class AttrDict(dict[str, Any]):
     """A dict whose keys can also be read as attributes (`d.key` is `d['key']`)."""
 
@@ -33,12 +36,14 @@ class AttrDict(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+@allow
 class EventData(AttrDict):
     """`_event.data` built from `<param>` elements and a `namelist`."""
 
     __slots__ = ()
 
 
+@allow
 class Event:
     """One SCXML event (SCXML 1.0 section 5.10.1).
 
@@ -102,6 +107,16 @@ class Event:
             invokeid=self.invokeid,
             raw=self.raw,
         )
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """What a snapshot keeps: the fields (not the ECMAScript copy of `data`,
+        which the session makes again when a script reads it)."""
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(self.FIELDS, state):
+            setattr(self, name, value)
+        self._js_data = None
 
     def __repr__(self) -> str:
         fields = [f"{self.name!r}"]

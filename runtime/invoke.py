@@ -24,6 +24,7 @@ __all__ = [
     "DocumentPending",
     "DocumentResolver",
     "Invocation",
+    "document_class",
     "document_resolver",
     "register_document",
     "set_document_resolver",
@@ -78,18 +79,36 @@ def document_resolver() -> DocumentResolver | None:
     return _resolver
 
 
+Document = tuple[str, str, str] | None
+"""How the class of a child was found at run time, so that a restored parent
+finds it again: `("src", uri, base)` for `<invoke src|srcexpr>`, `("text",
+source, base)` for a document given by `<content expr>`; None for a child
+compiled into the parent's module."""
+
+
 class Invocation:
     """A running child session and the `<invoke>` that started it. While the
     child's document compiles elsewhere, `child` is None and the events sent
     to it wait in `waiting`."""
 
-    __slots__ = ("invokeid", "spec", "child", "waiting")
+    __slots__ = ("invokeid", "spec", "child", "waiting", "document", "data")
 
-    def __init__(self, invokeid: str, spec: InvokeSpec, child: Machine | None) -> None:
+    def __init__(
+        self,
+        invokeid: str,
+        spec: InvokeSpec,
+        child: Machine | None,
+        document: Document = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         self.invokeid = invokeid
         self.spec = spec
         self.child = child
         self.waiting: list[Event] = []
+        self.document = document
+        """How the child's class was found at run time (None: compiled in)."""
+        self.data = data
+        """The values passed to the child, kept while it waits for its document."""
 
     def deliver(self, event: Event) -> None:
         """Put `event` on the child's queue (kept until it exists)."""
@@ -124,15 +143,23 @@ def _start(machine: Machine, spec: InvokeSpec) -> None:
         if spec.idlocation is not None:
             spec.idlocation(machine, invokeid)
     data = spec.data(machine) if spec.data is not None else None
-    resolve = _child_class(machine, spec)
+    resolve, document = _child_class(machine, spec)
+    invocation = Invocation(invokeid, spec, None, document, data)
+    _resolve_and_launch(machine, invocation, resolve)
+
+
+def _resolve_and_launch(
+    machine: Machine, invocation: Invocation, resolve: Callable[[], type[Machine]]
+) -> None:
+    """Launch the child of `invocation` now, or once its document is compiled."""
     invocations = machine._invocations
     if invocations is None:
         invocations = machine._invocations = {}
-    invocation = Invocation(invokeid, spec, None)
+    data = invocation.data
     try:
         cls = resolve()
     except DocumentPending as pending:  # compiling elsewhere: start it when done
-        invocations[invokeid] = invocation
+        invocations[invocation.invokeid] = invocation
         pending.when_ready(
             lambda: _start_when_compiled(machine, invocation, resolve, data)
         )
@@ -156,6 +183,7 @@ def _launch(
         budget=machine.budget,
     )
     invocation.child = child
+    invocation.data = None
     assert machine._invocations is not None
     machine._invocations[invocation.invokeid] = invocation
     for event in invocation.waiting:
@@ -201,30 +229,62 @@ def _start_child(child: Machine) -> None:
         child.start()
 
 
-def _child_class(machine: Machine, spec: InvokeSpec) -> Callable[[], type[Machine]]:
-    """How to get the class of the child `spec` invokes: its expressions
-    (`srcexpr`, `<content expr>`) are evaluated now, the document resolved
-    when the result is called (which may raise `DocumentPending`, and then be
-    called again)."""
+def _child_class(
+    machine: Machine, spec: InvokeSpec
+) -> tuple[Callable[[], type[Machine]], Document]:
+    """How to get the class of the child `spec` invokes, and how it was named:
+    its expressions (`srcexpr`, `<content expr>`) are evaluated now, the
+    document resolved when the first result is called (which may raise
+    `DocumentPending`, and then be called again)."""
     if spec.child is not None:
         child: type[Machine] = spec.child
-        return lambda: child
+        return (lambda: child), None
     base = machine.document_path
     if spec.contentexpr is not None:
         content = spec.contentexpr(machine)
         if isinstance(content, type):
-            return lambda: content
+            return (lambda: content), ("class", content.__qualname__, base)
         if hasattr(content, "tag"):  # an XML element (`<assign>` of XML content)
             import xml.etree.ElementTree as ElementTree
 
             content = ElementTree.tostring(content, encoding="unicode")
         text = str(content)
-        return lambda: _resolver_for("<content expr>").compile_text(text, base)
+        document = ("text", text, base)
+        return document_class(document), document
     uri = spec.srcexpr(machine) if spec.srcexpr is not None else spec.src
     if uri is None:
         raise ExecutionError("invoke: no src, srcexpr or content")
-    src = str(uri)
-    return lambda: resolve_document(src, base)
+    document = ("src", str(uri), base)
+    return document_class(document), document
+
+
+def document_class(document: tuple[str, str, str]) -> Callable[[], type[Machine]]:
+    """What resolves the class of a child named by `document` (see `Document`):
+    a registered document, or what the installed resolver compiles."""
+    kind, what, base = document
+    if kind == "src":
+        return lambda: resolve_document(what, base)
+    if kind == "text":
+        return lambda: _resolver_for("<content expr>").compile_text(what, base)
+    raise ExecutionError(
+        f"invoke: a child document given as {kind} cannot be found again"
+    )
+
+
+def resume_pending(machine: Machine, invocation: Invocation) -> None:
+    """Start again the child of a restored `invocation` that was waiting for
+    its document when the snapshot was taken."""
+    if invocation.document is not None:
+        resolve = document_class(invocation.document)
+    else:
+        child: type[Machine] = invocation.spec.child
+        resolve = lambda: child  # noqa: E731
+    _resolve_and_launch(machine, invocation, resolve)
+
+
+def start_restored_child(machine: Machine, child: Machine) -> None:
+    """A restored child that had not started yet starts on the next turn."""
+    machine.clock.call_later(0.0, lambda: _start_child(child))
 
 
 def resolve_document(uri: str, base: str) -> type[Machine]:

@@ -10,17 +10,30 @@ A `<send>` of the Basic HTTP type goes to `basichttp.send` (SCXML Appendix C.2).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from .errors import CommunicationError, ExecutionError
 from .events import EXTERNAL, INTERNAL, Event
 from .invoke import Invocation
+from .snapshot import allow
 
 if TYPE_CHECKING:
+    from .clock import Timer
     from .machine import Machine
 
-__all__ = ["SCXML_TYPE", "parse_delay", "schedule", "send", "undeliverable"]
+__all__ = [
+    "Delayed",
+    "SCXML_TYPE",
+    "parse_delay",
+    "register_delivery",
+    "reschedule",
+    "schedule",
+    "send",
+    "undeliverable",
+    "wall_time",
+]
 
 SCXML_TYPE: Final = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
 SCXML_TYPES: Final = frozenset({SCXML_TYPE, "scxml", "http://www.w3.org/TR/scxml/"})
@@ -87,34 +100,121 @@ def send(
         origintype=SCXML_TYPE,
     )
     if seconds > 0.0:
-        schedule(machine, sendid, seconds, lambda: _dispatch(machine, target, event))
+        schedule(machine, sendid, seconds, SCXML_DELIVERY, (target, event))
     else:
         _dispatch(machine, target, event)
     return sendid
 
 
-def schedule(
-    machine: Machine, sendid: str, seconds: float, deliver: Callable[[], None]
-) -> None:
-    """Have the session's clock call `deliver` in `seconds`, unless `<cancel>`led first.
+# -- delayed sends, as data ---------------------------------------------------------
 
-    The timer is kept under `sendid` until it fires; it does not fire once the
-    session has finished.
+SCXML_DELIVERY: Final = "scxml"
+"""The delivery kind of delayed events of the SCXML Event I/O Processor."""
+
+Delivery = Callable[["Machine", Any], None]
+"""What delivers a delayed send when it falls due: `deliver(machine, payload)`."""
+
+_DELIVERIES: dict[str, Delivery] = {}
+
+
+def register_delivery(kind: str, deliver: Delivery) -> None:
+    """Name how delayed sends of `kind` are delivered (an event I/O processor
+    does this once, at import): a snapshot records the kind and the payload of
+    each pending send, and a restored session finds the delivery by its kind."""
+    _DELIVERIES[kind] = deliver
+
+
+def wall_time(machine: Machine) -> float:
+    """Seconds since 1970-01-01 UTC by the session's clock (the host's time
+    for a clock without `wall_time()`)."""
+    read = getattr(machine.clock, "wall_time", None)
+    return float(read()) if read is not None else time.time()
+
+
+@allow
+class Delayed:
+    """A delayed send waiting for its time: its `sendid`, when it is `due`
+    (wall-clock seconds since 1970-01-01 UTC, so that a session restored after
+    a pause sends what fell due meanwhile at once), the `kind` of delivery
+    (`register_delivery`) and its `payload` (for the SCXML processor, the
+    target and the event). `timer` is the clock's callback; `cancel()`
+    cancels it. A snapshot saves the first four (`__getstate__`)."""
+
+    __slots__ = ("sendid", "due", "kind", "payload", "timer")
+
+    def __init__(self, sendid: str, due: float, kind: str, payload: Any) -> None:
+        self.sendid = sendid
+        self.due = due
+        self.kind = kind
+        self.payload = payload
+        self.timer: Timer | None = None
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def __getstate__(self) -> tuple[str, float, str, Any]:
+        return (self.sendid, self.due, self.kind, self.payload)
+
+    def __setstate__(self, state: tuple[str, float, str, Any]) -> None:
+        self.sendid, self.due, self.kind, self.payload = state
+        self.timer = None
+
+    def __repr__(self) -> str:
+        return f"Delayed({self.sendid!r}, due={self.due!r}, kind={self.kind!r})"
+
+
+def schedule(
+    machine: Machine, sendid: str, seconds: float, kind: str, payload: Any
+) -> None:
+    """Have the session's clock deliver `payload` (by the delivery registered
+    for `kind`) in `seconds`, unless `<cancel>`led first.
+
+    The send is kept under `sendid` until it fires, as a `Delayed` record that
+    snapshots save; it does not fire once the session has finished.
     """
+    if kind not in _DELIVERIES:
+        raise ValueError(f"no delivery registered for delayed sends of kind {kind!r}")
+    _arm(machine, Delayed(sendid, wall_time(machine) + seconds, kind, payload), seconds)
+
+
+def reschedule(machine: Machine, pending: list[Delayed]) -> None:
+    """Put the delayed sends of a restored session back on its clock, each at
+    its due time (at once if that has passed), in the order they were sent."""
+    now = wall_time(machine)
+    for delayed in pending:
+        if delayed.kind == "basichttp":
+            from . import basichttp  # noqa: F401 - which registers its delivery
+        if delayed.kind not in _DELIVERIES:
+            raise ValueError(f"no delivery for delayed sends of kind {delayed.kind!r}")
+        _arm(machine, delayed, max(delayed.due - now, 0.0))
+
+
+def _arm(machine: Machine, delayed: Delayed, seconds: float) -> None:
     timers = machine._timers
     if timers is None:
         timers = machine._timers = {}
-    timers[sendid] = machine.clock.call_later(
-        seconds, lambda: _fire(machine, sendid, deliver)
-    )
+    timers[delayed.sendid] = delayed
+    delayed.timer = machine.clock.call_later(seconds, lambda: _fire(machine, delayed))
 
 
-def _fire(machine: Machine, sendid: str, deliver: Callable[[], None]) -> None:
-    if machine._timers is not None:
-        machine._timers.pop(sendid, None)
+def _fire(machine: Machine, delayed: Delayed) -> None:
+    timers = machine._timers
+    if timers is not None and timers.get(delayed.sendid) is delayed:
+        del timers[delayed.sendid]
+    delayed.timer = None
     if machine.finished:
         return
-    deliver()
+    _DELIVERIES[delayed.kind](machine, delayed.payload)
+
+
+def _deliver_scxml(machine: Machine, payload: tuple[str | None, Event]) -> None:
+    target, event = payload
+    _dispatch(machine, target, event)
+
+
+register_delivery(SCXML_DELIVERY, _deliver_scxml)
 
 
 def undeliverable(

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
 from . import io, invoke
 from .budget import CHECK_EVERY, DEFAULT_BUDGET, Budget, BudgetExceeded
 from .chart import PARALLEL, Chains, Chart, Plan, bits
-from .clock import Clock, Timer, VirtualClock
+from .clock import Clock, VirtualClock
 from .errors import ExecutionError, ScxmlError
+from .snapshot import RestoreError
 from .events import INTERNAL, PLATFORM, AttrDict, Event
 
 __all__ = ["Machine", "Observer", "SESSIONS"]
@@ -138,6 +139,16 @@ class Machine:
     _eventful: ClassVar[bool] = True
     default_budget: ClassVar[Budget] = DEFAULT_BUDGET
     """The budget of sessions created without one (see `budget`)."""
+    _fingerprint: ClassVar[str] = ""
+    """The compiled fingerprint of the document's layout (generated): what a
+    snapshot's meaning depends on. A snapshot names it; `restore` accepts a
+    snapshot of another fingerprint only through `migrate`."""
+    _persist: ClassVar[bool] = True
+    """False for a document marked `<scxml _persist="false">` (ORS): a server
+    never persists its sessions."""
+    _transient_slots: ClassVar[tuple[str, ...]] = ()
+    """Instance slots of a subclass that a snapshot leaves out (host objects a
+    host attaches again); every other slot a subclass declares is captured."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Hoist what the per-event path reads from the chart into the class."""
@@ -171,7 +182,7 @@ class Machine:
         self._parent = parent
         self._invokeid = invokeid
         self._sid: str | None = None
-        self._timers: dict[str, Timer] | None = None
+        self._timers: dict[str, io.Delayed] | None = None
         self._invocations: dict[str, invoke.Invocation] | None = None
         self._to_invoke = 0
         self._data_done = 0
@@ -324,6 +335,86 @@ class Machine:
         """Queue a fully specified external event and process it (see `send`)."""
         self._deliver(event)
         self._run_clock()
+
+    # -- snapshots (runtime/capture.py) ----------------------------------------
+
+    def snapshot(self) -> bytes:
+        """The session as bytes, between macrosteps: configuration, history,
+        datamodel, queues, delayed sends (with their due times), invoked
+        children (recursively), and the document's fingerprint.
+
+        `SnapshotError` names what cannot be captured (a `<data>` id, a queued
+        event, a delayed send); nothing is left out silently."""
+        from . import capture
+
+        return capture.snapshot(self)
+
+    @classmethod
+    def restore(
+        cls,
+        data: bytes,
+        clock: Clock | None = None,
+        *,
+        observer: Observer | None = None,
+        budget: Budget | None = None,
+        parent: Machine | None = None,
+    ) -> Machine:
+        """A new session in the state `data` (from `snapshot()`) holds, on
+        `clock`: it keeps its session id, its delayed sends fall due at the
+        same wall-clock time (at once if that has passed), its children are
+        restored with it, and events waiting in its queues are processed on
+        the clock's next turn.
+
+        A snapshot of another version of the document (another fingerprint)
+        goes through `migrate`; `RestoreError` if it does not fit."""
+        from . import capture
+
+        return capture.restore(
+            cls, data, clock, observer=observer, budget=budget, parent=parent
+        )
+
+    @classmethod
+    def migrate(cls, state: dict[str, Any], fingerprint: str) -> dict[str, Any]:
+        """Turn the decoded `state` of a snapshot taken by the document version
+        `fingerprint` into one of this version, or raise `RestoreError` (what
+        this default does). Override it in a subclass, or assign it to the
+        generated class, to accept older snapshots; `docs/guide.md`
+        ("Snapshots") describes the state."""
+        raise RestoreError(
+            f"{cls._chart.name}: the snapshot is of document version "
+            f"{fingerprint!r}, but this is version {cls._fingerprint!r}; "
+            "no migration accepts it"
+        )
+
+    def dispose(self) -> None:
+        """Forget this session without ending it (it lives on in a snapshot,
+        restored elsewhere): its delayed sends are cancelled, its children
+        disposed, its session id unregistered; no onexit runs, no done event
+        is sent, and the observer is not told. The session does nothing
+        afterwards."""
+        self._idle = self._running = False
+        self._started = True
+        self._internal = self._external = None
+        if self._timers:
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers = None
+        if self._invocations:
+            for invocation in self._invocations.values():
+                if invocation.child is not None:
+                    invocation.child.dispose()
+            self._invocations = None
+        if self._sid is not None and SESSIONS.get(self._sid) is self:
+            del SESSIONS[self._sid]
+
+    def _snapshot_extra(self) -> Any:
+        """What a subclass adds to a snapshot (platform state): plain data,
+        passed back to `_restore_extra` of the restored session."""
+        return None
+
+    def _restore_extra(self, extra: Any) -> None:
+        """Take back what `_snapshot_extra` saved (after the datamodel, before
+        the children and the timers)."""
 
     def In(self, state_id: str) -> bool:
         """Whether the state `state_id` is active (the SCXML `In()` predicate)."""

@@ -1,0 +1,390 @@
+"""What a snapshot of a session holds, and how a session is rebuilt from it.
+
+`Machine.snapshot()` and `Machine.restore()` are the API; this module is their
+body. A snapshot is two layers of the snapshot format (`snapshot.py`):
+
+- the **header**, plain data: the format, the document's name, the class,
+  its compiled fingerprint, and the body as bytes, so that a snapshot of
+  another version is recognised before any of its body is decoded;
+- the **body**, the session's state as a dict of plain data, events and
+  datamodel values, in terms of state ids rather than bit numbers, and with
+  the datamodel's objects as dicts of their fields, so that a migration
+  (`Machine.migrate`) can rewrite it.
+
+The state: whether the session started and runs, its id, the configuration,
+history, the states whose late `<datamodel>` was bound and those whose
+invokes are still to start, `_event`, the internal and external queues,
+`_ioprocessors`, donedata, the datamodel (every instance slot that the
+generated class and its bases below `Machine` declare, less the transient ones
+each class lists in `_transient_slots`), the delayed sends (`io.Delayed`:
+send id, due wall time, delivery kind, payload), the invocations (each child
+as a snapshot of its own, in bytes, with how its class was found), and what
+subclasses add (`Machine._snapshot_extra`).
+
+Nothing is dropped silently: a value that cannot be captured is a
+`SnapshotError` naming the variable, queue or delayed send that holds it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final
+
+from . import invoke, io
+from .chart import bits
+from .snapshot import (
+    FORMAT,
+    LoadContext,
+    RestoreError,
+    SaveContext,
+    SnapshotError,
+    dumps,
+    loads,
+    register_persistent,
+)
+
+if TYPE_CHECKING:
+    from .budget import Budget
+    from .clock import Clock
+    from .machine import Machine, Observer
+
+__all__ = ["restore", "snapshot", "state_slots"]
+
+_CORE_SLOTS: Final = "scxmlc.runtime.machine"
+
+
+def _save_xml(element: ElementTree.Element, context: SaveContext) -> str:
+    return ElementTree.tostring(element, encoding="unicode")
+
+
+def _load_xml(text: str, context: LoadContext) -> ElementTree.Element:
+    return ElementTree.fromstring(text)
+
+
+register_persistent("xml", (ElementTree.Element,), _save_xml, _load_xml)
+"""XML content in the datamodel (`<data>` or `<content>` of XML, ElementTree
+elements) is saved as its text: each reference loads as a copy of its own."""
+
+
+def state_slots(cls: type) -> tuple[str, ...]:
+    """The instance slots of `cls` that hold session state: those its classes
+    below `Machine` declare, less what each lists in `_transient_slots`."""
+    found = cls.__dict__.get("_state_slots")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    names: list[str] = []
+    transient: set[str] = set()
+    for klass in reversed(cls.__mro__):
+        if klass.__module__ == _CORE_SLOTS or klass is object:
+            continue
+        transient.update(klass.__dict__.get("_transient_slots", ()))
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in names and name != "__weakref__":
+                names.append(name)
+    result = tuple(name for name in names if name not in transient)
+    setattr(cls, "_state_slots", result)
+    return result
+
+
+# -- taking a snapshot -------------------------------------------------------------
+
+
+def snapshot(machine: Machine) -> bytes:
+    """The session `machine` (and its children) as bytes."""
+    if machine._started and machine._running and not machine._idle:
+        raise SnapshotError(
+            f"{machine._chart.name}: a session is captured between macrosteps, "
+            "not while it processes an event"
+        )
+    cls = type(machine)
+    state = _state(machine)
+    context = SaveContext(machine)
+    try:
+        body = dumps(state, context)
+    except SnapshotError as error:
+        raise SnapshotError(_culprit(machine, state, error)) from None
+    header = {
+        "format": FORMAT,
+        "document": machine._chart.name,
+        "class": cls.__qualname__,
+        "fingerprint": cls._fingerprint,
+        "body": body,
+    }
+    return dumps(header, context)
+
+
+def _state(machine: Machine) -> dict[str, Any]:
+    chart = machine._chart
+    ids = chart.ids
+    cls = type(machine)
+    variables: dict[str, Any] = {}
+    objects: dict[str, tuple[str, dict[str, Any]]] = {}
+    module = cls.__module__
+    for name in state_slots(cls):
+        try:
+            value = getattr(machine, name)
+        except AttributeError:
+            continue
+        kind = type(value)
+        if kind.__module__ == module and "__slots__" in kind.__dict__:
+            objects[name] = (kind.__qualname__, _fields(value))
+        else:
+            variables[name] = value
+    history = machine._history or {}
+    return {
+        "sessionid": machine._sid,
+        "invokeid": machine._invokeid,
+        "started": machine._started,
+        "running": machine._running,
+        "root": bool(machine._config & 1),
+        "configuration": [ids[i] for i in bits(machine._config & ~1)],
+        "history": {ids[h]: [ids[i] for i in bits(v)] for h, v in history.items()},
+        "bound": [ids[i] for i in bits(machine._data_done)],
+        "to_invoke": [ids[i] for i in bits(machine._to_invoke)],
+        "donedata": machine._donedata,
+        "initial_data": None if machine._started else machine._initial_data,
+        "event": getattr(machine, "_event", None),
+        "internal": list(machine._internal or ()),
+        "external": list(machine._external or ()),
+        "ioprocessors": machine._io,
+        "variables": variables,
+        "objects": objects,
+        "timers": list((machine._timers or {}).values()),
+        "invocations": [
+            _invocation(machine, i) for i in (machine._invocations or {}).values()
+        ],
+        "extra": machine._snapshot_extra(),
+    }
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for klass in type(value).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name != "__weakref__" and hasattr(value, name):
+                fields[name] = getattr(value, name)
+    return fields
+
+
+def _invocation(machine: Machine, invocation: invoke.Invocation) -> dict[str, Any]:
+    spec = invocation.spec
+    invokes = machine._chart.states[spec.state].invokes
+    index = next(i for i, s in enumerate(invokes) if s is spec)
+    document = invocation.document
+    if document is not None and document[0] not in ("src", "text"):
+        raise SnapshotError(
+            f"{machine._chart.name}: invoke {invocation.invokeid!r}: its document "
+            "was given as a class at run time, which a restored session cannot find"
+        )
+    child = invocation.child
+    return {
+        "invokeid": invocation.invokeid,
+        "state": machine._chart.ids[spec.state],
+        "index": index,
+        "document": document,
+        "data": invocation.data,
+        "waiting": list(invocation.waiting),
+        "child": child.snapshot() if child is not None else None,
+    }
+
+
+def _culprit(machine: Machine, state: dict[str, Any], error: SnapshotError) -> str:
+    """Which part of `state` holds what could not be captured, and why."""
+    name = machine._chart.name
+    data_ids = machine._data_ids
+
+    def fails(value: Any) -> bool:
+        try:
+            dumps(value, SaveContext(machine))
+        except SnapshotError:
+            return True
+        return False
+
+    def variable(key: str) -> str:
+        return f"<data id={key!r}>" if key in data_ids else f"the variable {key!r}"
+
+    places: list[tuple[str, Any]] = []
+    for slot, (_, fields) in state["objects"].items():
+        places.extend((variable(k), v) for k, v in fields.items())
+    for slot, value in state["variables"].items():
+        if isinstance(value, dict):
+            places.extend((variable(str(k)), v) for k, v in value.items())
+        places.append((f"the datamodel slot {slot!r}", value))
+    if state["event"] is not None:
+        places.append((f"_event {state['event'].name!r}", state["event"]))
+    for queue in ("internal", "external"):
+        places.extend(
+            (f"the {queue} queue's event {event.name!r}", event)
+            for event in state[queue]
+        )
+    places.extend(
+        (f"the delayed send {delayed.sendid!r}", delayed) for delayed in state["timers"]
+    )
+    places.append(("_ioprocessors", state["ioprocessors"]))
+    places.append(("the donedata", state["donedata"]))
+    places.append(("the platform state", state["extra"]))
+    for place, value in places:
+        if fails(value):
+            return f"{name}: cannot capture {place}: {error}"
+    return f"{name}: {error}"
+
+
+# -- restoring -----------------------------------------------------------------------
+
+
+def restore(
+    cls: type[Machine],
+    data: bytes,
+    clock: Clock | None,
+    *,
+    observer: Observer | None,
+    budget: Budget | None,
+    parent: Machine | None,
+) -> Machine:
+    """A new session of `cls` in the state `data` (from `snapshot`) holds."""
+    module = _module(cls)
+    header = loads(data, LoadContext(cls, None, clock))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise RestoreError(
+            f"snapshot format {found!r}, but this runtime reads format {FORMAT}"
+        )
+    machine = cls(clock, observer=observer, parent=parent, budget=budget)
+    context = LoadContext(cls, module, clock, machine=machine)
+    fingerprint = header["fingerprint"]
+    if fingerprint == cls._fingerprint:
+        state = loads(header["body"], context)
+    else:
+        try:
+            state = loads(header["body"], context)
+        except SnapshotError as error:
+            raise RestoreError(
+                f"{cls._chart.name}: the snapshot is of document version "
+                f"{fingerprint!r}, this is version {cls._fingerprint!r}, and its "
+                f"state cannot be read here: {error}"
+            ) from None
+        state = cls.migrate(state, fingerprint)
+    assert isinstance(state, dict)
+    try:
+        _apply(machine, state)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise RestoreError(
+            f"{cls._chart.name}: the snapshot does not fit this document: {error!r}"
+        ) from None
+    return machine
+
+
+def _module(cls: type) -> Any:
+    import sys
+
+    return sys.modules.get(cls.__module__)
+
+
+def _mask(machine: Machine, ids: list[str]) -> int:
+    index = machine._chart.index
+    mask = 0
+    for state_id in ids:
+        found = index.get(state_id)
+        if found is None:
+            raise RestoreError(
+                f"{machine._chart.name}: the snapshot names state {state_id!r}, "
+                "which this document does not have"
+            )
+        mask |= 1 << found
+    return mask
+
+
+def _apply(machine: Machine, state: dict[str, Any]) -> None:
+    from .machine import SESSIONS
+
+    machine._started = state["started"]
+    machine._running = state["running"]
+    machine._config = _mask(machine, state["configuration"]) | int(state["root"])
+    history = state["history"]
+    if history:
+        machine._history = {
+            _mask(machine, [h]).bit_length() - 1: _mask(machine, states)
+            for h, states in history.items()
+        }
+    machine._data_done = _mask(machine, state["bound"])
+    machine._to_invoke = _mask(machine, state["to_invoke"])
+    machine._donedata = state["donedata"]
+    machine._initial_data = state["initial_data"]
+    machine._invokeid = state["invokeid"]
+    if state["event"] is not None:
+        machine._event = state["event"]
+    if state["internal"]:
+        machine._internal = deque(state["internal"])
+    if state["external"]:
+        machine._external = deque(state["external"])
+    machine._io = state["ioprocessors"]
+    module = _module(type(machine))
+    for name, value in state["variables"].items():
+        setattr(machine, name, value)
+    for name, (qualname, fields) in state["objects"].items():
+        kind: Any = module
+        for part in qualname.split("."):
+            kind = getattr(kind, part)
+        obj = kind.__new__(kind)
+        for field, value in fields.items():
+            setattr(obj, field, value)
+        setattr(machine, name, obj)
+    sid = state["sessionid"]
+    if sid is not None:
+        machine._sid = sid
+        if machine._running or not machine._started:
+            SESSIONS[sid] = machine
+    machine._restore_extra(state["extra"])
+    for record in state["invocations"]:
+        _restore_invocation(machine, record)
+    if machine._running:
+        io.reschedule(machine, state["timers"])
+    machine._idle = machine._started and machine._running
+    if machine._idle and (machine._internal or machine._external):
+        machine._schedule_wake()
+
+
+def _restore_invocation(machine: Machine, record: dict[str, Any]) -> None:
+    chart = machine._chart
+    state = chart.index[record["state"]]
+    spec = chart.states[state].invokes[record["index"]]
+    document = record["document"]
+    invocation = invoke.Invocation(
+        record["invokeid"], spec, None, document, record["data"]
+    )
+    invocation.waiting.extend(record["waiting"])
+    invocations = machine._invocations
+    if invocations is None:
+        invocations = machine._invocations = {}
+    data = record["child"]
+    if data is None:  # it waited for its document: ask for it again
+        try:
+            invoke.resume_pending(machine, invocation)
+        except Exception as error:  # noqa: BLE001 - as when it first failed
+            invocations.pop(invocation.invokeid, None)
+            machine._fail(error)
+        return
+    if document is None:
+        child_class: type[Machine] = spec.child
+    else:
+        try:
+            child_class = invoke.document_class(document)()
+        except invoke.DocumentPending:
+            raise RestoreError(
+                f"{chart.name}: invoke {invocation.invokeid!r}: the child's document "
+                "is still compiling; restore again once it is compiled"
+            ) from None
+    child = child_class.restore(
+        data,
+        machine.clock,
+        observer=machine.observer,
+        budget=machine.budget,
+        parent=machine,
+    )
+    invocation.child = child
+    invocations[invocation.invokeid] = invocation
+    if not child._started:
+        invoke.start_restored_child(machine, child)
