@@ -1,0 +1,137 @@
+"""Session stores: where the session server keeps sessions between macrosteps.
+
+`SessionStore` is the contract (`base.py`); `MemoryStore` keeps sessions in
+the process, `SqliteStore` in a SQLite file, `RedisStore` in a Redis shared by
+a cluster of servers. `open_store(url)` makes and connects the store a
+`--store` URL names:
+
+    memory:                     MemoryStore (nothing survives the process)
+    sqlite:PATH                 SqliteStore; ?synchronous=full (default) or normal
+    redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]   RedisStore (rediss:// over TLS)
+
+docs/persistence.md tells what each keeps, how durably, and the key layout.
+The core runtime does not import this package; redis-py is imported only by
+`RedisStore`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from .base import DEFAULT_CLUSTER as DEFAULT_CLUSTER
+from .base import DEFAULT_TTL as DEFAULT_TTL
+from .base import Fenced as Fenced
+from .base import QueuedEvent as QueuedEvent
+from .base import SessionRecord as SessionRecord
+from .base import SessionStore as SessionStore
+from .base import StoreError as StoreError
+from .base import StoreUrlError as StoreUrlError
+from .base import check_id as check_id
+from .memory import MemoryStore as MemoryStore
+from .redis_store import RedisStore as RedisStore
+from .sqlite_store import SqliteStore as SqliteStore
+
+__all__ = [
+    "DEFAULT_CLUSTER",
+    "DEFAULT_TTL",
+    "Fenced",
+    "MemoryStore",
+    "QueuedEvent",
+    "RedisStore",
+    "SessionRecord",
+    "SessionStore",
+    "SqliteStore",
+    "StoreError",
+    "StoreUrlError",
+    "check_id",
+    "open_store",
+    "redacted",
+    "store_from_url",
+]
+
+FORMS = "memory:, sqlite:PATH or redis://HOST:PORT/DB"
+
+
+def redacted(url: str) -> str:
+    """`url` with any password replaced by `***`, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<malformed URL>"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def store_from_url(
+    url: str, *, cluster: str = DEFAULT_CLUSTER, ttl: float = DEFAULT_TTL
+) -> SessionStore:
+    """The store `url` names, not yet connected (`connect()`); `StoreUrlError`
+    saying what is wrong with it and which forms there are."""
+    shown = redacted(url)
+
+    def bad(why: str) -> StoreUrlError:
+        return StoreUrlError(f"store URL {shown!r}: {why} (use {FORMS})")
+
+    if not ttl > 0:
+        raise bad(f"the TTL must be positive, not {ttl}")
+    try:
+        check_id("cluster", cluster)
+    except ValueError as e:
+        raise bad(str(e)) from None
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:
+        raise bad(str(e)) from None
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        if parts.netloc or parts.path or parts.query:
+            raise bad("memory: takes nothing after the colon")
+        return MemoryStore(ttl=ttl)
+    if scheme == "sqlite":
+        if parts.netloc:
+            raise bad(
+                "sqlite: names a file, not a host (sqlite:/abs/path.db, "
+                "sqlite:relative.db or sqlite:///abs/path.db)"
+            )
+        if not parts.path:
+            raise bad("sqlite: needs a file path")
+        options = dict(parse_qsl(parts.query, keep_blank_values=True))
+        synchronous = options.pop("synchronous", "full").lower()
+        if options:
+            raise bad(f"unknown sqlite option {sorted(options)[0]!r} (synchronous=)")
+        if synchronous not in ("full", "normal"):
+            raise bad(f"synchronous is full or normal, not {synchronous!r}")
+        return SqliteStore(parts.path, ttl=ttl, synchronous=synchronous)
+    if scheme in ("redis", "rediss"):
+        if not parts.hostname:
+            raise bad("a Redis URL needs a host")
+        try:
+            port = parts.port
+        except ValueError:
+            raise bad("the port is not a number from 1 to 65535") from None
+        if port == 0:
+            raise bad("the port is not a number from 1 to 65535")
+        db = parts.path.strip("/")
+        if db and not (db.isdigit() and db.isascii()):
+            raise bad(f"the database is a number, not {db!r}")
+        return RedisStore(url, cluster=cluster, ttl=ttl, display=shown)
+    if not scheme:
+        raise bad("no scheme")
+    raise bad(f"unknown scheme {scheme!r}")
+
+
+async def open_store(
+    url: str, *, cluster: str = DEFAULT_CLUSTER, ttl: float = DEFAULT_TTL
+) -> SessionStore:
+    """The store `url` names, connected and checked: `StoreUrlError` for a
+    URL that names none, `StoreError` for one that cannot be reached."""
+    store = store_from_url(url, cluster=cluster, ttl=ttl)
+    try:
+        await store.connect()
+    except BaseException:
+        await store.close()
+        raise
+    return store

@@ -1,0 +1,513 @@
+"""`RedisStore`: sessions in Redis, `redis://HOST:PORT/DB`, for a cluster.
+
+Several servers (`scxmlc serve --store redis://... --node NAME`) share one
+Redis. Every write that must be atomic is one Lua script over the keys of one
+hash slot, so the layout works unchanged on Redis Cluster:
+
+| key | type | what |
+| --- | --- | --- |
+| `P{<sessionid>}:rec` | hash | the record: `snapshot`, `document`, `fingerprint`, `node`, `fence`, `created`, `updated`, `due`, and `seq`, the last event number |
+| `P{<sessionid>}:events` | stream | the queue: entry `<seq>-0`, field `d` |
+| `P{node:<name>}:idle` | sorted set | the sessions of a node, scored by `updated` |
+| `P{node:<name>}:due` | sorted set | the sessions of a node that have a timer, scored by `due` |
+| `P{nodes}:leases` | sorted set | nodes, scored by lease expiry (ms, Redis's clock) |
+| `P{nodes}:tokens` | hash | node -> token of its current lease |
+| `P{nodes}:counter` | string | the last token given |
+
+where `P` is the prefix, `ORS:<cluster>:`. A save is one script over
+`P{sid}:rec` and `P{sid}:events` (check owner and fence, write the record,
+`XTRIM MINID` the consumed events, refresh the TTL); an append is one script
+too (`HINCRBY seq`, `XADD`), so both are atomic and ordered. The node indexes
+live in their own slot and are updated before the record (a crash in between
+leaves an index entry without a record, which reads filter out and `sweep`
+removes, never a record the index misses). Leases use Redis's clock (`TIME`),
+so the nodes' clocks need not agree.
+
+Every key carries a TTL (`ttl`, refreshed by each save and append; the
+indexes and leases by each update). `delete` removes the session's keys and
+index entries at once.
+
+Durability is Redis's: an append has returned once Redis holds the event in
+memory. It survives `kill -9` of the server; surviving a crash of Redis needs
+`appendonly yes` (and `appendfsync always` for every write).
+
+redis-py (`redis.asyncio`) is imported when the store is created.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
+
+from .base import (
+    DEFAULT_CLUSTER,
+    DEFAULT_TTL,
+    Fenced,
+    QueuedEvent,
+    SessionRecord,
+    StoreError,
+    acked_ok,
+    check_id,
+)
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
+
+__all__ = ["MIN_REDIS", "RedisStore"]
+
+MIN_REDIS: Final = (6, 2)
+"""The oldest Redis the store runs on (`XTRIM MINID`)."""
+
+SWEEP_GRACE: Final = 60.0
+"""Seconds an index entry without a record is left alone by `sweep` (a save
+may be writing it)."""
+
+BATCH: Final = 200
+"""Sessions read or reassigned per round trip."""
+
+_NOW: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+_SAVE: Final = """
+local cur = redis.call('HMGET', KEYS[1], 'node', 'fence')
+if ARGV[11] == '1' then
+  if cur[1] then return redis.error_reply('FENCED exists') end
+  redis.call('DEL', KEYS[2])
+else
+  if not cur[1] then return redis.error_reply('FENCED gone') end
+  if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then
+    return redis.error_reply('FENCED owner ' .. cur[1] .. ' ' .. cur[2])
+  end
+end
+redis.call('HSET', KEYS[1], 'node', ARGV[1], 'fence', ARGV[2], 'snapshot', ARGV[3],
+  'document', ARGV[4], 'fingerprint', ARGV[5], 'created', ARGV[6],
+  'updated', ARGV[7], 'due', ARGV[8])
+if tonumber(ARGV[9]) > 0 then
+  redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', tonumber(ARGV[9]) + 1))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[10])
+redis.call('PEXPIRE', KEYS[2], ARGV[10])
+return 1
+"""
+
+_APPEND: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'd', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return seq
+"""
+
+_DELETE: Final = """
+local node = redis.call('HGET', KEYS[1], 'node')
+redis.call('DEL', KEYS[1], KEYS[2])
+return node
+"""
+
+_REASSIGN: Final = """
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
+_ACQUIRE: Final = (
+    _NOW
+    + """
+local token = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], ARGV[1], token)
+redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[2])), ARGV[1])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+return token
+"""
+)
+
+_RENEW: Final = (
+    _NOW
+    + """
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not expires or tonumber(expires) <= now then return 0 end
+redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[3])), ARGV[1])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+return 1
+"""
+)
+
+_RELEASE: Final = """
+if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then
+  redis.call('ZADD', KEYS[1], 0, ARGV[1])
+end
+return 1
+"""
+
+_EXPIRED: Final = (
+    _NOW
+    + """
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now))
+"""
+)
+
+_CLAIM: Final = (
+    _NOW
+    + """
+if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[3] then return 0 end
+local mine = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not mine or tonumber(mine) <= now then return 0 end
+if ARGV[1] ~= ARGV[2] then
+  local theirs = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if theirs and tonumber(theirs) > now then return 0 end
+  redis.call('HSET', KEYS[2], ARGV[1], redis.call('INCR', KEYS[3]))
+  redis.call('ZADD', KEYS[1], 0, ARGV[1])
+end
+return 1
+"""
+)
+
+
+class RedisStore:
+    """Sessions in the Redis at `url` (`redis://[[USER]:PASSWORD@]HOST:PORT/DB`,
+    or `rediss://` for TLS), under `ORS:<cluster>:`. Use `connect()` (or
+    `open_store`) before anything else."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cluster: str = DEFAULT_CLUSTER,
+        ttl: float = DEFAULT_TTL,
+        display: str | None = None,
+    ) -> None:
+        if not ttl > 0:
+            raise ValueError(f"ttl must be positive, not {ttl}")
+        check_id("cluster", cluster)
+        self.url = url
+        self.display = display or "redis"
+        self.ttl = ttl
+        self.prefix = f"ORS:{cluster}:"
+        self._ttl_ms = str(max(1, round(ttl * 1000)))
+        self._client: Redis | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+        self._closed = False
+
+    # keys
+
+    def session_keys(self, sessionid: str) -> tuple[str, str]:
+        """The record and queue keys of a session (one slot: `{sessionid}`)."""
+        tag = f"{self.prefix}{{{sessionid}}}"
+        return f"{tag}:rec", f"{tag}:events"
+
+    def node_keys(self, node: str) -> tuple[str, str]:
+        """The `idle` and `due` index keys of a node (one slot)."""
+        tag = f"{self.prefix}{{node:{node}}}"
+        return f"{tag}:idle", f"{tag}:due"
+
+    def lease_keys(self) -> tuple[str, str, str]:
+        """The leases, tokens and counter keys (one slot: `{nodes}`)."""
+        tag = f"{self.prefix}{{nodes}}"
+        return f"{tag}:leases", f"{tag}:tokens", f"{tag}:counter"
+
+    # connection
+
+    async def connect(self) -> None:
+        """Connect, authenticate and check the server's version; `StoreError`
+        saying what failed (never the password)."""
+        from redis import asyncio as aioredis
+
+        try:
+            client = aioredis.Redis.from_url(self.url, decode_responses=False)
+        except ValueError as e:
+            raise StoreError(f"store {self.display}: {e}") from None
+        self._client = client
+        info = await self._do(client.info("server"))
+        version = tuple(int(p) for p in str(info["redis_version"]).split(".")[:2])
+        if version < MIN_REDIS:
+            await self.close()
+            raise StoreError(
+                f"store {self.display}: Redis {info['redis_version']} is too old "
+                f"(needs {MIN_REDIS[0]}.{MIN_REDIS[1]} or later)"
+            )
+        for name, source in (
+            ("save", _SAVE),
+            ("append", _APPEND),
+            ("delete", _DELETE),
+            ("reassign", _REASSIGN),
+            ("acquire", _ACQUIRE),
+            ("renew", _RENEW),
+            ("release", _RELEASE),
+            ("expired", _EXPIRED),
+            ("claim", _CLAIM),
+        ):
+            self._scripts[name] = client.register_script(source)
+
+    @property
+    def client(self) -> Redis:
+        if self._client is None:
+            raise StoreError(
+                f"store {self.display} is "
+                + ("closed" if self._closed else "not connected")
+            )
+        return self._client
+
+    async def _do(self, awaitable: Any) -> Any:
+        from redis import exceptions
+
+        try:
+            return await awaitable
+        except exceptions.ResponseError as e:
+            text = str(e)
+            if text.startswith("FENCED"):
+                raise Fenced(text) from None
+            raise StoreError(f"store {self.display}: {text}") from e
+        except exceptions.RedisError as e:
+            raise StoreError(f"store {self.display}: {e}") from e
+        except OSError as e:
+            raise StoreError(f"store {self.display}: {e}") from e
+
+    async def _script(self, name: str, keys: Iterable[str], args: Iterable[Any]) -> Any:
+        self.client
+        return await self._do(self._scripts[name](keys=list(keys), args=list(args)))
+
+    # sessions
+
+    async def save(
+        self, record: SessionRecord, *, acked: int = 0, new: bool = False
+    ) -> None:
+        sid = check_id("session id", record.sessionid)
+        check_id("node", record.node)
+        acked_ok(acked)
+        await self._index(record.node, [(sid, record.updated, record.due)])
+        try:
+            await self._script(
+                "save",
+                self.session_keys(sid),
+                (
+                    record.node,
+                    str(record.fence),
+                    record.snapshot,
+                    record.document,
+                    record.fingerprint,
+                    repr(record.created),
+                    repr(record.updated),
+                    "" if record.due is None else repr(record.due),
+                    str(acked),
+                    self._ttl_ms,
+                    "1" if new else "0",
+                ),
+            )
+        except Fenced:
+            current = await self.load(sid)
+            if current is None or current.node != record.node:
+                await self._unindex(record.node, [sid])
+            raise
+
+    async def _index(
+        self, node: str, entries: list[tuple[str, float, float | None]]
+    ) -> None:
+        idle, due = self.node_keys(node)
+        pipe = self.client.pipeline(transaction=True)
+        for sid, updated, when in entries:
+            pipe.zadd(idle, {sid: updated})
+            if when is None:
+                pipe.zrem(due, sid)
+            else:
+                pipe.zadd(due, {sid: when})
+        pipe.pexpire(idle, int(self._ttl_ms))
+        pipe.pexpire(due, int(self._ttl_ms))
+        await self._do(pipe.execute())
+
+    async def _unindex(self, node: str, sids: list[str]) -> None:
+        if sids:
+            idle, due = self.node_keys(node)
+            pipe = self.client.pipeline(transaction=True)
+            pipe.zrem(idle, *sids)
+            pipe.zrem(due, *sids)
+            await self._do(pipe.execute())
+
+    async def append(self, sessionid: str, data: bytes) -> int | None:
+        seq = await self._script(
+            "append", self.session_keys(sessionid), (bytes(data), self._ttl_ms)
+        )
+        return None if seq is None else int(seq)
+
+    async def pending(self, sessionid: str, after: int = 0) -> list[QueuedEvent]:
+        _, events = self.session_keys(sessionid)
+        entries = await self._do(self.client.xrange(events, f"{after + 1}-0", "+"))
+        return [
+            QueuedEvent(int(ident.split(b"-")[0]), fields[b"d"])
+            for ident, fields in entries
+        ]
+
+    async def load(self, sessionid: str) -> SessionRecord | None:
+        rec, _ = self.session_keys(sessionid)
+        fields = await self._do(self.client.hgetall(rec))
+        if not fields or b"node" not in fields:
+            return None
+        due = fields[b"due"]
+        return SessionRecord(
+            sessionid=sessionid,
+            snapshot=fields[b"snapshot"],
+            document=fields[b"document"].decode(),
+            fingerprint=fields[b"fingerprint"].decode(),
+            node=fields[b"node"].decode(),
+            fence=int(fields[b"fence"]),
+            created=float(fields[b"created"]),
+            updated=float(fields[b"updated"]),
+            due=float(due) if due else None,
+        )
+
+    async def delete(self, sessionid: str) -> bool:
+        node = await self._script("delete", self.session_keys(sessionid), ())
+        if node is not None:
+            await self._unindex(node.decode(), [sessionid])
+            return True
+        for known in await self._nodes():
+            await self._unindex(known, [sessionid])
+        return False
+
+    async def _nodes(self) -> list[str]:
+        leases, _, _ = self.lease_keys()
+        names = await self._do(self.client.zrange(leases, 0, -1))
+        return [name.decode() for name in names]
+
+    async def _owned(self, node: str, sids: list[str]) -> list[str]:
+        """Those of `sids` whose record exists and names `node` (the indexes
+        may be ahead of the records, or behind an adoption)."""
+        owned = []
+        for start in range(0, len(sids), BATCH):
+            batch = sids[start : start + BATCH]
+            pipe = self.client.pipeline(transaction=False)
+            for sid in batch:
+                pipe.hget(self.session_keys(sid)[0], "node")
+            owners = await self._do(pipe.execute())
+            owned += [
+                sid
+                for sid, owner in zip(batch, owners)
+                if owner is not None and owner.decode() == node
+            ]
+        return owned
+
+    async def sessions(
+        self, *, node: str | None = None, idle_since: float | None = None
+    ) -> list[str]:
+        found: set[str] = set()
+        for name in [node] if node is not None else await self._nodes():
+            idle, _ = self.node_keys(name)
+            top = "+inf" if idle_since is None else repr(idle_since)
+            sids = await self._do(self.client.zrangebyscore(idle, "-inf", top))
+            found.update(await self._owned(name, [s.decode() for s in sids]))
+        return sorted(found)
+
+    async def due(
+        self, until: float, *, node: str | None = None
+    ) -> list[tuple[str, float]]:
+        found = []
+        for name in [node] if node is not None else await self._nodes():
+            _, due = self.node_keys(name)
+            pairs = await self._do(
+                self.client.zrangebyscore(due, "-inf", repr(until), withscores=True)
+            )
+            when = {sid.decode(): score for sid, score in pairs}
+            found += [(when[sid], sid) for sid in await self._owned(name, list(when))]
+        return [(sid, when) for when, sid in sorted(found)]
+
+    # leases
+
+    def _lease_ttl(self, ttl: float) -> tuple[str, str]:
+        ms = max(1, round(ttl * 1000))
+        return str(ms), str(max(int(self._ttl_ms), 10 * ms))
+
+    async def acquire_lease(self, node: str, ttl: float) -> int:
+        check_id("node", node)
+        return int(
+            await self._script(
+                "acquire", self.lease_keys(), (node, *self._lease_ttl(ttl))
+            )
+        )
+
+    async def renew_lease(self, node: str, token: int, ttl: float) -> bool:
+        return bool(
+            await self._script(
+                "renew", self.lease_keys(), (node, str(token), *self._lease_ttl(ttl))
+            )
+        )
+
+    async def release_lease(self, node: str, token: int) -> None:
+        await self._script("release", self.lease_keys(), (node, str(token)))
+
+    async def expired_nodes(self) -> list[str]:
+        names = await self._script("expired", self.lease_keys(), ())
+        expired = []
+        for name in sorted(n.decode() for n in names):
+            idle, _ = self.node_keys(name)
+            if await self._do(self.client.zcard(idle)):
+                if await self.sessions(node=name):
+                    expired.append(name)
+        return expired
+
+    async def adopt(self, dead: str, node: str, token: int) -> list[str]:
+        claimed = await self._script(
+            "claim", self.lease_keys(), (dead, node, str(token))
+        )
+        if not claimed:
+            return []
+        idle, _ = self.node_keys(dead)
+        sids = [s.decode() for s in await self._do(self.client.zrange(idle, 0, -1))]
+        adopted = []
+        for start in range(0, len(sids), BATCH):
+            batch = sids[start : start + BATCH]
+            pipe = self.client.pipeline(transaction=False)
+            for sid in batch:
+                pipe.hmget(self.session_keys(sid)[0], ["node", "updated", "due"])
+            rows = await self._do(pipe.execute())
+            entries = [
+                (sid, float(updated), float(due) if due else None)
+                for sid, (owner, updated, due) in zip(batch, rows)
+                if owner is not None and owner.decode() == dead
+            ]
+            if not entries:
+                continue
+            await self._index(node, entries)
+            pipe = self.client.pipeline(transaction=False)
+            for sid, _, _ in entries:
+                await self._scripts["reassign"](
+                    keys=list(self.session_keys(sid)),
+                    args=[dead, node, str(token), self._ttl_ms],
+                    client=pipe,
+                )
+            done = await self._do(pipe.execute())
+            moved = [sid for (sid, _, _), ok in zip(entries, done) if ok]
+            adopted += moved
+            if dead != node:
+                await self._unindex(dead, moved)
+            lost = [sid for (sid, _, _), ok in zip(entries, done) if not ok]
+            if lost:
+                await self._unindex(node, await self._not_owned(node, lost))
+        return sorted(adopted)
+
+    async def _not_owned(self, node: str, sids: list[str]) -> list[str]:
+        owned = set(await self._owned(node, sids))
+        return [sid for sid in sids if sid not in owned]
+
+    async def sweep(self) -> int:
+        horizon = time.time() - SWEEP_GRACE
+        removed = 0
+        for name in await self._nodes():
+            idle, _ = self.node_keys(name)
+            sids = await self._do(self.client.zrangebyscore(idle, "-inf", horizon))
+            stale = await self._not_owned(name, [s.decode() for s in sids])
+            await self._unindex(name, stale)
+            removed += len(stale)
+        return removed
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        self._closed = True
+        if client is not None:
+            await client.aclose()
