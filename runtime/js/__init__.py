@@ -13,7 +13,8 @@ small functions the generated code calls:
   assembled from `arrays`, `strings`, `objects`, `errors`, `regexp`, `date`
   (with `date_text`), `json`, `uri` and `number`;
 - `realm`: what a session's scripts change of the built-ins;
-- `session`: ORS's built-in functions and `eval`, bound to a session.
+- `session`: ORS's built-in functions and `eval`, bound to a session;
+- `capture`: how snapshots save and load JavaScript values (registered on import).
 
 The core of the runtime imports nothing of this package; only modules compiled
 from ECMAScript documents do.
@@ -80,6 +81,7 @@ from .date import date_constructor
 from .realm import Realm
 from .regexp import regex
 from .session import session_function
+from . import capture  # noqa: F401 - registers how snapshots save JavaScript values
 
 __all__ = [
     "absent",

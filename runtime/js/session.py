@@ -30,6 +30,7 @@ from typing import Any, Final
 from .values import (
     JSArray,
     JSFunction,
+    JSObject,
     absent,
     is_object,
     not_defined,
@@ -40,7 +41,7 @@ from .access import get
 from .standard import GLOBALS
 from .json import json_eval
 
-__all__ = ["SESSION_FUNCTIONS", "global_field", "session_function"]
+__all__ = ["SESSION_FUNCTIONS", "SessionBuiltin", "global_field", "session_function"]
 
 _NAME: Final = r"[A-Za-z_$][\w$]*"
 _PATH: Final = re.compile(
@@ -156,11 +157,25 @@ SESSION_FUNCTIONS: Final[dict[str, Callable[..., Any]]] = {
 """The ORS built-in functions: name -> implementation(session, this, *args)."""
 
 
+class SessionBuiltin(JSFunction):
+    """An ORS built-in function (`__Log`, `eval`, ...) read as a value: bound to
+    `session`, which it keeps (so that a snapshot can name it)."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: Any, name: str) -> None:
+        implementation = SESSION_FUNCTIONS[name]
+
+        def bound(this: Any, *args: Any) -> Any:
+            return implementation(session, this, *args)
+
+        self.impl = bound
+        self.name = name
+        self.prototype = JSObject()
+        self.props = None
+        self.session = session
+
+
 def session_function(session: Any, name: str) -> JSFunction:
     """The ORS built-in function `name` as a function object bound to `session`."""
-    implementation = SESSION_FUNCTIONS[name]
-
-    def bound(this: Any, *args: Any) -> Any:
-        return implementation(session, this, *args)
-
-    return JSFunction(bound, name)
+    return SessionBuiltin(session, name)

@@ -45,6 +45,7 @@ from .uri import URI_FUNCTIONS
 
 __all__ = [
     "ARRAY_METHODS",
+    "BoundFunction",
     "GLOBALS",
     "OBJECT_PROTOTYPE",
     "STRING_METHODS",
@@ -263,11 +264,24 @@ def _invoke(function: Any, this: Any, *args: Any) -> Any:
     return function(*args)
 
 
+class BoundFunction(JSFunction):
+    """What `f.bind(this, ...)` gives: `target` called with `bound_this` and
+    the `bound_args` before its own (kept, so that a snapshot can save them)."""
+
+    __slots__ = ("target", "bound_this", "bound_args")
+
+    def __init__(self, target: Any, this: Any, args: tuple[Any, ...]) -> None:
+        super().__init__(
+            lambda _, *more: _invoke(target, this, *args, *more),
+            f"bound {getattr(target, 'name', '')}",
+        )
+        self.target = target
+        self.bound_this = this
+        self.bound_args = args
+
+
 def _bind(function: Any, this: Any = undefined, *bound: Any) -> JSFunction:
-    name = getattr(function, "name", "")
-    return JSFunction(
-        lambda _, *args: _invoke(function, this, *bound, *args), f"bound {name}"
-    )
+    return BoundFunction(function, this, bound)
 
 
 def _apply(function: Any, this: Any = undefined, args: Any = None) -> Any:

@@ -1,0 +1,450 @@
+"""Snapshots of ECMAScript sessions: how JavaScript values are saved and loaded.
+
+The session's snapshot (`runtime/capture.py`) saves the datamodel of an
+ECMAScript document, `dm` (the `_data` object), `globals` (the script
+globals) and `_realm` (what the session changed of the built-ins), with the
+snapshot format of `runtime/snapshot.py`. This module tells the format how
+to save every JavaScript value, registering its handlers when the package is
+imported:
+
+- **By value**, keeping shared references and cycles: objects (`JSObject`
+  and the classes of objects with attributes, non-extensible, sealed or
+  frozen), property descriptors (`Property`, `Accessor`), arrays (with their
+  named properties; frozen ones), dates, regular expressions (source, flags,
+  `lastIndex`), the realm, XML content.
+- **By reference**: `undefined` (and `absent`), the built-in objects
+  (`Array.prototype`, `Math`) and built-in functions (`Math.max`,
+  `Array.prototype.push`, `Object.defineProperty`), by their path from the
+  global names; the session's `Date` and its functions; the session itself
+  (`In` read as a value, the ORS built-ins `__Log`, ... read as values).
+- **Functions of the document** by the Python function they compiled to: a
+  function written outside any other (a method of the machine class, bound
+  to the session) by its name; one written inside another (a closure) by its
+  code, found in the method it was written in, with its closure cells and
+  the `catch` and `with` objects it kept, by value, so that functions sharing
+  variables still share them after a restore. Their properties
+  (`prototype`, what scripts assigned) are saved with them; so are the
+  target, `this` and arguments of a bound function (`f.bind(...)`).
+
+What has no faithful capture is refused with a `SnapshotError` naming it: a
+function of a platform object read as a value
+(`_genesys.session.getListItemValue`), the DOM functions of XML content,
+another session's functions, platform objects themselves (`_genesys` and its
+module objects). A function keeps the code of the document it was compiled
+from: restored into a class compiled from another version of the document,
+a closure whose code changed is a `RestoreError`.
+"""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ElementTree
+from types import CellType, CodeType, FunctionType, MethodType
+from typing import Any, Final
+
+from ..snapshot import (
+    LoadContext,
+    RestoreError,
+    SaveContext,
+    SnapshotError,
+    allow,
+    register_persistent,
+    register_reducer,
+)
+from .date import HOST_DATE, DateConstructor, JSDate
+from .host import HostFunction
+from .realm import Intrinsic, Realm
+from .regexp import JSRegExp
+from .session import SessionBuiltin
+from .standard import GLOBALS, BoundFunction, BuiltinFunction, SessionFunction
+from .values import (
+    Accessor,
+    AccessorObject,
+    FrozenArray,
+    FrozenObject,
+    JSArray,
+    JSFunction,
+    JSObject,
+    NonExtensibleObject,
+    Property,
+    PropertyArray,
+    SealedObject,
+    _Absent,
+    _Undefined,
+    absent,
+    undefined,
+)
+
+__all__ = ["builtin_paths"]
+
+for _kind in (
+    JSObject,
+    AccessorObject,
+    NonExtensibleObject,
+    SealedObject,
+    FrozenObject,
+    Accessor,
+    Property,
+    JSArray,
+    PropertyArray,
+    JSDate,
+    Realm,
+):
+    allow(_kind)
+
+
+# -- singletons ----------------------------------------------------------------------
+
+register_persistent(
+    "js.undefined", (_Undefined,), lambda value, context: None, lambda p, c: undefined
+)
+register_persistent(
+    "js.absent", (_Absent,), lambda value, context: None, lambda p, c: absent
+)
+
+
+# -- built-in objects and functions, by their path -------------------------------------
+
+_PATHS: dict[int, str] = {}
+"""The built-in objects and functions by id: their path from the global names."""
+_BY_PATH: dict[str, Any] = {}
+
+
+def builtin_paths() -> dict[str, Any]:
+    """Every built-in object and function by its path from the global names
+    (`Math.max`, `Array.prototype.push`, `TypeError.prototype`), the first
+    path met, global names in order, then own properties, then prototypes."""
+    if _BY_PATH:
+        return _BY_PATH
+    queue: list[tuple[str, Any]] = list(GLOBALS.items())
+    queue.append(("(null prototype)", _null_prototype()))
+    while queue:
+        path, value = queue.pop(0)
+        if not isinstance(value, (Intrinsic, JSFunction)) or id(value) in _PATHS:
+            continue
+        _PATHS[id(value)] = path
+        _BY_PATH[path] = value
+        if isinstance(value, Intrinsic):
+            queue.extend((f"{path}.{k}", v) for k, v in value.own.items())
+            queue.append((f"{path}.(prototype)", value.parent))
+        else:
+            queue.extend((f"{path}.{k}", v) for k, v in (value.props or {}).items())
+            queue.append((f"{path}.prototype", value.prototype))
+    return _BY_PATH
+
+
+def _null_prototype() -> Intrinsic:
+    from .standard import NULL_PROTOTYPE
+
+    return NULL_PROTOTYPE
+
+
+def _save_builtin(value: Any, context: SaveContext) -> Any:
+    builtin_paths()
+    path = _PATHS.get(id(value))
+    if path is not None:
+        return path
+    date = _session_date(context.machine)
+    if date is not None and isinstance(value, BuiltinFunction):
+        for name, item in (date.props or {}).items():
+            if item is value:
+                return ("Date", name)
+    raise SnapshotError(
+        f"cannot capture the built-in {getattr(value, 'name', value)!r}: "
+        "it is not one of the runtime's shared built-ins"
+    )
+
+
+def _load_builtin(payload: Any, context: LoadContext) -> Any:
+    if isinstance(payload, tuple):
+        return _restored_date(context).props[payload[1]]  # type: ignore[index]
+    found = builtin_paths().get(payload)
+    if found is None:
+        raise RestoreError(f"the snapshot names an unknown built-in {payload!r}")
+    return found
+
+
+register_persistent(
+    "js.builtin",
+    (Intrinsic, BuiltinFunction, SessionFunction),
+    _save_builtin,
+    _load_builtin,
+)
+
+
+def _session_date(machine: Any) -> DateConstructor | None:
+    realm = getattr(machine, "_realm", None)
+    return realm.date if isinstance(realm, Realm) else None
+
+
+def _restored_date(context: LoadContext) -> DateConstructor:
+    """The `Date` of the session being restored: one per load, on its clock."""
+    date = context.memo.get("js.date")
+    if date is None:
+        machine = context.machine or context.memo.get("machine")
+        clock = getattr(machine, "clock", None) or context.clock
+        date = context.memo["js.date"] = DateConstructor(clock)
+    assert isinstance(date, DateConstructor)
+    return date
+
+
+def _save_date(value: Any, context: SaveContext) -> Any:
+    if value is HOST_DATE:
+        return "host"
+    if value is _session_date(context.machine):
+        return "session"
+    raise SnapshotError("cannot capture the Date of another session")
+
+
+def _load_date(payload: Any, context: LoadContext) -> Any:
+    return HOST_DATE if payload == "host" else _restored_date(context)
+
+
+register_persistent("js.date", (DateConstructor,), _save_date, _load_date)
+
+
+def _refuse_host_function(value: Any, context: SaveContext) -> Any:
+    raise SnapshotError(
+        f"cannot capture the function {value.name!r} of a platform object, read "
+        "as a value: call it where it is needed instead of keeping it"
+    )
+
+
+register_persistent(
+    "js.host_function", (HostFunction,), _refuse_host_function, lambda p, c: None
+)
+
+
+# -- functions of the document ------------------------------------------------------
+
+
+def _function_state(function: JSFunction) -> tuple[None, dict[str, Any]]:
+    return (None, {"prototype": function.prototype, "props": function.props})
+
+
+def _function_name(function: JSFunction) -> str:
+    return f"function {function.name or '(anonymous)'}"
+
+
+def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
+    impl = function.impl
+    state = _function_state(function)
+    if type(impl) is MethodType:
+        return (_method_function, (impl, function.name), state)
+    if type(impl) is FunctionType:
+        outer = _outer_function(impl, context.machine)
+        if outer is not None:
+            arguments = (
+                outer,
+                impl.__qualname__,
+                impl.__closure__ or (),
+                impl.__defaults__,
+                impl.__kwdefaults__,
+                function.name,
+            )
+            return (_nested_function, arguments, state)
+    raise SnapshotError(
+        f"cannot capture {_function_name(function)}: it is not a function of "
+        "the document's scripts or a built-in"
+    )
+
+
+def _outer_function(impl: FunctionType, machine: Any) -> FunctionType | None:
+    """The function of the machine's module that `impl` was defined in (a
+    method of a machine class), if `impl`'s code is found there."""
+    module_name = type(machine).__module__
+    if impl.__module__ != module_name:
+        return None
+    head = impl.__qualname__.split(".<locals>.")[0]
+    found: Any = sys.modules.get(module_name)
+    for part in head.split("."):
+        found = getattr(found, part, None)
+    if type(found) is not FunctionType or found is impl:
+        return None
+    if _code_of(found, impl.__qualname__) is not impl.__code__:
+        return None
+    return found
+
+
+_CODES: Final[dict[tuple[CodeType, str], CodeType | None]] = {}
+
+
+def _code_of(outer: FunctionType, qualname: str) -> CodeType | None:
+    """The code object named `qualname` nested in function `outer` (cached)."""
+    key = (outer.__code__, qualname)
+    if key in _CODES:
+        return _CODES[key]
+    found = None
+    stack = [outer.__code__]
+    while stack:
+        code = stack.pop()
+        if code.co_qualname == qualname and code is not outer.__code__:
+            found = code
+            break
+        stack.extend(c for c in code.co_consts if isinstance(c, CodeType))
+    _CODES[key] = found
+    return found
+
+
+@allow
+def _method_function(impl: Any, name: str) -> JSFunction:
+    """A function written outside any other: its method, bound to the session."""
+    return JSFunction(impl, name)
+
+
+@allow
+def _nested_function(
+    outer: Any,
+    qualname: str,
+    closure: tuple[Any, ...],
+    defaults: Any,
+    kwdefaults: Any,
+    name: str,
+) -> JSFunction:
+    """A function written inside another: its code, found in `outer` (a
+    function of the generated module), with `closure`."""
+    module = sys.modules.get(getattr(outer, "__module__", ""))
+    if type(outer) is not FunctionType or not hasattr(module, "SCXMLC_SOURCE"):
+        raise SnapshotError("a snapshot's function must be the document's")
+    code = _code_of(outer, qualname)
+    if code is None or len(code.co_freevars) != len(closure):
+        raise RestoreError(
+            f"the document has no function {qualname} as the snapshot's: "
+            "it was compiled from another version"
+        )
+    if any(type(cell) is not CellType for cell in closure):
+        raise SnapshotError("a snapshot's closure must be cells")
+    impl = FunctionType(code, outer.__globals__, code.co_name, defaults, closure)
+    impl.__kwdefaults__ = kwdefaults
+    return JSFunction(impl, name)
+
+
+def _reduce_method(method: MethodType, context: SaveContext) -> Any:
+    """A method of the session: `In` read as a value, or the method a
+    function of the document's scripts compiled to."""
+    owner, name = method.__self__, method.__name__
+    if (
+        owner is context.machine
+        and _session_method_name(name)
+        and getattr(type(owner), name, None) is method.__func__
+    ):
+        return (_session_method, (owner, name))
+    raise SnapshotError(
+        f"cannot capture the method {name!r} of {type(owner).__name__}: only "
+        "the session's own functions and `In` are captured"
+    )
+
+
+def _session_method_name(name: str) -> bool:
+    return name == "In" or name.startswith("_js_")
+
+
+@allow
+def _session_method(owner: Any, name: str) -> Any:
+    if not _session_method_name(name):
+        raise SnapshotError(f"a snapshot may not name the method {name!r}")
+    return getattr(owner, name)
+
+
+def _reduce_cell(cell: Any, context: SaveContext) -> Any:
+    try:
+        contents = cell.cell_contents
+    except ValueError:  # a variable not bound yet
+        return (_cell, ())
+    return (_cell, (), (contents,), None, None, _fill_cell)
+
+
+@allow
+def _cell() -> Any:
+    return CellType()
+
+
+@allow
+def _fill_cell(cell: Any, state: tuple[Any]) -> None:
+    if type(cell) is not CellType:
+        raise SnapshotError("a snapshot may fill only closure cells")
+    cell.cell_contents = state[0]
+
+
+def _reduce_bound(function: BoundFunction, context: SaveContext) -> Any:
+    arguments = (function.target, function.bound_this, function.bound_args)
+    return (_bound_function, arguments, _function_state(function))
+
+
+@allow
+def _bound_function(target: Any, this: Any, args: tuple[Any, ...]) -> BoundFunction:
+    return BoundFunction(target, this, tuple(args))
+
+
+def _reduce_session_builtin(function: SessionBuiltin, context: SaveContext) -> Any:
+    if function.session is not context.machine:
+        raise SnapshotError(
+            f"cannot capture {function.name!r} of another session, read as a value"
+        )
+    return (
+        _session_builtin,
+        (function.session, function.name),
+        _function_state(function),
+    )
+
+
+@allow
+def _session_builtin(session: Any, name: str) -> SessionBuiltin:
+    from .session import SESSION_FUNCTIONS
+
+    if name not in SESSION_FUNCTIONS:
+        raise SnapshotError(f"a snapshot names an unknown ORS built-in {name!r}")
+    return SessionBuiltin(session, name)
+
+
+register_reducer((JSFunction,), _reduce_function)
+register_reducer((BoundFunction,), _reduce_bound)
+register_reducer((SessionBuiltin,), _reduce_session_builtin)
+register_reducer((MethodType,), _reduce_method)
+register_reducer((CellType,), _reduce_cell)
+
+
+# -- values with state the format cannot read -----------------------------------------
+
+
+def _reduce_frozen_array(array: FrozenArray, context: SaveContext) -> Any:
+    state = (list(array), getattr(array, "props", {}))
+    return (_frozen_array, (), state, None, None, _fill_frozen_array)
+
+
+@allow
+def _frozen_array() -> FrozenArray:
+    return FrozenArray()
+
+
+@allow
+def _fill_frozen_array(array: Any, state: tuple[list[Any], dict[str, Any]]) -> None:
+    if type(array) is not FrozenArray:
+        raise SnapshotError("a snapshot may fill only frozen arrays")
+    items, props = state
+    list.extend(array, items)
+    array.props = dict(props)
+
+
+def _reduce_regexp(pattern: JSRegExp, context: SaveContext) -> Any:
+    state = (None, {"last_index": pattern.last_index})
+    return (_regexp, (pattern.source, pattern.flags), state)
+
+
+@allow
+def _regexp(source: str, flags: str) -> JSRegExp:
+    return JSRegExp(str(source), str(flags))
+
+
+def _reduce_element(element: ElementTree.Element, context: SaveContext) -> Any:
+    return (_element, (ElementTree.tostring(element),))
+
+
+@allow
+def _element(text: bytes) -> ElementTree.Element:
+    return ElementTree.fromstring(text)
+
+
+register_reducer((FrozenArray,), _reduce_frozen_array)
+register_reducer((JSRegExp,), _reduce_regexp)
+register_reducer((ElementTree.Element,), _reduce_element)

@@ -1,0 +1,444 @@
+"""Snapshots of the ECMAScript datamodel: every kind of JavaScript value is
+saved and loaded into a fresh session through bytes, keeping its identity,
+its cycles, its prototype and attributes; the document's functions and
+closures keep what they captured and run against the restored session;
+built-ins stay the shared built-ins; what cannot be captured is refused,
+naming it."""
+
+from __future__ import annotations
+
+import html
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scxmlc
+from scxmlc.runtime import Machine, VirtualClock, js
+from scxmlc.runtime.js.capture import builtin_paths
+from scxmlc.runtime.js.date import DateConstructor, JSDate
+from scxmlc.runtime.js.errors import PROTOTYPES
+from scxmlc.runtime.js.values import invoke
+from scxmlc.runtime.js.regexp import JSRegExp
+from scxmlc.runtime.js.standard import ARRAY_PROTOTYPE, GLOBALS
+from scxmlc.runtime.snapshot import (
+    LoadContext,
+    SaveContext,
+    SnapshotError,
+    dumps,
+    loads,
+)
+
+from recording import Recorder
+
+
+def document(script: str, data: str = "", body: str = "") -> str:
+    return f"""<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="ecmascript" name="snap">
+  <datamodel>{data}</datamodel>
+  <script>{html.escape(script, quote=False)}</script>
+  <state id="s">
+    <onentry>{body}</onentry>
+    <transition event="go" target="t"/>
+  </state>
+  <state id="t"/>
+</scxml>
+"""
+
+
+def started(
+    tmp_path: Path, script: str, data: str = "", body: str = ""
+) -> tuple[Machine, Recorder]:
+    path = tmp_path / "snap.scxml"
+    path.write_text(document(script, data, body), encoding="utf-8")
+    recorder = Recorder()
+    machine = scxmlc.load(path)(VirtualClock(epoch=0), observer=recorder)
+    machine.start()
+    assert recorder.errors == []
+    return machine, recorder
+
+
+def datamodel(machine: Any) -> dict[str, Any]:
+    """What a snapshot saves of an ECMAScript session's datamodel."""
+    variables = getattr(machine, "globals", None)
+    names = type(variables).__slots__ if variables is not None else ()
+    fields = {name: getattr(variables, name) for name in names}
+    return {"dm": machine.dm, "globals": fields, "realm": machine._realm}
+
+
+def round_trip(machine: Any) -> tuple[Any, dict[str, Any]]:
+    """A fresh session of the same class, and the datamodel of `machine`
+    loaded through bytes into it (installed as its own)."""
+    data = dumps(datamodel(machine), SaveContext(machine))
+    cls = type(machine)
+    fresh: Any = cls(VirtualClock(epoch=0))
+    module = sys.modules[cls.__module__]
+    loaded = loads(data, LoadContext(cls, module, fresh.clock, machine=fresh))
+    fresh._init_datamodel()
+    fresh.dm = loaded["dm"]
+    for name, value in loaded["globals"].items():
+        setattr(fresh.globals, name, value)
+    fresh._realm = loaded["realm"]
+    return fresh, loaded["globals"]
+
+
+def call(function: Any, *args: Any, this: Any = js.undefined) -> Any:
+    return invoke(function, this, *args)
+
+
+# -- values ------------------------------------------------------------------------
+
+
+def test_shared_objects_and_cycles_keep_their_identity(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var a = {n: 1};
+        a.self = a;
+        var b = {x: a, y: a, list: [a, a]};
+        b.list.push(b.list);
+        var same = a;
+        """,
+        data='<data id="d" expr="({items: [1, 2]})"/>',
+    )
+    _, values = round_trip(machine)
+    a, b = values["a"], values["b"]
+    assert type(a) is js.JSObject and a["n"] == 1
+    assert a["self"] is a and b["x"] is a and b["y"] is a and values["same"] is a
+    assert b["list"][0] is a and b["list"][2] is b["list"]
+    assert type(b["list"]) is js.JSArray
+
+
+def test_undefined_and_absent_are_the_singletons(tmp_path: Path) -> None:
+    machine, _ = started(tmp_path, "var u; var o = {v: undefined};")
+    fresh, values = round_trip(machine)
+    assert values["u"] is js.undefined and values["o"]["v"] is js.undefined
+    assert loads(
+        dumps([js.absent], SaveContext(machine)),
+        LoadContext(type(machine), None, machine=fresh),
+    ) == [js.absent]
+
+
+def test_prototypes_constructors_and_instanceof(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        function Point(x, y) { this.x = x; this.y = y; }
+        Point.prototype.norm = function () { return this.x * this.x + this.y * this.y; };
+        var p = new Point(3, 4);
+        var q = Object.create(p);
+        """,
+    )
+    fresh, values = round_trip(machine)
+    point, p, q = values["Point"], values["p"], values["q"]
+    assert p.proto is point.prototype and q.proto is p
+    assert js.instanceof(p, point) and js.instanceof(q, point)
+    assert js.call_method(q, "norm", fresh) == 25
+    made = js.construct(point, 1, 2)
+    assert made.proto is point.prototype and made["y"] == 2
+
+
+def test_getters_and_setters_run_against_the_restored_session(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var counter = 5;
+        var obj = {get v() { return counter; }, set v(a) { counter = a * 2; }};
+        """,
+    )
+    fresh, values = round_trip(machine)
+    obj = values["obj"]
+    assert type(obj) is js.AccessorObject
+    assert js.get(obj, "v", fresh) == 5
+    js.put(obj, "v", 21, fresh)
+    assert fresh.globals.counter == 42 and machine.globals.counter == 5
+    assert js.get(obj, "v", fresh) == 42
+
+
+def test_attributes_and_closed_objects_and_arrays(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var ro = {};
+        Object.defineProperty(ro, 'k', {value: 1, writable: false, enumerable: false});
+        var closed = Object.preventExtensions({a: 1});
+        var sealed = Object.seal({b: 2});
+        var frozen = Object.freeze({c: {deep: 3}});
+        var list = Object.freeze([1, {e: 2}]);
+        list.again = undefined;
+        var named = [1, 2];
+        named.label = 'x';
+        var loop = Object.freeze([]);
+        """,
+    )
+    fresh, values = round_trip(machine)
+    ro = values["ro"]
+    assert (
+        js.get(ro, "k", fresh) == 1
+        and js.call_method(GLOBALS["Object"], "keys", fresh, ro) == js.JSArray()
+    )
+    js.put(ro, "k", 2, fresh)
+    assert js.get(ro, "k", fresh) == 1
+    assert type(values["closed"]).__name__ == "NonExtensibleObject"
+    assert type(values["sealed"]).__name__ == "SealedObject"
+    frozen = values["frozen"]
+    assert type(frozen).__name__ == "FrozenObject"
+    js.put(frozen, "c", 0, fresh)
+    assert js.get(js.get(frozen, "c", fresh), "deep", fresh) == 3
+    frozen_list = values["list"]
+    assert type(frozen_list) is js.FrozenArray and frozen_list[0] == 1
+    with pytest.raises(js.JSError, match="frozen"):
+        frozen_list.append(3)
+    named = values["named"]
+    assert type(named) is js.PropertyArray and named.props == {"label": "x"}
+    assert list(named) == [1, 2]
+
+
+def test_a_frozen_array_that_holds_itself(tmp_path: Path) -> None:
+    machine, _ = started(tmp_path, "var box = [];")
+    box = machine.globals.box
+    box.append(box)
+    js.call_method(GLOBALS["Object"], "freeze", machine, box)
+    _, values = round_trip(machine)
+    assert type(values["box"]) is js.FrozenArray and values["box"][0] is values["box"]
+
+
+def test_dates_and_the_sessions_date(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var d = new Date(2024, 1, 29, 10, 30);
+        var invalid = new Date('nonsense');
+        var D = Date;
+        var now = Date.now;
+        """,
+    )
+    fresh, values = round_trip(machine)
+    d = values["d"]
+    assert type(d) is JSDate and d.time == machine.globals.d.time
+    assert js.call_method(d, "getMonth", fresh) == 1
+    assert math.isnan(values["invalid"].time)
+    date = values["D"]
+    assert type(date) is DateConstructor and date is fresh._realm.date
+    assert js.date_constructor(fresh) is date
+    fresh.clock.advance(2)
+    assert call(values["now"]) == 2000
+    assert values["now"] is date.props["now"]
+
+
+def test_regular_expressions_keep_flags_and_last_index(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var re = /a(b)?/gi;
+        var first = re.exec('xAbyab');
+        var lit = /\\d+$/m;
+        """,
+    )
+    fresh, values = round_trip(machine)
+    re, first = values["re"], values["first"]
+    assert type(re) is JSRegExp and re.flags == "gi" and re.last_index == 3
+    assert list(first) == ["Ab", "b"] and first.props["index"] == 1
+    found = js.call_method(re, "exec", fresh, "xAbyab")
+    assert list(found) == ["ab", "b"] and re.last_index == 6
+    assert js.call_method(values["lit"], "test", fresh, "x\n12") is True
+
+
+def test_errors_keep_their_kind(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var e = new TypeError('bad');
+        var caught;
+        try { null.x; } catch (ex) { caught = ex; }
+        """,
+    )
+    fresh, values = round_trip(machine)
+    assert values["e"].proto is PROTOTYPES["TypeError"]
+    assert js.instanceof(values["e"], GLOBALS["Error"])
+    assert js.to_string(values["e"]) == "TypeError: bad"
+    assert js.get(values["caught"], "name", fresh) == "TypeError"
+
+
+# -- functions ---------------------------------------------------------------------
+
+
+def test_closures_keep_their_state_and_share_it(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        function makeCounter(start) {
+          var n = start;
+          function inc(by) { n += by; return n; }
+          function get() { return n; }
+          return {inc: inc, get: get};
+        }
+        var c = makeCounter(10);
+        c.inc(1);
+        function fact(k) { function f(i) { return i <= 1 ? 1 : i * f(i - 1); } return f(k); }
+        var later = (function () { var hidden = 'kept'; return function () { return hidden; }; })();
+        """,
+    )
+    fresh, values = round_trip(machine)
+    counter = values["c"]
+    assert call(counter["inc"], 5) == 16
+    assert call(counter["get"]) == 16
+    assert call(machine.globals.c["get"]) == 11  # the original is untouched
+    assert call(values["fact"], 5) == 120
+    assert call(values["later"]) == "kept"
+
+
+def test_functions_bind_to_the_restored_session(tmp_path: Path) -> None:
+    machine, recorder = started(
+        tmp_path,
+        """
+        var total = 0;
+        function add(n) { total += n; __Log('total ' + total); return total; }
+        var alias = add;
+        var log = __Log;
+        var inState = In;
+        """,
+    )
+    fresh, values = round_trip(machine)
+    fresh_recorder = Recorder()
+    fresh._observer = fresh_recorder
+    assert values["alias"] is values["add"]
+    assert call(values["add"], 3) == 3 and fresh.globals.total == 3
+    call(values["log"], "hello")
+    assert fresh_recorder.values == ["total 3", "hello"] and recorder.values == []
+    assert values["inState"].__self__ is fresh
+
+
+def test_function_properties_and_bound_functions(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        function f(a, b) { return this.base + a + b; }
+        f.cache = {hits: 2};
+        var o = {base: 100};
+        var g = f.bind(o, 10);
+        var method = {m: function () { return 7; }};
+        """,
+    )
+    fresh, values = round_trip(machine)
+    f, g = values["f"], values["g"]
+    assert f.props == {"cache": {"hits": 2}}
+    assert g.target is f and g.bound_this is values["o"]
+    assert call(g, 1) == 111
+    assert call(values["method"]["m"]) == 7
+
+
+def test_functions_written_in_with_and_catch_keep_their_objects(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var scope = {hidden: 'from with'};
+        var fromWith, fromCatch;
+        with (scope) { fromWith = function () { return hidden; }; }
+        try { throw 'thrown'; } catch (e) { fromCatch = function () { return e; }; }
+        """,
+    )
+    _, values = round_trip(machine)
+    assert call(values["fromWith"]) == "from with"
+    assert call(values["fromCatch"]) == "thrown"
+
+
+def test_builtins_stay_the_shared_builtins(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        var max = Math.max, push = Array.prototype.push, keys = Object.keys;
+        var define = Object.defineProperty, stringify = JSON.stringify;
+        var proto = Array.prototype, math = Math, err = TypeError;
+        var bare = Object.create(null);
+        """,
+    )
+    _, values = round_trip(machine)
+    paths = builtin_paths()
+    assert values["max"] is paths["Math.max"] is js.get(GLOBALS["Math"], "max")
+    assert values["push"] is ARRAY_PROTOTYPE.own["push"]
+    assert values["keys"] is paths["Object.keys"]
+    assert values["define"] is paths["Object.defineProperty"]
+    assert values["stringify"] is paths["JSON.stringify"]
+    assert values["proto"] is ARRAY_PROTOTYPE and values["math"] is GLOBALS["Math"]
+    assert values["err"] is GLOBALS["TypeError"]
+    assert values["bare"].proto is machine.globals.bare.proto
+    assert call(values["max"], 1, 3) == 3
+
+
+def test_what_a_session_changed_of_the_builtins(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        String.prototype.shout = function () { return this.toUpperCase() + '!'; };
+        Math.clamp = function (x) { return Math.min(Math.max(x, 0), 1); };
+        Object.defineProperty(Array.prototype, 'last', {value: function () { return this[this.length - 1]; }, enumerable: false});
+        """,
+    )
+    fresh, _ = round_trip(machine)
+    assert js.call_method("hi", "shout", fresh) == "HI!"
+    assert js.call_method(GLOBALS["Math"], "clamp", fresh, 5) == 1
+    assert js.call_method(js.JSArray([1, 2]), "last", fresh) == 2
+
+
+# -- what is refused ---------------------------------------------------------------
+
+
+def test_a_python_function_is_refused(tmp_path: Path) -> None:
+    machine, _ = started(tmp_path, "var x;")
+    machine.dm["bad"] = js.JSFunction(lambda this: 1, "sneaky")
+    with pytest.raises(SnapshotError, match="function sneaky"):
+        dumps(datamodel(machine), SaveContext(machine))
+
+
+def test_another_sessions_function_is_refused(tmp_path: Path) -> None:
+    machine, _ = started(tmp_path, "function own() { return 1; } var log = __Log;")
+    other, _ = started(tmp_path, "var x;")
+    other.dm["f"] = machine.globals.own
+    with pytest.raises(SnapshotError, match="_js_own"):
+        dumps(datamodel(other), SaveContext(other))
+    other.dm["f"] = machine.globals.log
+    with pytest.raises(SnapshotError, match="__Log.*another session"):
+        dumps(datamodel(other), SaveContext(other))
+
+
+def test_dom_functions_of_xml_content_are_refused(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        "var get = _data.book.getAttribute;",
+        data='<data id="book"><book title="x"/></data>',
+    )
+    with pytest.raises(SnapshotError, match="function getAttribute"):
+        dumps(datamodel(machine), SaveContext(machine))
+    machine.globals.get = js.undefined
+    fresh, _ = round_trip(machine)
+    tag = js.get(machine.dm["book"], "tagName", machine)
+    assert tag.endswith("book") and js.get(fresh.dm["book"], "tagName", fresh) == tag
+
+
+def test_platform_objects_are_refused(tmp_path: Path) -> None:
+    class Platform:
+        js_functions = ("ping",)
+
+        def ping(self) -> str:
+            return "pong"
+
+    machine, _ = started(tmp_path, "var x;")
+    machine.dm["ping"] = js.get(Platform(), "ping", machine)
+    with pytest.raises(SnapshotError, match="function 'ping' of a platform object"):
+        dumps(datamodel(machine), SaveContext(machine))
+    machine.dm["ping"] = Platform()
+    with pytest.raises(SnapshotError, match="Platform"):
+        dumps(datamodel(machine), SaveContext(machine))
+
+
+def test_a_snapshot_cannot_build_functions_of_other_code(tmp_path: Path) -> None:
+    from scxmlc.runtime.js import capture
+
+    machine, _ = started(tmp_path, "var x;")
+    with pytest.raises(SnapshotError, match="the document's"):
+        capture._nested_function(capture._code_of, "x", (), None, None, "x")
+    with pytest.raises(SnapshotError, match="may not name the method"):
+        capture._session_method(machine, "_fail")
