@@ -11,6 +11,8 @@ methods named after the state or transition they belong to, each statement under
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,6 +104,10 @@ class MachineView:
     source: str
     slots: list[tuple[str, str]] = field(default_factory=list)
     """Attributes the datamodel adds to the machine: (name, annotation)."""
+    fingerprint: str = ""
+    """sha256 of the layout a snapshot of the class depends on (`_layout`)."""
+    persist: bool = True
+    """False when the document says `<scxml _persist="false">`."""
 
 
 @dataclass
@@ -192,6 +198,8 @@ class _MachineBuilder:
         self.onentry_names: dict[int, tuple[str, ...]] = {}
         self.onexit_names: dict[int, tuple[str, ...]] = {}
         self.content_names: dict[int, str] = {}
+        self.invoke_layout: list[tuple[int, int, str | None, str | None]] = []
+        """(state, number, id, child class) of each `<invoke>`, for the fingerprint."""
         self.has_custom_actions = False
         self.handlers_read_configuration = False
         self.owner = -1
@@ -297,9 +305,34 @@ class _MachineBuilder:
                 *([(dm.variables_attribute, data_class)] if data_class else []),
                 *dm.machine_slots().items(),
             ],
+            persist=self.document.persist,
         )
+        view.fingerprint = self.fingerprint(view)
         self.machines.append(view)
         return view
+
+    def fingerprint(self, view: MachineView) -> str:
+        """The sha256 (hex) of what a snapshot of this class means: the
+        states (ids, kinds, parents, in document order), the invokes and the
+        classes of their children, the datamodel, its variables and their
+        types, and the machine's slots. Executable content, expressions and
+        transitions are not part of it: a session snapshotted before they
+        changed restores into the new code."""
+        layout = {
+            "layout": 1,
+            "class": view.class_name,
+            "name": self.chart.name,
+            "datamodel": self.datamodel.name,
+            "binding": self.document.binding,
+            "states": [(s.id, s.kind, s.parent) for s in self.chart.states],
+            "invokes": self.invoke_layout,
+            "data": view.data_ids,
+            "fields": [(f.name, f.annotation) for f in view.fields],
+            "slots": view.slots,
+            "base": view.base,
+        }
+        text = json.dumps(layout, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def uses_ors(self) -> bool:
         """Whether the document is written for ORS: a Genesys namespace or a
@@ -570,6 +603,7 @@ class _MachineBuilder:
             args.append(
                 "srcexpr=" + self.value_method(f"_invoke_src_{name}", invoke.srcexpr)
             )
+        child_class: str | None = None
         if invoke.child is not None:
             child = _MachineBuilder(
                 self.chart.child(invoke.child),
@@ -582,6 +616,8 @@ class _MachineBuilder:
                 f"Invoke{identifier(state.id).title().replace('_', '')}{number}",
             ).build()
             args.append(f"child={child.class_name}")
+            child_class = child.class_name
+        self.invoke_layout.append((state.index, number, invoke.id, child_class))
         if invoke.content is not None:
             value = dm.content(invoke.content)
             args.append(

@@ -291,6 +291,8 @@ class Document:
     options: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     ors: bool = False
     """Written for ORS: a Genesys namespace or a `profile` on `<scxml>`."""
+    persist: bool = True
+    """False for `<scxml _persist="false">` (ORS): sessions never persisted."""
     files: tuple[str, ...] = field(default=(), compare=False)
     """Every file read to build the document, itself first: XIncludes, `<script
     src>`, `<data src>`, child documents (what a compile cache must watch)."""

@@ -125,6 +125,7 @@ class _DocumentReader(ActionReader):
             data=tuple(data),
             scripts=tuple(scripts),
             ors=self.ors,
+            persist=(root.get("_persist") or "").strip().lower() != "false",
             files=tuple(dict.fromkeys(self.files)),
         )
 

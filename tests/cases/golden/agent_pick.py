@@ -48,6 +48,7 @@ class AgentPick(Machine):
     dm: dict[str, js.JSValue]
     _realm: js.Realm | None
     _data_ids = frozenset({"agents", "chosen"})
+    _fingerprint = "c6638c1d5a2879d7088fcd8374ced9cddae8712cb61bca5cedfc9f3f5f5b0e6b"
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:

@@ -53,6 +53,7 @@ class CallQueueInvokeWaiting1(Machine):
     __slots__ = ("dm",)
     dm: CallQueueInvokeWaiting1Data
     _data_ids = frozenset({"caller"})
+    _fingerprint = "a515d691ef9d29f084c752b364a6d2d505f6544570bc746669cba7f1d8d15fa0"
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:
@@ -142,6 +143,7 @@ class CallQueue(Machine):
     __slots__ = ("dm",)
     dm: CallQueueData
     _data_ids = frozenset({"caller", "agent", "attempts"})
+    _fingerprint = "47d00983d056aadb7cb23207344e4a9587d4f47dedb2056bf6a5580f102a9b4b"
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:

@@ -39,6 +39,7 @@ class Door(Machine):
     """The state machine 'door' of door.scxml (datamodel 'null')."""
 
     __slots__ = ()
+    _fingerprint = "d402413f21cfa21420eb848c8e25cb70244fc0ed0401cad9c3bbc12de2abb216"
 
     # cond of transition 2: closed -> opened on open
     def _cond_2(self) -> bool:

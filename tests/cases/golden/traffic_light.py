@@ -53,6 +53,7 @@ class TrafficLight(Machine):
     __slots__ = ("dm",)
     dm: TrafficLightData
     _data_ids = frozenset({"cycles", "requests", "green_seconds"})
+    _fingerprint = "e63ae82b87aeec46771b923c6184aa8cdb31e8ca1876d97291534f03d40175a5"
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:
