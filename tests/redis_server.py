@@ -50,6 +50,8 @@ class RedisServer:
 def find_redis_server() -> str | None:
     explicit = os.environ.get("SCXMLC_REDIS_SERVER")
     if explicit:
+        if not os.access(explicit, os.X_OK):
+            pytest.fail(f"SCXMLC_REDIS_SERVER={explicit} is not an executable")
         return explicit
     found = shutil.which("redis-server")
     if found:

@@ -673,3 +673,27 @@ def test_sqlite_acknowledged_events_survive_kill_9(tmp_path: Path) -> None:
         await store.close()
 
     run(body)
+
+
+def test_redis_saves_and_appends_after_the_script_cache_is_flushed(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    """A Redis that restarted (or ran SCRIPT FLUSH) has forgotten the
+    scripts: the store loads them again."""
+
+    async def body() -> None:
+        store = RedisStore(redis_server.url(), cluster=f"t{uuid.uuid4().hex[:8]}")
+        await store.connect()
+        try:
+            token = await store.acquire_lease("n1", 30)
+            await store.client.script_flush()
+            await store.save(record("s1", "n1", token), new=True)
+            await store.client.script_flush()
+            assert await store.append("s1", b"e1") == 1
+            await store.client.script_flush()
+            await store.save(record("s1", "n1", token), acked=1)
+            assert await store.pending("s1") == []
+        finally:
+            await store.close()
+
+    run(body)

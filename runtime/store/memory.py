@@ -9,6 +9,7 @@ frees what expired.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -30,7 +31,7 @@ class _Session:
     record: SessionRecord
     expires: float
     seq: int = 0
-    events: list[QueuedEvent] = field(default_factory=list)
+    events: deque[QueuedEvent] = field(default_factory=deque)
 
 
 class MemoryStore:
@@ -87,8 +88,8 @@ class MemoryStore:
             )
         entry.record = record
         entry.expires = expires
-        if acked:
-            entry.events = [e for e in entry.events if e.seq > acked]
+        while entry.events and entry.events[0].seq <= acked:
+            entry.events.popleft()
 
     async def append(self, sessionid: str, data: bytes) -> int | None:
         entry = self._live(sessionid)

@@ -282,25 +282,46 @@ class RedisStore:
         sid = check_id("session id", record.sessionid)
         check_id("node", record.node)
         acked_ok(acked)
-        await self._index(record.node, [(sid, record.updated, record.due)])
+        idle, due = self.node_keys(record.node)
+        args = (
+            record.node,
+            str(record.fence),
+            record.snapshot,
+            record.document,
+            record.fingerprint,
+            repr(record.created),
+            repr(record.updated),
+            "" if record.due is None else repr(record.due),
+            str(acked),
+            self._ttl_ms,
+            "1" if new else "0",
+        )
+        # one round trip: the index first, then the record (one pipeline on
+        # one connection keeps the order; on Redis Cluster it splits by slot)
+        from redis import exceptions
+
+        script = self._scripts["save"]
+        for attempt in range(2):
+            pipe = self.client.pipeline(transaction=False)
+            pipe.zadd(idle, {sid: record.updated})
+            if record.due is None:
+                pipe.zrem(due, sid)
+            else:
+                pipe.zadd(due, {sid: record.due})
+            pipe.pexpire(idle, int(self._ttl_ms))
+            pipe.pexpire(due, int(self._ttl_ms))
+            pipe.evalsha(script.sha, 2, *self.session_keys(sid), *args)
+            results = await self._do(pipe.execute(raise_on_error=False))
+            outcome = results[-1]
+            if isinstance(outcome, exceptions.NoScriptError) and not attempt:
+                await self._do(self.client.script_load(_SAVE))
+                continue
+            break
+        failed = [r for r in results if isinstance(r, Exception)]
+        if not failed:
+            return
         try:
-            await self._script(
-                "save",
-                self.session_keys(sid),
-                (
-                    record.node,
-                    str(record.fence),
-                    record.snapshot,
-                    record.document,
-                    record.fingerprint,
-                    repr(record.created),
-                    repr(record.updated),
-                    "" if record.due is None else repr(record.due),
-                    str(acked),
-                    self._ttl_ms,
-                    "1" if new else "0",
-                ),
-            )
+            await self._do(_raise(failed[-1]))
         except Fenced:
             current = await self.load(sid)
             if current is None or current.node != record.node:
@@ -511,3 +532,7 @@ class RedisStore:
         self._closed = True
         if client is not None:
             await client.aclose()
+
+
+async def _raise(error: Exception) -> None:
+    raise error

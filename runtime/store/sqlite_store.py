@@ -1,11 +1,14 @@
 """`SqliteStore`: sessions in one SQLite file, `sqlite:PATH`.
 
 The embedded default for durable sessions: the standard library's sqlite3,
-no server. The database runs in WAL mode; every call runs in one worker
-thread of the store (its own connection), so the event loop never waits for
-the disk, and every write is one transaction (`BEGIN IMMEDIATE` ... `COMMIT`),
-so a save and the removal of the events it consumed land together or not at
-all.
+no server. The database runs in WAL mode. Every call runs in the store's
+worker thread (its own connection), so the event loop never waits for the
+disk. The calls that queued up while the thread was busy run together in one
+transaction (`BEGIN IMMEDIATE` ... `COMMIT`: one commit, one fsync, for all
+of them), each write in its own savepoint: a save and the removal of the
+events it consumed land together or not at all, and a call that fails (a
+`Fenced` save) leaves the others of its batch alone. A call returns once its
+transaction has committed.
 
 Durability (`synchronous`):
 
@@ -28,11 +31,13 @@ them with their events.
 from __future__ import annotations
 
 import asyncio
+import queue
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from .base import (
@@ -45,10 +50,13 @@ from .base import (
     check_id,
 )
 
-__all__ = ["BUSY_TIMEOUT", "SqliteStore"]
+__all__ = ["BUSY_TIMEOUT", "MAX_BATCH", "SqliteStore"]
 
 BUSY_TIMEOUT: Final = 10.0
 """Seconds a write waits for another process's transaction on the file."""
+
+MAX_BATCH: Final = 256
+"""Calls that share one transaction (one commit) when they queue up."""
 
 T = TypeVar("T")
 
@@ -117,22 +125,83 @@ class SqliteStore:
         self.ttl = ttl
         self.synchronous = synchronous
         self._clock = clock
-        self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(
-            1, thread_name_prefix="scxmlc-sqlite"
-        )
+        self._jobs: queue.SimpleQueue[_Job | None] | None = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self._db: sqlite3.Connection | None = None
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._executor is None:
-            raise StoreError("the store is closed")
+    async def _run(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
+        if self._jobs is None:
+            raise StoreError(f"sqlite store {self.path} is closed")
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._work, name="scxmlc-sqlite", daemon=True
+            )
+            self._thread.start()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._call, fn, args)
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put(_Job(fn, args, write, future, loop))
+        return await future
 
-    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def _work(self) -> None:
+        """The worker thread: runs the jobs queued meanwhile (at most
+        `MAX_BATCH`) in one transaction, so one commit (one fsync) serves
+        them all; each write job runs in its own savepoint, so a failing one
+        leaves the others' writes alone. A job's future is settled after the
+        commit: its writes are durable when its caller resumes."""
+        assert self._jobs is not None
+        jobs = self._jobs
+        stop = False
+        while not stop:
+            first = jobs.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    job = jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                batch.append(job)
+            self._run_batch(batch)
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
         try:
-            return fn(self._connection(), *args)
+            db = self._connection()
+            db.execute("BEGIN IMMEDIATE" if any(j.write for j in batch) else "BEGIN")
+            try:
+                for job in batch:
+                    try:
+                        outcomes.append((True, job.fn(db, *job.args)))
+                    except sqlite3.Error as e:
+                        outcomes.append((False, self._error(e)))
+                    except Exception as e:
+                        outcomes.append((False, e))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
         except sqlite3.Error as e:
-            raise StoreError(f"sqlite store {self.path}: {e}") from e
+            outcomes = [(False, self._error(e))] * len(batch)
+        except StoreError as e:
+            outcomes = [(False, e)] * len(batch)
+        for job, (ok, value) in zip(batch, outcomes):
+            try:
+                job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
+            except RuntimeError:
+                pass  # its loop has closed: nobody waits for the answer
+
+    def _error(self, e: sqlite3.Error) -> StoreError:
+        error = StoreError(f"sqlite store {self.path}: {e}")
+        error.__cause__ = e
+        return error
 
     def _connection(self) -> sqlite3.Connection:
         # only ever called in the worker thread
@@ -149,8 +218,9 @@ class SqliteStore:
                 db.close()
                 raise StoreError(f"sqlite store {self.path}: WAL mode refused")
             db.execute(f"PRAGMA synchronous={self.synchronous.upper()}")
-            with _transaction(db):
-                _create(db)
+            db.execute("BEGIN IMMEDIATE")
+            _create(db)
+            db.execute("COMMIT")
             self._db = db
         return self._db
 
@@ -165,7 +235,7 @@ class SqliteStore:
         check_id("session id", record.sessionid)
         check_id("node", record.node)
         acked_ok(acked)
-        await self._run(self._save, record, acked, new, self._clock())
+        await self._run(self._save, record, acked, new, self._clock(), write=True)
 
     def _save(
         self,
@@ -224,7 +294,9 @@ class SqliteStore:
                 )
 
     async def append(self, sessionid: str, data: bytes) -> int | None:
-        return await self._run(self._append, sessionid, bytes(data), self._clock())
+        return await self._run(
+            self._append, sessionid, bytes(data), self._clock(), write=True
+        )
 
     def _append(
         self, db: sqlite3.Connection, sessionid: str, data: bytes, now: float
@@ -272,7 +344,7 @@ class SqliteStore:
         return None if row is None else SessionRecord(*row)
 
     async def delete(self, sessionid: str) -> bool:
-        return await self._run(self._delete, sessionid, self._clock())
+        return await self._run(self._delete, sessionid, self._clock(), write=True)
 
     @staticmethod
     def _delete(db: sqlite3.Connection, sessionid: str, now: float) -> bool:
@@ -322,7 +394,7 @@ class SqliteStore:
 
     async def acquire_lease(self, node: str, ttl: float) -> int:
         check_id("node", node)
-        return await self._run(self._acquire, node, ttl, self._clock())
+        return await self._run(self._acquire, node, ttl, self._clock(), write=True)
 
     @staticmethod
     def _acquire(db: sqlite3.Connection, node: str, ttl: float, now: float) -> int:
@@ -337,7 +409,7 @@ class SqliteStore:
             return token
 
     async def renew_lease(self, node: str, token: int, ttl: float) -> bool:
-        return await self._run(self._renew, node, token, ttl, self._clock())
+        return await self._run(self._renew, node, token, ttl, self._clock(), write=True)
 
     @staticmethod
     def _renew(
@@ -352,7 +424,7 @@ class SqliteStore:
             return cursor.rowcount == 1
 
     async def release_lease(self, node: str, token: int) -> None:
-        await self._run(self._release, node, token)
+        await self._run(self._release, node, token, write=True)
 
     @staticmethod
     def _release(db: sqlite3.Connection, node: str, token: int) -> None:
@@ -376,7 +448,9 @@ class SqliteStore:
         return [row[0] for row in rows]
 
     async def adopt(self, dead: str, node: str, token: int) -> list[str]:
-        return await self._run(self._adopt, dead, node, token, self._clock())
+        return await self._run(
+            self._adopt, dead, node, token, self._clock(), write=True
+        )
 
     def _adopt(
         self, db: sqlite3.Connection, dead: str, node: str, token: int, now: float
@@ -406,7 +480,7 @@ class SqliteStore:
             return sorted(row[0] for row in rows)
 
     async def sweep(self) -> int:
-        return await self._run(self._sweep, self._clock())
+        return await self._run(self._sweep, self._clock(), write=True)
 
     @staticmethod
     def _sweep(db: sqlite3.Connection, now: float) -> int:
@@ -421,34 +495,48 @@ class SqliteStore:
             ).rowcount
 
     async def close(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is None:
+        jobs, self._jobs = self._jobs, None
+        if jobs is None:
             return
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(executor, self._close_db)
-        executor.shutdown(wait=True)
+        jobs.put(None)
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join)
 
-    def _close_db(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    write: bool
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.cancelled():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 class _transaction:
-    """`BEGIN IMMEDIATE` (take the write lock at once, so two processes never
-    deadlock upgrading a read) ... `COMMIT`, or `ROLLBACK` on any exception."""
+    """One write job inside the worker's transaction: a savepoint, released
+    when the job succeeds, rolled back to when it raises (`Fenced`, or a
+    failure halfway through its statements), so nothing of a failed job
+    stays while the other jobs of its batch commit."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("SAVEPOINT job")
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        if kind is None:
-            self.db.execute("COMMIT")
-        else:
-            self.db.execute("ROLLBACK")
+        if kind is not None:
+            self.db.execute("ROLLBACK TO job")
+        self.db.execute("RELEASE job")
 
 
 def _create(db: sqlite3.Connection) -> None:

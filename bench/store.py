@@ -1,0 +1,257 @@
+"""Session stores: saves/s and appends/s of each store, with 4 KiB snapshots.
+
+Usage (from the project root)::
+
+    python bench/store.py [--seconds S] [--concurrency N] [--snapshot BYTES]
+                          [--redis URL] [--markdown]
+
+For each store (memory; SQLite with `synchronous=full` and `normal`, in a
+temporary directory; Redis) it measures, each for about `--seconds`:
+
+- *append*: `store.append(sid, 200 bytes)`, what the server awaits before it
+  answers 204;
+- *save+ack*: `store.save(record, acked=seq)` with a `--snapshot`-byte
+  snapshot, consuming one queued event (appended beforehand, not timed; at
+  most 50,000 a session, then it acknowledges nothing new), what
+  the server does at the end of each macrostep;
+
+once sequentially (one call awaited after the other: the latency) and once
+with `--concurrency` tasks over as many sessions (the throughput of one
+server's event loop). Without `--redis` the bench starts a private
+`redis-server` on a free loopback port with `appendonly yes` and `appendfsync
+everysec` (Redis's durable default) in a temporary directory, and stops it;
+without a redis-server binary the Redis rows are skipped. The table goes to
+stdout, progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scxmlc.runtime.store import (
+    MemoryStore,
+    RedisStore,
+    SessionRecord,
+    SessionStore,
+    SqliteStore,
+)
+
+EVENT = b"e" * 200
+
+
+def record(sid: str, token: int, snapshot: bytes) -> SessionRecord:
+    now = time.time()
+    return SessionRecord(sid, snapshot, "app.scxml", "f00d", "bench", token, now, now)
+
+
+async def rate(
+    seconds: float, tasks: int, op: Callable[[int, int], Awaitable[None]]
+) -> float:
+    """Operations per second of `op(task, i)` run by `tasks` tasks for about
+    `seconds`."""
+    count = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(task: int) -> None:
+        nonlocal count
+        i = 0
+        while time.perf_counter() < deadline:
+            await op(task, i)
+            i += 1
+            count += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(t) for t in range(tasks)))
+    return count / (time.perf_counter() - start)
+
+
+async def measure(
+    store: SessionStore, seconds: float, tasks: int, snapshot: bytes
+) -> dict[str, float]:
+    await store.connect()
+    token = await store.acquire_lease("bench", 3600)
+    sids = [f"bench-{i}" for i in range(tasks)]
+    for sid in sids:
+        await store.save(record(sid, token, snapshot), new=True)
+    results = {}
+    for label, n in (("sequential", 1), ("concurrent", tasks)):
+
+        async def append(task: int, i: int) -> None:
+            await store.append(sids[task], EVENT)
+
+        results[f"append {label}"] = await rate(seconds, n, append)
+        # queue one event per save to come, untimed
+        queued: list[list[int]] = [[] for _ in sids]
+        per_task = min(int(results[f"append {label}"] * seconds / n * 2) + 100, 50000)
+        for task in range(n):
+            for event in await store.pending(sids[task]):
+                queued[task].append(event.seq)
+            for _ in range(per_task):
+                seq = await store.append(sids[task], EVENT)
+                assert seq is not None
+                queued[task].append(seq)
+        records = [record(sid, token, snapshot) for sid in sids]
+
+        async def save(task: int, i: int) -> None:
+            await store.save(records[task], acked=queued[task][min(i, per_task - 1)])
+
+        results[f"save+ack {label}"] = await rate(seconds, n, save)
+    await store.close()
+    return results
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def private_redis() -> Iterator[str | None]:
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
+    if binary is None:
+        yield None
+        return
+    folder = tempfile.mkdtemp(prefix="scxmlc-bench-redis-")
+    port, password = free_port(), secrets.token_hex(16)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--dir",
+            folder,
+            "--requirepass",
+            password,
+            "--daemonize",
+            "no",
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://:{password}@127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def version() -> str:
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True)
+        return out.stdout.split()[2].removeprefix("v=")
+    except (OSError, IndexError):
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--snapshot", type=int, default=4096)
+    parser.add_argument("--redis", help="a Redis URL to use instead of a private one")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    snapshot = os.urandom(args.snapshot)
+    columns = [
+        "append sequential",
+        "append concurrent",
+        "save+ack sequential",
+        "save+ack concurrent",
+    ]
+    rows: list[tuple[str, dict[str, float] | None]] = []
+    with tempfile.TemporaryDirectory(prefix="scxmlc-bench-store-") as tmp:
+        with private_redis() if args.redis is None else _given(args.redis) as url:
+            stores: list[tuple[str, Callable[[], SessionStore] | None]] = [
+                ("memory", MemoryStore),
+                (
+                    "sqlite, synchronous=full",
+                    lambda: SqliteStore(Path(tmp, "full.db"), synchronous="full"),
+                ),
+                (
+                    "sqlite, synchronous=normal",
+                    lambda: SqliteStore(Path(tmp, "normal.db"), synchronous="normal"),
+                ),
+                (
+                    f"redis {version()}, appendfsync everysec",
+                    (lambda: RedisStore(url, cluster="bench")) if url else None,
+                ),
+            ]
+            for name, make in stores:
+                print(f"bench/store.py: {name} ...", file=sys.stderr)
+                if make is None:
+                    rows.append((name, None))
+                    continue
+                rows.append(
+                    (
+                        name,
+                        asyncio.run(
+                            measure(make(), args.seconds, args.concurrency, snapshot)
+                        ),
+                    )
+                )
+    head = ["store", *(f"{c} (/s)" for c in columns)]
+    table = [head]
+    for name, result in rows:
+        if result is None:
+            table.append([name, *(["skipped (no redis-server)"] * len(columns))])
+        else:
+            table.append([name, *(f"{result[c]:,.0f}" for c in columns)])
+    print(
+        f"# {args.snapshot}-byte snapshots, {args.concurrency} concurrent tasks, "
+        f"{args.seconds:g} s each; Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores"
+    )
+    if args.markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + " --- |" * len(head))
+        for line in table[1:]:
+            print("| " + " | ".join(line) + " |")
+    else:
+        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+        for line in table:
+            print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)))
+    return 0
+
+
+@contextmanager
+def _given(url: str) -> Iterator[str | None]:
+    yield url
+
+
+if __name__ == "__main__":
+    sys.exit(main())
