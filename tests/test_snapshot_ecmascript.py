@@ -442,3 +442,149 @@ def test_a_snapshot_cannot_build_functions_of_other_code(tmp_path: Path) -> None
         capture._nested_function(capture._code_of, "x", (), None, None, "x")
     with pytest.raises(SnapshotError, match="may not name the method"):
         capture._session_method(machine, "_fail")
+
+
+# -- ORS applications --------------------------------------------------------------
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+COMPOSER_SCENARIOS = sorted(
+    (Path(__file__).parent / "cases" / "composer" / "scenarios").glob("*.yaml")
+) + [
+    path
+    for path in sorted(EXAMPLES.glob("*.yaml"))
+    if 'datamodel="python"' not in path.with_suffix(".scxml").read_text("utf-8")
+]
+"""The Composer project's scenarios, and those of the ECMAScript examples."""
+
+
+@pytest.mark.parametrize(
+    "scenario", COMPOSER_SCENARIOS, ids=[p.stem for p in COMPOSER_SCENARIOS]
+)
+def test_the_datamodels_of_ors_applications_are_captured(scenario: Path) -> None:
+    """The Composer project and the ECMAScript examples, run on the simulated
+    contact center: after every macrostep of every session, its datamodel
+    loads into a fresh session through bytes and reads as the original does."""
+    from scxmlc.compiler.loader import load
+    from scxmlc.runtime.sim import Simulation, load_scenario
+
+    simulation = Simulation(load_scenario(scenario), load)
+    observer: Any = simulation.platform._observer
+    on_stable = observer.on_stable
+    uneval = GLOBALS["uneval"]
+    captured = []
+
+    def capture_each_macrostep(machine: Any) -> None:
+        on_stable(machine)
+        if not isinstance(getattr(machine, "dm", None), dict):
+            return
+        fresh, _ = round_trip(machine)
+        for name in ("dm", "globals"):
+            before = datamodel(machine)[name]
+            after = datamodel(fresh)[name]
+            assert call(uneval, before) == call(uneval, after)
+        captured.append(machine)
+
+    observer.on_stable = capture_each_macrostep
+    simulation.run()
+    assert captured
+
+
+# -- whole sessions: Machine.snapshot() and restore() --------------------------------
+
+COMPUTATION = """
+function Account(owner) { this.owner = owner; this.entries = []; }
+Account.prototype.add = function (amount) {
+  this.entries.push({amount: amount, at: new Date()});
+  return this.total();
+};
+Account.prototype.total = function () {
+  var sum = 0;
+  for (var i = 0; i < this.entries.length; i++) sum += this.entries[i].amount;
+  return sum;
+};
+function sequence(step) { var n = 0; return function () { n += step; return n; }; }
+var account = new Account('ada');
+var next = sequence(3);
+var words = /\\w+/g;
+var text = 'one two three four five six';
+String.prototype.tag = function () { return '<' + this + '>'; };
+var stamp = Date.now;
+"""
+
+TICK = """
+<transition event="tick" cond="_event.data.n &lt; 6">
+  <script>
+    var found = words.exec(text);
+    var total = account.add(next());
+    _data.history.push(found[0].tag() + '=' + total + '@' + (stamp() - _data.started));
+  </script>
+  <log expr="_data.history[_data.history.length - 1]"/>
+  <send event="tick" delay="1s"><param name="n" expr="_event.data.n + 1"/></send>
+</transition>
+"""
+
+
+def computation(tmp_path: Path) -> Any:
+    path = tmp_path / "computation.scxml"
+    path.write_text(
+        f"""<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="ecmascript" name="computation">
+  <datamodel>
+    <data id="history" expr="[]"/>
+    <data id="started" expr="Date.now()"/>
+  </datamodel>
+  <script>{html.escape(COMPUTATION, quote=False)}</script>
+  <state id="run">
+    <onentry><send event="tick"><param name="n" expr="0"/></send></onentry>
+    {TICK}
+  </state>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    return scxmlc.load(path)
+
+
+def test_a_restored_session_continues_the_computation_exactly(tmp_path: Path) -> None:
+    cls = computation(tmp_path)
+
+    def run(restore_each_step: bool) -> list[Any]:
+        clock = VirtualClock(epoch=1000)
+        recorder = Recorder()
+        machine: Any = cls(clock, observer=recorder)
+        machine.start()
+        for _ in range(20):
+            if restore_each_step:
+                data = machine.snapshot()
+                machine.dispose()
+                machine = cls.restore(data, clock, observer=recorder)
+            clock.advance(1)
+        assert recorder.errors == []
+        return recorder.values
+
+    expected = run(False)
+    assert expected == [
+        "<one>=3@0",
+        "<two>=9@1000",
+        "<three>=18@2000",
+        "<four>=30@3000",
+        "<five>=45@4000",
+        "<six>=63@5000",
+    ]
+    assert run(True) == expected
+
+
+def test_a_session_refuses_naming_the_variable(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        "var get = _data.book.getAttribute;",
+        data='<data id="book"><book title="x"/></data>',
+    )
+    with pytest.raises(
+        SnapshotError, match="cannot capture the variable 'get': .*getAttribute"
+    ):
+        machine.snapshot()
+    machine.dm["book"] = machine.globals.get
+    machine.globals.get = js.undefined
+    with pytest.raises(SnapshotError, match="cannot capture <data id='book'>"):
+        machine.snapshot()

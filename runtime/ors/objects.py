@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, Final
 
 from ..events import AttrDict
+from ..snapshot import allow
 
 __all__ = [
     "ChatProperties",
@@ -274,12 +275,15 @@ def _as_index(key: object) -> int | None:
     return None
 
 
+@allow
 class Resource(AttrDict):
     """A resource object (§5.1): `type` in A, AP, GA, GP, WB, IQ, Q, RP, DN, and
     `dn`, `agent`, `place`, `id`, `switch`, `vq`, `wb_type`, `wb_owner`.
 
     A dict, so documents read and build it as an ECMAScript object, and pass it
     back as the `to` of `<ixn:redirect>`; `.type`, `.dn`, ... read it in Python.
+
+    Plain data, so a snapshot of a session keeps the ones its datamodel holds.
     """
 
     __slots__ = ()
