@@ -228,6 +228,23 @@ def test_dates_and_the_sessions_date(tmp_path: Path) -> None:
     assert values["now"] is date.props["now"]
 
 
+def test_what_scripts_assigned_to_the_sessions_date(tmp_path: Path) -> None:
+    machine, _ = started(
+        tmp_path,
+        """
+        Date.format = {pattern: 'iso'};
+        Date.self = Date;
+        var D = Date;
+        """,
+    )
+    fresh, values = round_trip(machine)
+    date = values["D"]
+    assert date is fresh._realm.date and date.clock is fresh.clock
+    assert js.get(date, "format", fresh) == {"pattern": "iso"}
+    assert js.get(date, "self", fresh) is date
+    assert call(js.get(date, "UTC", fresh), 1970, 0, 2) == 86400000
+
+
 def test_regular_expressions_keep_flags_and_last_index(tmp_path: Path) -> None:
     machine, _ = started(
         tmp_path,

@@ -15,8 +15,9 @@ imported:
 - **By reference**: `undefined` (and `absent`), the built-in objects
   (`Array.prototype`, `Math`) and built-in functions (`Math.max`,
   `Array.prototype.push`, `Object.defineProperty`), by their path from the
-  global names; the session's `Date` and its functions; the session itself
-  (`In` read as a value, the ORS built-ins `__Log`, ... read as values).
+  global names; the session itself (`In` read as a value, the ORS built-ins
+  `__Log`, ... read as values). The session's `Date` loads as the restored
+  session's own, on its clock, with what scripts assigned to it.
 - **Functions of the document** by the Python function they compiled to: a
   function written outside any other (a method of the machine class, bound
   to the session) by its name; one written inside another (a closure) by its
@@ -51,7 +52,7 @@ from ..snapshot import (
     register_persistent,
     register_reducer,
 )
-from .date import HOST_DATE, DateConstructor, JSDate
+from .date import HOST_DATE, DateConstructor, JSDate, date_constructor
 from .host import HostFunction
 from .realm import Intrinsic, Realm
 from .regexp import JSRegExp
@@ -178,29 +179,33 @@ def _session_date(machine: Any) -> DateConstructor | None:
 
 
 def _restored_date(context: LoadContext) -> DateConstructor:
-    """The `Date` of the session being restored: one per load, on its clock."""
-    date = context.memo.get("js.date")
-    if date is None:
-        machine = context.machine or context.memo.get("machine")
-        clock = getattr(machine, "clock", None) or context.clock
-        date = context.memo["js.date"] = DateConstructor(clock)
-    assert isinstance(date, DateConstructor)
-    return date
+    return _date_of(context.machine or context.memo.get("machine"))
 
 
-def _save_date(value: Any, context: SaveContext) -> Any:
+def _reduce_date(value: DateConstructor, context: SaveContext) -> Any:
+    """`Date`: the host's by reference; the session's as the restored
+    session's own (on its clock), with what scripts assigned to it."""
     if value is HOST_DATE:
-        return "host"
+        return (_host_date, ())
     if value is _session_date(context.machine):
-        return "session"
+        return (_date_of, (context.machine,), (None, {"props": value.props}))
     raise SnapshotError("cannot capture the Date of another session")
 
 
-def _load_date(payload: Any, context: LoadContext) -> Any:
-    return HOST_DATE if payload == "host" else _restored_date(context)
+@allow
+def _host_date() -> DateConstructor:
+    return HOST_DATE
 
 
-register_persistent("js.date", (DateConstructor,), _save_date, _load_date)
+@allow
+def _date_of(machine: Any) -> DateConstructor:
+    """The `Date` of the session being restored, made on its clock."""
+    if not hasattr(machine, "_realm"):
+        machine._realm = None
+    return date_constructor(machine)
+
+
+register_reducer((DateConstructor,), _reduce_date)
 
 
 def _refuse_host_function(value: Any, context: SaveContext) -> Any:
