@@ -697,3 +697,18 @@ def test_redis_saves_and_appends_after_the_script_cache_is_flushed(
             await store.close()
 
     run(body)
+
+
+def test_the_store_package_imports_redis_only_for_a_redis_store() -> None:
+    code = (
+        "import sys\n"
+        "from scxmlc.runtime.store import open_store, store_from_url\n"
+        "store_from_url('sqlite:x.db'); store_from_url('redis://h:1/0')\n"
+        "assert 'redis' not in sys.modules, 'redis imported'\n"
+        "import scxmlc.runtime\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    core = (
+        "import sys, scxmlc.runtime\nassert 'scxmlc.runtime.store' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", core], check=True, timeout=60)
