@@ -27,8 +27,10 @@ Nothing is dropped silently: a value that cannot be captured is a
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ElementTree
 from collections import deque
+from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, Final
 
 from . import invoke, io
@@ -39,9 +41,11 @@ from .snapshot import (
     RestoreError,
     SaveContext,
     SnapshotError,
+    allow,
     dumps,
     loads,
     register_persistent,
+    register_reducer,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +69,98 @@ def _load_xml(text: str, context: LoadContext) -> ElementTree.Element:
 register_persistent("xml", (ElementTree.Element,), _save_xml, _load_xml)
 """XML content in the datamodel (`<data>` or `<content>` of XML, ElementTree
 elements) is saved as its text: each reference loads as a copy of its own."""
+
+
+def _reduce_function(function: FunctionType, context: SaveContext) -> Any:
+    """A function written inside a method of the document (a python-datamodel
+    `lambda`, a `def` in a `<script>`): by the method and its code's name,
+    with its defaults and the values of the variables it closes over. Every
+    other function goes by name (the allow-list, or the document's)."""
+    qualname = function.__qualname__
+    if "<locals>" not in qualname:
+        return NotImplemented
+    module = type(context.machine).__module__
+    outer = _outer_function(function, module)
+    if outer is None:
+        raise SnapshotError(
+            f"cannot capture the function {qualname}: it is not the document's"
+        )
+    cells: list[tuple[Any, ...]] = []
+    for cell in function.__closure__ or ():
+        try:
+            cells.append((cell.cell_contents,))
+        except ValueError:  # a variable not bound yet
+            cells.append(())
+    arguments = (
+        outer,
+        qualname,
+        tuple(cells),
+        function.__defaults__,
+        function.__kwdefaults__,
+    )
+    return (_nested_function, arguments)
+
+
+def _outer_function(function: FunctionType, module: str) -> FunctionType | None:
+    """The function of generated module `module` that `function` was written
+    in, if its code is found there."""
+    if function.__module__ != module:
+        return None
+    found: Any = sys.modules.get(module)
+    for part in function.__qualname__.split(".<locals>.")[0].split("."):
+        found = getattr(found, part, None)
+    if type(found) is not FunctionType or found is function:
+        return None
+    if _code_of(found, function.__qualname__) is not function.__code__:
+        return None
+    return found
+
+
+_CODES: Final[dict[tuple[CodeType, str], CodeType | None]] = {}
+
+
+def _code_of(outer: FunctionType, qualname: str) -> CodeType | None:
+    """The code object named `qualname` nested in function `outer` (cached)."""
+    key = (outer.__code__, qualname)
+    if key not in _CODES:
+        found = None
+        stack = [outer.__code__]
+        while stack:
+            code = stack.pop()
+            if code.co_qualname == qualname and code is not outer.__code__:
+                found = code
+                break
+            stack.extend(c for c in code.co_consts if isinstance(c, CodeType))
+        _CODES[key] = found
+    return _CODES[key]
+
+
+@allow
+def _nested_function(
+    outer: Any,
+    qualname: str,
+    cells: tuple[tuple[Any, ...], ...],
+    defaults: Any,
+    kwdefaults: Any,
+) -> FunctionType:
+    """A function written inside `outer` (a function of the generated module):
+    its code found there, with new cells holding the values saved."""
+    module = sys.modules.get(getattr(outer, "__module__", ""))
+    if type(outer) is not FunctionType or not hasattr(module, "SCXMLC_SOURCE"):
+        raise SnapshotError("a snapshot's function must be the document's")
+    code = _code_of(outer, qualname)
+    if code is None or len(code.co_freevars) != len(cells):
+        raise RestoreError(
+            f"the document has no function {qualname} as the snapshot's: "
+            "it was compiled from another version"
+        )
+    closure = tuple(CellType(*value) for value in cells)
+    function = FunctionType(code, outer.__globals__, code.co_name, defaults, closure)
+    function.__kwdefaults__ = kwdefaults
+    return function
+
+
+register_reducer((FunctionType,), _reduce_function)
 
 
 def state_slots(cls: type) -> tuple[str, ...]:
@@ -278,8 +374,6 @@ def restore(
 
 
 def _module(cls: type) -> Any:
-    import sys
-
     return sys.modules.get(cls.__module__)
 
 

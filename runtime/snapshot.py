@@ -136,10 +136,11 @@ def register_reducer(
 ) -> None:
     """Save instances of exactly `types` by value, as `reduce(obj, context)`
     says: a tuple as `__reduce__` returns (whose callables must be allowed or
-    the document's), or None to refuse the object (the reducer raises
-    `SnapshotError` itself to say why). Unlike a persistent handler's, what
-    a reducer gives keeps its identity: references to it, cycles through it
-    included, load as one object. For types whose own `__reduce__` cannot
+    the document's), None to refuse the object (the reducer raises
+    `SnapshotError` itself to say why), or `NotImplemented` to leave it to
+    the ordinary rules (a function named by the allow-list). Unlike a
+    persistent handler's, what a reducer gives keeps its identity: references
+    to it, cycles through it included, load as one object. For types whose own `__reduce__` cannot
     know the context (functions of generated code, closure cells)."""
     for cls in types:
         if cls in _REDUCERS and _REDUCERS[cls] is not reduce:
@@ -181,7 +182,8 @@ class _Pickler(pickle.Pickler):
                 raise SnapshotError(
                     f"cannot capture a value of type {_name_of(type(obj))}"
                 )
-            return reduced
+            if reduced is not NotImplemented:
+                return reduced
         named = (
             obj if isinstance(obj, (type, FunctionType, BuiltinFunctionType)) else None
         )

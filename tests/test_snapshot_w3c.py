@@ -35,9 +35,6 @@ DATAMODELS = ("python", "null", "ecmascript")
 NOT_CAPTURABLE: dict[str, str] = {
     "python/test452": "its <script> defines a Python class: an instance of a class "
     "local to a script has no name a restored session could find",
-    "python/test453": "<data expr> holds a lambda: a Python function made at run "
-    "time is captured only once functions of generated code are saved by "
-    "reference (snapshot.register_reducer)",
 }
 """Tests whose sessions hold a value a snapshot refuses, and why: each must fail
 with a `SnapshotError` naming the `<data>` that holds it (so the list cannot go
