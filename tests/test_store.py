@@ -508,6 +508,9 @@ def test_redis_wrong_password_is_refused_without_showing_it(
         with pytest.raises(StoreError):
             await open_store(redis_server.url().replace(redis_server.password, ""))
         store = await open_store(redis_server.url())
+        assert isinstance(store, RedisStore)
+        retry = store.client.get_retry()
+        assert retry is not None and retry.get_retries() == 0  # no append twice
         await store.close()
 
     run(body)

@@ -64,6 +64,10 @@ SWEEP_GRACE: Final = 60.0
 """Seconds an index entry without a record is left alone by `sweep` (a save
 may be writing it)."""
 
+HEALTH_CHECK: Final = 30
+"""Seconds a connection may sit idle before it is checked (PING) on its next
+use, so that a restarted Redis costs no failed call."""
+
 BATCH: Final = 200
 """Sessions read or reassigned per round trip."""
 
@@ -219,9 +223,19 @@ class RedisStore:
         """Connect, authenticate and check the server's version; `StoreError`
         saying what failed (never the password)."""
         from redis import asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
         try:
-            client = aioredis.Redis.from_url(self.url, decode_responses=False)
+            # No retries by the client: a command whose answer was lost may
+            # have run, and an append run twice would queue its event twice.
+            # Connections idle for HEALTH_CHECK seconds are checked first.
+            client = aioredis.Redis.from_url(
+                self.url,
+                decode_responses=False,
+                retry=Retry(NoBackoff(), 0),
+                health_check_interval=HEALTH_CHECK,
+            )
         except ValueError as e:
             raise StoreError(f"store {self.display}: {e}") from None
         self._client = client
