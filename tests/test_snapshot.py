@@ -417,3 +417,31 @@ def test_a_child_named_by_srcexpr_is_found_again_by_its_uri(
     restored.send("greet")
     clock.run_until_idle()
     assert restored.configuration == {"answered"}
+
+
+SCRIPTED = f"""{HEAD} datamodel="python" name="scripted">
+  <script>
+import math
+class Point:
+    pass
+def double(x):
+    return 2 * x
+  </script>
+  <state id="s"/>
+</scxml>
+"""
+
+
+def test_what_a_script_keeps_that_no_snapshot_captures_is_a_warning() -> None:
+    compiled = scxmlc.compiler.compile_text(SCRIPTED, "scripted.scxml")
+    found = [(w.loc.line, w.message) for w in compiled.warnings]
+    assert [line for line, _ in found] == [3, 4]
+    assert "the module 'math' is kept in the datamodel" in found[0][1]
+    assert "the class 'Point' is kept in the datamodel" in found[1][1]
+
+
+def test_a_script_that_keeps_a_module_cannot_be_captured(tmp_path: Path) -> None:
+    machine, clock = started(tmp_path, SCRIPTED)
+    assert machine.dm.double(2) == 4
+    with pytest.raises(SnapshotError, match="cannot capture the variable 'math'"):
+        machine.snapshot()

@@ -244,6 +244,10 @@ class PythonDatamodel(Datamodel):
             return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
         for warning in warnings:
             self.diag.warning(loc, f"<script>: {warning}")
+        if self.chart.document.persist:
+            dedented = textwrap.dedent(script.source)
+            skipped = len(dedented) - len(dedented.lstrip("\n"))  # the lines stripped
+            self._warn_uncapturable(module, Loc(loc.file, loc.line + skipped, 1))
         rewriter = _Rewriter(self, loc, "<script>")
         body: list[ast.stmt] = []
         for statement in module.body:
@@ -257,6 +261,30 @@ class PythonDatamodel(Datamodel):
         if rewriter.uses_event:
             self.uses_event = True
         return ast.unparse(ast.Module(body=body, type_ignores=[])).splitlines()
+
+    def _warn_uncapturable(self, module: ast.Module, loc: Loc) -> None:
+        """What a script keeps in the datamodel that no snapshot can capture:
+        modules it imports and classes it defines at its top level (each is
+        kept under its name, so `snapshot()` of every session fails)."""
+        for statement in module.body:
+            at = Loc(loc.file, loc.line + statement.lineno - 1, 1)
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for name in _defined_names(statement):
+                    self.diag.warning(
+                        at,
+                        f"<script>: the module '{name}' is kept in the datamodel, "
+                        "which a snapshot cannot capture: snapshot() of the "
+                        "document's sessions raises SnapshotError (import it "
+                        "inside the function that uses it)",
+                    )
+            elif isinstance(statement, ast.ClassDef):
+                self.diag.warning(
+                    at,
+                    f"<script>: the class '{statement.name}' is kept in the "
+                    "datamodel, and a class a script defines cannot be captured "
+                    "by a snapshot, nor its instances: snapshot() of the "
+                    "document's sessions raises SnapshotError",
+                )
 
     def text_value(self, text: str) -> str:
         return _literal_source(text)
