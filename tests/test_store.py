@@ -33,6 +33,9 @@ from scxmlc.runtime.store import (
     SqliteStore,
     StoreError,
     StoreUrlError,
+    check_id,
+    new_session_id,
+    node_of,
     open_store,
     redacted,
     store_from_url,
@@ -742,3 +745,15 @@ def test_the_store_package_imports_redis_only_for_a_redis_store() -> None:
         "import sys, scxmlc.runtime\nassert 'scxmlc.runtime.store' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", core], check=True, timeout=60)
+
+
+def test_session_ids_carry_their_node() -> None:
+    sid = new_session_id("east-1")
+    assert node_of(sid) == "east-1"
+    assert check_id("session id", sid) == sid
+    assert node_of(new_session_id("a~b")) == "a~b"
+    assert new_session_id("n") != new_session_id("n")
+    for plain in ("4f0c9a", "~" + "0" * 32, "n~xyz", "n~" + "0" * 31):
+        assert node_of(plain) is None
+    with pytest.raises(ValueError):
+        new_session_id("no{de}")

@@ -27,6 +27,8 @@ from .base import SessionStore as SessionStore
 from .base import StoreError as StoreError
 from .base import StoreUrlError as StoreUrlError
 from .base import check_id as check_id
+from .base import new_session_id as new_session_id
+from .base import node_of as node_of
 from .memory import MemoryStore as MemoryStore
 from .redis_store import RedisStore as RedisStore
 from .sqlite_store import SqliteStore as SqliteStore
@@ -44,6 +46,8 @@ __all__ = [
     "StoreError",
     "StoreUrlError",
     "check_id",
+    "new_session_id",
+    "node_of",
     "open_store",
     "redacted",
     "store_from_url",

@@ -28,6 +28,7 @@ spaces, at most 200 characters.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol, runtime_checkable
@@ -42,6 +43,8 @@ __all__ = [
     "StoreError",
     "StoreUrlError",
     "check_id",
+    "new_session_id",
+    "node_of",
 ]
 
 DEFAULT_TTL: Final = 2 * 24 * 3600.0
@@ -84,6 +87,22 @@ def check_id(kind: str, value: str) -> str:
             f"(1 to {MAX_ID} characters)"
         )
     return value
+
+
+def new_session_id(node: str) -> str:
+    """A fresh session id that carries the node that started the session,
+    `<node>~<32 hex digits>`, as ORS's ids carry their node: any node can
+    tell where to forward a call (after an adoption the record's `node` is
+    the owner; the id keeps the first one)."""
+    return f"{check_id('node', node)}~{uuid.uuid4().hex}"
+
+
+def node_of(sessionid: str) -> str | None:
+    """The node a `new_session_id` names, or None for an id without one."""
+    node, tilde, rest = sessionid.rpartition("~")
+    if not (tilde and node and re.fullmatch(r"[0-9a-f]{32}", rest)):
+        return None
+    return node
 
 
 @dataclass(frozen=True, slots=True)
