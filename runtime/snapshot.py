@@ -8,7 +8,9 @@ pickler. Two things set it apart from a plain pickle:
   reconstructor function) only if it was allowed (`allow`), or if it lives in
   the generated module of the machine class being restored (the document is
   code its author wrote; `LoadContext.module`). A snapshot that names
-  `os.system` is a `SnapshotError`, not a call.
+  `os.system` is a `SnapshotError`, not a call. The document's classes and
+  functions are named by their name in the document, not their module's, so
+  a snapshot restores into a class compiled from another version.
 - **What has no value is saved by reference.** Singletons (`undefined`),
   functions of generated code, host objects of the platform: a part of the
   runtime registers a *persistent* handler for their types
@@ -104,6 +106,10 @@ _REDUCERS: dict[type, Callable[[Any, SaveContext], Any]] = {}
 
 _SESSION: Final = "session"
 """The persistent kind of the session being saved: loaded as the new one."""
+_DOCUMENT: Final = "document"
+"""The persistent kind of a class or function of the document's generated
+module, by its qualified name: loaded from the module of the class restored
+into, whatever that module is called (another version of the document)."""
 
 
 def allow(obj: T) -> T:
@@ -166,10 +172,16 @@ class _Pickler(pickle.Pickler):
         self.module = type(context.machine).__module__
 
     def persistent_id(self, obj: Any) -> Any:
-        handler = _BY_TYPE.get(type(obj))
-        if handler is None:
-            return (_SESSION, None) if obj is self.context.machine else None
-        return (handler.kind, handler.save(obj, self.context))
+        kind = type(obj)
+        handler = _BY_TYPE.get(kind)
+        if handler is not None:
+            return (handler.kind, handler.save(obj, self.context))
+        if obj is self.context.machine:
+            return (_SESSION, None)
+        if (kind is FunctionType or kind is type) and obj.__module__ == self.module:
+            if self._may_name(obj):
+                return (_DOCUMENT, obj.__qualname__)
+        return None
 
     def reducer_override(self, obj: Any) -> Any:
         """Refuse, while saving, what loading would refuse: a class or
@@ -231,6 +243,17 @@ class _Unpickler(pickle.Unpickler):
                 return value
         raise SnapshotError(f"a snapshot may not name {module}.{name}")
 
+    def _document_global(self, qualname: str) -> Any:
+        generated = self.context.module
+        value: Any = generated
+        for part in qualname.split("."):
+            value = getattr(value, part, None)
+        if generated is None or not isinstance(value, (type, FunctionType)):
+            raise RestoreError(
+                f"the document has no {qualname}, which the snapshot names"
+            )
+        return value
+
     def persistent_load(self, pid: Any) -> Any:
         if pid == (_SESSION, None):
             machine = self.context.machine or self.context.memo.get("machine")
@@ -239,6 +262,8 @@ class _Unpickler(pickle.Unpickler):
                     "the snapshot refers to its session: restore it into one"
                 )
             return machine
+        if type(pid) is tuple and len(pid) == 2 and pid[0] == _DOCUMENT:
+            return self._document_global(str(pid[1]))
         try:
             kind, payload = pid
             handler = _BY_KIND[kind]

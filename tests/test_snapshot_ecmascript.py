@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import scxmlc
+import scxmlc.runtime.capture  # noqa: F401 - the core's handlers (XML content)
 from scxmlc.runtime import Machine, VirtualClock, js
 from scxmlc.runtime.js.capture import builtin_paths
 from scxmlc.runtime.js.date import DateConstructor, JSDate
@@ -605,3 +606,29 @@ def test_a_session_refuses_naming_the_variable(tmp_path: Path) -> None:
     machine.globals.get = js.undefined
     with pytest.raises(SnapshotError, match="cannot capture <data id='book'>"):
         machine.snapshot()
+
+
+def test_a_closure_restored_into_another_version_must_close_over_the_same(
+    tmp_path: Path,
+) -> None:
+    def version(variable: str, value: str) -> Any:
+        path = tmp_path / "v.scxml"
+        script = f"""
+        function make() {{ var {variable} = {value}; return function () {{ return {variable}; }}; }}
+        var f = make();
+        """
+        path.write_text(document(script), encoding="utf-8")
+        return scxmlc.load(path)
+
+    first = version("a", "1")
+    machine: Any = first(VirtualClock(epoch=0))
+    machine.start()
+    data = machine.snapshot()
+    edited = version("a", "2")  # the same variables: the new code runs
+    assert edited._fingerprint == first._fingerprint
+    restored: Any = edited.restore(data, VirtualClock(epoch=0))
+    assert call(restored.globals.f) == 1
+    renamed = version("b", "1")
+    assert renamed._fingerprint == first._fingerprint
+    with pytest.raises(SnapshotError, match="closing over the snapshot's variables"):
+        renamed.restore(data, VirtualClock(epoch=0))

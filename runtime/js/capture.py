@@ -11,7 +11,7 @@ imported:
   and the classes of objects with attributes, non-extensible, sealed or
   frozen), property descriptors (`Property`, `Accessor`), arrays (with their
   named properties; frozen ones), dates, regular expressions (source, flags,
-  `lastIndex`), the realm, XML content.
+  `lastIndex`), the realm. (XML content is the core's: `runtime/capture.py`.)
 - **By reference**: `undefined` (and `absent`), the built-in objects
   (`Array.prototype`, `Math`) and built-in functions (`Math.max`,
   `Array.prototype.push`, `Object.defineProperty`), by their path from the
@@ -39,7 +39,6 @@ a closure whose code changed is a `RestoreError`.
 from __future__ import annotations
 
 import sys
-import xml.etree.ElementTree as ElementTree
 from types import CellType, CodeType, FunctionType, MethodType
 from typing import Any, Final
 
@@ -242,7 +241,7 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
             arguments = (
                 outer,
                 impl.__qualname__,
-                impl.__closure__ or (),
+                tuple(zip(impl.__code__.co_freevars, impl.__closure__ or ())),
                 impl.__defaults__,
                 impl.__kwdefaults__,
                 function.name,
@@ -301,25 +300,27 @@ def _method_function(impl: Any, name: str) -> JSFunction:
 def _nested_function(
     outer: Any,
     qualname: str,
-    closure: tuple[Any, ...],
+    closure: tuple[tuple[str, Any], ...],
     defaults: Any,
     kwdefaults: Any,
     name: str,
 ) -> JSFunction:
     """A function written inside another: its code, found in `outer` (a
-    function of the generated module), with `closure`."""
+    function of the generated module), with `closure` (its variables' names
+    and cells, which must be those the code closes over)."""
     module = sys.modules.get(getattr(outer, "__module__", ""))
     if type(outer) is not FunctionType or not hasattr(module, "SCXMLC_SOURCE"):
         raise SnapshotError("a snapshot's function must be the document's")
     code = _code_of(outer, qualname)
-    if code is None or len(code.co_freevars) != len(closure):
+    if code is None or code.co_freevars != tuple(n for n, _ in closure):
         raise RestoreError(
-            f"the document has no function {qualname} as the snapshot's: "
-            "it was compiled from another version"
+            f"the document has no function {qualname} closing over the "
+            "snapshot's variables: it was compiled from another version"
         )
-    if any(type(cell) is not CellType for cell in closure):
+    cells = tuple(cell for _, cell in closure)
+    if any(type(cell) is not CellType for cell in cells):
         raise SnapshotError("a snapshot's closure must be cells")
-    impl = FunctionType(code, outer.__globals__, code.co_name, defaults, closure)
+    impl = FunctionType(code, outer.__globals__, code.co_name, defaults, cells)
     impl.__kwdefaults__ = kwdefaults
     return JSFunction(impl, name)
 
@@ -441,15 +442,5 @@ def _regexp(source: str, flags: str) -> JSRegExp:
     return JSRegExp(str(source), str(flags))
 
 
-def _reduce_element(element: ElementTree.Element, context: SaveContext) -> Any:
-    return (_element, (ElementTree.tostring(element),))
-
-
-@allow
-def _element(text: bytes) -> ElementTree.Element:
-    return ElementTree.fromstring(text)
-
-
 register_reducer((FrozenArray,), _reduce_frozen_array)
 register_reducer((JSRegExp,), _reduce_regexp)
-register_reducer((ElementTree.Element,), _reduce_element)
