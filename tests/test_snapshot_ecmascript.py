@@ -632,3 +632,28 @@ def test_a_closure_restored_into_another_version_must_close_over_the_same(
     assert renamed._fingerprint == first._fingerprint
     with pytest.raises(SnapshotError, match="closing over the snapshot's variables"):
         renamed.restore(data, VirtualClock(epoch=0))
+
+
+def test_functions_named_by_order_are_checked_across_versions(tmp_path: Path) -> None:
+    def version(script: str) -> Any:
+        path = tmp_path / "order.scxml"
+        path.write_text(document(script), encoding="utf-8")
+        return scxmlc.load(path)
+
+    kept = "var keep = [function () { return 'kept'; }];"
+    named = "function greet() { return 'hello'; } var g = greet;"
+    first = version(kept + named)
+    machine: Any = first(VirtualClock(epoch=0))
+    machine.start()
+    data = machine.snapshot()
+    # the same anonymous function, the named one edited: the new code runs
+    edited = version(kept + named.replace("hello", "hi"))
+    restored: Any = edited.restore(data, VirtualClock(epoch=0))
+    assert call(restored.globals.keep[0]) == "kept"
+    assert call(restored.globals.g) == "hi"
+    # another anonymous function first: the kept one is compiled under
+    # another name, and the name it had is now another function's
+    shifted = version("(function () { return 0; })();" + kept + named)
+    assert shifted._fingerprint == first._fingerprint
+    with pytest.raises(SnapshotError, match="_js_anonymous is not the one"):
+        shifted.restore(data, VirtualClock(epoch=0))

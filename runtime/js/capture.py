@@ -38,6 +38,8 @@ a closure whose code changed is a `RestoreError`.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sys
 from types import CellType, CodeType, FunctionType, MethodType
 from typing import Any, Final
@@ -234,7 +236,8 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
     impl = function.impl
     state = _function_state(function)
     if type(impl) is MethodType:
-        return (_method_function, (impl, function.name), state)
+        digest = _digest(impl.__func__.__code__)
+        return (_method_function, (impl, function.name, digest), state)
     if type(impl) is FunctionType:
         outer = _outer_function(impl, context.machine)
         if outer is not None:
@@ -245,6 +248,7 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
                 impl.__defaults__,
                 impl.__kwdefaults__,
                 function.name,
+                _digest(impl.__code__),
             )
             return (_nested_function, arguments, state)
     raise SnapshotError(
@@ -290,9 +294,54 @@ def _code_of(outer: FunctionType, qualname: str) -> CodeType | None:
     return found
 
 
+_DIGESTS: Final[dict[CodeType, str]] = {}
+
+
+def _digest(code: CodeType) -> str:
+    """What a function's code does, apart from where it stands in the module:
+    its instructions, names and constants, and those of its inner functions."""
+    found = _DIGESTS.get(code)
+    if found is None:
+        digest = hashlib.sha256()
+        stack = [code]
+        while stack:
+            current = stack.pop()
+            digest.update(current.co_code)
+            names = (current.co_names, current.co_varnames, current.co_freevars)
+            digest.update(repr(names).encode())
+            for constant in current.co_consts:
+                if isinstance(constant, CodeType):
+                    stack.append(constant)
+                else:
+                    digest.update(repr(constant).encode())
+        found = _DIGESTS[code] = digest.hexdigest()[:16]
+    return found
+
+
+_ORDINAL: Final = re.compile(r"_js_anonymous(_\d+)?|.*_\d+")
+"""Compiled names given by order: anonymous functions, and the later ones of
+functions that share a name."""
+
+
+def _check_version(code: CodeType, name: str, digest: Any) -> None:
+    """A function of the snapshot found in the restoring class by a name
+    given by order must do what it did: after an edit of the document the
+    same name may be another function. (One found by its own name may have
+    changed: that is an edit of the function.)"""
+    if _ORDINAL.fullmatch(name) and digest != _digest(code):
+        raise RestoreError(
+            f"the document's function {name} is not the one the snapshot holds: "
+            "it was compiled from another version (name the function to keep "
+            "it across versions)"
+        )
+
+
 @allow
-def _method_function(impl: Any, name: str) -> JSFunction:
+def _method_function(impl: Any, name: str, digest: Any = None) -> JSFunction:
     """A function written outside any other: its method, bound to the session."""
+    if type(impl) is not MethodType:
+        raise SnapshotError("a snapshot's function must be a method of its session")
+    _check_version(impl.__func__.__code__, impl.__name__, digest)
     return JSFunction(impl, name)
 
 
@@ -304,6 +353,7 @@ def _nested_function(
     defaults: Any,
     kwdefaults: Any,
     name: str,
+    digest: Any = None,
 ) -> JSFunction:
     """A function written inside another: its code, found in `outer` (a
     function of the generated module), with `closure` (its variables' names
@@ -317,6 +367,7 @@ def _nested_function(
             f"the document has no function {qualname} closing over the "
             "snapshot's variables: it was compiled from another version"
         )
+    _check_version(code, code.co_name, digest)
     cells = tuple(cell for _, cell in closure)
     if any(type(cell) is not CellType for cell in cells):
         raise SnapshotError("a snapshot's closure must be cells")
