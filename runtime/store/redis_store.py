@@ -37,7 +37,7 @@ redis-py (`redis.asyncio`) is imported when the store is created.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from .base import (
@@ -288,6 +288,43 @@ class RedisStore:
         self.client
         return await self._do(self._scripts[name](keys=list(keys), args=list(args)))
 
+    async def _pipelined(
+        self,
+        name: str,
+        calls: list[tuple[tuple[str, ...], tuple[Any, ...]]],
+        prelude: Callable[[Any], int] | None = None,
+    ) -> list[Any]:
+        """Run the script `name` once for each `(keys, args)` in one
+        pipeline, after the commands `prelude` queues (it returns how many),
+        loading the script again where Redis answers NOSCRIPT (a restart, a
+        failover, SCRIPT FLUSH); the scripts' results, errors as values."""
+        from redis import exceptions
+
+        script = self._scripts[name]
+        results: list[Any] = [None] * len(calls)
+        waiting = list(range(len(calls)))
+        for attempt in range(2):
+            pipe = self.client.pipeline(transaction=False)
+            first = prelude(pipe) if prelude is not None and not attempt else 0
+            for i in waiting:
+                keys, args = calls[i]
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            out = await self._do(pipe.execute(raise_on_error=False))
+            for outcome in out[:first]:
+                if isinstance(outcome, Exception):
+                    await self._do(_raise(outcome))
+            again = []
+            for i, outcome in zip(waiting, out[first:]):
+                if isinstance(outcome, exceptions.NoScriptError) and not attempt:
+                    again.append(i)
+                else:
+                    results[i] = outcome
+            if not again:
+                break
+            await self._do(self.client.script_load(script.script))
+            waiting = again
+        return results
+
     # sessions
 
     async def save(
@@ -310,13 +347,10 @@ class RedisStore:
             self._ttl_ms,
             "1" if new else "0",
         )
+
         # one round trip: the index first, then the record (one pipeline on
         # one connection keeps the order; on Redis Cluster it splits by slot)
-        from redis import exceptions
-
-        script = self._scripts["save"]
-        for attempt in range(2):
-            pipe = self.client.pipeline(transaction=False)
+        def index(pipe: Any) -> int:
             pipe.zadd(idle, {sid: record.updated})
             if record.due is None:
                 pipe.zrem(due, sid)
@@ -324,18 +358,15 @@ class RedisStore:
                 pipe.zadd(due, {sid: record.due})
             pipe.pexpire(idle, int(self._ttl_ms))
             pipe.pexpire(due, int(self._ttl_ms))
-            pipe.evalsha(script.sha, 2, *self.session_keys(sid), *args)
-            results = await self._do(pipe.execute(raise_on_error=False))
-            outcome = results[-1]
-            if isinstance(outcome, exceptions.NoScriptError) and not attempt:
-                await self._do(self.client.script_load(_SAVE))
-                continue
-            break
-        failed = [r for r in results if isinstance(r, Exception)]
-        if not failed:
+            return 4
+
+        results = await self._pipelined(
+            "save", [(self.session_keys(sid), args)], prelude=index
+        )
+        if not isinstance(results[0], Exception):
             return
         try:
-            await self._do(_raise(failed[-1]))
+            await self._do(_raise(results[0]))
         except Fenced:
             current = await self.load(sid)
             if current is None or current.node != record.node:
@@ -509,14 +540,16 @@ class RedisStore:
             if not entries:
                 continue
             await self._index(node, entries)
-            pipe = self.client.pipeline(transaction=False)
-            for sid, _, _ in entries:
-                await self._scripts["reassign"](
-                    keys=list(self.session_keys(sid)),
-                    args=[dead, node, str(token), self._ttl_ms],
-                    client=pipe,
-                )
-            done = await self._do(pipe.execute())
+            done = await self._pipelined(
+                "reassign",
+                [
+                    (self.session_keys(sid), (dead, node, str(token), self._ttl_ms))
+                    for sid, _, _ in entries
+                ],
+            )
+            for outcome in done:
+                if isinstance(outcome, Exception):
+                    await self._do(_raise(outcome))
             moved = [sid for (sid, _, _), ok in zip(entries, done) if ok]
             adopted += moved
             if dead != node:
