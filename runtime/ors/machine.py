@@ -24,11 +24,36 @@ __all__ = ["OrsMachine"]
 class OrsMachine(Machine):
     """A session of an ORS document."""
 
-    __slots__ = ("_ors",)
+    __slots__ = ("_ors", "_ors_restored")
+
+    _transient_slots = ("_ors", "_ors_restored")
+    """`_genesys` belongs to the platform hosting the session: a snapshot
+    keeps what the session owns there instead (`_snapshot_extra`), and the
+    platform it is restored onto attaches it again (`Platform.restore_session`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ors: Genesys | None = None
+        self._ors_restored: dict[str, Any] | None = None
+
+    def _snapshot_extra(self) -> Any:
+        """What the session owns on its platform, as plain data: its label,
+        the interactions it owns (g_uids, in association order), the first
+        of them, and the requests that wait for its `<session:response>`."""
+        genesys = self._ors
+        if genesys is None:
+            return None
+        session = genesys.context
+        return {
+            "label": session.label,
+            "interactions": list(session.interactions.ids()),
+            "firstixnid": session.firstixnid,
+            "responses": session.platform.waiting_for(session),
+        }
+
+    def _restore_extra(self, extra: Any) -> None:
+        """Kept until a platform hosts the restored session."""
+        self._ors_restored = extra
 
     def attach(self, genesys: Genesys) -> None:
         """Give the session the object model of its place on a platform."""

@@ -254,6 +254,62 @@ class Platform:
             parent._deliver(Event("error.execution", data, invokeid=invokeid))
         return True
 
+    def restore_session(self, application: type[Machine], data: bytes) -> OrsSession:
+        """Host the session `data` holds (`Machine.snapshot()` of a session of
+        `application`, and its invoked children), restored on this platform's
+        clock, observer and budget.
+
+        A session this platform still hosts (snapshotted and disposed here)
+        goes on in its place: its interactions, the requests it made and
+        those waiting for its `<session:response>` reach the restored one.
+        A session from another platform (a restart) owns again those of its
+        interactions this platform knows; the requests its old platform
+        served are gone with it, as are those that waited for its answers."""
+        machine = application.restore(
+            data, self.clock, observer=self._observer, budget=self.budget
+        )
+        self._rehost(machine)
+        session = self.sessions.get(machine._sessionid)
+        if session is None:  # a session that had not joined a platform
+            session = OrsSession(self, machine, f"S{next(self._labels)}")
+            if isinstance(machine, OrsMachine):
+                machine.attach(session.genesys)
+            self.sessions[machine._sessionid] = session
+        return session
+
+    def _rehost(self, machine: Machine) -> None:
+        """Attach `machine` (restored) and its children to their places."""
+        state = machine._ors_restored if isinstance(machine, OrsMachine) else None
+        if isinstance(machine, OrsMachine) and state is not None:
+            machine._ors_restored = None
+            session = self.sessions.get(machine._sessionid)
+            if session is not None:
+                session.machine = machine
+            elif not machine.finished:
+                session = OrsSession(self, machine, str(state["label"]))
+                self.sessions[machine._sessionid] = session
+                session.firstixnid = state["firstixnid"]
+                if machine._parent is not None:
+                    session.invoker = self.session_of(machine._parent)
+                for g_uid in state["interactions"]:
+                    interaction = self.interactions.get(g_uid)
+                    if interaction is not None and g_uid not in self.owners:
+                        self.owners[g_uid] = session
+                        session.interactions._add(interaction)
+            if session is not None:
+                machine.attach(session.genesys)
+        for invocation in (machine._invocations or {}).values():
+            if invocation.child is not None:
+                self._rehost(invocation.child)
+
+    def waiting_for(self, session: OrsSession) -> list[str]:
+        """The ids of the requests that wait for `session`'s `<session:response>`."""
+        return [
+            requestid
+            for requestid, waiting in self._waiting.items()
+            if waiting.session is session
+        ]
+
     def session(self, sessionid: str) -> OrsSession | None:
         return self.sessions.get(sessionid)
 
