@@ -657,3 +657,40 @@ def test_functions_named_by_order_are_checked_across_versions(tmp_path: Path) ->
     assert shifted._fingerprint == first._fingerprint
     with pytest.raises(SnapshotError, match="_js_anonymous is not the one"):
         shifted.restore(data, VirtualClock(epoch=0))
+
+
+def test_system_variables_a_script_kept(tmp_path: Path) -> None:
+    """`_event` and `_ioprocessors` kept in variables are captured with the
+    session (by value, as the session's own are); `In` is the new session's."""
+    path = tmp_path / "kept.scxml"
+    path.write_text(
+        """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="ecmascript" name="kept">
+  <datamodel><data id="last"/><data id="io"/><data id="test"/></datamodel>
+  <state id="s">
+    <onentry><script>io = _ioprocessors; test = In;</script></onentry>
+    <transition event="go" target="t">
+      <script>last = _event;</script>
+    </transition>
+  </state>
+  <state id="t">
+    <transition event="check" cond="last.name == 'go' &amp;&amp; last.data.n == 7
+        &amp;&amp; io.scxml.location == _ioprocessors.scxml.location
+        &amp;&amp; test('t')" target="pass"/>
+    <transition event="check" target="fail"/>
+  </state>
+  <final id="pass"/>
+  <final id="fail"/>
+</scxml>
+""",
+        encoding="utf-8",
+    )
+    cls = scxmlc.load(path)
+    clock = VirtualClock(epoch=0)
+    machine: Any = cls(clock)
+    machine.start()
+    machine.send("go", {"n": 7})
+    restored: Any = cls.restore(machine.snapshot(), clock)
+    machine.dispose()
+    restored.send("check")
+    assert restored.configuration == frozenset({"pass"})
