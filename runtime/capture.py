@@ -217,7 +217,8 @@ def _state(machine: Machine) -> dict[str, Any]:
     cls = type(machine)
     variables: dict[str, Any] = {}
     objects: dict[str, tuple[str, dict[str, Any]]] = {}
-    module = cls.__module__
+    generated = _module(cls)
+    module = generated.__name__ if generated is not None else cls.__module__
     for name in state_slots(cls):
         try:
             value = getattr(machine, name)
@@ -374,6 +375,11 @@ def restore(
 
 
 def _module(cls: type) -> Any:
+    """The generated module of `cls` (of the class that holds its chart, for
+    a class an application derived from a generated one)."""
+    for klass in cls.__mro__:
+        if "_chart" in klass.__dict__:
+            return sys.modules.get(klass.__module__)
     return sys.modules.get(cls.__module__)
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn, Self, cast
 
 from . import io, invoke
 from .budget import CHECK_EVERY, DEFAULT_BUDGET, Budget, BudgetExceeded
@@ -358,7 +358,7 @@ class Machine:
         observer: Observer | None = None,
         budget: Budget | None = None,
         parent: Machine | None = None,
-    ) -> Machine:
+    ) -> Self:
         """A new session in the state `data` (from `snapshot()`) holds, on
         `clock`: it keeps its session id, its delayed sends fall due at the
         same wall-clock time (at once if that has passed), its children are
@@ -369,9 +369,10 @@ class Machine:
         goes through `migrate`; `RestoreError` if it does not fit."""
         from . import capture
 
-        return capture.restore(
+        restored = capture.restore(
             cls, data, clock, observer=observer, budget=budget, parent=parent
         )
+        return cast(Self, restored)
 
     @classmethod
     def migrate(cls, state: dict[str, Any], fingerprint: str) -> dict[str, Any]:
