@@ -694,3 +694,38 @@ def test_system_variables_a_script_kept(tmp_path: Path) -> None:
     machine.dispose()
     restored.send("check")
     assert restored.configuration == frozenset({"pass"})
+
+
+@pytest.mark.parametrize(
+    "scenario", COMPOSER_SCENARIOS, ids=[p.stem for p in COMPOSER_SCENARIOS]
+)
+def test_ors_applications_restored_after_every_macrostep_do_what_they_did(
+    scenario: Path,
+) -> None:
+    """The Composer project and the ECMAScript examples on the simulated
+    contact center, every session snapshotted and restored onto its platform
+    after each of its macrosteps: the same routing, the same trace (session
+    ids aside, which are new in every run)."""
+    import re
+
+    from scxmlc.compiler.loader import load
+    from scxmlc.runtime.sim import Simulation, load_scenario
+
+    from test_snapshot_ors import Reincarnating
+
+    def run(restore: bool) -> tuple[Any, list[tuple[str, Any, str]]]:
+        simulation = Simulation(load_scenario(scenario), load)
+        platform = simulation.platform
+        observer = Reincarnating(platform, platform._observer)
+        if restore:
+            platform._observer = observer  # type: ignore[assignment]
+        simulation.run()
+        assert observer.restores > 0 or not restore
+        session_ids = re.compile("[0-9a-f]{32}")
+        trace = [
+            (e.kind, e.session, session_ids.sub("<session>", e.text))
+            for e in simulation.trace.entries
+        ]
+        return simulation.summary(), trace
+
+    assert run(restore=True) == run(restore=False)
