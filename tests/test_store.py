@@ -21,7 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from redis_server import RedisServer, redis_server  # noqa: F401  (the fixture)
+from redis_server import (  # noqa: F401  (the fixtures)
+    RedisServer,
+    redis_cluster,
+    redis_server,
+)
 
 from scxmlc.runtime.store import (
     DEFAULT_TTL,
@@ -76,7 +80,12 @@ class Backend:
         if self.kind == "sqlite":
             return SqliteStore(self.tmp / "sessions.db", ttl=ttl)
         assert self.redis is not None
-        return RedisStore(self.redis.url(), cluster=self.cluster, ttl=ttl)
+        return RedisStore(
+            self.redis.url(),
+            cluster=self.cluster,
+            ttl=ttl,
+            redis_cluster=self.kind == "redis-cluster",
+        )
 
     @asynccontextmanager
     async def open(self, ttl: float = DEFAULT_TTL) -> AsyncIterator[SessionStore]:
@@ -91,7 +100,11 @@ class Backend:
     async def keys(self) -> list[str]:
         """Every Redis key under the cluster's prefix."""
         assert self.redis is not None
-        store = RedisStore(self.redis.url(), cluster=self.cluster)
+        store = RedisStore(
+            self.redis.url(),
+            cluster=self.cluster,
+            redis_cluster=self.kind == "redis-cluster",
+        )
         await store.connect()
         try:
             found = [
@@ -103,11 +116,13 @@ class Backend:
             await store.close()
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "redis", "redis-cluster"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    server = (
-        request.getfixturevalue("redis_server") if request.param == "redis" else None
-    )
+    server = None
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+    elif request.param == "redis-cluster":
+        server = request.getfixturevalue("redis_cluster")
     return Backend(request.param, tmp_path, server)
 
 
@@ -158,7 +173,7 @@ def test_append_needs_a_session_and_keeps_order(backend: Backend) -> None:
                 (i, f"e{i}".encode()) for i in range(1, 6)
             ]
             assert [e.seq for e in await store.pending("s1", after=3)] == [4, 5]
-        if backend.kind == "redis":
+        if backend.kind.startswith("redis"):
             assert not [k for k in await backend.keys() if "ghost" in k]
 
     run(body)
@@ -216,7 +231,7 @@ def test_delete_removes_every_key_of_a_session(backend: Backend) -> None:
             assert await store.pending("s1") == []
             await store.delete("s1")
             await store.delete("s2")
-        if backend.kind == "redis":
+        if backend.kind.startswith("redis"):
             left = await backend.keys()
             assert not [k for k in left if "{s1}" in k or "{s2}" in k], left
             assert all("{nodes}" in k or "{node:n1}" in k for k in left), left
@@ -392,7 +407,7 @@ def test_records_expire_after_their_ttl_unless_refreshed(backend: Backend) -> No
             assert await store.due(10.0) == []
             with pytest.raises(Fenced):
                 await store.save(record("s1", "n1", token))
-            if backend.kind != "redis":
+            if not backend.kind.startswith("redis"):
                 assert await store.sweep() == 1
             await store.save(record("s1", "n1", token), new=True)  # a new life
             assert await store.pending("s1") == []
@@ -458,6 +473,7 @@ def test_ids_that_would_break_hash_tags_are_refused(backend: Backend) -> None:
         ("redis://", "needs a host"),
         ("redis://h:99999/0", "port"),
         ("redis://h:6379/zero", "database is a number"),
+        ("redis+cluster://h:7000/3", "database 0 only"),
     ],
 )
 def test_bad_store_urls_say_what_is_wrong(url: str, message: str) -> None:
@@ -477,6 +493,10 @@ def test_store_urls() -> None:
     assert isinstance(redis, RedisStore)
     assert redis.prefix == "ORS:east:" and redis.ttl == 60
     assert redis.session_keys("s1") == ("ORS:east:{s1}:rec", "ORS:east:{s1}:events")
+    cluster = store_from_url("rediss+cluster://:pw@h:7000")
+    assert isinstance(cluster, RedisStore) and cluster.redis_cluster
+    assert cluster.url == "rediss://:pw@h:7000"
+    assert not redis.redis_cluster
     assert redacted("redis://u:sekret@h:1/0") == "redis://u:***@h:1/0"
     with pytest.raises(StoreUrlError) as caught:
         store_from_url("redis://:sekret@h:1/x")
@@ -757,3 +777,35 @@ def test_session_ids_carry_their_node() -> None:
         assert node_of(plain) is None
     with pytest.raises(ValueError):
         new_session_id("no{de}")
+
+
+def test_redis_cluster_url_opens_a_cluster_client(
+    redis_cluster: RedisServer,  # noqa: F811
+) -> None:
+    from redis.asyncio.cluster import RedisCluster
+
+    async def body() -> None:
+        store = await open_store(redis_cluster.url(scheme="redis+cluster"))
+        try:
+            assert isinstance(store, RedisStore)
+            assert isinstance(store.client, RedisCluster)
+            nodes = store.client.get_primaries()
+            assert len(nodes) == 3
+            token = await store.acquire_lease("n1", 30)
+            sids = [f"s{i}" for i in range(12)]
+            for sid in sids:
+                await store.save(record(sid, "n1", token), new=True)
+                await store.append(sid, b"e")
+            # the sessions live on different nodes of the cluster
+            homes = {
+                store.client.get_node_from_key(store.session_keys(sid)[0]).name
+                for sid in sids
+            }
+            assert len(homes) > 1
+            assert await store.sessions(node="n1") == sorted(sids)
+            for sid in sids:
+                assert await store.delete(sid)
+        finally:
+            await store.close()
+
+    run(body)

@@ -8,6 +8,8 @@ a cluster of servers. `open_store(url)` makes and connects the store a
     memory:                     MemoryStore (nothing survives the process)
     sqlite:PATH                 SqliteStore; ?synchronous=full (default) or normal
     redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]   RedisStore (rediss:// over TLS)
+    redis+cluster://[[USER]:PASSWORD@]HOST[:PORT]  RedisStore on Redis Cluster
+                                (any node of it; rediss+cluster:// over TLS)
 
 docs/persistence.md tells what each keeps, how durably, and the key layout.
 The core runtime does not import this package; redis-py is imported only by
@@ -53,7 +55,7 @@ __all__ = [
     "store_from_url",
 ]
 
-FORMS = "memory:, sqlite:PATH or redis://HOST:PORT/DB"
+FORMS = "memory:, sqlite:PATH, redis://HOST:PORT/DB or redis+cluster://HOST:PORT"
 
 
 def redacted(url: str) -> str:
@@ -109,7 +111,7 @@ def store_from_url(
         if synchronous not in ("full", "normal"):
             raise bad(f"synchronous is full or normal, not {synchronous!r}")
         return SqliteStore(parts.path, ttl=ttl, synchronous=synchronous)
-    if scheme in ("redis", "rediss"):
+    if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
         if not parts.hostname:
             raise bad("a Redis URL needs a host")
         try:
@@ -121,6 +123,13 @@ def store_from_url(
         db = parts.path.strip("/")
         if db and not (db.isdigit() and db.isascii()):
             raise bad(f"the database is a number, not {db!r}")
+        if scheme.endswith("+cluster"):
+            if db not in ("", "0"):
+                raise bad("Redis Cluster has database 0 only")
+            plain = urlunsplit(parts._replace(scheme=scheme.removesuffix("+cluster")))
+            return RedisStore(
+                plain, cluster=cluster, ttl=ttl, display=shown, redis_cluster=True
+            )
         return RedisStore(url, cluster=cluster, ttl=ttl, display=shown)
     if not scheme:
         raise bad("no scheme")

@@ -1,8 +1,9 @@
 """`RedisStore`: sessions in Redis, `redis://HOST:PORT/DB`, for a cluster.
 
 Several servers (`scxmlc serve --store redis://... --node NAME`) share one
-Redis. Every write that must be atomic is one Lua script over the keys of one
-hash slot, so the layout works unchanged on Redis Cluster:
+Redis, or one Redis Cluster (`redis+cluster://`, redis-py's `RedisCluster`).
+Every write that must be atomic is one Lua script over the keys of one hash
+slot, so the layout is the same on both:
 
 | key | type | what |
 | --- | --- | --- |
@@ -53,6 +54,7 @@ from .base import (
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
     from redis.commands.core import AsyncScript
 
 __all__ = ["MIN_REDIS", "RedisStore"]
@@ -177,8 +179,10 @@ return 1
 
 class RedisStore:
     """Sessions in the Redis at `url` (`redis://[[USER]:PASSWORD@]HOST:PORT/DB`,
-    or `rediss://` for TLS), under `ORS:<cluster>:`. Use `connect()` (or
-    `open_store`) before anything else."""
+    or `rediss://` for TLS), under `ORS:<cluster>:`; with `redis_cluster`, in
+    the Redis Cluster that node belongs to (`open_store` makes one for
+    `redis+cluster://`). Use `connect()` (or `open_store`) before anything
+    else."""
 
     def __init__(
         self,
@@ -187,16 +191,18 @@ class RedisStore:
         cluster: str = DEFAULT_CLUSTER,
         ttl: float = DEFAULT_TTL,
         display: str | None = None,
+        redis_cluster: bool = False,
     ) -> None:
         if not ttl > 0:
             raise ValueError(f"ttl must be positive, not {ttl}")
         check_id("cluster", cluster)
         self.url = url
         self.display = display or "redis"
+        self.redis_cluster = redis_cluster
         self.ttl = ttl
         self.prefix = f"ORS:{cluster}:"
         self._ttl_ms = str(max(1, round(ttl * 1000)))
-        self._client: Redis | None = None
+        self._client: Redis | RedisCluster | None = None
         self._scripts: dict[str, AsyncScript] = {}
         self._closed = False
 
@@ -226,19 +232,27 @@ class RedisStore:
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
+        from redis.asyncio.cluster import RedisCluster
+
+        # No retries by the client: a command whose answer was lost may have
+        # run, and an append run twice would queue its event twice.
+        # Connections idle for HEALTH_CHECK seconds are checked first.
+        options: dict[str, Any] = {
+            "decode_responses": False,
+            "retry": Retry(NoBackoff(), 0),
+            "health_check_interval": HEALTH_CHECK,
+        }
+        client: Redis | RedisCluster
         try:
-            # No retries by the client: a command whose answer was lost may
-            # have run, and an append run twice would queue its event twice.
-            # Connections idle for HEALTH_CHECK seconds are checked first.
-            client = aioredis.Redis.from_url(
-                self.url,
-                decode_responses=False,
-                retry=Retry(NoBackoff(), 0),
-                health_check_interval=HEALTH_CHECK,
-            )
+            if self.redis_cluster:
+                client = RedisCluster.from_url(self.url, **options)
+            else:
+                client = aioredis.Redis.from_url(self.url, **options)
         except ValueError as e:
             raise StoreError(f"store {self.display}: {e}") from None
         self._client = client
+        if isinstance(client, RedisCluster):
+            await self._do(client.initialize())
         info = await self._do(client.info("server"))
         version = tuple(int(p) for p in str(info["redis_version"]).split(".")[:2])
         if version < MIN_REDIS:
@@ -261,7 +275,7 @@ class RedisStore:
             self._scripts[name] = client.register_script(source)
 
     @property
-    def client(self) -> Redis:
+    def client(self) -> Redis | RedisCluster:
         if self._client is None:
             raise StoreError(
                 f"store {self.display} is "
@@ -303,6 +317,15 @@ class RedisStore:
         script = self._scripts[name]
         results: list[Any] = [None] * len(calls)
         waiting = list(range(len(calls)))
+        if prelude is not None and self.redis_cluster:
+            # the nodes of a cluster run a pipeline's commands in parallel:
+            # the prelude must be done before the scripts start
+            pipe = self.client.pipeline(transaction=False)
+            prelude(pipe)
+            for outcome in await self._do(pipe.execute(raise_on_error=False)):
+                if isinstance(outcome, Exception):
+                    await self._do(_raise(outcome))
+            prelude = None
         for attempt in range(2):
             pipe = self.client.pipeline(transaction=False)
             first = prelude(pipe) if prelude is not None and not attempt else 0
@@ -348,8 +371,8 @@ class RedisStore:
             "1" if new else "0",
         )
 
-        # one round trip: the index first, then the record (one pipeline on
-        # one connection keeps the order; on Redis Cluster it splits by slot)
+        # the index first, then the record: one round trip (one pipeline on
+        # one connection keeps the order), two on Redis Cluster
         def index(pipe: Any) -> int:
             pipe.zadd(idle, {sid: record.updated})
             if record.due is None:
