@@ -6,21 +6,23 @@ restored into a fresh instance on the same clock, which runs on. A test passes
 as it does in `test_w3c.py`: the restored session ends in `pass`. The expected
 failures are those of `test_w3c.py`, with the same reasons.
 
-Tests of the Basic HTTP processor run in real time against a server and are
-left to `test_w3c.py`.
+Tests of the Basic HTTP processor run in real time on an asyncio loop, as in
+`test_w3c.py`; each restored session is registered with the processor again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
 
 import scxmlc
-from scxmlc.runtime import Machine, Observer, VirtualClock
+from scxmlc.runtime import AsyncioClock, Machine, Observer, VirtualClock
+from scxmlc.runtime.basichttp import HttpEventProcessor
 from scxmlc.runtime.snapshot import SnapshotError
 
-from test_w3c import final_state
+from test_w3c import HTTP_LIMIT, final_state
 from w3c import EXPECTED_FAILURES, SUITE, Case, cases
 
 if not SUITE.is_dir() and os.environ.get("CI"):
@@ -40,17 +42,16 @@ NOT_CAPTURABLE: dict[str, str] = {
 with a `SnapshotError` naming the `<data>` that holds it (so the list cannot go
 stale), never with a partial snapshot."""
 
-CASES = (
-    [c for d in DATAMODELS for c in cases(d) if not c.http] if SUITE.is_dir() else []
-)
+CASES = [c for d in DATAMODELS for c in cases(d)] if SUITE.is_dir() else []
 
 
 class Reincarnation(Observer):
     """After each macrostep of any session, replaces the root session by a
     restored copy of its snapshot (its children by restored copies too)."""
 
-    def __init__(self, root: Machine) -> None:
+    def __init__(self, root: Machine, http: HttpEventProcessor | None = None) -> None:
         self.root = root
+        self.http = http
         self.restores = 0
 
     def on_stable(self, machine: Machine) -> None:
@@ -62,18 +63,37 @@ class Reincarnation(Observer):
         data = root.snapshot()
         root.dispose()
         self.root = type(root).restore(data, root.clock, observer=self)
+        if self.http is not None:
+            self.http.register(self.root)
         self.restores += 1
 
 
 def outcome(case: Case) -> tuple[str, int]:
     """How the test's session ended, and how often it was restored."""
     machine_class = scxmlc.load(case.path, default_datamodel=case.datamodel)
+    if case.http:
+        return asyncio.run(http_outcome(machine_class))
     clock = VirtualClock()
     machine = machine_class(clock)
     observer = Reincarnation(machine)
     machine.observer = observer
     machine.start()
     clock.run_until_idle(limit=300.0)
+    return final_state(observer.root), observer.restores
+
+
+async def http_outcome(machine_class: type[Machine]) -> tuple[str, int]:
+    """Run a session registered with a Basic HTTP processor until it finishes."""
+    async with HttpEventProcessor() as http:
+        machine = machine_class(AsyncioClock())
+        observer = Reincarnation(machine, http)
+        machine.observer = observer
+        http.register(machine)
+        machine.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HTTP_LIMIT
+        while not observer.root.finished and loop.time() < deadline:
+            await asyncio.sleep(0.01)
     return final_state(observer.root), observer.restores
 
 
