@@ -285,8 +285,9 @@ def test_due_timer_index(backend: Backend) -> None:
 def test_leases_tokens_renewal_and_release(backend: Backend) -> None:
     async def body() -> None:
         async with backend.open() as store:
-            t1 = await store.acquire_lease("n1", 30)
+            t1 = await store.acquire_lease("n1", 30, address="http://10.0.0.1:80")
             assert await store.renew_lease("n1", t1, 30)
+            assert await store.live_nodes() == {"n1": "http://10.0.0.1:80"}
             t2 = await store.acquire_lease("n1", 30)  # a restart
             assert t2 > t1
             assert not await store.renew_lease("n1", t1, 30)
@@ -296,8 +297,13 @@ def test_leases_tokens_renewal_and_release(backend: Backend) -> None:
             await store.save(record("s1", "n1", t2), new=True)
             await store.release_lease("n1", t1)  # not the current one: no effect
             assert await store.expired_nodes() == []
+            tx = await store.acquire_lease("x", 30, address="https://x:8443")
+            assert await store.live_nodes() == {"n1": "", "x": "https://x:8443"}
             await store.release_lease("n1", t2)
             assert await store.expired_nodes() == ["n1"]
+            assert await store.live_nodes() == {"x": "https://x:8443"}
+            await store.release_lease("x", tx)
+            assert await store.live_nodes() == {}
             assert not await store.renew_lease("n1", t2, 30)
             await store.delete("s1")
             assert await store.expired_nodes() == []  # it owns nothing
@@ -552,7 +558,8 @@ def test_redis_every_key_has_a_ttl_refreshed_by_saves(
             await store.save(record("s1", "n1", token, due=7.0), new=True)
             await store.append("s1", b"e")
             keys = [k async for k in store.client.scan_iter(match=f"{store.prefix}*")]
-            assert len(keys) == 7  # rec, events, idle, due, leases, tokens, counter
+            # rec, events, idle, due, leases, tokens, counter, addresses
+            assert len(keys) == 8
             for key in keys:
                 assert 0 < await store.client.pttl(key) <= 300_000, key
             rec, events = store.session_keys("s1")

@@ -202,11 +202,12 @@ class SessionStore(Protocol):
         is due at or before `until`, earliest first."""
         ...
 
-    async def acquire_lease(self, node: str, ttl: float) -> int:
+    async def acquire_lease(self, node: str, ttl: float, *, address: str = "") -> int:
         """Start a lease for `node` lasting `ttl` seconds and return its
         token, larger than every token before. Always succeeds: a node that
         restarts takes a new lease, and the token of its previous life stops
-        being accepted. One process per node name."""
+        being accepted. One process per node name. `address` (the node's
+        URL) tells the other nodes where to forward calls (`live_nodes`)."""
         ...
 
     async def renew_lease(self, node: str, token: int, ttl: float) -> bool:
@@ -218,6 +219,10 @@ class SessionStore(Protocol):
     async def release_lease(self, node: str, token: int) -> None:
         """End the lease now (a node that stops), so its sessions can be
         adopted at once."""
+        ...
+
+    async def live_nodes(self) -> dict[str, str]:
+        """The nodes whose lease is live, each with the address it gave."""
         ...
 
     async def expired_nodes(self) -> list[str]:

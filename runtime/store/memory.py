@@ -47,6 +47,7 @@ class MemoryStore:
         self._clock = clock
         self._sessions: dict[str, _Session] = {}
         self._leases: dict[str, tuple[int, float]] = {}
+        self._addresses: dict[str, str] = {}
         self._tokens = 0
         self._closed = False
 
@@ -147,11 +148,12 @@ class MemoryStore:
         self._tokens += 1
         return self._tokens
 
-    async def acquire_lease(self, node: str, ttl: float) -> int:
+    async def acquire_lease(self, node: str, ttl: float, *, address: str = "") -> int:
         check_id("node", node)
         self._check_open()
         token = self._token()
         self._leases[node] = (token, self._clock() + ttl)
+        self._addresses[node] = address
         return token
 
     async def renew_lease(self, node: str, token: int, ttl: float) -> bool:
@@ -168,6 +170,15 @@ class MemoryStore:
         held = self._leases.get(node)
         if held is not None and held[0] == token:
             self._leases[node] = (token, 0.0)
+
+    async def live_nodes(self) -> dict[str, str]:
+        self._check_open()
+        now = self._clock()
+        return {
+            node: self._addresses.get(node, "")
+            for node, (_, expires) in sorted(self._leases.items())
+            if expires > now
+        }
 
     async def expired_nodes(self) -> list[str]:
         now = self._clock()

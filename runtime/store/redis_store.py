@@ -14,6 +14,7 @@ slot, so the layout is the same on both:
 | `P{nodes}:leases` | sorted set | nodes, scored by lease expiry (ms, Redis's clock) |
 | `P{nodes}:tokens` | hash | node -> token of its current lease |
 | `P{nodes}:counter` | string | the last token given |
+| `P{nodes}:addresses` | hash | node -> the address it gave with its lease |
 
 where `P` is the prefix, `ORS:<cluster>:`. A save is one script over
 `P{sid}:rec` and `P{sid}:events` (check owner and fence, write the record,
@@ -128,8 +129,9 @@ _ACQUIRE: Final = (
     + """
 local token = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[2], ARGV[1], token)
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[2])), ARGV[1])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 return token
 """
 )
@@ -141,7 +143,7 @@ if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not expires or tonumber(expires) <= now then return 0 end
 redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[3])), ARGV[1])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
 return 1
 """
 )
@@ -157,6 +159,19 @@ _EXPIRED: Final = (
     _NOW
     + """
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now))
+"""
+)
+
+_LIVE: Final = (
+    _NOW
+    + """
+local nodes = redis.call('ZRANGEBYSCORE', KEYS[1], string.format('(%d', now), '+inf')
+local live = {}
+for _, node in ipairs(nodes) do
+  live[#live + 1] = node
+  live[#live + 1] = redis.call('HGET', KEYS[4], node) or ''
+end
+return live
 """
 )
 
@@ -218,10 +233,11 @@ class RedisStore:
         tag = f"{self.prefix}{{node:{node}}}"
         return f"{tag}:idle", f"{tag}:due"
 
-    def lease_keys(self) -> tuple[str, str, str]:
-        """The leases, tokens and counter keys (one slot: `{nodes}`)."""
+    def lease_keys(self) -> tuple[str, str, str, str]:
+        """The leases, tokens, counter and addresses keys (one slot:
+        `{nodes}`)."""
         tag = f"{self.prefix}{{nodes}}"
-        return f"{tag}:leases", f"{tag}:tokens", f"{tag}:counter"
+        return f"{tag}:leases", f"{tag}:tokens", f"{tag}:counter", f"{tag}:addresses"
 
     # connection
 
@@ -270,6 +286,7 @@ class RedisStore:
             ("renew", _RENEW),
             ("release", _RELEASE),
             ("expired", _EXPIRED),
+            ("live", _LIVE),
             ("claim", _CLAIM),
         ):
             self._scripts[name] = client.register_script(source)
@@ -461,7 +478,7 @@ class RedisStore:
         return False
 
     async def _nodes(self) -> list[str]:
-        leases, _, _ = self.lease_keys()
+        leases = self.lease_keys()[0]
         names = await self._do(self.client.zrange(leases, 0, -1))
         return [name.decode() for name in names]
 
@@ -512,11 +529,11 @@ class RedisStore:
         ms = max(1, round(ttl * 1000))
         return str(ms), str(max(int(self._ttl_ms), 10 * ms))
 
-    async def acquire_lease(self, node: str, ttl: float) -> int:
+    async def acquire_lease(self, node: str, ttl: float, *, address: str = "") -> int:
         check_id("node", node)
         return int(
             await self._script(
-                "acquire", self.lease_keys(), (node, *self._lease_ttl(ttl))
+                "acquire", self.lease_keys(), (node, *self._lease_ttl(ttl), address)
             )
         )
 
@@ -529,6 +546,10 @@ class RedisStore:
 
     async def release_lease(self, node: str, token: int) -> None:
         await self._script("release", self.lease_keys(), (node, str(token)))
+
+    async def live_nodes(self) -> dict[str, str]:
+        flat = await self._script("live", self.lease_keys(), ())
+        return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
     async def expired_nodes(self) -> list[str]:
         names = await self._script("expired", self.lease_keys(), ())

@@ -86,7 +86,8 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS leases (
     node TEXT PRIMARY KEY,
     token INTEGER NOT NULL,
-    expires REAL NOT NULL
+    expires REAL NOT NULL,
+    address TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
@@ -392,19 +393,23 @@ class SqliteStore:
         args.append(now)
         return [(row[0], row[1]) for row in db.execute(sql, args)]
 
-    async def acquire_lease(self, node: str, ttl: float) -> int:
+    async def acquire_lease(self, node: str, ttl: float, *, address: str = "") -> int:
         check_id("node", node)
-        return await self._run(self._acquire, node, ttl, self._clock(), write=True)
+        return await self._run(
+            self._acquire, node, ttl, address, self._clock(), write=True
+        )
 
     @staticmethod
-    def _acquire(db: sqlite3.Connection, node: str, ttl: float, now: float) -> int:
+    def _acquire(
+        db: sqlite3.Connection, node: str, ttl: float, address: str, now: float
+    ) -> int:
         with _transaction(db):
             token = _next_token(db)
             db.execute(
-                "INSERT INTO leases (node, token, expires) VALUES (?, ?, ?)"
+                "INSERT INTO leases (node, token, expires, address) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (node) DO UPDATE SET token = excluded.token,"
-                " expires = excluded.expires",
-                (node, token, now + ttl),
+                " expires = excluded.expires, address = excluded.address",
+                (node, token, now + ttl, address),
             )
             return token
 
@@ -433,6 +438,16 @@ class SqliteStore:
                 "UPDATE leases SET expires = 0 WHERE node = ? AND token = ?",
                 (node, token),
             )
+
+    async def live_nodes(self) -> dict[str, str]:
+        return await self._run(self._live_nodes, self._clock())
+
+    @staticmethod
+    def _live_nodes(db: sqlite3.Connection, now: float) -> dict[str, str]:
+        rows = db.execute(
+            "SELECT node, address FROM leases WHERE expires > ? ORDER BY node", (now,)
+        )
+        return {node: address for node, address in rows}
 
     async def expired_nodes(self) -> list[str]:
         return await self._run(self._expired, self._clock())
