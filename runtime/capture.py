@@ -277,6 +277,12 @@ def _invocation(machine: Machine, invocation: invoke.Invocation) -> dict[str, An
             "was given as a class at run time, which a restored session cannot find"
         )
     child = invocation.child
+    try:
+        nested = child.snapshot() if child is not None else None
+    except SnapshotError as error:
+        raise SnapshotError(
+            f"{machine._chart.name}: invoke {invocation.invokeid!r}: {error}"
+        ) from None
     return {
         "invokeid": invocation.invokeid,
         "state": machine._chart.ids[spec.state],
@@ -284,7 +290,7 @@ def _invocation(machine: Machine, invocation: invoke.Invocation) -> dict[str, An
         "document": document,
         "data": invocation.data,
         "waiting": list(invocation.waiting),
-        "child": child.snapshot() if child is not None else None,
+        "child": nested,
     }
 
 

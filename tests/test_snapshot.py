@@ -445,3 +445,18 @@ def test_a_script_that_keeps_a_module_cannot_be_captured(tmp_path: Path) -> None
     assert machine.dm.double(2) == 4
     with pytest.raises(SnapshotError, match="cannot capture the variable 'math'"):
         machine.snapshot()
+
+
+def test_what_a_child_holds_that_cannot_be_captured_names_the_invoke(
+    tmp_path: Path,
+) -> None:
+    text = PARENT.replace(
+        '<data id="count" expr="0"/>',
+        '<data id="count" expr="0"/><data id="out" expr="open"/>',
+    )
+    machine, clock = started(tmp_path, text)
+    with pytest.raises(SnapshotError) as caught:
+        machine.snapshot()
+    assert str(caught.value).startswith(
+        "parent: invoke 'agent': agent: cannot capture <data id='out'>"
+    )
