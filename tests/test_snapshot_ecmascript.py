@@ -17,6 +17,7 @@ import pytest
 
 import scxmlc
 import scxmlc.runtime.capture  # noqa: F401 - the core's handlers (XML content)
+import scxmlc.compiler
 from scxmlc.runtime import Machine, VirtualClock, js
 from scxmlc.runtime.js.capture import builtin_paths
 from scxmlc.runtime.js.date import DateConstructor, JSDate
@@ -729,3 +730,39 @@ def test_ors_applications_restored_after_every_macrostep_do_what_they_did(
         return simulation.summary(), trace
 
     assert run(restore=True) == run(restore=False)
+
+
+KEEPS_PLATFORM_OBJECTS = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    profile="ecmascript" name="keeps"{persist}>
+  <datamodel><data id="d"/></datamodel>
+  <script>
+    var g = _genesys;
+    var id = _genesys.session.id;
+    function f() {{
+      var local = _genesys.ixn;
+      later = _genesys.queue;
+      _data.d = _genesys.session;
+      return local;
+    }}
+  </script>
+  <state id="s"/>
+</scxml>
+"""
+
+
+def test_keeping_a_platform_object_is_a_warning() -> None:
+    """Storing `_genesys` or one of its module objects in a script global or a
+    `<data>` is a warning at compile time (a function's variables are not);
+    not for a document that is never persisted."""
+    compiled = scxmlc.compiler.compile_text(
+        KEEPS_PLATFORM_OBJECTS.format(persist=""), "keeps.scxml"
+    )
+    found = [(w.loc.line, w.message) for w in compiled.warnings]
+    assert [line for line, _ in found] == [5, 9, 10]
+    assert "_genesys is kept in 'g', which a snapshot cannot capture" in found[0][1]
+    assert "_genesys.queue is kept in 'later'" in found[1][1]
+    assert "_genesys.session is kept in '_data.d'" in found[2][1]
+    never_persisted = scxmlc.compiler.compile_text(
+        KEEPS_PLATFORM_OBJECTS.format(persist=' _persist="false"'), "keeps.scxml"
+    )
+    assert never_persisted.warnings == []

@@ -163,6 +163,7 @@ class Translator(ExpressionTranslator):
                 raise Unsupported("destructuring is not supported", declaration)
             if declaration.init is not None:
                 self.name_function(declaration.init, declaration.id)
+                self.check_kept(declaration.init, declaration.id)
                 value = self.expression(declaration.init)
                 lines.append(self.store_statement(declaration.id, value))
         return lines

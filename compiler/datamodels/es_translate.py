@@ -28,6 +28,7 @@ from esprima.nodes import Node  # type: ignore[import-untyped]
 from ... import runtime
 from ...runtime.js import session as js_session
 from ...runtime.js import standard as js_builtins
+from ...runtime.ors.genesys import Genesys
 from ..diagnostics import Loc
 from . import BUDGET_CHECK, SYSTEM_VARIABLES
 
@@ -56,6 +57,8 @@ SYSTEM: Final = {
 """Names the platform binds, which no document can declare or assign."""
 SESSION_FUNCTIONS: Final = frozenset(js_session.SESSION_FUNCTIONS)
 """ORS's built-in functions (`__Log`, ...), bound to the session that calls them."""
+GENESYS_MODULES: Final = frozenset(Genesys.js_properties)
+"""The module objects of `_genesys` (`session`, `ixn`, ...): platform objects."""
 BUILTINS: Final = frozenset(js_builtins.GLOBALS)
 """The global objects and functions the runtime provides (`js.GLOBALS[name]`)."""
 _ARITHMETIC: Final = frozenset({"-", "*", "/", "%", "**"})
@@ -755,6 +758,8 @@ class ExpressionTranslator:
     def assigned_value(self, node: Any) -> str:
         """The value assignment `node` stores (`a op= b` stores `a op b`)."""
         self.name_function(node.right, node.left)
+        if node.operator == "=":
+            self.check_kept(node.right, node.left)
         value = self.expression(node.right)
         if node.operator != "=":
             value = self.binary(
@@ -790,6 +795,30 @@ class ExpressionTranslator:
     def x_SequenceExpression(self, node: Any) -> str:
         parts = [self.expression(e) for e in node.expressions]
         return f"({', '.join(parts)})[-1]"
+
+    def check_kept(self, value: Any, target: Any) -> None:
+        """Warn where a script keeps a platform object (`_genesys`, one of its
+        module objects) in a script global or `<data>`, where it outlives the
+        script: no snapshot can capture it (unless the document is never
+        persisted). A function's variables are left alone: they end with it."""
+        platform = _platform_object(value)
+        if platform is None or not self.dm.chart.document.persist:
+            return
+        if self.is_data_property(target):
+            kept = f"_data.{target.property.name}"
+        elif target.type == "Identifier":
+            found = self.lookup(target.name)[1]
+            if found is None or found[0] in ("local", "scope"):
+                return
+            kept = target.name
+        else:
+            return
+        self.dm.diag.warning(
+            self.locate(value),
+            f"{self.where}: {platform} is kept in '{kept}', which a snapshot "
+            "cannot capture (a platform object): snapshot() of the document's "
+            f"sessions raises SnapshotError (read {platform} where it is needed)",
+        )
 
     def name_function(self, value: Any, target: Any) -> None:
         """When `value` is a function expression, name its Python function
@@ -921,6 +950,21 @@ class ExpressionTranslator:
             for scope in reversed(scopes)
             if re.search(rf"\b{scope.variable}\b", text)
         ]
+
+
+def _platform_object(node: Any) -> str | None:
+    """`_genesys` or `_genesys.<module>` when `node` reads one, else None."""
+    if node.type == "Identifier" and node.name == "_genesys":
+        return "_genesys"
+    if (
+        node.type == "MemberExpression"
+        and not node.computed
+        and node.object.type == "Identifier"
+        and node.object.name == "_genesys"
+        and node.property.name in GENESYS_MODULES
+    ):
+        return f"_genesys.{node.property.name}"
+    return None
 
 
 def _is_addition(node: Any) -> bool:
