@@ -766,3 +766,38 @@ def test_keeping_a_platform_object_is_a_warning() -> None:
         KEEPS_PLATFORM_OBJECTS.format(persist=' _persist="false"'), "keeps.scxml"
     )
     assert never_persisted.warnings == []
+
+
+def test_a_session_restored_in_another_process(tmp_path: Path) -> None:
+    """Nothing of the process that took a snapshot is in it: another Python
+    process compiles the document, restores the session and finishes the
+    computation as the first process does."""
+    import subprocess
+
+    cls = computation(tmp_path)
+    clock = VirtualClock(epoch=1000)
+    recorder = Recorder()
+    machine: Any = cls(clock, observer=recorder)
+    machine.start()
+    clock.advance(2.5)
+    (tmp_path / "session.bin").write_bytes(machine.snapshot())
+    clock.advance(10)
+    program = f"""
+import sys
+import scxmlc
+from scxmlc.runtime import VirtualClock
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from recording import Recorder
+
+cls = scxmlc.load({str(tmp_path / "computation.scxml")!r})
+clock = VirtualClock(epoch=1002.5)
+recorder = Recorder()
+data = open({str(tmp_path / "session.bin")!r}, "rb").read()
+restored = cls.restore(data, clock, observer=recorder)
+clock.advance(10)
+print(recorder.values, recorder.errors)
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == f"{recorder.values[3:]} []"
