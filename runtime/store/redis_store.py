@@ -38,6 +38,7 @@ redis-py (`redis.asyncio`) is imported when the store is created.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
@@ -343,6 +344,16 @@ class RedisStore:
                 if isinstance(outcome, Exception):
                     await self._do(_raise(outcome))
             prelude = None
+        if self.redis_cluster:
+            # one call per script: older cluster clients refuse scripts in
+            # pipelines; each call finds its slot's node (and reloads the
+            # script there if it has forgotten it)
+            return list(
+                await asyncio.gather(
+                    *(script(keys=list(keys), args=list(args)) for keys, args in calls),
+                    return_exceptions=True,
+                )
+            )
         for attempt in range(2):
             pipe = self.client.pipeline(transaction=False)
             first = prelude(pipe) if prelude is not None and not attempt else 0
@@ -417,7 +428,7 @@ class RedisStore:
         self, node: str, entries: list[tuple[str, float, float | None]]
     ) -> None:
         idle, due = self.node_keys(node)
-        pipe = self.client.pipeline(transaction=True)
+        pipe = self.client.pipeline(transaction=not self.redis_cluster)
         for sid, updated, when in entries:
             pipe.zadd(idle, {sid: updated})
             if when is None:
@@ -431,7 +442,7 @@ class RedisStore:
     async def _unindex(self, node: str, sids: list[str]) -> None:
         if sids:
             idle, due = self.node_keys(node)
-            pipe = self.client.pipeline(transaction=True)
+            pipe = self.client.pipeline(transaction=not self.redis_cluster)
             pipe.zrem(idle, *sids)
             pipe.zrem(due, *sids)
             await self._do(pipe.execute())
