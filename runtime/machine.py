@@ -392,7 +392,7 @@ class Machine:
         restored elsewhere): its delayed sends are cancelled, its children
         disposed, its session id unregistered; no onexit runs, no done event
         is sent, and the observer is not told. The session does nothing
-        afterwards."""
+        afterwards (and reads as `finished`)."""
         self._idle = self._running = False
         self._started = True
         self._internal = self._external = None

@@ -13,7 +13,12 @@ import pytest
 import scxmlc
 from scxmlc.runtime import Machine, Observer, VirtualClock, invoke
 from scxmlc.runtime.machine import SESSIONS
-from scxmlc.runtime.snapshot import RestoreError, SnapshotError
+from scxmlc.runtime.snapshot import (
+    RestoreError,
+    SaveContext,
+    SnapshotError,
+    dumps,
+)
 
 from recording import Recorder
 from test_invoke_pending import CHILD as PENDING_CHILD
@@ -460,3 +465,10 @@ def test_what_a_child_holds_that_cannot_be_captured_names_the_invoke(
     assert str(caught.value).startswith(
         "parent: invoke 'agent': agent: cannot capture <data id='out'>"
     )
+
+
+def test_a_snapshot_of_another_format_is_refused(tmp_path: Path) -> None:
+    machine, clock = started(tmp_path, CALL)
+    header = {"format": 99, "fingerprint": machine._fingerprint, "body": b""}
+    with pytest.raises(RestoreError, match="snapshot format 99, but this runtime"):
+        type(machine).restore(dumps(header, SaveContext(machine)), clock)
