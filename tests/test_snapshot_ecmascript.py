@@ -801,3 +801,21 @@ print(recorder.values, recorder.errors)
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == f"{recorder.values[3:]} []"
+
+
+def test_the_same_document_loaded_twice_in_a_process(tmp_path: Path) -> None:
+    """Two modules compiled from the same text have equal code objects, but a
+    session's closures are found in its own module."""
+    script = "function make() { var n = 1; return function () { return n; }; } var f = make();"
+    sessions = []
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / "twice.scxml"
+        path.write_text(document(script), encoding="utf-8")
+        machine: Any = scxmlc.load(path)(VirtualClock(epoch=0))
+        machine.start()
+        sessions.append(machine)
+    assert type(sessions[0]).__module__ != type(sessions[1]).__module__
+    for machine in sessions + sessions[::-1]:
+        restored: Any = type(machine).restore(machine.snapshot(), VirtualClock())
+        assert call(restored.globals.f) == 1

@@ -548,6 +548,7 @@ class ExpressionTranslator:
             pair = entries.get(key)
             if not isinstance(pair, list):
                 pair = entries[key] = ["None", "None"]
+            self.hint = f"{prop.kind}_{key}"  # `_js_get_total`: a stable name
             pair[0 if prop.kind == "get" else 1] = self.function(prop.value, "")
         if not any(isinstance(v, list) for v in entries.values()):
             return (

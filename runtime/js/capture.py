@@ -274,23 +274,27 @@ def _outer_function(impl: FunctionType, machine: Any) -> FunctionType | None:
     return found
 
 
-_CODES: Final[dict[tuple[CodeType, str], CodeType | None]] = {}
+_CODES: Final[dict[tuple[int, str], tuple[CodeType, CodeType | None]]] = {}
+"""Found codes by the id of the outer code (kept, to check it is that one):
+equal code objects of two modules compiled from the same text are not the
+same, and a function's code must be its own module's."""
 
 
 def _code_of(outer: FunctionType, qualname: str) -> CodeType | None:
     """The code object named `qualname` nested in function `outer` (cached)."""
-    key = (outer.__code__, qualname)
-    if key in _CODES:
-        return _CODES[key]
+    outer_code = outer.__code__
+    cached = _CODES.get((id(outer_code), qualname))
+    if cached is not None and cached[0] is outer_code:
+        return cached[1]
     found = None
-    stack = [outer.__code__]
+    stack = [outer_code]
     while stack:
         code = stack.pop()
-        if code.co_qualname == qualname and code is not outer.__code__:
+        if code.co_qualname == qualname and code is not outer_code:
             found = code
             break
         stack.extend(c for c in code.co_consts if isinstance(c, CodeType))
-    _CODES[key] = found
+    _CODES[(id(outer_code), qualname)] = (outer_code, found)
     return found
 
 
