@@ -30,6 +30,7 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ElementTree
 from collections import deque
+from collections.abc import Callable
 from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -278,7 +279,7 @@ def _invocation(machine: Machine, invocation: invoke.Invocation) -> dict[str, An
         )
     child = invocation.child
     try:
-        nested = child.snapshot() if child is not None else None
+        nested = child.snapshot() if child is not None else invocation.saved
     except SnapshotError as error:
         raise SnapshotError(
             f"{machine._chart.name}: invoke {invocation.invokeid!r}: {error}"
@@ -474,16 +475,30 @@ def _restore_invocation(machine: Machine, record: dict[str, Any]) -> None:
             machine._fail(error)
         return
     if document is None:
-        child_class: type[Machine] = spec.child
-    else:
-        try:
-            child_class = invoke.document_class(document)()
-        except invoke.DocumentPending:
-            raise RestoreError(
-                f"{chart.name}: invoke {invocation.invokeid!r}: the child's document "
-                "is still compiling; restore again once it is compiled"
-            ) from None
-    child = child_class.restore(
+        _restore_child(machine, invocation, spec.child, data)
+        return
+    resolve = invoke.document_class(document)
+    try:
+        child_class = resolve()
+    except invoke.DocumentPending as pending:  # compiling elsewhere: wait for it
+        invocation.saved = data
+        invocations[invocation.invokeid] = invocation
+        pending.when_ready(lambda: _restore_when_compiled(machine, invocation, resolve))
+        return
+    except Exception as error:  # noqa: BLE001 - the document is gone or broken
+        raise RestoreError(
+            f"{chart.name}: invoke {invocation.invokeid!r}: the child's document "
+            f"{document[1][:200]!r} cannot be found again: {error}"
+        ) from None
+    _restore_child(machine, invocation, child_class, data)
+
+
+def _restore_child(
+    machine: Machine, invocation: invoke.Invocation, cls: type[Machine], data: bytes
+) -> None:
+    """Restore the child of `invocation` from `data`; the events that waited
+    for it go to its queue; one that had not started starts on the next turn."""
+    child = cls.restore(
         data,
         machine.clock,
         observer=machine.observer,
@@ -491,6 +506,42 @@ def _restore_invocation(machine: Machine, record: dict[str, Any]) -> None:
         parent=machine,
     )
     invocation.child = child
-    invocations[invocation.invokeid] = invocation
+    invocation.saved = None
+    assert machine._invocations is not None
+    machine._invocations[invocation.invokeid] = invocation
+    for event in invocation.waiting:
+        child._deliver(event)
+    invocation.waiting.clear()
     if not child._started:
         invoke.start_restored_child(machine, child)
+
+
+def _restore_when_compiled(
+    machine: Machine,
+    invocation: invoke.Invocation,
+    resolve: Callable[[], type[Machine]],
+) -> None:
+    """The document of a restored child is compiled (or failed to): restore
+    the child, unless its invoke was cancelled meanwhile; a failure is
+    `error.execution` on `machine`, as a child that cannot start."""
+    invocations = machine._invocations
+    data = invocation.saved
+    if (
+        machine.finished
+        or data is None
+        or not invocations
+        or invocations.get(invocation.invokeid) is not invocation
+    ):
+        return
+    try:
+        cls = resolve()
+    except invoke.DocumentPending as pending:
+        pending.when_ready(lambda: _restore_when_compiled(machine, invocation, resolve))
+        return
+    except Exception as error:  # noqa: BLE001 - becomes error.execution
+        del invocations[invocation.invokeid]
+        machine._fail(error)
+        if machine._idle:
+            machine._schedule_wake()
+        return
+    _restore_child(machine, invocation, cls, data)

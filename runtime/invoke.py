@@ -91,7 +91,7 @@ class Invocation:
     child's document compiles elsewhere, `child` is None and the events sent
     to it wait in `waiting`."""
 
-    __slots__ = ("invokeid", "spec", "child", "waiting", "document", "data")
+    __slots__ = ("invokeid", "spec", "child", "waiting", "document", "data", "saved")
 
     def __init__(
         self,
@@ -109,6 +109,8 @@ class Invocation:
         """How the child's class was found at run time (None: compiled in)."""
         self.data = data
         """The values passed to the child, kept while it waits for its document."""
+        self.saved: bytes | None = None
+        """The snapshot of a restored child whose document is still compiling."""
 
     def deliver(self, event: Event) -> None:
         """Put `event` on the child's queue (kept until it exists)."""

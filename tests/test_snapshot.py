@@ -472,3 +472,29 @@ def test_a_snapshot_of_another_format_is_refused(tmp_path: Path) -> None:
     header = {"format": 99, "fingerprint": machine._fingerprint, "body": b""}
     with pytest.raises(RestoreError, match="snapshot format 99, but this runtime"):
         type(machine).restore(dumps(header, SaveContext(machine)), clock)
+
+
+def test_a_child_whose_document_compiles_again_is_restored_once_compiled(
+    slow: tuple[type[Machine], SlowResolver],
+) -> None:
+    cls, resolver = slow
+    resolver.finish()
+    clock = VirtualClock()
+    parent = cls(clock)
+    parent.start()
+    clock.run_until_idle()
+    data = parent.snapshot()
+    parent.dispose()
+    again = SlowResolver(resolver.cls)  # a new process: the document compiles again
+    invoke.set_document_resolver(again)
+    restored = cls.restore(data, clock)
+    assert restored._invocations["child"].child is None  # type: ignore[index]
+    restored.send("greet")  # waits for the child with its invoke
+    between = restored.snapshot()  # and a snapshot meanwhile keeps the child's
+    again.finish()
+    clock.run_until_idle()
+    assert restored.configuration == {"answered"}
+    restored.dispose()
+    later = cls.restore(between, clock)  # the resolver answers at once now
+    clock.run_until_idle()
+    assert later.configuration == {"answered"}
