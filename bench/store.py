@@ -19,8 +19,9 @@ once sequentially (one call awaited after the other: the latency) and once
 with `--concurrency` tasks over as many sessions (the throughput of one
 server's event loop). Without `--redis` the bench starts a private
 `redis-server` on a free loopback port with `appendonly yes` and `appendfsync
-everysec` (Redis's durable default) in a temporary directory, and stops it;
-without a redis-server binary the Redis rows are skipped. The table goes to
+everysec` (Redis's durable default) in a temporary directory, and a Redis
+Cluster of three such nodes (`redis+cluster://`), and stops them; without a
+redis-server binary the Redis rows are skipped. The table goes to
 stdout, progress to stderr.
 """
 
@@ -38,16 +39,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from typing import ContextManager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from scxmlc.runtime.store import (
-    MemoryStore,
-    RedisStore,
-    SessionRecord,
-    SessionStore,
-    SqliteStore,
-)
+from scxmlc.runtime.store import SessionRecord, SessionStore, store_from_url
 
 EVENT = b"e" * 200
 
@@ -120,52 +116,105 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def private_redis() -> Iterator[str | None]:
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+def redis_binary() -> str | None:
+    binary = shutil.which("redis-server")
+    if binary is None and os.path.exists("/usr/bin/redis-server"):
+        binary = "/usr/bin/redis-server"
+    return binary
+
+
+def start_redis(
+    binary: str, folder: str, password: str, **options: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A redis-server on a free loopback port with AOF (`everysec`) in
+    `folder`, once it accepts connections."""
+    os.makedirs(folder, exist_ok=True)
+    port = free_port()
+    settings = {
+        "port": str(port),
+        "bind": "127.0.0.1",
+        "save": "",
+        "appendonly": "yes",
+        "appendfsync": "everysec",
+        "dir": folder,
+        "requirepass": password,
+        "daemonize": "no",
+        **options,
+    }
+    command = [binary]
+    for name, value in settings.items():
+        command += ["--" + name.replace("_", "-"), value]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process, port
+
+
+@contextmanager
+def private_redis(nodes: int = 1) -> Iterator[str | None]:
+    """The URL of a private Redis (`nodes` 1) or Redis Cluster (`nodes` 3
+    primaries, made with redis-cli), or None without redis-server."""
+    binary = redis_binary()
     if binary is None:
         yield None
         return
     folder = tempfile.mkdtemp(prefix="scxmlc-bench-redis-")
-    port, password = free_port(), secrets.token_hex(16)
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--dir",
-            folder,
-            "--requirepass",
-            password,
-            "--daemonize",
-            "no",
-        ],  # fmt: skip
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    password = secrets.token_hex(16)
+    processes = []
     try:
-        url = f"redis://:{password}@127.0.0.1:{port}/0"
+        if nodes == 1:
+            process, port = start_redis(binary, folder, password)
+            processes.append(process)
+            yield f"redis://:{password}@127.0.0.1:{port}/0"
+            return
+        ports = []
+        for i in range(nodes):
+            process, port = start_redis(
+                binary,
+                os.path.join(folder, str(i)),
+                password,
+                cluster_enabled="yes",
+                cluster_config_file="nodes.conf",
+                masterauth=password,
+            )
+            processes.append(process)
+            ports.append(port)
+        cli = shutil.which("redis-cli") or str(Path(binary).parent / "redis-cli")
+        env = {**os.environ, "REDISCLI_AUTH": password}
+        subprocess.run(
+            [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports)]
+            + ["--cluster-replicas", "0", "--cluster-yes"],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            info = [
+                subprocess.run(
+                    [cli, "-p", str(p), "cluster", "info"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                for p in ports
+            ]
+            if all("cluster_state:ok" in i for i in info):
                 break
-            except OSError:
-                time.sleep(0.05)
-        yield url
+            time.sleep(0.1)
+        yield f"redis+cluster://:{password}@127.0.0.1:{ports[0]}"
     finally:
-        process.terminate()
-        process.wait(10)
+        for process in processes:
+            process.terminate()
+            process.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -195,32 +244,40 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows: list[tuple[str, dict[str, float] | None]] = []
     with tempfile.TemporaryDirectory(prefix="scxmlc-bench-store-") as tmp:
-        with private_redis() if args.redis is None else _given(args.redis) as url:
-            stores: list[tuple[str, Callable[[], SessionStore] | None]] = [
-                ("memory", MemoryStore),
+        stores: list[tuple[str, Callable[[], ContextManager[str | None]], str]] = [
+            ("memory", nullcontext, "memory:"),
+            ("sqlite, synchronous=full", nullcontext, f"sqlite:{tmp}/full.db"),
+            (
+                "sqlite, synchronous=normal",
+                nullcontext,
+                f"sqlite:{tmp}/normal.db?synchronous=normal",
+            ),
+            (
+                f"redis {version()}, appendfsync everysec",
+                (lambda: _given(args.redis)) if args.redis else private_redis,
+                "",
+            ),
+        ]
+        if not args.redis:
+            stores.append(
                 (
-                    "sqlite, synchronous=full",
-                    lambda: SqliteStore(Path(tmp, "full.db"), synchronous="full"),
-                ),
-                (
-                    "sqlite, synchronous=normal",
-                    lambda: SqliteStore(Path(tmp, "normal.db"), synchronous="normal"),
-                ),
-                (
-                    f"redis {version()}, appendfsync everysec",
-                    (lambda: RedisStore(url, cluster="bench")) if url else None,
-                ),
-            ]
-            for name, make in stores:
-                print(f"bench/store.py: {name} ...", file=sys.stderr)
-                if make is None:
+                    f"redis {version()} cluster, 3 nodes, appendfsync everysec",
+                    lambda: private_redis(3),
+                    "",
+                )
+            )
+        for name, server, url in stores:
+            print(f"bench/store.py: {name} ...", file=sys.stderr)
+            with server() as started:
+                if not url and started is None:
                     rows.append((name, None))
                     continue
+                store = store_from_url(url or str(started), cluster="bench")
                 rows.append(
                     (
                         name,
                         asyncio.run(
-                            measure(make(), args.seconds, args.concurrency, snapshot)
+                            measure(store, args.seconds, args.concurrency, snapshot)
                         ),
                     )
                 )
