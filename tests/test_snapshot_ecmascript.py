@@ -461,6 +461,10 @@ def test_a_snapshot_cannot_build_functions_of_other_code(tmp_path: Path) -> None
         capture._nested_function(capture._code_of, "x", (), None, None, "x")
     with pytest.raises(SnapshotError, match="may not name the method"):
         capture._session_method(machine, "_fail")
+    with pytest.raises(SnapshotError, match="must be a session"):
+        capture._date_of(js.JSObject())
+    with pytest.raises(SnapshotError, match="must be a session"):
+        capture._session_builtin(js.JSObject(), "__Log")
 
 
 # -- ORS applications --------------------------------------------------------------

@@ -39,11 +39,13 @@ a closure whose code changed is a `RestoreError`.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 import re
 import sys
 from types import CellType, CodeType, FunctionType, MethodType
 from typing import Any, Final
 
+from ..machine import Machine
 from ..snapshot import (
     LoadContext,
     RestoreError,
@@ -57,8 +59,14 @@ from .date import HOST_DATE, DateConstructor, JSDate, date_constructor
 from .host import HostFunction
 from .realm import Intrinsic, Realm
 from .regexp import JSRegExp
-from .session import SessionBuiltin
-from .standard import GLOBALS, BoundFunction, BuiltinFunction, SessionFunction
+from .session import SESSION_FUNCTIONS, SessionBuiltin
+from .standard import (
+    GLOBALS,
+    NULL_PROTOTYPE,
+    BoundFunction,
+    BuiltinFunction,
+    SessionFunction,
+)
 from .values import (
     Accessor,
     AccessorObject,
@@ -107,43 +115,44 @@ register_persistent(
 
 # -- built-in objects and functions, by their path -------------------------------------
 
-_PATHS: dict[int, str] = {}
-"""The built-in objects and functions by id: their path from the global names."""
-_BY_PATH: dict[str, Any] = {}
+_TABLES: list[tuple[dict[int, str], dict[str, Any]]] = []
+"""Once made: the built-in objects and functions by id (their path), and by path."""
 
 
-def builtin_paths() -> dict[str, Any]:
+def _builtin_tables() -> tuple[dict[int, str], dict[str, Any]]:
     """Every built-in object and function by its path from the global names
     (`Math.max`, `Array.prototype.push`, `TypeError.prototype`), the first
-    path met, global names in order, then own properties, then prototypes."""
-    if _BY_PATH:
-        return _BY_PATH
-    queue: list[tuple[str, Any]] = list(GLOBALS.items())
-    queue.append(("(null prototype)", _null_prototype()))
+    path met, global names in order, then own properties, then prototypes;
+    made once, on the first snapshot."""
+    if _TABLES:
+        return _TABLES[0]
+    paths: dict[int, str] = {}
+    by_path: dict[str, Any] = {}
+    queue: deque[tuple[str, Any]] = deque(GLOBALS.items())
+    queue.append(("(null prototype)", NULL_PROTOTYPE))
     while queue:
-        path, value = queue.pop(0)
-        if not isinstance(value, (Intrinsic, JSFunction)) or id(value) in _PATHS:
+        path, value = queue.popleft()
+        if not isinstance(value, (Intrinsic, JSFunction)) or id(value) in paths:
             continue
-        _PATHS[id(value)] = path
-        _BY_PATH[path] = value
+        paths[id(value)] = path
+        by_path[path] = value
         if isinstance(value, Intrinsic):
             queue.extend((f"{path}.{k}", v) for k, v in value.own.items())
             queue.append((f"{path}.(prototype)", value.parent))
         else:
             queue.extend((f"{path}.{k}", v) for k, v in (value.props or {}).items())
             queue.append((f"{path}.prototype", value.prototype))
-    return _BY_PATH
+    _TABLES.append((paths, by_path))
+    return _TABLES[0]
 
 
-def _null_prototype() -> Intrinsic:
-    from .standard import NULL_PROTOTYPE
-
-    return NULL_PROTOTYPE
+def builtin_paths() -> dict[str, Any]:
+    """The built-in objects and functions a snapshot names, by path."""
+    return _builtin_tables()[1]
 
 
 def _save_builtin(value: Any, context: SaveContext) -> Any:
-    builtin_paths()
-    path = _PATHS.get(id(value))
+    path = _builtin_tables()[0].get(id(value))
     if path is not None:
         return path
     date = _session_date(context.machine)
@@ -158,7 +167,7 @@ def _save_builtin(value: Any, context: SaveContext) -> Any:
 
 
 def _load_builtin(payload: Any, context: LoadContext) -> Any:
-    if isinstance(payload, tuple):
+    if isinstance(payload, tuple) and len(payload) == 2 and payload[0] == "Date":
         return _restored_date(context).props[payload[1]]  # type: ignore[index]
     found = builtin_paths().get(payload)
     if found is None:
@@ -193,6 +202,11 @@ def _reduce_date(value: DateConstructor, context: SaveContext) -> Any:
     raise SnapshotError("cannot capture the Date of another session")
 
 
+def _check_session(machine: Any) -> None:
+    if not isinstance(machine, Machine):
+        raise SnapshotError("a snapshot's session must be a session")
+
+
 @allow
 def _host_date() -> DateConstructor:
     return HOST_DATE
@@ -201,6 +215,7 @@ def _host_date() -> DateConstructor:
 @allow
 def _date_of(machine: Any) -> DateConstructor:
     """The `Date` of the session being restored, made on its clock."""
+    _check_session(machine)
     if not hasattr(machine, "_realm"):
         machine._realm = None
     return date_constructor(machine)
@@ -402,6 +417,7 @@ def _session_method_name(name: str) -> bool:
 
 @allow
 def _session_method(owner: Any, name: str) -> Any:
+    _check_session(owner)
     if not _session_method_name(name):
         raise SnapshotError(f"a snapshot may not name the method {name!r}")
     return getattr(owner, name)
@@ -451,8 +467,7 @@ def _reduce_session_builtin(function: SessionBuiltin, context: SaveContext) -> A
 
 @allow
 def _session_builtin(session: Any, name: str) -> SessionBuiltin:
-    from .session import SESSION_FUNCTIONS
-
+    _check_session(session)
     if name not in SESSION_FUNCTIONS:
         raise SnapshotError(f"a snapshot names an unknown ORS built-in {name!r}")
     return SessionBuiltin(session, name)
