@@ -28,6 +28,7 @@ Nothing is dropped silently: a value that cannot be captured is a
 from __future__ import annotations
 
 import sys
+import weakref
 import xml.etree.ElementTree as ElementTree
 from collections import deque
 from collections.abc import Callable
@@ -74,15 +75,18 @@ elements) is saved as its text: each reference loads as a copy of its own."""
 
 def _reduce_function(function: FunctionType, context: SaveContext) -> Any:
     """A function written inside a method of the document (a python-datamodel
-    `lambda`, a `def` in a `<script>`): by the method and its code's name,
-    with its defaults and the values of the variables it closes over. Every
-    other function goes by name (the allow-list, or the document's)."""
+    `lambda`, a `def` in a `<script>`): by the method, its code's name and
+    which of the codes of that name it is, with its defaults and the values of
+    the variables it closes over. Every other function goes by name (the
+    allow-list, or the document's)."""
     qualname = function.__qualname__
     if "<locals>" not in qualname:
         return NotImplemented
     module = type(context.machine).__module__
     outer = _outer_function(function, module)
-    if outer is None:
+    codes = _codes_of(outer, qualname) if outer is not None else []
+    index = next((i for i, c in enumerate(codes) if c is function.__code__), None)
+    if outer is None or index is None:
         raise SnapshotError(
             f"cannot capture the function {qualname}: it is not the document's"
         )
@@ -95,6 +99,7 @@ def _reduce_function(function: FunctionType, context: SaveContext) -> Any:
     arguments = (
         outer,
         qualname,
+        index,
         tuple(cells),
         function.__defaults__,
         function.__kwdefaults__,
@@ -104,7 +109,7 @@ def _reduce_function(function: FunctionType, context: SaveContext) -> Any:
 
 def _outer_function(function: FunctionType, module: str) -> FunctionType | None:
     """The function of generated module `module` that `function` was written
-    in, if its code is found there."""
+    in (a method of a machine class)."""
     if function.__module__ != module:
         return None
     found: Any = sys.modules.get(module)
@@ -112,34 +117,39 @@ def _outer_function(function: FunctionType, module: str) -> FunctionType | None:
         found = getattr(found, part, None)
     if type(found) is not FunctionType or found is function:
         return None
-    if _code_of(found, function.__qualname__) is not function.__code__:
-        return None
     return found
 
 
-_CODES: Final[dict[tuple[CodeType, str], CodeType | None]] = {}
+_CODES: Final[weakref.WeakKeyDictionary[FunctionType, dict[str, list[CodeType]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _code_of(outer: FunctionType, qualname: str) -> CodeType | None:
-    """The code object named `qualname` nested in function `outer` (cached)."""
-    key = (outer.__code__, qualname)
-    if key not in _CODES:
-        found = None
-        stack = [outer.__code__]
-        while stack:
-            code = stack.pop()
+def _codes_of(outer: FunctionType, qualname: str) -> list[CodeType]:
+    """The code objects named `qualname` nested in function `outer`, in the
+    order they are written (cached per function: code objects compiled from
+    the same text in two modules are equal, so they cannot be the key)."""
+    known = _CODES.get(outer)
+    if known is None:
+        known = _CODES[outer] = {}
+    found = known.get(qualname)
+    if found is None:
+        found = []
+        pending = [outer.__code__]
+        while pending:
+            code = pending.pop(0)
             if code.co_qualname == qualname and code is not outer.__code__:
-                found = code
-                break
-            stack.extend(c for c in code.co_consts if isinstance(c, CodeType))
-        _CODES[key] = found
-    return _CODES[key]
+                found.append(code)
+            pending.extend(c for c in code.co_consts if isinstance(c, CodeType))
+        known[qualname] = found
+    return found
 
 
 @allow
 def _nested_function(
     outer: Any,
     qualname: str,
+    index: int,
     cells: tuple[tuple[Any, ...], ...],
     defaults: Any,
     kwdefaults: Any,
@@ -149,7 +159,8 @@ def _nested_function(
     module = sys.modules.get(getattr(outer, "__module__", ""))
     if type(outer) is not FunctionType or not hasattr(module, "SCXMLC_SOURCE"):
         raise SnapshotError("a snapshot's function must be the document's")
-    code = _code_of(outer, qualname)
+    codes = _codes_of(outer, qualname)
+    code = codes[index] if 0 <= index < len(codes) else None
     if code is None or len(code.co_freevars) != len(cells):
         raise RestoreError(
             f"the document has no function {qualname} as the snapshot's: "

@@ -498,3 +498,30 @@ def test_a_child_whose_document_compiles_again_is_restored_once_compiled(
     later = cls.restore(between, clock)  # the resolver answers at once now
     clock.run_until_idle()
     assert later.configuration == {"answered"}
+
+
+LAMBDAS = f"""{HEAD} datamodel="python" name="lambdas">
+  <datamodel>
+    <data id="inc" expr="lambda x: x + 1"/>
+    <data id="dec" expr="lambda x: x - 1"/>
+    <data id="step" expr="10"/>
+  </datamodel>
+  <script>
+def scaled(x):
+    return x * step
+  </script>
+  <state id="s"/>
+</scxml>
+"""
+
+
+def test_functions_the_document_wrote_are_captured(tmp_path: Path) -> None:
+    machine, clock = started(tmp_path, LAMBDAS)
+    first = moved(machine)
+    assert (first.dm.inc(1), first.dm.dec(1), first.dm.scaled(2)) == (2, 0, 20)
+    twin = load(tmp_path, LAMBDAS, "twin")  # the same text in another module
+    second = twin(VirtualClock())
+    second.start()
+    again = moved(second)
+    assert (again.dm.inc(1), again.dm.dec(1)) == (2, 0)
+    assert again.dm.inc.__code__ is second.dm.inc.__code__
