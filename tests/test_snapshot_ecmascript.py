@@ -387,6 +387,15 @@ def test_builtins_stay_the_shared_builtins(tmp_path: Path) -> None:
     assert call(values["max"], 1, 3) == 3
 
 
+def test_every_builtin_is_saved_by_reference(tmp_path: Path) -> None:
+    machine, _ = started(tmp_path, "var x;")
+    builtins = list(builtin_paths().values())
+    assert len(builtins) > 150
+    context = LoadContext(type(machine), None, machine=machine)
+    loaded = loads(dumps(builtins, SaveContext(machine)), context)
+    assert all(a is b for a, b in zip(loaded, builtins, strict=True))
+
+
 def test_what_a_session_changed_of_the_builtins(tmp_path: Path) -> None:
     machine, _ = started(
         tmp_path,
