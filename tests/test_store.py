@@ -817,3 +817,19 @@ def test_redis_cluster_url_opens_a_cluster_client(
             await store.close()
 
     run(body)
+
+
+def test_sqlite_a_file_that_cannot_be_made_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+
+    async def body() -> None:
+        for url in (f"sqlite:{blocker}/sub/s.db", f"sqlite:{blocker}"):
+            with pytest.raises(StoreError) as caught:
+                await open_store(url)
+            assert str(blocker) in str(caught.value)
+        store = await open_store(f"sqlite:{tmp_path}/new/folder/s.db")
+        assert await store.sessions() == []
+        await store.close()
+
+    run(body)

@@ -193,6 +193,10 @@ class SqliteStore:
             outcomes = [(False, self._error(e))] * len(batch)
         except StoreError as e:
             outcomes = [(False, e)] * len(batch)
+        except Exception as e:  # the file cannot be made: a folder, a permission
+            error = StoreError(f"sqlite store {self.path}: {e}")
+            error.__cause__ = e
+            outcomes = [(False, error)] * len(batch)
         for job, (ok, value) in zip(batch, outcomes):
             try:
                 job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
