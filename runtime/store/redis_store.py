@@ -244,7 +244,12 @@ class RedisStore:
 
     async def connect(self) -> None:
         """Connect, authenticate and check the server's version; `StoreError`
-        saying what failed (never the password)."""
+        saying what failed (never the password). Connecting again does
+        nothing."""
+        if self._client is not None:
+            return
+        if self._closed:
+            raise StoreError(f"store {self.display} is closed")
         from redis import asyncio as aioredis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
@@ -267,13 +272,16 @@ class RedisStore:
                 client = aioredis.Redis.from_url(self.url, **options)
         except ValueError as e:
             raise StoreError(f"store {self.display}: {e}") from None
-        self._client = client
-        if isinstance(client, RedisCluster):
-            await self._do(client.initialize())
-        info = await self._do(client.info("server"))
+        try:
+            if isinstance(client, RedisCluster):
+                await self._do(client.initialize())
+            info = await self._do(client.info("server"))
+        except BaseException:
+            await client.aclose()
+            raise
         version = tuple(int(p) for p in str(info["redis_version"]).split(".")[:2])
         if version < MIN_REDIS:
-            await self.close()
+            await client.aclose()
             raise StoreError(
                 f"store {self.display}: Redis {info['redis_version']} is too old "
                 f"(needs {MIN_REDIS[0]}.{MIN_REDIS[1]} or later)"
@@ -291,6 +299,7 @@ class RedisStore:
             ("claim", _CLAIM),
         ):
             self._scripts[name] = client.register_script(source)
+        self._client = client
 
     @property
     def client(self) -> Redis | RedisCluster:
