@@ -459,6 +459,12 @@ def test_ids_that_would_break_hash_tags_are_refused(backend: Backend) -> None:
                     await store.save(record(bad, "n1", token), new=True)
             with pytest.raises(ValueError):
                 await store.acquire_lease("node}", 30)
+            for bad_time in (float("nan"), float("inf")):
+                with pytest.raises(ValueError):
+                    await store.save(record("s1", "n1", token, due=bad_time), new=True)
+            with pytest.raises(ValueError):
+                await store.save(record("s1", "n1", token), acked=-1, new=True)
+            assert await store.load("s1") is None
 
     run(body)
 

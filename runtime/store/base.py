@@ -27,6 +27,7 @@ spaces, at most 200 characters.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -246,6 +247,18 @@ class SessionStore(Protocol):
     async def close(self) -> None:
         """Release connections and threads; the store is unusable after."""
         ...
+
+
+def check_record(record: SessionRecord, acked: int) -> str:
+    """The record's session id, if the record may be saved with `acked`:
+    ids that `check_id` accepts, finite times, a `seq` for `acked`; else
+    `ValueError`."""
+    check_id("node", record.node)
+    times = (record.created, record.updated, record.due or 0.0)
+    if not all(math.isfinite(t) for t in times):
+        raise ValueError(f"session {record.sessionid}: times must be finite numbers")
+    acked_ok(acked)
+    return check_id("session id", record.sessionid)
 
 
 def acked_ok(acked: int) -> int:

@@ -19,7 +19,7 @@ from .base import (
     QueuedEvent,
     SessionRecord,
     StoreError,
-    acked_ok,
+    check_record,
     check_id,
 )
 
@@ -69,9 +69,7 @@ class MemoryStore:
     async def save(
         self, record: SessionRecord, *, acked: int = 0, new: bool = False
     ) -> None:
-        check_id("session id", record.sessionid)
-        check_id("node", record.node)
-        acked_ok(acked)
+        check_record(record, acked)
         entry = self._live(record.sessionid)
         expires = self._clock() + self.ttl
         if new:

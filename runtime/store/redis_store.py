@@ -50,7 +50,7 @@ from .base import (
     QueuedEvent,
     SessionRecord,
     StoreError,
-    acked_ok,
+    check_record,
     check_id,
 )
 
@@ -390,9 +390,7 @@ class RedisStore:
     async def save(
         self, record: SessionRecord, *, acked: int = 0, new: bool = False
     ) -> None:
-        sid = check_id("session id", record.sessionid)
-        check_id("node", record.node)
-        acked_ok(acked)
+        sid = check_record(record, acked)
         idle, due = self.node_keys(record.node)
         args = (
             record.node,

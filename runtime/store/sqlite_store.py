@@ -46,7 +46,7 @@ from .base import (
     QueuedEvent,
     SessionRecord,
     StoreError,
-    acked_ok,
+    check_record,
     check_id,
 )
 
@@ -237,9 +237,7 @@ class SqliteStore:
     async def save(
         self, record: SessionRecord, *, acked: int = 0, new: bool = False
     ) -> None:
-        check_id("session id", record.sessionid)
-        check_id("node", record.node)
-        acked_ok(acked)
+        check_record(record, acked)
         await self._run(self._save, record, acked, new, self._clock(), write=True)
 
     def _save(
