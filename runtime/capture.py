@@ -46,7 +46,6 @@ from .snapshot import (
     allow,
     dumps,
     loads,
-    register_persistent,
     register_reducer,
 )
 
@@ -60,17 +59,19 @@ __all__ = ["restore", "snapshot", "state_slots"]
 _CORE_SLOTS: Final = "scxmlc.runtime.machine"
 
 
-def _save_xml(element: ElementTree.Element, context: SaveContext) -> str:
-    return ElementTree.tostring(element, encoding="unicode")
+def _reduce_xml(element: ElementTree.Element, context: SaveContext) -> Any:
+    """XML content in the datamodel (`<data>` or `<content>` of XML, an
+    ElementTree element) is saved as its text; references to one element load
+    as one element."""
+    return (_xml_element, (ElementTree.tostring(element, encoding="unicode"),))
 
 
-def _load_xml(text: str, context: LoadContext) -> ElementTree.Element:
+@allow
+def _xml_element(text: str) -> ElementTree.Element:
     return ElementTree.fromstring(text)
 
 
-register_persistent("xml", (ElementTree.Element,), _save_xml, _load_xml)
-"""XML content in the datamodel (`<data>` or `<content>` of XML, ElementTree
-elements) is saved as its text: each reference loads as a copy of its own."""
+register_reducer((ElementTree.Element,), _reduce_xml)
 
 
 def _reduce_function(function: FunctionType, context: SaveContext) -> Any:

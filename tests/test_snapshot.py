@@ -525,3 +525,18 @@ def test_functions_the_document_wrote_are_captured(tmp_path: Path) -> None:
     again = moved(second)
     assert (again.dm.inc(1), again.dm.dec(1)) == (2, 0)
     assert again.dm.inc.__code__ is second.dm.inc.__code__
+
+
+def test_xml_content_keeps_shared_references(tmp_path: Path) -> None:
+    text = f"""{HEAD} datamodel="python" name="xml">
+  <datamodel>
+    <data id="doc"><order id="7"><item>tea</item></order></data>
+    <data id="same" expr="doc"/>
+  </datamodel>
+  <state id="s"/>
+</scxml>
+"""
+    machine, clock = started(tmp_path, text)
+    restored = moved(machine)
+    assert restored.dm.doc is restored.dm.same
+    assert restored.dm.doc.find("{*}item").text == "tea"
