@@ -4,6 +4,8 @@ and migrations, and what cannot be captured."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -540,3 +542,48 @@ def test_xml_content_keeps_shared_references(tmp_path: Path) -> None:
     restored = moved(machine)
     assert restored.dm.doc is restored.dm.same
     assert restored.dm.doc.find("{*}item").text == "tea"
+
+
+RESTORE_ELSEWHERE = """
+import sys
+from pathlib import Path
+
+import scxmlc
+from scxmlc.runtime import VirtualClock
+
+path, data_file, epoch = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+clock = VirtualClock(epoch=epoch)
+session = scxmlc.load(path).restore(data_file.read_bytes(), clock)
+print(sorted(session.configuration), session.dm.tries, session.dm.caller["seen"])
+clock.advance(2.5)
+print(sorted(session.configuration))
+clock.advance(1)
+print(sorted(session.configuration))
+"""
+
+
+def test_a_session_is_restored_in_another_process(tmp_path: Path) -> None:
+    machine, clock = started(tmp_path, CALL)
+    machine.send("ring")
+    machine.send("next")  # the timeout falls due in 5 s
+    clock.advance(2)
+    (tmp_path / "session.bin").write_bytes(machine.snapshot())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RESTORE_ELSEWHERE,
+            str(tmp_path / "doc.scxml"),
+            str(tmp_path / "session.bin"),
+            repr(clock.wall_time()),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.splitlines() == [
+        "['menu', 'talking'] 1 ['vip']",
+        "['menu', 'talking']",
+        "['timedout']",
+    ]
