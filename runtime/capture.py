@@ -261,7 +261,7 @@ def _state(machine: Machine) -> dict[str, Any]:
         "ioprocessors": machine._io,
         "variables": variables,
         "objects": objects,
-        "timers": list((machine._timers or {}).values()),
+        "timers": io.pending(machine),
         "invocations": [
             _invocation(machine, i) for i in (machine._invocations or {}).values()
         ],

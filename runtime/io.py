@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .errors import CommunicationError, ExecutionError
 from .events import EXTERNAL, INTERNAL, Event
 from .invoke import Invocation
-from .snapshot import allow
+from .snapshot import RestoreError, allow
 
 if TYPE_CHECKING:
     from .clock import Timer
@@ -27,10 +27,12 @@ __all__ = [
     "Delayed",
     "SCXML_TYPE",
     "parse_delay",
+    "pending",
     "register_delivery",
     "reschedule",
     "schedule",
     "send",
+    "take",
     "undeliverable",
     "wall_time",
 ]
@@ -137,10 +139,13 @@ class Delayed:
     (wall-clock seconds since 1970-01-01 UTC, so that a session restored after
     a pause sends what fell due meanwhile at once), the `kind` of delivery
     (`register_delivery`) and its `payload` (for the SCXML processor, the
-    target and the event). `timer` is the clock's callback; `cancel()`
-    cancels it. A snapshot saves the first four (`__getstate__`)."""
+    target and the event). `timer` is the clock's callback (None once it
+    fired or was cancelled); `cancel()` cancels it. `shadowed` is the send
+    still pending under the same send id, sent before this one (a session's
+    `_timers` holds the latest). A snapshot saves the first four
+    (`__getstate__`)."""
 
-    __slots__ = ("sendid", "due", "kind", "payload", "timer")
+    __slots__ = ("sendid", "due", "kind", "payload", "timer", "shadowed")
 
     def __init__(self, sendid: str, due: float, kind: str, payload: Any) -> None:
         self.sendid = sendid
@@ -148,11 +153,16 @@ class Delayed:
         self.kind = kind
         self.payload = payload
         self.timer: Timer | None = None
+        self.shadowed: Delayed | None = None
 
     def cancel(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        """Cancel this send and those it shadows."""
+        delayed: Delayed | None = self
+        while delayed is not None:
+            if delayed.timer is not None:
+                delayed.timer.cancel()
+                delayed.timer = None
+            delayed = delayed.shadowed
 
     def __getstate__(self) -> tuple[str, float, str, Any]:
         return (self.sendid, self.due, self.kind, self.payload)
@@ -160,6 +170,7 @@ class Delayed:
     def __setstate__(self, state: tuple[str, float, str, Any]) -> None:
         self.sendid, self.due, self.kind, self.payload = state
         self.timer = None
+        self.shadowed = None
 
     def __repr__(self) -> str:
         return f"Delayed({self.sendid!r}, due={self.due!r}, kind={self.kind!r})"
@@ -187,23 +198,81 @@ def reschedule(machine: Machine, pending: list[Delayed]) -> None:
         if delayed.kind == "basichttp":
             from . import basichttp  # noqa: F401 - which registers its delivery
         if delayed.kind not in _DELIVERIES:
-            raise ValueError(f"no delivery for delayed sends of kind {delayed.kind!r}")
+            raise RestoreError(
+                f"no delivery for the delayed send {delayed.sendid!r} of kind "
+                f"{delayed.kind!r}"
+            )
         _arm(machine, delayed, max(delayed.due - now, 0.0))
+
+
+def pending(machine: Machine) -> list[Delayed]:
+    """The delayed sends of `machine` that have not fired, in the order they
+    were sent under each send id."""
+    found: list[Delayed] = []
+    for latest in (machine._timers or {}).values():
+        chain: list[Delayed] = []
+        delayed: Delayed | None = latest
+        while delayed is not None:
+            if delayed.timer is not None:
+                chain.append(delayed)
+            delayed = delayed.shadowed
+        found.extend(reversed(chain))
+    return found
+
+
+def take(machine: Machine, sendid: str) -> Delayed | None:
+    """Remove the latest delayed send under `sendid` that has not fired (what
+    `<cancel>` cancels); one sent before it under that id stays pending."""
+    timers = machine._timers
+    latest = timers.pop(sendid, None) if timers else None
+    if latest is None:
+        return None
+    earlier = _live(latest.shadowed)
+    latest.shadowed = None
+    if earlier is not None:
+        assert timers is not None
+        timers[sendid] = earlier
+    return latest
+
+
+def _live(delayed: Delayed | None) -> Delayed | None:
+    """The first send of the chain from `delayed` that has not fired, the
+    chain after it cut to those that have not fired either."""
+    head = last = None
+    while delayed is not None:
+        if delayed.timer is not None:
+            if last is None:
+                head = delayed
+            else:
+                last.shadowed = delayed
+            last = delayed
+        delayed = delayed.shadowed
+    if last is not None:
+        last.shadowed = None
+    return head
 
 
 def _arm(machine: Machine, delayed: Delayed, seconds: float) -> None:
     timers = machine._timers
     if timers is None:
         timers = machine._timers = {}
+    earlier = timers.get(delayed.sendid)
+    if earlier is not None:
+        delayed.shadowed = _live(earlier)
     timers[delayed.sendid] = delayed
     delayed.timer = machine.clock.call_later(seconds, lambda: _fire(machine, delayed))
 
 
 def _fire(machine: Machine, delayed: Delayed) -> None:
+    delayed.timer = None
     timers = machine._timers
     if timers is not None and timers.get(delayed.sendid) is delayed:
-        del timers[delayed.sendid]
-    delayed.timer = None
+        earlier = _live(delayed.shadowed)
+        delayed.shadowed = None
+        if earlier is None:
+            del timers[delayed.sendid]
+        else:
+            timers[delayed.sendid] = earlier
     if machine.finished:
         return
     _DELIVERIES[delayed.kind](machine, delayed.payload)

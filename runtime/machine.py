@@ -885,13 +885,11 @@ class Machine:
         """`<cancel>`: drop a delayed event of this session that has not fired.
 
         True if one was pending under `sendid`."""
-        timers = self._timers
-        if timers:
-            timer = timers.pop(str(sendid), None)
-            if timer is not None:
-                timer.cancel()
-                return True
-        return False
+        delayed = io.take(self, str(sendid)) if self._timers else None
+        if delayed is None:
+            return False
+        delayed.cancel()
+        return True
 
     def _cancel_answered(self, sendid: Any) -> None:
         """ORS `<cancel>`: `_cancel`, answered on the internal queue with

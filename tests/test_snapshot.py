@@ -587,3 +587,41 @@ def test_a_session_is_restored_in_another_process(tmp_path: Path) -> None:
         "['menu', 'talking']",
         "['timedout']",
     ]
+
+
+TWICE = f"""{HEAD} datamodel="python" name="twice" initial="s">
+  <datamodel><data id="got" expr="[]"/></datamodel>
+  <state id="s">
+    <transition event="go"><send id="x" event="tick" delay="5s"/></transition>
+    <transition event="stop"><cancel sendid="x"/></transition>
+    <transition event="tick"><assign location="got" expr="got + [1]"/></transition>
+  </state>
+</scxml>
+"""
+
+
+def test_sends_pending_under_one_send_id_are_all_captured(tmp_path: Path) -> None:
+    machine, clock = started(tmp_path, TWICE)
+    machine.send("go")
+    clock.advance(1)
+    machine.send("go")  # a second send under the same id, due a second later
+    restored = moved(machine)
+    clock.advance(4)
+    assert restored.dm.got == [1]
+    clock.advance(1)
+    assert restored.dm.got == [1, 1]
+
+
+def test_cancel_drops_the_latest_send_under_its_id(tmp_path: Path) -> None:
+    machine, clock = started(tmp_path, TWICE)
+    machine.send("go")
+    clock.advance(1)
+    machine.send("go")
+    machine.send("stop")  # the second one
+    restored = moved(machine)
+    clock.run_until_idle()
+    assert restored.dm.got == [1]
+    restored.send("go")
+    restored.send("stop")
+    clock.run_until_idle()
+    assert restored.dm.got == [1] and not restored._timers
