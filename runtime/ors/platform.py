@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..budget import Budget
 from ..clock import Clock
 from ..events import AttrDict, Event, EXTERNAL
-from ..machine import Machine, Observer
+from ..machine import SESSIONS, Machine, Observer
 from .machine import OrsMachine
 from .objects import SESSION_ID_KEY, Interaction, Interactions
 from .plain import plain
@@ -179,6 +179,9 @@ class Platform:
         self.budget: Budget | None = None
         """The budget of each macrostep of the sessions started here (and of the
         sessions they invoke); None: each class's `default_budget`."""
+        self.new_sessionid: Callable[[], str] | None = None
+        """Mints the id of each session `start_session` creates (a cluster's
+        ids carry the node, `store.new_session_id`); None: the machine's own."""
         self.events_taken = 0
         self.error_events = 0
         self._observer = (_CountingObserver if count_events else _SessionObserver)(self)
@@ -210,6 +213,9 @@ class Platform:
         machine = application(
             self.clock, observer=self._observer, data=params, budget=self.budget
         )
+        if self.new_sessionid is not None and machine._sid is None:
+            sid = machine._sid = self.new_sessionid()
+            SESSIONS[sid] = machine
         session = OrsSession(self, machine, f"S{next(self._labels)}")
         if isinstance(machine, OrsMachine):
             machine.attach(session.genesys)

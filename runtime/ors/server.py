@@ -233,6 +233,9 @@ class SessionServer:
         self._runner: web.AppRunner | None = None
         self._callers: dict[str, set[str]] = {}
         self._sweeper: Timer | None = None
+        self.middlewares: list[Any] = []
+        """aiohttp middlewares that run after authentication, inside the error
+        answers (a cluster's forwarding); add them before `start()`."""
         platform.listeners.append(self._joined)
 
     @property
@@ -266,7 +269,9 @@ class SessionServer:
                 "credentials: give auth=Credentials(...) or listen on 127.0.0.1"
             )
         checks = [authentication(self.auth)] if self.auth else []
-        app = web.Application(middlewares=[*checks, _answer_errors()])
+        app = web.Application(
+            middlewares=[*checks, _answer_errors(), *self.middlewares]
+        )
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, path, self._bound(handler))
         self.processor.install(app)

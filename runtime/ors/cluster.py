@@ -1,0 +1,403 @@
+"""A cluster of session servers on one shared store: leases, routing, adoption.
+
+Several `SessionServer`s, each a *node* with a name, share one `SessionStore`
+(Redis, for nodes on several machines). `ClusterNode` makes a server one of
+them:
+
+- **Lease.** At start the node takes a lease (`acquire_lease`, with its URL as
+  the address the others forward to) and renews it every third of
+  `lease_ttl`. A renewal refused (its sessions were adopted while it was
+  slow), or none accepted for `lease_ttl` seconds, *fences* the node: it drops
+  every session it runs (disposed, no onexit, no event to anyone: the new
+  owner goes on with them), takes a new lease and serves on with none.
+- **Ids and routing.** Sessions started here get ids that name the node
+  (`new_session_id`, `<node>~<32 hex>`). A call for a session this node does
+  not run (`/scxml/session/<id>/...`, and the Basic HTTP access URI
+  `/scxml/<id>`) goes to its owner: the owner the store's record names, else
+  the node of the id. If that node's lease is live the call is forwarded to
+  its address with the caller's own `Authorization` and answered with what
+  the owner answered; the owner authenticates it as any call. A forwarded
+  call carries `FORWARDED_HEADER` and is never forwarded again, so two nodes
+  that disagree about an owner answer 404 instead of passing a call back and
+  forth; the header grants nothing (a caller that sets it only loses the
+  forwarding). An owner whose lease has expired and whose sessions nobody has
+  adopted yet answers 503 `unavailable`: within `lease_ttl` (the time the
+  others need to notice) another node runs them, and a retry reaches it.
+- **Adoption.** Every `lease_ttl / 3` seconds each node asks the store for
+  nodes whose lease expired that still own sessions (`expired_nodes`) and
+  adopts them (`adopt`: the store revokes the dead lease and moves each
+  session to this node with this node's fence, atomically, so two nodes never
+  both adopt one session). Each adopted session is restored from its record
+  (`Restorer`; by default `restore_from_store`): its snapshot on this node's
+  platform, its timers re-armed for what remains of them (those that fell
+  due meanwhile fire at once, in order), its queued events delivered in `seq`
+  order. A node that restarts adopts its own sessions the same way.
+
+Limits, each a constructor parameter (its default a constant here):
+`lease_ttl` (`LEASE_TTL`, 10 s: the time to detect a dead node),
+`forward_timeout` (`FORWARD_TIMEOUT`, 10 s, plus the server's
+`request_timeout` for `/request/` calls), `max_forwarded` (`MAX_FORWARDED`,
+256 forwarded calls under way at once, 503 `toomanyrequests` over it). A
+forwarded body is read within the server's `max_body_size` and `body_timeout`.
+
+aiohttp is imported when the node starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from ..basichttp import read_body
+from ..store import SessionStore, StoreError, check_id, new_session_id, node_of
+from .platform import OrsSession
+from .server import Refusal, SessionServer
+
+if TYPE_CHECKING:
+    import aiohttp
+    from aiohttp import web
+
+__all__ = [
+    "FORWARDED_HEADER",
+    "FORWARD_TIMEOUT",
+    "LEASE_TTL",
+    "MAX_FORWARDED",
+    "ClusterNode",
+    "Restorer",
+    "decode_event",
+    "encode_event",
+    "restore_from_store",
+]
+
+LEASE_TTL: Final = 10.0
+"""Seconds a node's lease lasts without renewal: how long a dead node's
+sessions wait before another node adopts them."""
+
+FORWARD_TIMEOUT: Final = 10.0
+"""Seconds a forwarded call may take (a `/request/` call: this plus the
+server's `request_timeout`); 504 `timeout` after it."""
+
+MAX_FORWARDED: Final = 256
+"""Forwarded calls one node has under way at once (503 over it)."""
+
+FORWARDED_HEADER: Final = "X-Scxmlc-Forwarded-By"
+"""Names the node that forwarded a call; a call that has it is answered where
+it arrives."""
+
+_SESSION_PATH: Final = re.compile(r"^/scxml/(?:session/)?([^/]+)(?:/|$)")
+_NOT_SESSIONS: Final = frozenset({"start"})
+_RELAYED: Final = ("Content-Type", "Retry-After", "Allow", "WWW-Authenticate")
+
+log = logging.getLogger("scxmlc.cluster")
+
+Restorer = Callable[["ClusterNode", str], Awaitable["OrsSession | None"]]
+"""Restores one adopted session on the node from the store (None: nothing to
+restore, the record is gone or cannot be restored)."""
+
+
+def encode_event(name: str, data: Any, origintype: str) -> bytes:
+    """An event as a session's queue keeps it: JSON with its name, data and
+    origin type."""
+    return json.dumps(
+        {"name": name, "data": data, "origintype": origintype},
+        separators=(",", ":"),
+    ).encode()
+
+
+def decode_event(raw: bytes) -> tuple[str, Any, str]:
+    """`(name, data, origintype)` of what `encode_event` wrote."""
+    value = json.loads(raw)
+    return str(value["name"]), value.get("data"), str(value.get("origintype", ""))
+
+
+async def restore_from_store(node: ClusterNode, sessionid: str) -> OrsSession | None:
+    """Restore `sessionid` from its record: its document loaded through the
+    platform's resolver (in a worker thread), its snapshot restored on the
+    platform, then its queued events delivered in `seq` order, ahead of its
+    timers that fell due meanwhile."""
+    store = node.store
+    record = await store.load(sessionid)
+    if record is None:
+        return None
+    platform = node.server.platform
+    application = await asyncio.to_thread(platform.load, record.document, "")
+    pending = await store.pending(sessionid)
+    session = platform.restore_session(application, record.snapshot)
+    for event in pending:  # queued before any timer of the restored session fires
+        name, data, origintype = decode_event(event.data)
+        session.deliver(name, data if isinstance(data, dict) else {}, origintype)
+    return session
+
+
+class ClusterNode:
+    """`server` as the node `node` of the cluster that shares `store`.
+
+    Make it before `server.start()` (it adds the routing middleware), then
+    `await start()` once the server listens (its URL is the address the other
+    nodes forward to, unless `address` is given) and `await close()` before
+    the server closes. `restore` restores each adopted session (see
+    `Restorer`); `on_fenced` is told when the node loses its lease and drops
+    its sessions."""
+
+    def __init__(
+        self,
+        server: SessionServer,
+        store: SessionStore,
+        node: str,
+        *,
+        address: str | None = None,
+        lease_ttl: float = LEASE_TTL,
+        forward_timeout: float = FORWARD_TIMEOUT,
+        max_forwarded: int = MAX_FORWARDED,
+        restore: Restorer = restore_from_store,
+        on_fenced: Callable[[], None] | None = None,
+    ) -> None:
+        if not (math.isfinite(lease_ttl) and lease_ttl > 0):
+            raise ValueError(f"lease_ttl must be a positive number, not {lease_ttl}")
+        self.server = server
+        self.store = store
+        self.node = check_id("node", node)
+        self.address = address
+        self.lease_ttl = lease_ttl
+        self.forward_timeout = forward_timeout
+        self.max_forwarded = max_forwarded
+        self.restore = restore
+        self.on_fenced = on_fenced
+        self.token = 0
+        self.fenced = 0
+        """How many times this node lost its lease."""
+        self.adopted: list[str] = []
+        """Ids of the sessions this node adopted, in order."""
+        self._renewed = 0.0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._client: aiohttp.ClientSession | None = None
+        self._forwarding = 0
+        server.platform.new_sessionid = lambda: new_session_id(self.node)
+        server.middlewares.append(self._middleware())
+
+    async def start(self) -> None:
+        """Take the lease, adopt this node's own sessions (a restart) and
+        start renewing and watching for dead nodes."""
+        import aiohttp
+
+        if self.address is None:
+            self.address = self.server.url
+        self._client = aiohttp.ClientSession(auto_decompress=False)
+        await self._take_lease()
+        await self._adopt(self.node)
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._keep_lease()),
+            loop.create_task(self._watch()),
+        ]
+
+    async def close(self) -> None:
+        """Stop renewing and watching and release the lease, so the other
+        nodes adopt this node's sessions at once (its sessions stay in the
+        store as last saved)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self._tasks = []
+        if self.token:
+            try:
+                await self.store.release_lease(self.node, self.token)
+            except StoreError as error:
+                log.warning("node %s: releasing the lease failed: %s", self.node, error)
+            self.token = 0
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    # -- the lease -----------------------------------------------------------------
+
+    async def _take_lease(self) -> None:
+        self.token = await self.store.acquire_lease(
+            self.node, self.lease_ttl, address=self.address or ""
+        )
+        self._renewed = time.monotonic()
+
+    async def _keep_lease(self) -> None:
+        """Renew every `lease_ttl / 3`; fence the node when a renewal is
+        refused or none succeeded for `lease_ttl`."""
+        while True:
+            await asyncio.sleep(self.lease_ttl / 3)
+            sent = time.monotonic()
+            try:
+                renewed = await self.store.renew_lease(
+                    self.node, self.token, self.lease_ttl
+                )
+            except StoreError as error:
+                log.warning("node %s: lease renewal failed: %s", self.node, error)
+                if time.monotonic() - self._renewed < self.lease_ttl:
+                    continue
+                renewed = False
+            if renewed:
+                self._renewed = sent
+                continue
+            await self._lost_lease()
+
+    async def _lost_lease(self) -> None:
+        """Drop every session (another node owns them now) and start over
+        with a new lease."""
+        platform = self.server.platform
+        dropped = list(platform.sessions.values())
+        for session in dropped:
+            platform.sessions.pop(session.sessionid, None)
+            session.machine.dispose()
+        self.fenced += 1
+        log.error(
+            "node %s lost its lease: dropped %d sessions, the cluster runs them",
+            self.node,
+            len(dropped),
+        )
+        if self.on_fenced is not None:
+            self.on_fenced()
+        while True:
+            try:
+                await self._take_lease()
+                return
+            except StoreError as error:
+                log.warning("node %s: taking a lease failed: %s", self.node, error)
+                await asyncio.sleep(self.lease_ttl / 3)
+
+    # -- adoption -------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        """Adopt the sessions of every node whose lease expired."""
+        while True:
+            await asyncio.sleep(self.lease_ttl / 3)
+            try:
+                for dead in await self.store.expired_nodes():
+                    await self._adopt(dead)
+            except StoreError as error:
+                log.warning("node %s: watching for dead nodes: %s", self.node, error)
+
+    async def _adopt(self, dead: str) -> None:
+        ids = await self.store.adopt(dead, self.node, self.token)
+        if ids:
+            log.warning(
+                "node %s adopts %d sessions of node %s", self.node, len(ids), dead
+            )
+        for sessionid in ids:
+            if self.server.platform.session(sessionid) is not None:
+                continue
+            try:
+                session = await self.restore(self, sessionid)
+            except Exception as error:  # noqa: BLE001 - one session, not the node
+                log.error("node %s: cannot restore %s: %s", self.node, sessionid, error)
+                continue
+            if session is not None:
+                self.adopted.append(sessionid)
+
+    # -- routing --------------------------------------------------------------------
+
+    async def owner(self, sessionid: str) -> str | None:
+        """The node that owns `sessionid`: the store's record, else the id's."""
+        try:
+            record = await self.store.load(sessionid)
+        except (StoreError, ValueError):
+            record = None
+        return record.node if record is not None else node_of(sessionid)
+
+    def _middleware(self) -> Any:
+        from aiohttp import web
+
+        @web.middleware
+        async def route(
+            request: web.Request,
+            handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        ) -> web.StreamResponse:
+            match = _SESSION_PATH.match(request.path)
+            if (
+                match is None
+                or match.group(1) in _NOT_SESSIONS
+                or FORWARDED_HEADER in request.headers
+                or self.server.platform.session(match.group(1)) is not None
+            ):
+                return await handler(request)
+            owner = await self.owner(match.group(1))
+            if owner is None or owner == self.node:
+                return await handler(request)
+            try:
+                address = (await self.store.live_nodes()).get(owner)
+            except StoreError:
+                address = None
+            if not address:
+                raise Refusal(
+                    503,
+                    "unavailable",
+                    f"node {owner}, which runs session {match.group(1)}, does not "
+                    f"answer; the cluster adopts its sessions within "
+                    f"{self.lease_ttl:g} s (lease_ttl)",
+                )
+            return await self._forward(request, owner, address)
+
+        return route
+
+    async def _forward(
+        self, request: web.Request, owner: str, address: str
+    ) -> web.StreamResponse:
+        """Send `request` to `owner` at `address` and answer what it answered."""
+        import aiohttp
+        from aiohttp import web
+
+        if self._forwarding >= self.max_forwarded:
+            raise Refusal(
+                503,
+                "toomanyrequests",
+                f"{self._forwarding} forwarded calls under way, the limit "
+                f"(max_forwarded) is {self.max_forwarded}",
+            )
+        processor = self.server.processor
+        body = await read_body(request, processor.max_body_size, processor.body_timeout)
+        headers = {FORWARDED_HEADER: self.node}
+        for name in ("Authorization", "Content-Type"):
+            if name in request.headers:
+                headers[name] = request.headers[name]
+        timeout = self.forward_timeout
+        if "/request/" in request.path:
+            timeout += self.server.request_timeout
+        client = self._client
+        assert client is not None, "ClusterNode.start() was not awaited"
+        self._forwarding += 1
+        try:
+            async with client.request(
+                request.method,
+                address.rstrip("/") + request.path_qs,
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as answer:
+                content = await answer.read()
+                relayed = {
+                    name: answer.headers[name]
+                    for name in _RELAYED
+                    if name in answer.headers
+                }
+                return web.Response(status=answer.status, body=content, headers=relayed)
+        except asyncio.TimeoutError:
+            raise Refusal(
+                504,
+                "timeout",
+                f"node {owner} did not answer within {timeout:g} s (forward_timeout)",
+            ) from None
+        except aiohttp.ClientError as error:
+            raise Refusal(
+                503,
+                "unavailable",
+                f"node {owner} cannot be reached: {type(error).__name__}",
+            ) from None
+        finally:
+            self._forwarding -= 1

@@ -1,0 +1,358 @@
+"""A cluster of session servers on one store: ids that name the node, calls
+forwarded to the owner (with the caller's credentials, never twice), dead
+nodes' sessions adopted with their timers and queued events, and a node that
+comes back after its sessions were adopted fenced out.
+
+The nodes are servers in the test's loop, on loopback ports, sharing a
+`MemoryStore` (or a private Redis); leases last a fraction of a second.
+Waits end when what they wait for happens; their limits only stop a test that
+hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import scxmlc
+from scxmlc.runtime import Machine
+from scxmlc.runtime.ors.auth import Credentials
+from scxmlc.runtime.ors.cluster import (
+    FORWARDED_HEADER,
+    ClusterNode,
+    encode_event,
+)
+from scxmlc.runtime.ors.server import REST_ORIGIN_TYPE, SessionServer
+from scxmlc.runtime.sim.serving import simulated_server
+from scxmlc.runtime.store import (
+    MemoryStore,
+    SessionRecord,
+    SessionStore,
+    new_session_id,
+    node_of,
+    open_store,
+)
+
+from redis_server import RedisServer, redis_server  # noqa: F401  (the fixture)
+
+LIMIT = 20.0
+TTL = 0.6
+TOKEN = "cluster-test-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+NS = (
+    'xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+    'xmlns:session="http://www.genesyslab.com/modules/session"'
+)
+
+COUNTER = f"""<scxml {NS} datamodel="ecmascript" name="counter" initial="open">
+  <datamodel>
+    <data id="seen" expr="[]"/>
+  </datamodel>
+  <state id="open">
+    <transition event="add">
+      <script>seen.push(_event.data.n)</script>
+    </transition>
+    <transition event="arm">
+      <send event="'rang'" delay="'400ms'"/>
+    </transition>
+    <transition event="rang">
+      <script>seen.push('rang')</script>
+    </transition>
+    <transition event="total">
+      <session:response requestid="_event.data.requestid">
+        <content expr="seen.join(',')"/>
+      </session:response>
+    </transition>
+    <transition event="close" target="closed"/>
+  </state>
+  <final id="closed"/>
+</scxml>
+"""
+
+
+@pytest.fixture(scope="module")
+def counter(tmp_path_factory: pytest.TempPathFactory) -> type[Machine]:
+    path = tmp_path_factory.mktemp("cluster") / "counter.scxml"
+    path.write_text(COUNTER, encoding="utf-8")
+    cls: type[Machine] = scxmlc.load(path)
+    return cls
+
+
+class Node:
+    """One node: its server, its cluster membership and a client of it."""
+
+    def __init__(self, cluster: ClusterNode, http: aiohttp.ClientSession) -> None:
+        self.cluster = cluster
+        self.server: SessionServer = cluster.server
+        self.http = http
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        data: Any = None,
+    ) -> tuple[int, Any]:
+        async with self.http.request(
+            method,
+            self.server.url + path,
+            headers=AUTH if headers is None else headers,
+            data=data,
+        ) as answer:
+            if answer.content_type == "application/json":
+                return answer.status, await answer.json()
+            return answer.status, await answer.text()
+
+    async def start(self) -> str:
+        status, body = await self.call("POST", "/scxml/session/start?src=counter")
+        assert status == 200, body
+        sessionid: str = body["sessionid"]
+        return sessionid
+
+    async def save(self, sessionid: str, store: SessionStore) -> None:
+        """Write the session's record as a persisting server would."""
+        session = self.server.platform.session(sessionid)
+        assert session is not None
+        now = time.time()
+        await store.save(
+            SessionRecord(
+                sessionid,
+                session.machine.snapshot(),
+                "counter",
+                "",
+                self.cluster.node,
+                self.cluster.token,
+                now,
+                now,
+            ),
+            new=await store.load(sessionid) is None,
+        )
+
+    def die(self) -> None:
+        """Stop renewing and watching, as a killed process would: the lease
+        is left to expire, the server stops answering."""
+        for task in self.cluster._tasks:
+            task.cancel()
+        self.cluster._tasks = []
+
+
+@asynccontextmanager
+async def cluster(
+    application: type[Machine], store: SessionStore, *names: str
+) -> AsyncIterator[list[Node]]:
+    def resolve(uri: str, base: str) -> type[Machine]:
+        return application
+
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        nodes = []
+        for name in names:
+            server = simulated_server(resolve, auth=Credentials(tokens=(TOKEN,)))
+            member = ClusterNode(server, store, name, lease_ttl=TTL)
+            await stack.enter_async_context(server)
+            await member.start()
+            stack.push_async_callback(member.close)
+            nodes.append(Node(member, http))
+        yield nodes
+
+
+def run(body: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(asyncio.wait_for(body(), LIMIT))
+
+
+async def until(check: Callable[[], Awaitable[bool] | bool], what: str) -> None:
+    """Wait until `check()` is true (polling; the test's limit ends a hang)."""
+    while True:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.02)
+
+
+def test_ids_name_the_node_and_any_node_answers_for_any_session(
+    counter: type[Machine],
+) -> None:
+    async def body() -> None:
+        store = MemoryStore()
+        async with cluster(counter, store, "east", "west") as (east, west):
+            sid = await east.start()
+            assert node_of(sid) == "east"
+            assert west.server.platform.session(sid) is None
+            assert await west.call("POST", f"/scxml/session/{sid}/event/add?n=1") == (
+                204,
+                "",
+            )
+            assert await west.call(
+                "POST", f"/scxml/{sid}", data={"_scxmleventname": "add", "n": "2"}
+            ) == (
+                204,
+                "",
+            )
+            await until(
+                lambda: len(east.server.platform.sessions[sid].machine.dm["seen"]) == 2,
+                "both events",
+            )
+            assert await west.call("POST", f"/scxml/session/{sid}/request/total") == (
+                200,
+                "1,2",
+            )
+            status, query = await west.call("GET", f"/scxml/session/{sid}/query")
+            assert (status, query["configuration"]) == (200, ["open"])
+            status, ended = await west.call("POST", f"/scxml/session/{sid}/terminate")
+            assert (status, ended) == (200, {"sessionid": sid})
+            assert east.server.platform.session(sid) is None
+            status, gone = await west.call("POST", f"/scxml/session/{sid}/event/add")
+            assert (status, gone["error"]) == (404, "notfound")
+
+    run(body)
+
+
+def test_forwarding_needs_the_callers_own_credentials(counter: type[Machine]) -> None:
+    async def body() -> None:
+        store = MemoryStore()
+        async with cluster(counter, store, "east", "west") as (east, west):
+            sid = await east.start()
+            for headers in ({}, {FORWARDED_HEADER: "east"}):
+                status, refused = await west.call(
+                    "POST", f"/scxml/session/{sid}/event/add?n=1", headers=headers
+                )
+                assert (status, refused["error"]) == (401, "unauthorized")
+            assert east.server.platform.sessions[sid].machine.dm["seen"] == []
+
+    run(body)
+
+
+def test_a_forwarded_call_is_never_forwarded_again(counter: type[Machine]) -> None:
+    async def body() -> None:
+        store = MemoryStore()
+        seen: list[dict[str, str]] = []
+
+        async def ghost(request: web.Request) -> web.Response:
+            seen.append(dict(request.headers))
+            return web.json_response({"path": request.path_qs}, status=202)
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", ghost)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            async with cluster(counter, store, "west") as (west,):
+                await store.acquire_lease(
+                    "ghost", 60, address=f"http://127.0.0.1:{port}"
+                )
+                sid = new_session_id("ghost")
+                path = f"/scxml/session/{sid}/event/add?n=1"
+                assert await west.call("POST", path) == (202, {"path": path})
+                assert seen[0]["Authorization"] == AUTH["Authorization"]
+                assert seen[0][FORWARDED_HEADER] == "west"
+                status, answer = await west.call(
+                    "POST", path, headers={**AUTH, FORWARDED_HEADER: "east"}
+                )
+                assert (status, answer["error"]) == (404, "notfound")
+                assert len(seen) == 1
+        finally:
+            await runner.cleanup()
+
+    run(body)
+
+
+def test_a_dead_nodes_sessions_go_on_elsewhere_with_timers_and_queued_events(
+    counter: type[Machine],
+) -> None:
+    async def body() -> None:
+        store = MemoryStore()
+        async with cluster(counter, store, "east", "west") as (east, west):
+            sid = await east.start()
+            await east.call("POST", f"/scxml/session/{sid}/event/add?n=1")
+            await east.call("POST", f"/scxml/session/{sid}/event/arm")
+            await until(
+                lambda: east.server.platform.sessions[sid].machine.dm["seen"] == ["1"],
+                "the first event",
+            )
+            await east.save(sid, store)
+            await store.append(sid, encode_event("add", {"n": 2}, REST_ORIGIN_TYPE))
+            east.die()
+            east.server.platform.sessions[sid].machine.dispose()
+            east.server.platform.sessions.clear()
+            await east.server.close()
+            status, answer = await west.call("GET", f"/scxml/session/{sid}/query")
+            assert (status, answer["error"]) == (503, "unavailable")
+            await until(lambda: sid in west.cluster.adopted, "the adoption")
+            record = await store.load(sid)
+            assert record is not None and record.node == "west"
+            await until(
+                lambda: west.server.platform.sessions[sid].machine.dm["seen"]
+                == ["1", 2, "rang"],
+                "the timer",
+            )
+            assert await west.call("POST", f"/scxml/session/{sid}/request/total") == (
+                200,
+                "1,2,rang",
+            )
+
+    run(body)
+
+
+def test_a_node_that_comes_back_after_its_sessions_were_adopted_drops_them(
+    counter: type[Machine],
+) -> None:
+    async def body() -> None:
+        store = MemoryStore()
+        async with cluster(counter, store, "east", "west") as (east, west):
+            sid = await east.start()
+            await east.save(sid, store)
+            tasks = east.cluster._tasks
+            east.die()
+            await until(lambda: sid in west.cluster.adopted, "the adoption")
+            old = east.cluster.token
+            east.cluster._tasks = [asyncio.create_task(east.cluster._keep_lease())]
+            await until(lambda: east.cluster.fenced == 1, "the fencing")
+            assert not tasks or all(task.cancelled() for task in tasks)
+            assert east.server.platform.sessions == {}
+            assert east.cluster.token > old
+            assert await east.call("POST", f"/scxml/session/{sid}/request/total") == (
+                200,
+                "",
+            )
+            assert (await store.live_nodes()).keys() == {"east", "west"}
+
+    run(body)
+
+
+def test_over_redis(counter: type[Machine], redis_server: RedisServer) -> None:
+    async def body() -> None:
+        store = await open_store(redis_server.url(3), cluster="clustertest", ttl=60)
+        try:
+            async with cluster(counter, store, "east", "west") as (east, west):
+                sid = await west.start()
+                assert node_of(sid) == "west"
+                assert await east.call(
+                    "POST", f"/scxml/session/{sid}/event/add?n=7"
+                ) == (204, "")
+                await west.save(sid, store)
+                west.die()
+                west.server.platform.sessions[sid].machine.dispose()
+                west.server.platform.sessions.clear()
+                await until(lambda: sid in east.cluster.adopted, "the adoption")
+                assert await east.call(
+                    "POST", f"/scxml/session/{sid}/request/total"
+                ) == (200, "7")
+        finally:
+            await store.close()
+
+    run(body)
