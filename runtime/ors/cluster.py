@@ -4,12 +4,15 @@ Several `SessionServer`s, each a *node* with a name, share one `SessionStore`
 (Redis, for nodes on several machines). `ClusterNode` makes a server one of
 them:
 
-- **Lease.** At start the node takes a lease (`acquire_lease`, with its URL as
-  the address the others forward to) and renews it every third of
-  `lease_ttl`. A renewal refused (its sessions were adopted while it was
-  slow), or none accepted for `lease_ttl` seconds, *fences* the node: it drops
-  every session it runs (disposed, no onexit, no event to anyone: the new
-  owner goes on with them), takes a new lease and serves on with none.
+- **Lease.** A server that keeps its sessions durably (its `durability`,
+  `scxmlc.runtime.ors.durable`) holds the node's lease and saves, restores
+  and fences its sessions itself; the cluster uses that lease. Otherwise the
+  node takes a lease (`acquire_lease`, with its URL as the address the
+  others forward to) and renews it every third of `lease_ttl`. A renewal
+  refused (its sessions were adopted while it was slow), or none accepted
+  for `lease_ttl` seconds, *fences* the node: it drops every session it runs
+  (disposed, no onexit, no event to anyone: the new owner goes on with
+  them), takes a new lease and serves on with none.
 - **Ids and routing.** Sessions started here get ids that name the node
   (`new_session_id`, `<node>~<32 hex>`). A call for a session this node does
   not run (`/scxml/session/<id>/...`, and the Basic HTTP access URI
@@ -28,9 +31,11 @@ them:
   adopts them (`adopt`: the store revokes the dead lease and moves each
   session to this node with this node's fence, atomically, so two nodes never
   both adopt one session). Each adopted session is restored from its record
-  (`Restorer`; by default `restore_from_store`): its snapshot on this node's
-  platform, its timers re-armed for what remains of them (those that fell
-  due meanwhile fire at once, in order), its queued events delivered in `seq`
+  (through the server's durable sessions, else `Restorer`, by default
+  `restore_from_store`; `MAX_ADOPTION_BATCH` at once): its snapshot on this
+  node's platform, its timers re-armed for what remains of them (those that
+  fell due meanwhile fire at once, in order), its queued events delivered in
+  `seq`
   order. A node that restarts adopts its own sessions the same way.
 
 Limits, each a constructor parameter (its default a constant here):
@@ -52,7 +57,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from ..basichttp import read_body
 from ..store import SessionStore, StoreError, check_id, new_session_id, node_of
@@ -95,6 +100,21 @@ _NOT_SESSIONS: Final = frozenset({"start"})
 _RELAYED: Final = ("Content-Type", "Retry-After", "Allow", "WWW-Authenticate")
 
 log = logging.getLogger("scxmlc.cluster")
+
+MAX_ADOPTION_BATCH: Final = 256
+"""Adopted sessions restored at once."""
+
+
+class Keeper(Protocol):
+    """What keeps a server's sessions in the store (`durable.Durability`), as
+    the cluster uses it: its lease `token`, the ids of its sessions that are
+    in the store only (`passive`), and `activate`, which restores one."""
+
+    token: int
+    passive: set[str]
+
+    async def activate(self, sid: str) -> OrsSession | None: ...
+
 
 Restorer = Callable[["ClusterNode", str], Awaitable["OrsSession | None"]]
 """Restores one adopted session on the node from the store (None: nothing to
@@ -169,6 +189,9 @@ class ClusterNode:
         self.max_forwarded = max_forwarded
         self.restore = restore
         self.on_fenced = on_fenced
+        self.keeper: Keeper | None = None
+        """The server's durable sessions, if it keeps them: they hold the
+        lease, restore and fence; this node only adopts and routes."""
         self.token = 0
         self.fenced = 0
         """How many times this node lost its lease."""
@@ -189,13 +212,13 @@ class ClusterNode:
         if self.address is None:
             self.address = self.server.url
         self._client = aiohttp.ClientSession(auto_decompress=False)
-        await self._take_lease()
-        await self._adopt(self.node)
         loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._keep_lease()),
-            loop.create_task(self._watch()),
-        ]
+        self.keeper = getattr(self.server, "durability", None)
+        if self.keeper is None:
+            await self._take_lease()
+            await self._adopt(self.node)
+            self._tasks = [loop.create_task(self._keep_lease())]
+        self._tasks.append(loop.create_task(self._watch()))
 
     async def close(self) -> None:
         """Stop renewing and watching and release the lease, so the other
@@ -209,7 +232,7 @@ class ClusterNode:
             except asyncio.CancelledError:
                 pass
         self._tasks = []
-        if self.token:
+        if self.token and self.keeper is None:
             try:
                 await self.store.release_lease(self.node, self.token)
             except StoreError as error:
@@ -284,21 +307,33 @@ class ClusterNode:
                 log.warning("node %s: watching for dead nodes: %s", self.node, error)
 
     async def _adopt(self, dead: str) -> None:
-        ids = await self.store.adopt(dead, self.node, self.token)
+        keeper = self.keeper
+        token = self.token if keeper is None else keeper.token
+        ids = await self.store.adopt(dead, self.node, token)
         if ids:
             log.warning(
                 "node %s adopts %d sessions of node %s", self.node, len(ids), dead
             )
-        for sessionid in ids:
-            if self.server.platform.session(sessionid) is not None:
-                continue
-            try:
+        if keeper is not None:
+            keeper.passive.update(ids)
+        for first in range(0, len(ids), MAX_ADOPTION_BATCH):
+            batch = ids[first : first + MAX_ADOPTION_BATCH]
+            await asyncio.gather(*(self._restore(sid) for sid in batch))
+
+    async def _restore(self, sessionid: str) -> None:
+        """Bring an adopted session into memory (through the keeper, if any)."""
+        if self.server.platform.session(sessionid) is not None:
+            return
+        try:
+            if self.keeper is not None:
+                session = await self.keeper.activate(sessionid)
+            else:
                 session = await self.restore(self, sessionid)
-            except Exception as error:  # noqa: BLE001 - one session, not the node
-                log.error("node %s: cannot restore %s: %s", self.node, sessionid, error)
-                continue
-            if session is not None:
-                self.adopted.append(sessionid)
+        except Exception as error:  # noqa: BLE001 - one session, not the node
+            log.error("node %s: cannot restore %s: %s", self.node, sessionid, error)
+            return
+        if session is not None:
+            self.adopted.append(sessionid)
 
     # -- routing --------------------------------------------------------------------
 
