@@ -160,8 +160,6 @@ async def cluster(
             server = simulated_server(resolve, auth=Credentials(tokens=(TOKEN,)))
             member = ClusterNode(server, store, name, lease_ttl=TTL)
             await stack.enter_async_context(server)
-            await member.start()
-            stack.push_async_callback(member.close)
             nodes.append(Node(member, http))
         yield nodes
 

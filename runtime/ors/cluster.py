@@ -35,8 +35,7 @@ them:
   `restore_from_store`; `MAX_ADOPTION_BATCH` at once): its snapshot on this
   node's platform, its timers re-armed for what remains of them (those that
   fell due meanwhile fire at once, in order), its queued events delivered in
-  `seq`
-  order. A node that restarts adopts its own sessions the same way.
+  `seq` order. A node that restarts adopts its own sessions the same way.
 
 Limits, each a constructor parameter (its default a constant here):
 `lease_ttl` (`LEASE_TTL`, 10 s: the time to detect a dead node),
@@ -158,10 +157,9 @@ async def restore_from_store(node: ClusterNode, sessionid: str) -> OrsSession | 
 class ClusterNode:
     """`server` as the node `node` of the cluster that shares `store`.
 
-    Make it before `server.start()` (it adds the routing middleware), then
-    `await start()` once the server listens (its URL is the address the other
-    nodes forward to, unless `address` is given) and `await close()` before
-    the server closes. `restore` restores each adopted session (see
+    Make it before `server.start()`: it adds the routing middleware, starts
+    once the server listens (its URL is the address the other nodes forward
+    to, unless `address` is given) and closes as the server closes. `restore` restores each adopted session (see
     `Restorer`); `on_fenced` is told when the node loses its lease and drops
     its sessions."""
 
@@ -203,9 +201,11 @@ class ClusterNode:
         self._forwarding = 0
         server.platform.new_sessionid = lambda: new_session_id(self.node)
         server.middlewares.append(self._middleware())
+        server.on_start.append(self.start)
+        server.on_close.append(self.close)
 
     async def start(self) -> None:
-        """Take the lease, adopt this node's own sessions (a restart) and
+        """(Called by the server once it listens.) Take the lease, adopt this node's own sessions (a restart) and
         start renewing and watching for dead nodes."""
         import aiohttp
 
@@ -404,7 +404,7 @@ class ClusterNode:
         if "/request/" in request.path:
             timeout += self.server.request_timeout
         client = self._client
-        assert client is not None, "ClusterNode.start() was not awaited"
+        assert client is not None, "the server has not started"
         self._forwarding += 1
         try:
             async with client.request(

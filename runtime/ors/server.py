@@ -236,6 +236,10 @@ class SessionServer:
         self.middlewares: list[Any] = []
         """aiohttp middlewares that run after authentication, inside the error
         answers (a cluster's forwarding); add them before `start()`."""
+        self.on_start: list[Callable[[], Awaitable[None]]] = []
+        """Awaited, in order, at the end of `start()` (a cluster node joins)."""
+        self.on_close: list[Callable[[], Awaitable[None]]] = []
+        """Awaited, in order, at the beginning of `close()`."""
         platform.listeners.append(self._joined)
 
     @property
@@ -294,9 +298,13 @@ class SessionServer:
         await self.processor.open(self.port, tls=self.ssl_context is not None)
         for session in list(self.platform.sessions.values()):
             self._joined(session)
+        for hook in self.on_start:
+            await hook()
 
     async def close(self) -> None:
         """Stop serving: requests under way are dropped, sessions stay as they are."""
+        for hook in self.on_close:
+            await hook()
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
