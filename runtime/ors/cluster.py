@@ -24,8 +24,13 @@ them:
   that disagree about an owner answer 404 instead of passing a call back and
   forth; the header grants nothing (a caller that sets it only loses the
   forwarding). An owner whose lease has expired and whose sessions nobody has
-  adopted yet answers 503 `unavailable`: within `lease_ttl` (the time the
-  others need to notice) another node runs them, and a retry reaches it.
+  adopted yet, or cannot be connected to, answers 503 `unavailable`:
+  nothing reached the owner, and within `lease_ttl` (the time the others
+  need to notice) another node runs its sessions, so a retry is safe. An
+  owner that fails during the call (the connection breaks after the call
+  was sent) answers 502 `nodefailed`, and a call that takes longer than
+  `forward_timeout` 504 `timeout`: the call may have taken effect, as with
+  any call whose answer is lost.
 - **Adoption.** Every `lease_ttl / 3` seconds each node asks the store for
   nodes whose lease expired that still own sessions (`expired_nodes`) and
   adopts them (`adopt`: the store revokes the dead lease and moves each
@@ -428,11 +433,19 @@ class ClusterNode:
                 "timeout",
                 f"node {owner} did not answer within {timeout:g} s (forward_timeout)",
             ) from None
-        except aiohttp.ClientError as error:
+        except aiohttp.ClientConnectorError as error:
             raise Refusal(
                 503,
                 "unavailable",
-                f"node {owner} cannot be reached: {type(error).__name__}",
+                f"node {owner} cannot be reached: {type(error).__name__} "
+                "(nothing was sent to it)",
+            ) from None
+        except aiohttp.ClientError as error:
+            raise Refusal(
+                502,
+                "nodefailed",
+                f"node {owner} failed during the call ({type(error).__name__}): "
+                "it may have taken effect",
             ) from None
         finally:
             self._forwarding -= 1
