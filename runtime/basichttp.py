@@ -683,6 +683,11 @@ class HttpEventProcessor:
         processors["basichttp"] = processors[BASICHTTP_TYPE] = entry
         return location
 
+    def unregister(self, sessionid: str) -> None:
+        """Forget session `sessionid` (it left memory): its access URI
+        answers 404 until it is registered again."""
+        self._sessions.pop(sessionid, None)
+
     def location(self, machine: Machine) -> str:
         """The access URI of `machine` at this processor."""
         return f"{self.origin}/scxml/{machine._sessionid}"

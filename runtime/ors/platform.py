@@ -172,6 +172,9 @@ class Platform:
         self.owners: dict[str, OrsSession] = {}
         self.interactions: dict[str, Interaction] = {}
         self.listeners: list[SessionListener] = []
+        self.step_listeners: list[Callable[[Machine], None]] = []
+        """Told when a session (or a session it invoked) ends a macrostep, and
+        when a session ends: what persists sessions saves them then."""
         self._waiting: dict[str, _Waiting] = {}
         self._labels = itertools.count(1)
         self.max_sessions: int | None = None
@@ -450,6 +453,8 @@ class Platform:
 
     def _ended(self, session: OrsSession) -> None:
         session.ended = self.clock.now()
+        for listener in self.step_listeners:
+            listener(session.machine)
         self.sessions.pop(session.sessionid, None)
         self.finished.append(session)
         for g_uid in list(session.interactions.ids()):
@@ -503,6 +508,8 @@ class _SessionObserver(Observer):
         )
 
     def on_stable(self, machine: Machine) -> None:
+        for listener in self.platform.step_listeners:
+            listener(machine)
         trace = self.platform.trace
         if not trace.active or not machine._running:
             return

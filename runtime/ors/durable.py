@@ -1,0 +1,644 @@
+"""Durable sessions: a platform's sessions kept in a `SessionStore`.
+
+`Durability` persists the sessions of one `Platform` (the node `node`) into a
+store (`scxmlc.runtime.store`), brings them back after a restart, and
+passivates idle ones: they leave memory and come back when an event, a timer
+or a REST call needs them. `SessionServer(durability=...)` wires it in;
+`scxmlc serve --store URL` builds one.
+
+- **End of macrostep.** The platform tells its `step_listeners` when a
+  session (or a child it invoked) ends a macrostep or ends. Such a session is
+  marked; one flush task saves every marked session once per turn of the
+  event loop (their saves run concurrently, so SQLite commits them together).
+  A save writes `machine.snapshot()` with `acked` = the last `seq` handed to
+  the session: the snapshot holds every event handed over, consumed or still
+  in its queue, so the store drops them from its queue in the same step.
+- **Events from callers.** `deliver` appends the event to the store first and
+  returns its `seq` once it is durable (the server answers 204 then); only
+  then is it handed to the session, in `seq` order: an event whose
+  predecessor is still being appended waits for it, and a gap nobody fills
+  (an append that failed after it took effect, a restart) is filled from the
+  store's queue (`pending`).
+- **Recovery.** `start()` takes the node's lease, adopts the node's own
+  sessions (fencing out anything a previous life still had in flight) and
+  restores them: all of them without passivation, otherwise only those with
+  queued events or a timer due soon; the others come back when needed.
+  Restored sessions consume their queued events first, in order; their
+  overdue timers fire at once.
+- **Passivation.** Every `passivate_after / 4` seconds (at most 60), idle
+  sessions are saved and disposed. A passivated session is reactivated by
+  `activate` (an event, a request, a query, a terminate) or when its earliest
+  timer falls due (the store's `due` index, read every `tick` seconds).
+
+Sessions of documents marked `_persist="false"` are never persisted (nor
+recovered, nor passivated); invoked children are persisted inside their
+parent's snapshot. A session that ends is deleted from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from ..events import EXTERNAL, AttrDict, Event
+from ..io import pending as pending_sends
+from ..machine import Machine
+from ..snapshot import SnapshotError
+from ..store import Fenced, SessionRecord, SessionStore, StoreError
+from .platform import OrsSession, Platform
+
+__all__ = [
+    "LEASE_TTL",
+    "MAX_RECOVERY_BATCH",
+    "Durability",
+    "SessionGone",
+    "decode_event",
+    "encode_event",
+]
+
+LEASE_TTL: Final = 30.0
+"""Seconds the node's lease lasts; renewed every third of it."""
+
+TICK: Final = 1.0
+"""Seconds between two reads of the store's `due` index (passivated sessions
+whose timer falls due), and the least time to its next timer a session must
+have to be passivated."""
+
+RETRY: Final = 1.0
+"""Seconds before a save that failed with `StoreError` is tried again."""
+
+MAX_RECOVERY_BATCH: Final = 256
+"""Sessions whose records and queues recovery reads at once."""
+
+log = logging.getLogger("scxmlc.durable")
+
+ActiveListener = Callable[[OrsSession], None]
+
+
+class SessionGone(LookupError):
+    """No such session on this node: never started, ended, or another
+    node's."""
+
+
+def encode_event(event: Event) -> bytes:
+    """An external event from a caller, as the store queues it (JSON)."""
+    fields: dict[str, Any] = {"name": event.name, "data": event.data}
+    for name in ("origin", "origintype", "raw"):
+        value = getattr(event, name, None)
+        if value:
+            fields[name] = value
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def decode_event(data: bytes) -> Event:
+    """The event `encode_event` made `data` of."""
+    fields = json.loads(data, object_hook=AttrDict)
+    return Event(
+        fields["name"],
+        fields.get("data"),
+        EXTERNAL,
+        origin=fields.get("origin"),
+        origintype=fields.get("origintype"),
+        raw=fields.get("raw"),
+    )
+
+
+class _Tracked:
+    """What the node knows of one persisted session it runs."""
+
+    __slots__ = (
+        "document",
+        "created",
+        "new",
+        "delivered",
+        "buffer",
+        "inflight",
+        "filling",
+        "ended",
+        "passivate",
+        "waiters",
+        "fresh",
+    )
+
+    def __init__(self, document: str, created: float, *, new: bool) -> None:
+        self.document = document
+        self.created = created
+        self.new = new
+        """Not saved yet: the next save creates the record."""
+        self.delivered = 0
+        """The `seq` of the last queued event handed to the session."""
+        self.buffer: dict[int, Event] | None = None
+        """Events appended whose predecessors were not handed over yet."""
+        self.inflight = 0
+        self.filling = False
+        self.ended = False
+        self.passivate = False
+        self.waiters: list[asyncio.Future[None]] | None = None
+        self.fresh = False
+        """Restored with an empty queue: the first event appended alone is
+        the next one."""
+
+
+def _root(machine: Machine) -> Machine:
+    while machine._parent is not None:
+        machine = machine._parent
+    return machine
+
+
+def _due(machine: Machine) -> float | None:
+    """Wall-clock time of the session's earliest delayed send (its
+    children's included), None without one."""
+    times = [delayed.due for delayed in pending_sends(machine)]
+    for invocation in (machine._invocations or {}).values():
+        if invocation.child is not None:
+            child = _due(invocation.child)
+            if child is not None:
+                times.append(child)
+    return min(times) if times else None
+
+
+class Durability:
+    """Keeps the sessions of `platform` in `store` as node `node`.
+
+    `passivate_after` (seconds, 0: never) is how long a session may go
+    without an event before it leaves memory; `lease_ttl` how long the node's
+    lease lasts; `address` the URL other nodes may forward calls to.
+    `documents` maps each application class to the name the platform's
+    resolver finds it by again (else the class's `<scxml name>`).
+    `on_active` hears of each session brought back to memory (the server
+    registers it with its Basic HTTP processor), `on_passive` of each that
+    left it."""
+
+    def __init__(
+        self,
+        platform: Platform,
+        store: SessionStore,
+        *,
+        node: str,
+        passivate_after: float = 0.0,
+        lease_ttl: float = LEASE_TTL,
+        address: str = "",
+        tick: float = TICK,
+    ) -> None:
+        self.platform = platform
+        self.store = store
+        self.node = node
+        self.passivate_after = passivate_after
+        self.lease_ttl = lease_ttl
+        self.address = address
+        self.tick = tick
+        self.token = 0
+        self.documents: dict[type[Machine], str] = {}
+        self.on_active: list[ActiveListener] = []
+        self.on_passive: list[Callable[[str], None]] = []
+        self.tracked: dict[str, _Tracked] = {}
+        self.passive: set[str] = set()
+        """Ids of this node's sessions that are in the store only."""
+        self.saves = 0
+        self.passivated = 0
+        self.reactivated = 0
+        self._dirty: dict[str, None] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        self._activating: dict[str, asyncio.Future[OrsSession | None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._running = False
+        platform.listeners.append(self._joined)
+        platform.step_listeners.append(self._stepped)
+
+    # -- life ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Take the node's lease, adopt its sessions and recover them; then
+        renew the lease, watch timers and passivate, in the background."""
+        store = self.store
+        self.token = await store.acquire_lease(
+            self.node, self.lease_ttl, address=self.address
+        )
+        await store.adopt(self.node, self.node, self.token)
+        self._running = True
+        ids = await store.sessions(node=self.node)
+        self.passive.update(ids)
+        if self.passivate_after > 0:
+            wanted = await self._wanted(ids)
+        else:
+            wanted = ids
+        for first in range(0, len(wanted), MAX_RECOVERY_BATCH):
+            batch = wanted[first : first + MAX_RECOVERY_BATCH]
+            await asyncio.gather(*(self._recover(sid) for sid in batch))
+        self._background(self._renew())
+        if self.passivate_after > 0:
+            self._background(self._watch())
+
+    async def _wanted(self, ids: list[str]) -> list[str]:
+        """Of `ids`, those with queued events or a timer due within a tick."""
+        store = self.store
+        soon = {
+            sid
+            for sid, _ in await store.due(time.time() + 2 * self.tick, node=self.node)
+        }
+        wanted = [sid for sid in ids if sid in soon]
+        rest = [sid for sid in ids if sid not in soon]
+        for first in range(0, len(rest), MAX_RECOVERY_BATCH):
+            batch = rest[first : first + MAX_RECOVERY_BATCH]
+            queues = await asyncio.gather(*(store.pending(sid) for sid in batch))
+            wanted += [sid for sid, queue in zip(batch, queues) if queue]
+        return wanted
+
+    async def _recover(self, sid: str) -> None:
+        try:
+            await self.activate(sid)
+        except Exception as error:  # noqa: BLE001 - one bad record stops no other
+            log.error("session %s not recovered: %s", sid, error)
+
+    async def close(self) -> None:
+        """Save what is marked, stop the background tasks and release the
+        lease; the sessions stay in memory as they are."""
+        self._running = False
+        for task in list(self._tasks):
+            task.cancel()
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        if self.token:
+            try:
+                await self.store.release_lease(self.node, self.token)
+            except StoreError as error:
+                log.warning("lease of %s not released: %s", self.node, error)
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _renew(self) -> None:
+        while self._running:
+            await asyncio.sleep(self.lease_ttl / 3)
+            try:
+                kept = await self.store.renew_lease(
+                    self.node, self.token, self.lease_ttl
+                )
+            except StoreError as error:
+                log.warning("lease of %s not renewed: %s", self.node, error)
+                continue
+            if not kept:
+                log.error("node %s lost its lease: its sessions stop here", self.node)
+                self._drop_all()
+                try:
+                    self.token = await self.store.acquire_lease(
+                        self.node, self.lease_ttl, address=self.address
+                    )
+                except StoreError as error:
+                    log.error("node %s takes no new lease: %s", self.node, error)
+                    self._running = False
+                    return
+
+    def _drop_all(self) -> None:
+        """The lease is gone: another node owns these sessions now."""
+        for sid in list(self.tracked):
+            self._drop(sid)
+        self.passive.clear()
+
+    def _drop(self, sid: str) -> None:
+        """Forget session `sid` here without ending it (another node, or
+        nobody, owns it)."""
+        self.tracked.pop(sid, None)
+        self._dirty.pop(sid, None)
+        session = self.platform.sessions.pop(sid, None)
+        if session is not None:
+            session.machine.dispose()
+            for listener in self.on_passive:
+                listener(sid)
+
+    # -- the end of each macrostep -------------------------------------------------
+
+    def _joined(self, session: OrsSession) -> None:
+        """A new session: persist it unless its document says not to; an
+        invoked child lives in its parent's snapshot."""
+        machine = session.machine
+        if machine._parent is not None or not type(machine)._persist:
+            return
+        cls = type(machine)
+        document = self.documents.get(cls) or cls._chart.name or cls.__name__
+        self.tracked[session.sessionid] = _Tracked(document, time.time(), new=True)
+        self._mark(session.sessionid)
+
+    def _stepped(self, machine: Machine) -> None:
+        """A session (or one of its children) ended a macrostep, or ended."""
+        root = _root(machine)
+        sid = root._sid
+        if sid is None:
+            return
+        tracked = self.tracked.get(sid)
+        if tracked is None:
+            return
+        if root is machine and machine.finished:
+            tracked.ended = True
+        self._mark(sid)
+
+    def _mark(self, sid: str) -> None:
+        self._dirty[sid] = None
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        """Save the marked sessions, a batch per turn of the loop."""
+        try:
+            while self._dirty:
+                batch = list(self._dirty)
+                self._dirty.clear()
+                await asyncio.gather(*(self._save(sid) for sid in batch))
+        finally:
+            self._flusher = None
+            if self._dirty:
+                self._mark(next(iter(self._dirty)))
+
+    async def _save(self, sid: str) -> None:
+        tracked = self.tracked.get(sid)
+        if tracked is None:
+            return
+        try:
+            if tracked.ended:
+                self.tracked.pop(sid, None)
+                if not tracked.new:
+                    await self.store.delete(sid)
+                return
+            session = self.platform.sessions.get(sid)
+            if session is None:
+                return
+            machine = session.machine
+            try:
+                data = machine.snapshot()
+            except SnapshotError as error:
+                log.error("session %s is no longer persisted: %s", sid, error)
+                self.tracked.pop(sid, None)
+                if not tracked.new:
+                    await self.store.delete(sid)
+                return
+            record = SessionRecord(
+                sid,
+                data,
+                tracked.document,
+                type(machine)._fingerprint,
+                self.node,
+                self.token,
+                tracked.created,
+                time.time(),
+                _due(machine),
+            )
+            await self.store.save(record, acked=tracked.delivered, new=tracked.new)
+            tracked.new = False
+            self.saves += 1
+            if tracked.passivate and sid not in self._dirty:  # else: the next save
+                tracked.passivate = False
+                self._leave_memory(sid, tracked, session)
+        except Fenced:
+            log.error("session %s: another node owns it now", sid)
+            self._drop(sid)
+        except StoreError as error:
+            log.warning("session %s not saved (again in %g s): %s", sid, RETRY, error)
+            tracked.passivate = False
+            asyncio.get_running_loop().call_later(RETRY, self._retry, sid)
+            return
+        finally:
+            waiters, tracked.waiters = tracked.waiters, None
+            for waiter in waiters or ():
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def _retry(self, sid: str) -> None:
+        if sid in self.tracked and self._running:
+            self._mark(sid)
+
+    async def saved(self, sid: str) -> None:
+        """Wait until session `sid` has been saved since it was last marked
+        (its record exists); `StoreError` if it could not be."""
+        tracked = self.tracked.get(sid)
+        if tracked is None or (not tracked.new and sid not in self._dirty):
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if tracked.waiters is None:
+            tracked.waiters = []
+        tracked.waiters.append(waiter)
+        self._mark(sid)
+        await waiter
+        if tracked.new and not tracked.ended:
+            raise StoreError(f"session {sid} could not be saved")
+
+    # -- events from callers ----------------------------------------------------------
+
+    def persists(self, sid: str) -> bool:
+        """Whether session `sid` is kept in the store (in memory or not)."""
+        return sid in self.tracked or sid in self.passive
+
+    async def deliver(self, sid: str, event: Event) -> int:
+        """Queue `event` for session `sid` durably, then hand it to the
+        session in `seq` order; its `seq`. `SessionGone` when the store has no
+        such session, `StoreError` when it cannot be reached (the event may or
+        may not be queued)."""
+        tracked = self.tracked.get(sid)
+        if tracked is None and sid in self.passive:  # passivated meanwhile
+            await self.activate(sid)
+            tracked = self.tracked.get(sid)
+        if tracked is None:
+            raise SessionGone(sid)
+        tracked.inflight += 1
+        return await asyncio.shield(self._append(sid, tracked, event))
+
+    async def _append(self, sid: str, tracked: _Tracked, event: Event) -> int:
+        try:
+            if tracked.new:
+                await self.saved(sid)
+            seq = await self.store.append(sid, encode_event(event))
+            if seq is None:
+                raise SessionGone(sid)
+            self._hand(sid, tracked, seq, event)
+            return seq
+        finally:
+            tracked.inflight -= 1
+            if tracked.buffer and not tracked.inflight and not tracked.filling:
+                self._background(self._fill(sid, tracked))
+
+    def _hand(self, sid: str, tracked: _Tracked, seq: int, event: Event) -> None:
+        """Give the session event `seq`, and those waiting for it, in order."""
+        if seq <= tracked.delivered:
+            return
+        if tracked.fresh:
+            tracked.fresh = False
+            if tracked.inflight == 1 and not tracked.buffer:
+                tracked.delivered = seq - 1
+        if seq != tracked.delivered + 1 or tracked.buffer:
+            buffer = tracked.buffer
+            if buffer is None:
+                buffer = tracked.buffer = {}
+            buffer[seq] = event
+            while tracked.delivered + 1 in buffer:
+                tracked.delivered += 1
+                self._give(sid, buffer.pop(tracked.delivered))
+            if not buffer:
+                tracked.buffer = None
+            return
+        tracked.delivered = seq
+        self._give(sid, event)
+
+    def _give(self, sid: str, event: Event) -> None:
+        session = self.platform.sessions.get(sid)
+        if session is not None:
+            session.machine._deliver(event)
+
+    async def _fill(self, sid: str, tracked: _Tracked) -> None:
+        """Hand over what the store queued after the last event handed over
+        (a gap no append under way will fill)."""
+        tracked.filling = True
+        try:
+            queued = await self.store.pending(sid, after=tracked.delivered)
+        except StoreError as error:
+            log.warning("session %s: queued events not read: %s", sid, error)
+            return
+        finally:
+            tracked.filling = False
+        buffer = tracked.buffer or {}
+        for item in queued:
+            if item.seq > tracked.delivered:
+                event = buffer.pop(item.seq, None) or decode_event(item.data)
+                tracked.delivered = item.seq
+                self._give(sid, event)
+        for seq in [seq for seq in buffer if seq <= tracked.delivered]:
+            del buffer[seq]
+        tracked.buffer = buffer or None
+
+    # -- bringing sessions back ---------------------------------------------------------
+
+    async def activate(self, sid: str) -> OrsSession | None:
+        """The session `sid` in memory: as it is, or restored from the store
+        if it was passivated (or recovered after a restart); None if this
+        node has no such session."""
+        session = self.platform.sessions.get(sid)
+        if session is not None or sid not in self.passive:
+            return session
+        under_way = self._activating.get(sid)
+        if under_way is not None:
+            return await asyncio.shield(under_way)
+        future: asyncio.Future[OrsSession | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._activating[sid] = future
+        try:
+            session = await self._restore(sid)
+            future.set_result(session)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: the caller raises it
+            raise
+        finally:
+            del self._activating[sid]
+        return session
+
+    async def _restore(self, sid: str) -> OrsSession | None:
+        store = self.store
+        record = await store.load(sid)
+        if record is None or record.node != self.node:
+            self.passive.discard(sid)
+            return None
+        platform = self.platform
+        application = await asyncio.to_thread(platform.load, record.document, "")
+        self.documents.setdefault(application, record.document)
+        queued = await store.pending(sid)
+        if sid in platform.sessions or sid not in self.passive:
+            return platform.sessions.get(sid)  # raced with another activation
+        session = platform.restore_session(application, record.snapshot)
+        self.passive.discard(sid)
+        tracked = _Tracked(record.document, record.created, new=False)
+        self.tracked[sid] = tracked
+        self.reactivated += 1
+        for listener in self.on_active:
+            listener(session)
+        session.started = platform.clock.now() - max(0.0, time.time() - record.created)
+        for item in queued:
+            tracked.delivered = item.seq
+            self._give(sid, decode_event(item.data))
+        tracked.fresh = not queued
+        if not session.machine._started:
+            session.machine.start()  # waited for its idealtime: starts now
+        return session
+
+    # -- passivation ---------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        """Every tick: bring back passivated sessions whose timer falls due;
+        every `passivate_after / 4` (at most 60 s): passivate idle ones."""
+        every = min(self.passivate_after / 4, 60.0)
+        last = time.monotonic()
+        while self._running:
+            await asyncio.sleep(self.tick)
+            try:
+                due = await self.store.due(time.time() + 2 * self.tick, node=self.node)
+            except StoreError as error:
+                log.warning("timers of passivated sessions not read: %s", error)
+                due = []
+            for sid, _ in due:
+                if sid in self.passive:
+                    await self._recover(sid)
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                self.passivate_idle()
+
+    def passivate_idle(self, idle: float | None = None) -> int:
+        """Mark for passivation every session idle for `idle` seconds (by
+        default `passivate_after`): it leaves memory once it is saved. How
+        many were marked."""
+        limit = self.passivate_after if idle is None else idle
+        platform = self.platform
+        now = platform.clock.now()
+        horizon = time.time() + 2 * self.tick
+        marked = 0
+        for sid, session in list(platform.sessions.items()):
+            tracked = self.tracked.get(sid)
+            if tracked is None or tracked.ended or tracked.passivate:
+                continue
+            if now - max(session.last_event, session.started) < limit:
+                continue
+            if not self._may_leave(session, tracked):
+                continue
+            due = _due(session.machine)
+            if due is not None and due < horizon:
+                continue
+            tracked.passivate = True
+            self._mark(sid)
+            marked += 1
+        return marked
+
+    def _may_leave(self, session: OrsSession, tracked: _Tracked) -> bool:
+        """Whether nothing but the store holds the session: it waits for an
+        event, owns no interaction, has no child and no request waiting for
+        it, and no event is on its way to it."""
+        machine = session.machine
+        return bool(
+            machine._started
+            and machine._idle
+            and not machine._scheduled
+            and not machine._external
+            and not machine._invocations
+            and session.invoker is None
+            and next(session.interactions.ids(), None) is None
+            and not tracked.inflight
+            and not tracked.buffer
+            and not self.platform.waiting_for(session)
+        )
+
+    def _leave_memory(self, sid: str, tracked: _Tracked, session: OrsSession) -> None:
+        """Dispose of session `sid`, just saved, if nothing happened to it
+        since its snapshot was taken."""
+        if not self._may_leave(session, tracked):
+            return
+        if self.platform.sessions.get(sid) is not session:
+            return
+        del self.platform.sessions[sid]
+        self.tracked.pop(sid, None)
+        session.machine.dispose()
+        self.passive.add(sid)
+        self.passivated += 1
+        for listener in self.on_passive:
+            listener(sid)
