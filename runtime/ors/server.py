@@ -60,6 +60,14 @@ Events the platform delivers itself (answers to the session's own requests,
 interaction events) are never refused or dropped for a full queue: they are
 bounded by what the session asks for.
 
+With `durability` (`durable.Durability`, what `scxmlc serve --store URL`
+builds) the sessions live in a session store: `/event/<name>` and
+`/request/<name>` append the event to the store and answer (204) only once
+it is durable, a start answers once the session's first save is done, a
+passivated session comes back for any call naming it, and a store that
+cannot be reached answers 503 `storeerror` (for an event: it may have been
+queued). Without it, nothing is persisted and nothing changes.
+
 Use the server as an async context manager, or `start()` and `close()`, inside
 the running loop, over any platform on an asyncio clock of the running loop
 (`ServerClock`). The server talks to the platform's backend only through the
@@ -108,6 +116,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from .auth import Credentials
+    from .durable import Durability
 
 __all__ = ["REST_ORIGIN_TYPE", "Refusal", "ServerClock", "SessionServer"]
 
@@ -204,8 +213,12 @@ class SessionServer:
         auth: Credentials | None = None,
         ssl_context: ssl.SSLContext | None = None,
         budget: Budget | None = None,
+        durability: Durability | None = None,
     ) -> None:
         self.platform = platform
+        self.durability: Durability | None = None
+        """Keeps the sessions in a store (`durable.Durability`); None: in
+        memory only."""
         self.auth = auth
         self.ssl_context = ssl_context
         self.host = host
@@ -241,6 +254,16 @@ class SessionServer:
         self.on_close: list[Callable[[], Awaitable[None]]] = []
         """Awaited, in order, at the beginning of `close()`."""
         platform.listeners.append(self._joined)
+        if durability is not None:
+            self.attach_durability(durability)
+
+    def attach_durability(self, durability: Durability) -> None:
+        """Keep the sessions in `durability`'s store (before `start()`)."""
+        if self._runner is not None:
+            raise RuntimeError("attach durability before the server starts")
+        self.durability = durability
+        durability.on_active.append(self._joined)
+        durability.on_passive.append(self.processor.unregister)
 
     @property
     def url(self) -> str:
@@ -298,6 +321,9 @@ class SessionServer:
         await self.processor.open(self.port, tls=self.ssl_context is not None)
         for session in list(self.platform.sessions.values()):
             self._joined(session)
+        if self.durability is not None:
+            self.durability.address = self.durability.address or self.url
+            await self.durability.start()
         for hook in self.on_start:
             await hook()
 
@@ -305,6 +331,8 @@ class SessionServer:
         """Stop serving: requests under way are dropped, sessions stay as they are."""
         for hook in self.on_close:
             await hook()
+        if self.durability is not None:
+            await self.durability.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
@@ -381,6 +409,8 @@ class SessionServer:
             )
         except SessionLimit as refused:
             raise Refusal(503, "toomanysessions", str(refused)) from None
+        if self.durability is not None:
+            await self._persisted(session, src)
         self._callers.setdefault(caller, set()).add(session.sessionid)
         if len(self._callers) > 2 * len(self.platform.sessions) + 16:
             self._forget_callers()
@@ -391,7 +421,7 @@ class SessionServer:
         """`POST /scxml/session/<id>/terminate`: `{"sessionid": ...}`."""
         from aiohttp import web
 
-        session = self._running(request)
+        session = await self._live(request)
         self.platform.terminate(session, "terminated through the REST API")
         return web.json_response({"sessionid": session.sessionid})
 
@@ -399,14 +429,18 @@ class SessionServer:
         """`POST /scxml/session/<id>/event/<name>`: 204 once the event is queued."""
         from aiohttp import web
 
-        session = self._running(request)
+        session = await self._live(request)
         name = self._event_name(request, session)
-        session.deliver(name, await self._fields(request), REST_ORIGIN_TYPE)
+        fields = await self._fields(request)
+        if self.durability is not None:
+            await self._queue(session, name, fields)
+        else:
+            session.deliver(name, fields, REST_ORIGIN_TYPE)
         return web.Response(status=204)
 
     async def request(self, request: web.Request) -> web.StreamResponse:
         """`POST /scxml/session/<id>/request/<name>`: the session's response."""
-        session = self._running(request)
+        session = await self._live(request)
         name = self._event_name(request, session)
         data = await self._fields(request)
         platform = self.platform
@@ -427,7 +461,10 @@ class SessionServer:
         )
         data["requestid"] = requestid
         try:
-            session.deliver(name, data, REST_ORIGIN_TYPE)
+            if self.durability is not None:
+                await self._queue(session, name, data)
+            else:
+                session.deliver(name, data, REST_ORIGIN_TYPE)
             replied, value = await asyncio.wait_for(answer, self.request_timeout)
         except asyncio.TimeoutError:
             raise Refusal(
@@ -452,6 +489,8 @@ class SessionServer:
 
         sessionid = request.match_info["id"]
         session = self.platform.session(sessionid) or self._finished(sessionid)
+        if session is None and self.durability is not None:
+            session = await self._activate(sessionid)
         if session is None:
             raise Refusal(404, "notfound", f"no session {sessionid}")
         return web.json_response(self.describe(session))
@@ -504,6 +543,69 @@ class SessionServer:
             why = "has ended" if ended else "does not exist"
             raise Refusal(404, "notfound", f"session {sessionid} {why}")
         return session
+
+    async def _live(self, request: web.Request) -> OrsSession:
+        """The running session the path names, brought back from the store
+        if it was passivated; `Refusal` (404) when there is none."""
+        if self.durability is not None:
+            sessionid = request.match_info["id"]
+            if self.platform.session(sessionid) is None:
+                await self._activate(sessionid)
+        return self._running(request)
+
+    async def _activate(self, sessionid: str) -> OrsSession | None:
+        """Session `sessionid` from the store (None: not there); `Refusal`
+        (503) when the store cannot be reached or the session restored."""
+        from ..store import StoreError
+
+        assert self.durability is not None
+        try:
+            return await self.durability.activate(sessionid)
+        except StoreError as error:
+            raise Refusal(503, "storeerror", f"session store: {error}") from None
+        except Exception as error:  # noqa: BLE001 - a record that cannot restore
+            log.error("session %s cannot be restored: %s", sessionid, error)
+            raise Refusal(
+                503, "storeerror", f"session {sessionid} cannot be restored"
+            ) from None
+
+    async def _persisted(self, session: OrsSession, src: str) -> None:
+        """Wait for the first save of a session just started; on a store
+        failure end it and refuse (503)."""
+        from ..store import StoreError
+
+        assert self.durability is not None
+        self.durability.documents.setdefault(type(session.machine), src)
+        tracked = self.durability.tracked.get(session.sessionid)
+        if tracked is not None and tracked.new:
+            tracked.document = src
+        try:
+            await self.durability.saved(session.sessionid)
+        except StoreError as error:
+            self.platform.terminate(session, "not persisted")
+            raise Refusal(503, "storeerror", f"session store: {error}") from None
+
+    async def _queue(self, session: OrsSession, name: str, data: AttrDict) -> None:
+        """Queue event `name` durably for `session` (`Durability.deliver`):
+        `Refusal` 404 when its record is gone, 503 when the store fails (the
+        event may be queued then)."""
+        from ..events import EXTERNAL, Event
+        from ..store import StoreError
+        from .durable import SessionGone
+
+        assert self.durability is not None
+        if not self.durability.persists(session.sessionid):  # _persist="false"
+            session.deliver(name, data, REST_ORIGIN_TYPE)
+            return
+        event = Event(name, data, EXTERNAL, origintype=REST_ORIGIN_TYPE)
+        try:
+            await self.durability.deliver(session.sessionid, event)
+        except SessionGone:
+            raise Refusal(
+                404, "notfound", f"session {session.sessionid} does not exist"
+            ) from None
+        except StoreError as error:
+            raise Refusal(503, "storeerror", f"session store: {error}") from None
 
     def _caller_with_room(self, request: web.Request) -> str:
         """Who `request` comes from (see `MAX_SESSIONS_PER_CALLER`); `Refusal`
