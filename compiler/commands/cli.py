@@ -13,6 +13,7 @@
                                       run the application against the simulated
                                       contact center; print the trace and a summary
     scxmlc serve APP... [--host H] [--port P] [--scenario S.yaml] [--trace]
+                 [--store URL [--node NAME] [--passivate-after SECONDS]]
                  [--credentials-file F] [--tls-cert C --tls-key K] [--root DIR]...
                  [--allow-runtime-documents]
                                       the ORS session server (REST API and Basic
@@ -214,7 +215,7 @@ def command_run(args: argparse.Namespace) -> int:
 def command_serve(args: argparse.Namespace) -> int:
     from scxmlc.runtime import Budget
 
-    from .serve import Access, Limits, serve
+    from .serve import Access, Limits, Persistence, serve
 
     budget = None
     if args.budget_seconds is not None or args.budget_microsteps is not None:
@@ -245,6 +246,14 @@ def command_serve(args: argparse.Namespace) -> int:
             max_queued_events=args.max_queued_events,
             max_body_size=args.max_body_size,
             budget=budget,
+        ),
+        persistence=Persistence(
+            url=args.store,
+            node=args.node,
+            passivate_after=args.passivate_after,
+            lease_ttl=args.lease_ttl,
+            ttl=args.store_ttl,
+            cluster=args.cluster,
         ),
     )
 
@@ -439,6 +448,53 @@ def parser() -> argparse.ArgumentParser:
         help="an origin (scheme://host[:port], :* for any port) Basic HTTP "
         "<send>s may post to besides the server's own (repeatable; by default "
         "none)",
+    )
+    durable = serve.add_argument_group(
+        "durable sessions", "docs/persistence.md and docs/ors.md tell what survives"
+    )
+    durable.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep every session in this store: sqlite:PATH (no server needed), "
+        "redis://HOST:PORT/DB, redis+cluster://HOST:PORT, memory: (default: "
+        "nothing is persisted)",
+    )
+    durable.add_argument(
+        "--node",
+        default="scxmlc",
+        metavar="NAME",
+        help="this server's node name in the store; one process per name "
+        "(default: scxmlc)",
+    )
+    durable.add_argument(
+        "--passivate-after",
+        type=_positive_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="a session without an event this long leaves memory until an event, "
+        "a timer or a call needs it (with --store; default: never)",
+    )
+    durable.add_argument(
+        "--lease-ttl",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long the node's lease in the store lasts, renewed every "
+        "third of it (default 30)",
+    )
+    durable.add_argument(
+        "--store-ttl",
+        type=_positive_seconds,
+        default=2 * 86400.0,
+        metavar="SECONDS",
+        help="a session nobody saves or sends to is dropped from the store "
+        "after this long (default 172800)",
+    )
+    durable.add_argument(
+        "--cluster",
+        default="scxmlc",
+        metavar="NAME",
+        help="the store's key prefix ORS:NAME: (default: scxmlc)",
     )
     limits = serve.add_argument_group(
         "limits", "each refusal names its limit; docs/security.md lists them all"

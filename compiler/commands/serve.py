@@ -29,6 +29,15 @@ With `--scenario`, the contact center has the scenario's configuration, its
 applications are provisioned at their resources (the first APP serves the
 routing points and queues that have none, as `scxmlc run --scenario` does),
 and its timeline plays in real time from the moment the server listens.
+Durable sessions. `--store URL` (`sqlite:PATH`, `redis://HOST:PORT/DB`, ...,
+docs/persistence.md) keeps every session in a store at the end of each
+macrostep, acknowledges each REST event only once the store holds it, and
+recovers the node's sessions when the server starts again; `--node NAME` is
+the node (one process per name), `--passivate-after SECONDS` lets idle
+sessions leave memory, `--lease-ttl` is how long the node's lease lasts,
+`--store-ttl` and `--cluster` set the store's TTL and key prefix (`scxmlc.runtime.ors.durable`). Without `--store` nothing is
+persisted.
+
 `--trace` prints the trace as it happens. One line says where the server
 listens; SIGTERM or Ctrl-C stops it: it stops accepting, lets requests under
 way finish (`SHUTDOWN_GRACE`, 1 s), closes the connections and exits with
@@ -64,7 +73,16 @@ from scxmlc.runtime.ors.auth import (
     CredentialsError,
     is_loopback,
 )
+from scxmlc.runtime.ors.durable import LEASE_TTL, Durability
 from scxmlc.runtime.ors.server import SessionServer
+from scxmlc.runtime.store import (
+    DEFAULT_CLUSTER,
+    DEFAULT_TTL,
+    StoreError,
+    check_id,
+    open_store,
+    store_from_url,
+)
 from scxmlc.runtime.sim.serving import play_timeline, simulated_server
 from scxmlc.runtime.ors.trace import TraceEntry
 from scxmlc.runtime.sim import (
@@ -80,7 +98,14 @@ from ..diagnostics import CompileError, Diagnostic
 from ..loader import _import, _locate, load, load_module
 from ..options import Options
 
-__all__ = ["Access", "Applications", "Limits", "NotCompiledYet", "serve"]
+__all__ = [
+    "Access",
+    "Applications",
+    "Limits",
+    "NotCompiledYet",
+    "Persistence",
+    "serve",
+]
 
 NOT_SERVED: Final = (
     "src {src!r} is not a served application or a document under an application root"
@@ -526,6 +551,20 @@ class Limits:
         return options
 
 
+@dataclass(frozen=True)
+class Persistence:
+    """Where `scxmlc serve` keeps its sessions: the store's `url` (None:
+    nowhere), the `node`, `passivate_after` seconds idle (0: never), the
+    store's `ttl` and `cluster` prefix, the node's `lease_ttl`."""
+
+    url: str | None = None
+    node: str = "scxmlc"
+    passivate_after: float = 0.0
+    lease_ttl: float = LEASE_TTL
+    ttl: float = DEFAULT_TTL
+    cluster: str = DEFAULT_CLUSTER
+
+
 def serve(
     applications: Sequence[str],
     options: Options,
@@ -536,12 +575,14 @@ def serve(
     trace: bool,
     access: Access = Access(),
     limits: Limits = Limits(),
+    persistence: Persistence = Persistence(),
 ) -> int:
     """Compile, provision and serve until interrupted; the exit status (1 for
     compile, scenario, credentials, TLS or root errors, and for a non-loopback
     `host` without credentials, or an allowed origin that is not one)."""
     try:
         _check_origins(limits.allowed_origins)
+        _check_store(persistence)
         credentials = _credentials(access, host)
         ssl_context = _tls(access)
         roots = _roots(access.roots)
@@ -568,13 +609,13 @@ def serve(
     )
     set_document_resolver(resolver)
     main = next(iter(served.values()))
-    listen = _Listen(host, port, credentials, ssl_context, limits)
+    listen = _Listen(host, port, credentials, ssl_context, limits, persistence)
     try:
         names = ", ".join(Path(path).name for path in applications)
         asyncio.run(_serve(resolver, main, provisioned, scenario, listen, trace, names))
     except KeyboardInterrupt:
         pass
-    except OSError as error:  # the address is taken, or cannot be bound
+    except (OSError, StoreError) as error:  # the address is taken; no store
         print(f"scxmlc serve: {error}", file=sys.stderr)
         return 1
     finally:
@@ -596,6 +637,20 @@ class _Listen:
     credentials: Credentials | None
     ssl_context: ssl.SSLContext | None
     limits: Limits
+    persistence: Persistence = Persistence()
+
+
+def _check_store(persistence: Persistence) -> None:
+    """`_StartError` for a `--store` URL or `--node` the store would refuse."""
+    if persistence.url is None:
+        return
+    try:
+        check_id("node", persistence.node)
+        store_from_url(
+            persistence.url, cluster=persistence.cluster, ttl=persistence.ttl
+        )
+    except (StoreError, ValueError) as error:
+        raise _StartError(f"--store: {error}") from None
 
 
 def _check_origins(origins: Sequence[str]) -> None:
@@ -701,6 +756,41 @@ async def _serve(
         _provision(server, main, provisioned, scenario)
     stop = asyncio.Event()
     _on_signals(stop)
+    store = await _durable(server, listen.persistence)
+    try:
+        await _run(server, scenario, stop, resolver, served)
+    finally:
+        if store is not None:
+            await store.close()
+
+
+async def _durable(server: SessionServer, persistence: Persistence) -> Any:
+    """Open the store and make the server keep its sessions there; the
+    store (None without `--store`). `StoreError` when it cannot be reached."""
+    if persistence.url is None:
+        return None
+    store = await open_store(
+        persistence.url, cluster=persistence.cluster, ttl=persistence.ttl
+    )
+    server.attach_durability(
+        Durability(
+            server.platform,
+            store,
+            node=persistence.node,
+            passivate_after=persistence.passivate_after,
+            lease_ttl=persistence.lease_ttl,
+        )
+    )
+    return store
+
+
+async def _run(
+    server: SessionServer,
+    scenario: Scenario | None,
+    stop: asyncio.Event,
+    resolver: Applications,
+    served: str,
+) -> None:
     async with server:
         print(f"scxmlc serve: listening on {server.url} ({served})", flush=True)
         if scenario is not None:
