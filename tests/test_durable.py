@@ -1,0 +1,563 @@
+"""Durable sessions in the session server (`runtime/ors/durable.py`): each
+macrostep saved with the events it consumed, 204 only after the store holds
+the event, `_persist="false"`, passivation and transparent reactivation by an
+event, a timer and a REST call, recovery after a restart in-process, and
+`kill -9` of a real `scxmlc serve --store sqlite:...` with a few hundred
+sessions. Every store: memory, SQLite and a real Redis (tests/redis_server.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from redis_server import redis_server  # noqa: F401  (the fixture)
+
+import scxmlc
+from scxmlc.runtime import Machine
+from scxmlc.runtime.events import Event
+from scxmlc.runtime.ors.durable import Durability, decode_event, encode_event
+from scxmlc.runtime.ors.server import SessionServer
+from scxmlc.runtime.sim.serving import simulated_server
+from scxmlc.runtime.store import SessionStore, StoreError, store_from_url
+
+LIMIT = 60.0
+"""Seconds a test may last; it only stops one that hangs."""
+
+COUNTER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="python" name="counter" initial="run" {persist}>
+  <datamodel><data id="seen" expr="[]"/><data id="ticks" expr="0"/></datamodel>
+  <state id="run">
+    <onentry><send event="tick" delay="{delay}"/></onentry>
+    <transition event="tick"><assign location="ticks" expr="ticks + 1"/></transition>
+    <transition event="e"><script>seen.append(int(_event.data['n']))</script></transition>
+    <transition event="finish" target="done"/>
+  </state>
+  <state id="done">
+    <transition event="e"><script>seen.append(int(_event.data['n']))</script></transition>
+  </state>
+</scxml>
+"""
+
+
+def counter(tmp_path: Path, *, delay: str = "1s", persist: str = "") -> Path:
+    path = tmp_path / "counter.scxml"
+    path.write_text(COUNTER.format(delay=delay, persist=persist), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory:"
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'sessions.db'}"
+    server = request.getfixturevalue("redis_server")
+    url: str = server.url(db=random.randrange(1, 16))
+    return url
+
+
+def run(body: Any) -> None:
+    asyncio.run(asyncio.wait_for(body, LIMIT))
+
+
+class Client:
+    def __init__(self, server: SessionServer, http: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.http = http
+
+    async def call(self, method: str, path: str, **request: Any) -> tuple[int, Any]:
+        async with self.http.request(method, self.server.url + path, **request) as a:
+            if a.content_type == "application/json":
+                return a.status, await a.json()
+            return a.status, await a.text()
+
+    async def start(self) -> str:
+        status, body = await self.call(
+            "POST", "/scxml/session/start", data={"src": "counter"}
+        )
+        assert status == 200, body
+        sessionid: str = body["sessionid"]
+        return sessionid
+
+    async def send(self, sessionid: str, name: str, **data: Any) -> int:
+        status, _ = await self.call(
+            "POST", f"/scxml/session/{sessionid}/event/{name}", json=data
+        )
+        return status
+
+    async def query(self, sessionid: str) -> dict[str, Any]:
+        status, body = await self.call("GET", f"/scxml/session/{sessionid}/query")
+        assert status == 200, body
+        result: dict[str, Any] = body
+        return result
+
+    async def until(self, sessionid: str, check: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + 20
+        query = await self.query(sessionid)
+        while not check(query) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            query = await self.query(sessionid)
+        return query
+
+
+@asynccontextmanager
+async def serving(
+    cls: type[Machine],
+    store: SessionStore,
+    *,
+    passivate_after: float = 0.0,
+    node: str = "n1",
+) -> AsyncIterator[Client]:
+    server = simulated_server(lambda uri, base: cls)
+    server.attach_durability(
+        Durability(
+            server.platform,
+            store,
+            node=node,
+            passivate_after=passivate_after,
+            tick=0.05,
+        )
+    )
+    async with server, aiohttp.ClientSession() as http:
+        yield Client(server, http)
+
+
+async def opened(url: str) -> SessionStore:
+    store = store_from_url(url)
+    await store.connect()
+    return store
+
+
+def durability(client: Client) -> Durability:
+    found = client.server.durability
+    assert found is not None
+    return found
+
+
+def test_events_round_trip_through_the_queue() -> None:
+    event = Event("e", {"n": 1, "nested": {"a": [1, "x"]}}, origintype="urn:x")
+    again = decode_event(encode_event(event))
+    assert (again.name, again.data, again.origintype) == (
+        "e",
+        {"n": 1, "nested": {"a": [1, "x"]}},
+        "urn:x",
+    )
+    assert again.data.nested.a == [1, "x"]
+
+
+def test_each_macrostep_is_saved_with_the_events_it_consumed(
+    tmp_path: Path, store_url: str
+) -> None:
+    cls = scxmlc.load(counter(tmp_path))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store) as client:
+            sid = await client.start()
+            assert await store.load(sid) is not None  # saved before the answer
+            for n in range(5):
+                assert await client.send(sid, "e", n=n) == 204
+            await client.until(sid, lambda q: q["datamodel"]["seen"] == [0, 1, 2, 3, 4])
+            await asyncio.sleep(0.1)  # the flush of that macrostep
+            record = await store.load(sid)
+            assert record is not None and record.node == "n1"
+            assert record.document == "counter" and record.due is not None
+            assert await store.pending(sid) == []
+            restored = cls.restore(record.snapshot)
+            assert restored.dm.seen == [0, 1, 2, 3, 4]
+            assert durability(client).saves >= 2
+            status, _ = await client.call("POST", f"/scxml/session/{sid}/terminate")
+            assert status == 200
+            await asyncio.sleep(0.1)
+            assert await store.load(sid) is None  # an ended session is deleted
+        await store.close()
+
+    run(body())
+
+
+class SlowStore:
+    """A store whose appends wait for `release`, or fail."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self.release = asyncio.Event()
+        self.fail = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def append(self, sessionid: str, data: bytes) -> int | None:
+        await self.release.wait()
+        if self.fail:
+            raise StoreError("the store is down")
+        return await self.store.append(sessionid, data)
+
+
+def test_an_event_is_answered_only_once_the_store_holds_it(tmp_path: Path) -> None:
+    cls = scxmlc.load(counter(tmp_path))
+
+    async def body() -> None:
+        slow = SlowStore(await opened(f"sqlite:{tmp_path / 's.db'}"))
+        async with serving(cls, slow) as client:  # type: ignore[arg-type]
+            sid = await client.start()
+            sending = asyncio.ensure_future(client.send(sid, "e", n=1))
+            await asyncio.sleep(0.2)
+            assert not sending.done()
+            query = await client.query(sid)
+            assert query["datamodel"]["seen"] == []  # not handed over yet
+            slow.release.set()
+            assert await sending == 204
+            assert [e.seq for e in await slow.store.pending(sid)] in ([1], [])
+            await client.until(sid, lambda q: q["datamodel"]["seen"] == [1])
+            slow.fail = True
+            status, answer = await client.call(
+                "POST", f"/scxml/session/{sid}/event/e", json={"n": 2}
+            )
+            assert status == 503 and answer["error"] == "storeerror"
+            await asyncio.sleep(0.1)
+            assert (await client.query(sid))["datamodel"]["seen"] == [1]
+        await slow.store.close()
+
+    run(body())
+
+
+def test_events_reach_the_session_in_seq_order(tmp_path: Path) -> None:
+    cls = scxmlc.load(counter(tmp_path))
+
+    async def body() -> None:
+        store = await opened(f"sqlite:{tmp_path / 's.db'}")
+        async with serving(cls, store) as client:
+            sid = await client.start()
+            statuses = await asyncio.gather(
+                *(client.send(sid, "e", n=n) for n in range(40))
+            )
+            assert set(statuses) == {204}
+            query = await client.until(sid, lambda q: len(q["datamodel"]["seen"]) == 40)
+            seen = query["datamodel"]["seen"]
+            assert sorted(seen) == list(range(40))
+            queued = {
+                decode_event(e.data).data["n"]: e.seq for e in await store.pending(sid)
+            }
+            assert queued == {} or list(queued) == sorted(queued, key=queued.get)
+        await store.close()
+
+    run(body())
+
+
+def test_documents_marked_persist_false_are_never_persisted(
+    tmp_path: Path, store_url: str
+) -> None:
+    cls = scxmlc.load(
+        counter(
+            tmp_path,
+            persist='xmlns:ixn="http://www.genesyslab.com/modules/interaction" '
+            '_persist="false"',
+        )
+    )
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store, passivate_after=0.01) as client:
+            sid = await client.start()
+            assert await client.send(sid, "e", n=1) == 204
+            await client.until(sid, lambda q: q["datamodel"]["seen"] == [1])
+            assert durability(client).passivate_idle(0.0) == 0
+            await asyncio.sleep(0.1)
+            assert await store.load(sid) is None
+            assert await store.sessions() == []
+            assert durability(client).saves == 0
+        await store.close()
+
+    run(body())
+
+
+def test_passivated_sessions_come_back_for_an_event_a_timer_and_a_query(
+    tmp_path: Path, store_url: str
+) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="0.6s"))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store, passivate_after=3600) as client:
+            dur = durability(client)
+            platform = client.server.platform
+            by_event, by_query, by_timer = [await client.start() for _ in range(3)]
+            await asyncio.sleep(0.7)  # each one's tick fired
+            for sid in (by_event, by_query, by_timer):
+                await client.until(sid, lambda q: q["datamodel"]["ticks"] == 1)
+            for sid in (by_event, by_query):
+                assert await client.send(sid, "finish") == 204
+                await client.until(sid, lambda q: q["configuration"] == ["done"])
+            assert dur.passivate_idle(0.0) == 3
+            deadline = time.monotonic() + 10
+            while platform.sessions and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            assert platform.sessions == {}
+            assert dur.passive == {by_event, by_query, by_timer}
+            # an event brings its session back, and is processed once
+            assert await client.send(by_event, "e", n=7) == 204
+            query = await client.until(by_event, lambda q: q["datamodel"]["seen"])
+            assert query["datamodel"]["seen"] == [7]
+            assert query["configuration"] == ["done"]
+            # a query reads the session, brought back
+            query = await client.query(by_query)
+            assert query["configuration"] == ["done"]
+            assert query["datamodel"] == {"seen": [], "ticks": 1}
+            assert dur.reactivated == 2 and by_timer in dur.passive
+        await store.close()
+
+    run(body())
+
+
+TIMED = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="python" name="counter" initial="wait">
+  <state id="wait">
+    <transition event="arm" target="armed"/>
+  </state>
+  <state id="armed">
+    <onentry><send event="ring" delay="0.5s"/></onentry>
+    <transition event="ring" target="rung"/>
+  </state>
+  <state id="rung"/>
+</scxml>
+"""
+
+
+def test_a_passivated_session_comes_back_when_its_timer_falls_due(
+    tmp_path: Path, store_url: str
+) -> None:
+    (tmp_path / "timed.scxml").write_text(TIMED, encoding="utf-8")
+    cls = scxmlc.load(tmp_path / "timed.scxml")
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store, passivate_after=3600) as client:
+            dur = durability(client)
+            dur.tick = 0.05
+            sid = await client.start()
+            assert await client.send(sid, "arm") == 204
+            await client.until(sid, lambda q: q["configuration"] == ["armed"])
+            await asyncio.sleep(0.1)
+            assert dur.passivate_idle(0.0) == 1
+            deadline = time.monotonic() + 5
+            while sid not in dur.passive and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert sid in dur.passive
+            while dur.reactivated == 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert dur.reactivated == 1  # by the timer, not by a call
+            assert sid in client.server.platform.sessions
+            query = await client.until(sid, lambda q: q["configuration"] == ["rung"])
+            assert query["configuration"] == ["rung"]
+        await store.close()
+
+    run(body())
+
+
+def test_sessions_resume_after_a_restart_and_overdue_timers_fire(
+    tmp_path: Path, store_url: str
+) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="1s"))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store) as client:
+            sids = [await client.start() for _ in range(5)]
+            for n, sid in enumerate(sids):
+                assert await client.send(sid, "e", n=n) == 204
+            for n, sid in enumerate(sids):
+                await client.until(sid, lambda q, n=n: q["datamodel"]["seen"] == [n])
+            await asyncio.sleep(0.1)
+            for session in list(client.server.platform.sessions.values()):
+                session.machine.dispose()  # the process is gone: nothing runs
+        await asyncio.sleep(1.2)  # every tick is overdue now
+        async with serving(cls, store) as client:
+            for n, sid in enumerate(sids):
+                query = await client.until(sid, lambda q: q["datamodel"]["ticks"] == 1)
+                assert query["datamodel"] == {"seen": [n], "ticks": 1}
+                assert await client.send(sid, "e", n=10 + n) == 204
+                query = await client.until(
+                    sid, lambda q: len(q["datamodel"]["seen"]) == 2
+                )
+                assert query["datamodel"]["seen"] == [n, 10 + n]
+        await store.close()
+
+    run(body())
+
+
+# -- kill -9 of a real server ----------------------------------------------------------
+
+SESSIONS = 300
+EVENTS = 6
+
+
+def _serve(tmp_path: Path, db: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve"]
+        + ["counter.scxml", "--port", "0", "--store", f"sqlite:{db}"]
+        + ["--node", "n1", "--max-sessions-per-caller", "5000"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("scxmlc serve: listening on http://127.0.0.1:"), line
+    return process, line.split()[4]
+
+
+def test_kill_9_loses_or_doubles_no_acknowledged_event(tmp_path: Path) -> None:
+    """A few hundred sessions, each sent EVENTS events then `finish`; the
+    server is killed with SIGKILL mid-way and started again on the same
+    file. Every acknowledged event is processed exactly once; an event whose
+    answer was lost in the crash, sent again, at most twice; every session
+    ends in `done` with its timer fired once, as without the crash."""
+    counter(tmp_path, delay="0.5s")
+    db = tmp_path / "sessions.db"
+    acked: dict[str, set[int]] = {}
+    unsure: dict[str, set[int]] = {}
+
+    async def send_all(url: str, sids: list[str], stop_after: int | None) -> None:
+        sent = 0
+        connector = aiohttp.TCPConnector(limit=32)
+        async with aiohttp.ClientSession(connector=connector) as http:
+
+            async def one(sid: str, n: int) -> None:
+                nonlocal sent
+                if n in acked[sid]:
+                    return
+                try:
+                    name = "finish" if n == EVENTS else "e"
+                    url_ = f"{url}/scxml/session/{sid}/event/{name}"
+                    async with http.post(url_, json={"n": n}) as answer:
+                        if answer.status == 204:
+                            acked[sid].add(n)
+                            return
+                        unsure[sid].add(n)
+                except aiohttp.ClientError:
+                    unsure[sid].add(n)
+
+            for n in range(EVENTS + 1):
+                await asyncio.gather(*(one(sid, n) for sid in sids))
+                sent += 1
+                if stop_after is not None and sent >= stop_after:
+                    return
+
+    async def start_all(url: str) -> list[str]:
+        async with aiohttp.ClientSession() as http:
+
+            async def one() -> str:
+                async with http.post(
+                    f"{url}/scxml/session/start", data={"src": "counter"}
+                ) as answer:
+                    assert answer.status == 200
+                    sid: str = (await answer.json())["sessionid"]
+                    return sid
+
+            return list(await asyncio.gather(*(one() for _ in range(SESSIONS))))
+
+    async def results(url: str, sids: list[str]) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http:
+
+            async def one(sid: str) -> Any:
+                async with http.get(f"{url}/scxml/session/{sid}/query") as answer:
+                    assert answer.status == 200, sid
+                    return await answer.json()
+
+            return dict(zip(sids, await asyncio.gather(*(one(s) for s in sids))))
+
+    process, url = _serve(tmp_path, db)
+    try:
+        sids = asyncio.run(asyncio.wait_for(start_all(url), LIMIT))
+        for sid in sids:
+            acked[sid], unsure[sid] = set(), set()
+
+        async def crash_mid_way() -> None:
+            sending = asyncio.ensure_future(send_all(url, sids, None))
+            await asyncio.sleep(0.4)
+            os.kill(process.pid, signal.SIGKILL)
+            await asyncio.gather(sending, return_exceptions=True)
+
+        asyncio.run(asyncio.wait_for(crash_mid_way(), LIMIT))
+        process.wait(LIMIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    in_flight = sum(len(unsure[sid]) for sid in sids)
+    done_before = sum(len(acked[sid]) for sid in sids)
+    assert 0 < done_before < SESSIONS * (EVENTS + 1), (done_before, in_flight)
+    time.sleep(0.5)  # every timer overdue
+    process, url = _serve(tmp_path, db)
+    try:
+        asyncio.run(asyncio.wait_for(send_all(url, sids, None), LIMIT))
+
+        async def settled() -> dict[str, Any]:
+            deadline = time.monotonic() + 20
+            while True:
+                found = await results(url, sids)
+                ready = all(
+                    q["configuration"] == ["done"] and q["datamodel"]["ticks"] == 1
+                    for q in found.values()
+                )
+                if ready or time.monotonic() > deadline:
+                    return found
+                await asyncio.sleep(0.1)
+
+        found = asyncio.run(asyncio.wait_for(settled(), LIMIT))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(LIMIT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for sid in sids:
+        query = found[sid]
+        assert query["configuration"] == ["done"], sid
+        assert query["datamodel"]["ticks"] == 1, sid
+        seen = query["datamodel"]["seen"]
+        assert acked[sid] == set(range(EVENTS + 1)), sid
+        for n in range(EVENTS):
+            expected = (1, 2) if n in unsure[sid] else (1,)
+            assert seen.count(n) in expected, (sid, n, seen, unsure[sid])
+        assert len(seen) == EVENTS or any(unsure[sid]), (sid, seen)
+    assert json.dumps(found)  # plain JSON throughout
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--store", "postgres://h/db"], "unknown scheme 'postgres'"),
+        (["--store", "memory:", "--node", "a b"], "node 'a b' may hold only"),
+        (["--store", "redis://127.0.0.1:1/0"], "scxmlc serve: store redis://"),
+    ],
+)
+def test_scxmlc_serve_refuses_a_store_it_cannot_use(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    counter(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve"]
+        + ["counter.scxml", "--port", "0", *flags],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=LIMIT,
+    )
+    assert done.returncode == 1
+    assert message in done.stderr
