@@ -12,6 +12,10 @@ hangs.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -354,3 +358,189 @@ def test_over_redis(counter: type[Machine], redis_server: RedisServer) -> None:
             await store.close()
 
     run(body)
+
+
+# -- two `scxmlc serve` processes, one killed ---------------------------------------
+
+CALLS = f"""<scxml {NS} datamodel="ecmascript" name="calls" initial="open">
+  <datamodel>
+    <data id="seen" expr="[]"/>
+  </datamodel>
+  <state id="open">
+    <onentry>
+      <send event="'rang'" delay="'4s'"/>
+    </onentry>
+    <transition event="add">
+      <script>seen.push(Number(_event.data.n))</script>
+    </transition>
+    <transition event="rang">
+      <script>seen.push('rang')</script>
+    </transition>
+    <transition event="total">
+      <session:response requestid="_event.data.requestid">
+        <content expr="JSON.stringify(seen)"/>
+      </session:response>
+    </transition>
+    <transition event="close" target="closed"/>
+  </state>
+  <final id="closed"/>
+</scxml>
+"""
+
+FAULT_SESSIONS = 240
+FAULT_EVENTS = 6
+FAULT_TTL = 1.5
+FAULT_LIMIT = 120.0
+
+
+def serve_node(tmp_path: Path, store: str, node: str) -> tuple[Any, str]:
+    """An `scxmlc serve` process, node `node` of the cluster on `store`, and
+    its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve", "calls.scxml"]
+        + ["--port", "0", "--store", store, "--node", node]
+        + ["--lease-ttl", str(FAULT_TTL)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "SCXMLC_SERVE_TOKEN": TOKEN},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("scxmlc serve: listening on http://127.0.0.1:"), line
+    return process, line.split()[4]
+
+
+def test_a_killed_node_loses_no_acknowledged_event(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """Sessions started on both nodes take events through both (forwarded
+    to the owner) while one node is killed with SIGKILL: every session ends
+    with each acknowledged event exactly once, in order, an unacknowledged one
+    at most once, and its timer fired once; ended sessions leave no key."""
+    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
+    store = redis_server.url(5)
+    processes = []
+    try:
+        east, east_url = serve_node(tmp_path, store, "east")
+        processes.append(east)
+        west, west_url = serve_node(tmp_path, store, "west")
+        processes.append(west)
+        results = asyncio.run(
+            asyncio.wait_for(drive(east, east_url, west_url, store), FAULT_LIMIT)
+        )
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    sessions, acked, maybe, totals = results
+    assert len(sessions) == FAULT_SESSIONS
+    for sid in sessions:
+        seen = totals[sid]
+        assert seen.count("rang") == 1, (sid, seen)
+        numbers = [n for n in seen if n != "rang"]
+        assert numbers == sorted(set(numbers)), (sid, seen)
+        assert set(acked[sid]) <= set(numbers), (sid, acked[sid], seen)
+        assert set(numbers) <= set(acked[sid]) | set(maybe[sid]), (sid, seen)
+    lost = sum(len(maybe[sid]) for sid in sessions)
+    assert lost < FAULT_SESSIONS  # only calls under way when the node died
+
+
+async def drive(
+    east: Any, east_url: str, west_url: str, store: str
+) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]], dict[str, list[Any]]]:
+    urls = [east_url, west_url]
+    acked: dict[str, list[int]] = {}
+    maybe: dict[str, list[int]] = {}
+    dead = asyncio.Event()
+    async with aiohttp.ClientSession(headers=AUTH) as http:
+
+        async def call(url: str, path: str) -> tuple[int, str]:
+            async with http.post(url + path) as answer:
+                return answer.status, await answer.text()
+
+        async def start(index: int) -> str:
+            status, body = await call(urls[index % 2], "/scxml/session/start?src=calls")
+            assert status == 200, body
+            sid: str = json.loads(body)["sessionid"]
+            return sid
+
+        sessions = list(
+            await asyncio.gather(*(start(i) for i in range(FAULT_SESSIONS)))
+        )
+        assert {node_of(sid) for sid in sessions} == {"east", "west"}
+
+        async def events(index: int, sid: str) -> None:
+            acked[sid], maybe[sid] = [], []
+            for n in range(FAULT_EVENTS):
+                url = west_url if dead.is_set() else urls[(index + n) % 2]
+                path = f"/scxml/session/{sid}/event/add?n={n}"
+                while True:
+                    try:
+                        status, body = await call(url, path)
+                    except aiohttp.ClientError:
+                        maybe[sid].append(n)  # it may have been queued
+                        break
+                    if status == 204:
+                        acked[sid].append(n)
+                        break
+                    if status == 503 and "storeerror" not in body:
+                        # the owner does not answer yet: nothing was queued
+                        url = west_url
+                        await asyncio.sleep(0.1)
+                        continue
+                    maybe[sid].append(n)
+                    break
+                await asyncio.sleep(0.01)
+
+        async def kill() -> None:
+            while (
+                sum(len(a) for a in acked.values()) < FAULT_SESSIONS * FAULT_EVENTS // 2
+            ):
+                await asyncio.sleep(0.01)
+            east.kill()
+            dead.set()
+
+        limit = asyncio.Semaphore(48)
+
+        async def bounded(index: int, sid: str) -> None:
+            async with limit:
+                await events(index, sid)
+
+        await asyncio.gather(
+            kill(), *(bounded(i, sid) for i, sid in enumerate(sessions))
+        )
+        await asyncio.sleep(5.0)  # every timer is due by now, adopted or not
+
+        async def total(sid: str) -> list[Any]:
+            while True:
+                status, body = await call(
+                    west_url, f"/scxml/session/{sid}/request/total"
+                )
+                if status == 200:
+                    seen: list[Any] = json.loads(body)
+                    return seen
+                assert status == 503, body
+                await asyncio.sleep(0.1)
+
+        totals = {sid: await total(sid) for sid in sessions}
+        for sid in sessions:
+            status, _ = await call(west_url, f"/scxml/session/{sid}/event/close")
+            assert status == 204
+        await until(lambda: no_keys(store, sessions), "the ended sessions' keys")
+    return sessions, acked, maybe, totals
+
+
+async def no_keys(store: str, sessions: list[str]) -> bool:
+    """Whether Redis holds no key of any of `sessions`."""
+    import redis.asyncio
+
+    client = redis.asyncio.from_url(store)
+    try:
+        keys = [key async for key in client.scan_iter(match="ORS:scxmlc:{*~*}:*")]
+    finally:
+        await client.aclose()
+    left = {key.decode().split("{")[1].split("}")[0] for key in keys}
+    return not left & set(sessions)

@@ -38,6 +38,13 @@ sessions leave memory, `--lease-ttl` is how long the node's lease lasts,
 `--store-ttl` and `--cluster` set the store's TTL and key prefix (`scxmlc.runtime.ors.durable`). Without `--store` nothing is
 persisted.
 
+Cluster. Servers started with `--store` on one Redis and different `--node`
+names form a cluster (`scxmlc.runtime.ors.cluster`): session ids name the
+node that started them, any node takes any call and forwards it to the node
+that runs the session (with the caller's credentials), and the sessions of
+a node whose lease expired (`--lease-ttl`) are adopted by the others, timers
+and queued events included.
+
 `--trace` prints the trace as it happens. One line says where the server
 listens; SIGTERM or Ctrl-C stops it: it stops accepting, lets requests under
 way finish (`SHUTDOWN_GRACE`, 1 s), closes the connections and exits with
@@ -73,6 +80,7 @@ from scxmlc.runtime.ors.auth import (
     CredentialsError,
     is_loopback,
 )
+from scxmlc.runtime.ors.cluster import ClusterNode
 from scxmlc.runtime.ors.durable import LEASE_TTL, Durability
 from scxmlc.runtime.ors.server import SessionServer
 from scxmlc.runtime.store import (
@@ -765,8 +773,9 @@ async def _serve(
 
 
 async def _durable(server: SessionServer, persistence: Persistence) -> Any:
-    """Open the store and make the server keep its sessions there; the
-    store (None without `--store`). `StoreError` when it cannot be reached."""
+    """Open the store and make the server keep its sessions there, as a node
+    of the cluster of the servers that share it; the store (None without
+    `--store`). `StoreError` when it cannot be reached."""
     if persistence.url is None:
         return None
     store = await open_store(
@@ -781,6 +790,7 @@ async def _durable(server: SessionServer, persistence: Persistence) -> Any:
             lease_ttl=persistence.lease_ttl,
         )
     )
+    ClusterNode(server, store, persistence.node, lease_ttl=persistence.lease_ttl)
     return store
 
 
