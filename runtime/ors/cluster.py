@@ -17,7 +17,8 @@ them:
   (`new_session_id`, `<node>~<32 hex>`). A call for a session this node does
   not run (`/scxml/session/<id>/...`, and the Basic HTTP access URI
   `/scxml/<id>`) goes to its owner: the owner the store's record names, else
-  the node of the id. If that node's lease is live the call is forwarded to
+  the node of the id (an id that names no node is answered here, without a
+  store call). If that node's lease is live the call is forwarded to
   its address with the caller's own `Authorization` and answered with what
   the owner answered; the owner authenticates it as any call. A forwarded
   call carries `FORWARDED_HEADER` and is never forwarded again, so two nodes
@@ -77,6 +78,7 @@ __all__ = [
     "FORWARD_TIMEOUT",
     "LEASE_TTL",
     "MAX_FORWARDED",
+    "NODES_TTL",
     "ClusterNode",
     "Restorer",
     "decode_event",
@@ -94,6 +96,11 @@ server's `request_timeout`); 504 `timeout` after it."""
 
 MAX_FORWARDED: Final = 256
 """Forwarded calls one node has under way at once (503 over it)."""
+
+NODES_TTL: Final = 1.0
+"""Seconds a node keeps the store's list of live nodes and their addresses
+before it reads it again: a node that joined is forwarded to at most this
+late, a node that died answers 503 `unavailable` until then."""
 
 FORWARDED_HEADER: Final = "X-Scxmlc-Forwarded-By"
 """Names the node that forwarded a call; a call that has it is answered where
@@ -204,6 +211,8 @@ class ClusterNode:
         self._tasks: list[asyncio.Task[None]] = []
         self._client: aiohttp.ClientSession | None = None
         self._forwarding = 0
+        self._nodes: dict[str, str] = {}
+        self._nodes_read = -math.inf
         server.platform.new_sessionid = lambda: new_session_id(self.node)
         server.middlewares.append(self._middleware())
         server.on_start.append(self.start)
@@ -343,12 +352,25 @@ class ClusterNode:
     # -- routing --------------------------------------------------------------------
 
     async def owner(self, sessionid: str) -> str | None:
-        """The node that owns `sessionid`: the store's record, else the id's."""
+        """The node that owns `sessionid`: the store's record, else the id's;
+        None, without asking the store, for an id that names no node."""
+        named = node_of(sessionid)
+        if named is None:
+            return None
         try:
             record = await self.store.load(sessionid)
         except (StoreError, ValueError):
             record = None
-        return record.node if record is not None else node_of(sessionid)
+        return record.node if record is not None else named
+
+    async def address_of(self, node: str) -> str | None:
+        """Where `node` listens, if its lease is live; the store's answer is
+        kept for `NODES_TTL` seconds."""
+        now = time.monotonic()
+        if now - self._nodes_read > NODES_TTL:
+            self._nodes = await self.store.live_nodes()
+            self._nodes_read = now
+        return self._nodes.get(node)
 
     def _middleware(self) -> Any:
         from aiohttp import web
@@ -370,7 +392,7 @@ class ClusterNode:
             if owner is None or owner == self.node:
                 return await handler(request)
             try:
-                address = (await self.store.live_nodes()).get(owner)
+                address = await self.address_of(owner)
             except StoreError:
                 address = None
             if not address:
