@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -544,3 +545,75 @@ async def no_keys(store: str, sessions: list[str]) -> bool:
         await client.aclose()
     left = {key.decode().split("{")[1].split("}")[0] for key in keys}
     return not left & set(sessions)
+
+
+def test_a_node_paused_past_its_lease_is_fenced_out(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """A node stopped (SIGSTOP) for longer than its lease has its sessions
+    adopted; resumed (SIGCONT), it drops them instead of running them on,
+    and every event sent afterwards through either node is taken once, by
+    the adopter."""
+    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
+    url = redis_server.url(6)
+    processes = []
+    try:
+        east, east_url = serve_node(tmp_path, url, "east")
+        processes.append(east)
+        west, west_url = serve_node(tmp_path, url, "west")
+        processes.append(west)
+        totals = asyncio.run(
+            asyncio.wait_for(pause(east, east_url, west_url, url), FAULT_LIMIT)
+        )
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
+                process.kill()
+            process.wait()
+    assert totals and all(seen == [0, 1, "rang", 2, 3] for seen in totals), totals
+
+
+async def pause(east: Any, east_url: str, west_url: str, url: str) -> list[Any]:
+    store = await open_store(url)
+    try:
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+
+            async def call(base: str, path: str) -> tuple[int, str]:
+                async with http.post(base + path) as answer:
+                    return answer.status, await answer.text()
+
+            sessions = []
+            for _ in range(20):
+                status, body = await call(east_url, "/scxml/session/start?src=calls")
+                assert status == 200, body
+                sessions.append(json.loads(body)["sessionid"])
+            for sid in sessions:
+                for n in (0, 1):
+                    path = f"/scxml/session/{sid}/event/add?n={n}"
+                    assert await call(west_url, path) == (204, "")
+            east.send_signal(signal.SIGSTOP)
+
+            async def adopted() -> bool:
+                records = [await store.load(sid) for sid in sessions]
+                return all(r is not None and r.node == "west" for r in records)
+
+            await until(adopted, "the adoption")
+            await asyncio.sleep(4.0)  # every session's timer fires, on west
+            east.send_signal(signal.SIGCONT)
+            await asyncio.sleep(FAULT_TTL)  # east's next renewal is refused
+            for sid in sessions:
+                for n, base in ((2, east_url), (3, west_url)):
+                    path = f"/scxml/session/{sid}/event/add?n={n}"
+                    assert await call(base, path) == (204, ""), (sid, n)
+            totals = []
+            for sid in sessions:
+                for base in (east_url, west_url):
+                    status, body = await call(
+                        base, f"/scxml/session/{sid}/request/total"
+                    )
+                    assert status == 200, body
+                totals.append(json.loads(body))
+            return totals
+    finally:
+        await store.close()
