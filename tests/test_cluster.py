@@ -244,6 +244,9 @@ def test_a_forwarded_call_is_never_forwarded_again(counter: type[Machine]) -> No
 
         async def ghost(request: web.Request) -> web.Response:
             seen.append(dict(request.headers))
+            if request.path.endswith("/crash"):
+                assert request.transport is not None
+                request.transport.close()  # fails during the call
             return web.json_response({"path": request.path_qs}, status=202)
 
         app = web.Application()
@@ -268,6 +271,12 @@ def test_a_forwarded_call_is_never_forwarded_again(counter: type[Machine]) -> No
                 )
                 assert (status, answer["error"]) == (404, "notfound")
                 assert len(seen) == 1
+                crash = f"/scxml/session/{sid}/event/crash"
+                status, answer = await west.call("POST", crash)
+                assert (status, answer["error"]) == (502, "nodefailed")
+                await runner.cleanup()
+                status, answer = await west.call("POST", path)
+                assert (status, answer["error"]) == (503, "unavailable")
         finally:
             await runner.cleanup()
 
