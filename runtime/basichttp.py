@@ -7,7 +7,8 @@ its access URI, `http://HOST:PORT/scxml/<sessionid>`.
 
 In: a POST to an access URI puts an event on that session's external queue and is
 answered 204 once it is queued (404: no such running session; 400: the message
-makes no event). The event is named by the first `_scxmleventname` field of a form
+makes no event); a server that keeps its sessions in a store queues it durably
+first (`enqueue`) and brings a session that left memory back (`activate`). The event is named by the first `_scxmleventname` field of a form
 body, else of the query string, else `HTTP.POST`. Its data are the other form
 fields as `EventData` (a field given twice holds a list); field values that are
 JSON numbers, `true`, `false`, `null`, objects or arrays are decoded, the rest stay
@@ -67,7 +68,7 @@ import asyncio
 import json
 import weakref
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit
@@ -606,6 +607,14 @@ class HttpEventProcessor:
         self._sessions: weakref.WeakValueDictionary[str, Machine] = (
             weakref.WeakValueDictionary()
         )
+        self.activate: Callable[[str], Awaitable[Machine | None]] | None = None
+        """Finds a session no longer registered (passivated, or recovered but
+        not yet in memory), registering it again; None: none but the
+        registered ones. `LimitExceeded` answers the POST."""
+        self.enqueue: Callable[[Machine, Event], Awaitable[None]] | None = None
+        """Queues an accepted event durably, returning once it is (the POST
+        is answered 204 then); None: onto the session's queue at once.
+        `LimitExceeded` answers the POST."""
         self._posts: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -841,7 +850,13 @@ class HttpEventProcessor:
         """Queue the event a POST makes on the session its path names."""
         from aiohttp import web
 
-        machine = self._sessions.get(request.match_info["session"])
+        sessionid = request.match_info["session"]
+        machine = self._sessions.get(sessionid)
+        try:
+            if (machine is None or machine.finished) and self.activate is not None:
+                machine = await self.activate(sessionid)
+        except LimitExceeded as refusal:
+            return web.Response(status=refusal.status, text=f"{refusal}\n")
         if machine is None or machine.finished:
             return web.Response(status=404, text="no such session\n")
         try:
@@ -858,7 +873,13 @@ class HttpEventProcessor:
             origintype=BASICHTTP_TYPE,
             raw=_raw(request, body),
         )
-        machine.send_event(event)
+        if self.enqueue is None:
+            machine.send_event(event)
+            return web.Response(status=204)
+        try:
+            await self.enqueue(machine, event)
+        except LimitExceeded as refusal:
+            return web.Response(status=refusal.status, text=f"{refusal}\n")
         return web.Response(status=204)
 
     async def _event_of(

@@ -256,6 +256,58 @@ def test_events_reach_the_session_in_seq_order(tmp_path: Path) -> None:
     run(body())
 
 
+def test_events_to_the_access_uri_are_queued_durably_and_wake_passivated_sessions(
+    tmp_path: Path,
+) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="3600s"))
+
+    async def body() -> None:
+        slow = SlowStore(await opened(f"sqlite:{tmp_path / 's.db'}"))
+        async with serving(cls, slow, passivate_after=3600) as client:  # type: ignore[arg-type]
+            dur = durability(client)
+
+            async def post(sid: str, name: str, **data: Any) -> tuple[int, Any]:
+                return await client.call(
+                    "POST", f"/scxml/{sid}", data={"_scxmleventname": name, **data}
+                )
+
+            sid = await client.start()
+            posting = asyncio.ensure_future(post(sid, "e", n=1))
+            await asyncio.sleep(0.2)
+            assert not posting.done()  # not answered before the store holds it
+            assert (await client.query(sid))["datamodel"]["seen"] == []
+            slow.release.set()
+            assert (await posting)[0] == 204
+            await client.until(sid, lambda q: q["datamodel"]["seen"] == [1])
+            # the limits and refusals of Basic HTTP stay as they were
+            status, text = await post(sid, "error.platform")
+            assert status == 400 and "platform event" in text
+            assert (await post("nosuchsession", "e", n=0))[0] == 404
+            slow.fail = True
+            assert (await post(sid, "e", n=2))[0] == 503
+            slow.fail = False
+            # a passivated session comes back for a POST to its access URI
+            await asyncio.sleep(0.1)
+            assert dur.passivate_idle(0.0) == 1
+            deadline = time.monotonic() + 5
+            while sid not in dur.passive and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert sid in dur.passive
+            statuses = [(await post(sid, "e", n=n))[0] for n in range(3, 8)]
+            assert statuses == [204] * 5
+            query = await client.until(sid, lambda q: len(q["datamodel"]["seen"]) == 6)
+            assert query["datamodel"]["seen"] == [1, 3, 4, 5, 6, 7]
+            assert dur.reactivated == 1
+            await asyncio.sleep(0.1)
+            record = await slow.store.load(sid)
+            assert record is not None
+            assert cls.restore(record.snapshot).dm.seen == [1, 3, 4, 5, 6, 7]
+            assert await slow.store.pending(sid) == []
+        await slow.store.close()
+
+    run(body())
+
+
 def test_documents_marked_persist_false_are_never_persisted(
     tmp_path: Path, store_url: str
 ) -> None:

@@ -13,7 +13,8 @@ or a REST call needs them. `SessionServer(durability=...)` wires it in;
   A save writes `machine.snapshot()` with `acked` = the last `seq` handed to
   the session: the snapshot holds every event handed over, consumed or still
   in its queue, so the store drops them from its queue in the same step.
-- **Events from callers.** `deliver` appends the event to the store first and
+- **Events from callers** (REST `/event`, `/request`, Basic HTTP access
+  URIs). `deliver` appends the event to the store first and
   returns its `seq` once it is durable (the server answers 204 then); only
   then is it handed to the session, in `seq` order: an event whose
   predecessor is still being appended waits for it, and a gap nobody fills

@@ -61,9 +61,9 @@ interaction events) are never refused or dropped for a full queue: they are
 bounded by what the session asks for.
 
 With `durability` (`durable.Durability`, what `scxmlc serve --store URL`
-builds) the sessions live in a session store: `/event/<name>` and
-`/request/<name>` append the event to the store and answer (204) only once
-it is durable, a start answers once the session's first save is done, a
+builds) the sessions live in a session store: `/event/<name>`,
+`/request/<name>` and the Basic HTTP access URI append the event to the
+store and answer (204) only once it is durable, a start answers once the session's first save is done, a
 passivated session comes back for any call naming it, and a store that
 cannot be reached answers 503 `storeerror` (for an event: it may have been
 queued). Without it, nothing is persisted and nothing changes.
@@ -104,7 +104,7 @@ from ..basichttp import (
 )
 from ..budget import Budget
 from ..clock import AsyncioClock, Timer
-from ..events import AttrDict
+from ..events import AttrDict, Event
 from .auth import CALLER_KEY
 from .plain import plain
 from .platform import OrsSession, Platform, SessionLimit
@@ -115,6 +115,7 @@ if TYPE_CHECKING:
 
     from aiohttp import web
 
+    from ..machine import Machine
     from .auth import Credentials
     from .durable import Durability
 
@@ -264,6 +265,8 @@ class SessionServer:
         self.durability = durability
         durability.on_active.append(self._joined)
         durability.on_passive.append(self.processor.unregister)
+        self.processor.activate = self._access_activate
+        self.processor.enqueue = self._access_enqueue
 
     @property
     def url(self) -> str:
@@ -606,6 +609,37 @@ class SessionServer:
             ) from None
         except StoreError as error:
             raise Refusal(503, "storeerror", f"session store: {error}") from None
+
+    async def _access_activate(self, sessionid: str) -> Machine | None:
+        """The session a POST to an access URI names, brought back from the
+        store if it was passivated (it registers again)."""
+        session = self.platform.session(sessionid)
+        if session is None:
+            try:
+                session = await self._activate(sessionid)
+            except Refusal as refusal:
+                raise LimitExceeded(
+                    refusal.status, refusal.error, refusal.description
+                ) from None
+        return None if session is None else session.machine
+
+    async def _access_enqueue(self, machine: Machine, event: Event) -> None:
+        """Queue an event posted to an access URI as `/event` does: durably
+        first, handed over in `seq` order (`Durability.deliver`)."""
+        from ..store import StoreError
+        from .durable import SessionGone
+
+        assert self.durability is not None
+        sessionid = machine._sessionid
+        if not self.durability.persists(sessionid):  # _persist="false"
+            machine.send_event(event)
+            return
+        try:
+            await self.durability.deliver(sessionid, event)
+        except SessionGone:
+            raise LimitExceeded(404, "notfound", "no such session") from None
+        except StoreError as error:
+            raise LimitExceeded(503, "storeerror", f"session store: {error}") from None
 
     def _caller_with_room(self, request: web.Request) -> str:
         """Who `request` comes from (see `MAX_SESSIONS_PER_CALLER`); `Refusal`
