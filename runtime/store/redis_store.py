@@ -221,6 +221,13 @@ class RedisStore:
         self._client: Redis | RedisCluster | None = None
         self._scripts: dict[str, AsyncScript] = {}
         self._closed = False
+        self._saves: list[
+            tuple[SessionRecord, tuple[Any, ...], asyncio.Future[Any]]
+        ] = []
+        self._appends: list[
+            tuple[tuple[tuple[str, ...], tuple[Any, ...]], asyncio.Future[Any]]
+        ] = []
+        self._batches: set[asyncio.Task[None]] = set()
 
     # keys
 
@@ -391,7 +398,6 @@ class RedisStore:
         self, record: SessionRecord, *, acked: int = 0, new: bool = False
     ) -> None:
         sid = check_record(record, acked)
-        idle, due = self.node_keys(record.node)
         args = (
             record.node,
             str(record.fence),
@@ -405,31 +411,95 @@ class RedisStore:
             self._ttl_ms,
             "1" if new else "0",
         )
-
-        # the index first, then the record: one round trip (one pipeline on
-        # one connection keeps the order), two on Redis Cluster
-        def index(pipe: Any) -> int:
-            pipe.zadd(idle, {sid: record.updated})
-            if record.due is None:
-                pipe.zrem(due, sid)
-            else:
-                pipe.zadd(due, {sid: record.due})
-            pipe.pexpire(idle, int(self._ttl_ms))
-            pipe.pexpire(due, int(self._ttl_ms))
-            return 4
-
-        results = await self._pipelined(
-            "save", [(self.session_keys(sid), args)], prelude=index
-        )
-        if not isinstance(results[0], Exception):
+        self.client
+        # The saves of one turn of the event loop (a server's flush) share
+        # one pipeline: their index updates first, one command per node and
+        # index, then one script per save, each atomic on its own.
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._saves.append((record, args, future))
+        if len(self._saves) == 1:
+            loop.call_soon(self._start_saves)
+        outcome = await future
+        if not isinstance(outcome, Exception):
             return
         try:
-            await self._do(_raise(results[0]))
+            await self._do(_raise(outcome))
         except Fenced:
             current = await self.load(sid)
             if current is None or current.node != record.node:
                 await self._unindex(record.node, [sid])
             raise
+
+    def _start_saves(self) -> None:
+        batch, self._saves = self._saves, []
+        self._track(self._save_batch(batch))
+
+    def _track(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _run_batch(
+        self,
+        name: str,
+        batch: list[
+            tuple[tuple[tuple[str, ...], tuple[Any, ...]], asyncio.Future[Any]]
+        ],
+        prelude: Callable[[Any], int] | None = None,
+    ) -> None:
+        """Run the script `name` for each call of `batch` in one pipeline
+        (`_pipelined`) and give each caller its outcome, an error as a
+        value."""
+        try:
+            results = await self._pipelined(
+                name, [call for call, _ in batch], prelude=prelude
+            )
+        except BaseException as error:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_, future), outcome in zip(batch, results):
+            if not future.done():
+                future.set_result(outcome)
+
+    async def _save_batch(
+        self, batch: list[tuple[SessionRecord, tuple[Any, ...], asyncio.Future[Any]]]
+    ) -> None:
+        """Run the saves of `batch` in one pipeline (one round trip; on Redis
+        Cluster, the indexes first, then one call per save)."""
+        nodes: dict[str, dict[str, SessionRecord]] = {}
+        for record, _, _ in batch:  # a session saved twice: its last save
+            nodes.setdefault(record.node, {})[record.sessionid] = record
+        ttl = int(self._ttl_ms)
+
+        # the index first, then the record: a pipeline on one connection
+        # keeps the order
+        def index(pipe: Any) -> int:
+            queued = 0
+            for node, latest in nodes.items():
+                idle, due = self.node_keys(node)
+                records = latest.values()
+                pipe.zadd(idle, {r.sessionid: r.updated for r in records})
+                timed = {r.sessionid: r.due for r in records if r.due is not None}
+                untimed = [r.sessionid for r in records if r.due is None]
+                if timed:
+                    pipe.zadd(due, timed)
+                if untimed:
+                    pipe.zrem(due, *untimed)
+                pipe.pexpire(idle, ttl)
+                pipe.pexpire(due, ttl)
+                queued += 3 + bool(timed) + bool(untimed)
+            return queued
+
+        await self._run_batch(
+            "save",
+            [((self.session_keys(r.sessionid), args), f) for r, args, f in batch],
+            prelude=index,
+        )
 
     async def _index(
         self, node: str, entries: list[tuple[str, float, float | None]]
@@ -455,10 +525,23 @@ class RedisStore:
             await self._do(pipe.execute())
 
     async def append(self, sessionid: str, data: bytes) -> int | None:
-        seq = await self._script(
-            "append", self.session_keys(sessionid), (bytes(data), self._ttl_ms)
-        )
+        # The appends of one turn of the event loop share one pipeline, each
+        # its own atomic script; each caller has its answer once Redis ran it.
+        call = (self.session_keys(sessionid), (bytes(data), self._ttl_ms))
+        self.client
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._appends.append((call, future))
+        if len(self._appends) == 1:
+            loop.call_soon(self._start_appends)
+        seq = await future
+        if isinstance(seq, Exception):
+            await self._do(_raise(seq))
         return None if seq is None else int(seq)
+
+    def _start_appends(self) -> None:
+        batch, self._appends = self._appends, []
+        self._track(self._run_batch("append", batch))
 
     async def pending(self, sessionid: str, after: int = 0) -> list[QueuedEvent]:
         _, events = self.session_keys(sessionid)
