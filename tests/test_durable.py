@@ -449,6 +449,45 @@ def test_sessions_resume_after_a_restart_and_overdue_timers_fire(
     run(body())
 
 
+def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="3600s"))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store) as client:
+            sids = []
+            for ahead in (0.6, 2.0):
+                idealtime = str(int((time.time() + ahead) * 1000))
+                status, answer = await client.call(
+                    "POST",
+                    "/scxml/session/start",
+                    data={"src": "counter", "idealtime": idealtime},
+                )
+                assert status == 200, answer
+                sids.append(answer["sessionid"])
+            overdue, later = sids
+            record = await store.load(later)
+            assert record is not None and record.due is not None
+            assert record.due > time.time() + 1  # the pending start, in the index
+            assert await client.send(later, "e", n=1) == 204  # waits in the queue
+            await asyncio.sleep(0.1)
+            for session in list(client.server.platform.sessions.values()):
+                session.machine.dispose()  # the process is gone: nothing runs
+        await asyncio.sleep(0.7)  # the first one's start is overdue now
+        async with serving(cls, store) as client:
+            query = await client.until(overdue, lambda q: q["configuration"])
+            assert query["configuration"] == ["run"]
+            await asyncio.sleep(0.3)
+            query = await client.query(later)
+            assert query["configuration"] == [] and not query["datamodel"]["seen"]
+            query = await client.until(later, lambda q: q["datamodel"]["seen"])
+            assert query["configuration"] == ["run"]
+            assert query["datamodel"]["seen"] == [1]
+        await store.close()
+
+    run(body())
+
+
 # -- kill -9 of a real server ----------------------------------------------------------
 
 SESSIONS = 300

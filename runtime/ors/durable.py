@@ -25,7 +25,8 @@ or a REST call needs them. `SessionServer(durability=...)` wires it in;
   restores them: all of them without passivation, otherwise only those with
   queued events or a timer due soon; the others come back when needed.
   Restored sessions consume their queued events first, in order; their
-  overdue timers fire at once.
+  overdue timers fire at once. A session waiting for its `idealtime` is
+  saved with its start time as the record's `due` and starts then.
 - **Passivation.** Every `passivate_after / 4` seconds (at most 60), idle
   sessions are saved and disposed. A passivated session is reactivated by
   `activate` (an event, a request, a query, a terminate) or when its earliest
@@ -123,6 +124,7 @@ class _Tracked:
         "passivate",
         "waiters",
         "fresh",
+        "start_at",
     )
 
     def __init__(self, document: str, created: float, *, new: bool) -> None:
@@ -142,6 +144,9 @@ class _Tracked:
         self.fresh = False
         """Restored with an empty queue: the first event appended alone is
         the next one."""
+        self.start_at: float | None = None
+        """Wall-clock time a session not started yet (an `idealtime`) is
+        due to start."""
 
 
 def _root(machine: Machine) -> Machine:
@@ -378,6 +383,9 @@ class Durability:
                 if not tracked.new:
                     await self.store.delete(sid)
                 return
+            due = _due(machine)
+            if not machine._started and tracked.start_at is not None:
+                due = tracked.start_at  # the due index brings it back to start
             record = SessionRecord(
                 sid,
                 data,
@@ -387,7 +395,7 @@ class Durability:
                 self.token,
                 tracked.created,
                 time.time(),
-                _due(machine),
+                due,
             )
             await self.store.save(record, acked=tracked.delivered, new=tracked.new)
             tracked.new = False
@@ -561,9 +569,47 @@ class Durability:
             tracked.delivered = item.seq
             self._give(sid, decode_event(item.data))
         tracked.fresh = not queued
-        if not session.machine._started:
-            session.machine.start()  # waited for its idealtime: starts now
+        if not session.machine._started:  # waits for its idealtime
+            tracked.start_at = record.due
+            self._start_later(session, record.due)
         return session
+
+    def starts_at(self, sid: str, when: float) -> None:
+        """Session `sid`, just created, starts at wall-clock time `when` (its
+        `idealtime`): its records say so until it has started, so it starts
+        then after a restart too."""
+        tracked = self.tracked.get(sid)
+        if tracked is not None:
+            tracked.start_at = when
+            self._mark(sid)
+
+    def _start_later(self, session: OrsSession, when: float | None) -> None:
+        """Start restored `session` at wall-clock time `when` (None or past:
+        at once)."""
+        machine = session.machine
+        platform = self.platform
+
+        def start() -> None:
+            if machine._started or platform.sessions.get(session.sessionid) is not (
+                session
+            ):
+                return  # terminated, or gone from memory, meanwhile
+            session.started = platform.clock.now()
+            if platform.trace.active:
+                platform.trace.add(
+                    "session",
+                    f"started {machine._chart.name or type(machine).__name__} "
+                    "(idealtime, restored)",
+                    session.label,
+                    sessionid=session.sessionid,
+                )
+            machine.start()
+
+        delay = 0.0 if when is None else when - time.time()
+        if delay > 0.0:
+            platform.clock.call_later(delay, start)
+        else:
+            start()
 
     # -- passivation ---------------------------------------------------------------------
 

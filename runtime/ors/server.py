@@ -413,6 +413,8 @@ class SessionServer:
         except SessionLimit as refused:
             raise Refusal(503, "toomanysessions", str(refused)) from None
         if self.durability is not None:
+            if delay > 0.0:
+                self.durability.starts_at(session.sessionid, time.time() + delay)
             await self._persisted(session, src)
         self._callers.setdefault(caller, set()).add(session.sessionid)
         if len(self._callers) > 2 * len(self.platform.sessions) + 16:
