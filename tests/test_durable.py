@@ -30,7 +30,7 @@ from scxmlc.runtime.events import Event
 from scxmlc.runtime.ors.durable import Durability, decode_event, encode_event
 from scxmlc.runtime.ors.server import SessionServer
 from scxmlc.runtime.sim.serving import simulated_server
-from scxmlc.runtime.store import SessionStore, StoreError, store_from_url
+from scxmlc.runtime.store import MemoryStore, SessionStore, StoreError, store_from_url
 
 LIMIT = 60.0
 """Seconds a test may last; it only stops one that hangs."""
@@ -488,6 +488,52 @@ def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> N
     run(body())
 
 
+def test_passivated_sessions_end_after_the_idle_timeout(
+    tmp_path: Path, store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="3600s"))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store, passivate_after=3600) as client:
+            client.server.idle_timeout = 1.0
+            dur = durability(client)
+            sid = await client.start()
+            assert await client.send(sid, "e", n=1) == 204
+            await client.until(sid, lambda q: q["datamodel"]["seen"] == [1])
+            await asyncio.sleep(0.1)
+            assert dur.passivate_idle(0.0) == 1
+            deadline = time.monotonic() + 5
+            while sid not in dur.passive and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert sid in dur.passive
+            passivated = time.monotonic()
+            await asyncio.sleep(0.4)
+            assert await store.load(sid) is not None  # not idle for long enough
+            while await store.load(sid) is not None and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert await store.load(sid) is None
+            assert time.monotonic() - passivated >= 0.8
+            assert sid not in dur.passive and dur.reactivated == 0
+            status, _ = await client.call(
+                "POST", f"/scxml/session/{sid}/event/e", json={"n": 2}
+            )
+            assert status == 404
+            status, _ = await client.call(
+                "POST", f"/scxml/{sid}", data={"_scxmleventname": "e"}
+            )
+            assert status == 404
+            assert await store.sessions() == []
+        await store.close()
+
+    with caplog.at_level("WARNING", logger="scxmlc.server"):
+        run(body())
+    assert any(
+        "idle_timeout 1 s, passivated" in record.getMessage()
+        for record in caplog.records
+    )
+
+
 # -- kill -9 of a real server ----------------------------------------------------------
 
 SESSIONS = 300
@@ -652,3 +698,48 @@ def test_scxmlc_serve_refuses_a_store_it_cannot_use(
     )
     assert done.returncode == 1
     assert message in done.stderr
+
+
+def test_a_node_that_lost_its_lease_carries_on_under_a_new_one(
+    tmp_path: Path,
+) -> None:
+    """A node paused past its lease, whose sessions another node adopted,
+    drops them when it resumes, takes a new lease (a new token) and starts
+    and saves sessions under it; its old token is refused."""
+    cls = scxmlc.load(counter(tmp_path, delay="3600s"))
+
+    async def body() -> None:
+        store = MemoryStore()
+        server = simulated_server(lambda uri, base: cls)
+        east = Durability(server.platform, store, node="east", lease_ttl=0.3)
+        server.attach_durability(east)
+        west = await store.acquire_lease("west", 60.0)
+        async with server, aiohttp.ClientSession() as http:
+            client = Client(server, http)
+            sid = await client.start()
+            assert await client.send(sid, "e", n=1) == 204
+            await east.saved(sid)
+            old = east.token
+            time.sleep(0.45)  # paused: the loop runs nothing, the lease expires
+            assert not east.leased  # no session starts under the old token
+            assert await store.adopt("east", "west", west) == [sid]
+            for _ in range(200):
+                if east.token > old:
+                    break
+                await asyncio.sleep(0.01)
+            assert east.token > old and east.lost == 1 and east.leased
+            assert sid not in server.platform.sessions and not east.persists(sid)
+            record = await store.load(sid)
+            assert record is not None and (record.node, record.fence) == ("west", west)
+            assert not await store.renew_lease("east", old, 0.3)
+            fresh = await client.start()
+            assert await client.send(fresh, "e", n=2) == 204
+            query = await client.until(fresh, lambda q: q["datamodel"]["seen"] == [2])
+            assert query["datamodel"]["seen"] == [2]
+            await east.saved(fresh)
+            record = await store.load(fresh)
+            assert record is not None
+            assert (record.node, record.fence) == ("east", east.token)
+            assert set(await store.live_nodes()) == {"east", "west"}
+
+    run(body())

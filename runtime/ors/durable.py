@@ -27,10 +27,20 @@ or a REST call needs them. `SessionServer(durability=...)` wires it in;
   Restored sessions consume their queued events first, in order; their
   overdue timers fire at once. A session waiting for its `idealtime` is
   saved with its start time as the record's `due` and starts then.
+- **Lease.** The node renews its lease every third of `lease_ttl` (at once
+  when a save is fenced). A renewal refused (another node adopted its
+  sessions while it was paused or cut off), or none accepted for
+  `lease_ttl`, means its sessions may run elsewhere: it drops them all (no
+  onexit, no event to anyone), takes a new lease (a new token), adopts and
+  recovers what the store still says is its own, and carries on as a fresh
+  node. Without a live lease it starts no session (`saved` refuses it, the
+  server answers 503).
 - **Passivation.** Every `passivate_after / 4` seconds (at most 60), idle
   sessions are saved and disposed. A passivated session is reactivated by
   `activate` (an event, a request, a query, a terminate) or when its earliest
   timer falls due (the store's `due` index, read every `tick` seconds).
+  `expire` ends those last saved too long ago (the store's idle index; the
+  server's idle timeout).
 
 Sessions of documents marked `_persist="false"` are never persisted (nor
 recovered, nor passivated); invoked children are persisted inside their
@@ -198,6 +208,11 @@ class Durability:
         self.address = address
         self.tick = tick
         self.token = 0
+        """The token of the node's lease; 0 while it holds none."""
+        self.lost = 0
+        """How many times the node lost its lease."""
+        self._renewed = 0.0
+        self._check = asyncio.Event()
         self.documents: dict[type[Machine], str] = {}
         self.on_active: list[ActiveListener] = []
         self.on_passive: list[Callable[[str], None]] = []
@@ -220,12 +235,28 @@ class Durability:
     async def start(self) -> None:
         """Take the node's lease, adopt its sessions and recover them; then
         renew the lease, watch timers and passivate, in the background."""
+        self._running = True
+        await self._lease()
+        self._background(self._renew())
+        if self.passivate_after > 0:
+            self._background(self._watch())
+
+    @property
+    def leased(self) -> bool:
+        """Whether the node holds a lease it renewed less than `lease_ttl`
+        ago: only then does it start sessions."""
+        return bool(self.token) and time.monotonic() - self._renewed < self.lease_ttl
+
+    async def _lease(self) -> None:
+        """Take a new lease, adopt what the node still owns under its name
+        (its earlier lease's sessions nobody adopted) and recover it."""
         store = self.store
-        self.token = await store.acquire_lease(
+        sent = time.monotonic()
+        token = await store.acquire_lease(
             self.node, self.lease_ttl, address=self.address
         )
-        await store.adopt(self.node, self.node, self.token)
-        self._running = True
+        await store.adopt(self.node, self.node, token)
+        self.token, self._renewed = token, sent
         ids = await store.sessions(node=self.node)
         self.passive.update(ids)
         if self.passivate_after > 0:
@@ -235,9 +266,6 @@ class Durability:
         for first in range(0, len(wanted), MAX_RECOVERY_BATCH):
             batch = wanted[first : first + MAX_RECOVERY_BATCH]
             await asyncio.gather(*(self._recover(sid) for sid in batch))
-        self._background(self._renew())
-        if self.passivate_after > 0:
-            self._background(self._watch())
 
     async def _wanted(self, ids: list[str]) -> list[str]:
         """Of `ids`, those with queued events or a timer due within a tick."""
@@ -280,26 +308,47 @@ class Durability:
         task.add_done_callback(self._tasks.discard)
 
     async def _renew(self) -> None:
+        """Renew every third of `lease_ttl` (at once when a save was fenced).
+        A renewal refused, or none accepted for `lease_ttl`, means the
+        sessions may be another node's now: drop them all and carry on as a
+        fresh node under a new lease, refusing new sessions until it has
+        one."""
         while self._running:
-            await asyncio.sleep(self.lease_ttl / 3)
+            try:
+                await asyncio.wait_for(self._check.wait(), self.lease_ttl / 3)
+            except asyncio.TimeoutError:
+                pass
+            self._check.clear()
+            sent = time.monotonic()
             try:
                 kept = await self.store.renew_lease(
                     self.node, self.token, self.lease_ttl
                 )
             except StoreError as error:
                 log.warning("lease of %s not renewed: %s", self.node, error)
+                if self.leased:
+                    continue
+                kept = False
+            if kept:
+                self._renewed = sent
                 continue
-            if not kept:
-                log.error("node %s lost its lease: its sessions stop here", self.node)
-                self._drop_all()
+            self.token = 0
+            self.lost += 1
+            dropped = len(self.tracked) + len(self.passive)
+            self._drop_all()
+            log.error(
+                "node %s lost its lease: it dropped %d sessions (the cluster runs "
+                "them) and takes a new lease",
+                self.node,
+                dropped,
+            )
+            while self._running and not self.token:
                 try:
-                    self.token = await self.store.acquire_lease(
-                        self.node, self.lease_ttl, address=self.address
-                    )
+                    await self._lease()
                 except StoreError as error:
-                    log.error("node %s takes no new lease: %s", self.node, error)
-                    self._running = False
-                    return
+                    log.error("node %s takes no new lease yet: %s", self.node, error)
+                    await asyncio.sleep(self.lease_ttl / 3)
+            log.warning("node %s runs again under lease %d", self.node, self.token)
 
     def _drop_all(self) -> None:
         """The lease is gone: another node owns these sessions now."""
@@ -310,8 +359,13 @@ class Durability:
     def _drop(self, sid: str) -> None:
         """Forget session `sid` here without ending it (another node, or
         nobody, owns it)."""
-        self.tracked.pop(sid, None)
+        tracked = self.tracked.pop(sid, None)
         self._dirty.pop(sid, None)
+        if tracked is not None:
+            waiters, tracked.waiters = tracked.waiters, None
+            for waiter in waiters or ():
+                if not waiter.done():
+                    waiter.set_result(None)
         session = self.platform.sessions.pop(sid, None)
         if session is not None:
             session.machine.dispose()
@@ -374,6 +428,8 @@ class Durability:
             session = self.platform.sessions.get(sid)
             if session is None:
                 return
+            if tracked.new and not self.leased:
+                return  # `saved` refuses it: no session starts without a lease
             machine = session.machine
             try:
                 data = machine.snapshot()
@@ -406,6 +462,7 @@ class Durability:
         except Fenced:
             log.error("session %s: another node owns it now", sid)
             self._drop(sid)
+            self._check.set()  # the node's lease may be gone: renew now
         except StoreError as error:
             log.warning("session %s not saved (again in %g s): %s", sid, RETRY, error)
             tracked.passivate = False
@@ -434,6 +491,11 @@ class Durability:
         self._mark(sid)
         await waiter
         if tracked.new and not tracked.ended:
+            if not self.leased:
+                raise StoreError(
+                    f"node {self.node} holds no lease (it is taking a new one): "
+                    "no session starts here until it has"
+                )
             raise StoreError(f"session {sid} could not be saved")
 
     # -- events from callers ----------------------------------------------------------
@@ -689,3 +751,33 @@ class Durability:
         self.passivated += 1
         for listener in self.on_passive:
             listener(sid)
+
+    # -- idle passivated sessions ---------------------------------------------------------
+
+    async def expire(self, idle: float) -> list[tuple[str, float]]:
+        """End the passivated sessions saved last `idle` seconds ago or more
+        (the store's idle index): their records are deleted, and calls naming
+        them answer as for a session that ended. Each one's id and how long it
+        was idle, in seconds."""
+        store = self.store
+        now = time.time()
+        ended: list[tuple[str, float]] = []
+        for sid in await store.sessions(node=self.node, idle_since=now - idle):
+            if sid not in self.passive or sid in self._activating:
+                continue
+            record = await store.load(sid)
+            if record is None or record.node != self.node:
+                self.passive.discard(sid)
+                continue
+            if record.updated > now - idle:
+                continue  # back in memory and passivated again meanwhile
+            if sid not in self.passive or sid in self._activating:
+                continue
+            self.passive.discard(sid)  # from now on no call brings it back
+            try:
+                await store.delete(sid)
+            except StoreError:
+                self.passive.add(sid)
+                raise
+            ended.append((sid, now - record.updated))
+        return ended
