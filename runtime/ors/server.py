@@ -45,7 +45,7 @@ refusal naming the limit and its value:
 | --- | --- | --- |
 | `max_sessions` | `MAX_SESSIONS`, 10000 sessions at once (REST, `<session:start>`, arrivals) | 503 `toomanysessions` |
 | `max_sessions_per_caller` | `MAX_SESSIONS_PER_CALLER`, 1000 running sessions started by one caller (authenticated user, else address) | 429 `toomanysessions` |
-| `idle_timeout` | `IDLE_TIMEOUT`, 86400 s without an event: the session is terminated (traced, logged) | - |
+| `idle_timeout` | `IDLE_TIMEOUT`, 86400 s without an event: the session is terminated (traced, logged), a passivated one by its last save | - |
 | `max_start_delay` | `MAX_START_DELAY`, `idealtime` at most 86400 s ahead; not a finite number: refused | 400 `invalidparameter` |
 | `max_queued_events` | `basichttp.MAX_QUEUED_EVENTS`, 1000 events waiting in a session's queue | 503 `queuefull` |
 | `max_body_size` | `basichttp.MAX_BODY_SIZE`, 1 MiB | 413 `toolarge` |
@@ -247,6 +247,7 @@ class SessionServer:
         self._runner: web.AppRunner | None = None
         self._callers: dict[str, set[str]] = {}
         self._sweeper: Timer | None = None
+        self._expiring: asyncio.Task[None] | None = None
         self.middlewares: list[Any] = []
         """aiohttp middlewares that run after authentication, inside the error
         answers (a cluster's forwarding); add them before `start()`."""
@@ -327,6 +328,8 @@ class SessionServer:
         if self.durability is not None:
             self.durability.address = self.durability.address or self.url
             await self.durability.start()
+            if self.durability.passive:
+                self._sweep_later()
         for hook in self.on_start:
             await hook()
 
@@ -339,6 +342,8 @@ class SessionServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        if self._expiring is not None:
+            self._expiring.cancel()
         runner, self._runner = self._runner, None
         await self.processor.close()
         if runner is not None:
@@ -377,8 +382,35 @@ class SessionServer:
             idle = now - max(session.last_event, session.started)
             if session.machine._started and idle >= self.idle_timeout:
                 self._end_idle(session, idle)
-        if self.platform.sessions and self._runner is not None:
+        durability = self.durability
+        passive = durability is not None and bool(durability.passive)
+        if passive and self._expiring is None:
+            self._expiring = asyncio.get_running_loop().create_task(
+                self._expire_passive()
+            )
+        if (self.platform.sessions or passive) and self._runner is not None:
             self._sweep_later()
+
+    async def _expire_passive(self) -> None:
+        """Terminate the passivated sessions last saved `idle_timeout`
+        seconds ago or more: their records are deleted."""
+        from ..store import StoreError
+
+        assert self.durability is not None
+        try:
+            ended = await self.durability.expire(self.idle_timeout)
+        except StoreError as error:
+            log.warning("idle passivated sessions not read: %s", error)
+            return
+        finally:
+            self._expiring = None
+        for sessionid, idle in ended:
+            why = (
+                f"terminated: no event for {idle:.0f} s "
+                f"(idle_timeout {self.idle_timeout:g} s, passivated)"
+            )
+            self.platform.trace.add("session", why, sessionid=sessionid)
+            log.warning("session %s %s", sessionid, why)
 
     def _end_idle(self, session: OrsSession, idle: float) -> None:
         """Terminate `session`, idle for `idle` seconds, saying why."""
