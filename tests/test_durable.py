@@ -488,6 +488,52 @@ def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> N
     run(body())
 
 
+def test_passivated_sessions_end_after_the_idle_timeout(
+    tmp_path: Path, store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="3600s"))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store, passivate_after=3600) as client:
+            client.server.idle_timeout = 1.0
+            dur = durability(client)
+            sid = await client.start()
+            assert await client.send(sid, "e", n=1) == 204
+            await client.until(sid, lambda q: q["datamodel"]["seen"] == [1])
+            await asyncio.sleep(0.1)
+            assert dur.passivate_idle(0.0) == 1
+            deadline = time.monotonic() + 5
+            while sid not in dur.passive and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert sid in dur.passive
+            passivated = time.monotonic()
+            await asyncio.sleep(0.4)
+            assert await store.load(sid) is not None  # not idle for long enough
+            while await store.load(sid) is not None and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert await store.load(sid) is None
+            assert time.monotonic() - passivated >= 0.8
+            assert sid not in dur.passive and dur.reactivated == 0
+            status, _ = await client.call(
+                "POST", f"/scxml/session/{sid}/event/e", json={"n": 2}
+            )
+            assert status == 404
+            status, _ = await client.call(
+                "POST", f"/scxml/{sid}", data={"_scxmleventname": "e"}
+            )
+            assert status == 404
+            assert await store.sessions() == []
+        await store.close()
+
+    with caplog.at_level("WARNING", logger="scxmlc.server"):
+        run(body())
+    assert any(
+        "idle_timeout 1 s, passivated" in record.getMessage()
+        for record in caplog.records
+    )
+
+
 # -- kill -9 of a real server ----------------------------------------------------------
 
 SESSIONS = 300
