@@ -628,6 +628,23 @@ async def pause(east: Any, east_url: str, west_url: str, url: str) -> list[Any]:
                     )
                     assert status == 200, body
                 totals.append(json.loads(body))
+            # east carries on under a new lease: it starts sessions again,
+            # saved under its new token, and serves them through either node
+            status, body = await call(east_url, "/scxml/session/start?src=calls")
+            assert status == 200, body
+            fresh = json.loads(body)["sessionid"]
+            record = await store.load(fresh)
+            assert record is not None and record.node == "east"
+            assert record.fence > max(
+                r.fence for r in [await store.load(sid) for sid in sessions] if r
+            )
+            assert "east" in await store.live_nodes()
+            path = f"/scxml/session/{fresh}/event/add?n=7"
+            assert await call(west_url, path) == (204, "")
+            assert await call(west_url, f"/scxml/session/{fresh}/request/total") == (
+                200,
+                "[7]",
+            )
             return totals
     finally:
         await store.close()
