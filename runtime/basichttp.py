@@ -694,7 +694,8 @@ class HttpEventProcessor:
 
     def unregister(self, sessionid: str) -> None:
         """Forget session `sessionid` (it left memory): its access URI
-        answers 404 until it is registered again."""
+        answers 404 until it is registered again, unless `activate` brings
+        it back."""
         self._sessions.pop(sessionid, None)
 
     def location(self, machine: Machine) -> str:
