@@ -488,6 +488,40 @@ def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> N
     run(body())
 
 
+def test_a_delayed_start_brings_its_session_back_from_the_store(
+    tmp_path: Path, store_url: str
+) -> None:
+    cls = scxmlc.load(counter(tmp_path, delay="3600s"))
+
+    async def body() -> None:
+        store = await opened(store_url)
+        async with serving(cls, store) as client:
+            due = time.time() + 1.0
+            status, answer = await client.call(
+                "POST",
+                "/scxml/session/start",
+                data={"src": "counter", "idealtime": str(int(due * 1000))},
+            )
+            assert status == 200, answer
+            sid = answer["sessionid"]
+            await asyncio.sleep(0.1)
+            for session in list(client.server.platform.sessions.values()):
+                session.machine.dispose()  # the process is gone: nothing runs
+        async with serving(cls, store, passivate_after=3600) as client:
+            dur = durability(client)
+            assert sid in dur.passive  # not due yet: left in the store
+            deadline = time.monotonic() + 5
+            while dur.reactivated == 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert dur.reactivated == 1  # by the due index, not by a call
+            query = await client.until(sid, lambda q: q["configuration"])
+            assert query["configuration"] == ["run"]
+            assert time.time() >= due - 0.01  # not before its time
+        await store.close()
+
+    run(body())
+
+
 def test_passivated_sessions_end_after_the_idle_timeout(
     tmp_path: Path, store_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
