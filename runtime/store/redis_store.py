@@ -22,7 +22,10 @@ where `P` is the prefix, `ORS:<cluster>:`. A save is one script over
 too (`HINCRBY seq`, `XADD`), so both are atomic and ordered. The node indexes
 live in their own slot and are updated before the record (a crash in between
 leaves an index entry without a record, which reads filter out and `sweep`
-removes, never a record the index misses). Leases use Redis's clock (`TIME`),
+removes, never a record the index misses). The saves of one turn of the
+event loop share one pipeline (one round trip: their index updates, one
+command per node and index, then a script per save), and so do the appends;
+each caller gets its own script's answer. Leases use Redis's clock (`TIME`),
 so the nodes' clocks need not agree.
 
 Every key carries a TTL (`ttl`, refreshed by each save and append; the
