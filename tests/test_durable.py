@@ -65,6 +65,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:{tmp_path / 'sessions.db'}"
     server = request.getfixturevalue("redis_server")
     url: str = server.url(db=random.randrange(1, 16))
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()  # no sessions of an earlier test: none is recovered
+    finally:
+        client.close()
     return url
 
 
