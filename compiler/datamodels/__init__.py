@@ -36,6 +36,7 @@ __all__ = [
     "Datamodel",
     "datamodel_for",
     "parse_python",
+    "parse_python_noting",
 ]
 
 SYSTEM_VARIABLES: Final[dict[str, str]] = {
@@ -55,14 +56,22 @@ fuel runs out, has the session read the clock, which raises `BudgetExceeded`
 past the macrostep's deadline (`runtime/budget.py`)."""
 
 
-def parse_python(text: str, mode: str = "exec") -> Any:
+def parse_python_noting(text: str, mode: str = "exec") -> tuple[Any, list[str]]:
     """Document text parsed as Python in `mode` (`ast.parse`'s result), with
-    Python's own warnings about it (an invalid escape, `1if`) dropped: the
-    python datamodel reports them as the compiler's warnings where it
-    compiles the expression, and no line of Python's reaches stderr."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text, mode=mode)
+    the messages of the warnings Python gives about it (`SyntaxWarning`,
+    `DeprecationWarning`: an invalid escape, `1if`), which the python
+    datamodel reports as the compiler's warnings at the text's place, so no
+    line of Python's reaches stderr; `SyntaxError` when it does not parse."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tree = ast.parse(text, mode=mode)
+    return tree, [str(warning.message) for warning in caught]
+
+
+def parse_python(text: str, mode: str = "exec") -> Any:
+    """`parse_python_noting` without the warnings, where they are reported
+    elsewhere or do not matter."""
+    return parse_python_noting(text, mode)[0]
 
 
 @dataclass(frozen=True, slots=True)

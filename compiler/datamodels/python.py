@@ -20,13 +20,19 @@ import builtins
 import keyword
 import textwrap
 import unicodedata
-import warnings as warnings_module
 from typing import Any, Final
 
 from .. import ir
 from ..diagnostics import Loc
 from ..walk import actions, all_data, blocks
-from . import BUDGET_CHECK, SYSTEM_VARIABLES, DataField, Datamodel, parse_python
+from . import (
+    BUDGET_CHECK,
+    SYSTEM_VARIABLES,
+    DataField,
+    Datamodel,
+    parse_python,
+    parse_python_noting,
+)
 
 __all__ = ["PythonDatamodel"]
 
@@ -142,7 +148,7 @@ class PythonDatamodel(Datamodel):
             self.invalid(expr.loc, f"{expr.where}: empty expression")
             return None
         try:
-            tree, warnings = _parse_python_warning(text, mode)
+            tree, warnings = parse_python_noting(text, mode)
         except SyntaxError as error:
             self.invalid(
                 expr.loc,
@@ -238,7 +244,7 @@ class PythonDatamodel(Datamodel):
             return []
         loc = script.source_loc
         try:
-            module, warnings = _parse_python_warning(source, "exec")
+            module, warnings = parse_python_noting(source, "exec")
         except SyntaxError as error:
             at = Loc(loc.file, loc.line + (error.lineno or 1) - 1, 1)
             return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
@@ -301,18 +307,6 @@ def _is_in_call(node: ast.expr) -> bool:
         and isinstance(node.func, ast.Name)
         and node.func.id == "In"
     )
-
-
-def _parse_python_warning(text: str, mode: str) -> tuple[Any, list[str]]:
-    """`text` parsed as Python in `mode` (`ast.parse`'s result), with the
-    messages of the warnings Python gives about it (`SyntaxWarning`,
-    `DeprecationWarning`: an invalid escape, `1if`), which become the
-    compiler's warnings rather than lines on stderr; `SyntaxError` when it
-    does not parse."""
-    with warnings_module.catch_warnings(record=True) as caught:
-        warnings_module.simplefilter("always")
-        tree = ast.parse(text, mode=mode)
-    return tree, [str(warning.message) for warning in caught]
 
 
 def _literal_source(text: str) -> str:
