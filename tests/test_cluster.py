@@ -422,6 +422,28 @@ def serve_node(tmp_path: Path, store: str, node: str) -> tuple[Any, str]:
     return process, line.split()[4]
 
 
+def run_two_nodes(tmp_path: Path, store: str, scenario: Any) -> Any:
+    """Serve CALLS on nodes east and west of the cluster on `store`, run
+    `scenario(east, east_url, west_url, store)` within FAULT_LIMIT and return
+    its result; both nodes are resumed (a stopped one) and killed after."""
+    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
+    processes = []
+    try:
+        east, east_url = serve_node(tmp_path, store, "east")
+        processes.append(east)
+        west, west_url = serve_node(tmp_path, store, "west")
+        processes.append(west)
+        return asyncio.run(
+            asyncio.wait_for(scenario(east, east_url, west_url, store), FAULT_LIMIT)
+        )
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
+                process.kill()
+            process.wait()
+
+
 def test_a_killed_node_loses_no_acknowledged_event(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
@@ -429,22 +451,8 @@ def test_a_killed_node_loses_no_acknowledged_event(
     to the owner) while one node is killed with SIGKILL: every session ends
     with each acknowledged event exactly once, in order, an unacknowledged one
     at most once, and its timer fired once; ended sessions leave no key."""
-    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
     store = redis_server.url(5)
-    processes = []
-    try:
-        east, east_url = serve_node(tmp_path, store, "east")
-        processes.append(east)
-        west, west_url = serve_node(tmp_path, store, "west")
-        processes.append(west)
-        results = asyncio.run(
-            asyncio.wait_for(drive(east, east_url, west_url, store), FAULT_LIMIT)
-        )
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+    results = run_two_nodes(tmp_path, store, drive)
     sessions, acked, maybe, totals = results
     assert len(sessions) == FAULT_SESSIONS
     for sid in sessions:
@@ -568,23 +576,7 @@ def test_a_node_paused_past_its_lease_is_fenced_out(
     adopted; resumed (SIGCONT), it drops them instead of running them on,
     and every event sent afterwards through either node is taken once, by
     the adopter."""
-    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
-    url = redis_server.url(6)
-    processes = []
-    try:
-        east, east_url = serve_node(tmp_path, url, "east")
-        processes.append(east)
-        west, west_url = serve_node(tmp_path, url, "west")
-        processes.append(west)
-        totals = asyncio.run(
-            asyncio.wait_for(pause(east, east_url, west_url, url), FAULT_LIMIT)
-        )
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGCONT)
-                process.kill()
-            process.wait()
+    totals = run_two_nodes(tmp_path, redis_server.url(6), pause)
     assert totals and all(seen == [0, 1, "rang", 2, 3] for seen in totals), totals
 
 
