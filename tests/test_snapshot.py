@@ -394,6 +394,20 @@ def slow(tmp_path: Path) -> Iterator[tuple[type[Machine], SlowResolver]]:
     invoke.set_document_resolver(None)
 
 
+def with_child(
+    slow: tuple[type[Machine], SlowResolver],
+) -> tuple[Machine, VirtualClock]:
+    """The parent started with its child's document resolved at once, run
+    until its child is invoked, and its clock."""
+    cls, resolver = slow
+    resolver.finish()
+    clock = VirtualClock()
+    parent = cls(clock)
+    parent.start()
+    clock.run_until_idle()
+    return parent, clock
+
+
 def test_an_invoke_waiting_for_its_document_waits_again_after_restore(
     slow: tuple[type[Machine], SlowResolver],
 ) -> None:
@@ -411,12 +425,7 @@ def test_an_invoke_waiting_for_its_document_waits_again_after_restore(
 def test_a_child_named_by_srcexpr_is_found_again_by_its_uri(
     slow: tuple[type[Machine], SlowResolver],
 ) -> None:
-    cls, resolver = slow
-    resolver.finish()
-    clock = VirtualClock()
-    parent = cls(clock)
-    parent.start()
-    clock.run_until_idle()
+    parent, clock = with_child(slow)
     child = parent._invocations["child"].child  # type: ignore[index]
     restored = moved(parent)
     new_child = restored._invocations["child"].child
@@ -480,11 +489,7 @@ def test_a_child_whose_document_compiles_again_is_restored_once_compiled(
     slow: tuple[type[Machine], SlowResolver],
 ) -> None:
     cls, resolver = slow
-    resolver.finish()
-    clock = VirtualClock()
-    parent = cls(clock)
-    parent.start()
-    clock.run_until_idle()
+    parent, clock = with_child(slow)
     data = parent.snapshot()
     parent.dispose()
     again = SlowResolver(resolver.cls)  # a new process: the document compiles again
