@@ -702,27 +702,7 @@ def test_invoke_content_expr_compiles_only_when_allowed(
         allow_runtime_documents=allow,
     )
     invoke.set_document_resolver(applications)
-
-    async def scenario() -> str:
-        async with serving(applications) as (server, http):
-            url = f"{server.url}/scxml/session/start"
-            status, body, _ = await call(http, "POST", url, data={"src": "invoker"})
-            assert status == 200, body
-            session = f"{server.url}/scxml/session/{body['sessionid']}"
-            status, body, _ = await call(
-                http, "POST", f"{session}/event/run", json={"doc": child}
-            )
-            assert status == 204, body
-            deadline = time.monotonic() + LIMIT
-            while time.monotonic() < deadline:
-                status, body, _ = await call(http, "GET", f"{session}/query")
-                if body["configuration"] == ["done"]:
-                    break
-                await asyncio.sleep(0.02)
-            result: str = body["datamodel"]["outcome"]
-            return result
-
-    assert outcome in asyncio.run(scenario())
+    assert outcome in asyncio.run(run_invoker(applications, child))
 
 
 def test_a_python_document_of_run_time_data_is_refused_by_its_default(
