@@ -31,7 +31,6 @@ import sys
 import weakref
 import xml.etree.ElementTree as ElementTree
 from collections import deque
-from collections.abc import Callable
 from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -495,7 +494,14 @@ def _restore_invocation(machine: Machine, record: dict[str, Any]) -> None:
     except invoke.DocumentPending as pending:  # compiling elsewhere: wait for it
         invocation.saved = data
         invocations[invocation.invokeid] = invocation
-        pending.when_ready(lambda: _restore_when_compiled(machine, invocation, resolve))
+        pending.when_ready(
+            lambda: invoke.when_compiled(
+                machine,
+                invocation,
+                resolve,
+                lambda cls: _restore_child(machine, invocation, cls, data),
+            )
+        )
         return
     except Exception as error:  # noqa: BLE001 - the document is gone or broken
         raise RestoreError(
@@ -526,34 +532,3 @@ def _restore_child(
     invocation.waiting.clear()
     if not child._started:
         invoke.start_restored_child(machine, child)
-
-
-def _restore_when_compiled(
-    machine: Machine,
-    invocation: invoke.Invocation,
-    resolve: Callable[[], type[Machine]],
-) -> None:
-    """The document of a restored child is compiled (or failed to): restore
-    the child, unless its invoke was cancelled meanwhile; a failure is
-    `error.execution` on `machine`, as a child that cannot start."""
-    invocations = machine._invocations
-    data = invocation.saved
-    if (
-        machine.finished
-        or data is None
-        or not invocations
-        or invocations.get(invocation.invokeid) is not invocation
-    ):
-        return
-    try:
-        cls = resolve()
-    except invoke.DocumentPending as pending:
-        pending.when_ready(lambda: _restore_when_compiled(machine, invocation, resolve))
-        return
-    except Exception as error:  # noqa: BLE001 - becomes error.execution
-        del invocations[invocation.invokeid]
-        machine._fail(error)
-        if machine._idle:
-            machine._schedule_wake()
-        return
-    _restore_child(machine, invocation, cls, data)

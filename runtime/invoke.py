@@ -201,8 +201,24 @@ def _start_when_compiled(
     data: dict[str, Any] | None,
 ) -> None:
     """The document of a waiting `invocation` is compiled (or failed to): start
-    the child, unless the invoking state was left meanwhile; a failure is
-    `error.execution` on `machine`."""
+    the child (see `when_compiled`)."""
+    when_compiled(
+        machine,
+        invocation,
+        resolve,
+        lambda cls: _launch(machine, invocation, cls, data),
+    )
+
+
+def when_compiled(
+    machine: Machine,
+    invocation: Invocation,
+    resolve: Callable[[], type[Machine]],
+    launch: Callable[[type[Machine]], None],
+) -> None:
+    """The document of a waiting `invocation` is compiled (or failed to): call
+    `launch` with its class, unless the invoking state was left meanwhile; a
+    failure is `error.execution` on `machine`."""
     invocations = machine._invocations
     if (
         machine.finished
@@ -213,9 +229,7 @@ def _start_when_compiled(
     try:
         cls = resolve()
     except DocumentPending as pending:  # changed again meanwhile
-        pending.when_ready(
-            lambda: _start_when_compiled(machine, invocation, resolve, data)
-        )
+        pending.when_ready(lambda: when_compiled(machine, invocation, resolve, launch))
         return
     except Exception as error:  # noqa: BLE001 - becomes error.execution
         del invocations[invocation.invokeid]
@@ -223,7 +237,7 @@ def _start_when_compiled(
         if machine._idle:
             machine._schedule_wake()
         return
-    _launch(machine, invocation, cls, data)
+    launch(cls)
 
 
 def _start_child(child: Machine) -> None:
