@@ -157,30 +157,30 @@ def _resolve_and_launch(
     invocations = machine._invocations
     if invocations is None:
         invocations = machine._invocations = {}
-    data = invocation.data
     try:
         cls = resolve()
     except DocumentPending as pending:  # compiling elsewhere: start it when done
         invocations[invocation.invokeid] = invocation
         pending.when_ready(
-            lambda: _start_when_compiled(machine, invocation, resolve, data)
+            lambda: when_compiled(
+                machine,
+                invocation,
+                resolve,
+                lambda cls: _launch(machine, invocation, cls),
+            )
         )
         return
-    _launch(machine, invocation, cls, data)
+    _launch(machine, invocation, cls)
 
 
-def _launch(
-    machine: Machine,
-    invocation: Invocation,
-    cls: type[Machine],
-    data: dict[str, Any] | None,
-) -> None:
-    """Create the child session of `invocation` and start it on the next turn."""
+def _launch(machine: Machine, invocation: Invocation, cls: type[Machine]) -> None:
+    """Create the child session of `invocation` (passing it `invocation.data`)
+    and start it on the next turn."""
     child = cls(
         machine.clock,
         parent=machine,
         invokeid=invocation.invokeid,
-        data=data,
+        data=invocation.data,
         observer=machine.observer,
         budget=machine.budget,
     )
@@ -192,22 +192,6 @@ def _launch(
         child._deliver(event)
     invocation.waiting.clear()
     machine.clock.call_later(0.0, lambda: _start_child(child))
-
-
-def _start_when_compiled(
-    machine: Machine,
-    invocation: Invocation,
-    resolve: Callable[[], type[Machine]],
-    data: dict[str, Any] | None,
-) -> None:
-    """The document of a waiting `invocation` is compiled (or failed to): start
-    the child (see `when_compiled`)."""
-    when_compiled(
-        machine,
-        invocation,
-        resolve,
-        lambda cls: _launch(machine, invocation, cls, data),
-    )
 
 
 def when_compiled(
