@@ -523,12 +523,7 @@ def _restore_child(
         budget=machine.budget,
         parent=machine,
     )
-    invocation.child = child
     invocation.saved = None
-    assert machine._invocations is not None
-    machine._invocations[invocation.invokeid] = invocation
-    for event in invocation.waiting:
-        child._deliver(event)
-    invocation.waiting.clear()
+    invoke.adopt(machine, invocation, child)
     if not child._started:
         invoke.start_restored_child(machine, child)

@@ -184,14 +184,20 @@ def _launch(machine: Machine, invocation: Invocation, cls: type[Machine]) -> Non
         observer=machine.observer,
         budget=machine.budget,
     )
-    invocation.child = child
     invocation.data = None
+    adopt(machine, invocation, child)
+    machine.clock.call_later(0.0, lambda: _start_child(child))
+
+
+def adopt(machine: Machine, invocation: Invocation, child: Machine) -> None:
+    """`child` (created, or restored) is the session of `invocation`: the
+    events that waited for it go to its queue."""
+    invocation.child = child
     assert machine._invocations is not None
     machine._invocations[invocation.invokeid] = invocation
     for event in invocation.waiting:
         child._deliver(event)
     invocation.waiting.clear()
-    machine.clock.call_later(0.0, lambda: _start_child(child))
 
 
 def when_compiled(
