@@ -417,20 +417,6 @@ def _prepare_running() -> None:
     logging.getLogger("scxmlc").setLevel(logging.ERROR)
 
 
-def _report(
-    path: Path,
-    document: bytes,
-    outcome: Outcome,
-    counts: Counter[str],
-    out: Path | None,
-) -> None:
-    number = counts["internal"] + counts["slow"]
-    print(f"finding {number} ({outcome.kind}) from {path.name}:\n{outcome.detail}")
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"finding{number}-{path.name}").write_bytes(document)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
