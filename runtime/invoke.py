@@ -330,13 +330,10 @@ def before_external_event(machine: Machine, event: Event) -> None:
             except Exception as error:  # noqa: BLE001
                 machine._fail(error)
     for invocation in list(invocations.values()):
-        child = invocation.child
-        if not invocation.spec.autoforward:
-            continue
-        if child is None:
-            invocation.waiting.append(event.copy())
-        elif not child.finished:
-            child._deliver(event.copy())
+        if invocation.spec.autoforward:
+            child = invocation.child
+            if child is None or not child.finished:
+                invocation.deliver(event.copy())
 
 
 def cancel_state_invocations(machine: Machine, state: int) -> None:
