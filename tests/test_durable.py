@@ -147,6 +147,27 @@ async def opened(url: str) -> SessionStore:
     return store
 
 
+def run_with_store(store_url: str, body: Any) -> None:
+    """Run `body(store)` on the store at `store_url`, closed after."""
+
+    async def opened_for_body() -> None:
+        store = await opened(store_url)
+        try:
+            await body(store)
+        finally:
+            await store.close()
+
+    run(opened_for_body())
+
+
+async def gone(client: Client) -> None:
+    """The process of `client`'s server is gone: once what it was saving is
+    saved, none of its sessions runs any more."""
+    await asyncio.sleep(0.1)
+    for session in list(client.server.platform.sessions.values()):
+        session.machine.dispose()
+
+
 def durability(client: Client) -> Durability:
     found = client.server.durability
     assert found is not None
@@ -169,8 +190,7 @@ def test_each_macrostep_is_saved_with_the_events_it_consumed(
 ) -> None:
     cls = scxmlc.load(counter(tmp_path))
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store) as client:
             sid = await client.start()
             assert await store.load(sid) is not None  # saved before the answer
@@ -189,9 +209,8 @@ def test_each_macrostep_is_saved_with_the_events_it_consumed(
             assert status == 200
             await asyncio.sleep(0.1)
             assert await store.load(sid) is None  # an ended session is deleted
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 class SlowStore:
@@ -326,8 +345,7 @@ def test_documents_marked_persist_false_are_never_persisted(
         )
     )
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store, passivate_after=0.01) as client:
             sid = await client.start()
             assert await client.send(sid, "e", n=1) == 204
@@ -337,9 +355,8 @@ def test_documents_marked_persist_false_are_never_persisted(
             assert await store.load(sid) is None
             assert await store.sessions() == []
             assert durability(client).saves == 0
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 def test_passivated_sessions_come_back_for_an_event_a_timer_and_a_query(
@@ -347,8 +364,7 @@ def test_passivated_sessions_come_back_for_an_event_a_timer_and_a_query(
 ) -> None:
     cls = scxmlc.load(counter(tmp_path, delay="0.6s"))
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store, passivate_after=3600) as client:
             dur = durability(client)
             platform = client.server.platform
@@ -375,9 +391,8 @@ def test_passivated_sessions_come_back_for_an_event_a_timer_and_a_query(
             assert query["configuration"] == ["done"]
             assert query["datamodel"] == {"seen": [], "ticks": 1}
             assert dur.reactivated == 2 and by_timer in dur.passive
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 TIMED = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
@@ -400,8 +415,7 @@ def test_a_passivated_session_comes_back_when_its_timer_falls_due(
     (tmp_path / "timed.scxml").write_text(TIMED, encoding="utf-8")
     cls = scxmlc.load(tmp_path / "timed.scxml")
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store, passivate_after=3600) as client:
             dur = durability(client)
             dur.tick = 0.05
@@ -420,9 +434,8 @@ def test_a_passivated_session_comes_back_when_its_timer_falls_due(
             assert sid in client.server.platform.sessions
             query = await client.until(sid, lambda q: q["configuration"] == ["rung"])
             assert query["configuration"] == ["rung"]
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 def test_sessions_resume_after_a_restart_and_overdue_timers_fire(
@@ -430,17 +443,14 @@ def test_sessions_resume_after_a_restart_and_overdue_timers_fire(
 ) -> None:
     cls = scxmlc.load(counter(tmp_path, delay="1s"))
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store) as client:
             sids = [await client.start() for _ in range(5)]
             for n, sid in enumerate(sids):
                 assert await client.send(sid, "e", n=n) == 204
             for n, sid in enumerate(sids):
                 await client.until(sid, lambda q, n=n: q["datamodel"]["seen"] == [n])
-            await asyncio.sleep(0.1)
-            for session in list(client.server.platform.sessions.values()):
-                session.machine.dispose()  # the process is gone: nothing runs
+            await gone(client)
         await asyncio.sleep(1.2)  # every tick is overdue now
         async with serving(cls, store) as client:
             for n, sid in enumerate(sids):
@@ -451,16 +461,14 @@ def test_sessions_resume_after_a_restart_and_overdue_timers_fire(
                     sid, lambda q: len(q["datamodel"]["seen"]) == 2
                 )
                 assert query["datamodel"]["seen"] == [n, 10 + n]
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> None:
     cls = scxmlc.load(counter(tmp_path, delay="3600s"))
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store) as client:
             sids = []
             for ahead in (0.6, 2.0):
@@ -477,9 +485,7 @@ def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> N
             assert record is not None and record.due is not None
             assert record.due > time.time() + 1  # the pending start, in the index
             assert await client.send(later, "e", n=1) == 204  # waits in the queue
-            await asyncio.sleep(0.1)
-            for session in list(client.server.platform.sessions.values()):
-                session.machine.dispose()  # the process is gone: nothing runs
+            await gone(client)
         await asyncio.sleep(0.7)  # the first one's start is overdue now
         async with serving(cls, store) as client:
             query = await client.until(overdue, lambda q: q["configuration"])
@@ -490,9 +496,8 @@ def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> N
             query = await client.until(later, lambda q: q["datamodel"]["seen"])
             assert query["configuration"] == ["run"]
             assert query["datamodel"]["seen"] == [1]
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 def test_a_delayed_start_brings_its_session_back_from_the_store(
@@ -500,8 +505,7 @@ def test_a_delayed_start_brings_its_session_back_from_the_store(
 ) -> None:
     cls = scxmlc.load(counter(tmp_path, delay="3600s"))
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store) as client:
             due = time.time() + 1.0
             status, answer = await client.call(
@@ -511,9 +515,7 @@ def test_a_delayed_start_brings_its_session_back_from_the_store(
             )
             assert status == 200, answer
             sid = answer["sessionid"]
-            await asyncio.sleep(0.1)
-            for session in list(client.server.platform.sessions.values()):
-                session.machine.dispose()  # the process is gone: nothing runs
+            await gone(client)
         async with serving(cls, store, passivate_after=3600) as client:
             dur = durability(client)
             assert sid in dur.passive  # not due yet: left in the store
@@ -524,9 +526,8 @@ def test_a_delayed_start_brings_its_session_back_from_the_store(
             query = await client.until(sid, lambda q: q["configuration"])
             assert query["configuration"] == ["run"]
             assert time.time() >= due - 0.01  # not before its time
-        await store.close()
 
-    run(body())
+    run_with_store(store_url, body)
 
 
 def test_passivated_sessions_end_after_the_idle_timeout(
@@ -534,8 +535,7 @@ def test_passivated_sessions_end_after_the_idle_timeout(
 ) -> None:
     cls = scxmlc.load(counter(tmp_path, delay="3600s"))
 
-    async def body() -> None:
-        store = await opened(store_url)
+    async def body(store: SessionStore) -> None:
         async with serving(cls, store, passivate_after=3600) as client:
             client.server.idle_timeout = 1.0
             dur = durability(client)
@@ -565,10 +565,9 @@ def test_passivated_sessions_end_after_the_idle_timeout(
             )
             assert status == 404
             assert await store.sessions() == []
-        await store.close()
 
     with caplog.at_level("WARNING", logger="scxmlc.server"):
-        run(body())
+        run_with_store(store_url, body)
     assert any(
         "idle_timeout 1 s, passivated" in record.getMessage()
         for record in caplog.records
