@@ -215,10 +215,14 @@ class _Pickler(pickle.Pickler):
             return True
         if module != self.module or not isinstance(qualname, str):
             return False
-        found: Any = sys.modules.get(module)
-        for part in qualname.split("."):
-            found = getattr(found, part, None)
-        return found is obj
+        return _attribute(sys.modules.get(module), qualname) is obj
+
+
+def _attribute(root: Any, qualname: str) -> Any:
+    """What the dotted `qualname` names from `root` (None where a part is missing)."""
+    for part in qualname.split("."):
+        root = getattr(root, part, None)
+    return root
 
 
 def _name_of(obj: Any) -> str:
@@ -236,18 +240,14 @@ class _Unpickler(pickle.Unpickler):
             return found
         generated = self.context.module
         if generated is not None and module == generated.__name__:
-            value: Any = generated
-            for part in name.split("."):
-                value = getattr(value, part, None)
+            value = _attribute(generated, name)
             if value is not None:
                 return value
         raise SnapshotError(f"a snapshot may not name {module}.{name}")
 
     def _document_global(self, qualname: str) -> Any:
         generated = self.context.module
-        value: Any = generated
-        for part in qualname.split("."):
-            value = getattr(value, part, None)
+        value = _attribute(generated, qualname)
         if generated is None or not isinstance(value, (type, FunctionType)):
             raise RestoreError(
                 f"the document has no {qualname}, which the snapshot names"
