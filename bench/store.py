@@ -33,7 +33,6 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,10 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from scxmlc.runtime.store import SessionRecord, SessionStore, store_from_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from redis_processes import form_cluster, stop_redis
+from redis_processes import start_redis as shared_start_redis
 
 EVENT = b"e" * 200
 
@@ -109,13 +112,6 @@ async def measure(
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def redis_binary() -> str | None:
     binary = shutil.which("redis-server")
     if binary is None and os.path.exists("/usr/bin/redis-server"):
@@ -127,34 +123,16 @@ def start_redis(
     binary: str, folder: str, password: str, **options: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     """A redis-server on a free loopback port with AOF (`everysec`) in
-    `folder`, once it accepts connections."""
-    os.makedirs(folder, exist_ok=True)
-    port = free_port()
-    settings = {
-        "port": str(port),
-        "bind": "127.0.0.1",
-        "save": "",
-        "appendonly": "yes",
-        "appendfsync": "everysec",
-        "dir": folder,
-        "requirepass": password,
-        "daemonize": "no",
+    `folder`, once it answers."""
+    return shared_start_redis(
+        binary,
+        folder,
+        password,
+        10,
+        appendonly="yes",
+        appendfsync="everysec",
         **options,
-    }
-    command = [binary]
-    for name, value in settings.items():
-        command += ["--" + name.replace("_", "-"), value]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return process, port
 
 
 @contextmanager
@@ -187,34 +165,11 @@ def private_redis(nodes: int = 1) -> Iterator[str | None]:
             processes.append(process)
             ports.append(port)
         cli = shutil.which("redis-cli") or str(Path(binary).parent / "redis-cli")
-        env = {**os.environ, "REDISCLI_AUTH": password}
-        subprocess.run(
-            [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports)]
-            + ["--cluster-replicas", "0", "--cluster-yes"],
-            env=env,
-            capture_output=True,
-            check=True,
-            timeout=60,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            info = [
-                subprocess.run(
-                    [cli, "-p", str(p), "cluster", "info"],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                for p in ports
-            ]
-            if all("cluster_state:ok" in i for i in info):
-                break
-            time.sleep(0.1)
+        form_cluster(cli, ports, password, 10)
         yield f"redis+cluster://:{password}@127.0.0.1:{ports[0]}"
     finally:
         for process in processes:
-            process.terminate()
-            process.wait(10)
+            stop_redis(process)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from redis_processes import form_cluster, start_redis, stop_redis
 
 HOW_TO_GET_IT = (
     "no redis-server binary: install Redis 7 (Debian/Ubuntu: "
@@ -66,29 +65,6 @@ def find_redis_server() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _ping(port: int, password: str) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(f"AUTH {password}\r\nPING\r\n".encode())
-            answer = b""
-            deadline = time.monotonic() + 1.0
-            while b"PONG" not in answer and time.monotonic() < deadline:
-                chunk = s.recv(64)
-                if not chunk:
-                    break
-                answer += chunk
-            return b"PONG" in answer
-    except OSError:
-        return False
-
-
 def _binary() -> str:
     binary = find_redis_server()
     if binary is None:
@@ -101,50 +77,10 @@ def _binary() -> str:
 def _start(
     binary: str, folder: str, password: str, **options: str
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """A redis-server on a free port, answering PING, in `folder`, with
-    persistence off and `options` (`cluster_enabled="yes"` for
-    `--cluster-enabled yes`)."""
-    os.makedirs(folder, exist_ok=True)
-    log = os.path.join(folder, "redis.log")
-    for _ in range(5):
-        port = _free_port()
-        settings = {
-            "port": str(port),
-            "bind": "127.0.0.1",
-            "save": "",
-            "appendonly": "no",
-            "dir": folder,
-            "logfile": log,
-            "requirepass": password,
-            "daemonize": "no",
-            **options,
-        }
-        command = [binary]
-        for name, value in settings.items():
-            command += ["--" + name.replace("_", "-"), value]
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while process.poll() is None and time.monotonic() < deadline:
-            if _ping(port, password):
-                return process, port
-            time.sleep(0.05)
-        _stop(process)  # the port was taken meanwhile, or it did not start
-    text = Path(log).read_text(errors="replace")[-2000:] if Path(log).exists() else ""
-    pytest.fail(f"{binary} did not start: {text}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
     try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        return start_redis(binary, folder, password, START_TIMEOUT, **options)
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def _version(binary: str) -> str:
@@ -163,7 +99,7 @@ def redis_server() -> Iterator[RedisServer]:
         try:
             yield RedisServer("127.0.0.1", port, password, _version(binary))
         finally:
-            _stop(process)
+            stop_redis(process)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -182,7 +118,6 @@ def redis_cluster() -> Iterator[RedisServer]:
         pytest.fail(f"no redis-cli next to {binary}")
     folder = tempfile.mkdtemp(prefix="scxmlc-redis-cluster-")
     password = secrets.token_hex(16)
-    env = {**os.environ, "REDISCLI_AUTH": password}
     processes: list[subprocess.Popen[bytes]] = []
     try:
         ports = []
@@ -197,36 +132,12 @@ def redis_cluster() -> Iterator[RedisServer]:
             )
             processes.append(process)
             ports.append(port)
-        nodes = [f"127.0.0.1:{port}" for port in ports]
-        created = subprocess.run(
-            [cli, "--cluster", "create", *nodes, "--cluster-replicas", "0"]
-            + ["--cluster-yes"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if created.returncode:
-            pytest.fail(f"redis-cli --cluster create: {created.stdout}{created.stderr}")
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            states = [
-                subprocess.run(
-                    [cli, "-p", str(port), "cluster", "info"],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=10,
-                ).stdout
-                for port in ports
-            ]
-            if all("cluster_state:ok" in state for state in states):
-                break
-            if time.monotonic() > deadline:
-                pytest.fail("the Redis Cluster did not become ready")
-            time.sleep(0.1)
+        try:
+            form_cluster(cli, ports, password, START_TIMEOUT)
+        except RuntimeError as error:
+            pytest.fail(str(error))
         yield RedisServer("127.0.0.1", ports[0], password, _version(binary))
     finally:
         for process in processes:
-            _stop(process)
+            stop_redis(process)
         shutil.rmtree(folder, ignore_errors=True)
