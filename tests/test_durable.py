@@ -722,6 +722,8 @@ def test_kill_9_loses_or_doubles_no_acknowledged_event(tmp_path: Path) -> None:
         (["--store", "postgres://h/db"], "unknown scheme 'postgres'"),
         (["--store", "memory:", "--node", "a b"], "node 'a b' may hold only"),
         (["--store", "redis://127.0.0.1:1/0"], "scxmlc serve: store redis://"),
+        (["--node", "n1"], "need --store"),
+        (["--passivate-after", "60"], "need --store"),
     ],
 )
 def test_scxmlc_serve_refuses_a_store_it_cannot_use(

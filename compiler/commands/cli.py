@@ -217,6 +217,24 @@ def command_serve(args: argparse.Namespace) -> int:
 
     from .serve import Access, Limits, Persistence, serve
 
+    durable: dict[str, Any] = {
+        field: value
+        for field, value in (
+            ("node", args.node),
+            ("passivate_after", args.passivate_after),
+            ("lease_ttl", args.lease_ttl),
+            ("ttl", args.store_ttl),
+            ("cluster", args.cluster),
+        )
+        if value is not None
+    }
+    if durable and args.store is None:
+        print(
+            "scxmlc serve: --node, --passivate-after, --lease-ttl, --store-ttl "
+            "and --cluster need --store",
+            file=sys.stderr,
+        )
+        return 1
     budget = None
     if args.budget_seconds is not None or args.budget_microsteps is not None:
         default = Budget()
@@ -247,14 +265,7 @@ def command_serve(args: argparse.Namespace) -> int:
             max_body_size=args.max_body_size,
             budget=budget,
         ),
-        persistence=Persistence(
-            url=args.store,
-            node=args.node,
-            passivate_after=args.passivate_after,
-            lease_ttl=args.lease_ttl,
-            ttl=args.store_ttl,
-            cluster=args.cluster,
-        ),
+        persistence=Persistence(url=args.store, **durable),
     )
 
 
@@ -461,7 +472,6 @@ def parser() -> argparse.ArgumentParser:
     )
     durable.add_argument(
         "--node",
-        default="scxmlc",
         metavar="NAME",
         help="this server's node name in the store; one process per name "
         "(default: scxmlc)",
@@ -469,7 +479,6 @@ def parser() -> argparse.ArgumentParser:
     durable.add_argument(
         "--passivate-after",
         type=_positive_seconds,
-        default=0.0,
         metavar="SECONDS",
         help="a session without an event this long leaves memory until an event, "
         "a timer or a call needs it (with --store; default: never)",
@@ -477,7 +486,6 @@ def parser() -> argparse.ArgumentParser:
     durable.add_argument(
         "--lease-ttl",
         type=_positive_seconds,
-        default=30.0,
         metavar="SECONDS",
         help="how long the node's lease in the store lasts, renewed every "
         "third of it (default 30)",
@@ -485,14 +493,12 @@ def parser() -> argparse.ArgumentParser:
     durable.add_argument(
         "--store-ttl",
         type=_positive_seconds,
-        default=2 * 86400.0,
         metavar="SECONDS",
         help="a session nobody saves or sends to is dropped from the store "
         "after this long (default 172800)",
     )
     durable.add_argument(
         "--cluster",
-        default="scxmlc",
         metavar="NAME",
         help="the store's key prefix ORS:NAME: (default: scxmlc)",
     )
