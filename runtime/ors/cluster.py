@@ -442,7 +442,7 @@ class ClusterNode:
                 timeout=aiohttp.ClientTimeout(total=timeout),
                 allow_redirects=False,
             ) as answer:
-                content = await answer.read()
+                content = await _bounded_read(answer, owner)
                 relayed = {
                     name: answer.headers[name]
                     for name in _RELAYED
@@ -471,3 +471,23 @@ class ClusterNode:
             ) from None
         finally:
             self._forwarding -= 1
+
+
+MAX_FORWARDED_ANSWER: Final = 16 * 1024 * 1024
+"""The largest answer a node relays from another (bytes); larger is 502."""
+
+
+async def _bounded_read(answer: aiohttp.ClientResponse, owner: str) -> bytes:
+    """The body of `answer` from node `owner`, at most `MAX_FORWARDED_ANSWER`
+    bytes; `Refusal` 502 for a larger one."""
+    content = bytearray()
+    async for chunk in answer.content.iter_chunked(64 * 1024):
+        content += chunk
+        if len(content) > MAX_FORWARDED_ANSWER:
+            raise Refusal(
+                502,
+                "nodefailed",
+                f"node {owner} answered more than {MAX_FORWARDED_ANSWER} bytes "
+                "(MAX_FORWARDED_ANSWER)",
+            )
+    return bytes(content)
