@@ -29,7 +29,8 @@ Severity = Literal["error", "warning", "note"]
 
 @dataclass(frozen=True, slots=True)
 class Loc:
-    """A position in a source file; line and column count from 1.
+    """A position in a source file; line and column count from 1. Line 0 is
+    the whole file (a file that cannot be read): it prints as the file alone.
 
     `include` is the `resolveid` of the Composer XInclude an element was read
     through ('' outside any): what `_my_prefix` reads there.
@@ -41,6 +42,8 @@ class Loc:
     include: str = ""
 
     def __str__(self) -> str:
+        if self.line == 0:
+            return self.file
         return f"{self.file}:{self.line}:{self.col}"
 
     def short(self) -> str:

@@ -27,7 +27,7 @@ from scxmlc.runtime.invoke import document_resolver
 
 from . import VERSION, compile_path, compile_text
 from .diagnostics import CompileError, Diagnostic, Loc
-from .reader import file_problem
+from .reader import document_problem
 from .options import Options
 
 __all__ = ["cache_dir", "load", "load_module"]
@@ -149,11 +149,9 @@ def load_module(
 ) -> tuple[ModuleType, str]:
     """Compile (or take from the cache) and import; the module and its main class name."""
     resolved = str(Path(path).resolve())
-    problem = file_problem(Path(resolved))
+    problem = document_problem(Path(resolved))
     if problem is not None:
-        raise CompileError(
-            [Diagnostic(Loc(str(path), 0, 0), "error", f"cannot read file: {problem}")]
-        )
+        raise CompileError([Diagnostic(Loc(str(path), 0, 0), "error", problem)])
     data = Path(resolved).read_bytes()
     key = _key(data, resolved, options)
     directory = cache_dir()

@@ -27,7 +27,7 @@ from .reader import (
     _has_content,
     _local,
     _normalise_descriptor,
-    file_problem,
+    document_problem,
     substitute_prefix,
 )
 
@@ -37,14 +37,15 @@ __all__ = ["SCXML_NS", "SCXMLC_NS", "parse_file", "parse_text"]
 def parse_file(path: str | Path, diagnostics: Diagnostics) -> ir.Document | None:
     """Read and parse the document at `path`; None if it is not well-formed XML."""
     path = Path(path)
-    problem = file_problem(path)
+    problem = document_problem(path)
     if problem is not None:
-        diagnostics.error(Loc(str(path), 0, 0), f"cannot read file: {problem}")
+        diagnostics.error(Loc(str(path), 0, 0), problem)
         return None
     try:
         raw = path.read_bytes()
     except OSError as error:
-        diagnostics.error(Loc(str(path), 0, 0), f"cannot read file: {error.strerror}")
+        reason = error.strerror or str(error)
+        diagnostics.error(Loc(str(path), 0, 0), reason[:1].lower() + reason[1:])
         return None
     return parse_text(raw, str(path), diagnostics)
 

@@ -9,6 +9,7 @@ against the SCXML schema (and the ORS additions in ORS documents), children with
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from collections.abc import Iterator
@@ -32,6 +33,18 @@ MAX_INCLUDES: Final = 1000
 """XIncludes per document at most (a cycle of includes stops here)."""
 MAX_FILE_BYTES: Final = 16 * 1024 * 1024
 """The largest document, included file or `src` file the compiler reads."""
+
+
+def document_problem(path: Path) -> str | None:
+    """Why the compiler will not read the document at `path`, as the message
+    of a whole-file error (`no such file`, `permission denied`, `not a regular
+    file`, `larger than 16 MiB`), or None."""
+    if not os.path.exists(path):
+        return "no such file"
+    problem = file_problem(path)
+    if problem is None:
+        return None
+    return problem[:1].lower() + problem[1:]
 
 
 def file_problem(path: Path) -> str | None:

@@ -47,17 +47,18 @@ def test_check_reports_every_error_and_exits_1(
 ) -> None:
     document = CASES / "many_errors.scxml"
     assert main(["check", str(document)]) == 1
-    lines = capsys.readouterr().err.splitlines()
+    *lines, summary = capsys.readouterr().err.splitlines()
     assert len(lines) == 13
     assert all(line.startswith(f"{document}:") for line in lines)
     severities = [line.split(": ")[1] for line in lines]
     assert severities.count("error") == 11 and severities.count("warning") == 2
+    assert summary == "1 document, 11 errors, 2 warnings"
 
 
 def test_check_exits_0_on_a_good_document(capsys: pytest.CaptureFixture[str]) -> None:
     good = Path(__file__).parent / "cases" / "golden" / "traffic_light.scxml"
     assert main(["check", str(good)]) == 0
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == "1 document, 0 errors, 0 warnings\n"
 
 
 def test_unreadable_file_is_a_diagnostic(
@@ -65,9 +66,8 @@ def test_unreadable_file_is_a_diagnostic(
 ) -> None:
     missing = tmp_path / "missing.scxml"
     assert main(["check", str(missing)]) == 1
-    assert (
-        capsys.readouterr().err
-        == f"{missing}:0:0: error: cannot read file: No such file or directory\n"
+    assert capsys.readouterr().err == (
+        f"{missing}: error: no such file\n1 document, 1 error, 0 warnings\n"
     )
 
 
@@ -81,6 +81,7 @@ def test_check_reports_type_errors_at_document_lines(
         ' (expression has type "str", variable has type "int")',
         f"{document}:9:1: error: type error: List item 0 has incompatible type"
         ' "int"; expected "str"',
+        "1 document, 2 errors, 0 warnings",
     ]
     assert main(["check", "--no-typecheck", str(document)]) == 0
 
@@ -110,10 +111,9 @@ def test_check_is_the_lint_compile_the_build(
     ]
     assert (tmp_path / "out" / "doc.py").exists()
     assert main(["check", "--no-typecheck", str(document)]) == 1
-    assert [line.split(": ")[1] for line in capsys.readouterr().err.splitlines()] == [
-        "error",
-        "warning",
-    ]
+    *lines, summary = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["error", "warning"]
+    assert summary == "1 document, 1 error, 1 warning"
     good = tmp_path / "good.scxml"
     good.write_text(document.read_text().replace('"1 +"', '"1 + 1"'), encoding="utf-8")
     assert main(["check", "--no-typecheck", str(good)]) == 0

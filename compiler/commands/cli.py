@@ -21,10 +21,14 @@
                                       until interrupted; without credentials on
                                       loopback only
 
-Diagnostics go to stderr as `file:line:col: severity: message`. A valid document
-always compiles; what the compiler cannot prove right is a warning (and
-`error.execution` when it runs). `--strict` makes every warning an error. Exit
-codes: 0 on success, 1 when a document has errors, 2 for usage errors.
+Diagnostics go to stderr as `file:line:col: severity: message` (`file: error:
+message` for a problem with the whole file, such as `app.scxml: error: no such
+file`), coloured on a terminal (`terminal`). `check` ends with a summary line,
+`3 documents, 0 errors, 2 warnings`. A valid document always compiles; what the
+compiler cannot prove right is a warning (and `error.execution` when it runs).
+`--strict` makes every warning an error. `scxmlc --version` prints the installed
+version. Exit codes: 0 on success, 1 when a document has errors, 2 for usage
+errors; a bare `scxmlc` is one, and prints the help on stderr.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import Compilation, CompileError, Options, compile_path
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Loc
 from ..render import InternalError
+from . import terminal
 
 __all__ = ["main"]
 
@@ -49,28 +54,37 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _report(diagnostics: Sequence[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
-        print(diagnostic, file=sys.stderr)
+    terminal.report(diagnostics)
 
 
-def _compile(path: str, options: Options, *, lint: bool = False) -> Compilation | None:
-    """Compile `path`, reporting its diagnostics; None if it has errors. With
-    `lint` (`scxmlc check`), a warning about code that can never succeed when
-    run is reported, and counts, as an error."""
+def _compile(path: str, options: Options) -> Compilation | None:
+    """Compile `path`, reporting its diagnostics; None if it has errors."""
     try:
         compilation = compile_path(path, options)
     except CompileError as error:
-        _report(linted(error.diagnostics) if lint else error.diagnostics)
+        _report(error.diagnostics)
         return None
     except InternalError as error:
         print(f"{path}: internal error: {error}", file=sys.stderr)
         return None
-    if not lint:
-        _report(compilation.warnings)
-        return compilation
+    _report(compilation.warnings)
+    return compilation
+
+
+def _lint(path: str, options: Options) -> tuple[Compilation | None, list[Diagnostic]]:
+    """Compile `path` as `scxmlc check` does: the compilation (None if it has
+    errors) and its diagnostics, in which a warning about code that can never
+    succeed when run is an error."""
+    try:
+        compilation = compile_path(path, options)
+    except CompileError as error:
+        return None, linted(error.diagnostics)
+    except InternalError as error:
+        return None, [Diagnostic(Loc(path, 0, 0), "error", f"internal error: {error}")]
     found = linted(compilation.warnings)
-    _report(found)
-    return None if any(d.severity == "error" for d in found) else compilation
+    if any(d.severity == "error" for d in found):
+        return None, found
+    return compilation, found
 
 
 def linted(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -94,7 +108,7 @@ def command_compile(args: argparse.Namespace) -> int:
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     status = 0
-    for path in args.files:
+    for path in terminal.each(args.files, "compiling"):
         compilation = _compile(path, options)
         if compilation is None:
             status = 1
@@ -106,20 +120,22 @@ def command_compile(args: argparse.Namespace) -> int:
 
 
 def command_check(args: argparse.Namespace) -> int:
+    """Report every document's diagnostics, then the summary line; 1 on any error."""
     options = _options(args)
-    status = 0
-    for path in args.files:
-        compilation = _compile(path, options, lint=True)
-        if compilation is None:
-            status = 1
-        elif args.typecheck:
+    found: list[Diagnostic] = []
+    for path in terminal.each(args.files, "checking"):
+        compilation, diagnostics = _lint(path, options)
+        if compilation is not None and args.typecheck:
             from ..typecheck import typecheck_module
 
-            errors = typecheck_module(compilation.source, path)
-            _report(errors)
-            if errors:
-                status = 1
-    return status
+            diagnostics += typecheck_module(compilation.source, path)
+        _report(diagnostics)
+        found += diagnostics
+    errors = sum(d.severity == "error" for d in found)
+    warnings = sum(d.severity == "warning" for d in found)
+    style = "bold red" if errors else "bold yellow" if warnings else "bold green"
+    terminal.say(terminal.summary(len(args.files), errors, warnings), style=style)
+    return 1 if errors else 0
 
 
 def _parse_event(text: str) -> tuple[str, Any]:
@@ -339,8 +355,11 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="scxmlc",
         description="Compile SCXML statecharts into typed Python modules.",
+        epilog="'scxmlc COMMAND --help' tells a command's options; docs/tutorial.md "
+        "takes a first project from an empty folder to a routed call.",
     )
-    commands = top.add_subparsers(dest="command", required=True)
+    top.add_argument("--version", action="version", version=f"scxmlc {_version()}")
+    commands = top.add_subparsers(dest="command", title="commands", metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -552,8 +571,24 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _version() -> str:
+    """The installed package's version (`0.1.0`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scxmlc")
+    except PackageNotFoundError:  # pragma: no cover - a checkout never installed
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    """Run the command of `argv` (default: the process's arguments); the exit
+    status. Without a command, the help goes to stderr and the status is 2."""
+    top = parser()
+    args = top.parse_args(argv)
+    if args.command is None:
+        top.print_help(sys.stderr)
+        return 2
     status: int = args.run(args)
     return status
 

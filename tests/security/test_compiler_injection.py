@@ -219,5 +219,5 @@ def test_commands_report_missing_files_without_a_traceback(
     assert main(["compile", str(tmp_path), "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert f"{missing}:0:0: error: cannot read file: No such file or directory" in err
-    assert f"{tmp_path}:0:0: error: cannot read file: not a regular file" in err
+    assert f"{missing}: error: no such file\n" in err
+    assert f"{tmp_path}: error: not a regular file\n" in err
