@@ -785,3 +785,67 @@ def test_a_node_that_lost_its_lease_carries_on_under_a_new_one(
             assert set(await store.live_nodes()) == {"east", "west"}
 
     run(body())
+
+
+class HeldLeases:
+    """A store that holds back new leases while `held` is set."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self.held = False
+        self.release = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def acquire_lease(self, node: str, ttl: float, *, address: str = "") -> int:
+        if self.held:
+            await self.release.wait()
+        return await self.store.acquire_lease(node, ttl, address=address)
+
+
+def test_a_node_whose_lease_lapsed_runs_nothing_of_its_sessions(
+    tmp_path: Path,
+) -> None:
+    """A node paused (its loop blocked, as by SIGSTOP) past the live part of
+    its lease drops its sessions before anything of them runs: the timer
+    that fell due in the pause does not fire in the old copy, every call is
+    answered 503 `unavailable` until the node holds a new lease, and the
+    session, recovered under it, takes its timer once."""
+    cls = scxmlc.load(counter(tmp_path, delay="0.3s"))
+
+    async def body() -> None:
+        store = HeldLeases(MemoryStore())
+        server = simulated_server(lambda uri, base: cls)
+        east = Durability(server.platform, store, node="east", lease_ttl=0.6)  # type: ignore[arg-type]
+        server.attach_durability(east)
+        async with server, aiohttp.ClientSession() as http:
+            client = Client(server, http)
+            sid = await client.start()
+            await east.saved(sid)
+            old = server.platform.sessions[sid]
+            store.held = True
+            time.sleep(0.6)  # paused: the timer falls due, the lease lapses
+            for method, path in (
+                ("GET", f"/scxml/session/{sid}/query"),
+                ("POST", f"/scxml/session/{sid}/event/e?n=1"),
+                ("POST", f"/scxml/{sid}?_scxmleventname=e&n=1"),
+                ("POST", "/scxml/session/start?src=counter"),
+            ):
+                status, answer = await client.call(method, path)
+                assert (status, answer["error"]) == (503, "unavailable"), path
+                assert "holds no live lease" in answer["description"]
+            assert old.machine.dm.ticks == 0  # its timer did not fire here
+            assert east.lost == 1 and not east.leased
+            assert sid not in server.platform.sessions and not east.persists(sid)
+            store.release.set()
+            while not east.leased:
+                await asyncio.sleep(0.01)
+            query = await client.until(sid, lambda q: q["datamodel"]["ticks"] == 1)
+            assert query["datamodel"] == {"seen": [], "ticks": 1}
+            assert server.platform.sessions[sid] is not old
+            assert await client.send(sid, "e", n=2) == 204
+            query = await client.until(sid, lambda q: q["datamodel"]["seen"] == [2])
+            assert query["datamodel"] == {"seen": [2], "ticks": 1}
+
+    run(body())

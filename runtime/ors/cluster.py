@@ -66,6 +66,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from ..basichttp import read_body
 from ..store import SessionStore, StoreError, check_id, new_session_id, node_of
+from .durable import LEASE_MARGIN
 from .platform import OrsSession
 from .server import Refusal, SessionServer
 
@@ -123,6 +124,8 @@ class Keeper(Protocol):
 
     token: int
     passive: set[str]
+
+    def check_lease(self) -> bool: ...
 
     async def activate(self, sid: str) -> OrsSession | None: ...
 
@@ -264,29 +267,53 @@ class ClusterNode:
         )
         self._renewed = time.monotonic()
 
+    def serving(self) -> bool:
+        """Whether the node's lease is live by its own clock (see
+        `durable.LEASE_MARGIN`); when it has just lapsed, the node's sessions
+        are dropped first. Through the server's durable sessions if it keeps
+        them."""
+        if self.keeper is not None:
+            return self.keeper.check_lease()
+        deadline = self._renewed + self.lease_ttl * (1.0 - LEASE_MARGIN)
+        if self.token and time.monotonic() < deadline:
+            return True
+        if self.token:
+            self.token = 0
+            self._drop_sessions()
+        return False
+
     async def _keep_lease(self) -> None:
         """Renew every `lease_ttl / 3`; fence the node when a renewal is
-        refused or none succeeded for `lease_ttl`."""
+        refused or its lease lapsed (`serving`), and take a new one."""
         while True:
             await asyncio.sleep(self.lease_ttl / 3)
+            token = self.token
             sent = time.monotonic()
-            try:
-                renewed = await self.store.renew_lease(
-                    self.node, self.token, self.lease_ttl
-                )
-            except StoreError as error:
-                log.warning("node %s: lease renewal failed: %s", self.node, error)
-                if time.monotonic() - self._renewed < self.lease_ttl:
-                    continue
-                renewed = False
-            if renewed:
+            renewed = False
+            if token:
+                try:
+                    renewed = await asyncio.wait_for(
+                        self.store.renew_lease(self.node, token, self.lease_ttl),
+                        self.lease_ttl / 3,
+                    )
+                except (StoreError, asyncio.TimeoutError) as error:
+                    log.warning(
+                        "node %s: lease renewal failed: %s",
+                        self.node,
+                        error or "no answer",
+                    )
+                    if self.serving():
+                        continue
+            if renewed and self.token == token:
                 self._renewed = sent
                 continue
-            await self._lost_lease()
+            if self.token:
+                self.token = 0
+                self._drop_sessions()
+            await self._relet()
 
-    async def _lost_lease(self) -> None:
-        """Drop every session (another node owns them now) and start over
-        with a new lease."""
+    def _drop_sessions(self) -> None:
+        """Drop every session: another node owns them now."""
         platform = self.server.platform
         dropped = list(platform.sessions.values())
         for session in dropped:
@@ -300,12 +327,19 @@ class ClusterNode:
         )
         if self.on_fenced is not None:
             self.on_fenced()
+
+    async def _relet(self) -> None:
+        """Take a new lease, once the store answers."""
         while True:
             try:
-                await self._take_lease()
+                await asyncio.wait_for(self._take_lease(), self.lease_ttl / 3)
                 return
-            except StoreError as error:
-                log.warning("node %s: taking a lease failed: %s", self.node, error)
+            except (StoreError, asyncio.TimeoutError) as error:
+                log.warning(
+                    "node %s: taking a lease failed: %s",
+                    self.node,
+                    error or "no answer",
+                )
                 await asyncio.sleep(self.lease_ttl / 3)
 
     # -- adoption -------------------------------------------------------------------
@@ -315,15 +349,26 @@ class ClusterNode:
         while True:
             await asyncio.sleep(self.lease_ttl / 3)
             try:
-                for dead in await self.store.expired_nodes():
+                if not self.serving():
+                    continue  # no lease to adopt under
+                expired = await asyncio.wait_for(
+                    self.store.expired_nodes(), self.lease_ttl / 3
+                )
+                for dead in expired:
                     await self._adopt(dead)
-            except StoreError as error:
-                log.warning("node %s: watching for dead nodes: %s", self.node, error)
+            except (StoreError, asyncio.TimeoutError) as error:
+                log.warning(
+                    "node %s: watching for dead nodes: %s",
+                    self.node,
+                    error or "no answer",
+                )
 
     async def _adopt(self, dead: str) -> None:
         keeper = self.keeper
         token = self.token if keeper is None else keeper.token
-        ids = await self.store.adopt(dead, self.node, token)
+        ids = await asyncio.wait_for(
+            self.store.adopt(dead, self.node, token), self.lease_ttl / 3
+        )
         if ids:
             log.warning(
                 "node %s adopts %d sessions of node %s", self.node, len(ids), dead
@@ -380,6 +425,14 @@ class ClusterNode:
             request: web.Request,
             handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
         ) -> web.StreamResponse:
+            if self.keeper is None and request.path != "/ors/help":
+                if not self.serving():  # (a keeper's server refuses itself)
+                    raise Refusal(
+                        503,
+                        "unavailable",
+                        f"node {self.node} holds no live lease: nothing was "
+                        "done, try again",
+                    )
             match = _SESSION_PATH.match(request.path)
             if (
                 match is None

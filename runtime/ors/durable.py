@@ -28,13 +28,21 @@ or a REST call needs them. `SessionServer(durability=...)` wires it in;
   overdue timers fire at once. A session waiting for its `idealtime` is
   saved with its start time as the record's `due` and starts then.
 - **Lease.** The node renews its lease every third of `lease_ttl` (at once
-  when a save is fenced). A renewal refused (another node adopted its
-  sessions while it was paused or cut off), or none accepted for
-  `lease_ttl`, means its sessions may run elsewhere: it drops them all (no
-  onexit, no event to anyone), takes a new lease (a new token), adopts and
-  recovers what the store still says is its own, and carries on as a fresh
-  node. Without a live lease it starts no session (`saved` refuses it, the
-  server answers 503).
+  when a save is fenced). Its lease is *live* by its own monotonic clock
+  until `lease_ttl * (1 - LEASE_MARGIN)` after the start of its last
+  accepted renewal: the store cannot have let it expire before then. Once
+  that time passes without a renewal (the node was paused, the store is
+  unreachable), or a renewal is refused (another node adopted its
+  sessions), its sessions may run elsewhere: at the first chance (a
+  watchdog timer, and `check_lease`, which the server calls before each
+  request and the clock before each timer) it drops them all (no onexit,
+  no event to anyone), takes a new lease (a new token), adopts and
+  recovers what the store still says is its own, and carries on as a
+  fresh node. Without a live lease it serves nothing: the server answers
+  503, no session starts, no event is handed over, no timer fires.
+- **Store calls** are bounded: a lease call gives up after a third of
+  `lease_ttl`, any other after `store_timeout` (`StoreError`; an append
+  given up may still take effect).
 - **Passivation.** Every `passivate_after / 4` seconds (at most 60), idle
   sessions are saved and disposed. A passivated session is reactivated by
   `activate` (an event, a request, a query, a terminate) or when its earliest
@@ -53,8 +61,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, Final
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
 
 from ..events import EXTERNAL, AttrDict, Event
 from ..io import pending as pending_sends
@@ -64,8 +72,10 @@ from ..store import Fenced, SessionRecord, SessionStore, StoreError
 from .platform import OrsSession, Platform
 
 __all__ = [
+    "LEASE_MARGIN",
     "LEASE_TTL",
     "MAX_RECOVERY_BATCH",
+    "STORE_TIMEOUT",
     "Durability",
     "SessionGone",
     "decode_event",
@@ -74,6 +84,16 @@ __all__ = [
 
 LEASE_TTL: Final = 30.0
 """Seconds the node's lease lasts; renewed every third of it."""
+
+LEASE_MARGIN: Final = 0.2
+"""The part of `lease_ttl` a node gives up at the end of each lease: it
+stops serving `lease_ttl * (1 - LEASE_MARGIN)` after the start of its last
+accepted renewal, by its own monotonic clock, so that clocks that run at
+slightly different rates (up to 20 %) never let two nodes serve a session."""
+
+STORE_TIMEOUT: Final = 10.0
+"""Seconds a store call (an append, a save, a read) may take before the node
+gives up on it (`StoreError`); at most `lease_ttl`."""
 
 TICK: Final = 1.0
 """Seconds between two reads of the store's `due` index (passivated sessions
@@ -89,6 +109,7 @@ MAX_RECOVERY_BATCH: Final = 256
 log = logging.getLogger("scxmlc.durable")
 
 ActiveListener = Callable[[OrsSession], None]
+T = TypeVar("T")
 
 
 class SessionGone(LookupError):
@@ -183,7 +204,8 @@ class Durability:
     `passivate_after` (seconds, 0: never) is how long a session may go
     without an event before it leaves memory; `lease_ttl` how long the node's
     lease lasts; `address` the URL other nodes may forward calls to.
-    `documents` maps each application class to the name the platform's
+    `store_timeout` bounds each store call but the lease's (at most
+    `lease_ttl`). `documents` maps each application class to the name the platform's
     resolver finds it by again (else the class's `<scxml name>`).
     `on_active` hears of each session brought back to memory (the server
     registers it with its Basic HTTP processor), `on_passive` of each that
@@ -199,6 +221,7 @@ class Durability:
         lease_ttl: float = LEASE_TTL,
         address: str = "",
         tick: float = TICK,
+        store_timeout: float = STORE_TIMEOUT,
     ) -> None:
         self.platform = platform
         self.store = store
@@ -207,11 +230,13 @@ class Durability:
         self.lease_ttl = lease_ttl
         self.address = address
         self.tick = tick
+        self.store_timeout = min(store_timeout, lease_ttl)
         self.token = 0
         """The token of the node's lease; 0 while it holds none."""
         self.lost = 0
         """How many times the node lost its lease."""
         self._renewed = 0.0
+        self._watchdog: asyncio.TimerHandle | None = None
         self._check = asyncio.Event()
         self.documents: dict[type[Machine], str] = {}
         self.on_active: list[ActiveListener] = []
@@ -243,21 +268,79 @@ class Durability:
 
     @property
     def leased(self) -> bool:
-        """Whether the node holds a lease it renewed less than `lease_ttl`
-        ago: only then does it start sessions."""
-        return bool(self.token) and time.monotonic() - self._renewed < self.lease_ttl
+        """Whether the node holds a lease that is live by its own clock: less
+        than `lease_ttl * (1 - LEASE_MARGIN)` since the start of its last
+        accepted renewal. Only then does it serve."""
+        return bool(self.token) and time.monotonic() < self._deadline()
+
+    def _deadline(self) -> float:
+        """When the node's lease stops being live by its monotonic clock."""
+        return self._renewed + self.lease_ttl * (1.0 - LEASE_MARGIN)
+
+    def check_lease(self) -> bool:
+        """Whether the node may serve now (`leased`); if its lease has just
+        lapsed, its sessions are dropped first, so nothing of them runs
+        here any more."""
+        if self.leased:
+            return True
+        if self.token:
+            self._lapse(
+                f"no renewal accepted for {time.monotonic() - self._renewed:.3g} s "
+                f"(lease_ttl {self.lease_ttl:g} s)"
+            )
+        return False
+
+    def _lapse(self, why: str) -> None:
+        """The lease is gone or may be: drop every session (another node may
+        run them now) and have `_renew` take a new lease."""
+        self.token = 0
+        self.lost += 1
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        dropped = len(self.tracked) + len(self.passive)
+        self._drop_all()
+        log.error(
+            "node %s lost its lease (%s): it dropped %d sessions (the cluster "
+            "runs them) and takes a new lease",
+            self.node,
+            why,
+            dropped,
+        )
+        self._check.set()
+
+    def _renewed_at(self, sent: float) -> None:
+        """A renewal sent at monotonic time `sent` was accepted: the lease is
+        live until `_deadline()`, when the watchdog checks it."""
+        self._renewed = sent
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        loop = asyncio.get_running_loop()
+        delay = self._deadline() - time.monotonic()
+        self._watchdog = loop.call_later(max(delay, 0.0), self.check_lease)
+
+    async def _bounded(self, call: Awaitable[T], timeout: float | None = None) -> T:
+        """The result of store call `call`, given up after `timeout` seconds
+        (by default `store_timeout`) with `StoreError`."""
+        limit = self.store_timeout if timeout is None else timeout
+        try:
+            return await asyncio.wait_for(call, limit)
+        except asyncio.TimeoutError:
+            raise StoreError(f"the store did not answer within {limit:g} s") from None
 
     async def _lease(self) -> None:
         """Take a new lease, adopt what the node still owns under its name
         (its earlier lease's sessions nobody adopted) and recover it."""
         store = self.store
+        quick = self.lease_ttl / 3
         sent = time.monotonic()
-        token = await store.acquire_lease(
-            self.node, self.lease_ttl, address=self.address
+        token = await self._bounded(
+            store.acquire_lease(self.node, self.lease_ttl, address=self.address), quick
         )
-        await store.adopt(self.node, self.node, token)
-        self.token, self._renewed = token, sent
-        ids = await store.sessions(node=self.node)
+        await self._bounded(store.adopt(self.node, self.node, token), quick)
+        self.token = token
+        self._renewed_at(sent)
+        ids = await self._bounded(store.sessions(node=self.node))
         self.passive.update(ids)
         if self.passivate_after > 0:
             wanted = await self._wanted(ids)
@@ -272,13 +355,17 @@ class Durability:
         store = self.store
         soon = {
             sid
-            for sid, _ in await store.due(time.time() + 2 * self.tick, node=self.node)
+            for sid, _ in await self._bounded(
+                store.due(time.time() + 2 * self.tick, node=self.node)
+            )
         }
         wanted = [sid for sid in ids if sid in soon]
         rest = [sid for sid in ids if sid not in soon]
         for first in range(0, len(rest), MAX_RECOVERY_BATCH):
             batch = rest[first : first + MAX_RECOVERY_BATCH]
-            queues = await asyncio.gather(*(store.pending(sid) for sid in batch))
+            queues = await asyncio.gather(
+                *(self._bounded(store.pending(sid)) for sid in batch)
+            )
             wanted += [sid for sid, queue in zip(batch, queues) if queue]
         return wanted
 
@@ -292,13 +379,18 @@ class Durability:
         """Save what is marked, stop the background tasks and release the
         lease; the sessions stay in memory as they are."""
         self._running = False
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         for task in list(self._tasks):
             task.cancel()
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
         if self.token:
             try:
-                await self.store.release_lease(self.node, self.token)
+                await self._bounded(
+                    self.store.release_lease(self.node, self.token), self.lease_ttl / 3
+                )
             except StoreError as error:
                 log.warning("lease of %s not released: %s", self.node, error)
 
@@ -308,46 +400,51 @@ class Durability:
         task.add_done_callback(self._tasks.discard)
 
     async def _renew(self) -> None:
-        """Renew every third of `lease_ttl` (at once when a save was fenced).
-        A renewal refused, or none accepted for `lease_ttl`, means the
-        sessions may be another node's now: drop them all and carry on as a
-        fresh node under a new lease, refusing new sessions until it has
-        one."""
+        """Renew every third of `lease_ttl` (at once when a save was fenced);
+        when the lease lapsed or a renewal was refused, take a new one (tried
+        again every third of `lease_ttl` while the store does not answer)."""
         while self._running:
+            if not self.token:
+                await self._relet()
+                continue
             try:
                 await asyncio.wait_for(self._check.wait(), self.lease_ttl / 3)
             except asyncio.TimeoutError:
                 pass
             self._check.clear()
-            sent = time.monotonic()
-            try:
-                kept = await self.store.renew_lease(
-                    self.node, self.token, self.lease_ttl
-                )
-            except StoreError as error:
-                log.warning("lease of %s not renewed: %s", self.node, error)
-                if self.leased:
-                    continue
-                kept = False
-            if kept:
-                self._renewed = sent
-                continue
-            self.token = 0
-            self.lost += 1
-            dropped = len(self.tracked) + len(self.passive)
-            self._drop_all()
-            log.error(
-                "node %s lost its lease: it dropped %d sessions (the cluster runs "
-                "them) and takes a new lease",
-                self.node,
-                dropped,
+            if self.token:
+                await self._renew_once()
+
+    async def _renew_once(self) -> None:
+        token = self.token
+        sent = time.monotonic()
+        try:
+            kept = await self._bounded(
+                self.store.renew_lease(self.node, token, self.lease_ttl),
+                self.lease_ttl / 3,
             )
-            while self._running and not self.token:
-                try:
-                    await self._lease()
-                except StoreError as error:
-                    log.error("node %s takes no new lease yet: %s", self.node, error)
-                    await asyncio.sleep(self.lease_ttl / 3)
+        except StoreError as error:
+            log.warning("lease of %s not renewed: %s", self.node, error)
+            self.check_lease()
+            return
+        if self.token != token:
+            return  # it lapsed while the renewal was under way
+        if kept:
+            self._renewed_at(sent)
+            self.check_lease()
+        else:
+            self._lapse("a renewal was refused: another node adopted its sessions")
+
+    async def _relet(self) -> None:
+        """Take a new lease, once the store answers."""
+        while self._running and not self.token:
+            try:
+                await self._lease()
+            except StoreError as error:
+                log.error("node %s takes no new lease yet: %s", self.node, error)
+                self.token = 0
+                await asyncio.sleep(self.lease_ttl / 3)
+        if self.token:
             log.warning("node %s runs again under lease %d", self.node, self.token)
 
     def _drop_all(self) -> None:
@@ -423,13 +520,13 @@ class Durability:
             if tracked.ended:
                 self.tracked.pop(sid, None)
                 if not tracked.new:
-                    await self.store.delete(sid)
+                    await self._bounded(self.store.delete(sid))
                 return
             session = self.platform.sessions.get(sid)
             if session is None:
                 return
-            if tracked.new and not self.leased:
-                return  # `saved` refuses it: no session starts without a lease
+            if not self.check_lease():
+                return  # dropped; `saved` refuses a new one: no lease, no start
             machine = session.machine
             try:
                 data = machine.snapshot()
@@ -437,7 +534,7 @@ class Durability:
                 log.error("session %s is no longer persisted: %s", sid, error)
                 self.tracked.pop(sid, None)
                 if not tracked.new:
-                    await self.store.delete(sid)
+                    await self._bounded(self.store.delete(sid))
                 return
             due = _due(machine)
             if not machine._started and tracked.start_at is not None:
@@ -453,7 +550,9 @@ class Durability:
                 time.time(),
                 due,
             )
-            await self.store.save(record, acked=tracked.delivered, new=tracked.new)
+            await self._bounded(
+                self.store.save(record, acked=tracked.delivered, new=tracked.new)
+            )
             tracked.new = False
             self.saves += 1
             if tracked.passivate and sid not in self._dirty:  # else: the next save
@@ -508,7 +607,9 @@ class Durability:
         """Queue `event` for session `sid` durably, then hand it to the
         session in `seq` order; its `seq`. `SessionGone` when the store has no
         such session, `StoreError` when it cannot be reached (the event may or
-        may not be queued)."""
+        may not be queued; the node holds no live lease)."""
+        if not self.check_lease():
+            raise StoreError(f"node {self.node} holds no live lease")
         tracked = self.tracked.get(sid)
         if tracked is None and sid in self.passive:  # passivated meanwhile
             await self.activate(sid)
@@ -522,7 +623,7 @@ class Durability:
         try:
             if tracked.new:
                 await self.saved(sid)
-            seq = await self.store.append(sid, encode_event(event))
+            seq = await self._bounded(self.store.append(sid, encode_event(event)))
             if seq is None:
                 raise SessionGone(sid)
             self._hand(sid, tracked, seq, event)
@@ -533,8 +634,9 @@ class Durability:
                 self._background(self._fill(sid, tracked))
 
     def _hand(self, sid: str, tracked: _Tracked, seq: int, event: Event) -> None:
-        """Give the session event `seq`, and those waiting for it, in order."""
-        if seq <= tracked.delivered:
+        """Give the session event `seq`, and those waiting for it, in order
+        (nothing once the lease lapsed: the session is not this node's then)."""
+        if seq <= tracked.delivered or not self._current(sid, tracked):
             return
         if tracked.fresh:
             tracked.fresh = False
@@ -554,6 +656,11 @@ class Durability:
         tracked.delivered = seq
         self._give(sid, event)
 
+    def _current(self, sid: str, tracked: _Tracked) -> bool:
+        """Whether `tracked` is what this node knows of `sid` now, under a
+        live lease (not what it knew before it dropped the session)."""
+        return self.check_lease() and self.tracked.get(sid) is tracked
+
     def _give(self, sid: str, event: Event) -> None:
         session = self.platform.sessions.get(sid)
         if session is not None:
@@ -564,12 +671,16 @@ class Durability:
         (a gap no append under way will fill)."""
         tracked.filling = True
         try:
-            queued = await self.store.pending(sid, after=tracked.delivered)
+            queued = await self._bounded(
+                self.store.pending(sid, after=tracked.delivered)
+            )
         except StoreError as error:
             log.warning("session %s: queued events not read: %s", sid, error)
             return
         finally:
             tracked.filling = False
+        if not self._current(sid, tracked):
+            return
         buffer = tracked.buffer or {}
         for item in queued:
             if item.seq > tracked.delivered:
@@ -609,14 +720,16 @@ class Durability:
 
     async def _restore(self, sid: str) -> OrsSession | None:
         store = self.store
-        record = await store.load(sid)
+        record = await self._bounded(store.load(sid))
         if record is None or record.node != self.node:
             self.passive.discard(sid)
             return None
         platform = self.platform
         application = await asyncio.to_thread(platform.load, record.document, "")
         self.documents.setdefault(application, record.document)
-        queued = await store.pending(sid)
+        queued = await self._bounded(store.pending(sid))
+        if not self.check_lease():
+            return None  # the lease lapsed meanwhile: nothing runs here
         if sid in platform.sessions or sid not in self.passive:
             return platform.sessions.get(sid)  # raced with another activation
         session = platform.restore_session(application, record.snapshot)
@@ -683,7 +796,9 @@ class Durability:
         while self._running:
             await asyncio.sleep(self.tick)
             try:
-                due = await self.store.due(time.time() + 2 * self.tick, node=self.node)
+                due = await self._bounded(
+                    self.store.due(time.time() + 2 * self.tick, node=self.node)
+                )
             except StoreError as error:
                 log.warning("timers of passivated sessions not read: %s", error)
                 due = []

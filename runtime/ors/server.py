@@ -163,9 +163,28 @@ class ServerClock(AsyncioClock):
         loop = asyncio.get_running_loop()
         super().__init__(loop)
         self.origin = loop.time()
+        self.gate: Callable[[], object] | None = None
+        """Called before each timer fires (durable sessions check their
+        lease: a node whose lease lapsed drops its sessions, which cancels
+        their timers, before any of them runs)."""
 
     def now(self) -> float:
         return self.loop.time() - self.origin
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        gate = self.gate
+        if gate is None:
+            return super().call_later(delay, callback)
+        handle: asyncio.Handle | None = None
+
+        def gated() -> None:
+            gate()
+            if handle is None or not handle.cancelled():
+                callback()
+
+        loop = self.loop
+        handle = loop.call_later(delay, gated) if delay > 0 else loop.call_soon(gated)
+        return handle
 
 
 class Refusal(Exception):
@@ -268,6 +287,8 @@ class SessionServer:
         durability.on_passive.append(self.processor.unregister)
         self.processor.activate = self._access_activate
         self.processor.enqueue = self._access_enqueue
+        if isinstance(self.platform.clock, ServerClock):
+            self.platform.clock.gate = durability.check_lease
 
     @property
     def url(self) -> str:
@@ -300,8 +321,9 @@ class SessionServer:
                 "credentials: give auth=Credentials(...) or listen on 127.0.0.1"
             )
         checks = [authentication(self.auth)] if self.auth else []
+        guards = [] if self.durability is None else [_lease_guard(self.durability)]
         app = web.Application(
-            middlewares=[*checks, _answer_errors(), *self.middlewares]
+            middlewares=[*checks, _answer_errors(), *guards, *self.middlewares]
         )
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, path, self._bound(handler))
@@ -798,6 +820,30 @@ def _answer_errors() -> Any:
             return _error(500, "internal", type(error).__name__)
 
     return answer_errors
+
+
+def _lease_guard(durability: Durability) -> Any:
+    """The middleware that answers 503 `unavailable` to every call but
+    `/ors/help` while the node holds no live lease (`Durability.check_lease`):
+    its sessions may run on another node then, and nothing is done here."""
+    from aiohttp import web
+
+    @web.middleware
+    async def lease_guard(
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        if request.path != "/ors/help" and not durability.check_lease():
+            raise Refusal(
+                503,
+                "unavailable",
+                f"node {durability.node} holds no live lease (its store does not "
+                "answer, or it is taking a new lease): nothing was done, try "
+                "again",
+            )
+        return await handler(request)
+
+    return lease_guard
 
 
 def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:
