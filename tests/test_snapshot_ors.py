@@ -5,6 +5,7 @@ did without snapshots."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ import yaml
 from scxmlc.compiler.loader import load
 from scxmlc.runtime import Event, Machine, Observer
 from scxmlc.runtime.ors import Platform
+from scxmlc.runtime.ors.platform import OrsSession
 from scxmlc.runtime.sim import Simulation, parse_scenario
 
-from ors_harness import machine_class, texts
+from ors_harness import events, machine_class, texts
 from test_ors_platform import COUNTING, ONE_CALL, REQUESTS
 
 
@@ -120,3 +122,159 @@ def test_a_session_restored_after_its_platform_forgot_it_owns_its_interactions()
     assert platform.owners["c1"] is restored
     simulation.clock.run_until_idle(limit=200)  # the hangup
     assert restored.machine.configuration == {"gone"}
+
+
+# -- a session restored on a platform that does not know it ---------------------------
+
+MOVING = """<scxml {ns} profile="ecmascript" initial="call">
+  <datamodel>
+    <data id="rid" expr="''"/><data id="fid" expr="''"/><data id="agent" expr="''"/>
+    <data id="fetched" expr="[]"/>
+  </datamodel>
+  <state id="call" initial="s">
+  <state id="s">
+    <transition event="interaction.added" target="q"/>
+  </state>
+  <state id="q">
+    <onentry>
+      <queue:submit requestid="rid" timeout="100">
+        <queue:targets><queue:target name="'Sales'" type="agentgroup"/></queue:targets>
+      </queue:submit>
+      <session:fetch requestid="fid" srcexpr="'http://crm/customer'" method="'METHOD'"/>
+    </onentry>
+    <transition event="queue.submit.done" target="talking">
+      <assign location="agent" expr="_event.data.resource.agent"/>
+    </transition>
+  </state>
+  <state id="talking">
+    <transition event="interaction.deleted" target="done"/>
+  </state>
+  <state id="done"/>
+  <transition event="session.fetch.done">
+    <script>fetched.push('done ' + _event.data.requestid)</script>
+  </transition>
+  <transition event="error.session.fetch">
+    <script>fetched.push(_event.data.error + ' ' + _event.data.requestid)</script>
+  </transition>
+  </state>
+</scxml>"""
+
+EVERY_EVENT_ONCE = [
+    "interaction.added",
+    "interaction.present",
+    "queue.submit.requestid",
+    "queue.submit.done",
+    "session.fetch.done",
+    "interaction.deleted",
+]
+
+
+def call_to_sales(anna: str) -> str:
+    """One call whose session submits it to Sales (anna, in state `anna`)
+    and fetches the caller's record, answered 10 s later; 30 s of talk."""
+    return f"""
+dns: [{{number: "5000", type: RoutingPoint}}]
+agents: [{{id: anna, dn: "7001", groups: [Sales], state: {anna}}}]
+fetch: [{{prefix: "http://crm/", status: 200, body: {{segment: gold}}, delay: 10}}]
+timeline:
+  - {{at: 0, call: {{id: c1, to: "5000", ani: "+15550100", talk: 30}}}}
+"""
+
+
+def on_platform(scenario: str, application: type[Machine]) -> Simulation:
+    """A platform and center configured by `scenario`, its timeline not played."""
+    raw: Any = yaml.safe_load(scenario)
+    parsed = parse_scenario(raw, Path.cwd() / "scenario.yaml")
+    return Simulation(parsed, lambda path: load(path), default_application=application)
+
+
+def took_call(application: type[Machine], anna: str, seconds: float) -> Simulation:
+    """The platform the call arrives at, `seconds` after it did."""
+    old = on_platform(call_to_sales(anna), application)
+    old.center.schedule(old.scenario.timeline)
+    old.clock.advance(seconds)
+    return old
+
+
+def moved(old: Simulation, anna: str) -> tuple[Simulation, OrsSession]:
+    """The session of `old` snapshotted, `old` stopped, and the session
+    restored on a new platform and center (anna in state `anna` there) at the
+    same wall-clock time, as after a restart or an adoption."""
+    (session,) = old.platform.sessions.values()
+    machine = session.machine
+    data = machine.snapshot()
+    machine.dispose()
+    new = on_platform(call_to_sales(anna), type(machine))
+    new.clock.advance(old.clock.now())
+    return new, new.platform.restore_session(type(machine), data)
+
+
+def test_a_waiting_call_moves_with_its_submit_and_its_get_issued_again() -> None:
+    application = machine_class(MOVING.replace("METHOD", "get"))
+    old = took_call(application, "not_ready", 5)
+    (session,) = old.platform.sessions.values()
+    assert set(session.requests) == {"queue-1", "session-2"}
+    extra = session.machine._snapshot_extra()  # type: ignore[attr-defined]
+    assert json.loads(json.dumps(extra)) == extra  # plain data
+    new, restored = moved(old, "ready")
+    assert new.center.contacts["c1"].resource == "5000"
+    assert new.platform.owners["c1"] is restored
+    new.clock.run_until_idle(limit=100)
+    dm = restored.machine.dm  # type: ignore[attr-defined]
+    assert restored.machine.configuration == {"call", "done"}
+    assert (dm["rid"], dm["agent"], list(dm["fetched"])) == (
+        "queue-1",
+        "anna",
+        ["done session-2"],
+    )
+    assert events(old) + events(new) == EVERY_EVENT_ONCE
+    contact = new.center.contacts["c1"]
+    assert (contact.routed_to, contact.outcome) == ("anna", "completed")
+    assert restored.requests == {} and new.platform.in_flight == {}
+    assert new.platform.requestids.new("queue") == "queue-3"
+
+
+def test_a_request_that_cannot_be_issued_again_fails_with_outcome_unknown() -> None:
+    application = machine_class(MOVING.replace("METHOD", "post"))
+    new, restored = moved(took_call(application, "not_ready", 5), "ready")
+    new.clock.run_until_idle(limit=100)
+    dm = restored.machine.dm  # type: ignore[attr-defined]
+    assert list(dm["fetched"]) == ["outcome.unknown session-2"]
+    (failed,) = [e for e in new.trace.entries if e.text == "error.session.fetch"]
+    assert failed.data["data"]["description"] == (
+        "the platform that served request session-2 stopped: "
+        "whether it took effect is not known"
+    )
+    assert restored.machine.configuration == {"call", "done"}
+
+
+def test_a_routed_call_moves_and_ends_when_its_talk_time_is_over() -> None:
+    application = machine_class(MOVING.replace("METHOD", "get"))
+    old = took_call(application, "ready", 12)
+    assert old.center.contacts["c1"].routed_to == "anna"
+    new, restored = moved(old, "ready")
+    assert restored.machine.configuration == {"call", "talking"}
+    new.clock.run_until_idle(limit=100)
+    assert restored.machine.configuration == {"call", "done"}
+    (deleted,) = [e for e in new.trace.entries if e.text == "interaction.deleted"]
+    assert deleted.time == 30.0  # the rest of its 30 s of talk
+    assert events(old) + events(new) == EVERY_EVENT_ONCE
+    anna = new.center.config.agents["anna"]
+    assert (anna.state, anna.handled) == ("ready", 0)  # the old center's anna talked
+
+
+def test_a_request_whose_outcome_was_queued_is_not_issued_again() -> None:
+    application = machine_class(MOVING.replace("METHOD", "get"))
+    old = took_call(application, "not_ready", 5)
+    anna = old.center.config.agents["anna"]
+    old.center.set_agent_state(anna, "ready")
+    old.center.routing.dispatch()  # served: queue.submit.done waits in the queue
+    (session,) = old.platform.sessions.values()
+    assert [e.name for e in session.machine._external] == ["queue.submit.done"]
+    assert set(session.requests) == {"session-2"}
+    new, restored = moved(old, "ready")
+    assert new.center.routing.waiting == []
+    new.clock.run_until_idle(limit=100)
+    assert restored.machine.configuration == {"call", "done"}
+    assert events(old) + events(new) == EVERY_EVENT_ONCE
+    assert new.center.config.agents["anna"].handled == 0

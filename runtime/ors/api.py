@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..js import undefined
+from .handover import call_record, wall_time
 from .objects import Interaction
 from .requests import Request
 
@@ -46,9 +47,20 @@ class Module:
         self._session = session
 
     def _request(self, action: str, prefix: str | None = None) -> Request:
+        """A new request of the session, listed as pending until it completes."""
         session = self._session
         kind = prefix or self.prefix
-        return Request(session, kind, action, session.platform.requestids.new(kind))
+        platform = session.platform
+        request = Request(session, kind, action, platform.requestids.new(kind))
+        platform.track(session, request)
+        return request
+
+    def _issue(self, request: Request, service: str, *arguments: Any) -> None:
+        """Note how to issue `request` again on another platform (for the
+        actions `handover.REISSUED` names): the backend's `service` and the
+        `arguments` its method (the request's action) takes after it."""
+        clock = self._session.platform.clock
+        call_record(request, wall_time(clock), service, request.action, *arguments)
 
     @property
     def _backend(self) -> Any:

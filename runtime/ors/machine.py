@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ExecutionError
 from ..machine import Machine
+from .handover import interaction_record
 
 if TYPE_CHECKING:
     from .genesys import Genesys
@@ -37,18 +38,26 @@ class OrsMachine(Machine):
         self._ors_restored: dict[str, Any] | None = None
 
     def _snapshot_extra(self) -> Any:
-        """What the session owns on its platform, as plain data: its label,
-        the interactions it owns (g_uids, in association order), the first
-        of them, and the requests that wait for its `<session:response>`."""
+        """What the session owns on its platform, as plain data (`handover`):
+        its label, the interactions it owns (in association order, each with
+        what its backend needs to go on with it), the first of them, the
+        requests it made that have not completed, and the requests that wait
+        for its `<session:response>`."""
         genesys = self._ors
         if genesys is None:
             return None
         session = genesys.context
+        platform = session.platform
+        carry = platform.backend.interactions.carry
         return {
             "label": session.label,
-            "interactions": list(session.interactions.ids()),
+            "interactions": [
+                interaction_record(interaction, carry(interaction))
+                for interaction in session.interactions.values()
+            ],
             "firstixnid": session.firstixnid,
-            "responses": session.platform.waiting_for(session),
+            "requests": [request.record() for request in session.requests.values()],
+            "responses": platform.waiting_for(session),
         }
 
     def _restore_extra(self, extra: Any) -> None:

@@ -37,9 +37,10 @@ from ..clock import Clock
 from ..events import AttrDict, Event, EXTERNAL
 from ..machine import SESSIONS, Machine, Observer
 from .machine import OrsMachine
+from .handover import interaction_from, resume_request
 from .objects import SESSION_ID_KEY, Interaction, Interactions
 from .plain import plain
-from .requests import RequestIds
+from .requests import Request, RequestIds
 from .services import Backend
 from .trace import Trace
 
@@ -94,6 +95,7 @@ class OrsSession:
         "traced_config",
         "invoker",
         "last_event",
+        "requests",
         "__weakref__",
     )
 
@@ -113,6 +115,8 @@ class OrsSession:
         """The session whose `<invoke>` started this one, if any."""
         self.last_event = self.started
         """When the session last took an event (platform clock), or was created."""
+        self.requests: dict[str, Request] = {}
+        """The requests the session made that have not completed, by id."""
 
     @property
     def sessionid(self) -> str:
@@ -176,6 +180,10 @@ class Platform:
         """Told when a session (or a session it invoked) ends a macrostep, and
         when a session ends: what persists sessions saves them then."""
         self._waiting: dict[str, _Waiting] = {}
+        self.in_flight: dict[tuple[str, str], Request] = {}
+        """Every session's requests that have not completed, by (session id,
+        request id): a session restored here after it left memory finds its
+        requests again."""
         self._labels = itertools.count(1)
         self.max_sessions: int | None = None
         """At most this many sessions at once (None: no limit); see `SessionLimit`."""
@@ -271,9 +279,13 @@ class Platform:
         A session this platform still hosts (snapshotted and disposed here)
         goes on in its place: its interactions, the requests it made and
         those waiting for its `<session:response>` reach the restored one.
-        A session from another platform (a restart) owns again those of its
-        interactions this platform knows; the requests its old platform
-        served are gone with it, as are those that waited for its answers."""
+        A session from another platform (a restart, an adoption) owns its
+        interactions again: those this platform does not know are rebuilt
+        from the snapshot and handed to the backend
+        (`InteractionService.take_over`); the requests it made that this
+        platform does not know are issued again or failed (`handover`).
+        Those that waited for its `<session:response>` on the old platform
+        are gone with it."""
         machine = application.restore(
             data, self.clock, observer=self._observer, budget=self.budget
         )
@@ -300,16 +312,61 @@ class Platform:
                 session.firstixnid = state["firstixnid"]
                 if machine._parent is not None:
                     session.invoker = self.session_of(machine._parent)
-                for g_uid in state["interactions"]:
-                    interaction = self.interactions.get(g_uid)
-                    if interaction is not None and g_uid not in self.owners:
-                        self.owners[g_uid] = session
-                        session.interactions._add(interaction)
+                machine.attach(session.genesys)
+                self._own_again(session, state.get("interactions", ()))
+                self._settle_requests(session, state.get("requests", ()))
             if session is not None:
                 machine.attach(session.genesys)
         for invocation in (machine._invocations or {}).values():
             if invocation.child is not None:
                 self._rehost(invocation.child)
+
+    def _own_again(self, session: OrsSession, records: Any) -> None:
+        """A restored session owns its interactions again (`records`: what
+        `OrsMachine._snapshot_extra` kept, or bare ids from older snapshots);
+        those this platform does not know become the backend's."""
+        taken: list[tuple[Interaction, Any]] = []
+        for record in records:
+            g_uid = record if isinstance(record, str) else str(record["g_uid"])
+            interaction = self.interactions.get(g_uid)
+            if interaction is None and not isinstance(record, str):
+                interaction = interaction_from(record)
+                self.interactions[g_uid] = interaction
+                taken.append((interaction, record.get("backend")))
+            if interaction is not None and g_uid not in self.owners:
+                self.owners[g_uid] = session
+                session.interactions._add(interaction)
+        for interaction, carried in taken:
+            if self.trace.active:
+                self.trace.add(
+                    "interaction", f"{interaction.g_uid} taken over", session.label
+                )
+            self.backend.interactions.take_over(interaction, carried or {})
+
+    def _settle_requests(self, session: OrsSession, records: Any) -> None:
+        """The requests a restored session still waits for, in the order it
+        made them: those this platform still serves reach it; the others are
+        issued again or failed (`handover.resume_request`)."""
+        sid = session.sessionid
+        for record in sorted(records, key=_request_order):
+            requestid = str(record["requestid"])
+            known = self.in_flight.pop((sid, requestid), None)
+            if known is not None and not known.completed:
+                known.sink = session
+                self.track(session, known)
+            else:
+                resume_request(self, session, record)
+
+    def track(self, session: OrsSession, request: Request) -> None:
+        """List `request`, made by `session`, until it completes."""
+        session.requests[request.requestid] = request
+        self.in_flight[(session.sessionid, request.requestid)] = request
+        request.pending = session.requests
+        request.settled = self._settled
+
+    def _settled(self, request: Request) -> None:
+        """`request` completed: its event is on its way to its session."""
+        self.in_flight.pop((request.sink.sessionid, request.requestid), None)
 
     def waiting_for(self, session: OrsSession) -> list[str]:
         """The ids of the requests that wait for `session`'s `<session:response>`."""
@@ -459,6 +516,8 @@ class Platform:
         self.finished.append(session)
         for g_uid in list(session.interactions.ids()):
             self.owners.pop(g_uid, None)
+        for requestid in session.requests:
+            self.in_flight.pop((session.sessionid, requestid), None)
         for requestid, waiting in list(self._waiting.items()):
             if waiting.session is session:
                 del self._waiting[requestid]
@@ -523,6 +582,14 @@ class _SessionObserver(Observer):
         session = self.platform.session_of(machine)
         if session is not None:
             self.platform._ended(session)
+
+
+def _request_order(record: Any) -> tuple[int, str]:
+    """Requests in the order their session made them (`queue-9` before
+    `queue-10`)."""
+    requestid = str(record["requestid"])
+    number = requestid.rsplit("-", 1)[-1]
+    return (int(number) if number.isdigit() and len(number) < 16 else 0, requestid)
 
 
 def _log_text(value: Any) -> str:

@@ -5,11 +5,19 @@ its `requestid` location. Later the backend completes the `Request`: `done()`
 queues `<prefix>.<action>.done`, `fail()` queues `error.<prefix>.<action>`, both
 with `requestid` in `_event.data`, on the session's external queue. A request is
 completed once; completing it again is a backend bug and raises.
+
+A request the session is still waiting for is listed in its session's
+`requests` (`pending`) until it completes; a snapshot of the session keeps
+each one as plain data (`record`): its id, prefix and action, the
+intermediate events it already delivered, and, for the actions another
+platform may issue again, the service call that issued it (`call`, made by
+`handover.call_record`). See `handover` for what a restored session's
+platform does with them.
 """
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..events import AttrDict
@@ -31,13 +39,21 @@ class EventSink(Protocol):
 class RequestIds:
     """Request ids unique within a platform: `<prefix>-<n>` (`queue-17`)."""
 
-    __slots__ = ("_counter",)
+    __slots__ = ("_next",)
 
     def __init__(self) -> None:
-        self._counter = itertools.count(1)
+        self._next = 1
 
     def new(self, prefix: str) -> str:
-        return f"{prefix}-{next(self._counter)}"
+        number, self._next = self._next, self._next + 1
+        return f"{prefix}-{number}"
+
+    def past(self, requestid: str) -> None:
+        """Mint no id up to `requestid`'s number again: a restored session
+        still waits for `requestid`, made by the platform it came from."""
+        number = requestid.rsplit("-", 1)[-1]
+        if number.isdigit() and len(number) < 16:
+            self._next = max(self._next, int(number) + 1)
 
 
 class Request:
@@ -49,7 +65,17 @@ class Request:
     `error.<prefix>.<action>`.
     """
 
-    __slots__ = ("sink", "prefix", "action", "requestid", "completed")
+    __slots__ = (
+        "sink",
+        "prefix",
+        "action",
+        "requestid",
+        "completed",
+        "notified",
+        "call",
+        "pending",
+        "settled",
+    )
 
     def __init__(
         self, sink: EventSink, prefix: str, action: str, requestid: str
@@ -59,6 +85,16 @@ class Request:
         self.action = action
         self.requestid = requestid
         self.completed = False
+        self.notified: list[str] = []
+        """The suffixes of the intermediate events delivered so far: a request
+        issued again does not deliver them twice."""
+        self.call: dict[str, Any] | None = None
+        """How to issue the request again on another platform (plain data,
+        `handover.call_record`); None for the actions that are not."""
+        self.pending: dict[str, Request] | None = None
+        """The session's `requests`, which list this one until it completes."""
+        self.settled: Callable[[Request], None] | None = None
+        """Told when the request completes (its platform stops listing it)."""
 
     @property
     def done_event(self) -> str:
@@ -69,7 +105,11 @@ class Request:
         return f"error.{self.prefix}.{self.action}"
 
     def notify(self, suffix: str, **data: Any) -> None:
-        """An intermediate event, `<prefix>.<action>.<suffix>` (`queue.submit.requestid`)."""
+        """An intermediate event, `<prefix>.<action>.<suffix>` (`queue.submit.requestid`),
+        once per request: a request issued again does not repeat one."""
+        if suffix in self.notified:
+            return
+        self.notified.append(suffix)
         self.sink.deliver(
             f"{self.prefix}.{self.action}.{suffix}",
             AttrDict(requestid=self.requestid, **data),
@@ -93,10 +133,41 @@ class Request:
             ),
         )
 
+    def report(self, error: str, description: str, **data: Any) -> None:
+        """An error event that does not complete the request (a
+        `<queue:submit clearontimeout="false">` that timed out and still
+        waits), once per request and error, as `notify` is."""
+        key = f"error:{error}"
+        if key in self.notified:
+            return
+        self.notified.append(key)
+        self.sink.deliver(
+            self.error_event,
+            AttrDict(
+                requestid=self.requestid, error=error, description=description, **data
+            ),
+        )
+
     def _complete(self) -> None:
         if self.completed:
             raise RuntimeError(f"request {self.requestid} completed twice")
         self.completed = True
+        if self.pending is not None:
+            self.pending.pop(self.requestid, None)
+            self.pending = None
+        if self.settled is not None:
+            self.settled(self)
+            self.settled = None
+
+    def record(self) -> dict[str, Any]:
+        """The pending request as plain data, for a snapshot of its session."""
+        return {
+            "requestid": self.requestid,
+            "prefix": self.prefix,
+            "action": self.action,
+            "notified": list(self.notified),
+            "call": self.call,
+        }
 
     def __repr__(self) -> str:
         state = "completed" if self.completed else "pending"

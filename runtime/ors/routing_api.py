@@ -88,6 +88,7 @@ class QueueModule(Module):
             )
         except (TypeError, ValueError) as error:
             return self._refuse(request, "invalidparameter", str(error))
+        self._issue(request, "queue", submit)
         self._backend.queue.submit(request, submit)
         return request.requestid
 
@@ -104,17 +105,16 @@ class QueueModule(Module):
         interaction = (
             None if is_absent(interactionid) else self._interaction(interactionid)
         )
-        self._backend.queue.cancel(
-            request,
-            None if is_absent(requestid) else as_text(requestid),
-            interaction,
-            None if is_absent(queue) else as_text(queue),
-        )
+        target = None if is_absent(requestid) else as_text(requestid)
+        name = None if is_absent(queue) else as_text(queue)
+        self._issue(request, "queue", target, interaction, name)
+        self._backend.queue.cancel(request, target, interaction, name)
         return request.requestid
 
     def query(self, *, requestid: str) -> str:
         """`<queue:query>`: `queue.query.done{priority, positioninqueue, invqwaittime}`."""
         request = self._request("query")
+        self._issue(request, "queue", as_text(requestid))
         self._backend.queue.query(request, as_text(requestid))
         return request.requestid
 
@@ -127,12 +127,13 @@ class QueueModule(Module):
     ) -> str:
         """`<queue:update>`: change a pending submit's priority or busy treatments."""
         request = self._request("update")
-        self._backend.queue.update(
-            request,
+        arguments = (
             as_text(requestid),
             None if is_absent(priority) else int(as_number(priority)),
             tuple(treatments),
         )
+        self._issue(request, "queue", *arguments)
+        self._backend.queue.update(request, *arguments)
         return request.requestid
 
 
@@ -222,16 +223,16 @@ class StatisticModule(Module):
         `statistic.update{object, statistic, value}` every `interval` seconds."""
         request = self._request("subscribe")
         seconds = 30.0 if is_absent(interval) else as_number(interval)
-        self._backend.statistic.subscribe(
-            request, self._session, as_text(object), as_text(statistic), seconds
-        )
+        arguments = (as_text(object), as_text(statistic), seconds)
+        self._issue(request, "statistic", self._session, *arguments)
+        self._backend.statistic.subscribe(request, self._session, *arguments)
         return request.requestid
 
     def unsubscribe(self, *, object: str, statistic: str) -> str:
         request = self._request("unsubscribe")
-        self._backend.statistic.unsubscribe(
-            request, self._session, as_text(object), as_text(statistic)
-        )
+        arguments = (as_text(object), as_text(statistic))
+        self._issue(request, "statistic", self._session, *arguments)
+        self._backend.statistic.unsubscribe(request, self._session, *arguments)
         return request.requestid
 
 
@@ -279,6 +280,7 @@ class ClassificationModule(Module):
             server=as_text(server),
             text=as_text(text),
         )
+        self._issue(request, "classification", classify)
         getattr(self._backend.classification, action)(request, classify)
         return request.requestid
 

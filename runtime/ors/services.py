@@ -7,6 +7,18 @@ normalises the arguments into the records below and hands them, with the pending
 default backend is the simulated contact center of `scxmlc.runtime.sim`; a real
 deployment supplies its own implementations of these Protocols, and generated
 code does not change.
+
+Sessions that move. A durable session's snapshot keeps what the backend holds
+for it (`handover`): each interaction it owns, with the plain data
+`InteractionService.carry` gives, and each request it made that has not
+completed. Restored on a platform whose backend does not know them (after a
+restart, or adopted by another node), the interactions are handed to the
+backend through `InteractionService.take_over`, and the pending requests of
+the actions `handover.REISSUED` names are issued again through the same
+method as the first time, with a `Request` of the same id (a backend that
+outlives the platform, as a real one does, can recognise the id and answer
+with the outcome it already reached); the others fail with
+`error.<prefix>.<action>`, `error="outcome.unknown"`.
 """
 
 from __future__ import annotations
@@ -217,6 +229,25 @@ class InteractionService(Protocol):
 
     def udata_changed(self, interaction: Interaction, changed: dict[str, Any]) -> None:
         """Attached data changed through `setuData`/`deleteuData` (no event is owed)."""
+        ...
+
+    def carry(self, interaction: Interaction) -> dict[str, Any]:
+        """What the backend needs to go on with `interaction` after its session
+        moves to another platform, as plain data (dicts, lists, strings,
+        numbers, booleans, None; times as wall-clock seconds since 1970): a
+        snapshot of the session keeps it with the interaction. Called once per
+        snapshot for each interaction the session owns."""
+        ...
+
+    def take_over(self, interaction: Interaction, carried: dict[str, Any]) -> None:
+        """A session restored on this platform owns `interaction`, which this
+        backend has not seen (its platform stopped, or another node adopted
+        the session): make it its own from what `carry` gave on the old
+        platform (`{}` when nothing). The session already had its
+        `interaction.added`: no event is owed, and the interaction's state,
+        attached data and parties are as the snapshot kept them. What happens
+        next (the conversation ends, the customer hangs up) reaches the
+        session as for any interaction of this backend."""
         ...
 
 

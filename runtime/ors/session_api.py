@@ -178,6 +178,7 @@ class SessionModule(Module):
             )
         except (TypeError, ValueError) as error:
             return self._refuse(request, "invalidparameter", str(error))
+        self._issue(request, "session", fetch)
         self._backend.session.fetch(request, fetch)
         return request.requestid
 

@@ -30,7 +30,7 @@ from ..ors.requests import Request
 from ..ors.services import CallRequest, FetchRequest, MessageRequest, RedirectRequest
 from .fetch import ScriptedWeb
 from .media import Media
-from .model import Agent, Config, Contact, Dn
+from .model import Agent, Config, Contact, Dn, ScriptedDialog
 from .routing import Routing
 from .stats import Statistics
 
@@ -493,6 +493,79 @@ class ContactCenter:
         if changed:
             shown = ", ".join(f"{k}={v}" for k, v in changed.items())
             self.trace("interaction", f"{interaction.g_uid} udata {shown}")
+
+    def carry(self, interaction: Interaction) -> dict[str, Any]:
+        """The contact's record, times as wall-clock seconds: where it waits,
+        what the scenario still scripts for it, and where and when it was
+        routed."""
+        contact = self.contacts.get(interaction.g_uid)
+        if contact is None:
+            return {}
+        epoch = self.now() - self.clock.now()
+        return {
+            "resource": contact.resource,
+            "arrived": epoch + contact.arrived,
+            "digits": list(contact.digits),
+            "dialogs": [
+                {"result": dialog.result, "duration": dialog.duration}
+                for dialog in contact.dialogs
+            ],
+            "patience": contact.patience,
+            "talk": contact.talk,
+            "body": contact.body,
+            "routed_to": contact.routed_to,
+            "routed_at": (
+                None if contact.routed_at is None else epoch + contact.routed_at
+            ),
+            "outcome": contact.outcome,
+            "agent": contact.agent,
+        }
+
+    def take_over(self, interaction: Interaction, carried: dict[str, Any]) -> None:
+        """A contact of the center of a platform that stopped, now this one's,
+        at its resource. One that had reached an agent or a DN stays there for
+        what is left of its `talk` time, then ends (`interaction.deleted`):
+        the agent was one of the stopped center's, so it takes none of this
+        center's agents (each center has its own agents). One that waited
+        waits here: a submit its session issues again queues it for this
+        center's agents, and the customer hangs up when what is left of their
+        `patience` runs out."""
+        now = self.clock.now()
+        epoch = self.now() - now
+        contact = Contact(
+            interaction,
+            float(carried.get("arrived", epoch + now)) - epoch,
+            str(carried.get("resource", "")),
+            digits=list(carried.get("digits", [])),
+            dialogs=[
+                ScriptedDialog(dict(d.get("result", {})), float(d.get("duration", 5)))
+                for d in carried.get("dialogs", [])
+            ],
+            patience=carried.get("patience"),
+            talk=float(carried.get("talk", self.config.handle_time)),
+            body=str(carried.get("body", "")),
+        )
+        contact.routed_to = carried.get("routed_to")
+        contact.agent = carried.get("agent")
+        contact.outcome = str(carried.get("outcome", "waiting"))
+        routed_at = carried.get("routed_at")
+        if routed_at is not None:
+            contact.routed_at = float(routed_at) - epoch
+        self.contacts[interaction.g_uid] = contact
+        if self.tracing:
+            self.trace(
+                "arrival",
+                f"{interaction.category} {interaction.g_uid} taken over at "
+                f"{contact.resource or 'no resource'} ({contact.outcome})",
+            )
+        if contact.routed_at is not None:
+            left = contact.routed_at + contact.talk - now
+            self.later(
+                lambda: self.end_interaction(contact, "completed"), max(0.0, left)
+            )
+        elif contact.patience is not None:
+            left = contact.arrived + contact.patience - now
+            self.later(lambda: self._patience_over(contact), max(0.0, left))
 
     # -- SessionService ----------------------------------------------------------------
 

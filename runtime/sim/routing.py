@@ -126,7 +126,7 @@ class Routing:
             found = [
                 w
                 for w in self.waiting
-                if (target is not None and w.request.requestid == target)
+                if (target is not None and _names(request, w, target))
                 or (
                     target is None
                     and interaction is not None
@@ -150,7 +150,7 @@ class Routing:
     def query(self, request: Request, target: str) -> None:
         def query() -> None:
             for waiting in self.waiting:
-                if waiting.request.requestid == target:
+                if _names(request, waiting, target):
                     ahead = [
                         w
                         for w in self.waiting
@@ -176,7 +176,7 @@ class Routing:
     ) -> None:
         def update() -> None:
             for waiting in self.waiting:
-                if waiting.request.requestid == target:
+                if _names(request, waiting, target):
                     if priority is not None:
                         waiting.priority = priority
                     if treatments:
@@ -410,14 +410,10 @@ class Routing:
                 interactionid=contact.interaction.g_uid,
             )
         else:
-            waiting.request.sink.deliver(
-                waiting.request.error_event,
-                {
-                    "requestid": waiting.request.requestid,
-                    "error": "timeout",
-                    "description": "still queued (clearontimeout is false)",
-                    "interactionid": contact.interaction.g_uid,
-                },
+            waiting.request.report(
+                "timeout",
+                "still queued (clearontimeout is false)",
+                interactionid=contact.interaction.g_uid,
             )
 
     def _remove(self, waiting: Waiting) -> None:
@@ -485,6 +481,22 @@ class Routing:
                 for agent in agents:
                     found[agent.id] = agent
         return list(found.values())
+
+
+def _names(request: Request, waiting: Waiting, target: str) -> bool:
+    """Whether request id `target`, given by the session that made `request`,
+    names `waiting`: a request of that session, or of a session that invoked
+    it. Request ids of sessions that came from other platforms may be the
+    same as ones minted here."""
+    if waiting.request.requestid != target:
+        return False
+    made_by = waiting.request.sink.sessionid
+    session: Any = request.sink
+    while session is not None:
+        if session.sessionid == made_by:
+            return True
+        session = getattr(session, "invoker", None)
+    return False
 
 
 def _member_test(target: Target) -> Callable[[Agent], bool]:
