@@ -24,6 +24,7 @@ from . import ir
 from . import ors as _ors  # noqa: F401 - registers the Genesys ORS namespaces
 from .analysis import analyze
 from .codegen import build_module
+from .events import check_events
 from .diagnostics import (
     CompileError,
     Diagnostic,
@@ -106,6 +107,7 @@ def _finish(
         raise CompileError(diagnostics.items)
     try:
         chart = analyze(document, diagnostics)
+        check_events(chart, diagnostics)
         view = build_module(
             chart,
             diagnostics,

@@ -38,6 +38,7 @@ from .datamodels import (
     ExtraMethod,
     datamodel_for,
 )
+from .events import accepted_events
 from .diagnostics import Diagnostics, Loc
 from .fusion import handler_runs
 from .naming import NameTable, class_name, comment_text, identifier
@@ -108,6 +109,10 @@ class MachineView:
     """sha256 of the layout a snapshot of the class depends on (`_layout`)."""
     persist: bool = True
     """False when the document says `<scxml _persist="false">`."""
+    events: list[str] = field(default_factory=list)
+    """The event names `send` accepts, declared as the `Literal` `events_alias`
+    (none when any name is accepted: see `events.accepted_events`)."""
+    events_alias: str | None = None
 
 
 @dataclass
@@ -129,7 +134,16 @@ class ModuleView:
             names.append(machine.class_name)
             if machine.data_class:
                 names.append(machine.data_class)
+            if machine.events_alias:
+                names.append(machine.events_alias)
         return names
+
+    @property
+    def typing_imports(self) -> list[str]:
+        """What the module imports from `typing`."""
+        if any(machine.events_alias for machine in self.machines):
+            return ["TYPE_CHECKING", "Any", "Final", "Literal", "TypeAlias"]
+        return ["Any", "Final"]
 
 
 def build_module(
@@ -307,6 +321,9 @@ class _MachineBuilder:
             ],
             persist=self.document.persist,
         )
+        view.events = accepted_events(chart) or []
+        if view.events:
+            view.events_alias = self.module_names.new(f"{self.class_name}Event")
         view.fingerprint = self.fingerprint(view)
         self.machines.append(view)
         return view

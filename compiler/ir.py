@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from .diagnostics import Loc
+from .positions import SourceMap
 
 __all__ = [
     "Action",
@@ -227,6 +228,7 @@ class Transition:
     internal: bool = False
     body: tuple[Action, ...] = ()
     targets_loc: Loc | None = None
+    events_loc: Loc | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,3 +298,9 @@ class Document:
     files: tuple[str, ...] = field(default=(), compare=False)
     """Every file read to build the document, itself first: XIncludes, `<script
     src>`, `<data src>`, child documents (what a compile cache must watch)."""
+    sources: SourceMap = field(
+        default_factory=lambda: SourceMap(()), compare=False, hash=False
+    )
+    """Where the characters of its attribute values and element contents were
+    written (see `positions`): problems inside an expression or a script are
+    reported at their token."""

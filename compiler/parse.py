@@ -19,7 +19,7 @@ from lxml import etree
 from . import ir
 from .diagnostics import Diagnostics, Loc
 from .parse_actions import ActionReader
-from .positions import scan_tags
+from .positions import SourceMap, scan_tags
 from .reader import (
     _STATE_CHILDREN,
     SCXML_NS,
@@ -128,6 +128,7 @@ class _DocumentReader(ActionReader):
             ors=self.ors,
             persist=(root.get("_persist") or "").strip().lower() != "false",
             files=tuple(dict.fromkeys(self.files)),
+            sources=SourceMap(self.positions.values()),
         )
 
     def state_id(self, element: etree._Element) -> tuple[str, bool]:
@@ -277,6 +278,7 @@ class _DocumentReader(ActionReader):
             internal=kind == "internal",
             body=self.block(element, "transition"),
             targets_loc=self.attr_loc(element, "target") if targets else None,
+            events_loc=self.attr_loc(element, "event") if events else None,
         )
 
     def datamodel(self, element: etree._Element) -> list[ir.Data]:

@@ -1,21 +1,30 @@
-"""Source positions of elements and attributes, which lxml does not give.
+"""Source positions of elements, attributes and the text inside them, which
+lxml does not give.
 
 lxml reports the line on which a start tag *ends* and no column. This module scans
 the raw text once for start tags (skipping comments, CDATA, processing instructions
 and the DOCTYPE) and records, for each in document order, the line and column of its
 `<` and of each attribute name. The n-th start tag found is the n-th element lxml
 yields from `iter()`, so the two can be zipped.
+
+It also records where each attribute value and each element's content begin, as
+`TextSpan`s: a span maps an offset into the text as lxml gives it (entities
+decoded, CDATA markers gone, a line end one character) back to the line and
+column where that character was written, so a problem found inside an
+expression or a script (an ECMAScript token, a mypy error) is reported at its
+token. `SourceMap` finds the span of an attribute or an element by its `Loc`.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from .diagnostics import Loc
 
-__all__ = ["TagPosition", "scan_tags"]
+__all__ = ["SourceMap", "SourceText", "TagPosition", "TextSpan", "scan_tags"]
 
 _TOKEN = re.compile(
     r"<!--.*?-->"
@@ -25,35 +34,141 @@ _TOKEN = re.compile(
     r"|<(?P<close>/?)(?P<name>[^\s/>!?]+)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
     re.S,
 )
-_ATTRIBUTE = re.compile(r"([^\s=/]+)\s*=\s*(?:\"[^\"]*\"|'[^']*')", re.S)
+_ATTRIBUTE = re.compile(r"([^\s=/]+)\s*=\s*(\"[^\"]*\"|'[^']*')", re.S)
+_CDATA_START = "<![CDATA["
+_CDATA_END = "]]>"
+
+
+class SourceText:
+    """The text of one file and where its lines start: offsets to `Loc`s."""
+
+    __slots__ = ("text", "file", "include", "_line_starts")
+
+    def __init__(self, text: str, file: str, include: str = "") -> None:
+        self.text = text
+        self.file = file
+        self.include = include
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def loc(self, offset: int) -> Loc:
+        """The line and column (from 1) of character `offset` (from 0)."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return Loc(
+            self.file, line + 1, offset - self._line_starts[line] + 1, self.include
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TextSpan:
+    """Where an attribute value (`attribute`) or an element's content begins.
+
+    `loc_at(offset)` is where character `offset` of the text as parsed was
+    written: an entity or character reference is one character, a CDATA
+    section's markers none (in content), a line end one.
+    """
+
+    source: SourceText
+    start: int
+    attribute: bool
+
+    @property
+    def loc(self) -> Loc:
+        """Where the text's first character stands."""
+        return self.loc_at(0)
+
+    def words(self) -> list[Loc]:
+        """Where each whitespace-separated word of an attribute value stands
+        (the ids of `target`, the descriptors of `event`)."""
+        text = self.source.text
+        end = text.find(text[self.start - 1], self.start)  # the closing quote
+        return [
+            self.source.loc(self.start + m.start())
+            for m in re.finditer(r"\S+", text[self.start : end])
+        ]
+
+    def loc_at(self, offset: int) -> Loc:
+        text, i, left, cdata = self.source.text, self.start, offset, False
+        while i < len(text):
+            if cdata and text.startswith(_CDATA_END, i):
+                i, cdata = i + len(_CDATA_END), False
+                continue
+            if not cdata and not self.attribute and text.startswith(_CDATA_START, i):
+                i, cdata = i + len(_CDATA_START), True
+                continue
+            if left <= 0:
+                break
+            if not cdata and text[i] == "&" and text.find(";", i) > i:
+                i = text.find(";", i) + 1
+            else:
+                i += 2 if text.startswith("\r\n", i) else 1
+            left -= 1
+        return self.source.loc(i)
 
 
 @dataclass(frozen=True, slots=True)
 class TagPosition:
-    """Where a start tag and its attributes stand."""
+    """Where a start tag and its attributes stand; `values` are the spans of
+    the attribute values, `content` the span of what follows the tag."""
 
     loc: Loc
     attributes: dict[str, Loc]
+    values: dict[str, TextSpan] = field(default_factory=dict)
+    content: TextSpan | None = None
 
 
 def scan_tags(text: str, file: str, include: str = "") -> list[TagPosition]:
     """Positions of all start tags of `text`, in document order; `include` is
     the resolveid the text was included under (see `Loc`)."""
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def loc_at(offset: int) -> Loc:
-        line = bisect.bisect_right(line_starts, offset) - 1
-        return Loc(file, line + 1, offset - line_starts[line] + 1, include)
-
+    source = SourceText(text, file, include)
     found: list[TagPosition] = []
     for match in _TOKEN.finditer(text):
         name = match.group("name")
         if name is None or match.group("close"):
             continue
         attrs_start = match.start("attrs")
-        attributes = {
-            m.group(1): loc_at(attrs_start + m.start(1))
-            for m in _ATTRIBUTE.finditer(match.group("attrs"))
-        }
-        found.append(TagPosition(loc_at(match.start()), attributes))
+        attributes: dict[str, Loc] = {}
+        values: dict[str, TextSpan] = {}
+        for m in _ATTRIBUTE.finditer(match.group("attrs")):
+            attributes[m.group(1)] = source.loc(attrs_start + m.start(1))
+            values[m.group(1)] = TextSpan(source, attrs_start + m.start(2) + 1, True)
+        content = TextSpan(source, match.end(), False)
+        found.append(
+            TagPosition(source.loc(match.start()), attributes, values, content)
+        )
     return found
+
+
+class SourceMap:
+    """The spans of a document's attribute values and element contents (its
+    own and those of the files it includes), found by the `Loc` of the
+    attribute's name or of the element."""
+
+    def __init__(self, tags: Iterable[TagPosition]) -> None:
+        self._tags = tags
+        self._values: dict[Loc, TextSpan] | None = None
+        self._contents: dict[Loc, TextSpan] = {}
+
+    def _index(self) -> dict[Loc, TextSpan]:
+        if self._values is None:
+            self._values = {}
+            for tag in self._tags:
+                if tag.content is not None:
+                    self._contents[tag.loc] = tag.content
+                for name, loc in tag.attributes.items():
+                    self._values[loc] = tag.values[name]
+        return self._values
+
+    def value(self, loc: Loc) -> TextSpan | None:
+        """The value of the attribute whose name stands at `loc`."""
+        return self._index().get(loc)
+
+    def content(self, loc: Loc) -> TextSpan | None:
+        """The content of the element whose start tag stands at `loc`."""
+        self._index()
+        return self._contents.get(loc)
+
+    def at(self, loc: Loc, offset: int) -> Loc:
+        """Where character `offset` of the value of the attribute at `loc` was
+        written (`loc` itself when its value is not known)."""
+        span = self.value(loc)
+        return loc if span is None else span.loc_at(offset)

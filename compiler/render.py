@@ -57,7 +57,7 @@ def render_module(view: ModuleView) -> str:
     if _ENV is None:
         _ENV = _environment()
     text = _ENV.get_template("module.py.j2").render(
-        **vars(view), exported=view.exported
+        **vars(view), exported=view.exported, typing_imports=view.typing_imports
     )
     try:
         compile(text, "<generated>", "exec", dont_inherit=True)

@@ -51,15 +51,16 @@ def shim_path() -> str:
 def mypy_strict(
     paths: Sequence[str | Path], packages: Sequence[str] = ()
 ) -> tuple[int, str]:
-    """Run `mypy --strict` on `paths` and `packages`; its exit status and report.
-    mypy's cache goes to the compiler's cache directory, not the current one."""
+    """Run `mypy --strict` on `paths` and `packages`; its exit status and report,
+    whose lines read `file:line:column: error: message`. mypy's cache goes to
+    the compiler's cache directory, not the current one."""
     from mypy import api
 
     from .loader import cache_dir
 
     previous = os.environ.get("MYPYPATH")
     os.environ["MYPYPATH"] = shim_path()
-    arguments = ["--strict", "--no-error-summary"]
+    arguments = ["--strict", "--no-error-summary", "--show-column-numbers"]
     arguments += ["--cache-dir", str(cache_dir() / "mypy"), *map(str, paths)]
     for package in packages:
         arguments += ["-p", package]
@@ -74,7 +75,8 @@ def mypy_strict(
 
 
 _MYPY_LINE = re.compile(
-    r"^(?P<file>[^:]+):(?P<line>\d+): (?P<severity>error|note): (?P<message>.*)$"
+    r"^(?P<file>[^:]+):(?P<line>\d+):(?:(?P<column>\d+):)? "
+    r"(?P<severity>error|note): (?P<message>.*)$"
 )
 _SOURCE_COMMENT = re.compile(r"#\s+\S+\.scxml:(\d+)")
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from scxmlc.runtime import (
     ATOMIC,
@@ -26,8 +26,10 @@ SCXMLC_SOURCE: Final = "call_queue.scxml"
 __all__ = [
     "CallQueueInvokeWaiting1",
     "CallQueueInvokeWaiting1Data",
+    "CallQueueInvokeWaiting1Event",
     "CallQueue",
     "CallQueueData",
+    "CallQueueEvent",
 ]
 
 
@@ -47,6 +49,10 @@ class CallQueueInvokeWaiting1Data:
     caller: str  # <data> call_queue.scxml:16
 
 
+CallQueueInvokeWaiting1Event: TypeAlias = Literal["agent.ready", "try"]
+"""The events CallQueueInvokeWaiting1 accepts: what its `send` takes."""
+
+
 class CallQueueInvokeWaiting1(Machine):
     """The state machine 'agent_search' of call_queue.scxml (datamodel 'python')."""
 
@@ -54,6 +60,11 @@ class CallQueueInvokeWaiting1(Machine):
     dm: CallQueueInvokeWaiting1Data
     _data_ids = frozenset({"caller"})
     _fingerprint = "a515d691ef9d29f084c752b364a6d2d505f6544570bc746669cba7f1d8d15fa0"
+
+    if TYPE_CHECKING:  # to type checkers, send takes only the events it accepts
+
+        def send(self, name: CallQueueInvokeWaiting1Event, data: Any = None) -> None:  # type: ignore[override]
+            """Queue external event `name` and process it before returning."""
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:
@@ -137,6 +148,12 @@ class CallQueueData:
     attempts: int  # <data> call_queue.scxml:8
 
 
+CallQueueEvent: TypeAlias = Literal[
+    "abandon", "agent.found", "agent.ready", "hangup", "try"
+]
+"""The events CallQueue accepts: what its `send` takes."""
+
+
 class CallQueue(Machine):
     """The state machine 'call_queue' of call_queue.scxml (datamodel 'python')."""
 
@@ -144,6 +161,11 @@ class CallQueue(Machine):
     dm: CallQueueData
     _data_ids = frozenset({"caller", "agent", "attempts"})
     _fingerprint = "47d00983d056aadb7cb23207344e4a9587d4f47dedb2056bf6a5580f102a9b4b"
+
+    if TYPE_CHECKING:  # to type checkers, send takes only the events it accepts
+
+        def send(self, name: CallQueueEvent, data: Any = None) -> None:  # type: ignore[override]
+            """Queue external event `name` and process it before returning."""
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from scxmlc.runtime import (
     ATOMIC,
@@ -22,7 +22,7 @@ check_version("0.1")
 SCXMLC_SOURCE: Final = "door.scxml"
 """The document this module was compiled from (run-time errors name its lines)."""
 
-__all__ = ["Door"]
+__all__ = ["Door", "DoorEvent"]
 
 
 # -- Door: states of door.scxml, as bits of the configuration --
@@ -34,12 +34,20 @@ STATE_LOCK: Final = 1 << 5  # <state id="lock"> door.scxml:13
 STATE_LOCKED: Final = 1 << 6  # <state id="locked"> door.scxml:14
 STATE_UNLOCKED: Final = 1 << 7  # <state id="unlocked"> door.scxml:17
 
+DoorEvent: TypeAlias = Literal["close", "lock", "open", "unlock"]
+"""The events Door accepts: what its `send` takes."""
+
 
 class Door(Machine):
     """The state machine 'door' of door.scxml (datamodel 'null')."""
 
     __slots__ = ()
     _fingerprint = "d402413f21cfa21420eb848c8e25cb70244fc0ed0401cad9c3bbc12de2abb216"
+
+    if TYPE_CHECKING:  # to type checkers, send takes only the events it accepts
+
+        def send(self, name: DoorEvent, data: Any = None) -> None:  # type: ignore[override]
+            """Queue external event `name` and process it before returning."""
 
     # cond of transition 2: closed -> opened on open
     def _cond_2(self) -> bool:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from scxmlc.runtime import (
     ATOMIC,
@@ -24,7 +24,7 @@ check_version("0.1")
 SCXMLC_SOURCE: Final = "traffic_light.scxml"
 """The document this module was compiled from (run-time errors name its lines)."""
 
-__all__ = ["TrafficLight", "TrafficLightData"]
+__all__ = ["TrafficLight", "TrafficLightData", "TrafficLightEvent"]
 
 
 # -- TrafficLight: states of traffic_light.scxml, as bits of the configuration --
@@ -47,6 +47,12 @@ class TrafficLightData:
     i: Any  # <foreach> traffic_light.scxml:40
 
 
+TrafficLightEvent: TypeAlias = Literal[
+    "fault", "hurry", "pedestrian", "repaired", "shutdown", "tick"
+]
+"""The events TrafficLight accepts: what its `send` takes."""
+
+
 class TrafficLight(Machine):
     """The state machine 'traffic_light' of traffic_light.scxml (datamodel 'python')."""
 
@@ -54,6 +60,11 @@ class TrafficLight(Machine):
     dm: TrafficLightData
     _data_ids = frozenset({"cycles", "requests", "green_seconds"})
     _fingerprint = "e63ae82b87aeec46771b923c6184aa8cdb31e8ca1876d97291534f03d40175a5"
+
+    if TYPE_CHECKING:  # to type checkers, send takes only the events it accepts
+
+        def send(self, name: TrafficLightEvent, data: Any = None) -> None:  # type: ignore[override]
+            """Queue external event `name` and process it before returning."""
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:
