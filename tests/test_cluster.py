@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -46,7 +47,12 @@ from scxmlc.runtime.store import (
     open_store,
 )
 
-from redis_server import RedisServer, redis_server  # noqa: F401  (the fixture)
+from redis_processes import start_redis, stop_redis
+from redis_server import (  # noqa: F401  (the fixture)
+    RedisServer,
+    find_redis_server,
+    redis_server,
+)
 
 LIMIT = 20.0
 TTL = 0.6
@@ -640,3 +646,158 @@ async def pause(east: Any, east_url: str, west_url: str, url: str) -> list[Any]:
             return totals
     finally:
         await store.close()
+
+
+def test_calls_that_reach_a_node_while_it_is_stopped_never_see_its_stale_sessions(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """Calls sent to a node stopped (SIGSTOP) past its lease, whose sessions
+    another node adopted meanwhile, wait in its socket; when it resumes it
+    answers none of them from its stale copies: each is refused (503
+    `unavailable`, nothing done) or, once it holds a new lease, forwarded to
+    the adopter, and a start is refused or saved under the new lease."""
+    run_two_nodes(tmp_path, redis_server.url(7), resumed)
+
+
+async def resumed(east: Any, east_url: str, west_url: str, url: str) -> None:
+    store = await open_store(url)
+    try:
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+
+            async def call(base: str, path: str) -> tuple[int, str]:
+                async with http.post(base + path) as answer:
+                    return answer.status, await answer.text()
+
+            sessions = []
+            for _ in range(8):
+                status, body = await call(east_url, "/scxml/session/start?src=calls")
+                assert status == 200, body
+                sessions.append(json.loads(body)["sessionid"])
+            for sid in sessions:
+                path = f"/scxml/session/{sid}/event/add?n=0"
+                assert await call(east_url, path) == (204, "")
+            fences = {(await store.load(sid)).fence for sid in sessions}  # type: ignore[union-attr]
+            east.send_signal(signal.SIGSTOP)
+
+            async def adopted() -> bool:
+                records = [await store.load(sid) for sid in sessions]
+                return all(r is not None and r.node == "west" for r in records)
+
+            await until(adopted, "the adoption")
+            for sid in sessions:
+                path = f"/scxml/session/{sid}/event/add?n=1"
+                assert await call(west_url, path) == (204, "")
+            waiting = [
+                asyncio.ensure_future(
+                    call(east_url, f"/scxml/session/{sid}/request/total")
+                )
+                for sid in sessions
+            ]
+            starting = asyncio.ensure_future(
+                call(east_url, "/scxml/session/start?src=calls")
+            )
+            await asyncio.sleep(0.5)  # the calls wait in the stopped node's socket
+            east.send_signal(signal.SIGCONT)
+            for status, body in await asyncio.gather(*waiting):
+                if status == 503:
+                    assert json.loads(body)["error"] == "unavailable", body
+                else:  # forwarded to west, which took n=1
+                    assert status == 200 and json.loads(body)[:2] == [0, 1], body
+            status, body = await starting
+            if status == 503:
+                assert json.loads(body)["error"] == "unavailable", body
+            else:
+                assert status == 200, body
+                record = await store.load(json.loads(body)["sessionid"])
+                assert record is not None and record.fence > max(fences)
+    finally:
+        await store.close()
+
+
+def test_a_node_whose_store_stops_answering_acknowledges_nothing_and_recovers(
+    tmp_path: Path,
+) -> None:
+    """The private Redis of a node is stopped (SIGSTOP) for twice the lease
+    TTL: every call meanwhile is answered 503 (`storeerror` while a store
+    call waits, `unavailable` once the lease lapsed), none 204; resumed,
+    the node takes a new lease, recovers its sessions and serves on, and
+    every session holds each event acknowledged before and after, once, in
+    order (an event answered 503: at most once) and its timer fired once."""
+    binary = find_redis_server()
+    if binary is None:
+        pytest.skip("no redis-server")
+    password = secrets.token_hex(16)
+    redis_process, port = start_redis(binary, str(tmp_path / "redis"), password, 10)
+    url = f"redis://:{password}@127.0.0.1:{port}/0"
+    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
+    east, east_url = serve_node(tmp_path, url, "east")
+    try:
+        asyncio.run(
+            asyncio.wait_for(stalled_store(redis_process, east_url, url), FAULT_LIMIT)
+        )
+    finally:
+        redis_process.send_signal(signal.SIGCONT)
+        east.kill()
+        east.wait()
+        stop_redis(redis_process)
+
+
+async def stalled_store(redis_process: Any, east_url: str, url: str) -> None:
+    async with aiohttp.ClientSession(headers=AUTH) as http:
+
+        async def call(path: str) -> tuple[int, str]:
+            async with http.post(east_url + path) as answer:
+                return answer.status, await answer.text()
+
+        sessions = []
+        for _ in range(10):
+            status, body = await call("/scxml/session/start?src=calls")
+            assert status == 200, body
+            sessions.append(json.loads(body)["sessionid"])
+        acked = {sid: [0, 1] for sid in sessions}
+        maybe: dict[str, list[int]] = {sid: [] for sid in sessions}
+        for sid in sessions:
+            for n in (0, 1):
+                assert await call(f"/scxml/session/{sid}/event/add?n={n}") == (204, "")
+        redis_process.send_signal(signal.SIGSTOP)
+        errors = set()
+        stalled = time.monotonic()
+        n = 2
+        while time.monotonic() - stalled < 2 * FAULT_TTL:
+            answers = await asyncio.gather(
+                *(call(f"/scxml/session/{sid}/event/add?n={n}") for sid in sessions)
+            )
+            for sid, (status, body) in zip(sessions, answers):
+                assert status == 503, (status, body)  # never acknowledged
+                errors.add(json.loads(body)["error"])
+                maybe[sid].append(n)
+            n += 1
+        assert errors <= {"storeerror", "unavailable"} and "unavailable" in errors
+        redis_process.send_signal(signal.SIGCONT)
+
+        async def serving() -> bool:
+            status, _ = await call(f"/scxml/session/{sessions[0]}/request/total")
+            return status == 200
+
+        await until(serving, "the node serving again")
+        for sid in sessions:
+            assert await call(f"/scxml/session/{sid}/event/add?n=99") == (204, "")
+            acked[sid].append(99)
+
+        async def total(sid: str) -> list[Any]:
+            status, body = await call(f"/scxml/session/{sid}/request/total")
+            assert status == 200, body
+            seen: list[Any] = json.loads(body)
+            return seen
+
+        async def rang() -> bool:
+            totals = [await total(sid) for sid in sessions]
+            return all("rang" in seen for seen in totals)
+
+        await until(rang, "every session's timer")
+        for sid in sessions:
+            seen = await total(sid)
+            assert seen.count("rang") == 1, seen
+            numbers = [n for n in seen if n != "rang"]
+            assert numbers == sorted(set(numbers)), seen
+            assert set(acked[sid]) <= set(numbers) <= set(acked[sid] + maybe[sid])
