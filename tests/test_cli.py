@@ -101,7 +101,7 @@ def test_a_bare_scxmlc_prints_the_help_on_stderr_and_exits_2(
     assert not printed.err.startswith(
         "usage: scxmlc [-h] [--version] COMMAND ...\nscxmlc: error"
     )
-    for command in ("compile", "check", "run", "serve"):
+    for command in ("compile", "check", "run", "serve", "new"):
         assert re.search(rf"^    {command} ", printed.err, re.MULTILINE), command
 
 

@@ -20,6 +20,9 @@
                                       HTTP) over the simulated contact center,
                                       until interrupted; without credentials on
                                       loopback only
+    scxmlc new DIR [--kind composer|python]
+                                      start a project in a new or empty folder:
+                                      an application, a scenario and its test
 
 Diagnostics go to stderr as `file:line:col: severity: message` (`file: error:
 message` for a problem with the whole file, such as `app.scxml: error: no such
@@ -226,6 +229,12 @@ def command_run(args: argparse.Namespace) -> int:
     else:
         _print_trace(result)
     return 0
+
+
+def command_new(args: argparse.Namespace) -> int:
+    from .new import command_new as new
+
+    return new(args.directory, args.kind)
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -568,6 +577,20 @@ def parser() -> argparse.ArgumentParser:
     )
     common(serve)
     serve.set_defaults(run=command_serve)
+
+    new = commands.add_parser(
+        "new", help="start a project: an application, a scenario and a test"
+    )
+    new.add_argument("directory", metavar="DIR", help="a new or empty folder")
+    new.add_argument(
+        "--kind",
+        choices=["composer", "python"],
+        default="composer",
+        help="composer: an ECMAScript application in Composer's shape (a main "
+        "document, a workflow, a JavaScript library); python: one document in "
+        "the python datamodel (default: composer)",
+    )
+    new.set_defaults(run=command_new)
     return top
 
 
