@@ -259,24 +259,58 @@ def test_an_event_is_answered_only_once_the_store_holds_it(tmp_path: Path) -> No
     run(body())
 
 
+class ReversedAppends:
+    """A store whose appends take effect at once but return to their
+    callers in the reverse order of their `seq`, once `count` are under way:
+    the last one queued returns first."""
+
+    def __init__(self, store: SessionStore, count: int) -> None:
+        self.store = store
+        self.count = count
+        self.queued: dict[int, int] = {}
+        """`seq` -> the event's `n`."""
+        self.returned: list[int] = []
+        self._turns: dict[int, asyncio.Event] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def append(self, sessionid: str, data: bytes) -> int | None:
+        seq = await self.store.append(sessionid, data)
+        assert seq is not None
+        self.queued[seq] = decode_event(data).data["n"]
+        turn = self._turns[seq] = asyncio.Event()
+        if len(self.queued) == self.count:
+            self._turns[max(self.queued)].set()
+        await turn.wait()
+        self.returned.append(seq)
+        earlier = self._turns.get(seq - 1)
+        if earlier is not None:  # its caller goes on once this one's has
+            asyncio.get_running_loop().call_soon(earlier.set)
+        return seq
+
+
 def test_events_reach_the_session_in_seq_order(tmp_path: Path) -> None:
+    """Appends that return in the reverse order of their `seq` still hand
+    the events to the session in `seq` order."""
     cls = scxmlc.load(counter(tmp_path))
+    count = 40
 
     async def body() -> None:
         store = await opened(f"sqlite:{tmp_path / 's.db'}")
-        async with serving(cls, store) as client:
+        reversed_appends = ReversedAppends(store, count)
+        async with serving(cls, reversed_appends) as client:  # type: ignore[arg-type]
             sid = await client.start()
             statuses = await asyncio.gather(
-                *(client.send(sid, "e", n=n) for n in range(40))
+                *(client.send(sid, "e", n=n) for n in range(count))
             )
             assert set(statuses) == {204}
-            query = await client.until(sid, lambda q: len(q["datamodel"]["seen"]) == 40)
-            seen = query["datamodel"]["seen"]
-            assert sorted(seen) == list(range(40))
-            queued = {
-                decode_event(e.data).data["n"]: e.seq for e in await store.pending(sid)
-            }
-            assert queued == {} or list(queued) == sorted(queued, key=queued.get)
+            assert reversed_appends.returned == sorted(reversed_appends.queued)[::-1]
+            query = await client.until(
+                sid, lambda q: len(q["datamodel"]["seen"]) == count
+            )
+            in_seq_order = [n for _, n in sorted(reversed_appends.queued.items())]
+            assert query["datamodel"]["seen"] == in_seq_order
         await store.close()
 
     run(body())
