@@ -33,6 +33,7 @@ from scxmlc.runtime import Machine
 from scxmlc.runtime.ors.auth import Credentials
 from scxmlc.runtime.ors.cluster import (
     FORWARDED_HEADER,
+    MAX_FORWARDED_ANSWER,
     ClusterNode,
     encode_event,
 )
@@ -283,6 +284,42 @@ def test_a_forwarded_call_is_never_forwarded_again(counter: type[Machine]) -> No
                 await runner.cleanup()
                 status, answer = await west.call("POST", path)
                 assert (status, answer["error"]) == (503, "unavailable")
+        finally:
+            await runner.cleanup()
+
+    run(body)
+
+
+def test_a_relayed_answer_is_at_most_16_mib(counter: type[Machine]) -> None:
+    """An owner's answer of MAX_FORWARDED_ANSWER bytes is relayed whole; one
+    byte more is 502 `nodefailed`, naming the limit."""
+
+    async def body() -> None:
+        store = MemoryStore()
+
+        async def ghost(request: web.Request) -> web.Response:
+            size = int(request.match_info["size"])
+            return web.Response(body=b"x" * size, content_type="text/plain")
+
+        app = web.Application()
+        app.router.add_route("POST", "/scxml/session/{id}/request/{size}", ghost)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port = runner.addresses[0][1]
+        try:
+            async with cluster(counter, store, "west") as (west,):
+                await store.acquire_lease(
+                    "ghost", 60, address=f"http://127.0.0.1:{port}"
+                )
+                sid = new_session_id("ghost")
+                path = f"/scxml/session/{sid}/request/{MAX_FORWARDED_ANSWER}"
+                status, text = await west.call("POST", path)
+                assert (status, len(text)) == (200, MAX_FORWARDED_ANSWER)
+                path = f"/scxml/session/{sid}/request/{MAX_FORWARDED_ANSWER + 1}"
+                status, answer = await west.call("POST", path)
+                assert (status, answer["error"]) == (502, "nodefailed")
+                assert "MAX_FORWARDED_ANSWER" in answer["description"]
         finally:
             await runner.cleanup()
 
