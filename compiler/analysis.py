@@ -8,8 +8,10 @@ involved) the states it enters and the compound states it enters by default. The
 topology algorithms are the runtime's own (`scxmlc.runtime.chart.Structure`), so the
 two cannot disagree.
 
-Checked here: unique ids, known targets, legal `initial` targets (descendants of
-the state), legal history defaults, and the structure of `<initial>`.
+Checked here: unique state ids and `<data>` ids (in every datamodel), known
+targets (an unknown one at its word of the attribute, with the closest id),
+legal `initial` targets (descendants of the state), legal history defaults, and
+the structure of `<initial>`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from scxmlc.runtime.chart import (
 
 from . import ir
 from .diagnostics import Diagnostics, Loc
+from .suggestions import did_you_mean
+from .walk import all_data
 
 __all__ = ["ChartAnalysis", "StateNode", "TransitionNode", "analyze"]
 
@@ -117,6 +121,7 @@ class _Analyzer:
     def run(self) -> ChartAnalysis:
         for child in self.document.children:
             self.number(child, 0)
+        self.check_data_ids()
         self.resolve_transitions()
         structure = Structure(
             [s.kind for s in self.states],
@@ -175,6 +180,20 @@ class _Analyzer:
         for child in node.children:
             self.number(child, index)
 
+    def check_data_ids(self) -> None:
+        """Each `<data id>` declared once in the document (an `xsd:ID`)."""
+        first: dict[str, ir.Data] = {}
+        for data in all_data(self.document):
+            if not data.id:
+                continue
+            previous = first.setdefault(data.id, data)
+            if previous is not data:
+                self.diag.error(
+                    data.loc,
+                    f'<data id="{data.id}">: duplicate data id (first declared '
+                    f"at {previous.loc})",
+                )
+
     # -- transitions --------------------------------------------------------
 
     def resolve_transitions(self) -> None:
@@ -213,9 +232,10 @@ class _Analyzer:
             where = (
                 "<scxml initial>" if state == 0 else f'<state id="{node.id}" initial>'
             )
+            locs = self.word_locs(loc or node.loc, len(ids))
             targets = tuple(
                 t
-                for t in (self.target(i, loc or node.loc, where) for i in ids)
+                for t in (self.target(i, at, where) for i, at in zip(ids, locs))
                 if t >= 0
             )
         else:
@@ -237,11 +257,14 @@ class _Analyzer:
         )
 
     def add(self, source: int, transition: ir.Transition, *, initial: bool) -> int:
-        loc = transition.targets_loc or transition.loc
+        locs = self.word_locs(
+            transition.targets_loc or transition.loc, len(transition.targets)
+        )
         targets = tuple(
             t
             for t in (
-                self.target(i, loc, "<transition target>") for i in transition.targets
+                self.target(i, at, "<transition target>")
+                for i, at in zip(transition.targets, locs)
             )
             if t >= 0
         )
@@ -260,10 +283,18 @@ class _Analyzer:
         )
         return index
 
+    def word_locs(self, loc: Loc, count: int) -> list[Loc]:
+        """Where each of the `count` words of the attribute at `loc` stands
+        (`loc` for each when they cannot be told apart)."""
+        span = self.document.sources.value(loc)
+        words = span.words() if span is not None else []
+        return words if len(words) == count else [loc] * count
+
     def target(self, state_id: str, loc: Loc, where: str) -> int:
         index = self.by_id.get(state_id)
         if index is None:
-            self.diag.error(loc, f"{where}: unknown state '{state_id}'")
+            hint = did_you_mean(state_id, self.by_id)
+            self.diag.error(loc, f"{where}: unknown state '{state_id}'{hint}")
             return -1
         return index
 

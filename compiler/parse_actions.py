@@ -14,6 +14,7 @@ from lxml import etree
 from . import extensions, ir
 from .diagnostics import Loc
 from .extensions import ElementDecl
+from .suggestions import did_you_mean
 from .reader import (
     _DELAY,
     _ORS_SEND_EXPRESSIONS,
@@ -312,7 +313,10 @@ class ActionReader(ReaderBase):
             return None
         decl = extension.elements.get(local)
         if decl is None:
-            message = f"<{local}>: not an element of the {extension.name} extension"
+            hint = did_you_mean(local, extension.elements)
+            message = (
+                f"<{local}>: not an element of the {extension.name} extension{hint}"
+            )
             if not extension.lenient:
                 self.diag.error(self.loc(element), message)
                 return None
@@ -362,12 +366,13 @@ class ActionReader(ReaderBase):
                 continue
             loc = self.attr_loc(element, key)
             if decl.attribute(key) is None:
+                hint = did_you_mean(key, (a.name for a in decl.attributes))
                 if lenient:
                     self.diag.warning(
-                        loc, f"<{local}>: unknown attribute '{key}' (ignored)"
+                        loc, f"<{local}>: unknown attribute '{key}'{hint} (ignored)"
                     )
                     continue
-                self.diag.error(loc, f"<{local}>: unknown attribute '{key}'")
+                self.diag.error(loc, f"<{local}>: unknown attribute '{key}'{hint}")
             attributes.append((key, value, loc))
         for attribute in decl.attributes:
             if attribute.required and element.get(attribute.name) is None:

@@ -22,6 +22,7 @@ from . import ir
 from .diagnostics import Diagnostics, Loc
 from .naming import is_xml_name
 from .positions import TagPosition, scan_tags
+from .suggestions import did_you_mean
 
 __all__ = ["SCXML_NS", "SCXMLC_NS", "XINCLUDE_NS", "ReaderBase", "resolve_uri"]
 
@@ -331,7 +332,8 @@ class ReaderBase:
                 continue
             if key not in allowed:
                 self.diag.error(
-                    self.attr_loc(element, key), f"<{name}>: unknown attribute '{key}'"
+                    self.attr_loc(element, key),
+                    f"<{name}>: unknown attribute '{key}'{did_you_mean(key, allowed)}",
                 )
 
     def get(self, element: etree._Element, name: str) -> str | None:
@@ -548,6 +550,8 @@ class ReaderBase:
         where = (
             f" (namespace {namespace})" if namespace and namespace != SCXML_NS else ""
         )
+        if not where and local not in _ATTRIBUTES:  # a misspelt SCXML element?
+            where = did_you_mean(local, _ATTRIBUTES)
         self.diag.error(
             self.loc(child), f"<{parent}>: unexpected child element <{local}>{where}"
         )

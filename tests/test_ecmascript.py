@@ -244,14 +244,14 @@ var [a] = [x];
             "error.execution)",
         ),
         (
-            "7:19",
+            "7:28",
             "warning",
             True,
-            "<log expr>: invalid ECMAScript 'x +': Line 2: Unexpected token ) "
+            "<log expr>: invalid ECMAScript 'x +': Unexpected end of input "
             "(evaluating it raises error.execution)",
         ),
         (
-            "8:19",
+            "8:25",
             "warning",
             False,
             "<log expr>: 'missing' is not defined (not a <data> id, a script "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -129,6 +130,30 @@ class Datamodel(ABC):
             loc, f"{message} (evaluating it raises error.execution)", certain=certain
         )
         return f"self._invalid({message!r})"
+
+    # -- positions ----------------------------------------------------------
+
+    def expr_loc(self, expr: ir.Expr, offset: int) -> Loc:
+        """Where character `offset` of `expr.text` was written (the attribute
+        when its value's place is not known)."""
+        return self.chart.document.sources.at(expr.loc, offset)
+
+    def script_position(self, script: ir.Script) -> Callable[..., Loc]:
+        """`position(line, column=1)`: where line `line` and column `column`
+        (from 1) of `script.source` were written. Inline source maps through
+        the element's content (a first line after the start tag, entities,
+        CDATA); a file's source starts at its first line and column."""
+        span = self.chart.document.sources.content(script.loc)
+        inline = not script.parts and script.source_loc.file == script.loc.file
+        if span is None or not inline:
+            return script.position
+        starts = [0] + [i + 1 for i, c in enumerate(script.source) if c == "\n"]
+
+        def position(line: int, column: int = 1) -> Loc:
+            line = min(max(line, 1), len(starts))
+            return span.loc_at(starts[line - 1] + max(column, 1) - 1)
+
+        return position
 
     def declares(self, name: str) -> bool:
         """Whether the document declares a variable `name` (a `<data>` id, a

@@ -38,6 +38,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 import esprima  # type: ignore[import-untyped]
@@ -194,13 +195,15 @@ class EcmascriptDatamodel(Datamodel):
         text = expr.text.strip()
         if not text:
             return self.invalid(expr.loc, f"{expr.where}: empty expression")
+        lead = len(expr.text) - len(expr.text.lstrip())
         try:
-            program = _parse_expression(text)
-        except esprima.Error as error:
+            program, parsed = _parse_expression(text)
+        except _SyntaxProblem as problem:
             return self.invalid(
-                expr.loc,
-                f"{expr.where}: invalid ECMAScript {text!r}: {_message(error)}",
+                self.expr_loc(expr, lead + problem.offset),
+                f"{expr.where}: invalid ECMAScript {text!r}: {problem.message}",
             )
+        position = self._expression_position(expr, lead, parsed)
         statement = program.body[0] if len(program.body) == 1 else None
         labels = []
         while statement is not None and statement.type == "LabeledStatement":
@@ -216,15 +219,33 @@ class EcmascriptDatamodel(Datamodel):
                 f"{expr.where}: the label '{labels[0]}:' before the expression "
                 "is ignored; the expression after it is evaluated",
             )
-        translator = Translator(self, expr.loc, where=expr.where)
+        translator = Translator(
+            self, expr.loc, where=expr.where, token_position=position
+        )
         try:
             result: str = build(translator, statement.expression)
         except Unsupported as error:
-            return self.invalid(_at(expr.loc, error.node), f"{expr.where}: {error}")
+            return self.invalid(translator.locate(error.node), f"{expr.where}: {error}")
         self.pending.extend(translator.prelude)
         if translator.uses_event:
             self.uses_event = True
         return result
+
+    def _expression_position(
+        self, expr: ir.Expr, lead: int, parsed: str
+    ) -> Callable[..., Loc]:
+        """Line and column (from 1) of `parsed`, the text esprima read for
+        `expr` (its stripped text, or that text in parentheses), -> where they
+        were written; `lead` is the whitespace stripped before it."""
+        shift = 0 if parsed == expr.text.strip() else 1  # the "(" of a wrapped one
+        starts = [0] + [i + 1 for i, c in enumerate(parsed) if c == "\n"]
+
+        def position(line: int, column: int = 1) -> Loc:
+            line = min(max(line, 1), len(starts))
+            offset = starts[line - 1] + max(column, 1) - 1 - shift
+            return self.expr_loc(expr, lead + max(offset, 0))
+
+        return position
 
     def cond(self, expr: ir.Expr) -> str:
         return self._translate(expr, lambda t, node: t.condition(node))
@@ -247,18 +268,24 @@ class EcmascriptDatamodel(Datamodel):
         try:
             program = self._program(script)
         except esprima.Error as error:
-            at = script.position(
+            at = self.script_position(script)(
                 getattr(error, "lineNumber", 1), getattr(error, "column", 1)
             )
-            message = re.sub(r"^Line \d+: ", "", _message(error))
-            return [self.invalid(at, f"<script>: invalid ECMAScript: {message}")]
+            return [
+                self.invalid(at, f"<script>: invalid ECMAScript: {_message(error)}")
+            ]
         translator = Translator(
             self, script.source_loc, where="<script>", include=script.loc.include
         )
+        position = self.script_position(script)
         try:
-            lines = translator.program(program.body, script.position)
+            lines = translator.program(program.body, position)
         except Unsupported as error:
-            return [self.invalid(_in_script(script, error.node), f"<script>: {error}")]
+            return [
+                self.invalid(
+                    _at(position, error.node, script.source_loc), f"<script>: {error}"
+                )
+            ]
         if translator.uses_event:
             self.uses_event = True
         declared = [
@@ -314,9 +341,20 @@ def _spelled(name: str) -> str:
     )
 
 
-def _parse_expression(text: str) -> Any:
-    """An expression attribute as a program: `new F();` is accepted as written, and
-    `{"a": 1}` is read as an object literal, not a block."""
+class _SyntaxProblem(Exception):
+    """An expression esprima cannot parse: what, and at which character."""
+
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
+def _parse_expression(text: str) -> tuple[Any, str]:
+    """An expression attribute as a program, and the text esprima parsed: `new
+    F();` is accepted as written, and `{"a": 1}` is read as an object literal
+    (in parentheses), not a block. Raises `_SyntaxProblem` with the offset in
+    `text` of the token esprima stopped at (its end for a missing one)."""
     try:
         program = esprima.parseScript(text, {"loc": True})
     except esprima.Error:
@@ -325,33 +363,28 @@ def _parse_expression(text: str) -> Any:
     while statement is not None and statement.type == "LabeledStatement":
         statement = statement.body
     if statement is not None and statement.type == "ExpressionStatement":
-        return program
-    return esprima.parseScript(f"({text}\n)", {"loc": True})
+        return program, text
+    wrapped = f"({text}\n)"
+    try:
+        return esprima.parseScript(wrapped, {"loc": True}), wrapped
+    except esprima.Error as error:
+        offset = getattr(error, "index", 1) - 1  # the "(" esprima read first
+        if offset >= len(text):  # at the parenthesis closing it: text ended early
+            raise _SyntaxProblem(len(text), "Unexpected end of input") from None
+        raise _SyntaxProblem(max(offset, 0), _message(error)) from None
 
 
 def _message(error: Any) -> str:
-    return str(getattr(error, "description", error))
+    """esprima's message without its `Line N:` (a line of the text it read)."""
+    return re.sub(r"^Line \d+: ", "", str(getattr(error, "description", error)))
 
 
-def _in_script(script: ir.Script, node: Any) -> Loc:
-    """Where `node` of a script's source was written (its file, line and column)."""
-    position = getattr(node, "loc", None)
-    if position is None:
-        return script.source_loc
-    return script.position(position.start.line, position.start.column + 1)
-
-
-def _at(loc: Loc, node: Any) -> Loc:
-    """Where `node` of an expression attribute at `loc` was written."""
-    position = getattr(node, "loc", None)
-    if position is None:
-        return loc
-    line = position.start.line
-    return (
-        Loc(loc.file, loc.line, loc.col + max(position.start.column - 1, 0))
-        if line == 1
-        else loc
-    )
+def _at(position: Callable[..., Loc], node: Any, fallback: Loc) -> Loc:
+    """Where ESTree `node` was written, by `position` (line and column -> Loc)."""
+    where = getattr(node, "loc", None)
+    if where is None:
+        return fallback
+    return position(where.start.line, where.start.column + 1)
 
 
 def _literal_content(text: str) -> str:

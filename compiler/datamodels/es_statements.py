@@ -64,8 +64,15 @@ class Translator(ExpressionTranslator):
         *,
         where: str = "expression",
         include: str = "",
+        token_position: Callable[..., Loc] | None = None,
     ) -> None:
-        super().__init__(datamodel, loc, where=where, include=include)
+        super().__init__(
+            datamodel,
+            loc,
+            where=where,
+            include=include,
+            token_position=token_position,
+        )
         self.jumps: list[_Target] = []
         self.labels: set[str] = set()
         """Labels of the loop or switch about to be translated."""

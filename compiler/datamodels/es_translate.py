@@ -347,9 +347,12 @@ class ExpressionTranslator:
         *,
         where: str = "expression",
         include: str = "",
+        token_position: Callable[..., Loc] | None = None,
     ) -> None:
         self.dm = datamodel
         self.loc = loc
+        self.token_position = token_position
+        """Line and column of an expression's text -> where they were written."""
         self.where = where
         """The element and attribute translated (`<transition cond>`), for messages."""
         self.include = include or loc.include
@@ -402,6 +405,8 @@ class ExpressionTranslator:
         line, column = position.start.line, position.start.column
         if self.position is not None:
             return self.position(line, column + 1)
+        if self.token_position is not None:
+            return self.token_position(line, column + 1)
         if line != 1:
             return self.loc
         loc = self.loc

@@ -20,6 +20,7 @@ import builtins
 import keyword
 import textwrap
 import unicodedata
+from collections.abc import Callable
 from typing import Any, Final
 
 from .. import ir
@@ -82,11 +83,7 @@ class PythonDatamodel(Datamodel):
             return
         previous = self._fields.get(data.id)
         if previous is not None and previous.origin == "<data>":
-            self.diag.error(
-                data.loc,
-                f'<data id="{data.id}">: duplicate data id (first declared at {previous.loc})',
-            )
-            return
+            return  # a duplicate data id, which the analysis reports
         if unicodedata.normalize("NFKC", data.id) != data.id:
             self.diag.error(
                 data.loc,
@@ -151,7 +148,7 @@ class PythonDatamodel(Datamodel):
             tree, warnings = parse_python_noting(text, mode)
         except SyntaxError as error:
             self.invalid(
-                expr.loc,
+                self._syntax_error_loc(expr, error),
                 f"{expr.where}: invalid Python expression {text!r}: {error.msg}",
             )
             return None
@@ -159,6 +156,33 @@ class PythonDatamodel(Datamodel):
             self.diag.warning(expr.loc, f"{expr.where}: {warning}")
         parsed: ast.AST = tree
         return parsed
+
+    def _syntax_error_loc(self, expr: ir.Expr, error: SyntaxError) -> Loc:
+        """Where the token Python stopped at in `expr` was written."""
+        text = expr.text.strip()
+        lead = len(expr.text) - len(expr.text.lstrip())
+        lines = text.split("\n")
+        line = min(max(error.lineno or 1, 1), len(lines))
+        offset = sum(len(part) + 1 for part in lines[: line - 1])
+        offset += min(max((error.offset or 1) - 1, 0), len(lines[line - 1]))
+        return self.expr_loc(expr, lead + offset)
+
+    def _dedented_position(self, script: ir.Script) -> Callable[..., Loc]:
+        """`position(line, column=1)` of the dedented, stripped source the
+        script is parsed from (`textwrap.dedent(source).strip("\n")`)."""
+        written = self.script_position(script)
+        original = script.source.split("\n")
+        dedented = textwrap.dedent(script.source).split("\n")
+        skipped = len(dedented) - len(
+            textwrap.dedent(script.source).lstrip("\n").split("\n")
+        )
+
+        def position(line: int, column: int = 1) -> Loc:
+            index = min(max(line - 1 + skipped, 0), len(original) - 1)
+            indent = len(original[index]) - len(dedented[index])
+            return written(index + 1, column + indent)
+
+        return position
 
     def undefined_name(self, name: str, loc: Loc, where: str) -> str:
         """The source reading `name`, bound nowhere: it raises error.execution
@@ -246,7 +270,7 @@ class PythonDatamodel(Datamodel):
         try:
             module, warnings = parse_python_noting(source, "exec")
         except SyntaxError as error:
-            at = Loc(loc.file, loc.line + (error.lineno or 1) - 1, 1)
+            at = self._dedented_position(script)(error.lineno or 1, error.offset or 1)
             return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
         for warning in warnings:
             self.diag.warning(loc, f"<script>: {warning}")
