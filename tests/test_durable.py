@@ -30,7 +30,13 @@ from scxmlc.runtime.events import Event
 from scxmlc.runtime.ors.durable import Durability, decode_event, encode_event
 from scxmlc.runtime.ors.server import SessionServer
 from scxmlc.runtime.sim.serving import simulated_server
-from scxmlc.runtime.store import MemoryStore, SessionStore, StoreError, store_from_url
+from scxmlc.runtime.store import (
+    MemoryStore,
+    SessionStore,
+    StoreError,
+    StoreUrlError,
+    store_from_url,
+)
 
 LIMIT = 60.0
 """Seconds a test may last; it only stops one that hangs."""
@@ -758,6 +764,13 @@ def test_kill_9_loses_or_doubles_no_acknowledged_event(tmp_path: Path) -> None:
         (["--store", "redis://127.0.0.1:1/0"], "scxmlc serve: store redis://"),
         (["--node", "n1"], "need --store"),
         (["--passivate-after", "60"], "need --store"),
+        (
+            ["--store", "redis://:pw@127.0.0.1/0?retry_on_timeout=true"],
+            "scxmlc serve: --store: store URL 'redis://:***@127.0.0.1/0?"
+            "retry_on_timeout=true': unknown Redis option 'retry_on_timeout' "
+            "(allowed: max_connections, socket_connect_timeout, socket_timeout; "
+            "with rediss:// also ssl_ca_certs, ssl_certfile, ssl_keyfile)",
+        ),
     ],
 )
 def test_scxmlc_serve_refuses_a_store_it_cannot_use(
@@ -881,5 +894,42 @@ def test_a_node_whose_lease_lapsed_runs_nothing_of_its_sessions(
             assert await client.send(sid, "e", n=2) == 204
             query = await client.until(sid, lambda q: q["datamodel"]["seen"] == [2])
             assert query["datamodel"] == {"seen": [2], "ticks": 1}
+
+    run(body())
+
+
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        ("retry_on_timeout=true", "unknown Redis option 'retry_on_timeout'"),
+        ("ssl_cert_reqs=none", "unknown Redis option 'ssl_cert_reqs'"),
+        ("ssl_ca_certs=/ca.pem", "unknown Redis option 'ssl_ca_certs'"),
+        ("socket_timeout=0", "socket_timeout is a positive number of seconds, not '0'"),
+        ("socket_timeout=nan", "socket_timeout is a positive number of seconds"),
+        ("max_connections=1.5", "max_connections is a positive integer, not '1.5'"),
+        ("max_connections=2&max_connections=3", "max_connections is given twice"),
+    ],
+)
+def test_a_redis_url_takes_only_the_documented_options(query: str, why: str) -> None:
+    with pytest.raises(StoreUrlError) as refused:
+        store_from_url(f"redis://:secret@127.0.0.1:6379/0?{query}")
+    assert why in str(refused.value) and "secret" not in str(refused.value)
+
+
+def test_the_documented_redis_options_reach_the_client(redis_server: Any) -> None:
+    tls = store_from_url("rediss://127.0.0.1:6379/0?ssl_ca_certs=/ca.pem")
+    assert tls is not None  # accepted over TLS only
+    url = redis_server.url(db=2) + "?socket_timeout=5&socket_connect_timeout=2.5"
+
+    async def body() -> None:
+        store = await opened(url + "&max_connections=8")
+        try:
+            pool = store.client.connection_pool  # type: ignore[attr-defined]
+            assert pool.connection_kwargs["socket_timeout"] == 5.0
+            assert pool.connection_kwargs["socket_connect_timeout"] == 2.5
+            assert pool.max_connections == 8
+            assert await store.load("nosuch") is None
+        finally:
+            await store.close()
 
     run(body())

@@ -7,7 +7,8 @@ a cluster of servers. `open_store(url)` makes and connects the store a
 
     memory:                     MemoryStore (nothing survives the process)
     sqlite:PATH                 SqliteStore; ?synchronous=full (default) or normal
-    redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]   RedisStore (rediss:// over TLS)
+    redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]   RedisStore (rediss:// over TLS);
+                                options REDIS_OPTIONS (and REDISS_OPTIONS over TLS)
     redis+cluster://[[USER]:PASSWORD@]HOST[:PORT]  RedisStore on Redis Cluster
                                 (any node of it; rediss+cluster:// over TLS)
 
@@ -18,6 +19,8 @@ The core runtime does not import this package; redis-py is imported only by
 
 from __future__ import annotations
 
+import math
+from typing import Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .base import DEFAULT_CLUSTER as DEFAULT_CLUSTER
@@ -123,6 +126,9 @@ def store_from_url(
         db = parts.path.strip("/")
         if db and not (db.isdigit() and db.isascii()):
             raise bad(f"the database is a number, not {db!r}")
+        why = _bad_redis_options(parts.query, tls=scheme.startswith("rediss"))
+        if why is not None:
+            raise bad(why)
         if scheme.endswith("+cluster"):
             if db not in ("", "0"):
                 raise bad("Redis Cluster has database 0 only")
@@ -134,6 +140,60 @@ def store_from_url(
     if not scheme:
         raise bad("no scheme")
     raise bad(f"unknown scheme {scheme!r}")
+
+
+REDIS_OPTIONS: Final = {
+    "socket_timeout": "seconds",
+    "socket_connect_timeout": "seconds",
+    "max_connections": "count",
+}
+"""The query parameters a `redis://` URL may have, each passed to redis-py
+(seconds: a positive number; count: a positive integer)."""
+
+REDISS_OPTIONS: Final = {
+    "ssl_ca_certs": "path",
+    "ssl_certfile": "path",
+    "ssl_keyfile": "path",
+}
+"""What a `rediss://` URL may have besides `REDIS_OPTIONS`: the CA
+certificates to verify the server with, and a client certificate and key
+(files, PEM)."""
+
+
+def _bad_redis_options(query: str, *, tls: bool) -> str | None:
+    """What is wrong with the query of a Redis URL (None: nothing). Only the
+    documented options pass: others would reach redis-py unchecked, and some
+    (`retry_on_timeout`, `ssl_cert_reqs`) would break what the store
+    promises (no command run twice, a verified server)."""
+    allowed = {**REDIS_OPTIONS, **(REDISS_OPTIONS if tls else {})}
+    seen: set[str] = set()
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        kind = allowed.get(name)
+        if kind is None:
+            names = ", ".join(sorted(REDIS_OPTIONS))
+            extra = ", ".join(sorted(REDISS_OPTIONS))
+            return (
+                f"unknown Redis option {name!r} (allowed: {names}; with rediss:// "
+                f"also {extra})"
+            )
+        if name in seen:
+            return f"the Redis option {name} is given twice"
+        seen.add(name)
+        if kind == "seconds" and not _positive(value, float):
+            return f"{name} is a positive number of seconds, not {value!r}"
+        if kind == "count" and not _positive(value, int):
+            return f"{name} is a positive integer, not {value!r}"
+        if kind == "path" and not value:
+            return f"{name} needs a file path"
+    return None
+
+
+def _positive(text: str, kind: type[int] | type[float]) -> bool:
+    try:
+        number = kind(text)
+    except ValueError:
+        return False
+    return bool(0 < number < math.inf)
 
 
 async def open_store(
