@@ -46,6 +46,8 @@ import esprima  # type: ignore[import-untyped]
 from ...runtime.js import session as js_session
 from .. import ir
 from ..diagnostics import Loc
+from ..ors.model import HostObject, genesys_model
+from ..suggestions import closest, did_you_mean
 from ..walk import actions, all_data, blocks, locations, mentions, scripts
 from . import DataField, Datamodel, ExtraMethod
 from .es_statements import Translator
@@ -77,6 +79,7 @@ class EcmascriptDatamodel(Datamodel):
         self._counter = itertools.count(1)
         self._programs: dict[str, Any] = {}
         self._warned: set[str] = set()
+        self._reported: set[Loc] = set()
         self._function_names: dict[str, int] = {}
         self._methods: list[ExtraMethod] = []
         self._collect()
@@ -187,6 +190,27 @@ class EcmascriptDatamodel(Datamodel):
             f"{where}: '{name}' is not defined (not a <data> id, a script "
             "variable or a built-in): reading it raises ReferenceError "
             "(error.execution) when run, unless a script adds it to _data first",
+        )
+
+    def unknown_member(
+        self, owner: HostObject, name: str, loc: Loc, where: str
+    ) -> None:
+        """Warn, once per place, of member `name` that platform object `owner`
+        does not have, with the closest of its members (or else of the whole
+        object model: `setUData` of an interaction is `_genesys.ixn.setuData`)."""
+        if loc in self._reported:
+            return
+        self._reported.add(loc)
+        hint = did_you_mean(name, owner.members)
+        if not hint:
+            paths = genesys_model().paths()
+            found = closest(name, paths.values())
+            near = [path for path, member in paths.items() if member == found]
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+        self.diag.warning(
+            loc,
+            f"{where}: {owner.name} has no member '{name}'{hint}: it reads as "
+            "undefined, and calling it raises TypeError (error.execution)",
         )
 
     # -- the interface ---------------------------------------------------------

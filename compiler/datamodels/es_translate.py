@@ -29,6 +29,7 @@ from ... import runtime
 from ...runtime.js import session as js_session
 from ...runtime.js import standard as js_builtins
 from ...runtime.ors.genesys import Genesys
+from ..ors.model import HostObject, genesys_model
 from ..diagnostics import Loc
 from . import BUDGET_CHECK, SYSTEM_VARIABLES
 
@@ -576,9 +577,40 @@ class ExpressionTranslator:
             return self.expression(node.property)
         return repr(node.property.name)
 
+    def check_platform_member(self, node: Any) -> None:
+        """Warn, at its token, of a member of `_genesys` (or of an object read
+        from it) that the ORS object model does not have, with the closest one."""
+        chain: list[Any] = []
+        target = node
+        while target.type == "MemberExpression":
+            chain.append(target)
+            target = target.object
+        if target.type != "Identifier" or target.name != "_genesys":
+            return
+        if self.lookup("_genesys")[1] is not None:  # a variable of the document's
+            return
+        current: HostObject | None = genesys_model()
+        for step in reversed(chain):
+            if current is None:
+                return
+            if step.computed:
+                current = current.items
+                continue
+            name = step.property.name
+            if current.items is not None:  # a collection by id
+                current = None if name in current.members else current.items
+                continue
+            if not current.has(name):
+                self.dm.unknown_member(
+                    current, name, self.locate(step.property), self.where
+                )
+                return
+            current = current.member(name)
+
     def x_MemberExpression(self, node: Any) -> str:
         """`a.b` is `js.get(a, 'b', self)`; a chain `a.b[c].d` is one flat
         `js.path(a, self, 'b', c, 'd')`."""
+        self.check_platform_member(node)
         keys = [self.member_key(node)]
         target = node.object
         while target.type == "MemberExpression":
@@ -596,6 +628,7 @@ class ExpressionTranslator:
             return self.dm.state_test(state, self.locate(node), self.where)
         arguments = [self.expression(a) for a in node.arguments]
         if callee.type == "MemberExpression":
+            self.check_platform_member(callee)
             target = [self.expression(callee.object), self.member_key(callee), "self"]
             return f"js.call_method({', '.join([*target, *arguments])})"
         if callee.type == "Identifier":

@@ -1,0 +1,183 @@
+"""Diagnostics to the token: problems inside an attribute or a script are
+reported where the offending token was written in the document, and names
+that do not exist come with the closest one that does."""
+
+from __future__ import annotations
+
+from scxmlc.compiler import CompileError, compile_text
+
+ECMASCRIPT = (
+    '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+    'datamodel="ecmascript">\n'
+)
+
+
+def diagnostics(text: str, name: str = "doc.scxml") -> list[str]:
+    """Every diagnostic of compiling `text` (errors and warnings), in order."""
+    try:
+        return [str(d) for d in compile_text(text, name).warnings]
+    except CompileError as error:
+        return [str(d) for d in error.diagnostics]
+
+
+def test_ecmascript_syntax_errors_in_attributes_point_at_the_token() -> None:
+    """The token esprima stopped at, through entities and line breaks inside
+    the attribute; the end of the text when it ended too early (never
+    esprima's "Line 2" of the parenthesised expression)."""
+    text = ECMASCRIPT + (
+        '<state id="s"><onentry>\n'
+        '  <log expr="1 +"/>\n'
+        '  <log label="x" expr="a.b(;"/>\n'
+        '  <log expr="  a &amp;&amp; b c"/>\n'
+        '  <log expr="f(1,\n'
+        '              2 3)"/>\n'
+        '  <log expr="{&quot;a&quot;: 1"/>\n'
+        "</onentry></state>\n</scxml>\n"
+    )
+    assert diagnostics(text) == [
+        "doc.scxml:3:17: warning: <log expr>: invalid ECMAScript '1 +': "
+        "Unexpected end of input (evaluating it raises error.execution)",
+        "doc.scxml:4:28: warning: <log expr>: invalid ECMAScript 'a.b(;': "
+        "Unexpected token ; (evaluating it raises error.execution)",
+        "doc.scxml:5:31: warning: <log expr>: invalid ECMAScript 'a && b c': "
+        "Unexpected identifier (evaluating it raises error.execution)",
+        "doc.scxml:7:17: warning: <log expr>: invalid ECMAScript 'f(1,"
+        "               2 3)': Unexpected number (evaluating it raises "
+        "error.execution)",
+        "doc.scxml:8:31: warning: <log expr>: invalid ECMAScript '{\"a\": 1': "
+        "Unexpected end of input (evaluating it raises error.execution)",
+    ]
+
+
+def test_ecmascript_syntax_errors_in_scripts_point_at_the_token() -> None:
+    """On the script's first line (after the start tag), inside CDATA, and on
+    a later line."""
+    text = ECMASCRIPT + (
+        '<state id="s"><onentry>\n'
+        "  <script>var z = ;</script>\n"
+        "  <script><![CDATA[var w = 1 < ;]]></script>\n"
+        "  <script>\n"
+        "    var x = 1;\n"
+        "    var y = x +* 2;\n"
+        "  </script>\n"
+        "</onentry></state>\n</scxml>\n"
+    )
+    assert diagnostics(text) == [
+        "doc.scxml:3:19: warning: <script>: invalid ECMAScript: Unexpected "
+        "token ; (evaluating it raises error.execution)",
+        "doc.scxml:4:32: warning: <script>: invalid ECMAScript: Unexpected "
+        "token ; (evaluating it raises error.execution)",
+        "doc.scxml:7:16: warning: <script>: invalid ECMAScript: Unexpected "
+        "token * (evaluating it raises error.execution)",
+    ]
+
+
+def test_python_syntax_errors_point_at_the_token() -> None:
+    text = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+        'datamodel="python">\n'
+        '<state id="s"><onentry>\n'
+        '  <log expr="1 + (2"/>\n'
+        "  <script>\n"
+        "    x = 1\n"
+        "    y = x +\n"
+        "  </script>\n"
+        "</onentry></state>\n</scxml>\n"
+    )
+    assert diagnostics(text) == [
+        "doc.scxml:3:18: warning: <log expr>: invalid Python expression "
+        "'1 + (2': '(' was never closed (evaluating it raises error.execution)",
+        "doc.scxml:6:12: warning: <script>: invalid Python: invalid syntax "
+        "(evaluating it raises error.execution)",
+    ]
+
+
+def test_names_that_do_not_exist_come_with_the_closest_that_does() -> None:
+    """Targets (at their word of the attribute), attributes, elements."""
+    text = ECMASCRIPT + (
+        '<state id="start">\n'
+        '  <transition event="go" target="start finnish" tagret="x"/>\n'
+        '  <onentry><lgo expr="1"/></onentry>\n'
+        "</state>\n"
+        '<final id="finish"/>\n'
+        "</scxml>\n"
+    )
+    assert diagnostics(text) == [
+        "doc.scxml:3:40: error: <transition target>: unknown state 'finnish' "
+        "(did you mean 'finish'?)",
+        "doc.scxml:3:49: error: <transition>: unknown attribute 'tagret' "
+        "(did you mean 'target'?)",
+        "doc.scxml:4:12: error: <onentry>: unexpected child element <lgo> "
+        "(did you mean 'log'?)",
+    ]
+
+
+def test_a_misspelt_ors_attribute_is_a_warning_with_the_right_spelling() -> None:
+    """`timout=` on `<queue:submit>`: dropped, as ORS drops attributes it does
+    not know, and said so."""
+    text = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+        'datamodel="ecmascript" '
+        'xmlns:queue="http://www.genesyslab.com/modules/queue">\n'
+        '<state id="s"><onentry>\n'
+        '  <queue:submit queue="\'VQ\'" timout="30"/>\n'
+        "</onentry></state>\n</scxml>\n"
+    )
+    assert diagnostics(text) == [
+        "doc.scxml:3:30: warning: <submit>: unknown attribute 'timout' "
+        "(did you mean 'timeout'?) (ignored)"
+    ]
+
+
+def test_duplicate_data_ids_are_errors_in_every_datamodel() -> None:
+    for datamodel in ("ecmascript", "python"):
+        text = (
+            '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+            f'datamodel="{datamodel}">\n'
+            '<datamodel><data id="n" expr="1"/>\n'
+            '           <data id="n" expr="2"/></datamodel>\n'
+            '<state id="s"/>\n</scxml>\n'
+        )
+        assert diagnostics(text) == [
+            'doc.scxml:3:12: error: <data id="n">: duplicate data id (first '
+            "declared at doc.scxml:2:12)"
+        ], datamodel
+
+
+def test_genesys_members_are_checked_against_the_object_model() -> None:
+    """At the misspelt member's token, with the closest member of the object,
+    or of the whole model (`setUData` of an interaction is `ixn.setuData`)."""
+    text = ECMASCRIPT + (
+        '<state id="s"><onentry>\n'
+        "  <script>\n"
+        "    var id = _event.data.interactionid;\n"
+        "    _genesys.ixn.interactions[id].setUData({a: 1});\n"
+        "    _genesys.ixn.setUData({a: 1}, id);\n"
+        "    var ani = _genesys.ixn.interactions[id].voice.anni;\n"
+        "    var u = _genesys.ixn.interactions[id].udata.anything;\n"
+        "    var n = _genesys.ixn.interactions.length + _genesys.ixn.firstixnid;\n"
+        "    _genesys.ixn.setuData({a: 1}, id);\n"
+        "  </script>\n"
+        '  <log expr="_genesys.session.day.Sundy"/>\n'
+        "</onentry></state>\n</scxml>\n"
+    )
+    tail = ": it reads as undefined, and calling it raises TypeError (error.execution)"
+    assert diagnostics(text) == [
+        "doc.scxml:5:35: warning: <script>: _genesys.ixn.interactions[...] has no "
+        "member 'setUData' (did you mean '_genesys.ixn.setuData'?)" + tail,
+        "doc.scxml:6:18: warning: <script>: _genesys.ixn has no member "
+        "'setUData' (did you mean 'setuData'?)" + tail,
+        "doc.scxml:7:51: warning: <script>: _genesys.ixn.interactions[...].voice "
+        "has no member 'anni' (did you mean 'ani'?)" + tail,
+        "doc.scxml:12:35: warning: <log expr>: _genesys.session.day has no member "
+        "'Sundy' (did you mean 'Sunday'?)" + tail,
+    ]
+
+
+def test_a_document_variable_named_genesys_is_not_checked() -> None:
+    text = ECMASCRIPT + (
+        '<datamodel><data id="_genesys" expr="({ixn: {}})"/></datamodel>\n'
+        '<state id="s"><onentry><log expr="_genesys.ixn.anything"/></onentry>'
+        "</state>\n</scxml>\n"
+    )
+    assert not any("has no member" in d for d in diagnostics(text))
