@@ -933,3 +933,43 @@ def test_the_documented_redis_options_reach_the_client(redis_server: Any) -> Non
             await store.close()
 
     run(body())
+
+
+def test_events_being_stored_count_against_max_queued_events(tmp_path: Path) -> None:
+    """`max_queued_events` counts the events a session has in memory and
+    those on their way through the store: with three appends held back, a
+    fourth event is refused (REST and Basic HTTP alike), and taken once the
+    three reached the session."""
+    cls = scxmlc.load(counter(tmp_path))
+
+    async def body() -> None:
+        slow = SlowStore(await opened(f"sqlite:{tmp_path / 's.db'}"))
+        server = simulated_server(lambda uri, base: cls, max_queued_events=3)
+        server.attach_durability(Durability(server.platform, slow, node="n1"))  # type: ignore[arg-type]
+        async with server, aiohttp.ClientSession() as http:
+            client = Client(server, http)
+            sid = await client.start()
+            held = [asyncio.ensure_future(client.send(sid, "e", n=n)) for n in range(3)]
+            while durability(client).queued(sid) < 3:
+                await asyncio.sleep(0.01)
+            status, answer = await client.call(
+                "POST", f"/scxml/session/{sid}/event/e", json={"n": 3}
+            )
+            assert (status, answer["error"]) == (503, "queuefull")
+            assert (
+                "3 events waiting, in its queue and in the store"
+                in answer["description"]
+            )
+            status, text = await client.call(
+                "POST", f"/scxml/{sid}", data={"_scxmleventname": "e", "n": "3"}
+            )
+            assert status == 503 and "max_queued_events 3" in text
+            slow.release.set()
+            assert await asyncio.gather(*held) == [204] * 3
+            await client.until(sid, lambda q: len(q["datamodel"]["seen"]) == 3)
+            assert await client.send(sid, "e", n=3) == 204
+            query = await client.until(sid, lambda q: len(q["datamodel"]["seen"]) == 4)
+            assert sorted(query["datamodel"]["seen"]) == [0, 1, 2, 3]
+        await slow.store.close()
+
+    run(body())

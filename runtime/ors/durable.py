@@ -64,6 +64,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 
+from ..basichttp import LimitExceeded, queued_events
 from ..events import EXTERNAL, AttrDict, Event
 from ..io import pending as pending_sends
 from ..machine import Machine
@@ -231,6 +232,9 @@ class Durability:
         self.address = address
         self.tick = tick
         self.store_timeout = min(store_timeout, lease_ttl)
+        self.max_queued_events: int | None = None
+        """Events that may wait for one session (`queued`), None: any number;
+        the server sets its own limit."""
         self.token = 0
         """The token of the node's lease; 0 while it holds none."""
         self.lost = 0
@@ -607,7 +611,8 @@ class Durability:
         """Queue `event` for session `sid` durably, then hand it to the
         session in `seq` order; its `seq`. `SessionGone` when the store has no
         such session, `StoreError` when it cannot be reached (the event may or
-        may not be queued; the node holds no live lease)."""
+        may not be queued; the node holds no live lease), `LimitExceeded`
+        (503 `queuefull`) when `max_queued_events` wait for it already."""
         if not self.check_lease():
             raise StoreError(f"node {self.node} holds no live lease")
         tracked = self.tracked.get(sid)
@@ -616,8 +621,28 @@ class Durability:
             tracked = self.tracked.get(sid)
         if tracked is None:
             raise SessionGone(sid)
+        waiting = self.queued(sid)
+        if self.max_queued_events is not None and waiting >= self.max_queued_events:
+            raise LimitExceeded(
+                503,
+                "queuefull",
+                f"session {sid} has {waiting} events waiting, in its queue and "
+                f"in the store (max_queued_events {self.max_queued_events})",
+            )
         tracked.inflight += 1
         return await asyncio.shield(self._append(sid, tracked, event))
+
+    def queued(self, sid: str) -> int:
+        """How many events wait for session `sid`: in its external queue,
+        being appended to the store, and in the store but not handed over
+        yet (waiting for an earlier one). A passivated session's queued
+        events are handed over when it comes back, so count once it has."""
+        tracked = self.tracked.get(sid)
+        session = self.platform.sessions.get(sid)
+        waiting = 0 if session is None else queued_events(session.machine)
+        if tracked is not None:
+            waiting += tracked.inflight + len(tracked.buffer or ())
+        return waiting
 
     async def _append(self, sid: str, tracked: _Tracked, event: Event) -> int:
         try:

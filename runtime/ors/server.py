@@ -287,6 +287,7 @@ class SessionServer:
         durability.on_passive.append(self.processor.unregister)
         self.processor.activate = self._access_activate
         self.processor.enqueue = self._access_enqueue
+        durability.max_queued_events = self.processor.max_queued_events
         if isinstance(self.platform.clock, ServerClock):
             self.platform.clock.gate = durability.check_lease
 
