@@ -557,6 +557,24 @@ def _origin_of(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
 
 
+def public_origin(url: str) -> str:
+    """`url`, an `http` or `https` URL of a host (and port) and nothing else
+    (no user, path, query or fragment), as the origin `scheme://host[:port]`
+    access URIs may name; `ValueError` saying what is wrong."""
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError as error:
+        raise ValueError(f"{url!r} is not a URL: {error}") from None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http:// or https:// URL of a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{url!r} may not carry a user or password")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r} may name a scheme, host and port only")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 # -- the processor ------------------------------------------------------------------
 
 
@@ -593,6 +611,9 @@ class HttpEventProcessor:
         self.host = host
         self.port = port
         self.scheme = "http"
+        self.advertised: str | None = None
+        """The origin access URIs name instead of `host`:`port` (`public_origin`:
+        a load balancer in front of several servers); None: `host`:`port`."""
         self.timeout = timeout
         self.allowed_origins = OriginAllowList(
             LOOPBACK_ORIGINS if allowed_origins is None else allowed_origins
@@ -704,20 +725,35 @@ class HttpEventProcessor:
 
     @property
     def origin(self) -> str:
-        """This processor's origin, `http://HOST:PORT` (`https` over TLS)."""
+        """The origin access URIs name: `advertised`, else this processor's
+        own (`local_origin`)."""
+        return self.advertised or self.local_origin
+
+    @property
+    def local_origin(self) -> str:
+        """Where this processor listens, `http://HOST:PORT` (`https` over TLS)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
 
+    def _own(self, url: str) -> bool:
+        """Whether `url` is at this processor's own origin (or `localhost` on
+        its port) or at the advertised one."""
+        target = _origin_of(url)
+        if target is None:
+            return False
+        if self.advertised is not None and target == _origin_of(self.advertised):
+            return True
+        own = _origin_of(self.local_origin)
+        scheme, host, port = target
+        return own is not None and (
+            (scheme, port) == (own[0], own[2]) and host in (own[1], "localhost")
+        )
+
     def allows(self, url: str) -> bool:
         """Whether `<send>` may POST to `url`: its origin is this processor's
-        (or `localhost` on its port) or on `allowed_origins`."""
-        own = _origin_of(self.origin)
-        target = _origin_of(url)
-        if target is not None and own is not None:
-            scheme, host, port = target
-            if (scheme, port) == (own[0], own[2]) and host in (own[1], "localhost"):
-                return True
-        return self.allowed_origins.allows(url)
+        (or `localhost` on its port), the advertised one, or on
+        `allowed_origins`."""
+        return self._own(url) or self.allowed_origins.allows(url)
 
     def refusal(self, machine: Machine, name: str) -> LimitExceeded | None:
         """Why an event `name` may not go on `machine`'s queue, if it may not:
@@ -769,9 +805,9 @@ class HttpEventProcessor:
 
     def _served(self, url: str) -> Machine | None:
         """The running session whose location `url` is, if this processor serves it."""
-        parts = urlsplit(url)
-        if parts.port != self.port or parts.hostname not in (self.host, "localhost"):
+        if not self._own(url):
             return None
+        parts = urlsplit(url)
         if not parts.path.startswith("/scxml/"):
             return None
         machine = self._sessions.get(parts.path[len("/scxml/") :])

@@ -280,6 +280,7 @@ def command_serve(args: argparse.Namespace) -> int:
             tls_key=args.tls_key,
             roots=tuple(args.roots),
             allow_runtime_documents=args.allow_runtime_documents,
+            advertise_url=args.advertise_url,
         ),
         limits=Limits(
             allowed_origins=tuple(args.allowed_origins),
@@ -529,6 +530,14 @@ def parser() -> argparse.ArgumentParser:
         "--cluster",
         metavar="NAME",
         help="the store's key prefix ORS:NAME: (default: scxmlc)",
+    )
+    durable.add_argument(
+        "--advertise-url",
+        metavar="URL",
+        help="the address callers reach the server by, scheme://host[:port] "
+        "(a load balancer in front of a cluster's nodes): Basic HTTP access "
+        "URIs and _ioprocessors name it, so they outlive the node that made "
+        "them (default: where the server listens)",
     )
     limits = serve.add_argument_group(
         "limits", "each refusal names its limit; docs/security.md lists them all"

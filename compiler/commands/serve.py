@@ -43,7 +43,11 @@ names form a cluster (`scxmlc.runtime.ors.cluster`): session ids name the
 node that started them, any node takes any call and forwards it to the node
 that runs the session (with the caller's credentials), and the sessions of
 a node whose lease expired (`--lease-ttl`) are adopted by the others, timers
-and queued events included.
+and queued events included. A node stops serving (503) as soon as its lease
+could have expired by its own clock. `--advertise-url URL` names the address
+callers reach the cluster by (a load balancer in front of the nodes): the
+sessions' Basic HTTP access URIs name it, so they outlive the node that made
+them; any node takes a POST to one and forwards it to the session's owner.
 
 `--trace` prints the trace as it happens. One line says where the server
 listens; SIGTERM or Ctrl-C stops it: it stops accepting, lets requests under
@@ -70,7 +74,7 @@ from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from scxmlc.runtime import Budget, Machine, set_document_resolver
-from scxmlc.runtime.basichttp import OriginAllowList
+from scxmlc.runtime.basichttp import OriginAllowList, public_origin
 from scxmlc.runtime.errors import ExecutionError
 from scxmlc.runtime.invoke import DocumentPending
 from scxmlc.runtime.ors.auth import (
@@ -518,13 +522,15 @@ def _report(diagnostics: Sequence[Diagnostic]) -> None:
 class Access:
     """Who may reach the server and how: `credentials` (none: loopback only),
     TLS from `tls_cert` and `tls_key` (PEM files), the application `roots`,
-    whether documents of run-time data compile."""
+    whether documents of run-time data compile, the public address access
+    URIs name (`advertise_url`; None: where the server listens)."""
 
     credentials_file: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
     roots: tuple[str, ...] = ()
     allow_runtime_documents: bool = False
+    advertise_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -590,6 +596,7 @@ def serve(
     `host` without credentials, or an allowed origin that is not one)."""
     try:
         _check_origins(limits.allowed_origins)
+        _check_advertised(access.advertise_url)
         _check_store(persistence)
         credentials = _credentials(access, host)
         ssl_context = _tls(access)
@@ -617,7 +624,9 @@ def serve(
     )
     set_document_resolver(resolver)
     main = next(iter(served.values()))
-    listen = _Listen(host, port, credentials, ssl_context, limits, persistence)
+    listen = _Listen(
+        host, port, credentials, ssl_context, limits, persistence, access.advertise_url
+    )
     try:
         names = ", ".join(Path(path).name for path in applications)
         asyncio.run(_serve(resolver, main, provisioned, scenario, listen, trace, names))
@@ -646,6 +655,16 @@ class _Listen:
     ssl_context: ssl.SSLContext | None
     limits: Limits
     persistence: Persistence = Persistence()
+    advertise_url: str | None = None
+
+
+def _check_advertised(url: str | None) -> None:
+    """`_StartError` for an `--advertise-url` that is not an origin."""
+    if url is not None:
+        try:
+            public_origin(url)
+        except ValueError as error:
+            raise _StartError(f"--advertise-url: {error}") from None
 
 
 def _check_store(persistence: Persistence) -> None:
@@ -756,6 +775,7 @@ async def _serve(
         port=listen.port,
         auth=listen.credentials,
         ssl_context=listen.ssl_context,
+        advertise_url=listen.advertise_url,
         **listen.limits.server_options(),
     )
     if trace:

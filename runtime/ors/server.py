@@ -100,6 +100,7 @@ from ..basichttp import (
     count_fields,
     grouped,
     load_json,
+    public_origin,
     read_body,
 )
 from ..budget import Budget
@@ -206,7 +207,11 @@ class SessionServer:
     sessions `/query` still answers for. `allowed_origins` are the origins
     (`scheme://host[:port]`, `:*` for any port) Basic HTTP `<send>`s may go to
     besides the server's own. `budget` bounds each macrostep of the sessions
-    (`scxmlc.runtime.Budget`; by default the machines' own). The other
+    (`scxmlc.runtime.Budget`; by default the machines' own).
+    `advertise_url` (`scheme://host[:port]`, `basichttp.public_origin`) is
+    the address callers reach the server by, a load balancer in front of the
+    nodes of a cluster: the sessions' access URIs (`_ioprocessors`) name it
+    instead of `host`:`port` (ValueError for anything else). The other
     parameters are the limits of the module docstring; `max_sessions` and
     `budget` become the platform's.
     """
@@ -234,6 +239,7 @@ class SessionServer:
         ssl_context: ssl.SSLContext | None = None,
         budget: Budget | None = None,
         durability: Durability | None = None,
+        advertise_url: str | None = None,
     ) -> None:
         self.platform = platform
         self.durability: Durability | None = None
@@ -263,6 +269,8 @@ class SessionServer:
             max_fields=max_fields,
             max_queued_events=max_queued_events,
         )
+        if advertise_url is not None:
+            self.processor.advertised = public_origin(advertise_url)
         self._runner: web.AppRunner | None = None
         self._callers: dict[str, set[str]] = {}
         self._sweeper: Timer | None = None
