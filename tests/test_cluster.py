@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -434,6 +435,11 @@ CALLS = f"""<scxml {NS} datamodel="ecmascript" name="calls" initial="open">
         <content expr="JSON.stringify(seen)"/>
       </session:response>
     </transition>
+    <transition event="where">
+      <session:response requestid="_event.data.requestid">
+        <content expr="_ioprocessors['basichttp'].location"/>
+      </session:response>
+    </transition>
     <transition event="close" target="closed"/>
   </state>
   <final id="closed"/>
@@ -446,13 +452,13 @@ FAULT_TTL = 1.5
 FAULT_LIMIT = 120.0
 
 
-def serve_node(tmp_path: Path, store: str, node: str) -> tuple[Any, str]:
-    """An `scxmlc serve` process, node `node` of the cluster on `store`, and
-    its URL."""
+def serve_node(tmp_path: Path, store: str, node: str, *flags: str) -> tuple[Any, str]:
+    """An `scxmlc serve` process, node `node` of the cluster on `store` (and
+    `flags`), and its URL."""
     process = subprocess.Popen(
         [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve", "calls.scxml"]
         + ["--port", "0", "--store", store, "--node", node]
-        + ["--lease-ttl", str(FAULT_TTL)],
+        + ["--lease-ttl", str(FAULT_TTL), *flags],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -838,3 +844,119 @@ async def stalled_store(redis_process: Any, east_url: str, url: str) -> None:
             numbers = [n for n in seen if n != "rang"]
             assert numbers == sorted(set(numbers)), seen
             assert set(acked[sid]) <= set(numbers) <= set(acked[sid] + maybe[sid])
+
+
+def test_an_access_uri_names_the_advertised_address_and_outlives_its_node(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """Two nodes serve with `--advertise-url` naming a load balancer (a TCP
+    proxy to one of them): a session's access URI names the balancer, a POST
+    to it reaches the session through a node that does not run it, and,
+    once that node is killed and the session adopted, through the adopter."""
+    balancer = socket.socket()
+    balancer.bind(("127.0.0.1", 0))
+    balancer.listen(64)
+    advertised = f"http://127.0.0.1:{balancer.getsockname()[1]}"
+    (tmp_path / "calls.scxml").write_text(CALLS, encoding="utf-8")
+    store = redis_server.url(8)
+    processes = []
+    try:
+        for node in ("east", "west"):
+            process, address = serve_node(
+                tmp_path, store, node, "--advertise-url", advertised
+            )
+            processes.append((process, address))
+        (east, east_url), (_, west_url) = processes
+        asyncio.run(
+            asyncio.wait_for(
+                advertised_uri(balancer, advertised, east, east_url, west_url, store),
+                FAULT_LIMIT,
+            )
+        )
+    finally:
+        for process, _ in processes:
+            process.kill()
+            process.wait()
+        balancer.close()
+
+
+async def advertised_uri(
+    balancer: socket.socket,
+    advertised: str,
+    east: Any,
+    east_url: str,
+    west_url: str,
+    url: str,
+) -> None:
+    west_port = int(west_url.rsplit(":", 1)[1])
+    proxy = await asyncio.start_server(proxy_to(west_port), sock=balancer)
+    store = await open_store(url)
+    try:
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+
+            async def call(address: str, path: str, **data: str) -> tuple[int, str]:
+                async with http.post(address + path, data=data) as answer:
+                    return answer.status, await answer.text()
+
+            status, body = await call(east_url, "/scxml/session/start?src=calls")
+            assert status == 200, body
+            sid = json.loads(body)["sessionid"]
+            where = await call(advertised, f"/scxml/session/{sid}/request/where")
+            assert where == (200, f"{advertised}/scxml/{sid}")
+            location = where[1]
+            post = {"_scxmleventname": "add", "n": "1"}
+            assert await call(location, "", **post) == (204, "")
+            record = await store.load(sid)
+            assert record is not None and record.node == "east"
+            east.kill()
+            east.wait()
+
+            async def adopted() -> bool:
+                record = await store.load(sid)
+                return record is not None and record.node == "west"
+
+            await until(adopted, "the adoption")
+            post = {"_scxmleventname": "add", "n": "2"}
+            assert await call(location, "", **post) == (204, "")
+            status, body = await call(advertised, f"/scxml/session/{sid}/request/total")
+            assert status == 200, body
+            assert [n for n in json.loads(body) if n != "rang"] == [1, 2]
+            where = await call(advertised, f"/scxml/session/{sid}/request/where")
+            assert where == (200, location)
+    finally:
+        await store.close()
+        proxy.close()
+        await proxy.wait_closed()
+
+
+def proxy_to(
+    port: int,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """A TCP proxy's connection handler: each connection piped to `port` on
+    loopback."""
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except ConnectionError:
+            pass
+        finally:
+            sink.close()
+
+    async def connect(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                "127.0.0.1", port
+            )
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer)
+        )
+
+    return connect
