@@ -224,19 +224,22 @@ def test_scxmlc_run_answers_from_the_scenario(tmp_path: Path) -> None:
         ),
         (
             "fetch: [{url: 'http://a/', delay: .nan}]",
-            "fetch[0].delay: expected 0 to 86400 seconds",
+            "fetch[0].delay: expected a number of seconds, got nan",
         ),
         (
-            "fetch: [{url: 'http://a/', body: {when: 2026-01-01}}]",
-            "fetch[0].body.when: a date or time (quote it to send it as text) is not",
+            "fetch: [{url: 'http://a/', body: !!set {a}}]",
+            "fetch[0].body: expected plain data (text, a number, a boolean, null, "
+            "a list or a mapping), got a set",
         ),
         (
             "fetch: [{url: 'http://a/', body: !!binary aGVsbG8=}]",
-            "fetch[0].body: binary data is not JSON data",
+            "fetch[0].body: expected plain data (text, a number, a boolean, null, "
+            "a list or a mapping), got binary data",
         ),
         (
             "fetch: [{url: 'http://a/', body: [.inf]}]",
-            "fetch[0].body[0]: inf has no JSON form",
+            "fetch[0].body[0]: expected plain data (text, a number, a boolean, "
+            "null, a list or a mapping), got inf",
         ),
         (
             "fetch: [{url: 'http://a/', headers: {'Bad Name': x}}]",
@@ -266,7 +269,7 @@ def test_fetch_rules_are_checked(tmp_path: Path, text: str, message: str) -> Non
     with pytest.raises(ScenarioError) as raised:
         load_scenario(path)
     assert message in str(raised.value)
-    assert str(raised.value).startswith(f"{path}: ")
+    assert str(raised.value).startswith(f"{path}:1:")
 
 
 def test_sizes_are_bounded(tmp_path: Path) -> None:

@@ -1,43 +1,30 @@
 """Scenario files: a contact center and a timeline, in YAML.
 
+docs/scenario.md documents the format, key by key, with a complete example;
+docs/scenario.schema.json (the same file as `scenario.schema.json` here) is its
+JSON Schema. In short:
+
 ```yaml
-start: "2026-12-01T10:00:00+00:00"     # wall-clock time at t=0 (time functions)
-switch: SIP_Switch
-statserver: Stat_Server
-handle_time: 120                        # expected handle time, for wait estimates
-seed: 7                                 # seeds random choices (percentage routing); 0
-applications: {"5000": route.scxml}     # resource -> document (relative to this file)
-dns:
-  - {number: "5000", type: RoutingPoint, options: {greeting: short}}
-agents:
-  - {id: anna, place: P7001, dn: "7001", skills: {English: 8}, groups: [Sales],
-     state: ready, wrap: 10}
-virtual_queues: [VQ_Sales]
-lists: {BusinessHours: {Weekdays: {open: "08:00", close: "18:00"}}}
-options: {key: value}
-statistics: {"Sales@Stat_Server.GA": {ServiceLevel: 80}}
-classification: [{name: Billing, id: c1, keywords: [invoice, bill]}]
-screening: [{name: Urgent, pattern: "urgent|asap", category: Priority}]
-responses: {SR_ACK: {subject: "We got your mail", body: "..."}}
-fetch:                                  # scripted web services (see fetch.py)
-  - {url: "http://crm/api/customer*", method: get, status: 200,
-     body: {segment: gold}, headers: {X-Trace: abc}, delay: 0.5}
-  - {prefix: "http://crm/", status: 503, body: "down"}
+start: "2026-12-01T10:00:00+00:00"     # wall-clock time at t=0
+applications: {"5000": route.scxml}     # point -> document (relative to this file)
+dns: [{number: "5000", type: RoutingPoint}]
+groups: [Sales]                         # optional: then agents' groups must be listed
+agents: [{id: anna, dn: "7001", groups: [Sales], state: ready}]
 timeline:
-  - {at: 0, call: {id: c1, to: "5000", ani: "+15550100", udata: {}, digits: ["2"],
-     dialogs: [{result: {intent: billing}, duration: 20}], patience: 60, talk: 180}}
-  - {at: 0, email: {id: m1, to: Inbound_Email, from: a@b.com, subject: Hi, body: text}}
-  - {at: 0, chat: {id: ch1, to: Chat_In, from: Ann, text: hello}}
-  - {at: 0, message: {id: w1, to: Work_In, media: workitem, udata: {Case: 42}}}
-  - {at: 900, email: {id: m2, to: Inbound_Email, from: a@b.com, reply_to: msg-out-1,
-     subject: "Re: Hi", body: "thanks"}}              # a customer's reply
-  - {at: 5, agent: anna, state: ready}          # ready | not_ready | logged_out
+  - {at: 0, call: {id: c1, to: "5000", talk: 180}}
   - {at: 30, hangup: c1}
-  - {at: 40, consult: {id: c2, agent: anna, call: c1, to: "5001"}}
 ```
 
-`load_scenario(path)` reads and checks a file into a `Scenario`; every problem is
-a `ScenarioError` naming the file and the entry (`timeline[2].call: missing 'to'`).
+`load_scenario(path)` reads and checks a file into a `Scenario`. Everything
+wrong with it is reported in one `ScenarioError`, a line each, as
+`file:line:col: error: entry: message` (`s.yaml:9:38: error:
+timeline[0].call: unknown key 'tlk' (did you mean 'talk'?)`): what the schema
+rejects (unknown keys, wrong types, missing keys, values out of range), what it
+cannot judge (dates, patterns, fetch rules) and names that name nothing (an
+agent, a group, a call, a routing point, a document): see `checks.py`.
+`parse_scenario(value, path)` does the same for a value already read (its
+problems have no line).
+
 Scenario files are untrusted input, read within limits before anything
 else looks at them:
 
@@ -48,19 +35,19 @@ else looks at them:
   `MAX_SCENARIO_VALUES` values once YAML aliases (`*name`) are expanded,
   counted on the parsed nodes before any value is built (a "billion laughs"
   file is refused in microseconds), and no alias inside its own anchor;
-- every value checked for its type (times and durations finite numbers from 0
-  up, screening patterns that compile), and the `fetch` rules checked and
-  bounded as `fetch.py` says.
+- then the schema's limits (list lengths, text lengths, ranges) and the
+  `fetch` rules' bounds (`fetch.py`).
+
+A refusal of the whole file (too big, not UTF-8, too deep, too many values)
+is one line `file: message`.
 """
 
 from __future__ import annotations
 
-import builtins
-import datetime
 import math
 import os
-import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,8 +59,9 @@ from ..ors.objects import (
     MessageProperties,
     VoiceProperties,
 )
-from .fetch import RuleError, parse_rules
-from .model import AGENT_STATES, Agent, Config, Contact, Dn, ScriptedDialog
+from .checks import ARRIVALS, Path_, Problem, parse_start, problems
+from .fetch import parse_rules
+from .model import Agent, Config, Contact, Dn, ScriptedDialog
 
 __all__ = [
     "Arrival",
@@ -102,7 +90,13 @@ once its aliases are expanded."""
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be read: the message names the file and the entry."""
+    """A scenario that cannot be read. `diagnostics` holds one line per
+    problem (`file:line:col: error: entry: message`); the message is all of
+    them, a line each."""
+
+    def __init__(self, message: str, diagnostics: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics) or [message]
 
 
 @dataclass(frozen=True)
@@ -128,24 +122,95 @@ class Step:
 
 @dataclass
 class Scenario:
-    """A parsed scenario: the configuration, applications and timeline."""
+    """A parsed scenario: the configuration, applications and timeline.
+    `where(path)` tells where an entry was written, for messages about it."""
 
     path: Path
     config: Config
     applications: dict[str, Path] = field(default_factory=dict)
     timeline: list[Step] = field(default_factory=list)
     until: float | None = None
+    locator: _Locator | None = field(default=None, repr=False, compare=False)
+
+    def where(self, path: Path_, key: str | None = None) -> str:
+        """`file:line:col` of the entry at `path` (of its key `key`), or the
+        file alone when the scenario was not read from a file."""
+        return _position(self.path, self.locator, Problem(path, "", key))
+
+    def points(self) -> dict[str, str]:
+        """The routing points and interaction queues arrivals may go to:
+        name -> `routing point` or `interaction queue`, in the scenario's order."""
+        found = {
+            dn.number: "routing point"
+            for dn in self.config.dns.values()
+            if dn.type == "RoutingPoint"
+        }
+        for name in self.config.interaction_queues:
+            found.setdefault(name, "interaction queue")
+        for step in self.timeline:  # read by parse_scenario without checks
+            if step.arrival is not None:
+                found.setdefault(step.arrival.contact.resource, "routing point")
+        return found
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read the scenario file at `path`; a `ScenarioError` names the file and
-    the limit or entry it fails."""
+    the limit it fails, or every problem of its content."""
     where = Path(path)
     try:
         text = _read(where).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ScenarioError(f"{where}: not UTF-8 text: {error.reason}") from None
-    return parse_scenario(_yaml(text, where), where)
+    value, locator, found = _yaml(text, where)
+    if not isinstance(value, dict):
+        found.append(Problem((), "a scenario is a mapping of settings"))
+    else:
+        found += problems(value, where.parent)
+    if found:
+        raise _error(where, locator, found)
+    return _build(value, where, locator)
+
+
+def parse_scenario(raw: Any, path: Path) -> Scenario:
+    """A scenario from its value (as `yaml.safe_load` reads it); `path` names
+    it in errors and anchors relative application paths."""
+    value = _plain(raw)
+    found = (
+        problems(value, path.parent)
+        if isinstance(value, dict)
+        else [Problem((), "a scenario is a mapping of settings")]
+    )
+    if found:
+        raise _error(path, None, found)
+    return _build(value, path, None)
+
+
+def _error(
+    where: Path, locator: _Locator | None, found: list[Problem]
+) -> ScenarioError:
+    """One error holding every problem, in the order of the file."""
+    located = sorted((_place(locator, problem), problem.text()) for problem in found)
+    lines = []
+    for position, text in located:
+        prefix = f"{where}:{position[0]}:{position[1]}" if position else f"{where}"
+        line = f"{prefix}: error: {text}"
+        if line not in lines:
+            lines.append(line)
+    return ScenarioError("\n".join(lines), lines)
+
+
+def _place(locator: _Locator | None, problem: Problem) -> tuple[int, int] | None:
+    if problem.position is not None:
+        return problem.position
+    return locator.find(problem.path, problem.key) if locator is not None else None
+
+
+def _position(where: Path, locator: _Locator | None, problem: Problem) -> str:
+    position = _place(locator, problem)
+    return f"{where}:{position[0]}:{position[1]}" if position else str(where)
+
+
+# -- reading a file -----------------------------------------------------------------
 
 
 def _read(where: Path) -> bytes:
@@ -174,39 +239,6 @@ def _read(where: Path) -> bytes:
 
 def _too_big(where: Path) -> str:
     return f"{where}: larger than {MAX_SCENARIO_BYTES} bytes (the limit of a scenario)"
-
-
-def _yaml(text: str, where: Path) -> Any:
-    """The YAML value of `text`, within `MAX_NESTING` and `MAX_SCENARIO_VALUES`."""
-    import yaml
-
-    loader = _loader_class()(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        values, depth = _expanded(node)
-        if depth > MAX_NESTING:
-            raise ScenarioError(
-                f"{where}: nested too deeply (over {MAX_NESTING} levels) once its "
-                "aliases are expanded"
-            )
-        if values > MAX_SCENARIO_VALUES:
-            raise ScenarioError(
-                f"{where}: more than {MAX_SCENARIO_VALUES} values once its aliases "
-                "are expanded (the limit of a scenario)"
-            )
-        return loader.construct_document(node)
-    except _TooDeep:
-        raise ScenarioError(
-            f"{where}: nested too deeply (over {MAX_NESTING} levels)"
-        ) from None
-    except _Recursive:
-        raise ScenarioError(f"{where}: an alias refers to its own anchor") from None
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{where}: not valid YAML: {error}") from None
-    finally:
-        loader.dispose()
 
 
 class _TooDeep(Exception):
@@ -280,369 +312,353 @@ def _children(node: Any) -> list[Any]:
     return value
 
 
-def parse_scenario(raw: Any, path: Path) -> Scenario:
-    """A scenario from its YAML value; `path` names it in errors and anchors
-    relative application paths."""
-    reader = _ScenarioReader(path)
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: a scenario is a mapping of settings")
-    config = reader.config(raw)
+def _yaml(text: str, where: Path) -> tuple[Any, _Locator | None, list[Problem]]:
+    """The plain value of the YAML `text` (within `MAX_NESTING` and
+    `MAX_SCENARIO_VALUES`), a locator of its entries, and the problems met
+    reading it (a key given twice, a key that is not text)."""
+    import yaml
+
+    loader = _loader_class()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None, []
+        values, depth = _expanded(node)
+        if depth > MAX_NESTING:
+            raise ScenarioError(
+                f"{where}: nested too deeply (over {MAX_NESTING} levels) once its "
+                "aliases are expanded"
+            )
+        if values > MAX_SCENARIO_VALUES:
+            raise ScenarioError(
+                f"{where}: more than {MAX_SCENARIO_VALUES} values once its aliases "
+                "are expanded (the limit of a scenario)"
+            )
+        reader = _NodeReader(loader)
+        return reader.value(node, ()), _Locator(node), reader.problems
+    except _TooDeep:
+        raise ScenarioError(
+            f"{where}: nested too deeply (over {MAX_NESTING} levels)"
+        ) from None
+    except _Recursive:
+        raise ScenarioError(f"{where}: an alias refers to its own anchor") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = " ".join(p for p in (error.context, error.problem) if p)
+        message = f"{where}{at}: error: not valid YAML: {problem}"
+        raise ScenarioError(message) from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{where}: error: not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+class _NodeReader:
+    """Plain values from composed YAML nodes: mapping keys as written (so
+    `5000:` is the key "5000"), dates and times as the text written (`start:
+    2026-12-01T10:00:00Z`), merge keys (`<<: *base`) applied. An aliased node
+    is read once and shared."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.problems: list[Problem] = []
+        self.read: dict[int, Any] = {}
+
+    def value(self, node: Any, path: Path_) -> Any:
+        import yaml
+
+        known = self.read.get(id(node), self)
+        if known is not self:
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _TAG + "timestamp":
+                result: Any = node.value
+            else:
+                result = self.loader.construct_object(node)
+        elif isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
+            result = []
+            self.read[id(node)] = result
+            result.extend(
+                self.value(child, (*path, index))
+                for index, child in enumerate(node.value)
+            )
+        elif isinstance(node, yaml.MappingNode) and node.tag == _TAG + "map":
+            result = {}
+            self.read[id(node)] = result
+            self._mapping(node, path, result)
+        else:  # !!set, !!omap, !!binary...: what they are, for the checks to refuse
+            result = self.loader.construct_object(node, deep=True)
+        self.read[id(node)] = result
+        return result
+
+    def _mapping(self, node: Any, path: Path_, result: dict[str, Any]) -> None:
+        import yaml
+
+        written: dict[str, Any] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self._problem(path, "a key is not text", key)
+            elif key.tag != _TAG + "merge":
+                if key.value in written:
+                    self._problem(path, f"key {key.value!r} is given twice", key)
+                written[key.value] = key
+        self.loader.flatten_mapping(node)
+        for key, child in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                result[key.value] = self.value(child, (*path, key.value))
+
+    def _problem(self, path: Path_, message: str, node: Any) -> None:
+        mark = node.start_mark
+        self.problems.append(
+            Problem(path, message, position=(mark.line + 1, mark.column + 1))
+        )
+
+
+class _Locator:
+    """Where the entries of a composed YAML document were written."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+
+    def find(self, path: Path_, key: str | None = None) -> tuple[int, int]:
+        """Line and column (from 1) of the entry at `path` (of its key `key`);
+        of the nearest enclosing entry found when the path goes further."""
+        node = self.root
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+        else:
+            if key is not None:
+                node = _key_node(node, key) or node
+        mark = node.start_mark
+        return mark.line + 1, mark.column + 1
+
+
+def _child(node: Any, part: str | int) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        found = [value for key, value in node.value if _written(key) == part]
+        return found[-1] if found else None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        return node.value[part] if 0 <= part < len(node.value) else None
+    return None
+
+
+def _key_node(node: Any, key: str) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for written, _ in node.value:
+            if _written(written) == key:
+                return written
+    return None
+
+
+def _written(node: Any) -> str | None:
+    import yaml
+
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+# -- a value already read -----------------------------------------------------------
+
+
+def _plain(raw: Any) -> Any:
+    """`raw` as `load_scenario` reads a file: mapping keys as text, dates and
+    times as ISO text."""
+    import datetime
+
+    if isinstance(raw, dict):
+        return {_key_text(key): _plain(value) for key, value in raw.items()}
+    if isinstance(raw, list):
+        return [_plain(value) for value in raw]
+    if isinstance(raw, (datetime.date, datetime.time)):
+        return raw.isoformat()
+    return raw
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return str(key).lower()
+    return str(key)
+
+
+# -- building a checked scenario ----------------------------------------------------
+
+
+def _build(value: dict[str, Any], path: Path, locator: _Locator | None) -> Scenario:
+    """The `Scenario` of a value the checks found nothing wrong with."""
+    config = _config(value)
     applications = {
-        str(resource): (path.parent / str(document)).resolve()
-        for resource, document in reader.mapping(raw, "applications").items()
+        resource: (path.parent / document).resolve()
+        for resource, document in value.get("applications", {}).items()
     }
-    timeline = [
-        reader.step(entry, i, config)
-        for i, entry in enumerate(reader.list(raw, "timeline"))
-    ]
+    timeline = [_step(entry, config) for entry in value.get("timeline", [])]
     timeline.sort(key=lambda step: step.at)
-    until = raw.get("until")
+    until = value.get("until")
     return Scenario(
         path,
         config,
         applications,
         timeline,
-        reader.number(until, "until") if until is not None else None,
+        None if until is None else float(until),
+        locator,
     )
 
 
-class _ScenarioReader:
-    """Reads one scenario, naming entries in its errors."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, where: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.path}: {where}: {message}")
-
-    def mapping(self, raw: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
-        value = raw.get(key, {})
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(where + key, "expected a mapping")
-        return value
-
-    def list(self, raw: dict[str, Any], key: str) -> list[Any]:
-        value = raw.get(key, [])
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(key, "expected a list")
-        return value
-
-    def config(self, raw: dict[str, Any]) -> Config:
-        config = Config()
-        for key in ("switch", "statserver", "tenant"):
-            if key in raw:
-                setattr(config, key, str(raw[key]))
-        if "tenantid" in raw:
-            config.tenantid = str(raw["tenantid"])
-        if "start" in raw:
-            config.start = self.start(raw["start"])
-        for key in ("handle_time", "reservation_timeout"):
-            if key in raw:
-                setattr(config, key, self.number(raw[key], key))
-        if "seed" in raw:
-            seed = raw["seed"]
-            if isinstance(seed, bool) or not isinstance(seed, int):
-                raise self.fail("seed", f"expected an integer, got {seed!r}")
-            config.seed = seed
-        for index, entry in enumerate(self.list(raw, "dns")):
-            dn = self.dn(entry, f"dns[{index}]", config.switch)
-            config.dns[dn.number] = dn
-        for index, entry in enumerate(self.list(raw, "agents")):
-            agent = self.agent(entry, f"agents[{index}]")
-            if agent.id in config.agents:
-                raise self.fail(
-                    f"agents[{index}]", f"agent {agent.id!r} is defined twice"
-                )
-            config.agents[agent.id] = agent
-            config.dns.setdefault(agent.dn, Dn(agent.dn, "Extension", config.switch))
-        config.virtual_queues = [str(q) for q in self.list(raw, "virtual_queues")]
-        config.interaction_queues = [
-            str(q) for q in self.list(raw, "interaction_queues")
-        ]
-        config.lists = {str(k): v for k, v in self.mapping(raw, "lists").items()}
-        config.options = {
-            str(k): str(v) for k, v in self.mapping(raw, "options").items()
-        }
-        config.statistics = {
-            str(k): {
-                str(s): self.value(v, f"statistics.{k}.{s}")
-                for s, v in self.table(values, f"statistics.{k}").items()
-            }
-            for k, values in self.mapping(raw, "statistics").items()
-        }
-        config.categories = [
-            self.category(e, f"classification[{i}]")
-            for i, e in enumerate(self.list(raw, "classification"))
-        ]
-        config.screening = [
-            self.screening_rule(e, f"screening[{i}]")
-            for i, e in enumerate(self.list(raw, "screening"))
-        ]
-        config.responses = {
-            str(k): {str(f): str(v) for f, v in self.table(r, f"responses.{k}").items()}
-            for k, r in self.mapping(raw, "responses").items()
-        }
-        try:
-            config.fetch = parse_rules(raw.get("fetch"))
-        except RuleError as error:
-            raise self.fail(error.where, error.message) from None
-        return config
-
-    def start(self, value: Any) -> float:
-        if isinstance(value, datetime.datetime):
-            moment = value
-        else:
-            try:
-                moment = datetime.datetime.fromisoformat(str(value))
-            except ValueError:
-                raise self.fail(
-                    "start", f"not an ISO date and time: {value!r}"
-                ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.timezone.utc)
-        return moment.timestamp()
-
-    def number(self, value: Any, where: str) -> float:
-        """Seconds: a finite number from 0 up."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(where, f"expected a number of seconds, got {value!r}")
-        if not 0 <= value < math.inf:
-            raise self.fail(where, f"expected 0 seconds or more, got {value!r}")
-        return float(value)
-
-    def value(self, value: Any, where: str) -> float:
-        """A finite number (a statistic, a skill level)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(where, f"expected a number, got {value!r}")
-        if not math.isfinite(value):
-            raise self.fail(where, f"expected a finite number, got {value!r}")
-        return float(value)
-
-    def table(self, value: Any, where: str) -> dict[str, Any]:
-        """A mapping (empty when absent)."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(where, "expected a mapping")
-        return value
-
-    def names(self, value: Any, where: str) -> builtins.list[str]:
-        """A list of names (one name alone is a list of one)."""
-        if value is None:
-            return []
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return [str(value)]
-        if not isinstance(value, list) or not all(
-            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
-        ):
-            raise self.fail(where, "expected a list of names")
-        return [str(v) for v in value]
-
-    def named(self, entry: Any, where: str) -> dict[str, Any]:
-        if not isinstance(entry, dict) or "name" not in entry:
-            raise self.fail(where, "expected a mapping with a 'name'")
-        return dict(entry)
-
-    def category(self, entry: Any, where: str) -> dict[str, Any]:
-        """A classification category: a name and its keywords."""
-        category = self.named(entry, where)
-        category["keywords"] = self.names(category.get("keywords"), where + ".keywords")
-        return category
-
-    def screening_rule(self, entry: Any, where: str) -> dict[str, Any]:
-        """A screening rule: a name and a regular expression that compiles."""
-        rule = self.named(entry, where)
-        pattern = rule.get("pattern", "")
-        if not isinstance(pattern, str):
-            raise self.fail(where + ".pattern", "expected a regular expression")
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise self.fail(
-                where + ".pattern", f"not a regular expression: {error}"
-            ) from None
-        return rule
-
-    def dn(self, entry: Any, where: str, switch: str) -> Dn:
-        if not isinstance(entry, dict) or "number" not in entry:
-            raise self.fail(where, "expected a mapping with a 'number'")
-        kind = str(entry.get("type", "Extension"))
-        if kind not in (
-            "RoutingPoint",
-            "Extension",
-            "ACDQueue",
-            "VirtualQueue",
-            "InteractionQueue",
-        ):
-            raise self.fail(where, f"unknown DN type {kind!r}")
-        options = {
-            str(k): str(v)
-            for k, v in self.table(entry.get("options"), where + ".options").items()
-        }
-        return Dn(str(entry["number"]), kind, str(entry.get("switch", switch)), options)
-
-    def agent(self, entry: Any, where: str) -> Agent:
-        if not isinstance(entry, dict) or "id" not in entry:
-            raise self.fail(where, "expected a mapping with an 'id'")
-        agent_id = str(entry["id"])
-        state = str(entry.get("state", "ready"))
-        if state not in AGENT_STATES:
-            raise self.fail(
-                where, f"unknown state {state!r} (one of {', '.join(AGENT_STATES)})"
-            )
-        skills = entry.get("skills") or {}
-        if not isinstance(skills, dict):
-            raise self.fail(where + ".skills", "expected a mapping of skill: level")
-        return Agent(
-            agent_id,
-            place=str(entry.get("place", f"Place_{agent_id}")),
-            dn=str(entry.get("dn", agent_id)),
-            skills={
-                str(k): self.value(v, f"{where}.skills.{k}") for k, v in skills.items()
-            },
-            groups=self.names(entry.get("groups"), where + ".groups"),
-            place_groups=self.names(entry.get("place_groups"), where + ".place_groups"),
-            state=state,
-            wrap=self.number(entry.get("wrap", 0), where + ".wrap"),
+def _config(value: dict[str, Any]) -> Config:
+    config = Config()
+    for key in ("switch", "statserver", "tenant"):
+        if key in value:
+            setattr(config, key, value[key])
+    if "tenantid" in value:
+        config.tenantid = str(value["tenantid"])
+    if "start" in value:
+        start = parse_start(value["start"])
+        assert start is not None
+        config.start = start
+    for key in ("handle_time", "reservation_timeout"):
+        if key in value:
+            setattr(config, key, float(value[key]))
+    config.seed = int(value.get("seed", 0))
+    for entry in value.get("dns", []):
+        dn = Dn(
+            entry["number"],
+            entry.get("type", "Extension"),
+            entry.get("switch", config.switch),
+            _texts(entry.get("options", {})),
         )
+        config.dns[dn.number] = dn
+    for entry in value.get("agents", []):
+        agent = _agent(entry)
+        config.agents[agent.id] = agent
+        config.dns.setdefault(agent.dn, Dn(agent.dn, "Extension", config.switch))
+    config.virtual_queues = list(value.get("virtual_queues", []))
+    config.interaction_queues = list(value.get("interaction_queues", []))
+    config.lists = dict(value.get("lists", {}))
+    config.options = _texts(value.get("options", {}))
+    config.statistics = {
+        target: {name: float(number) for name, number in statistics.items()}
+        for target, statistics in value.get("statistics", {}).items()
+    }
+    config.categories = [
+        {**entry, "keywords": list(entry.get("keywords", []))}
+        for entry in value.get("classification", [])
+    ]
+    config.screening = [dict(entry) for entry in value.get("screening", [])]
+    config.responses = {
+        srid: dict(fields) for srid, fields in value.get("responses", {}).items()
+    }
+    config.fetch = parse_rules(value.get("fetch"))
+    return config
 
-    def step(self, entry: Any, index: int, config: Config) -> Step:
-        where = f"timeline[{index}]"
-        if not isinstance(entry, dict) or "at" not in entry:
-            raise self.fail(where, "expected a mapping with 'at' (seconds)")
-        at = self.number(entry["at"], where + ".at")
-        kinds = [
-            k
-            for k in ("call", "email", "chat", "message", "agent", "hangup", "consult")
-            if k in entry
-        ]
-        if len(kinds) != 1:
-            raise self.fail(
-                where,
-                "needs exactly one of call, email, chat, message, agent, hangup, consult",
-            )
-        kind = kinds[0]
-        if kind == "agent":
-            agent = str(entry["agent"])
-            if agent not in config.agents:
-                raise self.fail(where, f"no agent {agent!r}")
-            state = str(entry.get("state", "ready"))
-            if state not in ("ready", "not_ready", "logged_out"):
-                raise self.fail(
-                    where,
-                    f"an agent can become ready, not_ready or logged_out, not {state!r}",
-                )
-            return Step(at, agent=agent, state=state)
-        if kind == "hangup":
-            return Step(at, hangup=str(entry["hangup"]))
-        body = entry[kind]
-        if not isinstance(body, dict):
-            raise self.fail(f"{where}.{kind}", "expected a mapping")
-        return Step(at, arrival=self.arrival(kind, body, f"{where}.{kind}", at, config))
 
-    def items(self, value: Any, where: str) -> builtins.list[Any]:
-        """A list (empty when absent)."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(where, "expected a list")
-        return value
+def _texts(values: dict[str, Any]) -> dict[str, str]:
+    """Option values as text (`true`, `30`)."""
+    return {
+        name: str(v).lower() if isinstance(v, bool) else _number_text(v)
+        for name, v in values.items()
+    }
 
-    def dialog(self, entry: Any, where: str) -> ScriptedDialog:
-        """What one `<dialog:start>` returns: its `result` and `duration`."""
-        entry = self.table(entry, where)
-        return ScriptedDialog(
-            dict(self.table(entry.get("result"), where + ".result")),
-            self.number(entry.get("duration", 5), where + ".duration"),
-        )
 
-    def arrival(
-        self, kind: str, body: dict[str, Any], where: str, at: float, config: Config
-    ) -> Arrival:
-        for required in (
-            ("id", "to") if kind != "consult" else ("id", "agent", "call", "to")
-        ):
-            if required not in body:
-                raise self.fail(where, f"missing {required!r}")
-        g_uid, resource = str(body["id"]), str(body["to"])
-        udata = dict(self.table(body.get("udata"), where + ".udata"))
-        if kind in ("call", "consult"):
-            interaction = Interaction(
-                g_uid,
-                ani=str(body.get("ani", "")),
-                contactedaddr=resource,
-                udata=udata,
-                voice=VoiceProperties(
-                    callid=g_uid,
-                    connid=str(body.get("connid", g_uid)),
-                    ani=str(body.get("ani", "")),
-                    dnis=str(body.get("dnis", resource)),
-                ),
+def _number_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _agent(entry: dict[str, Any]) -> Agent:
+    agent_id: str = entry["id"]
+    return Agent(
+        agent_id,
+        place=entry.get("place", f"Place_{agent_id}"),
+        dn=entry.get("dn", agent_id),
+        skills={name: float(level) for name, level in entry.get("skills", {}).items()},
+        groups=list(entry.get("groups", [])),
+        place_groups=list(entry.get("place_groups", [])),
+        state=entry.get("state", "ready"),
+        wrap=float(entry.get("wrap", 0)),
+    )
+
+
+def _step(entry: dict[str, Any], config: Config) -> Step:
+    at = float(entry["at"])
+    if "agent" in entry:
+        return Step(at, agent=entry["agent"], state=entry.get("state", "ready"))
+    if "hangup" in entry:
+        return Step(at, hangup=entry["hangup"])
+    kind = next(kind for kind in ARRIVALS if kind in entry)
+    return Step(at, arrival=_arrival(kind, entry[kind], at, config))
+
+
+def _arrival(kind: str, body: dict[str, Any], at: float, config: Config) -> Arrival:
+    g_uid, resource = body["id"], body["to"]
+    interaction = _interaction(kind, body, g_uid, resource)
+    reply_to = body.get("reply_to")
+    if reply_to is not None and kind in ("email", "chat", "message"):
+        interaction.parentid = reply_to
+        if interaction.msgbased is not None:
+            interaction.msgbased.type = "InboundReply"
+    patience = body.get("patience")
+    contact = Contact(
+        interaction,
+        at,
+        resource,
+        digits=list(body.get("digits", [])),
+        dialogs=[
+            ScriptedDialog(
+                dict(dialog.get("result", {})), float(dialog.get("duration", 5))
             )
-        elif kind == "email":
-            udata.setdefault("FromAddress", str(body.get("from", "")))
-            udata.setdefault("Subject", str(body.get("subject", "")))
-            udata.setdefault("To", str(body.get("address", "")))
-            interaction = Interaction(
-                g_uid,
-                category="email",
-                media="email",
-                udata=udata,
-                msgbased=MessageProperties(
-                    type="Inbound", media="email", queue=resource
-                ),
-            )
-        elif kind == "chat":
-            udata.setdefault("FirstName", str(body.get("from", "")))
-            interaction = Interaction(
-                g_uid, category="chat", media="chat", udata=udata, chat=ChatProperties()
-            )
-        else:
-            media = str(body.get("media", "workitem"))
-            if media not in MESSAGE_MEDIA:
-                raise self.fail(
-                    where + ".media",
-                    f"unknown media {media!r} (one of {', '.join(sorted(MESSAGE_MEDIA))})",
-                )
-            udata.setdefault("FromAddress", str(body.get("from", "")))
-            interaction = Interaction(
-                g_uid,
-                category=media,
-                media=media,
-                udata=udata,
-                msgbased=MessageProperties(type="Inbound", media=media, queue=resource),
-            )
-        digits = body.get("digits") or []
-        if not isinstance(digits, list):
-            digits = [digits]
-        dialogs = [
-            self.dialog(d, f"{where}.dialogs[{i}]")
-            for i, d in enumerate(self.items(body.get("dialogs"), where + ".dialogs"))
-        ]
-        reply_to = body.get("reply_to")
-        if reply_to is not None and kind in ("email", "chat", "message"):
-            interaction.parentid = str(reply_to)
-            if interaction.msgbased is not None:
-                interaction.msgbased.type = "InboundReply"
-        patience = body.get("patience")
-        contact = Contact(
-            interaction,
-            at,
-            resource,
-            digits=[None if d is None else str(d) for d in digits],
-            dialogs=dialogs,
-            patience=(
-                None if patience is None else self.number(patience, where + ".patience")
+            for dialog in body.get("dialogs", [])
+        ],
+        patience=None if patience is None else float(patience),
+        talk=float(body.get("talk", config.handle_time)),
+        body=body.get("body", body.get("text", "")),
+    )
+    if kind == "consult":
+        return Arrival(contact, body["agent"], body["call"])
+    return Arrival(contact)
+
+
+def _interaction(
+    kind: str, body: dict[str, Any], g_uid: str, resource: str
+) -> Interaction:
+    """The interaction of an arrival of `kind` (call, consult, email, chat, message)."""
+    udata = dict(body.get("udata", {}))
+    if kind in ("call", "consult"):
+        return Interaction(
+            g_uid,
+            ani=body.get("ani", ""),
+            contactedaddr=resource,
+            udata=udata,
+            voice=VoiceProperties(
+                callid=g_uid,
+                connid=body.get("connid", g_uid),
+                ani=body.get("ani", ""),
+                dnis=body.get("dnis", resource),
             ),
-            talk=self.number(body.get("talk", config.handle_time), where + ".talk"),
-            body=str(body.get("body", body.get("text", ""))),
         )
-        if kind == "consult":
-            if str(body["agent"]) not in config.agents:
-                raise self.fail(where, f"no agent {body['agent']!r}")
-            return Arrival(contact, str(body["agent"]), str(body["call"]))
-        return Arrival(contact)
+    if kind == "chat":
+        udata.setdefault("FirstName", body.get("from", ""))
+        return Interaction(
+            g_uid, category="chat", media="chat", udata=udata, chat=ChatProperties()
+        )
+    media = "email" if kind == "email" else body.get("media", "workitem")
+    udata.setdefault("FromAddress", body.get("from", ""))
+    if kind == "email":
+        udata.setdefault("Subject", body.get("subject", ""))
+        udata.setdefault("To", body.get("address", ""))
+    return Interaction(
+        g_uid,
+        category=media,
+        media=media,
+        udata=udata,
+        msgbased=MessageProperties(type="Inbound", media=media, queue=resource),
+    )

@@ -50,15 +50,16 @@ REST_ORIGIN_TYPE = "urn:scxmlc:ors:rest"
 SCENARIO = """
 dns: [{number: "5000", type: RoutingPoint}]
 agents: [{id: anna, dn: "7001", groups: [Sales], state: ready}]
-lists: {Routing: {Sales: {vq: VQ_Sales, since: 2024-01-01, tags: !!set {a, b}}}}
+lists: {Routing: {Sales: {vq: VQ_Sales, since: 2024-01-01, tags: [a, b]}}}
 timeline:
   - {at: 0, call: {id: c1, to: "5000", ani: "+15550100", talk: 30,
      udata: {Segment: gold, nested: {list: [1, {deep: [true, null]}], when: 2024-02-03},
-             tags: !!set {x, y}, pairs: !!omap [{a: 1}, {b: 2}]}}}
+             tags: [x, y], pairs: [[a, 1], [b, 2]]}}}
 until: 50
 """
-"""One call whose attached data holds what YAML can make: nested mappings and
-lists, a date, a set, ordered pairs (tuples)."""
+"""One call whose attached data holds what a scenario can hold: nested mappings
+and lists, a date (read as its text). Sets and ordered pairs (`!!set`,
+`!!omap`) are not plain data, and a scenario holding them is refused."""
 
 GLOBAL_NAMES = sorted(js.GLOBALS) + sorted(set(SESSION_FUNCTIONS) - set(js.GLOBALS))
 

@@ -134,8 +134,8 @@ def test_scenarios_within_the_limits_still_load(tmp_path: Path) -> None:
     path = tmp_path / "fine.yaml"
     path.write_text(
         "dns: [{number: '5000', type: RoutingPoint}]\n"
-        "skills: &skills {English: 8, French: 5}\n"
-        "options: {udata: &udata {Segment: gold, tags: [a, b]}}\n"
+        "x-skills: &skills {English: 8, French: 5}\n"
+        "x-udata: &udata {Segment: gold, tags: [a, b]}\n"
         "agents:\n"
         "  - {id: anna, dn: '7001', skills: *skills, state: ready}\n"
         "  - {id: ben, dn: '7002', skills: *skills, state: ready}\n"
