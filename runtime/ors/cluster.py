@@ -9,16 +9,20 @@ them:
   and fences its sessions itself; the cluster uses that lease. Otherwise the
   node takes a lease (`acquire_lease`, with its URL as the address the
   others forward to) and renews it every third of `lease_ttl`. A renewal
-  refused (its sessions were adopted while it was slow), or none accepted
-  for `lease_ttl` seconds, *fences* the node: it drops every session it runs
-  (disposed, no onexit, no event to anyone: the new owner goes on with
-  them), takes a new lease and serves on with none.
+  refused (its sessions were adopted while it was slow), or a lease no
+  longer live by the node's own clock (`serving`: `lease_ttl * (1 -
+  LEASE_MARGIN)` after the start of its last accepted renewal), *fences*
+  the node: it drops every session it runs (disposed, no onexit, no event
+  to anyone: the new owner goes on with them), answers 503 `unavailable`
+  and adopts nothing until it holds a new lease, then serves on with none.
 - **Ids and routing.** Sessions started here get ids that name the node
   (`new_session_id`, `<node>~<32 hex>`). A call for a session this node does
   not run (`/scxml/session/<id>/...`, and the Basic HTTP access URI
   `/scxml/<id>`) goes to its owner: the owner the store's record names, else
   the node of the id (an id that names no node is answered here, without a
-  store call). If that node's lease is live the call is forwarded to
+  store call). Access URIs name the server's advertised address, when it
+  has one (`SessionServer(advertise_url=)`), so any node behind it takes
+  them. If that node's lease is live the call is forwarded to
   its address with the caller's own `Authorization` and answered with what
   the owner answered; the owner authenticates it as any call. A forwarded
   call carries `FORWARDED_HEADER` and is never forwarded again, so two nodes
