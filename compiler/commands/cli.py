@@ -9,9 +9,12 @@
     scxmlc run FILE [--event NAME[=JSON] | --wait SECONDS]... [--json]
                                       start a session, send the events in order
                                       (--wait lets virtual time pass), print the trace
-    scxmlc run FILE --scenario S.yaml [--json]
+    scxmlc run FILE --scenario S.yaml [--json] [--fail-on-error [--allow-error EVENT]...]
                                       run the application against the simulated
-                                      contact center; print the trace and a summary
+                                      contact center at the scenario's routing
+                                      points (stderr says which document serves
+                                      which); print the trace and a summary; exit 3
+                                      if the run failed (docs/scenario.md)
     scxmlc serve APP... [--host H] [--port P] [--scenario S.yaml] [--trace]
                  [--store URL [--node NAME] [--passivate-after SECONDS]]
                  [--credentials-file F] [--tls-cert C --tls-key K] [--root DIR]...
@@ -31,7 +34,9 @@ file`), coloured on a terminal (`terminal`). `check` ends with a summary line,
 compiler cannot prove right is a warning (and `error.execution` when it runs).
 `--strict` makes every warning an error. `scxmlc --version` prints the installed
 version. Exit codes: 0 on success, 1 when a document has errors, 2 for usage
-errors; a bare `scxmlc` is one, and prints the help on stderr.
+errors; a bare `scxmlc` is one, and prints the help on stderr; 3 when `run`
+failed (stopped on a runtime error; with `--fail-on-error`, error events in the
+trace or an abnormal end).
 """
 
 from __future__ import annotations
@@ -159,17 +164,24 @@ def command_run(args: argparse.Namespace) -> int:
             raise SystemExit("scxmlc run: --event and --wait do not go with --scenario")
         from .simulate import run_scenario
 
-        return run_scenario(args.file, args.scenario, _options(args), as_json=args.json)
+        return run_scenario(
+            args.file,
+            args.scenario,
+            _options(args),
+            as_json=args.json,
+            fail_on_error=args.fail_on_error,
+            allowed_errors=args.allowed_errors,
+        )
     from scxmlc.runtime import Event, Machine, Observer, VirtualClock
 
-    from ..loader import load
+    from .simulate import EXIT_FAILED, compile_reporting
 
     steps = [
         (kind, _parse_event(value) if kind == "event" else (value, None))
         for kind, value in args.steps
     ]
     try:
-        machine_class = load(args.file, _options(args))
+        machine_class = compile_reporting(Path(args.file), _options(args))
     except CompileError as error:
         _report(error.diagnostics)
         return 1
@@ -228,7 +240,25 @@ def command_run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         _print_trace(result)
+    if args.fail_on_error and _failed(trace, args.allowed_errors):
+        return EXIT_FAILED
     return 0
+
+
+def _failed(trace: list[dict[str, Any]], allowed: Sequence[str]) -> bool:
+    """Whether a session's trace holds an error event `allowed` does not
+    match, saying so on stderr (`run --fail-on-error` without a scenario)."""
+    from .simulate import error_allowed
+
+    errors = [
+        entry.get("error") or entry["event"]
+        for entry in trace
+        if "error" in entry or str(entry.get("event", "")).startswith("error.")
+    ]
+    failed = [name for name in errors if not error_allowed(name, allowed)]
+    for name in failed:
+        print(f"scxmlc run: error event {name}", file=sys.stderr)
+    return bool(failed)
 
 
 def command_new(args: argparse.Namespace) -> int:
@@ -427,6 +457,21 @@ def parser() -> argparse.ArgumentParser:
         help="run against the simulated contact center driven by this scenario",
     )
     run.add_argument("--json", action="store_true", help="print the trace as JSON")
+    run.add_argument(
+        "--fail-on-error",
+        action="store_true",
+        help="exit 3 when the trace holds error events (error.*) or the run ends "
+        "abnormally (a session left waiting for nothing, timers past the limit)",
+    )
+    run.add_argument(
+        "--allow-error",
+        dest="allowed_errors",
+        action="append",
+        default=[],
+        metavar="EVENT",
+        help="with --fail-on-error, error events this descriptor matches do not "
+        "fail the run (error.queue.submit, error.dialog; repeatable)",
+    )
     common(run)
     run.set_defaults(run=command_run)
 
