@@ -234,18 +234,21 @@ def _print_results(simulation: Simulation, plan: list[Serving], as_json: bool) -
 
 def _error_events(entries: list[TraceEntry], allowed: Sequence[str]) -> list[str]:
     """The trace's error events (`error.*`, and errors the sessions raised)
-    that no descriptor of `allowed` matches, as failures."""
+    that no descriptor of `allowed` matches, as failures; an error a session
+    raised and then took as its event is one failure."""
     found = []
+    raised = set()
     for entry in entries:
         name = entry.text.split(":", 1)[0]
-        if entry.kind == "error" or (
-            entry.kind == "event" and name.startswith("error.")
-        ):
-            if not error_allowed(name, allowed):
-                session = entry.session or "--"
-                found.append(
-                    f"error event at {entry.time:g}s in {session}: {entry.text}"
-                )
+        if entry.kind == "error":
+            raised.add((entry.time, entry.session, name))
+        elif not (entry.kind == "event" and name.startswith("error.")):
+            continue
+        elif (entry.time, entry.session, name) in raised:
+            continue
+        if not error_allowed(name, allowed):
+            session = entry.session or "--"
+            found.append(f"error event at {entry.time:g}s in {session}: {entry.text}")
     return found
 
 
