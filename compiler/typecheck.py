@@ -14,7 +14,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Loc
+from .diagnostics import Diagnostic
+from .placement import Placer
 
 __all__ = ["mypy_strict", "shim_path", "typecheck_module"]
 
@@ -78,20 +79,20 @@ _MYPY_LINE = re.compile(
     r"^(?P<file>[^:]+):(?P<line>\d+):(?:(?P<column>\d+):)? "
     r"(?P<severity>error|note): (?P<message>.*)$"
 )
-_SOURCE_COMMENT = re.compile(r"#\s+\S+\.scxml:(\d+)")
 
 
 def typecheck_module(source: str, document: str) -> list[Diagnostic]:
     """`mypy --strict` on a generated module, its errors placed in the document.
 
-    Each error is reported at the document line named by the nearest
-    `# file.scxml:LINE` comment above the generated line mypy flagged.
+    Each error is reported where the expression mypy flagged was written in
+    the document (see `placement`), else at the line of the element the
+    nearest `# file.scxml:LINE` comment above the flagged line names.
     """
     with tempfile.TemporaryDirectory(prefix="scxmlc-check-") as folder:
         module = Path(folder) / "scxmlc_checked_module.py"
         module.write_text(source, encoding="utf-8")
         _, report = mypy_strict([module])
-    lines = source.splitlines()
+    placer = Placer(source, document)
     found: list[Diagnostic] = []
     for text in report.splitlines():
         match = _MYPY_LINE.match(text)
@@ -99,17 +100,7 @@ def typecheck_module(source: str, document: str) -> list[Diagnostic]:
             continue
         if not match.group("file").endswith("scxmlc_checked_module.py"):
             continue
-        line = _document_line(lines, int(match.group("line")))
+        loc = placer.place(int(match.group("line")), int(match.group("column") or 1))
         message = re.sub(r"\s+\[[\w-]+\]$", "", match.group("message"))
-        found.append(
-            Diagnostic(Loc(document, line, 1), "error", f"type error: {message}")
-        )
+        found.append(Diagnostic(loc, "error", f"type error: {message}"))
     return found
-
-
-def _document_line(lines: list[str], generated: int) -> int:
-    for number in range(min(generated, len(lines)), 0, -1):
-        match = _SOURCE_COMMENT.search(lines[number - 1])
-        if match:
-            return int(match.group(1))
-    return 1

@@ -77,9 +77,9 @@ def test_check_reports_type_errors_at_document_lines(
     document = Path(__file__).parent / "cases" / "typed_errors.scxml"
     assert main(["check", str(document)]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        f"{document}:8:1: error: type error: Incompatible types in assignment"
+        f"{document}:8:38: error: type error: Incompatible types in assignment"
         ' (expression has type "str", variable has type "int")',
-        f"{document}:9:1: error: type error: List item 0 has incompatible type"
+        f"{document}:9:47: error: type error: List item 0 has incompatible type"
         ' "int"; expected "str"',
         "1 document, 2 errors, 0 warnings",
     ]

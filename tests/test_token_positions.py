@@ -4,7 +4,10 @@ that do not exist come with the closest one that does."""
 
 from __future__ import annotations
 
-from scxmlc.compiler import CompileError, compile_text
+from pathlib import Path
+
+from scxmlc.compiler import CompileError, compile_path, compile_text
+from scxmlc.compiler.typecheck import typecheck_module
 
 ECMASCRIPT = (
     '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
@@ -181,3 +184,43 @@ def test_a_document_variable_named_genesys_is_not_checked() -> None:
         "</state>\n</scxml>\n"
     )
     assert not any("has no member" in d for d in diagnostics(text))
+
+
+def test_type_errors_of_the_python_datamodel_point_at_the_expression(
+    tmp_path: Path,
+) -> None:
+    """mypy's errors in the generated module, placed at the expression they
+    were translated from: in a script, an attribute, a condition, the
+    attribute of an ORS action element."""
+    document = tmp_path / "typed.scxml"
+    document.write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+        'datamodel="python" xmlns:queue="http://www.genesyslab.com/modules/queue">\n'
+        "  <datamodel>\n"
+        '    <data id="count" expr="0"/>\n'
+        '    <data id="label" expr="\'x\'"/>\n'
+        "  </datamodel>\n"
+        '  <state id="s">\n'
+        "    <onentry>\n"
+        "      <script>\n"
+        "        total = count + 1\n"
+        "        label = count\n"
+        "      </script>\n"
+        '      <log expr="label.upper() + count"/>\n'
+        "      <queue:submit priority=\"'high'\"/>\n"
+        "    </onentry>\n"
+        '    <transition event="go" cond="count.startswith(\'a\')" target="s"/>\n'
+        "  </state>\n"
+        "</scxml>\n",
+        encoding="utf-8",
+    )
+    source = compile_path(document).source
+    assert [str(d) for d in typecheck_module(source, str(document))] == [
+        f"{document}:10:17: error: type error: Incompatible types in assignment "
+        '(expression has type "int", variable has type "str")',
+        f"{document}:12:34: error: type error: Unsupported operand types for + "
+        '("str" and "int")',
+        f'{document}:13:31: error: type error: Argument "priority" to "submit" of '
+        '"QueueModule" has incompatible type "str"; expected "float | None"',
+        f'{document}:15:34: error: type error: "int" has no attribute "startswith"',
+    ]
