@@ -88,7 +88,10 @@ def test_a_new_project_checks_clean_runs_its_scenario_and_passes_its_test(
         "  call-2     voice  at 5000           routed to DN 8000 after 30s\n" in summary
     )
     assert "  routed 2, abandoned 0, average wait 15s, longest 30s\n" in summary
-    assert printed.err == ""
+    # no warning: only the line saying which document serves the routing point
+    assert printed.err == (
+        f"scenarios/routed.yaml: routing point 5000 is served by {application}\n"
+    )
 
     tested = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],

@@ -464,3 +464,31 @@ def test_the_example_in_the_docs_runs_in_ci_with_allowed_errors(
     assert status == 3 and "error.queue.submit" in err
     allowed = ["--fail-on-error", "--allow-error", "error.queue.submit"]
     assert run(capsys, app, "--scenario", center, *allowed)[0] == 0
+
+
+def test_a_run_without_a_default_document_needs_an_application_per_point(
+    tmp_path: Path,
+) -> None:
+    """`Simulation` without a default document (a test, a tool): a call to a
+    routing point nothing serves would sit there unserved."""
+    from scxmlc.runtime.sim import Simulation
+
+    path = with_documents(
+        tmp_path,
+        'applications: {"5000": app.scxml}\n'
+        'dns: [{number: "5000", type: RoutingPoint}, {number: "5001", type: RoutingPoint}]\n'
+        "interaction_queues: [Mail]\n"
+        "timeline:\n"
+        '  - {at: 0, call: {id: c1, to: "5000"}}\n'
+        '  - {at: 1, call: {id: c2, to: "5001"}}\n'
+        "  - {at: 2, email: {id: m1, to: Mail}}\n",
+    )
+    loaded = load_scenario(path)
+    with pytest.raises(ScenarioError) as raised:
+        Simulation(loaded, lambda document: pytest.fail("nothing is loaded"))
+    assert raised.value.diagnostics == [
+        f"{path}:6:32: error: timeline[1].call.to: routing point '5001' has no "
+        "application (map it to a document in applications)",
+        f"{path}:7:33: error: timeline[2].email.to: interaction queue 'Mail' has "
+        "no application (map it to a document in applications)",
+    ]

@@ -44,6 +44,7 @@ is one line `file: message`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import stat
@@ -107,6 +108,8 @@ class Arrival:
     contact: Contact
     consult_agent: str | None = None
     consult_parent: str | None = None
+    kind: str = "call"
+    """Its key in the timeline: call, consult, email, chat or message."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class Step:
     agent: str | None = None
     state: str | None = None
     hangup: str | None = None
+    entry: int | None = None
+    """Its index in the scenario's `timeline` as written (for messages)."""
 
 
 @dataclass
@@ -136,6 +141,24 @@ class Scenario:
         """`file:line:col` of the entry at `path` (of its key `key`), or the
         file alone when the scenario was not read from a file."""
         return _position(self.path, self.locator, Problem(path, "", key))
+
+    def check_served(self) -> None:
+        """Raise a `ScenarioError` naming every arrival at a routing point or
+        interaction queue that `applications` maps no document to (a run
+        without a default document would leave it where it is, unserved)."""
+        lines = [
+            f"{self.where(('timeline', step.entry, kind, 'to'))}: error: "
+            f"timeline[{step.entry}].{kind}.to: {self.points()[resource]} "
+            f"{resource!r} has no application (map it to a document in "
+            "applications)"
+            for step in self.timeline
+            if step.arrival is not None and step.entry is not None
+            for resource in [step.arrival.contact.resource]
+            for kind in [step.arrival.kind]
+            if resource not in self.applications
+        ]
+        if lines:
+            raise ScenarioError("\n".join(lines), lines)
 
     def points(self) -> dict[str, str]:
         """The routing points and interaction queues arrivals may go to:
@@ -500,7 +523,10 @@ def _build(value: dict[str, Any], path: Path, locator: _Locator | None) -> Scena
         resource: (path.parent / document).resolve()
         for resource, document in value.get("applications", {}).items()
     }
-    timeline = [_step(entry, config) for entry in value.get("timeline", [])]
+    timeline = [
+        dataclasses.replace(_step(entry, config), entry=index)
+        for index, entry in enumerate(value.get("timeline", []))
+    ]
     timeline.sort(key=lambda step: step.at)
     until = value.get("until")
     return Scenario(
@@ -623,8 +649,8 @@ def _arrival(kind: str, body: dict[str, Any], at: float, config: Config) -> Arri
         body=body.get("body", body.get("text", "")),
     )
     if kind == "consult":
-        return Arrival(contact, body["agent"], body["call"])
-    return Arrival(contact)
+        return Arrival(contact, body["agent"], body["call"], kind)
+    return Arrival(contact, kind=kind)
 
 
 def _interaction(

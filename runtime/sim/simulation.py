@@ -51,7 +51,8 @@ def provision_default(
 
 class Simulation:
     """One scenario run; `default_application` serves routing points the
-    scenario names no application for."""
+    scenario names no application for. Without one, an arrival at a point
+    the scenario names no application for is a `ScenarioError`."""
 
     def __init__(
         self,
@@ -62,6 +63,8 @@ class Simulation:
         keep_trace: bool = True,
         count_events: bool = False,
     ) -> None:
+        if default_application is None:
+            scenario.check_served()
         self.scenario = scenario
         self.clock = VirtualClock(epoch=scenario.config.start)
         self.center = ContactCenter(scenario.config, self.clock)
