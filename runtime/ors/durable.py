@@ -40,9 +40,10 @@ or a REST call needs them. `SessionServer(durability=...)` wires it in;
   recovers what the store still says is its own, and carries on as a
   fresh node. Without a live lease it serves nothing: the server answers
   503, no session starts, no event is handed over, no timer fires.
-- **Store calls** are bounded: a lease call gives up after a third of
-  `lease_ttl`, any other after `store_timeout` (`StoreError`; an append
-  given up may still take effect).
+- **Store calls** are bounded: a renewal gives up at the lease's end, any
+  other lease call after a third of `lease_ttl`, any other call after
+  `store_timeout` (`StoreError`; an append given up may still take
+  effect).
 - **Passivation.** Every `passivate_after / 4` seconds (at most 60), idle
   sessions are saved and disposed. A passivated session is reactivated by
   `activate` (an event, a request, a query, a terminate) or when its earliest
@@ -422,10 +423,10 @@ class Durability:
     async def _renew_once(self) -> None:
         token = self.token
         sent = time.monotonic()
-        try:
+        try:  # a slow renewal may take until the lease's end, no longer
             kept = await self._bounded(
                 self.store.renew_lease(self.node, token, self.lease_ttl),
-                self.lease_ttl / 3,
+                max(self._deadline() - sent, self.lease_ttl / 10),
             )
         except StoreError as error:
             log.warning("lease of %s not renewed: %s", self.node, error)
