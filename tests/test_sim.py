@@ -352,8 +352,8 @@ def test_scenario_errors_name_the_entry(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError) as raised:
         load_scenario(path)
-    # file:line:col: error: entry: message, or file: message for the whole file
-    pattern = rf"{re.escape(str(path))}(:1:\d+: error)?: {re.escape(message)}.*"
+    # file:line:col: error: entry: message; file: error: message for the whole file
+    pattern = rf"{re.escape(str(path))}(:1:\d+)?: error: {re.escape(message)}.*"
     lines = str(raised.value).splitlines()
     assert any(re.fullmatch(pattern, line) for line in lines), lines
 

@@ -39,7 +39,7 @@ else looks at them:
   `fetch` rules' bounds (`fetch.py`).
 
 A refusal of the whole file (too big, not UTF-8, too deep, too many values)
-is one line `file: message`.
+is one line `file: error: message`.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = _read(where).decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScenarioError(f"{where}: not UTF-8 text: {error.reason}") from None
+        raise ScenarioError(f"{where}: error: not UTF-8 text: {error.reason}") from None
     value, locator, found = _yaml(text, where)
     if not isinstance(value, dict):
         found.append(Problem((), "a scenario is a mapping of settings"))
@@ -244,24 +244,26 @@ def _read(where: Path) -> bytes:
     try:
         descriptor = os.open(where, flags)
     except OSError as error:
-        raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
+        raise ScenarioError(f"{where}: error: cannot read: {error.strerror}") from None
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        raise ScenarioError(f"{where}: not a regular file")
+        raise ScenarioError(f"{where}: error: not a regular file")
     with os.fdopen(descriptor, "rb") as file:
         if os.fstat(descriptor).st_size > MAX_SCENARIO_BYTES:
             raise ScenarioError(_too_big(where))
         try:
             data = file.read(MAX_SCENARIO_BYTES + 1)
         except OSError as error:
-            raise ScenarioError(f"{where}: cannot read: {error.strerror}") from None
+            raise ScenarioError(
+                f"{where}: error: cannot read: {error.strerror}"
+            ) from None
     if len(data) > MAX_SCENARIO_BYTES:  # it grew since
         raise ScenarioError(_too_big(where))
     return data
 
 
 def _too_big(where: Path) -> str:
-    return f"{where}: larger than {MAX_SCENARIO_BYTES} bytes (the limit of a scenario)"
+    return f"{where}: error: larger than {MAX_SCENARIO_BYTES} bytes (the limit of a scenario)"
 
 
 class _TooDeep(Exception):
@@ -349,22 +351,24 @@ def _yaml(text: str, where: Path) -> tuple[Any, _Locator | None, list[Problem]]:
         values, depth = _expanded(node)
         if depth > MAX_NESTING:
             raise ScenarioError(
-                f"{where}: nested too deeply (over {MAX_NESTING} levels) once its "
+                f"{where}: error: nested too deeply (over {MAX_NESTING} levels) once its "
                 "aliases are expanded"
             )
         if values > MAX_SCENARIO_VALUES:
             raise ScenarioError(
-                f"{where}: more than {MAX_SCENARIO_VALUES} values once its aliases "
+                f"{where}: error: more than {MAX_SCENARIO_VALUES} values once its aliases "
                 "are expanded (the limit of a scenario)"
             )
         reader = _NodeReader(loader)
         return reader.value(node, ()), _Locator(node), reader.problems
     except _TooDeep:
         raise ScenarioError(
-            f"{where}: nested too deeply (over {MAX_NESTING} levels)"
+            f"{where}: error: nested too deeply (over {MAX_NESTING} levels)"
         ) from None
     except _Recursive:
-        raise ScenarioError(f"{where}: an alias refers to its own anchor") from None
+        raise ScenarioError(
+            f"{where}: error: an alias refers to its own anchor"
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

@@ -53,7 +53,7 @@ def refused(path: Path | str) -> str:
     assert "message" in outcome, f"{path} was read without error"
     assert time.monotonic() - started < FAST
     message: str = outcome["message"]
-    assert message.startswith(f"{path}: "), message
+    assert message.startswith(f"{path}: error: "), message
     return message
 
 
@@ -161,5 +161,6 @@ def test_the_run_command_reports_a_refused_scenario(
     status = main(["run", str(app), "--scenario", str(scenario)])
     assert status == 1 and time.monotonic() - started < FAST
     assert (
-        f"{scenario}: more than {MAX_SCENARIO_VALUES} values" in capsys.readouterr().err
+        f"{scenario}: error: more than {MAX_SCENARIO_VALUES} values"
+        in capsys.readouterr().err
     )
