@@ -765,6 +765,15 @@ def test_kill_9_loses_or_doubles_no_acknowledged_event(tmp_path: Path) -> None:
         (["--node", "n1"], "need --store"),
         (["--passivate-after", "60"], "need --store"),
         (
+            ["--advertise-url", "ftp://lb.example"],
+            "scxmlc serve: --advertise-url: 'ftp://lb.example' is not an http:// "
+            "or https:// URL of a host",
+        ),
+        (
+            ["--advertise-url", "https://lb.example/ors"],
+            "'https://lb.example/ors' may name a scheme, host and port only",
+        ),
+        (
             ["--store", "redis://:pw@127.0.0.1/0?retry_on_timeout=true"],
             "scxmlc serve: --store: store URL 'redis://:***@127.0.0.1/0?"
             "retry_on_timeout=true': unknown Redis option 'retry_on_timeout' "

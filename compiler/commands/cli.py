@@ -562,7 +562,8 @@ def parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         metavar="SECONDS",
         help="how long the node's lease in the store lasts, renewed every "
-        "third of it (default 30)",
+        "third of it; without a renewal the node stops serving (503) after "
+        "80%% of it, by its own clock (default 30)",
     )
     durable.add_argument(
         "--store-ttl",
@@ -609,7 +610,8 @@ def parser() -> argparse.ArgumentParser:
         "--max-queued-events",
         type=_positive_int,
         metavar="N",
-        help="events waiting in one session's queue (default 1000; more: 503)",
+        help="events waiting for one session, in its queue and, with --store, "
+        "on their way through the store (default 1000; more: 503)",
     )
     limits.add_argument(
         "--max-body-size",
