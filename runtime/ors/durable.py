@@ -329,8 +329,9 @@ class Durability:
         (by default `store_timeout`) with `StoreError`."""
         limit = self.store_timeout if timeout is None else timeout
         try:
-            return await asyncio.wait_for(call, limit)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(limit):  # no task of its own, unlike wait_for
+                return await call
+        except TimeoutError:
             raise StoreError(f"the store did not answer within {limit:g} s") from None
 
     async def _lease(self) -> None:
