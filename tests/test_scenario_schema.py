@@ -246,11 +246,12 @@ def test_what_is_refused_and_what_is_not(
 
 
 def test_a_value_without_a_file_names_the_entries(tmp_path: Path) -> None:
-    raw = {"agents": [{"id": f"a{i}"} for i in range(10_001)], "tlk": 1}
+    raw = {"classification": [{"name": f"c{i}"} for i in range(10_001)], "tlk": 1}
     with pytest.raises(ScenarioError) as raised:
         parse_scenario(raw, tmp_path / "s.yaml")
     assert raised.value.diagnostics == [
-        f"{tmp_path / 's.yaml'}: error: agents: more than 10000 agents (the limit)",
+        f"{tmp_path / 's.yaml'}: error: classification: more than 10000 categories "
+        "(the limit)",
         f"{tmp_path / 's.yaml'}: error: unknown key 'tlk'",
     ]
 

@@ -46,7 +46,7 @@ __all__ = [
     "schema",
 ]
 
-Path_ = tuple[str | int, ...]
+EntryPath = tuple[str | int, ...]
 """Where an entry is in a scenario: keys and list indices from the top."""
 
 
@@ -55,7 +55,7 @@ class Problem:
     """One thing wrong with a scenario: the entry at `path` (its key `key`,
     when the key itself is wrong), and what is wrong with it."""
 
-    path: Path_
+    path: EntryPath
     message: str
     key: str | None = None
     position: tuple[int, int] | None = None
@@ -67,7 +67,7 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
-def render_path(path: Path_) -> str:
+def render_path(path: EntryPath) -> str:
     """`timeline[2].call.udata`; keys that are not plain names in brackets
     (`statistics['Sales@Stat_Server.GA']`)."""
     text = ""
@@ -148,7 +148,7 @@ def schema_problems(value: Any) -> list[Problem]:
 
 def _explain(error: Any) -> Iterator[Problem]:
     """The problems one jsonschema `ValidationError` stands for."""
-    path: Path_ = tuple(error.absolute_path)
+    path: EntryPath = tuple(error.absolute_path)
     keyword, expected, instance = error.validator, error.validator_value, error.instance
     title = _title(error)
     if keyword == "type":
@@ -319,7 +319,7 @@ def parse_start(text: str) -> float | None:
     return moment.timestamp()
 
 
-def parse_path(where: str) -> Path_:
+def parse_path(where: str) -> EntryPath:
     """The path `render_path` rendered as `where` (`fetch[0].headers.X-A`,
     `fetch['http://a/']`)."""
     import ast
@@ -469,7 +469,7 @@ def _step_problems(
     known: dict[str, str],
     arrivals: dict[str, tuple[int, float]],
 ) -> Iterator[Problem]:
-    where: Path_ = ("timeline", index)
+    where: EntryPath = ("timeline", index)
     agent = step.get("agent")
     if isinstance(agent, str) and agent not in agents:
         yield Problem(
@@ -507,7 +507,7 @@ def _step_problems(
 
 
 def _arrived(
-    where: Path_,
+    where: EntryPath,
     name: str,
     at: Any,
     arrivals: dict[str, tuple[int, float]],

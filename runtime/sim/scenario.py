@@ -60,7 +60,7 @@ from ..ors.objects import (
     MessageProperties,
     VoiceProperties,
 )
-from .checks import ARRIVALS, Path_, Problem, parse_start, problems
+from .checks import ARRIVALS, EntryPath, Problem, parse_start, problems
 from .fetch import parse_rules
 from .model import Agent, Config, Contact, Dn, ScriptedDialog
 
@@ -137,7 +137,7 @@ class Scenario:
     until: float | None = None
     locator: _Locator | None = field(default=None, repr=False, compare=False)
 
-    def where(self, path: Path_, key: str | None = None) -> str:
+    def where(self, path: EntryPath, key: str | None = None) -> str:
         """`file:line:col` of the entry at `path` (of its key `key`), or the
         file alone when the scenario was not read from a file."""
         return _position(self.path, self.locator, Problem(path, "", key))
@@ -395,7 +395,7 @@ class _NodeReader:
         self.problems: list[Problem] = []
         self.read: dict[int, Any] = {}
 
-    def value(self, node: Any, path: Path_) -> Any:
+    def value(self, node: Any, path: EntryPath) -> Any:
         import yaml
 
         known = self.read.get(id(node), self)
@@ -422,7 +422,7 @@ class _NodeReader:
         self.read[id(node)] = result
         return result
 
-    def _mapping(self, node: Any, path: Path_, result: dict[str, Any]) -> None:
+    def _mapping(self, node: Any, path: EntryPath, result: dict[str, Any]) -> None:
         import yaml
 
         written: dict[str, Any] = {}
@@ -438,7 +438,7 @@ class _NodeReader:
             if isinstance(key, yaml.ScalarNode):
                 result[key.value] = self.value(child, (*path, key.value))
 
-    def _problem(self, path: Path_, message: str, node: Any) -> None:
+    def _problem(self, path: EntryPath, message: str, node: Any) -> None:
         mark = node.start_mark
         self.problems.append(
             Problem(path, message, position=(mark.line + 1, mark.column + 1))
@@ -451,7 +451,7 @@ class _Locator:
     def __init__(self, root: Any) -> None:
         self.root = root
 
-    def find(self, path: Path_, key: str | None = None) -> tuple[int, int]:
+    def find(self, path: EntryPath, key: str | None = None) -> tuple[int, int]:
         """Line and column (from 1) of the entry at `path` (of its key `key`);
         of the nearest enclosing entry found when the path goes further."""
         node = self.root
