@@ -266,8 +266,9 @@ class Durability:
         """Take the node's lease, adopt its sessions and recover them; then
         renew the lease, watch timers and passivate, in the background."""
         self._running = True
-        await self._lease()
-        self._background(self._renew())
+        ids = await self._lease()
+        self._background(self._renew())  # renewed while the recovery goes on
+        await self._recover_all(ids)
         if self.passivate_after > 0:
             self._background(self._watch())
 
@@ -334,9 +335,10 @@ class Durability:
         except TimeoutError:
             raise StoreError(f"the store did not answer within {limit:g} s") from None
 
-    async def _lease(self) -> None:
-        """Take a new lease, adopt what the node still owns under its name
-        (its earlier lease's sessions nobody adopted) and recover it."""
+    async def _lease(self) -> list[str]:
+        """Take a new lease and adopt what the node still owns under its
+        name (its earlier lease's sessions nobody adopted): their ids, to
+        recover (`_recover_all`), are passive until then."""
         store = self.store
         quick = self.lease_ttl / 3
         sent = time.monotonic()
@@ -348,11 +350,29 @@ class Durability:
         self._renewed_at(sent)
         ids = await self._bounded(store.sessions(node=self.node))
         self.passive.update(ids)
-        if self.passivate_after > 0:
-            wanted = await self._wanted(ids)
-        else:
-            wanted = ids
+        return ids
+
+    async def _recover_all(self, ids: list[str]) -> None:
+        """Restore the sessions `ids` just adopted under the current lease:
+        all of them without passivation, else those with queued events or a
+        timer due soon; `MAX_RECOVERY_BATCH` at a time, while the lease
+        lasts (a store that fails: again after `RETRY`)."""
+        token = self.token
+        while True:
+            try:
+                if self.passivate_after > 0:
+                    wanted = await self._wanted(ids)
+                else:
+                    wanted = ids
+                break
+            except StoreError as error:
+                log.warning("sessions not recovered yet: %s", error)
+                await asyncio.sleep(RETRY)
+                if self.token != token or not self._running:
+                    return
         for first in range(0, len(wanted), MAX_RECOVERY_BATCH):
+            if self.token != token:
+                return  # the lease lapsed: the next one recovers them
             batch = wanted[first : first + MAX_RECOVERY_BATCH]
             await asyncio.gather(*(self._recover(sid) for sid in batch))
 
@@ -445,7 +465,7 @@ class Durability:
         """Take a new lease, once the store answers."""
         while self._running and not self.token:
             try:
-                await self._lease()
+                self._background(self._recover_all(await self._lease()))
             except StoreError as error:
                 log.error("node %s takes no new lease yet: %s", self.node, error)
                 self.token = 0
