@@ -370,9 +370,9 @@ class ClusterNode:
     async def _adopt(self, dead: str) -> None:
         keeper = self.keeper
         token = self.token if keeper is None else keeper.token
-        ids = await asyncio.wait_for(
-            self.store.adopt(dead, self.node, token), self.lease_ttl / 3
-        )
+        # not bounded: given up half way, the sessions it moved would be
+        # this node's without its knowing
+        ids = await self.store.adopt(dead, self.node, token)
         if ids:
             log.warning(
                 "node %s adopts %d sessions of node %s", self.node, len(ids), dead
