@@ -57,7 +57,7 @@ from redis_server import (  # noqa: F401  (the fixture)
 )
 
 LIMIT = 20.0
-TTL = 0.6
+TTL = 1.0
 TOKEN = "cluster-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
