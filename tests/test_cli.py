@@ -277,3 +277,14 @@ def test_compile_draws_its_bar_while_its_lines_go_to_stdout(
         "ivr_menu.py",
         "traffic_light.py",
     ]
+
+
+def test_an_interrupted_command_stops_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*arguments: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("scxmlc.compiler.commands.cli.compile_path", interrupted)
+    assert main(["check", str(GOLDEN / "traffic_light.scxml")]) == 130
+    assert capsys.readouterr() == ("", "scxmlc: interrupted\n")

@@ -662,13 +662,18 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command of `argv` (default: the process's arguments); the exit
-    status. Without a command, the help goes to stderr and the status is 2."""
+    status. Without a command, the help goes to stderr and the status is 2;
+    interrupted (Ctrl-C), a command stops without a traceback, status 130."""
     top = parser()
     args = top.parse_args(argv)
     if args.command is None:
         top.print_help(sys.stderr)
         return 2
-    status: int = args.run(args)
+    try:
+        status: int = args.run(args)
+    except KeyboardInterrupt:
+        print("scxmlc: interrupted", file=sys.stderr)
+        return 130
     return status
 
 
