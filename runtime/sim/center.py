@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
+from ..ors.handover import wall_time
 from ..ors.objects import Interaction, Party, Resource
 from ..ors.platform import OrsSession, Platform
 from ..ors.requests import Request
@@ -495,13 +496,14 @@ class ContactCenter:
             self.trace("interaction", f"{interaction.g_uid} udata {shown}")
 
     def carry(self, interaction: Interaction) -> dict[str, Any]:
-        """The contact's record, times as wall-clock seconds: where it waits,
+        """The contact's record, times as the clock's wall-clock seconds (the
+        host's time in a server, so another process reads them): where it waits,
         what the scenario still scripts for it, and where and when it was
         routed."""
         contact = self.contacts.get(interaction.g_uid)
         if contact is None:
             return {}
-        epoch = self.now() - self.clock.now()
+        epoch = wall_time(self.clock) - self.clock.now()
         return {
             "resource": contact.resource,
             "arrived": epoch + contact.arrived,
@@ -531,7 +533,7 @@ class ContactCenter:
         center's agents, and the customer hangs up when what is left of their
         `patience` runs out."""
         now = self.clock.now()
-        epoch = self.now() - now
+        epoch = wall_time(self.clock) - now
         contact = Contact(
             interaction,
             float(carried.get("arrived", epoch + now)) - epoch,

@@ -1,0 +1,511 @@
+"""Calls through the simulated contact center survive a node killed with
+SIGKILL: two `scxmlc serve` nodes on a private Redis (one killed, the other
+adopts its sessions), and one node on SQLite (killed and started again).
+
+Each node plays its own scenario: its own agents (`east-1`, ...) and its own
+arrivals, a call every few hundredths of a second at routing point 5000, whose
+session (ROUTE) queues it for the agent group and waits for the end of the
+conversation. While the calls run, the test sends each session a few REST
+events (`add`), through either node. A node is killed while calls wait in its
+queue and others talk to its agents. Then every call must end as it would
+have without the crash: routed to an agent, its session in `ended` having
+taken each platform event once (`interaction.added`, `.present`,
+`queue.submit.requestid`, `queue.submit.done`, `interaction.deleted`); every
+acknowledged REST event taken exactly once, an unacknowledged one at most
+once. A call whose session the killed node had not yet saved once is gone
+with that node, as the call itself is (the simulated center lived in it); a
+session saved, or one that acknowledged an event, must not be.
+
+Loopback only; the waits end when what they wait for happens, the limits
+only stop a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from scxmlc.runtime.store import node_of, open_store
+
+from redis_server import RedisServer, redis_server  # noqa: F401  (the fixture)
+
+TOKEN = "fault-center-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LIMIT = 150.0
+"""Seconds a whole test may take before it counts as hung."""
+TTL = 1.5
+AGENTS = 30
+CALLS = 150
+"""Calls each node's scenario brings (a few hundred in all)."""
+SPACING = 0.04
+TALK = 2.0
+EVENTS = 3
+"""REST events sent to each call's session."""
+
+ROUTE = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+       xmlns:queue="http://www.genesyslab.com/modules/queue"
+       datamodel="ecmascript" name="route" initial="call">
+  <datamodel>
+    <data id="ixnid" expr="''"/>
+    <data id="agent" expr="''"/>
+    <data id="seen" expr="[]"/>
+    <data id="counts" expr="({})"/>
+  </datamodel>
+  <parallel id="call">
+    <state id="counting">
+      <transition event="*" cond="/^(interaction|queue|error)\\./.test(_event.name)">
+        <script>counts[_event.name] = (counts[_event.name] || 0) + 1</script>
+      </transition>
+      <transition event="add">
+        <script>seen.push(Number(_event.data.n))</script>
+      </transition>
+    </state>
+    <state id="flow" initial="arriving">
+      <state id="arriving">
+        <transition event="interaction.present" target="queued">
+          <assign location="ixnid" expr="_event.data.interactionid"/>
+          <log label="call" expr="_sessionid + ' ' + ixnid"/>
+        </transition>
+      </state>
+      <state id="queued">
+        <onentry>
+          <queue:submit queue="'VQ_All'">
+            <queue:targets type="agentgroup">
+              <queue:target name="'Agents'" statserver="'Stat_Server'"/>
+            </queue:targets>
+          </queue:submit>
+        </onentry>
+        <transition event="queue.submit.done" target="talking">
+          <assign location="agent" expr="_event.data.resource.agent"/>
+        </transition>
+        <transition event="error.queue.submit" target="failed"/>
+      </state>
+      <state id="talking">
+        <transition event="interaction.deleted" target="ended"/>
+      </state>
+      <state id="ended"/>
+      <state id="failed"/>
+    </state>
+    <transition event="close" target="closed"/>
+  </parallel>
+  <final id="closed"/>
+</scxml>
+"""
+
+EACH_PLATFORM_EVENT_ONCE = {
+    "interaction.added": 1,
+    "interaction.present": 1,
+    "queue.submit.requestid": 1,
+    "queue.submit.done": 1,
+    "interaction.deleted": 1,
+}
+
+_CALL_LINE = re.compile(r"\blog\s+call: (\S+) (\S+)$")
+
+
+def scenario(node: str, calls: int) -> str:
+    """Node `node`'s contact center: AGENTS agents of its own in group
+    Agents, and `calls` calls of its own to 5000, SPACING seconds apart."""
+    lines = [
+        'dns: [{number: "5000", type: RoutingPoint}]',
+        "virtual_queues: [VQ_All]",
+        "agents:",
+    ]
+    for n in range(1, AGENTS + 1):
+        lines.append(
+            f'  - {{id: {node}-{n}, place: P{node}{n}, dn: "{node}{n}", '
+            "groups: [Agents], state: ready}"
+        )
+    lines.append("timeline:" if calls else "timeline: []")
+    for n in range(1, calls + 1):
+        lines.append(
+            f"  - {{at: {n * SPACING:.2f}, call: {{id: {node}-call-{n}, "
+            f'to: "5000", ani: "+1555{n:04d}", talk: {TALK}}}}}'
+        )
+    return "\n".join(lines) + "\n"
+
+
+class Node:
+    """One `scxmlc serve --trace` process: its URL and the calls its trace
+    logged (session id -> interaction id), read by a thread as they come."""
+
+    def __init__(self, cwd: Path, store: str, node: str, scenario_file: str) -> None:
+        self.name = node
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve"]
+            + ["route.scxml", "--scenario", scenario_file, "--port", "0"]
+            + ["--store", store, "--node", node, "--lease-ttl", str(TTL)]
+            + ["--trace"],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "SCXMLC_SERVE_TOKEN": TOKEN},
+        )
+        self.calls: dict[str, str] = {}
+        self.url = ""
+        listening = threading.Event()
+        self._reader = threading.Thread(
+            target=self._read, args=(listening,), daemon=True
+        )
+        self._reader.start()
+        listening.wait(LIMIT / 3)
+        assert self.url, f"{node} did not start"
+
+    def _read(self, listening: threading.Event) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("scxmlc serve: listening on "):
+                self.url = line.split()[4]
+                listening.set()
+                continue
+            found = _CALL_LINE.search(line.rstrip("\n"))
+            if found:
+                self.calls[found.group(1)] = found.group(2)
+        listening.set()
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self._reader.join(LIMIT / 3)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._reader.join(LIMIT / 3)
+
+
+@dataclass
+class Ledger:
+    """The REST events each session was sent: acknowledged (204) or not
+    known to be (the connection broke, the node died under the call)."""
+
+    acked: dict[str, list[int]] = field(default_factory=dict)
+    maybe: dict[str, list[int]] = field(default_factory=dict)
+
+
+class Driver:
+    """Sends each call's session its REST events through the live nodes."""
+
+    def __init__(self, http: aiohttp.ClientSession, urls: Callable[[], list[str]]):
+        self.http = http
+        self.urls = urls
+        self.ledger = Ledger()
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._turn = itertools.count()
+
+    async def post(self, url: str, path: str) -> tuple[int, str]:
+        async with self.http.post(url + path) as answer:
+            return answer.status, await answer.text()
+
+    async def get(self, url: str, path: str) -> tuple[int, Any]:
+        async with self.http.get(url + path) as answer:
+            if answer.content_type == "application/json":
+                return answer.status, await answer.json()
+            return answer.status, await answer.text()
+
+    def follow(self, sids: list[str]) -> None:
+        """Start sending events to the sessions not followed yet."""
+        for sid in sids:
+            if sid not in self.tasks:
+                self.tasks[sid] = asyncio.ensure_future(self._events(sid))
+
+    async def _events(self, sid: str) -> None:
+        acked = self.ledger.acked.setdefault(sid, [])
+        maybe = self.ledger.maybe.setdefault(sid, [])
+        for n in range(EVENTS):
+            await self._event(sid, n, acked, maybe)
+            await asyncio.sleep(0.3)
+
+    async def _event(
+        self, sid: str, n: int, acked: list[int], maybe: list[int]
+    ) -> None:
+        path = f"/scxml/session/{sid}/event/add?n={n}"
+        while True:
+            urls = self.urls()
+            if not urls:  # no node up (a restart): nothing was sent
+                await asyncio.sleep(0.1)
+                continue
+            url = urls[next(self._turn) % len(urls)]
+            try:
+                status, body = await self.post(url, path)
+            except aiohttp.ClientError:
+                maybe.append(n)  # it may have been queued
+                return
+            if status == 204:
+                acked.append(n)
+                return
+            if status == 503 and "storeerror" not in body:
+                await asyncio.sleep(0.1)  # no owner answers yet: nothing queued
+                continue
+            if status == 404:
+                return  # gone with the killed node before its first save
+            maybe.append(n)
+            return
+
+    async def outcome(self, sid: str) -> Any:
+        """The session's query once its call is over (None: it is unknown,
+        404), asked of the live nodes until one answers."""
+        while True:
+            urls = self.urls()
+            if not urls:
+                await asyncio.sleep(0.1)
+                continue
+            try:
+                status, body = await self.get(urls[-1], f"/scxml/session/{sid}/query")
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+                continue
+            if status == 404:
+                return None
+            if status == 200 and {"ended", "failed"} & set(body["configuration"]):
+                return body
+            await asyncio.sleep(0.2)
+
+
+async def saved_among(store_url: str, sids: list[str]) -> set[str]:
+    """The sessions of `sids` that have a record in the store now."""
+    store = await open_store(store_url)
+    try:
+        return {sid for sid in sids if await store.load(sid) is not None}
+    finally:
+        await store.close()
+
+
+async def until(check: Callable[[], bool]) -> None:
+    while not check():
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Run:
+    """What a fault run saw: the sessions of the calls, the sessions saved
+    just before the kill, the REST ledger and each session's final query
+    (None: unknown after the kill)."""
+
+    sessions: list[str]
+    saved: set[str]
+    ledger: Ledger
+    outcomes: dict[str, Any]
+
+
+def check(run: Run, killed: str) -> tuple[int, int, int]:
+    """Every call ended as without the crash (see the module docstring).
+    Of the calls of node `killed` (whose agents are `killed-1`, ...): how
+    many were routed by another center's agents, how many by its own and
+    went on after it died, and how many were lost with it before it saved
+    their sessions once."""
+    lost = {sid for sid, outcome in run.outcomes.items() if outcome is None}
+    for sid in lost:
+        assert node_of(sid) == killed, sid
+        assert sid not in run.saved, sid
+        assert not run.ledger.acked.get(sid), (sid, run.ledger.acked.get(sid))
+    routed_elsewhere = went_on = 0
+    for sid, outcome in run.outcomes.items():
+        if outcome is None:
+            continue
+        dm = outcome["datamodel"]
+        assert "ended" in outcome["configuration"], (sid, outcome)
+        assert dm["counts"] == EACH_PLATFORM_EVENT_ONCE, (sid, dm["counts"])
+        assert re.fullmatch(r"(east|west|solo|again)-[0-9]+", dm["agent"]), dm
+        seen = dm["seen"]
+        acked = run.ledger.acked.get(sid, [])
+        maybe = run.ledger.maybe.get(sid, [])
+        assert seen == sorted(set(seen)), (sid, seen)  # none twice, in order
+        assert set(acked) <= set(seen), (sid, acked, seen)
+        assert set(seen) <= set(acked) | set(maybe), (sid, seen, acked, maybe)
+        if node_of(sid) == killed:
+            if dm["agent"].startswith(f"{killed}-"):
+                went_on += 1
+            else:
+                routed_elsewhere += 1
+    return routed_elsewhere, went_on, len(lost)
+
+
+def write_files(tmp_path: Path, scenarios: dict[str, str]) -> None:
+    (tmp_path / "route.scxml").write_text(ROUTE, encoding="utf-8")
+    for name, text in scenarios.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+
+async def drive(
+    live: Callable[[], list[Node]],
+    calls: Callable[[], list[str]],
+    crash: Callable[[Driver], Awaitable[set[str]]],
+    expected: Callable[[], bool],
+) -> Run:
+    """Follow every logged call with REST events, let `crash` kill a node
+    (it returns the sessions saved just before), wait until `expected()`
+    says every call that will arrive has, then for every call's outcome."""
+    async with aiohttp.ClientSession(headers=AUTH) as http:
+        driver = Driver(http, lambda: [node.url for node in live()])
+
+        async def follow() -> None:
+            while True:
+                driver.follow(list(calls()))
+                await asyncio.sleep(0.05)
+
+        following = asyncio.ensure_future(follow())
+        try:
+            saved = await crash(driver)
+            await until(expected)
+            driver.follow(list(calls()))
+        finally:
+            following.cancel()
+        await asyncio.gather(*driver.tasks.values())
+        sessions = calls()
+        outcomes = dict(
+            zip(sessions, await asyncio.gather(*map(driver.outcome, sessions)))
+        )
+        for sid, outcome in outcomes.items():
+            if outcome is not None:
+                status, _ = await driver.post(
+                    live()[-1].url, f"/scxml/session/{sid}/event/close"
+                )
+                assert status == 204, sid
+        return Run(sessions, saved, driver.ledger, outcomes)
+
+
+def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
+    tmp_path: Path, redis_server: RedisServer  # noqa: F811
+) -> None:
+    store = redis_server.url(11)
+    _flush(store)
+    write_files(
+        tmp_path,
+        {"east.yaml": scenario("east", CALLS), "west.yaml": scenario("west", CALLS)},
+    )
+    east = Node(tmp_path, store, "east", "east.yaml")
+    west = Node(tmp_path, store, "west", "west.yaml")
+    nodes = [east, west]
+    try:
+
+        async def crash(driver: Driver) -> set[str]:
+            await until(lambda: len(east.calls) >= CALLS // 3)
+            saved = await saved_among(store, list(east.calls))
+            east.kill()
+            nodes.remove(east)
+            return saved
+
+        run = asyncio.run(
+            asyncio.wait_for(
+                drive(
+                    lambda: nodes,
+                    lambda: list(east.calls) + list(west.calls),
+                    crash,
+                    lambda: sum(node_of(s) == "west" for s in west.calls) >= CALLS,
+                ),
+                LIMIT,
+            )
+        )
+        assert {node_of(sid) for sid in run.sessions} == {"east", "west"}
+        routed_elsewhere, went_on, lost = check(run, "east")
+        print(
+            "STATS",
+            len(run.sessions),
+            len(run.saved),
+            routed_elsewhere,
+            went_on,
+            lost,
+            sum(map(len, run.ledger.acked.values())),
+            sum(map(len, run.ledger.maybe.values())),
+        )
+        # east's queued calls were routed by west's agents; the calls talking
+        # to east's agents when it died ended on west
+        assert routed_elsewhere > 0 and went_on > 0, (routed_elsewhere, went_on)
+        assert len(run.sessions) - lost >= CALLS + CALLS // 3 - lost
+        asyncio.run(asyncio.wait_for(_no_keys(store, run.sessions), LIMIT))
+    finally:
+        for node in (east, west):
+            node.stop()
+
+
+def test_calls_survive_a_kill_9_and_restart_on_sqlite(tmp_path: Path) -> None:
+    """The same for one node on SQLite, started again after the kill with
+    a scenario of new agents (`again-1`, ...) and new calls: the first life's
+    center, its agents and its timeline died with it."""
+    store = f"sqlite:{tmp_path / 'sessions.db'}"
+    write_files(
+        tmp_path,
+        {
+            "solo.yaml": scenario("solo", CALLS),
+            "again.yaml": scenario("again", CALLS // 2),
+        },
+    )
+    first = Node(tmp_path, store, "solo", "solo.yaml")
+    nodes = [first]
+    try:
+
+        async def crash(driver: Driver) -> set[str]:
+            await until(lambda: len(first.calls) >= CALLS // 2)
+            saved = await saved_among(store, list(first.calls))
+            first.kill()
+            nodes.remove(first)
+            nodes.append(Node(tmp_path, store, "solo", "again.yaml"))
+            return saved
+
+        def calls() -> list[str]:
+            return list(
+                dict.fromkeys(sid for node in nodes + [first] for sid in node.calls)
+            )
+
+        run = asyncio.run(
+            asyncio.wait_for(
+                drive(
+                    lambda: nodes,
+                    calls,
+                    crash,
+                    lambda: len(nodes[-1].calls) >= CALLS // 2,
+                ),
+                LIMIT,
+            )
+        )
+        routed_elsewhere, went_on, lost = check(run, "solo")
+        assert routed_elsewhere > 0 and went_on > 0, (routed_elsewhere, went_on)
+        assert len(run.sessions) - lost >= CALLS
+    finally:
+        for node in nodes + [first]:
+            node.stop()
+
+
+def _flush(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+async def _no_keys(url: str, sessions: list[str]) -> None:
+    """Wait until Redis holds no key of any of `sessions` (they ended)."""
+    import redis.asyncio
+
+    client = redis.asyncio.from_url(url)
+    try:
+        while True:
+            keys = [key async for key in client.scan_iter(match="*{*~*}:*")]
+            left = {key.decode().split("{")[1].split("}")[0] for key in keys}
+            if not left & set(sessions):
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
