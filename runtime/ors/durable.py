@@ -883,8 +883,9 @@ class Durability:
 
     def _may_leave(self, session: OrsSession, tracked: _Tracked) -> bool:
         """Whether nothing but the store holds the session: it waits for an
-        event, owns no interaction, has no child and no request waiting for
-        it, and no event is on its way to it."""
+        event, owns no interaction, has no child, made no request that is
+        still under way, has no request waiting for it, and no event is on
+        its way to it."""
         machine = session.machine
         return bool(
             machine._started
@@ -894,6 +895,7 @@ class Durability:
             and not machine._invocations
             and session.invoker is None
             and next(session.interactions.ids(), None) is None
+            and not session.requests
             and not tracked.inflight
             and not tracked.buffer
             and not self.platform.waiting_for(session)
