@@ -14,8 +14,10 @@ import yaml
 from scxmlc.compiler.loader import load
 from scxmlc.runtime import Event, Machine, Observer
 from scxmlc.runtime.ors import Platform
+from scxmlc.runtime.ors.objects import Interaction
 from scxmlc.runtime.ors.platform import OrsSession
 from scxmlc.runtime.sim import Simulation, parse_scenario
+from scxmlc.runtime.sim.model import Contact
 
 from ors_harness import events, machine_class, texts
 from test_ors_platform import COUNTING, ONE_CALL, REQUESTS
@@ -278,3 +280,55 @@ def test_a_request_whose_outcome_was_queued_is_not_issued_again() -> None:
     assert restored.machine.configuration == {"call", "done"}
     assert events(old) + events(new) == EVERY_EVENT_ONCE
     assert new.center.config.agents["anna"].handled == 0
+
+
+CANCELLING = """<scxml {ns} profile="ecmascript" initial="s">
+  <datamodel><data id="rid" expr="''"/></datamodel>
+  <state id="s">
+    <transition event="interaction.added" target="q"/>
+  </state>
+  <state id="q">
+    <onentry>
+      <queue:submit requestid="rid">
+        <queue:targets><queue:target name="'Sales'" type="agentgroup"/></queue:targets>
+      </queue:submit>
+    </onentry>
+    <transition event="give.up"><queue:cancel requestid="rid"/></transition>
+    <transition event="queue.cancel.done" target="cancelled"/>
+  </state>
+  <state id="cancelled"/>
+</scxml>"""
+
+
+def test_a_request_id_names_a_request_of_the_session_that_gives_it() -> None:
+    """A submit issued again keeps its id, which the new platform minted
+    for a request of its own session too: cancelling by that id cancels the
+    request of the session that cancels, not the other one."""
+    application = machine_class(MOVING.replace("METHOD", "get"))
+    old = took_call(application, "not_ready", 5)
+    (session,) = old.platform.sessions.values()
+    machine = session.machine
+    data = machine.snapshot()
+    machine.dispose()
+    new = on_platform(call_to_sales("not_ready"), application)
+    new.platform.provision("5001", machine_class(CANCELLING))
+    new.center.arrive(Contact(Interaction("c2"), 0.0, "5001"))
+    new.clock.advance(old.clock.now())
+    (own,) = new.platform.sessions.values()
+    assert own.machine.dm["rid"] == "queue-1"  # type: ignore[attr-defined]
+    restored = new.platform.restore_session(type(machine), data)
+    new.clock.advance(1)
+    assert [w.request.requestid for w in new.center.routing.waiting] == [
+        "queue-1",
+        "queue-1",
+    ]
+    own.deliver("give.up", {})
+    new.clock.advance(1)
+    assert own.machine.configuration == {"cancelled"}
+    (left,) = new.center.routing.waiting
+    assert left.request.sink is restored
+    assert new.platform.requestids.new("queue") == "queue-4"
+    anna = new.center.config.agents["anna"]
+    new.center.set_agent_state(anna, "ready")
+    new.clock.run_until_idle(limit=100)
+    assert restored.machine.configuration == {"call", "done"}
