@@ -38,12 +38,14 @@ from . import invoke, io
 from .chart import bits
 from .snapshot import (
     FORMAT,
+    READABLE,
     LoadContext,
     RestoreError,
     SaveContext,
     SnapshotError,
     allow,
     dumps,
+    dumps_plain,
     loads,
     register_reducer,
 )
@@ -220,7 +222,7 @@ def snapshot(machine: Machine) -> bytes:
         "fingerprint": cls._fingerprint,
         "body": body,
     }
-    return dumps(header, context)
+    return dumps_plain(header)
 
 
 def _state(machine: Machine) -> dict[str, Any]:
@@ -362,10 +364,11 @@ def restore(
     """A new session of `cls` in the state `data` (from `snapshot`) holds."""
     module = _module(cls)
     header = loads(data, LoadContext(cls, None, clock))
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") not in READABLE:
         found = header.get("format") if isinstance(header, dict) else None
+        formats = " and ".join(str(f) for f in READABLE)
         raise RestoreError(
-            f"snapshot format {found!r}, but this runtime reads format {FORMAT}"
+            f"snapshot format {found!r}, but this runtime reads formats {formats}"
         )
     machine = cls(clock, observer=observer, parent=parent, budget=budget)
     context = LoadContext(cls, module, clock, machine=machine)

@@ -16,9 +16,15 @@ pickler. Two things set it apart from a plain pickle:
   runtime registers a *persistent* handler for their types
   (`register_persistent`): `save(obj, context)` gives a small picklable
   payload, `load(payload, context)` gives the object back in the restoring
-  process. Anything that is neither plain data, nor allowed, nor registered
-  is refused when the snapshot is taken (`SnapshotError` naming its type),
-  never silently dropped.
+  process; the snapshot holds `_reference(kind, payload)`, a name only a
+  load resolves. Anything that is neither plain data, nor allowed, nor
+  registered is refused when the snapshot is taken (`SnapshotError` naming
+  its type), never silently dropped.
+
+All of this happens in `reducer_override`, which pickle calls only for values
+of types it does not write itself: plain data (str, int, float, bytes, list,
+dict, tuple, set) costs no Python call, so a snapshot costs little more than
+a plain pickle.
 
 `dumps(obj, context)` and `loads(data, context)` are what the machine's
 `snapshot()` and `restore()` use; the contexts carry what handlers need (the
@@ -38,19 +44,26 @@ from typing import Any, Final, TypeVar
 
 __all__ = [
     "FORMAT",
+    "READABLE",
     "LoadContext",
     "RestoreError",
     "SaveContext",
     "SnapshotError",
     "allow",
     "dumps",
+    "dumps_plain",
     "loads",
     "register_persistent",
     "register_reducer",
 ]
 
-FORMAT: Final = 1
-"""The version of the snapshot layout this runtime writes and reads."""
+FORMAT: Final = 2
+"""The version of the snapshot layout this runtime writes: 2 names what goes
+by reference with a global (`_reference`) the loader resolves, where 1 used
+pickle's persistent ids."""
+
+READABLE: Final = (1, 2)
+"""The versions of the snapshot layout this runtime reads."""
 
 PROTOCOL: Final = 5
 
@@ -128,7 +141,11 @@ def register_persistent(
     """Save instances of exactly `types` by reference: `save(obj, context)`
     returns a picklable payload (plain data), `load(payload, context)` the
     object in the restoring process. `kind` names the handler in snapshots;
-    it must not change once snapshots exist."""
+    it must not change once snapshots exist. Types pickle writes without
+    asking (`_PLAIN`) cannot be registered."""
+    for cls in types:
+        if cls in _PLAIN:
+            raise ValueError(f"{cls.__name__} values are saved as they are")
     if kind in _BY_KIND and _BY_KIND[kind].save is not save:
         raise ValueError(f"persistent kind {kind!r} is registered already")
     handler = _Persistent(kind, save, load)
@@ -145,9 +162,11 @@ def register_reducer(
     the document's), None to refuse the object (the reducer raises
     `SnapshotError` itself to say why), or `NotImplemented` to leave it to
     the ordinary rules (a function named by the allow-list). Unlike a
-    persistent handler's, what a reducer gives keeps its identity: references
-    to it, cycles through it included, load as one object. For types whose own `__reduce__` cannot
-    know the context (functions of generated code, closure cells)."""
+    persistent handler's payload (plain data), what a reducer gives may hold
+    any value a snapshot can, cycles through the object included; both keep
+    identity (references to one object load as one object). For types whose
+    own `__reduce__` cannot know the context (functions of generated code,
+    closure cells)."""
     for cls in types:
         if cls in _REDUCERS and _REDUCERS[cls] is not reduce:
             raise ValueError(f"a reducer for {_name_of(cls)} is registered already")
@@ -165,41 +184,53 @@ _PLAIN: Final = frozenset(
 """Types pickle writes by value, with no global a load would resolve."""
 
 
+@allow
+def _reference(kind: str, payload: Any) -> Any:
+    """Stands for what a snapshot saves by reference: the kind of its handler
+    and its payload. A load resolves this name to its own loader
+    (`_Unpickler.find_class`), which has the load's context; called
+    otherwise it refuses."""
+    raise SnapshotError(f"a reference of kind {kind!r} is resolved by a load")
+
+
+_REFERENCE: Final = (_reference.__module__, _reference.__qualname__)
+
+
 class _Pickler(pickle.Pickler):
+    """Pickles with `reducer_override` alone, which pickle calls only for
+    values of types it does not write itself (not for str, int, list, dict
+    and the like), so plain data costs no Python call."""
+
     def __init__(self, file: io.BytesIO, context: SaveContext) -> None:
         super().__init__(file, protocol=PROTOCOL)
         self.context = context
         self.module = type(context.machine).__module__
 
-    def persistent_id(self, obj: Any) -> Any:
-        kind = type(obj)
-        handler = _BY_TYPE.get(kind)
-        if handler is not None:
-            return (handler.kind, handler.save(obj, self.context))
-        if obj is self.context.machine:
-            return (_SESSION, None)
-        if (kind is FunctionType or kind is type) and obj.__module__ == self.module:
-            if self._may_name(obj):
-                return (_DOCUMENT, obj.__qualname__)
-        return None
-
     def reducer_override(self, obj: Any) -> Any:
-        """Refuse, while saving, what loading would refuse: a class or
-        function that is neither allowed nor the document's, and instances
-        of such classes. Registered reducers come first."""
-        reduce = _REDUCERS.get(type(obj))
+        """What goes by reference first (registered types, the session, the
+        document's classes and functions), as `_reference(kind, payload)`;
+        then registered reducers; then refuse, while saving, what loading
+        would refuse: a class or function that is neither allowed nor the
+        document's, and instances of such classes."""
+        cls = type(obj)
+        handler = _BY_TYPE.get(cls)
+        if handler is not None:
+            return (_reference, (handler.kind, handler.save(obj, self.context)))
+        if obj is self.context.machine:
+            return (_reference, (_SESSION, None))
+        if (cls is FunctionType or cls is type) and obj.__module__ == self.module:
+            if self._may_name(obj):
+                return (_reference, (_DOCUMENT, obj.__qualname__))
+        reduce = _REDUCERS.get(cls)
         if reduce is not None:
             reduced = reduce(obj, self.context)
             if reduced is None:
-                raise SnapshotError(
-                    f"cannot capture a value of type {_name_of(type(obj))}"
-                )
+                raise SnapshotError(f"cannot capture a value of type {_name_of(cls)}")
             if reduced is not NotImplemented:
                 return reduced
         named = (
             obj if isinstance(obj, (type, FunctionType, BuiltinFunctionType)) else None
         )
-        cls = type(obj)
         if named is None and cls not in _PLAIN and not self._may_name(cls):
             raise SnapshotError(f"cannot capture a value of type {_name_of(cls)}")
         if named is not None and not self._may_name(named):
@@ -235,6 +266,8 @@ class _Unpickler(pickle.Unpickler):
         self.context = context
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == _REFERENCE:
+            return self._load_reference
         found = _ALLOWED.get((module, name))
         if found is not None:
             return found
@@ -254,22 +287,27 @@ class _Unpickler(pickle.Unpickler):
             )
         return value
 
-    def persistent_load(self, pid: Any) -> Any:
-        if pid == (_SESSION, None):
+    def _load_reference(self, kind: Any, payload: Any) -> Any:
+        """What `_reference(kind, payload)` stands for, in this process."""
+        if kind == _SESSION and payload is None:
             machine = self.context.machine or self.context.memo.get("machine")
             if machine is None:
                 raise SnapshotError(
                     "the snapshot refers to its session: restore it into one"
                 )
             return machine
-        if type(pid) is tuple and len(pid) == 2 and pid[0] == _DOCUMENT:
-            return self._document_global(str(pid[1]))
-        try:
-            kind, payload = pid
-            handler = _BY_KIND[kind]
-        except (TypeError, ValueError, KeyError):
-            raise SnapshotError(f"unknown reference in snapshot: {pid!r}") from None
+        if kind == _DOCUMENT:
+            return self._document_global(str(payload))
+        handler = _BY_KIND.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            raise SnapshotError(f"unknown reference in snapshot: {(kind, payload)!r}")
         return handler.load(payload, self.context)
+
+    def persistent_load(self, pid: Any) -> Any:
+        """A reference as format 1 saved it (a persistent id)."""
+        if type(pid) is not tuple or len(pid) != 2:
+            raise SnapshotError(f"unknown reference in snapshot: {pid!r}")
+        return self._load_reference(*pid)
 
 
 def dumps(obj: Any, context: SaveContext) -> bytes:
@@ -283,6 +321,13 @@ def dumps(obj: Any, context: SaveContext) -> bytes:
     except (pickle.PicklingError, TypeError, AttributeError) as error:
         raise SnapshotError(f"cannot capture the session: {error}") from None
     return buffer.getvalue()
+
+
+def dumps_plain(obj: Any) -> bytes:
+    """Plain data (`_PLAIN` types all the way down) as snapshot bytes, without
+    the checks `dumps` makes on every value that is not: for what is plain by
+    construction (a snapshot's header)."""
+    return pickle.dumps(obj, protocol=PROTOCOL)
 
 
 def loads(data: bytes, context: LoadContext) -> Any:

@@ -5,6 +5,7 @@ nothing is found by import, on saving or on loading."""
 from __future__ import annotations
 
 import collections
+import io
 import os
 import pickle
 import sys
@@ -84,3 +85,43 @@ def test_a_snapshot_cannot_name_code() -> None:
         load(b"not a pickle")
     with pytest.raises(SnapshotError, match="unknown reference"):
         load(pickle.dumps(1).replace(b"K\x01", b"X\x01\x00\x00\x00zQ"))
+
+
+class Counter:
+    """A type saved by reference whose load makes a new object each time."""
+
+
+register_persistent(
+    "test-counter", (Counter,), lambda obj, context: None, lambda p, c: Counter()
+)
+
+
+def test_references_to_one_object_load_as_one_object() -> None:
+    counter = Counter()
+    restored = load(save([counter, counter, Counter()]))
+    assert restored[0] is restored[1]
+    assert restored[2] is not restored[0]
+
+
+def test_snapshots_of_format_1_still_load() -> None:
+    """Format 1 saved references as pickle persistent ids."""
+
+    class Format1(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> Any:
+            return ("test-sentinel", None) if obj is SENTINEL else None
+
+    buffer = io.BytesIO()
+    Format1(buffer, protocol=5).dump({"x": [SENTINEL, 1]})
+    assert load(buffer.getvalue()) == {"x": [SENTINEL, 1]}
+    with pytest.raises(SnapshotError, match="unknown reference"):
+        load(pickle.dumps(1).replace(b"K\x01", b"X\x01\x00\x00\x00zQ"))
+
+
+def test_types_pickle_writes_itself_cannot_go_by_reference() -> None:
+    with pytest.raises(ValueError, match="str values are saved as they are"):
+        register_persistent("test-str", (str,), lambda o, c: o, lambda p, c: p)
+
+
+def test_a_reference_is_resolved_only_by_a_load() -> None:
+    with pytest.raises(SnapshotError, match="'test-sentinel' is resolved by a load"):
+        pickle.loads(save(SENTINEL))
