@@ -38,6 +38,9 @@ from .invoke import register_document as register_document
 from .invoke import set_document_resolver as set_document_resolver
 from .machine import Machine as Machine
 from .machine import Observer as Observer
+from .steps import MacroStep as MacroStep
+from .steps import MicroStep as MicroStep
+from .steps import TakenTransition as TakenTransition
 
 RUNTIME_VERSION: Final = "0.1"
 """The generated-code contract: modules compiled for another version refuse to load."""

@@ -330,7 +330,8 @@ class Plan:
     the handlers when no handler needs to see its configuration (no `In()`, no
     special step), so the machine can skip setting it before each. `settle` is set
     when the macrostep must look further than the internal queue (eventless
-    transitions, a final state entered, invokes to start).
+    transitions, a final state entered, invokes to start). `transitions` holds
+    the indices of the transitions taken (after conflicts), for observers.
     """
 
     __slots__ = (
@@ -341,6 +342,7 @@ class Plan:
         "entered",
         "settle",
         "cacheable",
+        "transitions",
     )
 
     def __init__(
@@ -352,6 +354,7 @@ class Plan:
         entered: int,
         settle: bool,
         cacheable: bool,
+        transitions: tuple[int, ...] = (),
     ) -> None:
         self.ops = ops
         self.calls = calls
@@ -360,6 +363,7 @@ class Plan:
         self.entered = entered
         self.settle = settle
         self.cacheable = cacheable
+        self.transitions = transitions
 
 
 class Chains:
@@ -683,7 +687,16 @@ class Chart:
         )
         if calls is not None and len(calls) > 1 and calls in self.fused:
             calls = (self.fused[calls],)
-        return Plan(tuple(ops), calls, current, exited, entered, settle, cacheable)
+        return Plan(
+            tuple(ops),
+            calls,
+            current,
+            exited,
+            entered,
+            settle,
+            cacheable,
+            tuple(chosen),
+        )
 
 
 def _op_record_history(records: tuple[tuple[int, int], ...]) -> Handler:

@@ -33,8 +33,9 @@ from .clock import Clock, VirtualClock
 from .errors import ExecutionError, ScxmlError
 from .snapshot import RestoreError
 from .events import INTERNAL, PLATFORM, AttrDict, Event
+from .steps import MacroStep, MicroStep, StepRecorder
 
-__all__ = ["Machine", "Observer", "SESSIONS"]
+__all__ = ["MacroStep", "Machine", "MicroStep", "Observer", "SESSIONS"]
 
 logger = logging.getLogger("scxmlc")
 
@@ -72,7 +73,34 @@ def source_location(error: BaseException) -> str | None:
 
 
 class Observer:
-    """Receives what a session does; subclass and override what you need."""
+    """Receives what a session does; subclass and override what you need.
+
+    `on_microstep` and `on_macrostep` report the steps of the SCXML algorithm
+    (transitions taken, states exited and entered, in order; see
+    runtime/steps.py and docs/guide.md, "Observing a run"). A session records
+    steps only when its observer `takes_steps` (by default: when a subclass
+    overrides one of the two), so an observer without them, or no observer,
+    costs the per-event path nothing.
+    """
+
+    @property
+    def takes_steps(self) -> bool:
+        """Whether sessions should record their steps for this observer; read
+        when the observer is attached to a session (created, restored, or
+        assigned to `Machine.observer`)."""
+        cls = type(self)
+        return (
+            cls.on_microstep is not Observer.on_microstep
+            or cls.on_macrostep is not Observer.on_macrostep
+        )
+
+    def on_microstep(self, machine: Machine, step: MicroStep) -> None:
+        """A microstep was taken: its handlers ran, `step.configuration` is
+        current. Logs and errors of its handlers were reported before it."""
+
+    def on_macrostep(self, machine: Machine, step: MacroStep) -> None:
+        """A macrostep ended: the session is stable in `step.configuration`
+        (or finished). Called before `on_stable`, once per external event."""
 
     def on_event(self, machine: Machine, event: Event) -> None:
         """An event is about to be processed (after selection starts)."""
@@ -190,7 +218,7 @@ class Machine:
         self._donedata: Any = None
         self._io: AttrDict | None = None
         self._observer = observer
-        self._announce = observer is not None or self._eventful
+        self._announce = self._announcing(observer)
         self._budget = budget if budget is not None else self.default_budget
         self._fuel = CHECK_EVERY
         self._deadline = 0.0
@@ -205,7 +233,17 @@ class Machine:
     @observer.setter
     def observer(self, observer: Observer | None) -> None:
         self._observer = observer
-        self._announce = observer is not None or self._eventful
+        self._announce = self._announcing(observer)
+
+    def _announcing(self, observer: Observer | None) -> bool | StepRecorder:
+        """What `_announce` holds: whether processing an event binds `_event`
+        and tells the observer (False only with neither an observer nor a
+        document reading `_event`), or, for an observer that takes steps, the
+        `StepRecorder` of this session (`send` checks for one first and takes
+        the general path with it)."""
+        if observer is not None and observer.takes_steps:
+            return StepRecorder()
+        return observer is not None or self._eventful
 
     @property
     def budget(self) -> Budget:
@@ -274,8 +312,15 @@ class Machine:
         try:
             self._initialize()
             self._config = 1
-            self._microstep(self._chart.initial_plan())
-            self._macrostep()
+            recorder = self._announce
+            if recorder.__class__ is StepRecorder:
+                recorder.begin(self, None)
+                recorder.microstep(self, self._chart.initial_plan(), None)
+                self._macrostep()
+                recorder.end(self)
+            else:
+                self._microstep(self._chart.initial_plan())
+                self._macrostep()
             self._drain_external()
         finally:
             self._idle = self._running
@@ -292,6 +337,9 @@ class Machine:
         if not self._idle:
             if not self._started or self._running:
                 self._enqueue_external(Event(name, data))
+            return
+        if self._announce.__class__ is StepRecorder:
+            self._send_recorded(Event(name, data))
             return
         self._idle = False
         self._deadline = 0.0  # a new macrostep: its clock starts at its first check
@@ -330,6 +378,19 @@ class Machine:
         clock = self._clock
         if clock is not None and clock.has_ready:
             clock.run_ready()
+
+    def _send_recorded(self, event: Event) -> None:
+        """`send` for a session that records its steps: the general path."""
+        self._idle = False
+        try:
+            self._process_external(event)
+            if self._external:
+                self._drain_external()
+        finally:
+            self._idle = self._running
+        if self._observer is not None:
+            self._observer.on_stable(self)
+        self._run_clock()
 
     def send_event(self, event: Event) -> None:
         """Queue a fully specified external event and process it (see `send`)."""
@@ -471,14 +532,22 @@ class Machine:
     def _process_external(self, event: Event) -> None:
         """Take one external event: finalize, autoforward, select, microstep."""
         self._deadline = 0.0
+        recorder = self._announce
+        if recorder.__class__ is StepRecorder:
+            recorder.begin(self, event)
         self._take_external(event)
         plan = self._select(event.name)
         if plan is not None:
-            self._microstep(plan)
+            if recorder.__class__ is StepRecorder:
+                recorder.microstep(self, plan, event)
+            else:
+                self._microstep(plan)
             if plan.settle or self._internal:
                 self._macrostep()
         elif self._internal:
             self._macrostep()
+        if recorder.__class__ is StepRecorder:
+            recorder.end(self)
 
     def _take_external(self, event: Event) -> None:
         """Bind `_event`; tell the observer; finalize and autoforward for invokes."""
@@ -615,6 +684,7 @@ class Machine:
                 if self._fuel < 0 and self._out_of_time():
                     return
                 plan = self._select(None) if chart.has_eventless else None
+                eventless = plan
                 if plan is None:
                     queue = self._internal
                     if not queue:
@@ -630,7 +700,12 @@ class Machine:
                 if steps > limit:
                     self._terminate(f"more than {limit:,} microsteps in one macrostep")
                     return
-                self._microstep(plan)
+                recorder = self._announce
+                if recorder.__class__ is StepRecorder:
+                    cause = self._event if plan is not eventless else None
+                    recorder.microstep(self, plan, cause)
+                else:
+                    self._microstep(plan)
             if not self._running:
                 self._exit_interpreter()
                 return
@@ -793,7 +868,13 @@ class Machine:
         self._deadline = 0.0
         try:
             if self._internal:
-                self._macrostep()
+                recorder = self._announce
+                if recorder.__class__ is StepRecorder:
+                    recorder.begin(self, None)
+                    self._macrostep()
+                    recorder.end(self)
+                else:
+                    self._macrostep()
             self._drain_external()
         finally:
             self._idle = self._running
