@@ -207,8 +207,8 @@ class Durability:
     without an event before it leaves memory; `lease_ttl` how long the node's
     lease lasts; `address` the URL other nodes may forward calls to.
     `store_timeout` bounds each store call but the lease's (at most
-    `lease_ttl`). `documents` maps each application class to the name the platform's
-    resolver finds it by again (else the class's `<scxml name>`).
+    `lease_ttl`). `documents` maps each application class to the name the
+    platform's resolver finds it by again (else the class's `<scxml name>`).
     `on_active` hears of each session brought back to memory (the server
     registers it with its Basic HTTP processor), `on_passive` of each that
     left it."""
