@@ -179,6 +179,57 @@ def test_append_needs_a_session_and_keeps_order(backend: Backend) -> None:
     run(body)
 
 
+def test_writes_started_together_each_get_their_own_answer(backend: Backend) -> None:
+    """Saves and appends started in one turn of the event loop (Redis runs
+    them as one pipeline, a script run per node or slot): each is checked and
+    answered on its own, a refused save changes nothing and indexes nothing,
+    and the events of one session keep the order they were appended in."""
+
+    async def body() -> None:
+        async with backend.open() as store:
+            token = await store.acquire_lease("n1", 30)
+            sids = [f"s{i}" for i in range(12)]
+            await asyncio.gather(
+                *(store.save(record(sid, "n1", token), new=True) for sid in sids)
+            )
+            await store.append("s1", b"old")
+            writes: list[Awaitable[Any]] = []
+            for i, sid in enumerate(sids):
+                writes.append(store.append(sid, f"{sid}-a".encode()))
+                if i == 1:  # a stranger's save among the others
+                    stale = record(sid, "n1", token + 1, snapshot=b"stale", due=9.0)
+                    writes.append(store.save(stale, acked=1))
+                else:
+                    saved = record(sid, "n1", token, snapshot=sid.encode(), due=i)
+                    writes.append(store.save(saved))
+                writes.append(store.append(sid, f"{sid}-b".encode()))
+            writes.append(store.append("ghost", b"e"))
+            writes.append(store.save(record("new", "n1", token, due=3.0), new=True))
+            outcomes = await asyncio.gather(*writes, return_exceptions=True)
+            assert isinstance(outcomes[4], Fenced)
+            assert outcomes[-2:] == [None, None]
+            appended = [o for i, o in enumerate(outcomes[:-2]) if i % 3 != 1]
+            assert appended == [1, 2, 2, 3] + [1, 2] * 10
+            assert all(
+                o is None for i, o in enumerate(outcomes[:-2]) if i % 3 == 1 and i != 4
+            )
+            for i, sid in enumerate(sids):
+                loaded = await store.load(sid)
+                assert loaded is not None
+                assert loaded.snapshot == (SNAPSHOT if i == 1 else sid.encode())
+                queued = [e.data for e in await store.pending(sid)]
+                first = [b"old"] if i == 1 else []
+                assert queued == first + [f"{sid}-a".encode(), f"{sid}-b".encode()]
+            due = await store.due(100.0, node="n1")
+            assert due == sorted(
+                [(sid, float(i)) for i, sid in enumerate(sids) if i != 1]
+                + [("new", 3.0)],
+                key=lambda pair: (pair[1], pair[0]),
+            )
+
+    run(body)
+
+
 def test_save_acknowledges_the_consumed_events_exactly_once(backend: Backend) -> None:
     async def body() -> None:
         async with backend.open() as store:

@@ -16,17 +16,27 @@ slot, so the layout is the same on both:
 | `P{nodes}:counter` | string | the last token given |
 | `P{nodes}:addresses` | hash | node -> the address it gave with its lease |
 
-where `P` is the prefix, `ORS:<cluster>:`. A save is one script over
-`P{sid}:rec` and `P{sid}:events` (check owner and fence, write the record,
-`XTRIM MINID` the consumed events, refresh the TTL); an append is one script
-too (`HINCRBY seq`, `XADD`), so both are atomic and ordered. The node indexes
-live in their own slot and are updated before the record (a crash in between
-leaves an index entry without a record, which reads filter out and `sweep`
-removes, never a record the index misses). The saves of one turn of the
-event loop share one pipeline (one round trip: their index updates, one
-command per node and index, then a script per save), and so do the appends;
-each caller gets its own script's answer. Leases use Redis's clock (`TIME`),
-so the nodes' clocks need not agree.
+where `P` is the prefix, `ORS:<cluster>:`. Writes are batched per turn of the
+event loop: the saves and appends that callers start in one turn go to Redis
+in one pipeline, one round trip, and each caller gets its own answer.
+
+- A save checks owner and fence, writes the record, `XTRIM MINID`s the
+  consumed events and refreshes the TTLs, atomically. On one Redis the saves
+  of one node in one turn are one script run (`_SAVE`), each save checked and
+  applied on its own, and each accepted save updates the node's indexes in
+  the same atomic step. On Redis Cluster the indexes live in their own slot:
+  they are updated first, in one round trip (a crash in between leaves an
+  index entry without a record, which reads filter out and `sweep` removes,
+  never a record the index misses), then one script run per slot, the
+  pipeline sending each node its share in parallel.
+- An append (`HINCRBY seq`, `XADD`) is atomic too; the appends of one turn
+  are one script run (`_APPEND`; on Redis Cluster one per slot), in the order
+  they were made, so a session's events keep their order.
+
+A script run is atomic as a whole, which is more than each save or append
+needs; what matters is that none is half done, and that Redis answers an
+append only once it holds the event. Leases use Redis's clock (`TIME`), so
+the nodes' clocks need not agree.
 
 Every key carries a TTL (`ttl`, refreshed by each save and append; the
 indexes and leases by each update). `delete` removes the session's keys and
@@ -44,7 +54,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .base import (
     DEFAULT_CLUSTER,
@@ -76,7 +87,10 @@ HEALTH_CHECK: Final = 30
 use, so that a restarted Redis costs no failed call."""
 
 BATCH: Final = 200
-"""Sessions read or reassigned per round trip."""
+"""Sessions read or reassigned per round trip, saved or appended to per
+script run."""
+
+T = TypeVar("T")
 
 _NOW: Final = """
 local t = redis.call('TIME')
@@ -84,35 +98,82 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
 _SAVE: Final = """
-local cur = redis.call('HMGET', KEYS[1], 'node', 'fence')
-if ARGV[11] == '1' then
-  if cur[1] then return redis.error_reply('FENCED exists') end
-  redis.call('DEL', KEYS[2])
-else
-  if not cur[1] then return redis.error_reply('FENCED gone') end
-  if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then
-    return redis.error_reply('FENCED owner ' .. cur[1] .. ' ' .. cur[2])
+local ttl, node, indexed = ARGV[1], ARGV[2], ARGV[3] == '1'
+local out = {}
+local first = indexed and 3 or 1
+local a = 3
+for k = first, #KEYS, 2 do
+  local rec, events = KEYS[k], KEYS[k + 1]
+  local sid, fence, new, acked = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local due, updated = ARGV[a + 5], ARGV[a + 6]
+  local cur = redis.call('HMGET', rec, 'node', 'fence')
+  local refused = false
+  if new == '1' then
+    if cur[1] then refused = 'FENCED exists' end
+  elseif not cur[1] then
+    refused = 'FENCED gone'
+  elseif cur[1] ~= node or cur[2] ~= fence then
+    refused = 'FENCED owner ' .. cur[1] .. ' ' .. tostring(cur[2])
   end
+  if refused then
+    out[#out + 1] = refused
+  else
+    if new == '1' then redis.call('DEL', events) end
+    redis.call('HSET', rec, 'node', node, 'fence', fence, 'snapshot', ARGV[a + 8],
+      'document', ARGV[a + 9], 'fingerprint', ARGV[a + 10], 'created', ARGV[a + 7],
+      'updated', updated, 'due', due)
+    if tonumber(acked) > 0 then
+      redis.call('XTRIM', events, 'MINID', string.format('%d-0', tonumber(acked) + 1))
+    end
+    redis.call('PEXPIRE', rec, ttl)
+    redis.call('PEXPIRE', events, ttl)
+    if indexed then
+      redis.call('ZADD', KEYS[1], updated, sid)
+      if due == '' then
+        redis.call('ZREM', KEYS[2], sid)
+      else
+        redis.call('ZADD', KEYS[2], due, sid)
+      end
+    end
+    out[#out + 1] = 1
+  end
+  a = a + 10
 end
-redis.call('HSET', KEYS[1], 'node', ARGV[1], 'fence', ARGV[2], 'snapshot', ARGV[3],
-  'document', ARGV[4], 'fingerprint', ARGV[5], 'created', ARGV[6],
-  'updated', ARGV[7], 'due', ARGV[8])
-if tonumber(ARGV[9]) > 0 then
-  redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', tonumber(ARGV[9]) + 1))
+if indexed then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[10])
-redis.call('PEXPIRE', KEYS[2], ARGV[10])
-return 1
+return out
 """
+"""Saves of sessions of one node, each atomic and checked on its own (owner
+and fence; `new`: the record must not exist), in order. ARGV: the TTL (ms),
+the node, and `1` if KEYS[1] and KEYS[2] are the node's `idle` and `due`
+indexes, updated here for each save accepted (one Redis; on Redis Cluster the
+caller updates them first, `0`); then per session its `rec` and `events`
+keys and ten ARGV (`_save_fields`). Returns per save 1, or why it was refused
+(`FENCED ...`)."""
 
 _APPEND: Final = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'd', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return seq
+local ttl = ARGV[1]
+local out = {}
+for i = 1, #KEYS / 2 do
+  local rec, events = KEYS[2 * i - 1], KEYS[2 * i]
+  if redis.call('EXISTS', rec) == 0 then
+    out[i] = 0
+  else
+    local seq = redis.call('HINCRBY', rec, 'seq', 1)
+    redis.call('XADD', events, string.format('%d-0', seq), 'd', ARGV[i + 1])
+    redis.call('PEXPIRE', rec, ttl)
+    redis.call('PEXPIRE', events, ttl)
+    out[i] = seq
+  end
+end
+return out
 """
+"""Events appended, in order, each to its session's queue if the session
+exists. ARGV: the TTL (ms), then the events; KEYS: per event its session's
+`rec` and `events`. Returns per event its `seq`, 0 where there is no such
+session."""
 
 _DELETE: Final = """
 local node = redis.call('HGET', KEYS[1], 'node')
@@ -224,12 +285,9 @@ class RedisStore:
         self._client: Redis | RedisCluster | None = None
         self._scripts: dict[str, AsyncScript] = {}
         self._closed = False
-        self._saves: list[
-            tuple[SessionRecord, tuple[Any, ...], asyncio.Future[Any]]
-        ] = []
-        self._appends: list[
-            tuple[tuple[tuple[str, ...], tuple[Any, ...]], asyncio.Future[Any]]
-        ] = []
+        self._saves: list[_Save] = []
+        self._appends: list[_Append] = []
+        self._turn_scheduled = False
         self._batches: set[asyncio.Task[None]] = set()
 
     # keys
@@ -339,61 +397,137 @@ class RedisStore:
         self.client
         return await self._do(self._scripts[name](keys=list(keys), args=list(args)))
 
-    async def _pipelined(
-        self,
-        name: str,
-        calls: list[tuple[tuple[str, ...], tuple[Any, ...]]],
-        prelude: Callable[[Any], int] | None = None,
-    ) -> list[Any]:
-        """Run the script `name` once for each `(keys, args)` in one
-        pipeline, after the commands `prelude` queues (it returns how many),
-        loading the script again where Redis answers NOSCRIPT (a restart, a
-        failover, SCRIPT FLUSH); the scripts' results, errors as values."""
+    async def _run_scripts(self, calls: list[_Call]) -> list[Any]:
+        """Run each call's script in one pipeline (on Redis Cluster, one round
+        trip per node, the nodes in parallel), loading a script again where
+        Redis answers NOSCRIPT (a restart, a failover, SCRIPT FLUSH): the
+        scripts' results, errors as values."""
         from redis import exceptions
 
-        script = self._scripts[name]
+        client = self.client
         results: list[Any] = [None] * len(calls)
         waiting = list(range(len(calls)))
-        if prelude is not None and self.redis_cluster:
-            # the nodes of a cluster run a pipeline's commands in parallel:
-            # the prelude must be done before the scripts start
-            pipe = self.client.pipeline(transaction=False)
-            prelude(pipe)
-            for outcome in await self._do(pipe.execute(raise_on_error=False)):
-                if isinstance(outcome, Exception):
-                    await self._do(_raise(outcome))
-            prelude = None
-        if self.redis_cluster:
-            # one call per script: older cluster clients refuse scripts in
-            # pipelines; each call finds its slot's node (and reloads the
-            # script there if it has forgotten it)
-            return list(
-                await asyncio.gather(
-                    *(script(keys=list(keys), args=list(args)) for keys, args in calls),
-                    return_exceptions=True,
-                )
-            )
         for attempt in range(2):
-            pipe = self.client.pipeline(transaction=False)
-            first = prelude(pipe) if prelude is not None and not attempt else 0
+            pipe = client.pipeline(transaction=False)
             for i in waiting:
-                keys, args = calls[i]
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                call = calls[i]
+                sha = self._scripts[call.script].sha
+                pipe.evalsha(sha, len(call.keys), *call.keys, *call.args)
             out = await self._do(pipe.execute(raise_on_error=False))
-            for outcome in out[:first]:
-                if isinstance(outcome, Exception):
-                    await self._do(_raise(outcome))
             again = []
-            for i, outcome in zip(waiting, out[first:]):
+            for i, outcome in zip(waiting, out):
                 if isinstance(outcome, exceptions.NoScriptError) and not attempt:
                     again.append(i)
                 else:
                     results[i] = outcome
             if not again:
                 break
-            await self._do(self.client.script_load(script.script))
+            for name in sorted({calls[i].script for i in again}):
+                await self._do(client.script_load(self._scripts[name].script))
             waiting = again
         return results
+
+    # the writes of one turn of the event loop
+
+    def _queued(self) -> asyncio.Future[Any]:
+        """A future for a write queued for this turn of the event loop; the
+        first one of the turn schedules `_start_turn`."""
+        self.client
+        loop = asyncio.get_running_loop()
+        if not self._turn_scheduled:
+            self._turn_scheduled = True
+            loop.call_soon(self._start_turn)
+        return loop.create_future()
+
+    def _start_turn(self) -> None:
+        saves, appends = self._saves, self._appends
+        self._saves, self._appends = [], []
+        self._turn_scheduled = False
+        task = asyncio.get_running_loop().create_task(self._write(saves, appends))
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _write(self, saves: list[_Save], appends: list[_Append]) -> None:
+        """Run the saves and appends of one turn: their scripts in one
+        pipeline (on Redis Cluster after the saves' index updates), and give
+        each caller its own outcome, an error as a value."""
+        if saves and self.redis_cluster:
+            try:
+                await self._index_first([item.record for item in saves])
+            except BaseException as error:
+                _fail([item.future for item in saves], error)
+                if not isinstance(error, Exception):
+                    raise
+                saves = []
+        calls = self._save_calls(saves) + self._append_calls(appends)
+        if not calls:
+            return
+        try:
+            outcomes = await self._run_scripts(calls)
+        except BaseException as error:
+            for call in calls:
+                _fail(call.futures, error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for call, outcome in zip(calls, outcomes):
+            results = (
+                outcome if isinstance(outcome, list) else [outcome] * len(call.futures)
+            )
+            for future, result in zip(call.futures, results):
+                if not future.done():
+                    future.set_result(result)
+
+    def _slot(self, sessionid: str) -> int:
+        """The Redis Cluster slot of a session's keys (0 on one Redis)."""
+        if not self.redis_cluster:
+            return 0
+        from redis.crc import key_slot
+
+        return int(key_slot(self.session_keys(sessionid)[0].encode()))
+
+    def _groups(
+        self, items: list[T], by: Callable[[T], tuple[str, int]]
+    ) -> list[tuple[tuple[str, int], list[T]]]:
+        """`items` grouped by `by`, in order, in groups of at most `BATCH`."""
+        grouped: dict[tuple[str, int], list[T]] = {}
+        for item in items:
+            grouped.setdefault(by(item), []).append(item)
+        return [
+            (key, group[start : start + BATCH])
+            for key, group in grouped.items()
+            for start in range(0, len(group), BATCH)
+        ]
+
+    def _save_calls(self, saves: list[_Save]) -> list[_Call]:
+        """One save script per node and slot (one Redis: per node, indexes
+        included; Redis Cluster: per slot, its keys being in one slot)."""
+        calls = []
+        indexed = not self.redis_cluster
+        for (node, _), group in self._groups(
+            saves, lambda item: (item.record.node, self._slot(item.record.sessionid))
+        ):
+            keys = list(self.node_keys(node)) if indexed else []
+            args: list[Any] = [self._ttl_ms, node, "1" if indexed else "0"]
+            for item in group:
+                keys += self.session_keys(item.record.sessionid)
+                args += item.args
+            calls.append(_Call("save", keys, args, [item.future for item in group]))
+        return calls
+
+    def _append_calls(self, appends: list[_Append]) -> list[_Call]:
+        """One append script per slot (one Redis: one for all)."""
+        calls = []
+        for _, group in self._groups(
+            appends, lambda item: ("", self._slot(item.sessionid))
+        ):
+            keys: list[str] = []
+            args: list[Any] = [self._ttl_ms]
+            for item in group:
+                keys.extend(self.session_keys(item.sessionid))
+                args.append(item.data)
+            calls.append(_Call("append", keys, args, [item.future for item in group]))
+        return calls
 
     # sessions
 
@@ -402,107 +536,62 @@ class RedisStore:
     ) -> None:
         sid = check_record(record, acked)
         args = (
-            record.node,
+            sid,
             str(record.fence),
+            "1" if new else "0",
+            str(acked),
+            "" if record.due is None else repr(record.due),
+            repr(record.updated),
+            repr(record.created),
             record.snapshot,
             record.document,
             record.fingerprint,
-            repr(record.created),
-            repr(record.updated),
-            "" if record.due is None else repr(record.due),
-            str(acked),
-            self._ttl_ms,
-            "1" if new else "0",
         )
-        self.client
         # The saves of one turn of the event loop (a server's flush) share
-        # one pipeline: their index updates first, one command per node and
-        # index, then one script per save, each atomic on its own.
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._saves.append((record, args, future))
-        if len(self._saves) == 1:
-            loop.call_soon(self._start_saves)
+        # one script run per node (on Redis Cluster, per slot), each save
+        # atomic and checked on its own, in one pipeline with the turn's
+        # appends.
+        future = self._queued()
+        self._saves.append(_Save(record, args, future))
         outcome = await future
-        if not isinstance(outcome, Exception):
+        if outcome == 1:
             return
         try:
+            if isinstance(outcome, bytes):
+                raise Fenced(outcome.decode())
             await self._do(_raise(outcome))
         except Fenced:
             current = await self.load(sid)
             if current is None or current.node != record.node:
                 await self._unindex(record.node, [sid])
+            elif self.redis_cluster:  # indexed before it was refused: undo
+                await self._index(record.node, [(sid, current.updated, current.due)])
             raise
 
-    def _start_saves(self) -> None:
-        batch, self._saves = self._saves, []
-        self._track(self._save_batch(batch))
-
-    def _track(self, work: Any) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._batches.add(task)
-        task.add_done_callback(self._batches.discard)
-
-    async def _run_batch(
-        self,
-        name: str,
-        batch: list[
-            tuple[tuple[tuple[str, ...], tuple[Any, ...]], asyncio.Future[Any]]
-        ],
-        prelude: Callable[[Any], int] | None = None,
-    ) -> None:
-        """Run the script `name` for each call of `batch` in one pipeline
-        (`_pipelined`) and give each caller its outcome, an error as a
-        value."""
-        try:
-            results = await self._pipelined(
-                name, [call for call, _ in batch], prelude=prelude
-            )
-        except BaseException as error:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-            return
-        for (_, future), outcome in zip(batch, results):
-            if not future.done():
-                future.set_result(outcome)
-
-    async def _save_batch(
-        self, batch: list[tuple[SessionRecord, tuple[Any, ...], asyncio.Future[Any]]]
-    ) -> None:
-        """Run the saves of `batch` in one pipeline (one round trip; on Redis
-        Cluster, the indexes first, then one call per save)."""
+    async def _index_first(self, records: list[SessionRecord]) -> None:
+        """On Redis Cluster, the index entries of the records about to be
+        saved, one command per node and index, before the records: a crash
+        in between leaves an entry without a record (reads filter it out,
+        `sweep` removes it), never a record the index misses."""
         nodes: dict[str, dict[str, SessionRecord]] = {}
-        for record, _, _ in batch:  # a session saved twice: its last save
+        for record in records:  # a session saved twice: its last save
             nodes.setdefault(record.node, {})[record.sessionid] = record
         ttl = int(self._ttl_ms)
-
-        # the index first, then the record: a pipeline on one connection
-        # keeps the order
-        def index(pipe: Any) -> int:
-            queued = 0
-            for node, latest in nodes.items():
-                idle, due = self.node_keys(node)
-                records = latest.values()
-                pipe.zadd(idle, {r.sessionid: r.updated for r in records})
-                timed = {r.sessionid: r.due for r in records if r.due is not None}
-                untimed = [r.sessionid for r in records if r.due is None]
-                if timed:
-                    pipe.zadd(due, timed)
-                if untimed:
-                    pipe.zrem(due, *untimed)
-                pipe.pexpire(idle, ttl)
-                pipe.pexpire(due, ttl)
-                queued += 3 + bool(timed) + bool(untimed)
-            return queued
-
-        await self._run_batch(
-            "save",
-            [((self.session_keys(r.sessionid), args), f) for r, args, f in batch],
-            prelude=index,
-        )
+        pipe = self.client.pipeline(transaction=False)
+        for node, latest in nodes.items():
+            idle, due = self.node_keys(node)
+            pipe.zadd(idle, {r.sessionid: r.updated for r in latest.values()})
+            timed = {s: r.due for s, r in latest.items() if r.due is not None}
+            untimed = [s for s, r in latest.items() if r.due is None]
+            if timed:
+                pipe.zadd(due, timed)
+            if untimed:
+                pipe.zrem(due, *untimed)
+            pipe.pexpire(idle, ttl)
+            pipe.pexpire(due, ttl)
+        for outcome in await self._do(pipe.execute(raise_on_error=False)):
+            if isinstance(outcome, Exception):
+                await self._do(_raise(outcome))
 
     async def _index(
         self, node: str, entries: list[tuple[str, float, float | None]]
@@ -528,23 +617,15 @@ class RedisStore:
             await self._do(pipe.execute())
 
     async def append(self, sessionid: str, data: bytes) -> int | None:
-        # The appends of one turn of the event loop share one pipeline, each
-        # its own atomic script; each caller has its answer once Redis ran it.
-        call = (self.session_keys(sessionid), (bytes(data), self._ttl_ms))
-        self.client
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._appends.append((call, future))
-        if len(self._appends) == 1:
-            loop.call_soon(self._start_appends)
+        # The appends of one turn of the event loop share one script run (on
+        # Redis Cluster, one per slot), each event appended atomically on its
+        # own; each caller has its answer once Redis ran it.
+        future = self._queued()
+        self._appends.append(_Append(sessionid, bytes(data), future))
         seq = await future
         if isinstance(seq, Exception):
             await self._do(_raise(seq))
-        return None if seq is None else int(seq)
-
-    def _start_appends(self) -> None:
-        batch, self._appends = self._appends, []
-        self._track(self._run_batch("append", batch))
+        return int(seq) or None
 
     async def pending(self, sessionid: str, after: int = 0) -> list[QueuedEvent]:
         _, events = self.session_keys(sessionid)
@@ -688,12 +769,15 @@ class RedisStore:
             if not entries:
                 continue
             await self._index(node, entries)
-            done = await self._pipelined(
-                "reassign",
+            done = await self._run_scripts(
                 [
-                    (self.session_keys(sid), (dead, node, str(token), self._ttl_ms))
+                    _Call(
+                        "reassign",
+                        list(self.session_keys(sid)),
+                        [dead, node, str(token), self._ttl_ms],
+                    )
                     for sid, _, _ in entries
-                ],
+                ]
             )
             for outcome in done:
                 if isinstance(outcome, Exception):
@@ -727,6 +811,42 @@ class RedisStore:
         self._closed = True
         if client is not None:
             await client.aclose()
+
+
+@dataclass(slots=True)
+class _Save:
+    """A save waiting for its turn's pipeline: the record, its script
+    arguments, and the caller's future."""
+
+    record: SessionRecord
+    args: tuple[Any, ...]
+    future: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
+class _Append:
+    """An append waiting for its turn's pipeline."""
+
+    sessionid: str
+    data: bytes
+    future: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
+class _Call:
+    """One run of the script `script` in a pipeline, and the futures of the
+    callers it answers, one per element of its result."""
+
+    script: str
+    keys: list[str]
+    args: list[Any]
+    futures: list[asyncio.Future[Any]] = field(default_factory=list)
+
+
+def _fail(futures: list[asyncio.Future[Any]], error: BaseException) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_exception(error)
 
 
 async def _raise(error: Exception) -> None:
