@@ -289,6 +289,7 @@ class RedisStore:
         self._appends: list[_Append] = []
         self._turn_scheduled = False
         self._batches: set[asyncio.Task[None]] = set()
+        self._pipelined_scripts = True
 
     # keys
 
@@ -367,6 +368,7 @@ class RedisStore:
             ("claim", _CLAIM),
         ):
             self._scripts[name] = client.register_script(source)
+        self._pipelined_scripts = _pipelines_scripts(client)
         self._client = client
 
     @property
@@ -405,6 +407,18 @@ class RedisStore:
         from redis import exceptions
 
         client = self.client
+        if not self._pipelined_scripts:
+            # an older cluster client (redis-py 5.0) refuses scripts in
+            # pipelines: one call per script, each to its slot's node
+            return list(
+                await asyncio.gather(
+                    *(
+                        self._do(self._scripts[c.script](keys=c.keys, args=c.args))
+                        for c in calls
+                    ),
+                    return_exceptions=True,
+                )
+            )
         results: list[Any] = [None] * len(calls)
         waiting = list(range(len(calls)))
         for attempt in range(2):
@@ -841,6 +855,18 @@ class _Call:
     keys: list[str]
     args: list[Any]
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
+
+
+def _pipelines_scripts(client: Any) -> bool:
+    """Whether `client`'s pipelines take scripts (the cluster client of
+    redis-py 5.0, for one, refuses them)."""
+    from redis.exceptions import RedisClusterException
+
+    try:
+        client.pipeline(transaction=False).evalsha("0" * 40, 0)
+    except RedisClusterException:
+        return False
+    return True
 
 
 def _fail(futures: list[asyncio.Future[Any]], error: BaseException) -> None:
