@@ -167,6 +167,19 @@ class PythonDatamodel(Datamodel):
         offset += min(max((error.offset or 1) - 1, 0), len(lines[line - 1]))
         return self.expr_loc(expr, lead + offset)
 
+    def _expression_position(self, expr: ir.Expr) -> Callable[..., Loc]:
+        """`position(line, column=1)` of the stripped text an expression is
+        parsed from -> where it was written."""
+        lead = len(expr.text) - len(expr.text.lstrip())
+        lines = expr.text.strip().split("\n")
+
+        def position(line: int, column: int = 1) -> Loc:
+            line = min(max(line, 1), len(lines))
+            offset = sum(len(part) + 1 for part in lines[: line - 1]) + column - 1
+            return self.expr_loc(expr, lead + offset)
+
+        return position
+
     def _dedented_position(self, script: ir.Script) -> Callable[..., Loc]:
         """`position(line, column=1)` of the dedented, stripped source the
         script is parsed from (`textwrap.dedent(source).strip("\n")`)."""
@@ -198,7 +211,9 @@ class PythonDatamodel(Datamodel):
         return f"self._invalid({message!r})"
 
     def _rewrite(self, expr: ir.Expr, node: ast.expr) -> str:
-        rewriter = _Rewriter(self, expr.loc, expr.where)
+        rewriter = _Rewriter(
+            self, expr.loc, expr.where, self._expression_position(expr)
+        )
         result = rewriter.visit(node)
         if rewriter.problems:
             return self.invalid(expr.loc, f"{expr.where}: {rewriter.problems[0]}")
@@ -278,7 +293,7 @@ class PythonDatamodel(Datamodel):
             dedented = textwrap.dedent(script.source)
             skipped = len(dedented) - len(dedented.lstrip("\n"))  # the lines stripped
             self._warn_uncapturable(module, Loc(loc.file, loc.line + skipped, 1))
-        rewriter = _Rewriter(self, loc, "<script>")
+        rewriter = _Rewriter(self, loc, "<script>", self._dedented_position(script))
         body: list[ast.stmt] = []
         for statement in module.body:
             if isinstance(statement, ast.Global):
@@ -479,13 +494,28 @@ def _function_locals(
 class _Rewriter(ast.NodeTransformer):
     """Rewrites the names of an expression or script for generated methods."""
 
-    def __init__(self, datamodel: PythonDatamodel, loc: Loc, where: str) -> None:
+    def __init__(
+        self,
+        datamodel: PythonDatamodel,
+        loc: Loc,
+        where: str,
+        position: Callable[..., Loc] | None = None,
+    ) -> None:
         self.dm = datamodel
         self.loc = loc
+        self.position = position
+        """Line and column (from 1) of the parsed text -> where they were written."""
         self.where = where
         self.scopes: list[set[str]] = []
         self.problems: list[str] = []
         self.uses_event = False
+
+    def locate(self, node: ast.AST) -> Loc:
+        """Where `node` of the parsed text was written."""
+        line = getattr(node, "lineno", None)
+        if self.position is None or line is None:
+            return self.loc
+        return self.position(line, getattr(node, "col_offset", 0) + 1)
 
     def _local(self, name: str) -> bool:
         return any(name in scope for scope in self.scopes)
@@ -512,7 +542,7 @@ class _Rewriter(ast.NodeTransformer):
         if not isinstance(node.ctx, ast.Load):
             self.problems.append(f"cannot assign to the built-in '{name}'")
             return node
-        source = self.dm.undefined_name(name, self.loc, self.where)
+        source = self.dm.undefined_name(name, self.locate(node), self.where)
         return ast.copy_location(ast.parse(source, mode="eval").body, node)
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
@@ -523,7 +553,9 @@ class _Rewriter(ast.NodeTransformer):
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            source = self.dm.state_test(node.args[0].value, self.loc, self.where)
+            source = self.dm.state_test(
+                node.args[0].value, self.locate(node), self.where
+            )
             test = ast.parse(source, mode="eval").body
             return ast.copy_location(test, node)
         self.generic_visit(node)
