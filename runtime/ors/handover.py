@@ -173,9 +173,9 @@ def call_record(
 ) -> None:
     """Note on `request`, issued at wall-clock time `now`, how to issue it
     again elsewhere: the backend's `service`.`method` with `arguments` after
-    the request. Only for the
-    actions of `REISSUED` (and a fetch only when its method is safe); the
-    others keep `call` None and fail when restored elsewhere."""
+    the request. Only for the actions of `REISSUED` (a fetch only when its
+    method is safe); the others keep `call` None and fail when restored
+    elsewhere."""
     if (request.prefix, request.action) not in REISSUED:
         return
     if service == "session" and not _safe_fetch(arguments):
