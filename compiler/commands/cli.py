@@ -172,7 +172,8 @@ def command_run(args: argparse.Namespace) -> int:
             fail_on_error=args.fail_on_error,
             allowed_errors=args.allowed_errors,
         )
-    from scxmlc.runtime import Event, Machine, Observer, VirtualClock
+    from scxmlc.runtime import Event, Machine, MicroStep, Observer, VirtualClock
+    from scxmlc.runtime.ors.trace import microstep_data
 
     from .simulate import EXIT_FAILED, compile_reporting
 
@@ -216,6 +217,9 @@ def command_run(args: argparse.Namespace) -> int:
                     "message": str(error or ""),
                 }
             )
+
+        def on_microstep(self, machine: Machine, step: MicroStep) -> None:
+            trace.append({"session": machine._name, **microstep_data(step)})
 
     def snapshot(after: str) -> None:
         trace.append({"after": after, "configuration": sorted(machine.configuration)})
@@ -332,12 +336,26 @@ def _print_trace(result: dict[str, Any]) -> None:
         elif "event" in entry:
             data = f" {json.dumps(entry['data'])}" if entry["data"] is not None else ""
             print(f"  event {entry['event']}{data}")
+        elif "step" in entry:
+            print(f"  {_step_text(entry)}")
         elif "log" in entry:
             print(f"  log {entry['log']}: {json.dumps(entry['value'])}")
         else:
             print(f"  {entry['error']}: {entry['message']}")
     state = "finished" if result["finished"] else "running"
     print(f"final configuration ({state}): [{', '.join(result['configuration'])}]")
+
+
+def _step_text(entry: dict[str, Any]) -> str:
+    """A microstep of `run`'s trace: `step s1 -> s2; exit s1; enter s2`."""
+    taken = ", ".join(
+        f"{t['source'] or 'scxml'} -> {' '.join(t['targets']) or '(targetless)'}"
+        for t in entry["transitions"]
+    )
+    return (
+        f"step {taken}; exit {' '.join(entry['exited']) or '-'}; "
+        f"enter {' '.join(entry['entered']) or '-'}"
+    )
 
 
 def _jsonable(value: Any) -> Any:

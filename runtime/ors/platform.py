@@ -36,13 +36,14 @@ from ..budget import Budget
 from ..clock import Clock
 from ..events import AttrDict, Event, EXTERNAL
 from ..machine import SESSIONS, Machine, Observer
+from ..steps import MacroStep
 from .machine import OrsMachine
 from .handover import interaction_from, resume_request
 from .objects import SESSION_ID_KEY, Interaction, Interactions
 from .plain import plain
 from .requests import Request, RequestIds
 from .services import Backend
-from .trace import Trace
+from .trace import Trace, datamodel_data, step_data
 
 if TYPE_CHECKING:
     from .genesys import Genesys
@@ -532,6 +533,8 @@ class _SessionObserver(Observer):
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
+        self._steps: dict[int, list[dict[str, Any]]] = {}
+        """The macrosteps of each session (by `id`) since its last `state` entry."""
 
     def _session(self, machine: Machine) -> OrsSession:
         """The platform's session of `machine`; an invoked child joins here."""
@@ -566,6 +569,15 @@ class _SessionObserver(Observer):
             self._label(machine),
         )
 
+    @property
+    def takes_steps(self) -> bool:
+        return self.platform.trace.active
+
+    def on_macrostep(self, machine: Machine, step: MacroStep) -> None:
+        """Keep the step for the session's next `state` entry (`on_stable`)."""
+        if self.platform.trace.active and step.steps:
+            self._steps.setdefault(id(machine), []).append(step_data(step))
+
     def on_stable(self, machine: Machine) -> None:
         for listener in self.platform.step_listeners:
             listener(machine)
@@ -575,10 +587,15 @@ class _SessionObserver(Observer):
         session = self._session(machine)  # an invoked child joins when it starts
         if machine._config != session.traced_config:
             session.traced_config = machine._config
+            steps = self._steps.pop(id(machine), [])
             states = machine._chart.active_atomic_ids(machine._config)
-            trace.add("state", ", ".join(states), session.label)
+            data: dict[str, Any] = {"macrosteps": steps} if steps else {}
+            if trace.datamodels:
+                data["datamodel"] = datamodel_data(machine)
+            trace.add("state", ", ".join(states), session.label, **data)
 
     def on_finished(self, machine: Machine) -> None:
+        self._steps.pop(id(machine), None)
         session = self.platform.session_of(machine)
         if session is not None:
             self.platform._ended(session)
