@@ -224,3 +224,20 @@ def test_type_errors_of_the_python_datamodel_point_at_the_expression(
         '"QueueModule" has incompatible type "str"; expected "float | None"',
         f'{document}:15:34: error: type error: "int" has no attribute "startswith"',
     ]
+
+
+def test_a_statement_or_a_label_in_an_ecmascript_attribute_is_reported_at_its_start() -> (
+    None
+):
+    text = ECMASCRIPT + (
+        '<state id="s"><onentry>\n'
+        '  <log expr=" var x = 1"/>\n'
+        '  <log expr="label: 1"/>\n'
+        "</onentry></state>\n</scxml>\n"
+    )
+    assert diagnostics(text) == [
+        "doc.scxml:3:15: warning: <log expr>: invalid ECMAScript 'var x = 1': "
+        "Unexpected token var (evaluating it raises error.execution)",
+        "doc.scxml:4:14: warning: <log expr>: the label 'label:' before the "
+        "expression is ignored; the expression after it is evaluated",
+    ]

@@ -235,11 +235,12 @@ class EcmascriptDatamodel(Datamodel):
             statement = statement.body
         if statement is None or statement.type != "ExpressionStatement":
             return self.invalid(
-                expr.loc, f"{expr.where}: {text!r} is not an expression"
+                self.expr_loc(expr, lead),
+                f"{expr.where}: {text!r} is not an expression",
             )
         if labels:
             self.diag.warning(
-                expr.loc,
+                self.expr_loc(expr, lead),
                 f"{expr.where}: the label '{labels[0]}:' before the expression "
                 "is ignored; the expression after it is evaluated",
             )
