@@ -265,6 +265,12 @@ def _failed(trace: list[dict[str, Any]], allowed: Sequence[str]) -> bool:
     return bool(failed)
 
 
+def command_graph(args: argparse.Namespace) -> int:
+    from .graph import command_graph as graph
+
+    return graph(args.file, args.output)
+
+
 def command_new(args: argparse.Namespace) -> int:
     from .new import command_new as new
 
@@ -665,6 +671,19 @@ def parser() -> argparse.ArgumentParser:
         "the python datamodel (default: composer)",
     )
     new.set_defaults(run=command_new)
+
+    graph = commands.add_parser(
+        "graph", help="draw a statechart (SVG, PNG or Mermaid by OUT's extension)"
+    )
+    graph.add_argument("file", metavar="FILE")
+    graph.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="the picture to write: .svg or .png (Graphviz), .mmd (Mermaid)",
+    )
+    graph.set_defaults(run=command_graph)
     return top
 
 
