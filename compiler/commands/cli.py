@@ -171,9 +171,10 @@ def command_run(args: argparse.Namespace) -> int:
             as_json=args.json,
             fail_on_error=args.fail_on_error,
             allowed_errors=args.allowed_errors,
+            html=args.html,
         )
     from scxmlc.runtime import Event, Machine, MicroStep, Observer, VirtualClock
-    from scxmlc.runtime.ors.trace import microstep_data
+    from scxmlc.runtime.ors.trace import datamodel_data, microstep_data
 
     from .simulate import EXIT_FAILED, compile_reporting
 
@@ -223,6 +224,8 @@ def command_run(args: argparse.Namespace) -> int:
 
     def snapshot(after: str) -> None:
         trace.append({"after": after, "configuration": sorted(machine.configuration)})
+        if args.html:
+            trace[-1]["datamodel"] = datamodel_data(machine)
 
     clock = VirtualClock()
     machine = machine_class(clock, observer=Tracer())
@@ -244,6 +247,11 @@ def command_run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         _print_trace(result)
+    if args.html:
+        from .html import steps_from_run, write_page
+
+        if write_page(args.file, steps_from_run(trace), args.html):
+            return 1
     if args.fail_on_error and _failed(trace, args.allowed_errors):
         return EXIT_FAILED
     return 0
@@ -495,6 +503,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="EVENT",
         help="with --fail-on-error, error events this descriptor matches do not "
         "fail the run (error.queue.submit, error.dialog; repeatable)",
+    )
+    run.add_argument(
+        "--html",
+        metavar="PAGE",
+        help="also write the run as one self-contained HTML page: the chart, "
+        "stepped through event by event",
     )
     common(run)
     run.set_defaults(run=command_run)

@@ -123,8 +123,10 @@ def run_scenario(
     as_json: bool,
     fail_on_error: bool = False,
     allowed_errors: Sequence[str] = (),
+    html: str | None = None,
 ) -> int:
-    """Run and print; the exit status (module docstring)."""
+    """Run and print; the exit status (module docstring). With `html`, also
+    write the run as a page there (compiler/commands/html.py)."""
     try:
         scenario = load_scenario(scenario_path)
     except ScenarioError as error:
@@ -143,10 +145,16 @@ def run_scenario(
     simulation = Simulation(
         served, lambda path: compile_reporting(path, options, compiled)
     )
+    simulation.trace.datamodels = html is not None
     stopped = _play(simulation)
     if stopped is None:
         return EXIT_INVALID
     _print_results(simulation, plan, as_json)
+    if html is not None:
+        from .html import steps_from_platform, write_page
+
+        if write_page(application, steps_from_platform(simulation.trace.entries), html):
+            return EXIT_FAILED
     failures = [stopped] if stopped else []
     if fail_on_error:
         failures += _error_events(simulation.trace.entries, allowed_errors)
