@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["AsyncioClock", "Clock", "Timer", "VirtualClock"]
+__all__ = ["AsyncioClock", "Clock", "Timer", "VirtualClock", "wall_time"]
 
 
 class Timer(Protocol):
@@ -48,6 +48,13 @@ class Clock(Protocol):
     def run_ready(self) -> None:
         """Run the callbacks that are due now (a no-op for clocks with their own loop)."""
         ...
+
+
+def wall_time(clock: object) -> float:
+    """Seconds since 1970-01-01 UTC by `clock`: its `wall_time()` if it has
+    one, else the host's time."""
+    read = getattr(clock, "wall_time", None)
+    return float(read()) if read is not None else time.time()
 
 
 class _VirtualTimer:

@@ -10,10 +10,10 @@ A `<send>` of the Basic HTTP type goes to `basichttp.send` (SCXML Appendix C.2).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from .clock import wall_time as clock_wall_time
 from .errors import CommunicationError, ExecutionError
 from .events import EXTERNAL, INTERNAL, Event
 from .invoke import Invocation
@@ -129,8 +129,7 @@ def register_delivery(kind: str, deliver: Delivery) -> None:
 def wall_time(machine: Machine) -> float:
     """Seconds since 1970-01-01 UTC by the session's clock (the host's time
     for a clock without `wall_time()`)."""
-    read = getattr(machine.clock, "wall_time", None)
-    return float(read()) if read is not None else time.time()
+    return clock_wall_time(machine.clock)
 
 
 @allow

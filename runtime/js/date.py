@@ -13,10 +13,10 @@ local time zone, as a JavaScript engine on that host would; the `getUTC...` and
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Any, Final
 
+from ..clock import wall_time
 from .values import (
     JSBuiltinObject,
     JSError,
@@ -215,9 +215,7 @@ def now_ms(clock: Any) -> int:
 
     `clock.wall_time()` if the clock has it, else the host's time.
     """
-    wall_time = getattr(clock, "wall_time", None)
-    seconds = wall_time() if wall_time is not None else time.time()
-    return math.floor(seconds * 1000)
+    return math.floor(wall_time(clock) * 1000)
 
 
 def _fields_of(args: tuple[Any, ...]) -> list[float]:

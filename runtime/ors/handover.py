@@ -36,10 +36,10 @@ is both issued again and failed.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from ..clock import wall_time
 from .objects import (
     ChatProperties,
     Interaction,
@@ -159,13 +159,6 @@ def interaction_from(record: Mapping[str, Any]) -> Interaction:
 
 
 # -- requests ----------------------------------------------------------------------
-
-
-def wall_time(clock: Any) -> float:
-    """The wall-clock time of `clock` (seconds since 1970), the host's when
-    it keeps none."""
-    read = getattr(clock, "wall_time", None)
-    return float(read()) if read is not None else time.time()
 
 
 def call_record(

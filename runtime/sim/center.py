@@ -23,8 +23,7 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..clock import Clock
-from ..ors.handover import wall_time
+from ..clock import Clock, wall_time
 from ..ors.objects import Interaction, Party, Resource
 from ..ors.platform import OrsSession, Platform
 from ..ors.requests import Request
