@@ -31,6 +31,7 @@ import sys
 import weakref
 import xml.etree.ElementTree as ElementTree
 from collections import deque
+from collections.abc import Iterable
 from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -183,19 +184,27 @@ def state_slots(cls: type) -> tuple[str, ...]:
     found = cls.__dict__.get("_state_slots")
     if found is not None:
         return found  # type: ignore[no-any-return]
-    names: list[str] = []
-    transient: set[str] = set()
-    for klass in reversed(cls.__mro__):
-        if klass.__module__ == _CORE_SLOTS or klass is object:
-            continue
-        transient.update(klass.__dict__.get("_transient_slots", ()))
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
-            if name not in names and name != "__weakref__":
-                names.append(name)
-    result = tuple(name for name in names if name not in transient)
+    own = [
+        klass
+        for klass in reversed(cls.__mro__)
+        if klass.__module__ != _CORE_SLOTS and klass is not object
+    ]
+    transient = {name for k in own for name in k.__dict__.get("_transient_slots", ())}
+    result = tuple(name for name in _slot_names(own) if name not in transient)
     setattr(cls, "_state_slots", result)
     return result
+
+
+def _slot_names(classes: Iterable[type]) -> list[str]:
+    """The instance slots `classes` declare, each once, in their order,
+    without `__weakref__`."""
+    names: list[str] = []
+    for klass in classes:
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name != "__weakref__" and name not in names:
+                names.append(name)
+    return names
 
 
 # -- taking a snapshot -------------------------------------------------------------
@@ -271,13 +280,13 @@ def _state(machine: Machine) -> dict[str, Any]:
 
 
 def _fields(value: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for klass in type(value).__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
-            if name != "__weakref__" and hasattr(value, name):
-                fields[name] = getattr(value, name)
-    return fields
+    """The slots of datamodel object `value` that are set, by name."""
+    cls = type(value)
+    names = cls.__dict__.get("_field_slots")
+    if names is None:
+        names = tuple(_slot_names(cls.__mro__))
+        setattr(cls, "_field_slots", names)
+    return {name: getattr(value, name) for name in names if hasattr(value, name)}
 
 
 def _invocation(machine: Machine, invocation: invoke.Invocation) -> dict[str, Any]:
