@@ -116,6 +116,7 @@ def test_every_example_draws(tmp_path: Path) -> None:
         out = tmp_path / f"{example.stem}.svg"
         assert main(["graph", str(example), "-o", str(out)]) == 0, example
         ElementTree.parse(out)
+        assert (ROOT / "docs" / "images" / out.name).is_file(), "picture in docs"
 
 
 def test_a_missing_dot_is_an_error_not_a_traceback(
