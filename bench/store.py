@@ -45,7 +45,7 @@ from pathlib import Path
 from scxmlc.runtime.store import SessionRecord, SessionStore, store_from_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from redis_processes import form_cluster, stop_redis
+from redis_processes import find_redis_server, form_cluster, redis_version, stop_redis
 from redis_processes import start_redis as shared_start_redis
 
 EVENT = b"e" * 200
@@ -112,13 +112,6 @@ async def measure(
     return results
 
 
-def redis_binary() -> str | None:
-    binary = shutil.which("redis-server")
-    if binary is None and os.path.exists("/usr/bin/redis-server"):
-        binary = "/usr/bin/redis-server"
-    return binary
-
-
 def start_redis(
     binary: str, folder: str, password: str, **options: str
 ) -> tuple[subprocess.Popen[bytes], int]:
@@ -139,7 +132,7 @@ def start_redis(
 def private_redis(nodes: int = 1) -> Iterator[str | None]:
     """The URL of a private Redis (`nodes` 1) or Redis Cluster (`nodes` 3
     primaries, made with redis-cli), or None without redis-server."""
-    binary = redis_binary()
+    binary = find_redis_server()
     if binary is None:
         yield None
         return
@@ -174,10 +167,11 @@ def private_redis(nodes: int = 1) -> Iterator[str | None]:
 
 
 def version() -> str:
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    """The version of the redis-server the bench starts, or `?`."""
+    binary = find_redis_server()
     try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True)
-        return out.stdout.split()[2].removeprefix("v=")
+        said = redis_version(binary) if binary is not None else ""
+        return said.split()[2].removeprefix("v=")
     except (OSError, IndexError):
         return "?"
 

@@ -4,10 +4,35 @@ benches (`bench/store.py`); it does not import pytest."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
+
+
+def find_redis_server() -> str | None:
+    """The redis-server binary: `$SCXMLC_REDIS_SERVER`, else `redis-server`
+    on the PATH or in /usr/bin, /usr/sbin, /usr/local/bin; None without
+    one."""
+    explicit = os.environ.get("SCXMLC_REDIS_SERVER")
+    if explicit:
+        return explicit
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    for folder in ("/usr/bin", "/usr/sbin", "/usr/local/bin"):
+        candidate = Path(folder, "redis-server")
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def redis_version(binary: str) -> str:
+    """What `binary --version` says (`Redis server v=7.0.15 sha=...`)."""
+    return subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, timeout=10
+    ).stdout.strip()
 
 
 def form_cluster(cli: str, ports: list[int], password: str, timeout: float) -> None:

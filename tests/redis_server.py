@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from redis_processes import form_cluster, start_redis, stop_redis
+import redis_processes
+from redis_processes import form_cluster, redis_version, start_redis, stop_redis
 
 HOW_TO_GET_IT = (
     "no redis-server binary: install Redis 7 (Debian/Ubuntu: "
@@ -51,18 +52,9 @@ class RedisServer:
 
 def find_redis_server() -> str | None:
     explicit = os.environ.get("SCXMLC_REDIS_SERVER")
-    if explicit:
-        if not os.access(explicit, os.X_OK):
-            pytest.fail(f"SCXMLC_REDIS_SERVER={explicit} is not an executable")
-        return explicit
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    for folder in ("/usr/bin", "/usr/sbin", "/usr/local/bin"):
-        candidate = Path(folder, "redis-server")
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
+    if explicit and not os.access(explicit, os.X_OK):
+        pytest.fail(f"SCXMLC_REDIS_SERVER={explicit} is not an executable")
+    return redis_processes.find_redis_server()
 
 
 def _binary() -> str:
@@ -83,12 +75,6 @@ def _start(
         pytest.fail(str(error))
 
 
-def _version(binary: str) -> str:
-    return subprocess.run(
-        [binary, "--version"], capture_output=True, text=True, timeout=10
-    ).stdout.strip()
-
-
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     binary = _binary()
@@ -97,7 +83,7 @@ def redis_server() -> Iterator[RedisServer]:
     try:
         process, port = _start(binary, folder, password)
         try:
-            yield RedisServer("127.0.0.1", port, password, _version(binary))
+            yield RedisServer("127.0.0.1", port, password, redis_version(binary))
         finally:
             stop_redis(process)
     finally:
@@ -136,7 +122,7 @@ def redis_cluster() -> Iterator[RedisServer]:
             form_cluster(cli, ports, password, START_TIMEOUT)
         except RuntimeError as error:
             pytest.fail(str(error))
-        yield RedisServer("127.0.0.1", ports[0], password, _version(binary))
+        yield RedisServer("127.0.0.1", ports[0], password, redis_version(binary))
     finally:
         for process in processes:
             stop_redis(process)
