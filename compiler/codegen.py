@@ -572,6 +572,8 @@ class _MachineBuilder:
         if t.default_entry:
             args.append(f"default_entry={_mask(t.default_entry)}")
         args.append(f"line={t.loc.line}")
+        if node is not None and node.cond is not None:
+            args.append(f"cond_text={node.cond.text!r}")
         return f"TransitionSpec({', '.join(args)})"
 
     def donedata_method(self, state: StateNode, donedata: ir.DoneData) -> str:

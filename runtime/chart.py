@@ -134,6 +134,8 @@ class TransitionSpec:
     entry: int = -1
     default_entry: int = 0
     line: int = 0
+    cond_text: str = ""
+    """The `cond` attribute as written (for observers and traces)."""
 
 
 class Structure:

@@ -32,15 +32,17 @@ class TakenTransition:
 
     `index` is its position in document order (the compiled chart's
     `transitions`), `source` and `targets` state ids (`targets` empty for a
-    targetless transition), `events` its event descriptors as written (empty:
-    eventless; a `<state initial>`'s default transition also has none), `line`
-    its line in the document.
+    targetless transition), `events` its event descriptors (empty:
+    eventless; a `<state initial>`'s default transition also has none), `cond`
+    its condition as written (None without one), `line` its line in the
+    document.
     """
 
     index: int
     source: str
     targets: tuple[str, ...]
     events: tuple[str, ...]
+    cond: str | None
     line: int
 
 
@@ -102,6 +104,7 @@ def taken_transition(chart: Chart, index: int) -> TakenTransition:
         ids[spec.source],
         tuple(ids[t] for t in spec.targets),
         spec.events,
+        spec.cond_text or None,
         spec.line,
     )
 

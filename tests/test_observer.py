@@ -122,6 +122,7 @@ def test_a_macrostep_holds_the_microsteps_of_its_internal_and_eventless_transiti
     ]
     assert step.configuration == ("busy", "left", "l2", "right", "r4")
     assert [t.line for t in step.transitions] == [9, 14, 17, 21]
+    assert [t.cond for t in step.transitions] == [None, None, "n == 0", None]
     assert steps.order == ["event next", "micro", "event bump", "micro", "micro"] + [
         "macro",
         "stable",

@@ -107,7 +107,7 @@ def step_data(step: MacroStep) -> dict[str, Any]:
 
 def microstep_data(step: MicroStep) -> dict[str, Any]:
     """A microstep as plain JSON data: `step` (the name of its event, or
-    None), `transitions` as `{index, source, targets, events, line}` (the
+    None), `transitions` as `{index, source, targets, events, cond, line}` (the
     `<scxml>` root's source is ""), `exited`, `entered` and `configuration`."""
     return {
         "step": step.event.name if step.event is not None else None,
@@ -117,6 +117,7 @@ def microstep_data(step: MicroStep) -> dict[str, Any]:
                 "source": t.source,
                 "targets": list(t.targets),
                 "events": list(t.events),
+                "cond": t.cond,
                 "line": t.line,
             }
             for t in step.transitions

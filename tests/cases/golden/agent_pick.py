@@ -191,7 +191,13 @@ class AgentPick(Machine):
             ),
             # transition 1: picking -> done
             TransitionSpec(
-                source=1, targets=(2,), cond=_cond_1, domain=0, entry=0x4, line=36
+                source=1,
+                targets=(2,),
+                cond=_cond_1,
+                domain=0,
+                entry=0x4,
+                line=36,
+                cond_text="chosen !== 'nobody'",
             ),
         ),
         source="agent_pick.scxml",

@@ -117,6 +117,7 @@ class Door(Machine):
                 domain=2,
                 entry=0x10,
                 line=7,
+                cond_text="In('unlocked')",
             ),
             # transition 3: opened -> closed on close
             TransitionSpec(
@@ -150,6 +151,7 @@ class Door(Machine):
                 domain=5,
                 entry=0x40,
                 line=18,
+                cond_text="In('closed')",
             ),
         ),
         source="door.scxml",

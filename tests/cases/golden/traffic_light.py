@@ -251,6 +251,7 @@ class TrafficLight(Machine):
                 content=_transition_5,
                 entry=0x0,
                 line=25,
+                cond_text="len(requests) < 3",
             ),
             # transition 6: green -> yellow on tick hurry
             TransitionSpec(
@@ -283,6 +284,7 @@ class TrafficLight(Machine):
                 domain=0,
                 entry=0x80,
                 line=50,
+                cond_text="In('flashing')",
             ),
         ),
         source="traffic_light.scxml",
