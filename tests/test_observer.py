@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import scxmlc
 from scxmlc.runtime import (
     Event,
@@ -189,3 +191,41 @@ def test_a_delayed_event_is_a_macrostep_of_its_own(tmp_path: Path) -> None:
     assert tick.time == 5.0
     assert tick.exited == ("a",) and tick.entered == ("b",)
     assert machine.finished
+
+
+def test_the_w3c_suite_passes_with_every_step_recorded() -> None:
+    """Recording steps takes the general path of every event: the cases that
+    pass unobserved pass observed, and each macrostep ends where the session
+    is."""
+    from w3c import EXPECTED_FAILURES, SUITE, cases
+
+    if not SUITE.is_dir():
+        pytest.skip(f"W3C suite not found at {SUITE}")
+
+    class Checking(Steps):
+        def on_macrostep(self, machine: Machine, step: MacroStep) -> None:
+            super().on_macrostep(machine, step)
+            if machine._running:
+                assert step.configuration == tuple(machine.active_states())
+
+    failed = []
+    checked = 0
+    for case in [*cases("python"), *cases("ecmascript"), *cases("null")]:
+        if case.http or case.name in EXPECTED_FAILURES[case.datamodel]:
+            continue
+        try:
+            machine_class = scxmlc.load(case.path, default_datamodel=case.datamodel)
+        except scxmlc.compiler.CompileError:
+            continue  # a test that must be rejected
+        clock = VirtualClock()
+        steps = Checking()
+        machine = machine_class(clock, observer=steps)
+        machine.start()
+        clock.run_until_idle(limit=300.0)
+        checked += 1
+        if not (machine.finished and "pass" in machine.configuration):
+            failed.append(f"{case.id}: {sorted(machine.configuration)}")
+        elif not steps.micro:
+            failed.append(f"{case.id}: no microsteps reported")
+    assert checked > 300
+    assert failed == []
