@@ -8,7 +8,8 @@ stderr): each of its lines must be a line of the output, in the same order;
 a `...` line stands for any lines. A ```python block is quoted from the
 project the tutorial builds and must appear there as it is. Only the commands a
 user has been told about are allowed: `scxmlc new`, `check`, `run`, `graph`,
-`python -m pytest`, and `cd`.
+`python -m pytest`, and `cd`. The chart the tutorial shows is the one its
+`scxmlc graph` command draws (the same states).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from pathlib import Path
 
 import pytest
 
-TUTORIAL = Path(__file__).resolve().parents[1] / "docs" / "tutorial.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+TUTORIAL = DOCS / "tutorial.md"
+PICTURE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
+STATE_ID = re.compile(r'id="state:([^"]+)"')
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 ALLOWED = (
     ("scxmlc", "new"),
@@ -84,7 +88,7 @@ def test_the_tutorial_uses_only_commands_it_introduces() -> None:
     for words in commands:
         assert any(tuple(words[: len(a)]) == a for a in ALLOWED), words
     used = {tuple(words[:2]) for words in commands}
-    for command in ("new", "check", "run"):
+    for command in ("new", "check", "run", "graph"):
         assert ("scxmlc", command) in used
     assert ("python", "-m") in used
 
@@ -117,6 +121,12 @@ def test_the_tutorial_runs_from_an_empty_folder(tmp_path: Path) -> None:
                 f"it printed:\n{done.stdout}"
             )
         folder = Path(where.read_text(encoding="utf-8").strip())
+    # the picture shown is the chart the tutorial's command draws
+    [picture] = PICTURE.findall(TUTORIAL.read_text(encoding="utf-8"))
+    shown = STATE_ID.findall((DOCS / picture).read_text(encoding="utf-8"))
+    drawn = STATE_ID.findall((folder / "routing.svg").read_text(encoding="utf-8"))
+    assert shown and sorted(shown) == sorted(drawn)
+    assert (folder / "run.html").read_text(encoding="utf-8").startswith("<!")
     quoted = [text for language, text in tutorial_blocks() if language == "python"]
     project = "\n".join(
         line.strip()
