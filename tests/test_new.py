@@ -1,5 +1,6 @@
-"""`scxmlc new`: a project of each kind that checks clean, runs its scenario,
-and passes its own test; a folder with anything in it is refused."""
+"""`scxmlc new`: a project of each kind that checks clean, compiles, draws,
+runs its scenario, and passes its own test; a folder with anything in it is
+refused."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def test_a_new_project_checks_clean_runs_its_scenario_and_passes_its_test(
             f"  cd {project}\n",
             f"  scxmlc check {KINDS[kind].documents}\n",
             f"  scxmlc run {application} --scenario scenarios/routed.yaml\n",
+            f"  scxmlc graph {application} -o routing.svg\n",
             "  python -m pytest\n",
         ]
     )
@@ -79,6 +81,8 @@ def test_a_new_project_checks_clean_runs_its_scenario_and_passes_its_test(
         "0 errors, 0 warnings\n"
     )
     assert main(["compile", application, "-o", "build"]) == 0
+    assert main(["graph", application, "-o", "routing.svg"]) == 0
+    assert 'id="state:' in Path("routing.svg").read_text(encoding="utf-8")
     capsys.readouterr()
     assert main(["run", application, "--scenario", "scenarios/routed.yaml"]) == 0
     printed = capsys.readouterr()

@@ -127,12 +127,13 @@ def create_project(directory: Path, kind: str) -> list[Path]:
 
 
 def next_steps(directory: Path, kind: str) -> list[str]:
-    """The commands that check, run and test a new project of `kind`."""
+    """The commands that check, run, draw and test a new project of `kind`."""
     application = KINDS[kind].application
     return [
         f"cd {directory}",
         f"scxmlc check {KINDS[kind].documents}",
         f"scxmlc run {application} --scenario scenarios/routed.yaml",
+        f"scxmlc graph {application} -o routing.svg",
         "python -m pytest",
     ]
 
