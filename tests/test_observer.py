@@ -229,3 +229,19 @@ def test_the_w3c_suite_passes_with_every_step_recorded() -> None:
             failed.append(f"{case.id}: no microsteps reported")
     assert checked > 300
     assert failed == []
+
+
+def test_a_restored_session_reports_its_steps_to_its_new_observer(
+    tmp_path: Path,
+) -> None:
+    machine_class = compiled(tmp_path)
+    machine = machine_class(VirtualClock(), observer=Steps())
+    machine.start()
+    machine.send("go")
+    steps = Steps()
+    restored = machine_class.restore(machine.snapshot(), VirtualClock(), observer=steps)
+    restored.send("next")
+    assert [m.configuration for m in steps.macro] == [
+        ("busy", "left", "l2", "right", "r4")
+    ]
+    assert len(steps.micro) == 3

@@ -160,9 +160,10 @@ def _run_action(entry: dict[str, Any]) -> dict[str, str]:
 
 
 def _microstep_text(step: dict[str, Any]) -> str:
-    """`event: a → b, c → d` (targetless transitions stay where they are)."""
+    """`event: a → b [cond], c → d` (a targetless transition says so)."""
     taken = ", ".join(
         f"{t['source'] or 'scxml'} → {' '.join(t['targets']) or '(targetless)'}"
+        + (f" [{t['cond']}]" if t.get("cond") else "")
         for t in step["transitions"]
     )
     return f"{step['step'] or '(eventless)'}: {taken}"
