@@ -144,6 +144,8 @@ class Node:
 
     def __init__(self, cwd: Path, store: str, node: str, scenario_file: str) -> None:
         self.name = node
+        self.log = cwd / f"{node}-{scenario_file}.log"
+        """The node's stderr (its log lines)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scxmlc.compiler.commands.cli", "serve"]
             + ["route.scxml", "--scenario", scenario_file, "--port", "0"]
@@ -151,7 +153,7 @@ class Node:
             + ["--trace"],
             cwd=cwd,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log.open("w"),
             text=True,
             env={**os.environ, "SCXMLC_SERVE_TOKEN": TOKEN},
         )
@@ -198,12 +200,46 @@ class Ledger:
     maybe: dict[str, list[int]] = field(default_factory=dict)
 
 
+@dataclass
+class Progress:
+    """Where a run is, to say what it waited for if it hangs."""
+
+    phase: str = "starting"
+    logs: list[Path] = field(default_factory=list)
+    """The nodes' stderr, whose ends a hang shows."""
+    last: dict[str, Any] = field(default_factory=dict)
+    """The last answer to each session's event or query not yet over."""
+
+    def describe(self) -> str:
+        waiting = sorted(self.last.items())[:3]
+        logs = "".join(
+            f"\n--- {log.name}:\n" + "".join(log.read_text().splitlines(True)[-15:])
+            for log in self.logs
+            if log.exists()
+        )
+        return f"{self.phase}; {len(self.last)} sessions waited for: {waiting}{logs}"
+
+
+def bounded(body: Awaitable[Run], progress: Progress) -> Run:
+    """Run `body`; past LIMIT, fail saying what it waited for."""
+    try:
+        return asyncio.run(asyncio.wait_for(body, LIMIT))
+    except TimeoutError:
+        pytest.fail(f"no end within {LIMIT:g} s: {progress.describe()}")
+
+
 class Driver:
     """Sends each call's session its REST events through the live nodes."""
 
-    def __init__(self, http: aiohttp.ClientSession, urls: Callable[[], list[str]]):
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        urls: Callable[[], list[str]],
+        progress: Progress,
+    ):
         self.http = http
         self.urls = urls
+        self.progress = progress
         self.ledger = Ledger()
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._turn = itertools.count()
@@ -250,8 +286,10 @@ class Driver:
                 acked.append(n)
                 return
             if status == 503 and "storeerror" not in body:
+                self.progress.last[sid] = (n, status, body)
                 await asyncio.sleep(0.1)  # no owner answers yet: nothing queued
                 continue
+            self.progress.last.pop(sid, None)
             if status == 404:
                 return  # gone with the killed node before its first save
             maybe.append(n)
@@ -260,6 +298,7 @@ class Driver:
     async def outcome(self, sid: str) -> Any:
         """The session's query once its call is over (None: it is unknown,
         404), asked of the live nodes until one answers."""
+        last = self.progress.last
         while True:
             urls = self.urls()
             if not urls:
@@ -267,13 +306,17 @@ class Driver:
                 continue
             try:
                 status, body = await self.get(urls[-1], f"/scxml/session/{sid}/query")
-            except aiohttp.ClientError:
+            except aiohttp.ClientError as error:
+                last[sid] = repr(error)
                 await asyncio.sleep(0.1)
                 continue
             if status == 404:
+                last.pop(sid, None)
                 return None
             if status == 200 and {"ended", "failed"} & set(body["configuration"]):
+                last.pop(sid, None)
                 return body
+            last[sid] = (status, body.get("configuration", body))
             await asyncio.sleep(0.2)
 
 
@@ -347,12 +390,13 @@ async def drive(
     calls: Callable[[], list[str]],
     crash: Callable[[Driver], Awaitable[set[str]]],
     expected: Callable[[], bool],
+    progress: Progress,
 ) -> Run:
     """Follow every logged call with REST events, let `crash` kill a node
     (it returns the sessions saved just before), wait until `expected()`
     says every call that will arrive has, then for every call's outcome."""
     async with aiohttp.ClientSession(headers=AUTH) as http:
-        driver = Driver(http, lambda: [node.url for node in live()])
+        driver = Driver(http, lambda: [node.url for node in live()], progress)
 
         async def follow() -> None:
             while True:
@@ -361,12 +405,16 @@ async def drive(
 
         following = asyncio.ensure_future(follow())
         try:
+            progress.phase = "waiting for the kill"
             saved = await crash(driver)
+            progress.phase = "waiting for the calls still to come"
             await until(expected)
             driver.follow(list(calls()))
         finally:
             following.cancel()
+        progress.phase = "sending REST events"
         await asyncio.gather(*driver.tasks.values())
+        progress.phase = "waiting for the calls to end"
         sessions = calls()
         outcomes = dict(
             zip(sessions, await asyncio.gather(*map(driver.outcome, sessions)))
@@ -401,16 +449,16 @@ def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
             nodes.remove(east)
             return saved
 
-        run = asyncio.run(
-            asyncio.wait_for(
-                drive(
-                    lambda: nodes,
-                    lambda: list(east.calls) + list(west.calls),
-                    crash,
-                    lambda: sum(node_of(s) == "west" for s in west.calls) >= CALLS,
-                ),
-                LIMIT,
-            )
+        progress = Progress(logs=[east.log, west.log])
+        run = bounded(
+            drive(
+                lambda: nodes,
+                lambda: list(east.calls) + list(west.calls),
+                crash,
+                lambda: sum(node_of(s) == "west" for s in west.calls) >= CALLS,
+                progress,
+            ),
+            progress,
         )
         assert {node_of(sid) for sid in run.sessions} == {"east", "west"}
         routed_elsewhere, went_on, lost = check(run, "east")
@@ -463,16 +511,16 @@ def test_calls_survive_a_kill_9_and_restart_on_sqlite(tmp_path: Path) -> None:
                 dict.fromkeys(sid for node in nodes + [first] for sid in node.calls)
             )
 
-        run = asyncio.run(
-            asyncio.wait_for(
-                drive(
-                    lambda: nodes,
-                    calls,
-                    crash,
-                    lambda: len(nodes[-1].calls) >= CALLS // 2,
-                ),
-                LIMIT,
-            )
+        progress = Progress(logs=[first.log, tmp_path / "solo-again.yaml.log"])
+        run = bounded(
+            drive(
+                lambda: nodes,
+                calls,
+                crash,
+                lambda: len(nodes[-1].calls) >= CALLS // 2,
+                progress,
+            ),
+            progress,
         )
         routed_elsewhere, went_on, lost = check(run, "solo")
         assert routed_elsewhere > 0 and went_on > 0, (routed_elsewhere, went_on)
