@@ -243,8 +243,11 @@ def _read(where: Path) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         descriptor = os.open(where, flags)
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: error: no such file") from None
     except OSError as error:
-        raise ScenarioError(f"{where}: error: cannot read: {error.strerror}") from None
+        problem = (error.strerror or str(error)).lower()
+        raise ScenarioError(f"{where}: error: {problem}") from None
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
         raise ScenarioError(f"{where}: error: not a regular file")
