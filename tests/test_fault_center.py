@@ -38,7 +38,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from scxmlc.runtime.store import node_of, open_store
+from scxmlc.runtime.store import SessionStore, node_of, open_store
 
 from redis_server import RedisServer, redis_server  # noqa: F401  (the fixture)
 
@@ -235,12 +235,16 @@ class Driver:
         self,
         http: aiohttp.ClientSession,
         urls: Callable[[], list[str]],
+        store: SessionStore,
         progress: Progress,
     ):
         self.http = http
         self.urls = urls
+        self.store = store
         self.progress = progress
         self.ledger = Ledger()
+        self.dead: set[str] = set()
+        """The nodes killed so far."""
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._turn = itertools.count()
 
@@ -253,6 +257,13 @@ class Driver:
             if answer.content_type == "application/json":
                 return answer.status, await answer.json()
             return answer.status, await answer.text()
+
+    async def gone(self, sid: str) -> bool:
+        """Whether session `sid` died with its node before it was saved
+        once: a node of the cluster answers 503 for it (its node is not
+        there to ask), but its node was killed and the store has no record
+        of it, which nobody but that node could have written."""
+        return node_of(sid) in self.dead and await self.store.load(sid) is None
 
     def follow(self, sids: list[str]) -> None:
         """Start sending events to the sessions not followed yet."""
@@ -286,6 +297,9 @@ class Driver:
                 acked.append(n)
                 return
             if status == 503 and "storeerror" not in body:
+                if await self.gone(sid):
+                    self.progress.last.pop(sid, None)
+                    return
                 self.progress.last[sid] = (n, status, body)
                 await asyncio.sleep(0.1)  # no owner answers yet: nothing queued
                 continue
@@ -310,7 +324,7 @@ class Driver:
                 last[sid] = repr(error)
                 await asyncio.sleep(0.1)
                 continue
-            if status == 404:
+            if status == 404 or (status == 503 and await self.gone(sid)):
                 last.pop(sid, None)
                 return None
             if status == 200 and {"ended", "failed"} & set(body["configuration"]):
@@ -386,6 +400,7 @@ def write_files(tmp_path: Path, scenarios: dict[str, str]) -> None:
 
 
 async def drive(
+    store_url: str,
     live: Callable[[], list[Node]],
     calls: Callable[[], list[str]],
     crash: Callable[[Driver], Awaitable[set[str]]],
@@ -395,37 +410,52 @@ async def drive(
     """Follow every logged call with REST events, let `crash` kill a node
     (it returns the sessions saved just before), wait until `expected()`
     says every call that will arrive has, then for every call's outcome."""
-    async with aiohttp.ClientSession(headers=AUTH) as http:
-        driver = Driver(http, lambda: [node.url for node in live()], progress)
+    store = await open_store(store_url)
+    try:
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+            urls = lambda: [node.url for node in live()]  # noqa: E731
+            return await _drive(
+                Driver(http, urls, store, progress), calls, crash, expected
+            )
+    finally:
+        await store.close()
 
-        async def follow() -> None:
-            while True:
-                driver.follow(list(calls()))
-                await asyncio.sleep(0.05)
 
-        following = asyncio.ensure_future(follow())
-        try:
-            progress.phase = "waiting for the kill"
-            saved = await crash(driver)
-            progress.phase = "waiting for the calls still to come"
-            await until(expected)
+async def _drive(
+    driver: Driver,
+    calls: Callable[[], list[str]],
+    crash: Callable[[Driver], Awaitable[set[str]]],
+    expected: Callable[[], bool],
+) -> Run:
+    """The body of `drive`, with its driver."""
+    progress = driver.progress
+
+    async def follow() -> None:
+        while True:
             driver.follow(list(calls()))
-        finally:
-            following.cancel()
-        progress.phase = "sending REST events"
-        await asyncio.gather(*driver.tasks.values())
-        progress.phase = "waiting for the calls to end"
-        sessions = calls()
-        outcomes = dict(
-            zip(sessions, await asyncio.gather(*map(driver.outcome, sessions)))
-        )
-        for sid, outcome in outcomes.items():
-            if outcome is not None:
-                status, _ = await driver.post(
-                    live()[-1].url, f"/scxml/session/{sid}/event/close"
-                )
-                assert status == 204, sid
-        return Run(sessions, saved, driver.ledger, outcomes)
+            await asyncio.sleep(0.05)
+
+    following = asyncio.ensure_future(follow())
+    try:
+        progress.phase = "waiting for the kill"
+        saved = await crash(driver)
+        progress.phase = "waiting for the calls still to come"
+        await until(expected)
+        driver.follow(list(calls()))
+    finally:
+        following.cancel()
+    progress.phase = "sending REST events"
+    await asyncio.gather(*driver.tasks.values())
+    progress.phase = "waiting for the calls to end"
+    sessions = calls()
+    outcomes = dict(zip(sessions, await asyncio.gather(*map(driver.outcome, sessions))))
+    for sid, outcome in outcomes.items():
+        if outcome is not None:
+            status, _ = await driver.post(
+                driver.urls()[-1], f"/scxml/session/{sid}/event/close"
+            )
+            assert status == 204, sid
+    return Run(sessions, saved, driver.ledger, outcomes)
 
 
 def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
@@ -446,12 +476,14 @@ def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
             await until(lambda: len(east.calls) >= CALLS // 3)
             saved = await saved_among(store, list(east.calls))
             east.kill()
+            driver.dead.add("east")
             nodes.remove(east)
             return saved
 
         progress = Progress(logs=[east.log, west.log])
         run = bounded(
             drive(
+                store,
                 lambda: nodes,
                 lambda: list(east.calls) + list(west.calls),
                 crash,
@@ -502,6 +534,7 @@ def test_calls_survive_a_kill_9_and_restart_on_sqlite(tmp_path: Path) -> None:
             await until(lambda: len(first.calls) >= CALLS // 2)
             saved = await saved_among(store, list(first.calls))
             first.kill()
+            driver.dead.add("solo")
             nodes.remove(first)
             nodes.append(Node(tmp_path, store, "solo", "again.yaml"))
             return saved
@@ -514,6 +547,7 @@ def test_calls_survive_a_kill_9_and_restart_on_sqlite(tmp_path: Path) -> None:
         progress = Progress(logs=[first.log, tmp_path / "solo-again.yaml.log"])
         run = bounded(
             drive(
+                store,
                 lambda: nodes,
                 calls,
                 crash,
