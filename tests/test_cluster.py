@@ -339,13 +339,23 @@ def test_a_dead_nodes_sessions_go_on_elsewhere_with_timers_and_queued_events(
             )
             await east.save(sid, store)
             await store.append(sid, encode_event("add", {"n": 2}, REST_ORIGIN_TYPE))
+            unsaved = await east.start()  # dies with east: never saved
             east.die()
-            east.server.platform.sessions[sid].machine.dispose()
+            for session in east.server.platform.sessions.values():
+                session.machine.dispose()
             east.server.platform.sessions.clear()
             await east.server.close()
             status, answer = await west.call("GET", f"/scxml/session/{sid}/query")
             assert (status, answer["error"]) == (503, "unavailable")
             await until(lambda: sid in west.cluster.adopted, "the adoption")
+            assert await west.call("GET", f"/scxml/session/{unsaved}/query") == (
+                404,
+                {
+                    "error": "notfound",
+                    "description": f"no session {unsaved}: its node east stopped "
+                    "and the store holds no record of it",
+                },
+            )
             record = await store.load(sid)
             assert record is not None and record.node == "west"
             await until(

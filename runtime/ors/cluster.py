@@ -403,14 +403,33 @@ class ClusterNode:
     async def owner(self, sessionid: str) -> str | None:
         """The node that owns `sessionid`: the store's record, else the id's;
         None, without asking the store, for an id that names no node."""
+        found = await self._owner(sessionid)
+        return found[0] if found is not None else None
+
+    async def _owner(self, sessionid: str) -> tuple[str, bool] | None:
+        """`owner`, and whether the store holds a record of the session
+        (False too when the store could not be read)."""
         named = node_of(sessionid)
         if named is None:
             return None
         try:
             record = await self.store.load(sessionid)
         except (StoreError, ValueError):
-            record = None
-        return record.node if record is not None else named
+            return named, False
+        return (record.node, True) if record is not None else (named, False)
+
+    async def _never_saved(self, sessionid: str, node: str) -> bool:
+        """Whether `sessionid`, of `node` whose lease is not live, is gone for
+        good: the store holds no record of it, read after a fresh read of the
+        live nodes. A node stops serving before the store lets its lease
+        expire, so a session it never saved cannot appear later."""
+        self._nodes_read = 0.0
+        try:
+            if await self.address_of(node):
+                return False
+            return await self.store.load(sessionid) is None
+        except (StoreError, ValueError):
+            return False
 
     async def address_of(self, node: str) -> str | None:
         """Where `node` listens, if its lease is live; the store's answer is
@@ -445,18 +464,28 @@ class ClusterNode:
                 or self.server.platform.session(match.group(1)) is not None
             ):
                 return await handler(request)
-            owner = await self.owner(match.group(1))
-            if owner is None or owner == self.node:
+            sessionid = match.group(1)
+            found = await self._owner(sessionid)
+            if found is None or found[0] == self.node:
                 return await handler(request)
+            owner, recorded = found
             try:
                 address = await self.address_of(owner)
             except StoreError:
                 address = None
+            if not address and not recorded:
+                if await self._never_saved(sessionid, owner):
+                    raise Refusal(
+                        404,
+                        "notfound",
+                        f"no session {sessionid}: its node {owner} stopped and "
+                        "the store holds no record of it",
+                    )
             if not address:
                 raise Refusal(
                     503,
                     "unavailable",
-                    f"node {owner}, which runs session {match.group(1)}, does not "
+                    f"node {owner}, which runs session {sessionid}, does not "
                     f"answer; the cluster adopts its sessions within "
                     f"{self.lease_ttl:g} s (lease_ttl)",
                 )
