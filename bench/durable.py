@@ -3,7 +3,7 @@
 Usage (from the project root)::
 
     python bench/durable.py [--sessions N] [--events K] [--idle N]
-                            [--redis URL] [--markdown]
+                            [--redis URL] [--stores NAMES] [--markdown]
 
 1. *Throughput*: a `SessionServer` on loopback (aiohttp, one event loop)
    with persistence off, with SQLite (`synchronous=full`, the default, and
@@ -21,7 +21,11 @@ Usage (from the project root)::
    sessions; then `--idle` sessions (default 100,000) started, saved to
    SQLite and passivated in one process, with the process's peak RSS.
 
-The table goes to stdout, progress to stderr.
+`--stores off,memory,redis` (any of off, memory, sqlite-full,
+sqlite-normal, redis) measures the throughput of those only, each run
+`--repeat` times (min/median/max), and skips the rest: what the
+persistence section of docs/performance.md uses. The table goes to stdout,
+progress to stderr.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import asyncio
 import gc
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -234,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=int, default=100_000)
     parser.add_argument("--redis", metavar="URL")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--stores", metavar="NAMES")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.stores is not None:
+        return _compare(args)
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="scxmlc-bench-durable-") as name:
         folder = Path(name)
@@ -292,6 +301,70 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.idle:,} idle sessions started, saved and passivated in "
         f"{seconds:.1f} s; peak RSS {rss:,.0f} MiB"
+    )
+    return 0
+
+
+STORES = {
+    "off": lambda folder, redis: None,
+    "memory": lambda folder, redis: "memory:",
+    "sqlite-full": lambda folder, redis: f"sqlite:{folder / 'full.db'}",
+    "sqlite-normal": lambda folder, redis: (
+        f"sqlite:{folder / 'normal.db'}?synchronous=normal"
+    ),
+    "redis": lambda folder, redis: redis,
+}
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """Events/s of each store of `--stores`, `--repeat` rounds of one run
+    each (the stores interleaved); min/median/max, and the median of each
+    round's share of the first store's rate."""
+    names = args.stores.split(",")
+    unknown = [name for name in names if name not in STORES]
+    if unknown:
+        raise SystemExit(f"--stores: no such store {', '.join(unknown)}")
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory(prefix="scxmlc-bench-durable-") as name:
+        folder = Path(name)
+        cls = document(folder)
+        redis = private_redis() if args.redis is None else _given(args.redis)
+        with redis as redis_url:
+            for round in range(args.repeat):
+                for store in names:
+                    url = STORES[store](folder, redis_url)
+                    if store == "redis" and url is None:
+                        raise SystemExit("--stores redis: no redis-server found")
+                    for old in folder.glob("*.db*"):
+                        old.unlink()
+                    log(f"round {round + 1}: {store}")
+                    result = asyncio.run(
+                        throughput(cls, url, args.sessions, args.events)
+                    )
+                    rates[store].append(result[1])
+    first = rates[names[0]]
+    rows = []
+    for store in names:
+        shares = [rate / base for rate, base in zip(rates[store], first)]
+        rows.append(
+            [
+                store,
+                " / ".join(
+                    f"{value:,.0f}"
+                    for value in (
+                        min(rates[store]),
+                        statistics.median(rates[store]),
+                        max(rates[store]),
+                    )
+                ),
+                f"{min(shares):.0%} / {statistics.median(shares):.0%} / "
+                f"{max(shares):.0%}",
+            ]
+        )
+    _table(
+        ["persistence", "events/s (min / median / max)", f"share of {names[0]}"],
+        rows,
+        args.markdown,
     )
     return 0
 

@@ -62,7 +62,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final, TypeVar
 
 from ..basichttp import LimitExceeded, queued_events
@@ -155,7 +155,6 @@ class _Tracked:
         "filling",
         "ended",
         "passivate",
-        "waiters",
         "fresh",
         "start_at",
     )
@@ -173,13 +172,32 @@ class _Tracked:
         self.filling = False
         self.ended = False
         self.passivate = False
-        self.waiters: list[asyncio.Future[None]] | None = None
         self.fresh = False
         """Restored with an empty queue: the first event appended alone is
         the next one."""
         self.start_at: float | None = None
         """Wall-clock time a session not started yet (an `idealtime`) is
         due to start."""
+
+
+class _Append:
+    """An event to append for a session, and its caller's answer."""
+
+    __slots__ = ("sid", "tracked", "event", "answer")
+
+    def __init__(
+        self, sid: str, tracked: _Tracked, event: Event, answer: asyncio.Future[int]
+    ) -> None:
+        self.sid = sid
+        self.tracked = tracked
+        self.event = event
+        self.answer = answer
+
+
+def _wake(batch: asyncio.Future[None] | None) -> None:
+    """Wake those waiting for `batch` (None: nobody)."""
+    if batch is not None and not batch.done():
+        batch.set_result(None)
 
 
 def _root(machine: Machine) -> Machine:
@@ -254,6 +272,10 @@ class Durability:
         self.reactivated = 0
         self._dirty: dict[str, None] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._next_batch: asyncio.Future[None] | None = None
+        """Done when the next batch of saves is (`saved`)."""
+        self._appends: list[_Append] = []
+        """Events to append in the next batch of appends."""
         self._activating: dict[str, asyncio.Future[OrsSession | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
@@ -482,13 +504,8 @@ class Durability:
     def _drop(self, sid: str) -> None:
         """Forget session `sid` here without ending it (another node, or
         nobody, owns it)."""
-        tracked = self.tracked.pop(sid, None)
+        self.tracked.pop(sid, None)
         self._dirty.pop(sid, None)
-        if tracked is not None:
-            waiters, tracked.waiters = tracked.waiters, None
-            for waiter in waiters or ():
-                if not waiter.done():
-                    waiter.set_result(None)
         session = self.platform.sessions.pop(sid, None)
         if session is not None:
             session.machine.dispose()
@@ -527,77 +544,112 @@ class Durability:
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
-        """Save the marked sessions, a batch per turn of the loop."""
+        """Save the marked sessions, a batch per turn of the loop, until none
+        is marked; each batch ends by waking those who wait for it
+        (`saved`)."""
+        batch_done: asyncio.Future[None] | None = None
         try:
             while self._dirty:
                 batch = list(self._dirty)
                 self._dirty.clear()
-                await asyncio.gather(*(self._save(sid) for sid in batch))
+                batch_done, self._next_batch = self._next_batch, None
+                await self._save_batch(batch)
+                _wake(batch_done)
         finally:
+            _wake(batch_done)
             self._flusher = None
             if self._dirty:
                 self._mark(next(iter(self._dirty)))
+            else:
+                _wake(self._next_batch)
+                self._next_batch = None
 
-    async def _save(self, sid: str) -> None:
-        tracked = self.tracked.get(sid)
-        if tracked is None:
+    async def _save_batch(self, batch: list[str]) -> None:
+        """Save (or delete, once ended) the sessions `batch`: all their store
+        calls at once, given up together after `store_timeout`."""
+        if not self.check_lease():
+            return  # all dropped; `saved` refuses a new one: no lease, no start
+        writes: list[tuple[str, _Tracked, Coroutine[Any, Any, Any]]] = []
+        for sid in batch:
+            tracked = self.tracked.get(sid)
+            if tracked is not None:
+                write = self._write(sid, tracked)
+                if write is not None:
+                    writes.append((sid, tracked, write))
+        if not writes:
             return
+        loop = asyncio.get_running_loop()
+        calls = [loop.create_task(write) for _, _, write in writes]
+        _, late = await asyncio.wait(calls, timeout=self.store_timeout)
+        for call in late:
+            call.cancel()
+        for (sid, tracked, _), call in zip(writes, calls):
+            if call in late:
+                error: BaseException | None = StoreError(
+                    f"the store did not answer within {self.store_timeout:g} s"
+                )
+            else:
+                error = call.exception()
+            self._written(sid, tracked, error)
+
+    def _write(self, sid: str, tracked: _Tracked) -> Coroutine[Any, Any, Any] | None:
+        """The store call that persists session `sid` as it is now: its
+        save, or its record's deletion once it ended (or can no longer be
+        snapshot); None when there is nothing to write."""
+        store = self.store
+        if tracked.ended:
+            self.tracked.pop(sid, None)
+            return None if tracked.new else store.delete(sid)
+        session = self.platform.sessions.get(sid)
+        if session is None:
+            return None
+        machine = session.machine
         try:
-            if tracked.ended:
-                self.tracked.pop(sid, None)
-                if not tracked.new:
-                    await self._bounded(self.store.delete(sid))
-                return
-            session = self.platform.sessions.get(sid)
-            if session is None:
-                return
-            if not self.check_lease():
-                return  # dropped; `saved` refuses a new one: no lease, no start
-            machine = session.machine
-            try:
-                data = machine.snapshot()
-            except SnapshotError as error:
-                log.error("session %s is no longer persisted: %s", sid, error)
-                self.tracked.pop(sid, None)
-                if not tracked.new:
-                    await self._bounded(self.store.delete(sid))
-                return
-            due = _due(machine)
-            if not machine._started and tracked.start_at is not None:
-                due = tracked.start_at  # the due index brings it back to start
-            record = SessionRecord(
-                sid,
-                data,
-                tracked.document,
-                type(machine)._fingerprint,
-                self.node,
-                self.token,
-                tracked.created,
-                time.time(),
-                due,
-            )
-            await self._bounded(
-                self.store.save(record, acked=tracked.delivered, new=tracked.new)
-            )
+            data = machine.snapshot()
+        except SnapshotError as error:
+            log.error("session %s is no longer persisted: %s", sid, error)
+            self.tracked.pop(sid, None)
+            return None if tracked.new else store.delete(sid)
+        due = _due(machine)
+        if not machine._started and tracked.start_at is not None:
+            due = tracked.start_at  # the due index brings it back to start
+        record = SessionRecord(
+            sid,
+            data,
+            tracked.document,
+            type(machine)._fingerprint,
+            self.node,
+            self.token,
+            tracked.created,
+            time.time(),
+            due,
+        )
+        return store.save(record, acked=tracked.delivered, new=tracked.new)
+
+    def _written(
+        self, sid: str, tracked: _Tracked, error: BaseException | None
+    ) -> None:
+        """Session `sid`'s save (or deletion) is done, failed with `error`."""
+        if error is None:
+            if self.tracked.get(sid) is not tracked:
+                return  # deleted, or dropped meanwhile
             tracked.new = False
             self.saves += 1
             if tracked.passivate and sid not in self._dirty:  # else: the next save
                 tracked.passivate = False
-                self._leave_memory(sid, tracked, session)
-        except Fenced:
+                session = self.platform.sessions.get(sid)
+                if session is not None:
+                    self._leave_memory(sid, tracked, session)
+        elif isinstance(error, Fenced):
             log.error("session %s: another node owns it now", sid)
             self._drop(sid)
             self._check.set()  # the node's lease may be gone: renew now
-        except StoreError as error:
+        elif isinstance(error, StoreError):
             log.warning("session %s not saved (again in %g s): %s", sid, RETRY, error)
             tracked.passivate = False
             asyncio.get_running_loop().call_later(RETRY, self._retry, sid)
-            return
-        finally:
-            waiters, tracked.waiters = tracked.waiters, None
-            for waiter in waiters or ():
-                if not waiter.done():
-                    waiter.set_result(None)
+        else:
+            log.error("session %s not saved: %r", sid, error)
 
     def _retry(self, sid: str) -> None:
         if sid in self.tracked and self._running:
@@ -609,12 +661,10 @@ class Durability:
         tracked = self.tracked.get(sid)
         if tracked is None or (not tracked.new and sid not in self._dirty):
             return
-        waiter = asyncio.get_running_loop().create_future()
-        if tracked.waiters is None:
-            tracked.waiters = []
-        tracked.waiters.append(waiter)
         self._mark(sid)
-        await waiter
+        if self._next_batch is None:
+            self._next_batch = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._next_batch)
         if tracked.new and not tracked.ended:
             if not self.leased:
                 raise StoreError(
@@ -652,7 +702,9 @@ class Durability:
                 f"in the store (max_queued_events {self.max_queued_events})",
             )
         tracked.inflight += 1
-        return await asyncio.shield(self._append(sid, tracked, event))
+        if tracked.new:  # its record first: appends need it
+            return await asyncio.shield(self._append_when_saved(sid, tracked, event))
+        return await self._append(sid, tracked, event)
 
     def queued(self, sid: str) -> int:
         """How many events wait for session `sid`: in its external queue,
@@ -666,19 +718,69 @@ class Durability:
             waiting += tracked.inflight + len(tracked.buffer or ())
         return waiting
 
-    async def _append(self, sid: str, tracked: _Tracked, event: Event) -> int:
+    def _append(self, sid: str, tracked: _Tracked, event: Event) -> asyncio.Future[int]:
+        """Append `event` for session `sid` in this turn's batch of appends:
+        its `seq` once it is durable (and handed over). A caller that stops
+        waiting stops nothing: the append and the handing over go on."""
+        loop = asyncio.get_running_loop()
+        appended: asyncio.Future[int] = loop.create_future()
+        if not self._appends:
+            loop.call_soon(self._append_batch)
+        self._appends.append(_Append(sid, tracked, event, appended))
+        return appended
+
+    async def _append_when_saved(
+        self, sid: str, tracked: _Tracked, event: Event
+    ) -> int:
         try:
-            if tracked.new:
-                await self.saved(sid)
-            seq = await self._bounded(self.store.append(sid, encode_event(event)))
-            if seq is None:
-                raise SessionGone(sid)
-            self._hand(sid, tracked, seq, event)
-            return seq
-        finally:
-            tracked.inflight -= 1
-            if tracked.buffer and not tracked.inflight and not tracked.filling:
-                self._background(self._fill(sid, tracked))
+            await self.saved(sid)
+        except BaseException:
+            self._appended(sid, tracked)
+            raise
+        return await self._append(sid, tracked, event)
+
+    def _append_batch(self) -> None:
+        """Start the appends queued in this turn: one task for all of them."""
+        batch, self._appends = self._appends, []
+        asyncio.get_running_loop().create_task(self._append_all(batch))
+
+    async def _append_all(self, batch: list[_Append]) -> None:
+        """Append the events of `batch` at once, given up together after
+        `store_timeout`; hand each one over (in `seq` order) and answer its
+        caller."""
+        loop = asyncio.get_running_loop()
+        store = self.store
+        calls = [
+            loop.create_task(store.append(item.sid, encode_event(item.event)))
+            for item in batch
+        ]
+        _, late = await asyncio.wait(calls, timeout=self.store_timeout)
+        for call in late:
+            call.cancel()
+        for item, call in zip(batch, calls):
+            answer = item.answer
+            try:
+                if call in late:
+                    raise StoreError(
+                        f"the store did not answer within {self.store_timeout:g} s"
+                    )
+                seq = call.result()
+                if seq is None:
+                    raise SessionGone(item.sid)
+                self._hand(item.sid, item.tracked, seq, item.event)
+                if not answer.done():
+                    answer.set_result(seq)
+            except Exception as error:  # noqa: BLE001 - its caller's to raise
+                if not answer.done():
+                    answer.set_exception(error)
+            finally:
+                self._appended(item.sid, item.tracked)
+
+    def _appended(self, sid: str, tracked: _Tracked) -> None:
+        """An append for `sid` is over: fill any gap once none is under way."""
+        tracked.inflight -= 1
+        if tracked.buffer and not tracked.inflight and not tracked.filling:
+            self._background(self._fill(sid, tracked))
 
     def _hand(self, sid: str, tracked: _Tracked, seq: int, event: Event) -> None:
         """Give the session event `seq`, and those waiting for it, in order
