@@ -63,6 +63,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, Final, TypeVar
 
 from ..basichttp import LimitExceeded, queued_events
@@ -192,6 +193,33 @@ class _Append:
         self.tracked = tracked
         self.event = event
         self.answer = answer
+
+
+class _Deadline:
+    """Cancels the store calls `calls` of one batch still running `limit`
+    seconds from now: one timer for the batch, not one per call."""
+
+    __slots__ = ("left", "timer")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        calls: list[asyncio.Task[Any]],
+        limit: float,
+    ) -> None:
+        self.left = len(calls)
+        self.timer = loop.call_later(limit, _cancel, calls)
+
+    def done(self) -> None:
+        """One call of the batch is done; the timer goes with the last."""
+        self.left -= 1
+        if not self.left:
+            self.timer.cancel()
+
+
+def _cancel(calls: list[asyncio.Task[Any]]) -> None:
+    for call in calls:
+        call.cancel()
 
 
 def _wake(batch: asyncio.Future[None] | None) -> None:
@@ -740,41 +768,43 @@ class Durability:
         return await self._append(sid, tracked, event)
 
     def _append_batch(self) -> None:
-        """Start the appends queued in this turn: one task for all of them."""
+        """Start the appends queued in this turn, all at once (a store that
+        batches them writes them together), given up together after
+        `store_timeout`; each is handed over and answered as it is done."""
         batch, self._appends = self._appends, []
-        asyncio.get_running_loop().create_task(self._append_all(batch))
-
-    async def _append_all(self, batch: list[_Append]) -> None:
-        """Append the events of `batch` at once, given up together after
-        `store_timeout`; hand each one over (in `seq` order) and answer its
-        caller."""
         loop = asyncio.get_running_loop()
         store = self.store
         calls = [
             loop.create_task(store.append(item.sid, encode_event(item.event)))
             for item in batch
         ]
-        _, late = await asyncio.wait(calls, timeout=self.store_timeout)
-        for call in late:
-            call.cancel()
+        deadline = _Deadline(loop, calls, self.store_timeout)
         for item, call in zip(batch, calls):
-            answer = item.answer
-            try:
-                if call in late:
-                    raise StoreError(
-                        f"the store did not answer within {self.store_timeout:g} s"
-                    )
-                seq = call.result()
-                if seq is None:
-                    raise SessionGone(item.sid)
-                self._hand(item.sid, item.tracked, seq, item.event)
-                if not answer.done():
-                    answer.set_result(seq)
-            except Exception as error:  # noqa: BLE001 - its caller's to raise
-                if not answer.done():
-                    answer.set_exception(error)
-            finally:
-                self._appended(item.sid, item.tracked)
+            call.add_done_callback(partial(self._append_done, item, deadline))
+
+    def _append_done(
+        self, item: _Append, deadline: _Deadline, call: asyncio.Task[int | None]
+    ) -> None:
+        """The store call appending `item` is done: hand the event over (in
+        `seq` order) and answer its caller."""
+        deadline.done()
+        answer = item.answer
+        try:
+            if call.cancelled():
+                raise StoreError(
+                    f"the store did not answer within {self.store_timeout:g} s"
+                )
+            seq = call.result()
+            if seq is None:
+                raise SessionGone(item.sid)
+            self._hand(item.sid, item.tracked, seq, item.event)
+            if not answer.done():
+                answer.set_result(seq)
+        except Exception as error:  # noqa: BLE001 - its caller's to raise
+            if not answer.done():
+                answer.set_exception(error)
+        finally:
+            self._appended(item.sid, item.tracked)
 
     def _appended(self, sid: str, tracked: _Tracked) -> None:
         """An append for `sid` is over: fill any gap once none is under way."""
