@@ -983,3 +983,81 @@ def test_events_being_stored_count_against_max_queued_events(tmp_path: Path) -> 
         await slow.store.close()
 
     run(body())
+
+
+class HangingSaves:
+    """A store whose saves never answer while `hang` is set."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self.hang = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def save(self, record: Any, *, acked: int = 0, new: bool = False) -> None:
+        if self.hang:
+            await asyncio.Event().wait()
+        await self.store.save(record, acked=acked, new=new)
+
+
+def test_store_calls_that_do_not_answer_are_given_up_after_store_timeout(
+    tmp_path: Path,
+) -> None:
+    """A batch of saves and a batch of appends the store does not answer
+    fail with `storeerror` once `store_timeout` has passed (the start and
+    the event are refused, 503); the same calls go through once the store
+    answers again."""
+    cls = scxmlc.load(counter(tmp_path))
+
+    async def body() -> None:
+        hanging = HangingSaves(MemoryStore())
+        server = simulated_server(lambda uri, base: cls)
+        server.attach_durability(
+            Durability(server.platform, hanging, node="n1", store_timeout=0.2)  # type: ignore[arg-type]
+        )
+        async with server, aiohttp.ClientSession() as http:
+            client = Client(server, http)
+            status, answer = await client.call(
+                "POST", "/scxml/session/start", data={"src": "counter"}
+            )
+            assert (status, answer["error"]) == (503, "storeerror")
+            assert "could not be saved" in answer["description"]
+            hanging.hang = False
+            sid = await client.start()
+            slow = SlowStore(hanging.store)
+            durability(client).store = slow  # type: ignore[assignment]
+            sends = [client.send(sid, "e", n=n) for n in range(3)]
+            assert await asyncio.gather(*sends) == [503] * 3
+            slow.release.set()
+            assert await client.send(sid, "e", n=3) == 204
+            query = await client.until(sid, lambda q: 3 in q["datamodel"]["seen"])
+            assert query["datamodel"]["seen"][-1] == 3
+
+    run(body())
+
+
+def test_an_event_whose_caller_stopped_waiting_is_still_handed_over(
+    tmp_path: Path,
+) -> None:
+    """A caller that gives up on `deliver` while the append is under way
+    stops neither the append nor the handing over."""
+    cls = scxmlc.load(counter(tmp_path))
+
+    async def body() -> None:
+        slow = SlowStore(MemoryStore())
+        async with serving(cls, slow) as client:  # type: ignore[arg-type]
+            sid = await client.start()
+            delivering = asyncio.ensure_future(
+                durability(client).deliver(sid, Event("e", {"n": 7}))
+            )
+            while durability(client).queued(sid) < 1:
+                await asyncio.sleep(0.01)
+            delivering.cancel()
+            slow.release.set()
+            query = await client.until(sid, lambda q: q["datamodel"]["seen"] == [7])
+            assert query["datamodel"]["seen"] == [7]
+            assert [e.seq for e in await slow.store.pending(sid)] in ([1], [])
+            assert durability(client).queued(sid) == 0
+
+    run(body())

@@ -9,12 +9,14 @@ or a REST call needs them. `SessionServer(durability=...)` wires it in;
 - **End of macrostep.** The platform tells its `step_listeners` when a
   session (or a child it invoked) ends a macrostep or ends. Such a session is
   marked; one flush task saves every marked session once per turn of the
-  event loop (their saves run concurrently, so SQLite commits them together).
+  event loop (their saves run concurrently, so SQLite commits them together,
+  and Redis in one round trip, under one time limit for the batch).
   A save writes `machine.snapshot()` with `acked` = the last `seq` handed to
   the session: the snapshot holds every event handed over, consumed or still
   in its queue, so the store drops them from its queue in the same step.
 - **Events from callers** (REST `/event`, `/request`, Basic HTTP access
-  URIs). `deliver` appends the event to the store first and
+  URIs). `deliver` appends the event to the store first (the appends
+  of one turn of the loop start together, under one time limit) and
   returns its `seq` once it is durable (the server answers 204 then); only
   then is it handed to the session, in `seq` order: an event whose
   predecessor is still being appended waits for it, and a gap nobody fills
@@ -184,14 +186,21 @@ class _Tracked:
 class _Append:
     """An event to append for a session, and its caller's answer."""
 
-    __slots__ = ("sid", "tracked", "event", "answer")
+    __slots__ = ("sid", "tracked", "event", "data", "answer")
 
     def __init__(
-        self, sid: str, tracked: _Tracked, event: Event, answer: asyncio.Future[int]
+        self,
+        sid: str,
+        tracked: _Tracked,
+        event: Event,
+        data: bytes,
+        answer: asyncio.Future[int],
     ) -> None:
         self.sid = sid
         self.tracked = tracked
         self.event = event
+        self.data = data
+        """`event` as the store queues it (`encode_event`)."""
         self.answer = answer
 
 
@@ -600,10 +609,15 @@ class Durability:
         writes: list[tuple[str, _Tracked, Coroutine[Any, Any, Any]]] = []
         for sid in batch:
             tracked = self.tracked.get(sid)
-            if tracked is not None:
+            if tracked is None:
+                continue
+            try:
                 write = self._write(sid, tracked)
-                if write is not None:
-                    writes.append((sid, tracked, write))
+            except Exception as failure:  # noqa: BLE001 - one stops no other
+                self._written(sid, tracked, failure)
+                continue
+            if write is not None:
+                writes.append((sid, tracked, write))
         if not writes:
             return
         loop = asyncio.get_running_loop()
@@ -750,11 +764,16 @@ class Durability:
         """Append `event` for session `sid` in this turn's batch of appends:
         its `seq` once it is durable (and handed over). A caller that stops
         waiting stops nothing: the append and the handing over go on."""
+        try:
+            data = encode_event(event)
+        except Exception:
+            self._appended(sid, tracked)
+            raise
         loop = asyncio.get_running_loop()
         appended: asyncio.Future[int] = loop.create_future()
         if not self._appends:
             loop.call_soon(self._append_batch)
-        self._appends.append(_Append(sid, tracked, event, appended))
+        self._appends.append(_Append(sid, tracked, event, data, appended))
         return appended
 
     async def _append_when_saved(
@@ -774,10 +793,7 @@ class Durability:
         batch, self._appends = self._appends, []
         loop = asyncio.get_running_loop()
         store = self.store
-        calls = [
-            loop.create_task(store.append(item.sid, encode_event(item.event)))
-            for item in batch
-        ]
+        calls = [loop.create_task(store.append(item.sid, item.data)) for item in batch]
         deadline = _Deadline(loop, calls, self.store_timeout)
         for item, call in zip(batch, calls):
             call.add_done_callback(partial(self._append_done, item, deadline))
