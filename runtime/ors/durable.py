@@ -122,6 +122,10 @@ class SessionGone(LookupError):
     node's."""
 
 
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"))
+"""`json.dumps(..., separators=(",", ":"))` without a new encoder per call."""
+
+
 def encode_event(event: Event) -> bytes:
     """An external event from a caller, as the store queues it (JSON)."""
     fields: dict[str, Any] = {"name": event.name, "data": event.data}
@@ -129,7 +133,7 @@ def encode_event(event: Event) -> bytes:
         value = getattr(event, name, None)
         if value:
             fields[name] = value
-    return json.dumps(fields, separators=(",", ":")).encode()
+    return _COMPACT.encode(fields).encode()
 
 
 def decode_event(data: bytes) -> Event:

@@ -105,7 +105,7 @@ from ..basichttp import (
 )
 from ..budget import Budget
 from ..clock import AsyncioClock, Timer
-from ..events import AttrDict, Event
+from ..events import EXTERNAL, AttrDict, Event
 from .auth import CALLER_KEY
 from .plain import plain
 from .platform import OrsSession, Platform, SessionLimit
@@ -657,10 +657,6 @@ class SessionServer:
         """Queue event `name` durably for `session` (`Durability.deliver`):
         `Refusal` 404 when its record is gone, 503 when the store fails (the
         event may be queued then)."""
-        from ..events import EXTERNAL, Event
-        from ..store import StoreError
-        from .durable import SessionGone
-
         assert self.durability is not None
         if not self.durability.persists(session.sessionid):  # _persist="false"
             session.deliver(name, data, REST_ORIGIN_TYPE)
@@ -668,12 +664,11 @@ class SessionServer:
         event = Event(name, data, EXTERNAL, origintype=REST_ORIGIN_TYPE)
         try:
             await self.durability.deliver(session.sessionid, event)
-        except SessionGone:
-            raise Refusal(
-                404, "notfound", f"session {session.sessionid} does not exist"
-            ) from None
-        except StoreError as error:
-            raise Refusal(503, "storeerror", f"session store: {error}") from None
+        except Exception as error:
+            status, code, description = _not_queued(error)
+            if status == 404:
+                description = f"session {session.sessionid} does not exist"
+            raise Refusal(status, code, description) from None
 
     async def _access_activate(self, sessionid: str) -> Machine | None:
         """The session a POST to an access URI names, brought back from the
@@ -691,9 +686,6 @@ class SessionServer:
     async def _access_enqueue(self, machine: Machine, event: Event) -> None:
         """Queue an event posted to an access URI as `/event` does: durably
         first, handed over in `seq` order (`Durability.deliver`)."""
-        from ..store import StoreError
-        from .durable import SessionGone
-
         assert self.durability is not None
         sessionid = machine._sessionid
         if not self.durability.persists(sessionid):  # _persist="false"
@@ -701,10 +693,8 @@ class SessionServer:
             return
         try:
             await self.durability.deliver(sessionid, event)
-        except SessionGone:
-            raise LimitExceeded(404, "notfound", "no such session") from None
-        except StoreError as error:
-            raise LimitExceeded(503, "storeerror", f"session store: {error}") from None
+        except Exception as error:
+            raise LimitExceeded(*_not_queued(error)) from None
 
     def _caller_with_room(self, request: web.Request) -> str:
         """Who `request` comes from (see `MAX_SESSIONS_PER_CALLER`); `Refusal`
@@ -829,6 +819,22 @@ def _answer_errors() -> Any:
             return _error(500, "internal", type(error).__name__)
 
     return answer_errors
+
+
+def _not_queued(error: Exception) -> tuple[int, str, str]:
+    """(status, error, description) of `Durability.deliver`'s `error`: 404
+    for a session the store no longer has, 503 for a store that failed (the
+    event may be queued then); any other error is raised again. The durable
+    modules are imported only then: a server without a store never loads
+    them, and an event that is queued does not pay for the imports."""
+    from ..store import StoreError
+    from .durable import SessionGone
+
+    if isinstance(error, SessionGone):
+        return 404, "notfound", "no such session"
+    if isinstance(error, StoreError):
+        return 503, "storeerror", f"session store: {error}"
+    raise error
 
 
 def _lease_guard(durability: Durability) -> Any:
