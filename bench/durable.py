@@ -23,7 +23,8 @@ Usage (from the project root)::
 
 `--stores off,memory,redis` (any of off, memory, sqlite-full,
 sqlite-normal, redis) measures the throughput of those only, each run
-`--repeat` times (min/median/max), and skips the rest: what the
+`--repeat` times (min/median/max, with the process's CPU seconds), and
+skips the rest: what the
 persistence section of docs/performance.md uses. The table goes to stdout,
 progress to stderr.
 """
@@ -318,13 +319,16 @@ STORES = {
 
 def _compare(args: argparse.Namespace) -> int:
     """Events/s of each store of `--stores`, `--repeat` rounds of one run
-    each (the stores interleaved); min/median/max, and the median of each
-    round's share of the first store's rate."""
+    each (the stores interleaved); min/median/max, each round's share of
+    the first store's rate, and the median CPU seconds of this process (the
+    server and the client) for a whole run, starts included."""
     names = args.stores.split(",")
     unknown = [name for name in names if name not in STORES]
     if unknown:
         raise SystemExit(f"--stores: no such store {', '.join(unknown)}")
     rates: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    """CPU seconds of this process (server and client) per run."""
     with tempfile.TemporaryDirectory(prefix="scxmlc-bench-durable-") as name:
         folder = Path(name)
         cls = document(folder)
@@ -338,9 +342,11 @@ def _compare(args: argparse.Namespace) -> int:
                     for old in folder.glob("*.db*"):
                         old.unlink()
                     log(f"round {round + 1}: {store}")
+                    cpu = time.process_time()
                     result = asyncio.run(
                         throughput(cls, url, args.sessions, args.events)
                     )
+                    cpus[store].append(time.process_time() - cpu)
                     rates[store].append(result[1])
     first = rates[names[0]]
     rows = []
@@ -359,10 +365,16 @@ def _compare(args: argparse.Namespace) -> int:
                 ),
                 f"{min(shares):.0%} / {statistics.median(shares):.0%} / "
                 f"{max(shares):.0%}",
+                f"{statistics.median(cpus[store]):.2f} s",
             ]
         )
     _table(
-        ["persistence", "events/s (min / median / max)", f"share of {names[0]}"],
+        [
+            "persistence",
+            "events/s (min / median / max)",
+            f"share of {names[0]}",
+            "CPU (median)",
+        ],
         rows,
         args.markdown,
     )
