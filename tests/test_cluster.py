@@ -625,6 +625,26 @@ async def no_keys(store: str, sessions: list[str]) -> bool:
     return not left & set(sessions)
 
 
+Call = Callable[[str, str], Awaitable[tuple[int, str]]]
+
+
+async def start_sessions(call: Call, url: str, count: int) -> list[str]:
+    """Start `count` sessions of CALLS, one after another, through
+    `call(url, path)`: their ids, in order."""
+    sessions = []
+    for _ in range(count):
+        status, body = await call(url, "/scxml/session/start?src=calls")
+        assert status == 200, body
+        sessions.append(json.loads(body)["sessionid"])
+    return sessions
+
+
+async def held_by(store: SessionStore, sessions: list[str], node: str) -> bool:
+    """Whether `store` holds a record of each of `sessions` naming `node`."""
+    records = [await store.load(sid) for sid in sessions]
+    return all(r is not None and r.node == node for r in records)
+
+
 def test_a_node_paused_past_its_lease_is_fenced_out(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
@@ -645,22 +665,13 @@ async def pause(east: Any, east_url: str, west_url: str, url: str) -> list[Any]:
                 async with http.post(base + path) as answer:
                     return answer.status, await answer.text()
 
-            sessions = []
-            for _ in range(20):
-                status, body = await call(east_url, "/scxml/session/start?src=calls")
-                assert status == 200, body
-                sessions.append(json.loads(body)["sessionid"])
+            sessions = await start_sessions(call, east_url, 20)
             for sid in sessions:
                 for n in (0, 1):
                     path = f"/scxml/session/{sid}/event/add?n={n}"
                     assert await call(west_url, path) == (204, "")
             east.send_signal(signal.SIGSTOP)
-
-            async def adopted() -> bool:
-                records = [await store.load(sid) for sid in sessions]
-                return all(r is not None and r.node == "west" for r in records)
-
-            await until(adopted, "the adoption")
+            await until(lambda: held_by(store, sessions, "west"), "the adoption")
             await asyncio.sleep(4.0)  # every session's timer fires, on west
             east.send_signal(signal.SIGCONT)
             await asyncio.sleep(FAULT_TTL)  # east's next renewal is refused
@@ -718,22 +729,13 @@ async def resumed(east: Any, east_url: str, west_url: str, url: str) -> None:
                 async with http.post(base + path) as answer:
                     return answer.status, await answer.text()
 
-            sessions = []
-            for _ in range(8):
-                status, body = await call(east_url, "/scxml/session/start?src=calls")
-                assert status == 200, body
-                sessions.append(json.loads(body)["sessionid"])
+            sessions = await start_sessions(call, east_url, 8)
             for sid in sessions:
                 path = f"/scxml/session/{sid}/event/add?n=0"
                 assert await call(east_url, path) == (204, "")
             fences = {(await store.load(sid)).fence for sid in sessions}  # type: ignore[union-attr]
             east.send_signal(signal.SIGSTOP)
-
-            async def adopted() -> bool:
-                records = [await store.load(sid) for sid in sessions]
-                return all(r is not None and r.node == "west" for r in records)
-
-            await until(adopted, "the adoption")
+            await until(lambda: held_by(store, sessions, "west"), "the adoption")
             for sid in sessions:
                 path = f"/scxml/session/{sid}/event/add?n=1"
                 assert await call(west_url, path) == (204, "")
@@ -918,12 +920,7 @@ async def advertised_uri(
             assert record is not None and record.node == "east"
             east.kill()
             east.wait()
-
-            async def adopted() -> bool:
-                record = await store.load(sid)
-                return record is not None and record.node == "west"
-
-            await until(adopted, "the adoption")
+            await until(lambda: held_by(store, [sid], "west"), "the adoption")
             post = {"_scxmleventname": "add", "n": "2"}
             assert await call(location, "", **post) == (204, "")
             status, body = await call(advertised, f"/scxml/session/{sid}/request/total")
