@@ -343,6 +343,20 @@ async def saved_among(store_url: str, sids: list[str]) -> set[str]:
         await store.close()
 
 
+async def kill_after(
+    node: Node, calls: int, store_url: str, driver: Driver, nodes: list[Node]
+) -> set[str]:
+    """Once `node` has logged `calls` calls, kill it (SIGKILL), tell `driver`
+    it is dead and take it out of `nodes`: the sessions of its calls that the
+    store held just before the kill."""
+    await until(lambda: len(node.calls) >= calls)
+    saved = await saved_among(store_url, list(node.calls))
+    node.kill()
+    driver.dead.add(node.name)
+    nodes.remove(node)
+    return saved
+
+
 async def until(check: Callable[[], bool]) -> None:
     while not check():
         await asyncio.sleep(0.05)
@@ -473,12 +487,7 @@ def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
     try:
 
         async def crash(driver: Driver) -> set[str]:
-            await until(lambda: len(east.calls) >= CALLS // 3)
-            saved = await saved_among(store, list(east.calls))
-            east.kill()
-            driver.dead.add("east")
-            nodes.remove(east)
-            return saved
+            return await kill_after(east, CALLS // 3, store, driver, nodes)
 
         progress = Progress(logs=[east.log, west.log])
         run = bounded(
@@ -531,11 +540,7 @@ def test_calls_survive_a_kill_9_and_restart_on_sqlite(tmp_path: Path) -> None:
     try:
 
         async def crash(driver: Driver) -> set[str]:
-            await until(lambda: len(first.calls) >= CALLS // 2)
-            saved = await saved_among(store, list(first.calls))
-            first.kill()
-            driver.dead.add("solo")
-            nodes.remove(first)
+            saved = await kill_after(first, CALLS // 2, store, driver, nodes)
             nodes.append(Node(tmp_path, store, "solo", "again.yaml"))
             return saved
 
