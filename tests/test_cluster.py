@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -51,7 +50,8 @@ from scxmlc.runtime.store import (
 )
 
 from redis_processes import start_redis, stop_redis
-from redis_server import RedisServer, redis_server  # noqa: F401  (the fixture)
+from redis_server import RedisServer, find_redis_server
+from redis_server import redis_server  # noqa: F401  (the fixture)
 
 LIMIT = 20.0
 TTL = 1.0
@@ -775,10 +775,10 @@ def test_a_node_whose_store_stops_answering_acknowledges_nothing_and_recovers(
     the node takes a new lease, recovers its sessions and serves on, and
     every session holds each event acknowledged before and after, once, in
     order (an event answered 503: at most once) and its timer fired once."""
-    binary = os.environ.get("SCXMLC_REDIS_SERVER") or shutil.which("redis-server")
+    binary = find_redis_server()
     # (the shared redis_server skips or fails without a binary; this test
     # stops a Redis of its own)
-    assert binary, "no redis-server on the PATH"
+    assert binary, "no redis-server"
     password = secrets.token_hex(16)
     redis_process, port = start_redis(binary, str(tmp_path / "redis"), password, 10)
     url = f"redis://:{password}@127.0.0.1:{port}/0"
