@@ -459,6 +459,20 @@ FAULT_TTL = 1.5
 FAULT_LIMIT = 120.0
 
 
+Call = Callable[[str, str], Awaitable[tuple[int, str]]]
+
+
+def poster(http: aiohttp.ClientSession) -> Call:
+    """`call(base, path)`: a POST to `base + path` through `http`, to the
+    answer's status and text."""
+
+    async def call(base: str, path: str) -> tuple[int, str]:
+        async with http.post(base + path) as answer:
+            return answer.status, await answer.text()
+
+    return call
+
+
 def serve_node(tmp_path: Path, store: str, node: str, *flags: str) -> tuple[Any, str]:
     """An `scxmlc serve` process, node `node` of the cluster on `store` (and
     `flags`), and its URL."""
@@ -531,10 +545,7 @@ async def drive(
     adopted: set[str] = set()
     dead = asyncio.Event()
     async with aiohttp.ClientSession(headers=AUTH) as http:
-
-        async def call(url: str, path: str) -> tuple[int, str]:
-            async with http.post(url + path) as answer:
-                return answer.status, await answer.text()
+        call = poster(http)
 
         async def start(index: int) -> str:
             status, body = await call(urls[index % 2], "/scxml/session/start?src=calls")
@@ -625,9 +636,6 @@ async def no_keys(store: str, sessions: list[str]) -> bool:
     return not left & set(sessions)
 
 
-Call = Callable[[str, str], Awaitable[tuple[int, str]]]
-
-
 async def start_sessions(call: Call, url: str, count: int) -> list[str]:
     """Start `count` sessions of CALLS, one after another, through
     `call(url, path)`: their ids, in order."""
@@ -660,11 +668,7 @@ async def pause(east: Any, east_url: str, west_url: str, url: str) -> list[Any]:
     store = await open_store(url)
     try:
         async with aiohttp.ClientSession(headers=AUTH) as http:
-
-            async def call(base: str, path: str) -> tuple[int, str]:
-                async with http.post(base + path) as answer:
-                    return answer.status, await answer.text()
-
+            call = poster(http)
             sessions = await start_sessions(call, east_url, 20)
             for sid in sessions:
                 for n in (0, 1):
@@ -724,11 +728,7 @@ async def resumed(east: Any, east_url: str, west_url: str, url: str) -> None:
     store = await open_store(url)
     try:
         async with aiohttp.ClientSession(headers=AUTH) as http:
-
-            async def call(base: str, path: str) -> tuple[int, str]:
-                async with http.post(base + path) as answer:
-                    return answer.status, await answer.text()
-
+            call = poster(http)
             sessions = await start_sessions(call, east_url, 8)
             for sid in sessions:
                 path = f"/scxml/session/{sid}/event/add?n=0"
