@@ -242,6 +242,23 @@ def test_forwarding_needs_the_callers_own_credentials(counter: type[Machine]) ->
     run(body)
 
 
+async def serving(app: web.Application) -> web.AppRunner:
+    """`app` served on a free loopback port (the runner's first address);
+    the caller cleans the runner up."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
+
+
+async def ghost_session(store: SessionStore, owner: web.AppRunner) -> str:
+    """The id of a session of node `ghost`, whose lease in `store` names the
+    server `owner` runs as its address: calls for it are forwarded there."""
+    port = owner.addresses[0][1]
+    await store.acquire_lease("ghost", 60, address=f"http://127.0.0.1:{port}")
+    return new_session_id("ghost")
+
+
 def test_a_forwarded_call_is_never_forwarded_again(counter: type[Machine]) -> None:
     async def body() -> None:
         store = MemoryStore()
@@ -256,17 +273,10 @@ def test_a_forwarded_call_is_never_forwarded_again(counter: type[Machine]) -> No
 
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", ghost)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
+        runner = await serving(app)
         try:
             async with cluster(counter, store, "west") as (west,):
-                await store.acquire_lease(
-                    "ghost", 60, address=f"http://127.0.0.1:{port}"
-                )
-                sid = new_session_id("ghost")
+                sid = await ghost_session(store, runner)
                 path = f"/scxml/session/{sid}/event/add?n=1"
                 assert await west.call("POST", path) == (202, {"path": path})
                 assert seen[0]["Authorization"] == AUTH["Authorization"]
@@ -301,16 +311,10 @@ def test_a_relayed_answer_is_at_most_16_mib(counter: type[Machine]) -> None:
 
         app = web.Application()
         app.router.add_route("POST", "/scxml/session/{id}/request/{size}", ghost)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        port = runner.addresses[0][1]
+        runner = await serving(app)
         try:
             async with cluster(counter, store, "west") as (west,):
-                await store.acquire_lease(
-                    "ghost", 60, address=f"http://127.0.0.1:{port}"
-                )
-                sid = new_session_id("ghost")
+                sid = await ghost_session(store, runner)
                 path = f"/scxml/session/{sid}/request/{MAX_FORWARDED_ANSWER}"
                 status, text = await west.call("POST", path)
                 assert (status, len(text)) == (200, MAX_FORWARDED_ANSWER)
