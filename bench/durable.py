@@ -252,12 +252,12 @@ def main(argv: list[str] | None = None) -> int:
         redis = private_redis() if args.redis is None else _given(args.redis)
         with redis as redis_url:
             stores: list[tuple[str, str | None]] = [
-                ("off", None),
-                ("sqlite (full)", f"sqlite:{folder / 'full.db'}"),
-                (
-                    "sqlite (normal)",
-                    f"sqlite:{folder / 'normal.db'}?synchronous=normal",
-                ),
+                (label, STORES[store](folder, redis_url))
+                for label, store in (
+                    ("off", "off"),
+                    ("sqlite (full)", "sqlite-full"),
+                    ("sqlite (normal)", "sqlite-normal"),
+                )
             ]
             if redis_url is not None:
                 stores.append(("redis", redis_url))
