@@ -179,13 +179,17 @@ def run(body: Callable[[], Awaitable[None]]) -> None:
 
 
 async def until(check: Callable[[], Awaitable[bool] | bool], what: str) -> None:
-    """Wait until `check()` is true (polling; the test's limit ends a hang)."""
+    """Wait until `check()` is true, polling; after `LIMIT` seconds the test
+    fails naming `what` it waited for."""
+    deadline = time.monotonic() + LIMIT
     while True:
         result = check()
         if not isinstance(result, bool):
             result = await result
         if result:
             return
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {LIMIT:g} s for {what}")
         await asyncio.sleep(0.02)
 
 

@@ -503,20 +503,11 @@ def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
         )
         assert {node_of(sid) for sid in run.sessions} == {"east", "west"}
         routed_elsewhere, went_on, lost = check(run, "east")
-        print(
-            "STATS",
-            len(run.sessions),
-            len(run.saved),
-            routed_elsewhere,
-            went_on,
-            lost,
-            sum(map(len, run.ledger.acked.values())),
-            sum(map(len, run.ledger.maybe.values())),
-        )
         # east's queued calls were routed by west's agents; the calls talking
         # to east's agents when it died ended on west
         assert routed_elsewhere > 0 and went_on > 0, (routed_elsewhere, went_on)
-        assert len(run.sessions) - lost >= CALLS + CALLS // 3 - lost
+        # west's calls, and the third of east's that arrived before the kill
+        assert len(run.sessions) >= CALLS + CALLS // 3
         asyncio.run(asyncio.wait_for(_no_keys(store, run.sessions), LIMIT))
     finally:
         for node in (east, west):
