@@ -135,7 +135,7 @@ def datamodel_data(machine: Machine) -> dict[str, Any] | None:
     if dm is None:
         return None
     names = sorted(machine._data_ids)
-    if isinstance(dm, dict) or hasattr(dm, "get"):
+    if hasattr(dm, "get"):
         values = {name: dm.get(name) for name in names}
     else:
         values = {name: getattr(dm, name, None) for name in names}
