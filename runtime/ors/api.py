@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..js import undefined
-from .handover import call_record, wall_time
+from .handover import call_record
 from .objects import Interaction
 from .requests import Request
 
@@ -55,12 +55,14 @@ class Module:
         platform.track(session, request)
         return request
 
-    def _issue(self, request: Request, service: str, *arguments: Any) -> None:
-        """Note how to issue `request` again on another platform (for the
-        actions `handover.REISSUED` names): the backend's `service` and the
-        `arguments` its method (the request's action) takes after it."""
-        clock = self._session.platform.clock
-        call_record(request, wall_time(clock), service, request.action, *arguments)
+    def _call(self, request: Request, service: str, *arguments: Any) -> str:
+        """Issue `request` to the backend's `service`, whose method is the
+        request's action, with `arguments` after the request; for the actions
+        `handover.REISSUED` names, first note the call, so that another
+        platform can issue it again. Returns the request's id."""
+        call_record(request, self._session.platform.clock, service, *arguments)
+        getattr(getattr(self._backend, service), request.action)(request, *arguments)
+        return request.requestid
 
     @property
     def _backend(self) -> Any:

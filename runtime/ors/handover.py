@@ -39,7 +39,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from ..clock import wall_time
+from ..clock import Clock, wall_time
 from .objects import (
     ChatProperties,
     Interaction,
@@ -67,7 +67,6 @@ __all__ = [
     "interaction_from",
     "interaction_record",
     "resume_request",
-    "wall_time",
 ]
 
 UNKNOWN_OUTCOME: Final = "outcome.unknown"
@@ -161,23 +160,21 @@ def interaction_from(record: Mapping[str, Any]) -> Interaction:
 # -- requests ----------------------------------------------------------------------
 
 
-def call_record(
-    request: Request, now: float, service: str, method: str, *arguments: Any
-) -> None:
-    """Note on `request`, issued at wall-clock time `now`, how to issue it
-    again elsewhere: the backend's `service`.`method` with `arguments` after
-    the request. Only for the actions of `REISSUED` (a fetch only when its
-    method is safe); the others keep `call` None and fail when restored
-    elsewhere."""
+def call_record(request: Request, clock: Clock, service: str, *arguments: Any) -> None:
+    """Note on `request`, about to be issued, how to issue it again
+    elsewhere: the backend's `service`, its method named by the request's
+    action, with `arguments` after the request. Only for the actions of
+    `REISSUED` (a fetch only when its method is safe); the others keep
+    `call` None and fail when restored elsewhere."""
     if (request.prefix, request.action) not in REISSUED:
         return
     if service == "session" and not _safe_fetch(arguments):
         return
     request.call = {
         "service": service,
-        "method": method,
+        "method": request.action,
         "arguments": [_encode(argument) for argument in arguments],
-        "at": now,
+        "at": wall_time(clock),
     }
 
 

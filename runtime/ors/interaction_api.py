@@ -256,9 +256,7 @@ class InteractionModule(Module):
         interaction = self._interaction(interactionid)
         if interaction is None:
             return self._missing(request, interactionid)
-        self._issue(request, "interactions", interaction)
-        getattr(self._backend.interactions, action)(request, interaction)
-        return request.requestid
+        return self._call(request, "interactions", interaction)
 
     # -- message based -------------------------------------------------------------
 

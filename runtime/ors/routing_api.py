@@ -88,9 +88,7 @@ class QueueModule(Module):
             )
         except (TypeError, ValueError) as error:
             return self._refuse(request, "invalidparameter", str(error))
-        self._issue(request, "queue", submit)
-        self._backend.queue.submit(request, submit)
-        return request.requestid
+        return self._call(request, "queue", submit)
 
     def cancel(
         self,
@@ -107,16 +105,12 @@ class QueueModule(Module):
         )
         target = None if is_absent(requestid) else as_text(requestid)
         name = None if is_absent(queue) else as_text(queue)
-        self._issue(request, "queue", target, interaction, name)
-        self._backend.queue.cancel(request, target, interaction, name)
-        return request.requestid
+        return self._call(request, "queue", target, interaction, name)
 
     def query(self, *, requestid: str) -> str:
         """`<queue:query>`: `queue.query.done{priority, positioninqueue, invqwaittime}`."""
         request = self._request("query")
-        self._issue(request, "queue", as_text(requestid))
-        self._backend.queue.query(request, as_text(requestid))
-        return request.requestid
+        return self._call(request, "queue", as_text(requestid))
 
     def update(
         self,
@@ -132,9 +126,7 @@ class QueueModule(Module):
             None if is_absent(priority) else int(as_number(priority)),
             tuple(treatments),
         )
-        self._issue(request, "queue", *arguments)
-        self._backend.queue.update(request, *arguments)
-        return request.requestid
+        return self._call(request, "queue", *arguments)
 
 
 class DialogModule(Module):
@@ -223,17 +215,20 @@ class StatisticModule(Module):
         `statistic.update{object, statistic, value}` every `interval` seconds."""
         request = self._request("subscribe")
         seconds = 30.0 if is_absent(interval) else as_number(interval)
-        arguments = (as_text(object), as_text(statistic), seconds)
-        self._issue(request, "statistic", self._session, *arguments)
-        self._backend.statistic.subscribe(request, self._session, *arguments)
-        return request.requestid
+        return self._call(
+            request,
+            "statistic",
+            self._session,
+            as_text(object),
+            as_text(statistic),
+            seconds,
+        )
 
     def unsubscribe(self, *, object: str, statistic: str) -> str:
         request = self._request("unsubscribe")
-        arguments = (as_text(object), as_text(statistic))
-        self._issue(request, "statistic", self._session, *arguments)
-        self._backend.statistic.unsubscribe(request, self._session, *arguments)
-        return request.requestid
+        return self._call(
+            request, "statistic", self._session, as_text(object), as_text(statistic)
+        )
 
 
 class ClassificationModule(Module):
@@ -280,9 +275,7 @@ class ClassificationModule(Module):
             server=as_text(server),
             text=as_text(text),
         )
-        self._issue(request, "classification", classify)
-        getattr(self._backend.classification, action)(request, classify)
-        return request.requestid
+        return self._call(request, "classification", classify)
 
 
 class ResourceModule(Module):

@@ -178,9 +178,7 @@ class SessionModule(Module):
             )
         except (TypeError, ValueError) as error:
             return self._refuse(request, "invalidparameter", str(error))
-        self._issue(request, "session", fetch)
-        self._backend.session.fetch(request, fetch)
-        return request.requestid
+        return self._call(request, "session", fetch)
 
     def start(self, *, src: str, params: dict[str, Any] | None = None) -> str:
         """`<session:start>`: a new session of document `src`;
