@@ -341,7 +341,7 @@ _MERMAID_CODES = {
     "{": "#123;",
     "}": "#125;",
 }
-_MERMAID_SPECIAL = re.compile('[#<>";{}]')
+_MERMAID_SPECIAL = re.compile("[" + re.escape("".join(_MERMAID_CODES)) + "]")
 _MERMAID_KEYWORDS = frozenset({"state", "note", "end", "direction", "class", "click"})
 
 
