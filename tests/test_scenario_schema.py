@@ -159,19 +159,14 @@ timeline:
 """
 
 
-def test_every_problem_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
-    (tmp_path / "app.scxml").write_text("<scxml/>", encoding="utf-8")
-    path = tmp_path / "s.yaml"
-    path.write_text(MANY_PROBLEMS, encoding="utf-8")
-    with pytest.raises(ScenarioError) as raised:
-        load_scenario(path)
-    lines = [line.removeprefix(str(path)) for line in raised.value.diagnostics]
-    assert lines == [
+def many_problems_reported(path: Path) -> list[str]:
+    """The diagnostics of MANY_PROBLEMS written at `path`, beside `app.scxml`."""
+    lines = [
         ":1:35: error: applications: '5001' is not a routing point or interaction "
         "queue of the scenario (did you mean '5000'?); declare it in dns with type "
         "RoutingPoint, or in interaction_queues",
         f":1:43: error: applications['5001']: no document 'gone.scxml' "
-        f"(looked for {tmp_path / 'gone.scxml'})",
+        f"(looked for {path.parent / 'gone.scxml'})",
         ":4:14: error: dns[1].number: expected a name (text: quote numbers), got 8000",
         ":4:26: error: dns[1].type: unknown DN type 'ACDQueu' (did you mean "
         "'ACDQueue'?)",
@@ -187,6 +182,16 @@ def test_every_problem_is_reported_at_its_line_and_column(tmp_path: Path) -> Non
         ":13:21: error: timeline[2].hangup: no call or other arrival 'c3' to hang up",
         ":14:20: error: timeline[3].agent: no agent 'bobby' (did you mean 'bob'?)",
     ]
+    return [f"{path}{line}" for line in lines]
+
+
+def test_every_problem_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "app.scxml").write_text("<scxml/>", encoding="utf-8")
+    path = tmp_path / "s.yaml"
+    path.write_text(MANY_PROBLEMS, encoding="utf-8")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    assert raised.value.diagnostics == many_problems_reported(path)
     assert str(raised.value) == "\n".join(raised.value.diagnostics)
 
 
@@ -384,7 +389,10 @@ def test_compile_warnings_are_printed(
     ) in err.splitlines()
     status, _, err = run(capsys, app, "--scenario", write_center(tmp_path), "--strict")
     assert status == 1
-    assert f"{app}:7:34: error: <submit>: unknown attribute 'timout'" in err
+    assert err.splitlines() == [
+        f"{app}:7:34: error: <submit>: unknown attribute 'timout' (did you mean "
+        "'timeout'?) (ignored)"
+    ]
 
 
 def test_an_invalid_scenario_exits_1_with_every_problem(
@@ -395,8 +403,7 @@ def test_an_invalid_scenario_exits_1_with_every_problem(
     path.write_text(MANY_PROBLEMS, encoding="utf-8")
     status, out, err = run(capsys, app, "--scenario", path)
     assert (status, out) == (1, "")
-    assert len(err.splitlines()) == 12
-    assert all(line.startswith(f"{path}:") for line in err.splitlines())
+    assert err.splitlines() == many_problems_reported(path)
 
 
 def test_fail_on_error_fails_a_run_with_error_events(
