@@ -236,6 +236,25 @@ def test_a_waiting_call_moves_with_its_submit_and_its_get_issued_again() -> None
     assert new.platform.requestids.new("queue") == "queue-3"
 
 
+def test_a_request_issued_again_moves_again_with_its_call() -> None:
+    """Restored twice: the call a submit was issued again with is kept by
+    the second snapshot as the first kept it, and issued once more."""
+    application = machine_class(MOVING.replace("METHOD", "get"))
+    old = took_call(application, "not_ready", 5)
+    (first,) = old.platform.sessions.values()
+    kept = first.machine._snapshot_extra()  # type: ignore[attr-defined]
+    middle, moved_once = moved(old, "not_ready")
+    again = moved_once.machine._snapshot_extra()  # type: ignore[attr-defined]
+    assert json.loads(json.dumps(again)) == again  # plain data
+    assert [r["call"] for r in again["requests"]] == [
+        r["call"] for r in kept["requests"]
+    ]
+    new, restored = moved(middle, "ready")
+    new.clock.run_until_idle(limit=100)
+    assert restored.machine.configuration == {"call", "done"}
+    assert new.center.contacts["c1"].routed_to == "anna"
+
+
 def test_a_request_that_cannot_be_issued_again_fails_with_outcome_unknown() -> None:
     application = machine_class(MOVING.replace("METHOD", "post"))
     new, restored = moved(took_call(application, "not_ready", 5), "ready")

@@ -66,6 +66,7 @@ __all__ = [
     "call_record",
     "interaction_from",
     "interaction_record",
+    "request_record",
     "resume_request",
 ]
 
@@ -173,8 +174,25 @@ def call_record(request: Request, clock: Clock, service: str, *arguments: Any) -
     request.call = {
         "service": service,
         "method": request.action,
-        "arguments": [_encode(argument) for argument in arguments],
+        "arguments": arguments,
         "at": wall_time(clock),
+    }
+
+
+def request_record(request: Request) -> dict[str, Any]:
+    """The pending `request` as plain data, for a snapshot of its session:
+    its call's arguments encoded here, not when it was issued, so that an
+    action pays for the encoding only when a snapshot keeps it."""
+    call = request.call
+    if call is not None:
+        arguments = [_encode(argument) for argument in call["arguments"]]
+        call = {**call, "arguments": arguments}
+    return {
+        "requestid": request.requestid,
+        "prefix": request.prefix,
+        "action": request.action,
+        "notified": list(request.notified),
+        "call": call,
     }
 
 
@@ -194,10 +212,10 @@ def resume_request(
         session, str(record["prefix"]), str(record["action"]), str(record["requestid"])
     )
     request.notified = [str(suffix) for suffix in record.get("notified", [])]
-    request.call = record.get("call")
     platform.track(session, request)
     platform.requestids.past(request.requestid)
-    arguments = _arguments(platform, session, request.call)
+    call = record.get("call")
+    arguments = _arguments(platform, session, call)
     if arguments is None:
         description = (
             f"the platform that served request {request.requestid} stopped: "
@@ -207,9 +225,14 @@ def resume_request(
             0.0, lambda: request.fail(UNKNOWN_OUTCOME, description)
         )
         return request
-    assert request.call is not None
-    service = getattr(platform.backend, str(request.call["service"]))
-    getattr(service, str(request.call["method"]))(request, *arguments)
+    assert isinstance(call, Mapping)
+    request.call = {**call, "arguments": arguments}
+    now = wall_time(platform.clock)
+    elapsed = max(0.0, now - float(call.get("at", now)))
+    service = getattr(platform.backend, str(call["service"]))
+    getattr(service, str(call["method"]))(
+        request, *[_less(argument, elapsed) for argument in arguments]
+    )
     if platform.trace.active:
         platform.trace.add(
             "session",
@@ -226,14 +249,11 @@ def _arguments(platform: Platform, session: OrsSession, call: Any) -> list[Any] 
     if not isinstance(call, Mapping):
         return None
     try:
-        arguments = [
+        return [
             _decode(value, platform, session) for value in call.get("arguments", [])
         ]
     except LookupError:
         return None
-    now = wall_time(platform.clock)
-    elapsed = max(0.0, now - float(call.get("at", now)))
-    return [_less(argument, elapsed) for argument in arguments]
 
 
 def _less(argument: Any, elapsed: float) -> Any:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ExecutionError
 from ..machine import Machine
-from .handover import interaction_record
+from .handover import interaction_record, request_record
 
 if TYPE_CHECKING:
     from .genesys import Genesys
@@ -56,7 +56,9 @@ class OrsMachine(Machine):
                 for interaction in session.interactions.values()
             ],
             "firstixnid": session.firstixnid,
-            "requests": [request.record() for request in session.requests.values()],
+            "requests": [
+                request_record(request) for request in session.requests.values()
+            ],
             "responses": platform.waiting_for(session),
         }
 

@@ -8,7 +8,7 @@ completed once; completing it again is a backend bug and raises.
 
 A request the session is still waiting for is listed in its session's
 `requests` (`pending`) until it completes; a snapshot of the session keeps
-each one as plain data (`record`): its id, prefix and action, the
+each one as plain data (`handover.request_record`): its id, prefix and action, the
 intermediate events it already delivered, and, for the actions another
 platform may issue again, the service call that issued it (`call`, made by
 `handover.call_record`). See `handover` for what a restored session's
@@ -89,8 +89,9 @@ class Request:
         """The suffixes of the intermediate events delivered so far: a request
         issued again does not deliver them twice."""
         self.call: dict[str, Any] | None = None
-        """How to issue the request again on another platform (plain data,
-        `handover.call_record`); None for the actions that are not."""
+        """How to issue the request again on another platform (the backend's
+        service and method, the arguments as issued, when: `handover.
+        call_record`); None for the actions that are not."""
         self.pending: dict[str, Request] | None = None
         """The session's `requests`, which list this one until it completes."""
         self.settled: Callable[[Request], None] | None = None
@@ -158,16 +159,6 @@ class Request:
         if self.settled is not None:
             self.settled(self)
             self.settled = None
-
-    def record(self) -> dict[str, Any]:
-        """The pending request as plain data, for a snapshot of its session."""
-        return {
-            "requestid": self.requestid,
-            "prefix": self.prefix,
-            "action": self.action,
-            "notified": list(self.notified),
-            "call": self.call,
-        }
 
     def __repr__(self) -> str:
         state = "completed" if self.completed else "pending"
