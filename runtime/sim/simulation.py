@@ -36,16 +36,7 @@ def provision_default(
 ) -> None:
     """`application` at the resources of `scenario` that have none yet: its
     routing points, its interaction queues and where its interactions arrive."""
-    resources = [
-        dn.number for dn in scenario.config.dns.values() if dn.type == "RoutingPoint"
-    ]
-    resources += scenario.config.interaction_queues
-    resources += [
-        step.arrival.contact.resource
-        for step in scenario.timeline
-        if step.arrival is not None
-    ]
-    for resource in resources:
+    for resource in scenario.points():
         platform.applications.setdefault(resource, application)
 
 
