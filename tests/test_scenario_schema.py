@@ -228,6 +228,17 @@ def test_every_problem_is_reported_at_its_line_and_column(tmp_path: Path) -> Non
         ),
         ("until: .nan", "1:8: error: until: expected a number of seconds, got nan"),
         (
+            "dns: [{number: '5000', type: RoutingPoint}]\n"
+            "interaction_queues: ['5000']\n",
+            "2:22: error: interaction_queues[0]: '5000' is a routing point too "
+            "(dns[0]); an interaction queue needs a name of its own",
+        ),
+        (
+            "interaction_queues: [Q, R, Q]\n",
+            "1:28: error: interaction_queues[2]: 'Q' is listed twice (first at "
+            "interaction_queues[0])",
+        ),
+        (
             "lists: {L: {when: !!set {a}}}",
             "1:19: error: lists.L.when: expected plain data (text, a number, a "
             "boolean, null, a list or a mapping), got a set",

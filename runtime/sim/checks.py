@@ -361,6 +361,7 @@ def reference_problems(value: dict[str, Any], base: Path) -> list[Problem]:
     return [
         *_agent_problems(value),
         *_dn_problems(value),
+        *_queue_problems(value),
         *_application_problems(value, base),
         *_timeline_problems(value),
     ]
@@ -414,6 +415,33 @@ def _dn_problems(value: dict[str, Any]) -> Iterator[Problem]:
                     f"DN {number!r} is defined twice (first at dns[{seen[number]}])",
                 )
             seen.setdefault(number, index)
+
+
+def _queue_problems(value: dict[str, Any]) -> Iterator[Problem]:
+    """Interaction queues listed twice, or named like a routing point (an
+    arrival there would go to both)."""
+    routing_points = {
+        dn["number"]: index
+        for index, dn in _entries(value, "dns")
+        if dn.get("type") == ROUTING_POINT and isinstance(dn.get("number"), str)
+    }
+    queues = value.get("interaction_queues")
+    seen: dict[str, int] = {}
+    for index, name in enumerate(queues if isinstance(queues, list) else []):
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            yield Problem(
+                ("interaction_queues", index),
+                f"{name!r} is listed twice (first at interaction_queues[{seen[name]}])",
+            )
+        elif name in routing_points:
+            yield Problem(
+                ("interaction_queues", index),
+                f"{name!r} is a routing point too (dns[{routing_points[name]}]); "
+                "an interaction queue needs a name of its own",
+            )
+        seen.setdefault(name, index)
 
 
 def _application_problems(value: dict[str, Any], base: Path) -> Iterator[Problem]:
