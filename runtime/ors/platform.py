@@ -41,7 +41,7 @@ from .machine import OrsMachine
 from .handover import interaction_from, resume_request
 from .objects import SESSION_ID_KEY, Interaction, Interactions
 from .plain import plain
-from .requests import Request, RequestIds
+from .requests import Request, RequestIds, request_number
 from .services import Backend
 from .trace import Trace, datamodel_data, step_data
 
@@ -605,8 +605,7 @@ def _request_order(record: Any) -> tuple[int, str]:
     """Requests in the order their session made them (`queue-9` before
     `queue-10`)."""
     requestid = str(record["requestid"])
-    number = requestid.rsplit("-", 1)[-1]
-    return (int(number) if number.isdigit() and len(number) < 16 else 0, requestid)
+    return (request_number(requestid) or 0, requestid)
 
 
 def _log_text(value: Any) -> str:

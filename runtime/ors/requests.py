@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from ..events import AttrDict
 
-__all__ = ["EventSink", "Request", "RequestIds"]
+__all__ = ["EventSink", "Request", "RequestIds", "request_number"]
 
 
 class EventSink(Protocol):
@@ -51,9 +51,16 @@ class RequestIds:
     def past(self, requestid: str) -> None:
         """Mint no id up to `requestid`'s number again: a restored session
         still waits for `requestid`, made by the platform it came from."""
-        number = requestid.rsplit("-", 1)[-1]
-        if number.isdigit() and len(number) < 16:
-            self._next = max(self._next, int(number) + 1)
+        number = request_number(requestid)
+        if number is not None:
+            self._next = max(self._next, number + 1)
+
+
+def request_number(requestid: str) -> int | None:
+    """The `<n>` of a request id `<prefix>-<n>` (`queue-17`: 17); None for
+    an id of another form, or a number too long to be one a platform minted."""
+    number = requestid.rsplit("-", 1)[-1]
+    return int(number) if number.isdigit() and len(number) < 16 else None
 
 
 class Request:
