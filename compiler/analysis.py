@@ -181,13 +181,16 @@ class _Analyzer:
             self.number(child, index)
 
     def check_data_ids(self) -> None:
-        """Each `<data id>` declared once in the document (an `xsd:ID`)."""
+        """Each `<data id>` declared once in the document (an `xsd:ID`). A
+        Composer fragment XIncluded under several `resolveid`s declares its
+        `<data>` once per include: the same written element, one variable,
+        not a duplicate."""
         first: dict[str, ir.Data] = {}
         for data in all_data(self.document):
             if not data.id:
                 continue
             previous = first.setdefault(data.id, data)
-            if previous is not data:
+            if previous is not data and not _same_element(previous.loc, data.loc):
                 self.diag.error(
                     data.loc,
                     f'<data id="{data.id}">: duplicate data id (first declared '
@@ -404,3 +407,9 @@ class _Analyzer:
                         f"initial of '{state.id or 'scxml'}': targets '{self.states[a].id}' and "
                         f"'{self.states[b].id}' are not in parallel regions",
                     )
+
+
+def _same_element(first: Loc, second: Loc) -> bool:
+    """Whether `first` and `second` are where one element was written, read
+    through different XIncludes."""
+    return (first.file, first.line, first.col) == (second.file, second.line, second.col)

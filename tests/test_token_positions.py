@@ -147,6 +147,53 @@ def test_duplicate_data_ids_are_errors_in_every_datamodel() -> None:
         ], datamodel
 
 
+def test_a_fragment_included_twice_declares_its_data_once_per_include(
+    tmp_path: Path,
+) -> None:
+    """The same written `<data>` read through two Composer XIncludes is one
+    variable, not a duplicate; a second `<data>` of that id elsewhere is."""
+    (tmp_path / "frag.scxml").write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+        'datamodel="ecmascript" initial="_composer_entry">\n'
+        '<state id="_composer_entry" initial="$$_MY_PREFIX_$$.Entry1">\n'
+        '  <datamodel><data id="count" expr="0"/></datamodel>\n'
+        '  <state id="Entry1"/>\n'
+        "</state>\n</scxml>\n",
+        encoding="utf-8",
+    )
+    include = (
+        '  <xi:include href="frag.scxml" parse="xml" resolveid="{}" '
+        'xpointer="_composer_entry"/>\n'
+    )
+    main = tmp_path / "main.scxml"
+    main.write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" '
+        'xmlns:xi="http://www.w3.org/2001/XInclude" datamodel="ecmascript" '
+        'initial="a">\n'
+        '<state id="a">\n' + include.format("One") + "</state>\n"
+        '<state id="b">\n' + include.format("Two") + "</state>\n"
+        "</scxml>\n",
+        encoding="utf-8",
+    )
+    assert [str(d) for d in compile_path(main).warnings] == []
+    main.write_text(
+        main.read_text(encoding="utf-8").replace(
+            '<state id="b">', '<state id="b"><datamodel><data id="count"/></datamodel>'
+        ),
+        encoding="utf-8",
+    )
+    try:
+        compile_path(main)
+    except CompileError as error:
+        found = [str(d) for d in error.diagnostics]
+    else:
+        found = []
+    assert found == [
+        f'{main}:5:26: error: <data id="count">: duplicate data id (first '
+        f"declared at {tmp_path / 'frag.scxml'}:3:14)"
+    ]
+
+
 def test_genesys_members_are_checked_against_the_object_model() -> None:
     """At the misspelt member's token, with the closest member of the object,
     or of the whole model (`setUData` of an interaction is `ixn.setuData`)."""
