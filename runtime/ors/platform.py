@@ -307,6 +307,7 @@ class Platform:
             session = self.sessions.get(machine._sessionid)
             if session is not None:
                 session.machine = machine
+                machine.attach(session.genesys)
             elif not machine.finished:
                 session = OrsSession(self, machine, str(state["label"]))
                 self.sessions[machine._sessionid] = session
@@ -316,8 +317,6 @@ class Platform:
                 machine.attach(session.genesys)
                 self._own_again(session, state.get("interactions", ()))
                 self._settle_requests(session, state.get("requests", ()))
-            if session is not None:
-                machine.attach(session.genesys)
         for invocation in (machine._invocations or {}).values():
             if invocation.child is not None:
                 self._rehost(invocation.child)
