@@ -45,7 +45,12 @@ from pathlib import Path
 from scxmlc.runtime.store import SessionRecord, SessionStore, store_from_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from redis_processes import find_redis_server, form_cluster, redis_version, stop_redis
+from redis_processes import (
+    find_redis_server,
+    redis_version,
+    running_cluster,
+    stop_redis,
+)
 from redis_processes import start_redis as shared_start_redis
 
 EVENT = b"e" * 200
@@ -145,21 +150,16 @@ def private_redis(nodes: int = 1) -> Iterator[str | None]:
             processes.append(process)
             yield f"redis://:{password}@127.0.0.1:{port}/0"
             return
-        ports = []
-        for i in range(nodes):
-            process, port = start_redis(
-                binary,
-                os.path.join(folder, str(i)),
-                password,
-                cluster_enabled="yes",
-                cluster_config_file="nodes.conf",
-                masterauth=password,
-            )
-            processes.append(process)
-            ports.append(port)
-        cli = shutil.which("redis-cli") or str(Path(binary).parent / "redis-cli")
-        form_cluster(cli, ports, password, 10)
-        yield f"redis+cluster://:{password}@127.0.0.1:{ports[0]}"
+        with running_cluster(
+            binary,
+            folder,
+            password,
+            nodes,
+            10,
+            appendonly="yes",
+            appendfsync="everysec",
+        ) as ports:
+            yield f"redis+cluster://:{password}@127.0.0.1:{ports[0]}"
     finally:
         for process in processes:
             stop_redis(process)

@@ -8,6 +8,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -146,3 +148,40 @@ def stop_redis(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def redis_cli(binary: str) -> str:
+    """The redis-cli on PATH, else the one beside `binary` (it comes with
+    redis-server, in Debian's redis-tools)."""
+    return shutil.which("redis-cli") or str(Path(binary).parent / "redis-cli")
+
+
+@contextmanager
+def running_cluster(
+    binary: str, folder: str, password: str, nodes: int, timeout: float, **options: str
+) -> Iterator[list[int]]:
+    """`nodes` primaries of a Redis Cluster (no replicas), one per
+    subfolder of `folder`, with `options`, made with `redis-cli --cluster
+    create`: their ports, each node stopped on exit. RuntimeError if one
+    does not start or the cluster does not form within `timeout`."""
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        ports = []
+        for i in range(nodes):
+            process, port = start_redis(
+                binary,
+                os.path.join(folder, str(i)),
+                password,
+                timeout,
+                cluster_enabled="yes",
+                cluster_config_file="nodes.conf",
+                masterauth=password,
+                **options,
+            )
+            processes.append(process)
+            ports.append(port)
+        form_cluster(redis_cli(binary), ports, password, timeout)
+        yield ports
+    finally:
+        for process in processes:
+            stop_redis(process)

@@ -20,12 +20,18 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import redis_processes
-from redis_processes import form_cluster, redis_version, start_redis, stop_redis
+from redis_processes import (
+    redis_cli,
+    redis_version,
+    running_cluster,
+    start_redis,
+    stop_redis,
+)
 
 HOW_TO_GET_IT = (
     "no redis-server binary: install Redis 7 (Debian/Ubuntu: "
@@ -99,31 +105,20 @@ def redis_cluster() -> Iterator[RedisServer]:
     ports, made with `redis-cli --cluster create`: the first node's address.
     redis-cli comes with redis-server (Debian's redis-tools)."""
     binary = _binary()
-    cli = shutil.which("redis-cli") or str(Path(binary).parent / "redis-cli")
-    if not os.access(cli, os.X_OK):
+    if not os.access(redis_cli(binary), os.X_OK):
         pytest.fail(f"no redis-cli next to {binary}")
     folder = tempfile.mkdtemp(prefix="scxmlc-redis-cluster-")
     password = secrets.token_hex(16)
-    processes: list[subprocess.Popen[bytes]] = []
     try:
-        ports = []
-        for i in range(CLUSTER_NODES):
-            process, port = _start(
-                binary,
-                os.path.join(folder, str(i)),
-                password,
-                cluster_enabled="yes",
-                cluster_config_file="nodes.conf",
-                masterauth=password,
-            )
-            processes.append(process)
-            ports.append(port)
-        try:
-            form_cluster(cli, ports, password, START_TIMEOUT)
-        except RuntimeError as error:
-            pytest.fail(str(error))
-        yield RedisServer("127.0.0.1", ports[0], password, redis_version(binary))
+        with ExitStack() as nodes:
+            try:
+                ports = nodes.enter_context(
+                    running_cluster(
+                        binary, folder, password, CLUSTER_NODES, START_TIMEOUT
+                    )
+                )
+            except RuntimeError as error:
+                pytest.fail(str(error))
+            yield RedisServer("127.0.0.1", ports[0], password, redis_version(binary))
     finally:
-        for process in processes:
-            stop_redis(process)
         shutil.rmtree(folder, ignore_errors=True)
