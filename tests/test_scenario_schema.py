@@ -234,6 +234,12 @@ def test_every_problem_is_reported_at_its_line_and_column(tmp_path: Path) -> Non
             "(dns[0]); an interaction queue needs a name of its own",
         ),
         (
+            "dns: [{number: '5000', type: RoutingPoint}, {number: '7001'}]\n"
+            "agents: [{id: anna, dn: '7001'}, {id: bob, dn: '5000'}]\n",
+            "2:48: error: agents[1].dn: DN '5000' is a RoutingPoint (dns[0]); an "
+            "agent's DN is an Extension",
+        ),
+        (
             "interaction_queues: [Q, R, Q]\n",
             "1:28: error: interaction_queues[2]: 'Q' is listed twice (first at "
             "interaction_queues[0])",

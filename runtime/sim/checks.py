@@ -374,6 +374,12 @@ def _agent_problems(value: dict[str, Any]) -> Iterator[Problem]:
         key: set(_names(value[key])) if isinstance(value.get(key), list) else None
         for key in ("groups", "place_groups")
     }
+    others = {
+        dn["number"]: (index, dn["type"])
+        for index, dn in _entries(value, "dns")
+        if dn.get("type", "Extension") != "Extension"
+        and isinstance(dn.get("number"), str)
+    }
     for index, agent in _entries(value, "agents"):
         name = agent.get("id")
         if not isinstance(name, str):
@@ -392,6 +398,13 @@ def _agent_problems(value: dict[str, Any]) -> Iterator[Problem]:
                     f"agent {extensions[dn]!r} has DN {dn!r} too",
                 )
             extensions.setdefault(dn, name)
+            if dn in others:
+                at, kind = others[dn]
+                yield Problem(
+                    ("agents", index, "dn" if "dn" in agent else "id"),
+                    f"DN {dn!r} is a {kind} (dns[{at}]); an agent's DN is an "
+                    "Extension",
+                )
         for key, known in declared.items():
             if known is None or not isinstance(agent.get(key), list):
                 continue
