@@ -139,7 +139,8 @@ def test_pythons_own_warnings_are_compiler_warnings(
         encoding="utf-8",
     )
     compilation = compile_path(document)
-    warnings = [str(d) for d in compilation.warnings]
-    assert f"{document}:2:25: warning: <data expr>: invalid decimal literal" in warnings
-    assert any("<script>: invalid escape sequence '\\d'" in w for w in warnings)
+    assert [str(d) for d in compilation.warnings] == [
+        f"{document}:2:31: warning: <data expr>: invalid decimal literal",
+        f"{document}:3:32: warning: <script>: invalid escape sequence '\\d'",
+    ]
     assert capfd.readouterr().err == ""

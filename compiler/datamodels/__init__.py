@@ -57,16 +57,19 @@ fuel runs out, has the session read the clock, which raises `BudgetExceeded`
 past the macrostep's deadline (`runtime/budget.py`)."""
 
 
-def parse_python_noting(text: str, mode: str = "exec") -> tuple[Any, list[str]]:
+def parse_python_noting(
+    text: str, mode: str = "exec"
+) -> tuple[Any, list[tuple[str, int]]]:
     """Document text parsed as Python in `mode` (`ast.parse`'s result), with
-    the messages of the warnings Python gives about it (`SyntaxWarning`,
-    `DeprecationWarning`: an invalid escape, `1if`), which the python
-    datamodel reports as the compiler's warnings at the text's place, so no
-    line of Python's reaches stderr; `SyntaxError` when it does not parse."""
+    the message and the line (from 1, in `text`) of each warning Python gives
+    about it (`SyntaxWarning`, `DeprecationWarning`: an invalid escape,
+    `1if`), which the python datamodel reports as the compiler's warnings at
+    that line of the text, so no line of Python's reaches stderr;
+    `SyntaxError` when it does not parse."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tree = ast.parse(text, mode=mode)
-    return tree, [str(warning.message) for warning in caught]
+    return tree, [(str(warning.message), warning.lineno) for warning in caught]
 
 
 def parse_python(text: str, mode: str = "exec") -> Any:

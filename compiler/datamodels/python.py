@@ -152,8 +152,9 @@ class PythonDatamodel(Datamodel):
                 f"{expr.where}: invalid Python expression {text!r}: {error.msg}",
             )
             return None
-        for warning in warnings:
-            self.diag.warning(expr.loc, f"{expr.where}: {warning}")
+        position = self._expression_position(expr)
+        for warning, line in warnings:
+            self.diag.warning(position(line), f"{expr.where}: {warning}")
         parsed: ast.AST = tree
         return parsed
 
@@ -287,8 +288,9 @@ class PythonDatamodel(Datamodel):
         except SyntaxError as error:
             at = self._dedented_position(script)(error.lineno or 1, error.offset or 1)
             return [self.invalid(at, f"<script>: invalid Python: {error.msg}")]
-        for warning in warnings:
-            self.diag.warning(loc, f"<script>: {warning}")
+        position = self._dedented_position(script)
+        for warning, line in warnings:
+            self.diag.warning(position(line), f"<script>: {warning}")
         if self.chart.document.persist:
             dedented = textwrap.dedent(script.source)
             skipped = len(dedented) - len(dedented.lstrip("\n"))  # the lines stripped
