@@ -240,6 +240,10 @@ def test_every_problem_is_reported_at_its_line_and_column(tmp_path: Path) -> Non
             "agent's DN is an Extension",
         ),
         (
+            "groups: [Sales, Support, Sales]\n",
+            "1:26: error: groups[2]: 'Sales' is listed twice (first at groups[0])",
+        ),
+        (
             "interaction_queues: [Q, R, Q]\n",
             "1:28: error: interaction_queues[2]: 'Q' is listed twice (first at "
             "interaction_queues[0])",

@@ -430,31 +430,36 @@ def _dn_problems(value: dict[str, Any]) -> Iterator[Problem]:
             seen.setdefault(number, index)
 
 
+NAME_LISTS = ("groups", "place_groups", "virtual_queues", "interaction_queues")
+"""The scenario's lists of names, each name given once."""
+
+
 def _queue_problems(value: dict[str, Any]) -> Iterator[Problem]:
-    """Interaction queues listed twice, or named like a routing point (an
-    arrival there would go to both)."""
+    """Names given twice in a list of names, and interaction queues named
+    like a routing point (an arrival there would go to both)."""
     routing_points = {
         dn["number"]: index
         for index, dn in _entries(value, "dns")
         if dn.get("type") == ROUTING_POINT and isinstance(dn.get("number"), str)
     }
-    queues = value.get("interaction_queues")
-    seen: dict[str, int] = {}
-    for index, name in enumerate(queues if isinstance(queues, list) else []):
-        if not isinstance(name, str):
-            continue
-        if name in seen:
-            yield Problem(
-                ("interaction_queues", index),
-                f"{name!r} is listed twice (first at interaction_queues[{seen[name]}])",
-            )
-        elif name in routing_points:
-            yield Problem(
-                ("interaction_queues", index),
-                f"{name!r} is a routing point too (dns[{routing_points[name]}]); "
-                "an interaction queue needs a name of its own",
-            )
-        seen.setdefault(name, index)
+    for key in NAME_LISTS:
+        names = value.get(key)
+        seen: dict[str, int] = {}
+        for index, name in enumerate(names if isinstance(names, list) else []):
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                yield Problem(
+                    (key, index),
+                    f"{name!r} is listed twice (first at {key}[{seen[name]}])",
+                )
+            elif key == "interaction_queues" and name in routing_points:
+                yield Problem(
+                    (key, index),
+                    f"{name!r} is a routing point too (dns[{routing_points[name]}]); "
+                    "an interaction queue needs a name of its own",
+                )
+            seen.setdefault(name, index)
 
 
 def _application_problems(value: dict[str, Any], base: Path) -> Iterator[Problem]:
