@@ -235,7 +235,7 @@ class _Analyzer:
             where = (
                 "<scxml initial>" if state == 0 else f'<state id="{node.id}" initial>'
             )
-            locs = self.word_locs(loc or node.loc, len(ids))
+            locs = self.document.sources.words(loc or node.loc, len(ids))
             targets = tuple(
                 t
                 for t in (self.target(i, at, where) for i, at in zip(ids, locs))
@@ -260,7 +260,7 @@ class _Analyzer:
         )
 
     def add(self, source: int, transition: ir.Transition, *, initial: bool) -> int:
-        locs = self.word_locs(
+        locs = self.document.sources.words(
             transition.targets_loc or transition.loc, len(transition.targets)
         )
         targets = tuple(
@@ -285,13 +285,6 @@ class _Analyzer:
             )
         )
         return index
-
-    def word_locs(self, loc: Loc, count: int) -> list[Loc]:
-        """Where each of the `count` words of the attribute at `loc` stands
-        (`loc` for each when they cannot be told apart)."""
-        span = self.document.sources.value(loc)
-        words = span.words() if span is not None else []
-        return words if len(words) == count else [loc] * count
 
     def target(self, state_id: str, loc: Loc, where: str) -> int:
         index = self.by_id.get(state_id)

@@ -22,7 +22,7 @@ Input: a `ChartAnalysis`. Output:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -31,7 +31,7 @@ from scxmlc.runtime.ors.reserved import RESERVED_EVENTS
 
 from . import ir
 from .analysis import ChartAnalysis
-from .diagnostics import Diagnostics, Loc
+from .diagnostics import Diagnostics
 from .ors.events import PLATFORM_PREFIXES, platform_events
 from .suggestions import closest
 from .walk import actions, blocks, expressions, scripts, states
@@ -187,22 +187,14 @@ def check_events(chart: ChartAnalysis, diagnostics: Diagnostics) -> None:
         node = transition.node
         if node is None or not node.events:
             continue
-        for descriptor, loc in zip(node.events, _descriptor_locs(chart, node)):
+        where = node.events_loc or node.loc
+        locs = chart.document.sources.words(where, len(node.events))
+        for descriptor, loc in zip(node.events, locs):
             message = _problem(descriptor, sources, known)
             if message is not None:
                 diagnostics.warning(loc, f"<transition event>: {message}")
     for child in chart.children.values():
         check_events(child, diagnostics)
-
-
-def _descriptor_locs(chart: ChartAnalysis, node: ir.Transition) -> Iterable[Loc]:
-    """Where each descriptor of `node`'s `event` attribute stands."""
-    fallback = node.events_loc or node.loc
-    span = chart.document.sources.value(fallback)
-    words = span.words() if span is not None else []
-    if len(words) != len(node.events):
-        return [fallback] * len(node.events)
-    return words
 
 
 def _problem(descriptor: str, sources: EventSources, known: list[str]) -> str | None:

@@ -167,6 +167,15 @@ class SourceMap:
         self._index()
         return self._contents.get(loc)
 
+    def words(self, loc: Loc, count: int) -> list[Loc]:
+        """Where each of the `count` whitespace-separated words of the value
+        of the attribute at `loc` stands (the ids of `target`, the
+        descriptors of `event`); `loc` for each when they cannot be told
+        apart."""
+        span = self.value(loc)
+        words = span.words() if span is not None else []
+        return words if len(words) == count else [loc] * count
+
     def at(self, loc: Loc, offset: int) -> Loc:
         """Where character `offset` of the value of the attribute at `loc` was
         written (`loc` itself when its value is not known)."""
