@@ -96,10 +96,13 @@ class Client:
                 return a.status, await a.json()
             return a.status, await a.text()
 
-    async def start(self) -> str:
-        status, body = await self.call(
-            "POST", "/scxml/session/start", data={"src": "counter"}
-        )
+    async def start(self, due: float | None = None) -> str:
+        """A new counter session's id; `due` (epoch seconds) delays its
+        start to then, as the request's `idealtime`."""
+        data = {"src": "counter"}
+        if due is not None:
+            data["idealtime"] = str(int(due * 1000))
+        status, body = await self.call("POST", "/scxml/session/start", data=data)
         assert status == 200, body
         sessionid: str = body["sessionid"]
         return sessionid
@@ -510,17 +513,8 @@ def test_a_delayed_start_survives_a_restart(tmp_path: Path, store_url: str) -> N
 
     async def body(store: SessionStore) -> None:
         async with serving(cls, store) as client:
-            sids = []
-            for ahead in (0.6, 2.0):
-                idealtime = str(int((time.time() + ahead) * 1000))
-                status, answer = await client.call(
-                    "POST",
-                    "/scxml/session/start",
-                    data={"src": "counter", "idealtime": idealtime},
-                )
-                assert status == 200, answer
-                sids.append(answer["sessionid"])
-            overdue, later = sids
+            overdue = await client.start(due=time.time() + 0.6)
+            later = await client.start(due=time.time() + 2.0)
             record = await store.load(later)
             assert record is not None and record.due is not None
             assert record.due > time.time() + 1  # the pending start, in the index
@@ -548,13 +542,7 @@ def test_a_delayed_start_brings_its_session_back_from_the_store(
     async def body(store: SessionStore) -> None:
         async with serving(cls, store) as client:
             due = time.time() + 1.0
-            status, answer = await client.call(
-                "POST",
-                "/scxml/session/start",
-                data={"src": "counter", "idealtime": str(int(due * 1000))},
-            )
-            assert status == 200, answer
-            sid = answer["sessionid"]
+            sid = await client.start(due=due)
             await gone(client)
         async with serving(cls, store, passivate_after=3600) as client:
             dur = durability(client)
