@@ -521,3 +521,37 @@ def test_a_run_without_a_default_document_needs_an_application_per_point(
         f"{path}:7:33: error: timeline[2].email.to: interaction queue 'Mail' has "
         "no application (map it to a document in applications)",
     ]
+
+
+def test_applications_name_scxml_documents_under_the_project_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scenario is untrusted: it may not make the simulator read a file that
+    is not an SCXML document, or one outside its folder and the current
+    directory (by `..`, an absolute path or a link)."""
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "app.scxml").write_text("<scxml/>", encoding="utf-8")
+    (project / "link.scxml").symlink_to(elsewhere / "app.scxml")
+    monkeypatch.chdir(project)
+    path = project / "s.yaml"
+    path.write_text(
+        'applications: {"5000": /etc/passwd, "5001": ../elsewhere/app.scxml, '
+        '"5002": link.scxml}\n'
+        'dns: [{number: "5000", type: RoutingPoint}, '
+        '{number: "5001", type: RoutingPoint}, {number: "5002", type: RoutingPoint}]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    outside = (
+        "is outside the scenario's folder and the current directory; a scenario "
+        "names documents under them"
+    )
+    assert str(raised.value).splitlines() == [
+        f"{path}:1:24: error: applications['5000']: '/etc/passwd' is not an SCXML "
+        "document (a name ending in .scxml)",
+        f"{path}:1:45: error: applications['5001']: '../elsewhere/app.scxml' {outside}",
+        f"{path}:1:77: error: applications['5002']: 'link.scxml' {outside}",
+    ]

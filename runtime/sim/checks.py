@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+import os
 from pathlib import Path
 from typing import Any
 
@@ -478,11 +479,39 @@ def _application_problems(value: dict[str, Any], base: Path) -> Iterator[Problem
             )
         if isinstance(document, str) and document:
             located = base / document
-            if not located.is_file():
+            refusal = _outside_project(document, located, base)
+            if refusal is not None:
+                yield Problem(("applications", resource), refusal)
+            elif not located.is_file():
                 yield Problem(
                     ("applications", resource),
                     f"no document {document!r} (looked for {located})",
                 )
+
+
+def _outside_project(document: str, located: Path, base: Path) -> str | None:
+    """Why a scenario may not name `document` (at `located`, the scenario's
+    folder being `base`) as an application, or None. A scenario is untrusted:
+    it names SCXML documents (`.scxml`) under its own folder or the current
+    directory, checked as text before the file system is asked, then by the
+    real path (a link may not lead out)."""
+    if not document.endswith(".scxml"):
+        return f"{document!r} is not an SCXML document (a name ending in .scxml)"
+    folders = [os.path.abspath(base), os.getcwd()]
+    written = os.path.normpath(os.path.abspath(located))
+    real = os.path.realpath(located)
+    if not any(_within(written, folder) for folder in folders) or not any(
+        _within(real, os.path.realpath(folder)) for folder in folders
+    ):
+        return (
+            f"{document!r} is outside the scenario's folder and the current "
+            "directory; a scenario names documents under them"
+        )
+    return None
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _timeline_problems(value: dict[str, Any]) -> Iterator[Problem]:
