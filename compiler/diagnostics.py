@@ -66,12 +66,23 @@ class Diagnostic:
     severity: Severity
     message: str
     certain: bool = False
+    consequence: str = ""
+    """What the compiler does about a warning ("ignored"): printed after the
+    message while it is a warning, dropped when `strict` makes it an error."""
 
     def __str__(self) -> str:
-        return f"{self.loc}: {self.severity}: {self.message}"
+        return f"{self.loc}: {self.severity}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        """What follows the severity: the message, and a warning's consequence."""
+        if self.consequence and self.severity == "warning":
+            return f"{self.message} ({self.consequence})"
+        return self.message
 
     def as_error(self) -> Diagnostic:
-        """The same problem, reported as an error."""
+        """The same problem, reported as an error (without its consequence:
+        an error stops the compilation instead)."""
         return Diagnostic(self.loc, "error", self.message, self.certain)
 
 
@@ -85,10 +96,12 @@ class Diagnostics:
     def error(self, loc: Loc, message: str) -> None:
         self.items.append(Diagnostic(loc, "error", message))
 
-    def warning(self, loc: Loc, message: str, *, certain: bool = False) -> None:
+    def warning(
+        self, loc: Loc, message: str, *, certain: bool = False, consequence: str = ""
+    ) -> None:
         """Something the compiler cannot prove right; `certain`: it can never
-        succeed when run."""
-        self.items.append(Diagnostic(loc, "warning", message, certain))
+        succeed when run; `consequence`: what the compiler does about it."""
+        self.items.append(Diagnostic(loc, "warning", message, certain, consequence))
 
     @property
     def errors(self) -> list[Diagnostic]:

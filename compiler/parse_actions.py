@@ -369,7 +369,9 @@ class ActionReader(ReaderBase):
                 hint = did_you_mean(key, (a.name for a in decl.attributes))
                 if lenient:
                     self.diag.warning(
-                        loc, f"<{local}>: unknown attribute '{key}'{hint} (ignored)"
+                        loc,
+                        f"<{local}>: unknown attribute '{key}'{hint}",
+                        consequence="ignored",
                     )
                     continue
                 self.diag.error(loc, f"<{local}>: unknown attribute '{key}'{hint}")

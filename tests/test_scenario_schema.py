@@ -412,7 +412,7 @@ def test_compile_warnings_are_printed(
     assert status == 1
     assert err.splitlines() == [
         f"{app}:7:34: error: <submit>: unknown attribute 'timout' (did you mean "
-        "'timeout'?) (ignored)"
+        "'timeout'?)"
     ]
 
 

@@ -80,7 +80,7 @@ def styled(diagnostic: Diagnostic) -> Text:
     text.append(str(diagnostic.loc), style="bold")
     text.append(": ")
     text.append(diagnostic.severity, style=SEVERITY_STYLES[diagnostic.severity])
-    text.append(f": {diagnostic.message}")
+    text.append(f": {diagnostic.text}")
     return text
 
 
