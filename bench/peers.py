@@ -6,10 +6,14 @@ Every adapter imports its library lazily, so a missing peer only skips its rows.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import os
+import sys
 import tempfile
+import time
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from bench.charts import atomic_state_ids, chart_path, handwritten
@@ -80,40 +84,117 @@ def _handwritten(variant: str) -> Callable[[str], Subject]:
 
 
 # ----------------------------------------------------------------------- scxmlc
-def build_scxmlc(chart: str) -> Subject:
-    """scxmlc: ``scxmlc.load(path)`` returns a class; ``m = cls(); m.start()``.
+#: Where the ECMAScript copies of the charts are written: a fixed place, because
+#: scxmlc's cache is keyed on the document's path, so that a second process (a later
+#: round of bench/run.py) finds the module compiled by the first.
+ECMASCRIPT_CHARTS: Path = Path(tempfile.gettempdir()) / "scxmlc-bench-ecmascript"
 
-        ``m.send(event)`` processes one external event to completion, ``m.configuration`` is
-        a frozenset of the ids of all active states (filtered here to the atomic ones the
-        SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits`` (items of
-    ``m.dm`` in the ECMAScript datamodel).
+
+def runtime_is_native() -> bool:
+    """Whether the imported ``scxmlc.runtime`` runs its compiled core.
+
+    ``scxmlc.runtime.NATIVE`` says so where the runtime has it; an older runtime
+    (a tree measured with ``--pure-tree``) is native if its machine module is an
+    extension module.
     """
-    return _scxmlc_subject(chart, chart_path(chart))
+    runtime = _import("scxmlc.runtime", "install the project with `pip install -e .`")
+    native = getattr(runtime, "NATIVE", None)
+    if native is not None:
+        return bool(native)
+    return is_extension(importlib.import_module("scxmlc.runtime.machine"))
 
 
-def build_scxmlc_ecmascript(chart: str) -> Subject:
-    """scxmlc with the chart's datamodel switched to ECMAScript.
+def is_extension(module: ModuleType) -> bool:
+    """True if ``module`` was loaded from a compiled extension (``.so``, ``.pyd``)."""
+    return str(getattr(module, "__file__", "")).endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    )
+
+
+def ecmascript_chart(chart: str) -> Path:
+    """The shared chart with only its ``datamodel`` attribute switched to ECMAScript.
 
     The charts' expressions (``count < N``, ``count + 1``) mean the same in both
-    languages, so the document is the shared one with only ``datamodel`` changed,
-    written to a temporary file (the shared charts are never copied into the project).
+    languages. The copy is written to :data:`ECMASCRIPT_CHARTS` (the shared charts
+    are never copied into the project), and rewritten only when its text changed.
     """
     text = chart_path(chart).read_text(encoding="utf-8")
     converted = text.replace('datamodel="python"', 'datamodel="ecmascript"')
     if converted == text:
         raise Unavailable('the chart does not declare datamodel="python"')
-    folder = Path(tempfile.mkdtemp(prefix="scxmlc-bench-"))
-    path = folder / chart_path(chart).name
-    path.write_text(converted, encoding="utf-8")
-    return _scxmlc_subject(chart, path)
+    path = ECMASCRIPT_CHARTS / chart_path(chart).name
+    if not path.is_file() or path.read_text(encoding="utf-8") != converted:
+        ECMASCRIPT_CHARTS.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        staged.write_text(converted, encoding="utf-8")
+        staged.replace(path)  # atomic: another process may be reading it
+    return path
 
 
-def _scxmlc_subject(chart: str, path: Path) -> Subject:
+def build_scxmlc(chart: str) -> Subject:
+    """scxmlc: ``scxmlc.load(path)`` returns a class; ``m = cls(); m.start()``.
+
+    ``m.send(event)`` processes one external event to completion, ``m.configuration``
+    is a frozenset of the ids of all active states (filtered here to the atomic ones
+    the SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits``
+    (items of ``m.dm`` in the ECMAScript datamodel).
+    """
+    return _scxmlc_subject(chart, chart_path(chart), native_module=False)
+
+
+def build_scxmlc_ecmascript(chart: str) -> Subject:
+    """scxmlc with the chart's datamodel switched to ECMAScript (see ecmascript_chart)."""
+    return _scxmlc_subject(chart, ecmascript_chart(chart), native_module=False)
+
+
+def scxmlc_builder(
+    datamodel: str, *, native_runtime: bool, native_module: bool
+) -> Callable[[str], Subject]:
+    """Adapter factory: scxmlc on the runtime and with the module kind given.
+
+    The runtime is whatever this process imported (``SCXMLC_PURE=1`` in its
+    environment makes it the pure one): a row that needs the other kind is
+    :class:`Unavailable`, as is a native module where ``scxmlc.load(path,
+    native=True)`` cannot build one.
+    """
+
+    def build(chart: str) -> Subject:
+        native = runtime_is_native()
+        if native_runtime and not native:
+            raise Unavailable(
+                "the runtime core is not compiled here (scxmlc.runtime.NATIVE is "
+                "False): install the package where mypyc and a C compiler work"
+            )
+        if native and not native_runtime:
+            raise Unavailable(
+                "the compiled runtime core was imported despite SCXMLC_PURE=1"
+            )
+        path = (
+            ecmascript_chart(chart) if datamodel == "ecmascript" else chart_path(chart)
+        )
+        return _scxmlc_subject(chart, path, native_module=native_module)
+
+    return build
+
+
+def _load_class(path: Path, native_module: bool) -> tuple[Any, float]:
+    """``scxmlc.load(path)`` (``native=True`` for a native module) and its seconds."""
     scxmlc = _import("scxmlc", "install the project with `pip install -e .`")
+    importlib.import_module("scxmlc.compiler.loader")  # not part of the time to load
+    options = {"native": True} if native_module else {}
+    started = time.perf_counter()
     try:
-        cls = scxmlc.load(str(path))
+        cls = scxmlc.load(str(path), **options)
     except Exception as exc:
         raise Unavailable(f"scxmlc.load raised {type(exc).__name__}: {exc}") from exc
+    seconds = time.perf_counter() - started
+    if native_module and not is_extension(sys.modules[cls.__module__]):
+        raise Unavailable("scxmlc.load(path, native=True) returned a pure module")
+    return cls, seconds
+
+
+def _scxmlc_subject(chart: str, path: Path, *, native_module: bool) -> Subject:
+    cls, load_seconds = _load_class(path, native_module)
     atomic = atomic_state_ids(chart)
 
     def new() -> Machine:
@@ -141,6 +222,7 @@ def _scxmlc_subject(chart: str, path: Path) -> Subject:
         leaves=leaves,
         b_data=b_data if is_b else None,
         set_count=set_count if is_b else None,
+        load_seconds=load_seconds,
     )
 
 
@@ -301,26 +383,51 @@ def build_transitions(chart: str) -> Subject:
 
 
 # --------------------------------------------------------------------- registry
-@cache
-def implementations() -> tuple[Implementation, ...]:
-    """All rows of the report, baseline first."""
-    psm = "python-statemachine"
+BASELINE = "hand-written dict (baseline)"
+"""The row every ratio is against (measured in the same process as the row)."""
+IF_ELIF = "hand-written if/elif"
+"""The second reference: every process measures it too, for the ratio to it."""
+
+
+def reference_implementations() -> tuple[Implementation, ...]:
+    """The hand-written dict (baseline) and if/elif dispatchers, in that order."""
     return (
+        Implementation(BASELINE, _handwritten("dict"), baseline=True, must_pass=True),
+        Implementation(IF_ELIF, _handwritten("if/elif"), must_pass=True),
+    )
+
+
+def rtc_implementation() -> Implementation:
+    """The hand-written dict with the run-to-completion guard."""
+    return Implementation(
+        "hand-written dict + RTC", _handwritten("rtc"), must_pass=True
+    )
+
+
+def scxmlc_implementations(
+    title: str, *, native_runtime: bool, native_module: bool
+) -> tuple[Implementation, ...]:
+    """Two rows of scxmlc: the charts as they are, and with the ECMAScript datamodel."""
+    return tuple(
         Implementation(
-            "hand-written dict (baseline)",
-            _handwritten("dict"),
-            baseline=True,
-            must_pass=True,
-        ),
-        Implementation("hand-written if/elif", _handwritten("if/elif"), must_pass=True),
-        Implementation("hand-written dict + RTC", _handwritten("rtc"), must_pass=True),
-        Implementation("scxmlc", build_scxmlc, distribution="scxmlc", must_pass=True),
-        Implementation(
-            "scxmlc, ECMAScript datamodel",
-            build_scxmlc_ecmascript,
+            name,
+            scxmlc_builder(
+                datamodel, native_runtime=native_runtime, native_module=native_module
+            ),
             distribution="scxmlc",
             must_pass=True,
-        ),
+        )
+        for name, datamodel in (
+            (title, "python"),
+            (f"{title}, ECMAScript", "ecmascript"),
+        )
+    )
+
+
+def peer_implementations() -> tuple[Implementation, ...]:
+    """The peer libraries' rows (a missing library skips its rows)."""
+    psm = "python-statemachine"
+    return (
         Implementation(
             "python-statemachine, SCXML loader", build_psm_scxml, distribution=psm
         ),

@@ -17,6 +17,7 @@ HEADERS: tuple[str, ...] = (
     "implementation",
     "events/s",
     "ratio vs hand-written dict",
+    "vs if/elif",
     "µs to instantiate+start",
     "bytes/instance",
 )
@@ -37,14 +38,27 @@ class Result:
     bytes_per_instance: float | None = None
     memory_instances: int | None = None
     samples: list[float] = field(default_factory=list)
+    variant: str = ""
+    """The child process kind that measured the row (see bench/variants.py)."""
+    ratio_ifelif: float | None = None
+    """events/s over the hand-written if/elif's, same process."""
+    ratio_min: float | None = None
+    ratio_max: float | None = None
+    """The lowest and highest ratio of the rounds (``ratio`` is their median)."""
+    rounds: int = 1
+    load_seconds: list[float] = field(default_factory=list)
+    """scxmlc rows: seconds ``scxmlc.load`` took in each round (the first compiles
+    into an empty cache, the later ones take the module from the cache)."""
 
     def fail(self, status: Status, reason: str) -> None:
         """Mark the result as not measured, dropping any partial numbers."""
         self.status = status
         self.reason = reason
         self.events_per_s = self.ratio = self.start_us = self.bytes_per_instance = None
+        self.ratio_ifelif = self.ratio_min = self.ratio_max = None
         self.memory_instances = None
         self.samples = []
+        self.load_seconds = []
 
     @property
     def outcome(self) -> str:
@@ -71,6 +85,18 @@ class RunInfo:
     sample_seconds: float
     samples: int
     started_utc: str
+    rounds: int = 1
+    processes: list[str] = field(default_factory=list)
+    """One line per variant: what its child processes imported."""
+
+
+@dataclass
+class Table:
+    """A titled table of text cells (a summary of the run, see bench/summary.py)."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ formatting
@@ -106,11 +132,23 @@ def _cell(value: float | None, fmt: Callable[[float], str]) -> str:
     return "n/a" if value is None else fmt(value)
 
 
+def fmt_ratio_range(result: Result) -> str:
+    """The median ratio, with the lowest and highest of the rounds when several."""
+    if result.ratio is None:
+        return "n/a"
+    text = fmt_ratio(result.ratio)
+    low, high = result.ratio_min, result.ratio_max
+    if result.rounds > 1 and low is not None and high is not None:
+        text += f" ({fmt_ratio(low).rstrip('x')}–{fmt_ratio(high)})"
+    return text
+
+
 def _cells(result: Result) -> list[str]:
     """The numeric cells of a measured row ("n/a" where a number is missing)."""
     return [
         _cell(result.events_per_s, fmt_events),
-        _cell(result.ratio, fmt_ratio),
+        fmt_ratio_range(result),
+        _cell(result.ratio_ifelif, fmt_ratio),
         _cell(result.start_us, fmt_us),
         _cell(result.bytes_per_instance, fmt_bytes),
     ]
@@ -157,12 +195,39 @@ def _text_table(rows: list[Result]) -> list[str]:
     return lines
 
 
-def render_text(results: list[Result], info: RunInfo) -> str:
-    """One aligned plain-text table per chart, with notes under it."""
+def _aligned(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Plain-text lines of a table: first column left-aligned, the others right."""
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return first.ljust(widths[0]) + "".join(
+            "  " + cell.rjust(width) for cell, width in zip(rest, widths[1:])
+        )
+
+    return [line(headers), "-" * (sum(widths) + 2 * (len(widths) - 1))] + [
+        line(row) for row in rows
+    ]
+
+
+def _rounds_line(info: RunInfo) -> str:
+    """How the numbers were taken: samples, rounds, processes."""
+    rounds = (
+        f"; {info.rounds} interleaved rounds, a process per build and round"
+        if info.rounds > 1
+        else ""
+    )
+    return f"{info.mode}: median of {info.samples} samples of ~{info.sample_seconds:g} s{rounds}"
+
+
+def render_text(
+    results: list[Result], info: RunInfo, tables: list[Table] | None = None
+) -> str:
+    """One aligned plain-text table per chart, with notes under it, then ``tables``."""
     lines = [
         f"{info.python} on {info.platform}, {info.cpus} CPUs; {version_line(info)}",
-        f"command: {info.command}  ({info.mode}: median of {info.samples} samples "
-        f"of ~{info.sample_seconds:g} s)",
+        f"command: {info.command}  ({_rounds_line(info)})",
+        *(f"  {process}" for process in info.processes),
     ]
     for chart in CHARTS:
         rows = _by_chart(results, chart)
@@ -170,6 +235,8 @@ def render_text(results: list[Result], info: RunInfo) -> str:
             lines += ["", f"{spec.TITLES[chart]}; cycle {' '.join(spec.CYCLES[chart])}"]
             lines += _text_table(rows)
             lines += [f"  note: {note}" for note in _notes(rows)]
+    for table in tables or []:
+        lines += ["", table.title, *_aligned(table.headers, table.rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -179,14 +246,35 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_markdown(results: list[Result], info: RunInfo) -> str:
-    """Markdown for docs/performance.md: a header line, then a table per chart."""
+def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Markdown lines of a table, numbers right-aligned."""
+    return [
+        "| " + " | ".join(headers) + " |",
+        "| --- |" + " ---: |" * (len(headers) - 1),
+        *("| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in rows),
+    ]
+
+
+def render_markdown(
+    results: list[Result], info: RunInfo, tables: list[Table] | None = None
+) -> str:
+    """Markdown for docs/performance.md: a header line, ``tables``, a table per chart."""
+    rounds = (
+        f"; {info.rounds} interleaved rounds, each build in a process of its own per "
+        "round, the ratio the median of the rounds (lowest–highest in brackets)"
+        if info.rounds > 1
+        else ""
+    )
     lines = [
         f"Measured with `{info.command}` on {info.python} ({info.platform}, {info.cpus} CPUs); "
         f"{version_line(info)}. Throughput is the median of {info.samples} samples of "
         f"~{info.sample_seconds:g} s; the ratio is events/s relative to the hand-written "
-        "dict variant measured in the same run.",
+        f"dict variant measured in the same process{rounds}.",
     ]
+    if info.processes:
+        lines += [""] + [f"- {_md_escape(process)}" for process in info.processes]
+    for table in tables or []:
+        lines += ["", f"**{table.title}**", "", *_md_table(table.headers, table.rows)]
     for chart in CHARTS:
         rows = _by_chart(results, chart)
         if not rows:
@@ -204,7 +292,7 @@ def render_markdown(results: list[Result], info: RunInfo) -> str:
             cells = (
                 _cells(row)
                 if row.status == "ok"
-                else [_md_escape(row.outcome), "", "", ""]
+                else [_md_escape(row.outcome)] + [""] * (len(HEADERS) - 2)
             )
             lines.append("| " + " | ".join([_md_escape(row.impl)] + cells) + " |")
         notes = _notes(rows)

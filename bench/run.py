@@ -3,11 +3,20 @@
 Usage (from the project root)::
 
     python bench/run.py [--quick] [--markdown] [--json FILE] [--charts ABC]
+                        [--variants pure,native-runtime,native] [--rounds N]
+                        [--pure-tree DIR]
+
+A process imports ``scxmlc.runtime`` once, pure or compiled, so each build of scxmlc
+is measured in child processes of its own (bench/variants.py): the pure build
+(``SCXMLC_PURE=1``), pure modules on the compiled runtime, native modules
+(``scxmlc.load(path, native=True)``) on it, and with ``--pure-tree`` the pure build
+of another source tree. Every child also measures the hand-written dict and if/elif
+dispatchers, so a ratio compares numbers of one process; rounds are interleaved (a
+child per build each round) and a row reports the median of the rounds.
 
 Every implementation is first checked against ``../shared/bench/spec.py``; one that
-fails is reported as ``FAILED CHECK`` and not timed. Throughput samples of all
-implementations of a chart are interleaved, so that the ratio to the hand-written dict
-variant compares numbers taken under the same machine load. Progress goes to stderr,
+fails is reported as ``FAILED CHECK`` and not timed. Within a process, throughput
+samples of all implementations of a chart are interleaved. Progress goes to stderr,
 the tables to stdout.
 """
 
@@ -31,6 +40,7 @@ import datetime
 import os
 import platform
 import shlex
+import tempfile
 from collections.abc import Callable
 from importlib import metadata
 
@@ -47,9 +57,21 @@ from bench.measure import (
     start_microseconds,
     take_sample,
 )
-from bench.peers import implementations
+from bench.peers import BASELINE, IF_ELIF
+from bench.processes import (
+    RunPlan,
+    combine_rounds,
+    describe_process,
+    run_rounds,
+    write_child_results,
+)
 from bench.report import Result, RunInfo, render_markdown, render_text, write_json
 from bench.subject import Implementation, Subject, Unavailable, Unsupported
+from bench.summary import summary_tables
+from bench.variants import DEFAULT_VARIANTS, VARIANTS
+
+#: Rows measured in every process only to compare the others with.
+REFERENCES: frozenset[str] = frozenset({BASELINE, IF_ELIF})
 
 Log = Callable[[str], None]
 
@@ -121,26 +143,40 @@ def finish(result: Result, run: Throughput, budget: Budget, log: Log) -> None:
     )
 
 
-def set_ratios(results: list[Result], baseline_name: str) -> None:
-    """ratio = events/s over the baseline's events/s (same chart, same run)."""
-    base = next((r for r in results if r.impl == baseline_name), None)
-    if base is None or base.events_per_s is None:
-        return
+def set_ratios(results: list[Result]) -> None:
+    """ratio: events/s over the hand-written dict's; ratio_ifelif over the if/elif's.
+
+    Both are measured in this process, on the same chart, interleaved with the row.
+    """
+    speeds = {result.impl: result.events_per_s for result in results}
+    base, ifelif = speeds.get(BASELINE), speeds.get(IF_ELIF)
     for result in results:
-        if result.events_per_s is not None:
-            result.ratio = result.events_per_s / base.events_per_s
+        if result.events_per_s is None:
+            continue
+        if base is not None:
+            result.ratio = result.events_per_s / base
+        if ifelif is not None:
+            result.ratio_ifelif = result.events_per_s / ifelif
 
 
-def run_chart(chart: str, budget: Budget, log: Log) -> list[Result]:
-    """Check, then time, every implementation on one chart."""
+def run_chart(
+    chart: str, impls: tuple[Implementation, ...], budget: Budget, log: Log
+) -> list[Result]:
+    """Check, then time, every implementation of ``impls`` on one chart.
+
+    When every row besides the hand-written references is skipped or failed, the
+    references are not timed either: they are only there to compare with.
+    """
     log(f"chart {chart}: checking against spec.py")
-    impls = implementations()
     results: list[Result] = []
     runs: dict[str, tuple[Result, Throughput]] = {}
     for impl in impls:
         result, subject = build_and_check(impl, chart, log)
         results.append(result)
         if subject is not None:
+            result.load_seconds = (
+                [] if subject.load_seconds is None else [subject.load_seconds]
+            )
             log(f"  {impl.name}: calibrating")
             try:
                 runs[impl.name] = (result, prepare_throughput(subject, budget))
@@ -148,19 +184,24 @@ def run_chart(chart: str, budget: Budget, log: Log) -> list[Result]:
                 result.fail(
                     "failed", f"raised while timed: {type(exc).__name__}: {exc}"
                 )
+    if not set(runs) - REFERENCES:
+        for name in REFERENCES & set(runs):
+            runs[name][0].fail(
+                "skipped", "no other row of this process to compare with"
+            )
+        return results
     log(f"chart {chart}: {budget.samples} interleaved throughput samples")
     sample_interleaved(runs, budget)
     for result, run in runs.values():
         finish(result, run, budget, log)
-    baseline = next(impl.name for impl in impls if impl.baseline)
-    set_ratios(results, baseline)
+    set_ratios(results)
     return results
 
 
-def peer_versions() -> dict[str, str]:
+def peer_versions(impls: list[Implementation]) -> dict[str, str]:
     """Installed version of every distribution the report names."""
     versions: dict[str, str] = {}
-    for impl in implementations():
+    for impl in impls:
         if impl.distribution and impl.distribution not in versions:
             try:
                 versions[impl.distribution] = metadata.version(impl.distribution)
@@ -175,13 +216,15 @@ def command_line(argv: list[str]) -> str:
     return " ".join(["python", *map(shlex.quote, [*program, *argv])])
 
 
-def run_info(argv: list[str], budget: Budget) -> RunInfo:
+def run_info(
+    argv: list[str], budget: Budget, impls: list[Implementation], rounds: int
+) -> RunInfo:
     """Python, platform, versions and the exact command of this run."""
     return RunInfo(
         python=f"{platform.python_implementation()} {platform.python_version()}",
         platform=f"{platform.system()} {platform.machine()}",
         cpus=os.cpu_count(),
-        versions=peer_versions(),
+        versions=peer_versions(impls),
         command=command_line(argv),
         mode="quick" if budget is QUICK else "normal",
         sample_seconds=budget.sample_seconds,
@@ -189,6 +232,7 @@ def run_info(argv: list[str], budget: Budget) -> RunInfo:
         started_utc=datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"
         ),
+        rounds=rounds,
     )
 
 
@@ -198,7 +242,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0] if __doc__ else None
     )
     parser.add_argument(
-        "--quick", action="store_true", help="short run (~0.03 s per sample)"
+        "--quick", action="store_true", help="short run (~0.03 s per sample, 1 round)"
     )
     parser.add_argument(
         "--markdown", action="store_true", help="print Markdown instead of plain text"
@@ -211,29 +255,79 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="".join(CHARTS),
         help="charts to run, e.g. AB (default: %(default)s)",
     )
+    parser.add_argument(
+        "--variants",
+        default=",".join(DEFAULT_VARIANTS),
+        help="builds to measure, comma-separated, from "
+        f"{', '.join(name for name in VARIANTS if name != 'base')} "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="interleaved rounds, a process per build each (default: 3, 1 with --quick)",
+    )
+    parser.add_argument(
+        "--pure-tree",
+        metavar="DIR",
+        type=Path,
+        help="also measure the pure build of another source tree, e.g. a "
+        "`git worktree` of an earlier commit",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = set(args.charts) - set(CHARTS)
     if unknown or not args.charts:
         parser.error(f"--charts takes letters from {''.join(CHARTS)}")
+    args.variants = [name for name in args.variants.split(",") if name]
+    if not args.variants or set(args.variants) - set(VARIANTS) - {"base"}:
+        parser.error(f"--variants takes names from {', '.join(VARIANTS)}")
+    if args.pure_tree is not None and "base" not in args.variants:
+        args.variants.append("base")
+    if "base" in args.variants and args.pure_tree is None and args.child is None:
+        parser.error("the base variant needs --pure-tree DIR")
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
+
+
+def child_main(args: argparse.Namespace) -> int:
+    """A child process: measure one variant's rows, write them to ``--child-out``."""
+    budget = QUICK if args.quick else NORMAL
+    variant = VARIANTS[args.child]
+    impls = variant.implementations(args.label)
+    results: list[Result] = []
+    for chart in CHARTS:
+        if chart in args.charts:
+            results += run_chart(chart, impls, budget, log_stderr)
+    write_child_results(args.child_out, results, describe_process(variant))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit status 1 if scxmlc or the reference failed its check."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.child is not None:
+        return child_main(args)
     budget = QUICK if args.quick else NORMAL
-    info = run_info(argv, budget)
-    results: list[Result] = []
-    for chart in CHARTS:
-        if chart in args.charts:
-            results += run_chart(chart, budget, log_stderr)
+    variants = [VARIANTS[name] for name in args.variants]
+    with tempfile.TemporaryDirectory(prefix="scxmlc-bench-run-") as scratch:
+        plan = RunPlan.create(variants, Path(scratch), args.pure_tree)
+        impls = plan.implementations()
+        info = run_info(argv, budget, impls, args.rounds)
+        rounds = run_rounds(plan, args, log_stderr)
+    results, info.processes = combine_rounds(rounds, plan)
     render = render_markdown if args.markdown else render_text
-    sys.stdout.write(render(results, info))
+    sys.stdout.write(render(results, info, summary_tables(results)))
     if args.json:
         write_json(args.json, results, info)
         log_stderr(f"wrote {args.json}")
-    must_pass = {impl.name for impl in implementations() if impl.must_pass}
+    must_pass = {impl.name for impl in impls if impl.must_pass}
     failed = {result.impl for result in results if result.status == "failed"}
     return 1 if failed & must_pass else 0
 

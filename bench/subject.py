@@ -37,6 +37,9 @@ class Subject:
     b_data: Callable[[Machine], BData] | None = None
     set_count: Callable[[Machine, int], None] | None = None
     note: str = ""
+    load_seconds: float | None = None
+    """Seconds ``build`` spent loading the chart (scxmlc: compiling it, or taking it
+    from the cache), None where nothing is compiled."""
 
 
 @dataclass(frozen=True)

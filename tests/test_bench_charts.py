@@ -19,12 +19,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.parametrize("datamodel", ["python", "ecmascript"])
 @pytest.mark.parametrize("chart", ["A", "B", "C"])
-def test_scxmlc_passes_the_spec_check(chart: str) -> None:
+def test_scxmlc_passes_the_spec_check(chart: str, datamodel: str) -> None:
     sys.path.insert(0, str(ROOT))
     try:
         from bench.checks import check
-        from bench.peers import build_scxmlc
+        from bench.peers import build_scxmlc, build_scxmlc_ecmascript
     finally:
         sys.path.remove(str(ROOT))
-    check(build_scxmlc(chart))
+    build = build_scxmlc_ecmascript if datamodel == "ecmascript" else build_scxmlc
+    subject = build(chart)
+    check(subject)
+    assert subject.load_seconds is not None and subject.load_seconds >= 0
