@@ -5,6 +5,7 @@ Usage (from the project root)::
     python bench/load.py [--sessions N] [--clock virtual|asyncio|both]
                          [--datamodel ecmascript|python|both] [--markdown]
                          [--json FILE] [--no-tracemalloc] [--gc-freeze] [--profile]
+                         [--native]
 
 Every call arrives at routing point 5000, where the platform starts a session of
 ``examples/agent_group_routing.scxml`` (ECMAScript) or of
@@ -38,6 +39,12 @@ simulator's agents and calls, out of its reach first). The run fails loudly (exi
 status 1) unless all N sessions were alive at once, every call went to an agent,
 every session ended in its final state ``done``, and no session raised an error
 event. Progress goes to stderr, the table to stdout.
+
+The *build* column says what ran: ``pure``, ``native runtime`` (the runtime core
+compiled by mypyc, ``scxmlc.runtime.NATIVE``; the application's module pure) or
+``native`` (``--native``: the application loaded with ``scxmlc.load(path,
+native=True)`` as well). ``SCXMLC_PURE=1`` in the environment runs the pure core
+where the compiled one is installed, so two runs compare the builds.
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ from functools import partial
 from typing import Any
 
 import scxmlc
+import scxmlc.runtime
 from scxmlc.runtime import AsyncioClock, Machine
 from scxmlc.runtime.ors import Platform, Trace
 from scxmlc.runtime.sim import Agent, ContactCenter, Simulation, parse_scenario
@@ -118,6 +126,9 @@ class LoadResult:
     """Wall seconds of the run the cyclic garbage collector took."""
     gc_frozen: bool = False
     """Whether the scenario was moved out of the collector's reach first."""
+    build: str = "pure"
+    """What ran: ``pure``, ``native runtime`` (the compiled runtime core, the
+    application's module pure) or ``native`` (both compiled, ``--native``)."""
     traced_bytes: int | None = None
     """tracemalloc's traced bytes at the peak, from a second run (None if skipped)."""
 
@@ -435,14 +446,17 @@ def measure(
     tracemalloc_run: bool = True,
     gc_freeze: bool = False,
     profile: bool = False,
+    native: bool = False,
     log: Log | None = None,
 ) -> LoadResult:
     """Run `sessions` calls through the `datamodel` application on `clock`, check
     the outcome (raising `LoadFailed`), and return the numbers. With
     `tracemalloc_run`, a second run measures the traced bytes at the peak; with
-    `gc_freeze`, both runs start with `gc.freeze()`."""
+    `gc_freeze`, both runs start with `gc.freeze()`; with `native`, the
+    application is loaded as a native module (`scxmlc.load(path, native=True)`)."""
     say = log or (lambda message: None)
-    application = scxmlc.load(str(APPLICATIONS[datamodel]))
+    options = {"native": True} if native else {}
+    application = scxmlc.load(str(APPLICATIONS[datamodel]), **options)
     runner = RUNNERS[clock]
     say(f"{datamodel}, {clock} clock: {sessions} sessions")
     profiler = cProfile.Profile() if profile else None
@@ -466,6 +480,7 @@ def measure(
         rss_bytes=outcome.peak.memory,
         gc_seconds=window.gc_seconds,
         gc_frozen=gc_freeze,
+        build=build_name(native),
     )
     del outcome
     gc.collect()
@@ -479,12 +494,20 @@ def measure(
     return result
 
 
+def build_name(native_module: bool) -> str:
+    """``pure``, ``native runtime`` or ``native``: what this process runs."""
+    if not getattr(scxmlc.runtime, "NATIVE", False):
+        return "pure" if not native_module else "native module, pure runtime"
+    return "native" if native_module else "native runtime"
+
+
 # -- reporting -------------------------------------------------------------------------
 
 LABELS = {"ecmascript": "ECMAScript example", "python": "python-datamodel variant"}
 CLOCK_LABELS = {"virtual": "VirtualClock", "asyncio": "AsyncioClock"}
 HEADERS = (
     "application",
+    "build",
     "clock",
     "sessions",
     "peak concurrent",
@@ -506,6 +529,7 @@ def _cells(result: LoadResult) -> list[str]:
     per = result.sessions
     return [
         LABELS[result.datamodel],
+        result.build,
         CLOCK_LABELS[result.clock],
         f"{result.sessions:,}",
         f"{result.peak:,}",
@@ -538,7 +562,7 @@ def render_markdown(results: list[LoadResult], argv: list[str]) -> str:
         run_line(argv),
         "",
         "| " + " | ".join(HEADERS) + " |",
-        "| --- | --- |" + " ---: |" * (len(HEADERS) - 2),
+        "| --- | --- | --- |" + " ---: |" * (len(HEADERS) - 3),
     ]
     lines += ["| " + " | ".join(_cells(result)) + " |" for result in results]
     return "\n".join(lines) + "\n"
@@ -551,7 +575,7 @@ def render_text(results: list[LoadResult], argv: list[str]) -> str:
     for row in rows:
         lines.append(
             "  ".join(
-                cell.ljust(width) if i < 2 else cell.rjust(width)
+                cell.ljust(width) if i < 3 else cell.rjust(width)
                 for i, (cell, width) in enumerate(zip(row, widths))
             )
         )
@@ -607,6 +631,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "passes skip the agents and calls the simulator holds",
     )
     parser.add_argument(
+        "--native",
+        action="store_true",
+        help="load the applications as native modules (scxmlc.load(path, native=True)); "
+        "the runtime core is compiled or not as installed (SCXMLC_PURE=1: not)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="run under cProfile and print the top functions to stderr "
@@ -641,6 +671,7 @@ def main(argv: list[str] | None = None) -> int:
                         tracemalloc_run=not (args.no_tracemalloc or args.profile),
                         gc_freeze=args.gc_freeze,
                         profile=args.profile,
+                        native=args.native,
                         log=log_stderr,
                     )
                 )

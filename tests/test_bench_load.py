@@ -14,6 +14,7 @@ from types import ModuleType
 import pytest
 
 import scxmlc
+import scxmlc.runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,6 +38,8 @@ def test_every_call_is_routed_and_every_session_ends(
     assert (result.sessions, result.peak) == (50, 50)
     assert result.events == 6 * 50  # added, present, requestid, done, redirect, deleted
     assert result.traced_bytes is None or result.traced_bytes > 0
+    native_runtime = getattr(scxmlc.runtime, "NATIVE", False)
+    assert result.build == ("native runtime" if native_runtime else "pure")
 
 
 def test_the_check_fails_loudly_when_a_call_is_not_routed() -> None:
