@@ -6,11 +6,19 @@ Genesys platform), which this package does not import itself, so a
 python-datamodel chart loads neither. The runtime never imports the compiler,
 lxml, jinja2, ruff, black or mypy: shipping an application needs this package
 alone.
+
+`NATIVE` says whether the core (`native.CORE_MODULES`) was imported compiled by
+mypyc or from its Python sources; `native.select_core` decides, before the core
+is imported (`SCXMLC_PURE=1`, a stale build: docs/native.md).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from . import native as _native
+
+_native.select_core()
 
 from .budget import Budget as Budget
 from .budget import BudgetExceeded as BudgetExceeded
@@ -41,6 +49,9 @@ from .machine import Observer as Observer
 from .steps import MacroStep as MacroStep
 from .steps import MicroStep as MicroStep
 from .steps import TakenTransition as TakenTransition
+
+NATIVE: Final = _native.core_is_native()
+"""True when the compiled core is what got imported (`native.describe()` says why)."""
 
 RUNTIME_VERSION: Final = "0.1"
 """The generated-code contract: modules compiled for another version refuse to load."""

@@ -1,0 +1,247 @@
+"""Which runtime core is loaded: the one mypyc compiled, or its Python sources.
+
+Building the package may compile the modules of `CORE_MODULES` with mypyc
+(docs/native.md): each becomes an extension module beside its `.py` source,
+all of them backed by one shared library, `CORE_LIBRARY`, and the build writes
+a stamp file, `STAMP`, recording what it compiled (the mypyc version and a hash
+of the sources). Python prefers an extension module to a source file of the
+same name, so once built the compiled core is what imports, unless:
+
+- `SCXMLC_PURE=1` is set when the runtime is imported: the sources are used;
+- the sources changed since the build (an editable checkout, edited): the
+  compiled modules are stale, the sources are used, and a `RuntimeWarning`
+  says so, once.
+
+In both cases `select_core` puts a finder before the path finder that answers
+for exactly the core's modules with their `.py` files. `runtime/__init__.py`
+calls it before importing any of them, and exports `core_is_native()` as
+`scxmlc.runtime.NATIVE`. This module imports only the standard library: the
+build loads it by path, before the package is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Final, NamedTuple
+
+__all__ = [
+    "CORE_GROUP",
+    "CORE_LIBRARY",
+    "CORE_MODULES",
+    "PURE_ENV",
+    "STAMP",
+    "NativeBuild",
+    "core_is_native",
+    "describe",
+    "installed_build",
+    "pure_requested",
+    "select_core",
+    "source_hash",
+]
+
+CORE_MODULES: Final = (
+    "scxmlc.runtime.machine",
+    "scxmlc.runtime.chart",
+    "scxmlc.runtime.events",
+    "scxmlc.runtime.steps",
+    "scxmlc.runtime.budget",
+    "scxmlc.runtime.clock",
+)
+"""The modules mypyc compiles, as one group; every other runtime module stays
+interpreted. The order is the order `source_hash` reads them in."""
+
+CORE_GROUP: Final = "scxmlc.runtime._core"
+"""mypyc's name for the group: C names derive from it, and modules compiled
+later against this core (native charts) name it as the group they link to."""
+
+CORE_LIBRARY: Final = CORE_GROUP + "__mypyc"
+"""The import name of the group's shared library, an extension module
+`_core__mypyc.<platform tag>.so` in the runtime's folder."""
+
+STAMP: Final = "native-build.txt"
+"""The build's record, in the runtime's folder: `key=value` lines."""
+
+PURE_ENV: Final = "SCXMLC_PURE"
+
+_HERE: Final = os.path.dirname(os.path.abspath(__file__))
+
+
+class NativeBuild(NamedTuple):
+    """What a native build compiled, as its stamp records it."""
+
+    build_id: str
+    """Names the build: a hash of the mypyc version, the Python ABI, the group,
+    its modules and their sources. Two builds with the same id are the same
+    compiled code."""
+    mypyc: str
+    """The version of mypy (mypyc) that compiled the core."""
+    python: str
+    """The ABI the extensions are built for (`sys.implementation.cache_tag`)."""
+    group: str
+    modules: tuple[str, ...]
+    sources: str
+    """`source_hash` of the compiled sources."""
+
+
+def source_hash(directory: str = _HERE, modules: Sequence[str] = CORE_MODULES) -> str:
+    """The SHA-256 (hex) of the `.py` sources of `modules` found in `directory`
+    (the runtime's folder), each with its name; "missing" if one is absent."""
+    digest = hashlib.sha256()
+    for module in modules:
+        leaf = module.rpartition(".")[2]
+        try:
+            with open(os.path.join(directory, leaf + ".py"), "rb") as source:
+                content = source.read()
+        except OSError:
+            return "missing"
+        digest.update(b"%s\0%d\0" % (module.encode(), len(content)))
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def build_id(
+    mypyc: str, python: str, group: str, modules: Sequence[str], sources: str
+) -> str:
+    """The id of a build from what it consists of (see `NativeBuild.build_id`)."""
+    text = "\n".join([mypyc, python, group, ",".join(modules), sources])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_stamp(text: str) -> NativeBuild | None:
+    """The build a stamp's text records; None when a field is missing."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, equals, value = line.partition("=")
+        if equals:
+            fields[key.strip()] = value.strip()
+    try:
+        return NativeBuild(
+            build_id=fields["build_id"],
+            mypyc=fields["mypyc"],
+            python=fields["python"],
+            group=fields["group"],
+            modules=tuple(fields["modules"].split(",")),
+            sources=fields["sources"],
+        )
+    except KeyError:
+        return None
+
+
+def format_stamp(build: NativeBuild) -> str:
+    """The text of the stamp that records `build`."""
+    fields = build._asdict()
+    fields["modules"] = ",".join(build.modules)
+    return "".join(f"{key}={value}\n" for key, value in fields.items())
+
+
+def installed_build(directory: str = _HERE) -> NativeBuild | None:
+    """The native build recorded in `directory` (the runtime's folder), or None
+    when the runtime there was built pure."""
+    try:
+        with open(os.path.join(directory, STAMP), encoding="utf-8") as stamp:
+            return parse_stamp(stamp.read())
+    except OSError:
+        return None
+
+
+def pure_requested(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether `SCXMLC_PURE` asks for the Python sources (any value but "" and "0")."""
+    return environ.get(PURE_ENV, "") not in ("", "0")
+
+
+class SourceFinder:
+    """A meta path finder that loads the core's modules from their `.py` files
+    in one folder, whatever compiled modules lie beside them."""
+
+    def __init__(self, directory: str, modules: Sequence[str] = CORE_MODULES) -> None:
+        self.directory = directory
+        self.modules = frozenset(modules)
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+        /,
+    ) -> importlib.machinery.ModuleSpec | None:
+        """The spec of `fullname`'s source file if it is a core module, else None."""
+        if fullname not in self.modules:
+            return None
+        source = os.path.join(self.directory, fullname.rpartition(".")[2] + ".py")
+        if not os.path.isfile(source):
+            return None
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+_choice = "pure: no native build"
+
+
+def select_core(directory: str = _HERE, environ: Mapping[str, str] = os.environ) -> str:
+    """Decide, before the core is imported, whether its compiled modules may load;
+    where they may not, install a `SourceFinder` for them. Returns the reason,
+    which `describe` reports. Warns once if the compiled core is stale."""
+    global _choice
+    build = installed_build(directory)
+    if pure_requested(environ):
+        _choice = f"pure: {PURE_ENV}={environ[PURE_ENV]}"
+    elif build is None:
+        _choice = "pure: no native build"
+        return _choice
+    elif build.sources != source_hash(directory, build.modules):
+        _choice = "pure: the compiled core is stale"
+        warnings.warn(
+            f"scxmlc.runtime: the sources in {directory} changed since its native "
+            "build; using the pure Python core (rebuild the package to compile it "
+            f"again, or set {PURE_ENV}=1 to choose it)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    else:
+        _choice = f"native: mypyc {build.mypyc}, build {build.build_id[:12]}"
+        return _choice
+    _install_finder(SourceFinder(directory))
+    return _choice
+
+
+def _install_finder(finder: SourceFinder) -> None:
+    """Put `finder` just before the path finder (once)."""
+    if any(isinstance(entry, SourceFinder) for entry in sys.meta_path):
+        return
+    position = len(sys.meta_path)
+    for index, entry in enumerate(sys.meta_path):
+        if entry is importlib.machinery.PathFinder:
+            position = index
+            break
+    sys.meta_path.insert(position, finder)
+
+
+def core_is_native(modules: Sequence[str] = CORE_MODULES) -> bool:
+    """Whether every core module imported so far, and at least one, is compiled."""
+    loaded = [sys.modules[name] for name in modules if name in sys.modules]
+    return bool(loaded) and all(_is_extension(module) for module in loaded)
+
+
+def _is_extension(module: ModuleType) -> bool:
+    spec = module.__spec__
+    origin = spec.origin if spec is not None else None
+    return origin is not None and origin.endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    )
+
+
+def describe() -> str:
+    """One line: which core is loaded and why, e.g. "native: mypyc 2.4.1, build
+    3f2a…" or "pure: SCXMLC_PURE=1"."""
+    native = core_is_native()
+    if native == _choice.startswith("native"):
+        return _choice
+    if native:
+        return "native: compiled modules without a build record"
+    return "pure: compiled modules recorded but not loaded"
