@@ -4,8 +4,12 @@ Input: the analysed chart of a document (and of the child documents its invokes
 carry inline or by a literal `src`). Output: a `ModuleView` in which every name,
 annotation, table entry and method body is already decided, so that the jinja2
 templates only lay text out. Executable content becomes straight-line Python in
-methods named after the state or transition they belong to, each statement under a
-`# file.scxml:LINE` comment.
+module-level functions named after the state or transition they belong to, each
+statement under a `# file.scxml:LINE` comment, that take the session as `self`.
+The chart's tables refer to those functions by their module names, and a fused
+run calls each handler by name, so that a module compiled with mypyc makes direct
+calls (a name in a class body is not visible to a compiled class's other
+attributes).
 """
 
 from __future__ import annotations
@@ -65,7 +69,8 @@ _VALUE_NAMES = frozenset(
 
 @dataclass
 class MethodView:
-    """One generated method: `def name(self<params>) -> returns:` and its body."""
+    """One generated function or method: `def name(self<params>) -> returns:`
+    and its body (`self` is annotated with the machine class in a function)."""
 
     name: str
     returns: str
@@ -97,7 +102,12 @@ class MachineView:
     fields: list[DataField]
     docstring: str
     constants: list[ConstantView]
+    functions: list[MethodView]
+    """The handlers of the chart (executable content, conditions, values of
+    invokes and donedata, fused runs): module-level functions before the class."""
     methods: list[MethodView]
+    """Methods of the class: what overrides `Machine` (the datamodel's
+    creation, global scripts) and the functions of the document's scripts."""
     states: list[str]
     transitions: list[str]
     chart_args: list[str]
@@ -126,6 +136,9 @@ class ModuleView:
     runtime_imports: list[str]
     machines: list[MachineView] = field(default_factory=list)
     main_class: str = ""
+    native: bool = False
+    """Whether the module is written to be compiled with mypyc: its classes hold
+    only what mypyc compiles (see `build_module`)."""
 
     @property
     def exported(self) -> list[str]:
@@ -141,9 +154,10 @@ class ModuleView:
     @property
     def typing_imports(self) -> list[str]:
         """What the module imports from `typing`."""
-        if any(machine.events_alias for machine in self.machines):
-            return ["TYPE_CHECKING", "Any", "Final", "Literal", "TypeAlias"]
-        return ["Any", "Final"]
+        if not any(machine.events_alias for machine in self.machines):
+            return ["Any", "Final"]
+        typed = ["Any", "Final", "Literal", "TypeAlias"]
+        return typed if self.native else ["TYPE_CHECKING", *typed]
 
 
 def build_module(
@@ -153,8 +167,15 @@ def build_module(
     version: str,
     runtime_version: str,
     options: Options,
+    native: bool = False,
 ) -> ModuleView:
-    """The module's view model for the analysed `chart` (and its children)."""
+    """The module's view model for the analysed `chart` (and its children).
+
+    `native`: the module is to be compiled with mypyc, which refuses an `if`
+    in a class body. A chart with a closed set of events then declares its
+    typed `send` as a real override that calls the base class's (a direct
+    call once compiled), where a pure module declares it to type checkers
+    alone (`if TYPE_CHECKING:`), which costs nothing at run time."""
     document = chart.document
     module_names = NameTable()
     machines: list[MachineView] = []
@@ -176,6 +197,7 @@ def build_module(
         runtime_imports=sorted(imports),
         machines=machines,
         main_class=main.class_name,
+        native=native,
     )
 
 
@@ -204,6 +226,10 @@ class _MachineBuilder:
         if parent_class is not None:
             base = f"{parent_class}{suffix}"
         self.class_name = module_names.new(base)
+        self.function_prefix = "" if parent_class is None else f"_{self.class_name}"
+        """What the names of a child machine's functions start with (its class),
+        so that they do not take the names of its parent's."""
+        self.functions: list[MethodView] = []
         self.methods: list[MethodView] = []
         self.method_names = NameTable(
             {"start", "send", "configuration", "finished", "clock", "cancel"}
@@ -217,7 +243,7 @@ class _MachineBuilder:
         self.has_custom_actions = False
         self.handlers_read_configuration = False
         self.owner = -1
-        """The state the methods made now belong to (see `MethodView.owner`)."""
+        """The state the functions made now belong to (see `MethodView.owner`)."""
         self.state_constants: dict[str, str] = {}
         self.file = self.document.path.rsplit("/", 1)[-1]
         prefix = (
@@ -309,6 +335,7 @@ class _MachineBuilder:
             fields=dm.fields(),
             docstring=f"The state machine {chart.name!r} of {self.file} (datamodel {dm.name!r}).",
             constants=self.constants,
+            functions=sorted(self.functions, key=lambda function: function.owner),
             methods=sorted(self.methods, key=lambda method: method.owner),
             states=states,
             transitions=transitions,
@@ -356,7 +383,7 @@ class _MachineBuilder:
         `profile`, or `_genesys` in its code."""
         return self.document.ors or mentions(self.document, "_genesys")
 
-    def method(
+    def function(
         self,
         base: str,
         returns: str,
@@ -364,19 +391,34 @@ class _MachineBuilder:
         comment: str,
         params: str = "",
     ) -> str:
+        """A handler: a module-level function `base` (numbered if taken, after
+        the machine's prefix) of the session `self` and `params`, running
+        `body`. Returns its name, which the chart's tables use."""
         for extra in self.datamodel.drain_methods():
             self.add_datamodel_method(extra)
-        name = self.method_names.new(base)
-        if all(line.lstrip().startswith("#") for line in body):
-            body = [*body, "pass"]
-        self.methods.append(
-            MethodView(name, returns, body, comment, params, self.owner)
+        name = self.module_names.new(self.function_prefix + base)
+        self.functions.append(
+            MethodView(
+                name, returns, _with_statement(body), comment, params, self.owner
+            )
         )
         return name
 
+    def method(self, name: str, body: list[str], comment: str) -> None:
+        """A method `name(self) -> None` of the machine class running `body`
+        (an override of `Machine`'s)."""
+        for extra in self.datamodel.drain_methods():
+            self.add_datamodel_method(extra)
+        taken = self.method_names.new(name)
+        assert taken == name, f"{name} is taken"
+        self.methods.append(
+            MethodView(name, "None", _with_statement(body), comment, "", self.owner)
+        )
+
     def add_datamodel_method(self, extra: ExtraMethod) -> None:
-        """A method the datamodel made (a library function), placed before the
-        method whose translation made it."""
+        """A method the datamodel made (a function of the document's scripts),
+        placed in the class in the order of the handlers whose translation made
+        it."""
         name = self.method_names.new(extra.name)
         assert name == extra.name, f"{extra.name} is taken"
         params = ", this: Any, *args: Any"
@@ -385,7 +427,8 @@ class _MachineBuilder:
         )
 
     def emit_fused(self) -> list[tuple[tuple[str, ...], str]]:
-        """Fused methods for the handler runs of microsteps (see `fusion`)."""
+        """Fused functions for the handler runs of microsteps (see `fusion`):
+        each calls the handlers of its run by name, each under its own `try`."""
         runs = handler_runs(
             self.chart,
             self.onentry_names,
@@ -393,19 +436,19 @@ class _MachineBuilder:
             self.content_names,
             self.document.binding == "late",
         )
-        bodies = {m.name: m for m in self.methods}
+        bodies = {f.name: f for f in self.functions}
         fused: list[tuple[tuple[str, ...], str]] = []
         for run in runs:
             body: list[str] = []
             for handler in run:
                 body += [
                     "try:",
-                    f"{_INDENT}self.{handler}()",
+                    f"{_INDENT}{handler}(self)",
                     "except Exception as error:",
                     f"{_INDENT}self._fail(error)",
                 ]
             comment = "fused: " + ", then ".join(bodies[h].comment for h in run)
-            fused.append((run, self.method("_fused", "None", body, comment)))
+            fused.append((run, self.function("_fused", "None", body, comment)))
         return fused
 
     def observes_configuration(self) -> bool:
@@ -437,9 +480,7 @@ class _MachineBuilder:
                 if state.node is not None:
                     body.extend(self.data_statements(state.node.data))
         if body:
-            self.method(
-                "_init_datamodel", "None", body, "the datamodel, created at start"
-            )
+            self.method("_init_datamodel", body, "the datamodel, created at start")
 
     def data_statements(self, items: tuple[ir.Data, ...]) -> list[str]:
         lines: list[str] = []
@@ -474,9 +515,7 @@ class _MachineBuilder:
             body.append("except Exception as error:  # noqa: BLE001 - becomes an event")
             body.append(f"{_INDENT}self._fail(error)")
         if body:
-            self.method(
-                "_run_global_scripts", "None", body, "the <script> children of <scxml>"
-            )
+            self.method("_run_global_scripts", body, "the <script> children of <scxml>")
 
     # -- table entries --------------------------------------------------------
 
@@ -494,13 +533,15 @@ class _MachineBuilder:
         if node is not None:
             name = identifier(state.id)
             onentry = [
-                self.block_method(
+                self.block_function(
                     f"_onentry_{name}", block, f"<onentry> of {state.id!r}"
                 )
                 for block in node.onentry
             ]
             onexit = [
-                self.block_method(f"_onexit_{name}", block, f"<onexit> of {state.id!r}")
+                self.block_function(
+                    f"_onexit_{name}", block, f"<onexit> of {state.id!r}"
+                )
                 for block in node.onexit
             ]
             if onentry:
@@ -513,7 +554,7 @@ class _MachineBuilder:
             args.append(f"initial={state.initial}")
         if node is not None:
             if node.donedata is not None:
-                args.append(f"donedata={self.donedata_method(state, node.donedata)}")
+                args.append(f"donedata={self.donedata_function(state, node.donedata)}")
             if node.invokes:
                 specs = [
                     self.invoke_spec(state, inv, n)
@@ -525,7 +566,7 @@ class _MachineBuilder:
                 body = self.data_statements(node.data)
                 args.append(
                     "datamodel="
-                    + self.method(
+                    + self.function(
                         f"_datamodel_{identifier(state.id)}",
                         "None",
                         body,
@@ -547,7 +588,7 @@ class _MachineBuilder:
         node = t.node
         if node is not None and node.cond is not None:
             cond = self.datamodel.cond(node.cond)
-            name = self.method(
+            name = self.function(
                 f"_cond_{index}",
                 "bool",
                 [
@@ -559,7 +600,7 @@ class _MachineBuilder:
             )
             args.append(f"cond={name}")
         if node is not None and node.body:
-            name = self.block_method(f"_transition_{index}", node.body, described)
+            name = self.block_function(f"_transition_{index}", node.body, described)
             self.content_names[index] = name
             args.append(f"content={name}")
         if t.internal:
@@ -576,12 +617,12 @@ class _MachineBuilder:
             args.append(f"cond_text={node.cond.text!r}")
         return f"TransitionSpec({', '.join(args)})"
 
-    def donedata_method(self, state: StateNode, donedata: ir.DoneData) -> str:
+    def donedata_function(self, state: StateNode, donedata: ir.DoneData) -> str:
         if donedata.content is not None:
             value = self.datamodel.content(donedata.content)
         else:
             value = self.params_value(donedata.params, ())
-        return self.method(
+        return self.function(
             f"_donedata_{identifier(state.id)}",
             "Any",
             [
@@ -602,7 +643,7 @@ class _MachineBuilder:
             body = dm.assign(invoke.idlocation, "value")
             args.append(
                 "idlocation="
-                + self.method(
+                + self.function(
                     f"_invoke_idlocation_{name}",
                     "None",
                     body,
@@ -614,13 +655,14 @@ class _MachineBuilder:
             args.append(f"type={invoke.type!r}")
         if invoke.typeexpr is not None:
             args.append(
-                "typeexpr=" + self.value_method(f"_invoke_type_{name}", invoke.typeexpr)
+                "typeexpr="
+                + self.value_function(f"_invoke_type_{name}", invoke.typeexpr)
             )
         if invoke.src is not None:
             args.append(f"src={invoke.src!r}")
         if invoke.srcexpr is not None:
             args.append(
-                "srcexpr=" + self.value_method(f"_invoke_src_{name}", invoke.srcexpr)
+                "srcexpr=" + self.value_function(f"_invoke_src_{name}", invoke.srcexpr)
             )
         child_class: str | None = None
         if invoke.child is not None:
@@ -641,7 +683,7 @@ class _MachineBuilder:
             value = dm.content(invoke.content)
             args.append(
                 "contentexpr="
-                + self.method(
+                + self.function(
                     f"_invoke_content_{name}",
                     "Any",
                     [*dm.drain(), f"return {value}"],
@@ -652,7 +694,7 @@ class _MachineBuilder:
             value = self.params_value(invoke.params, invoke.namelist)
             args.append(
                 "data="
-                + self.method(
+                + self.function(
                     f"_invoke_data_{name}",
                     "Any",
                     [
@@ -668,7 +710,7 @@ class _MachineBuilder:
         if invoke.finalize:
             args.append(
                 "finalize="
-                + self.block_method(
+                + self.block_function(
                     f"_finalize_{name}",
                     invoke.finalize,
                     f"<finalize> of invoke {number} in {state.id!r}",
@@ -677,9 +719,9 @@ class _MachineBuilder:
         args.append(f"line={invoke.loc.line}")
         return f"InvokeSpec({', '.join(args)})"
 
-    def value_method(self, base: str, expr: ir.Expr) -> str:
+    def value_function(self, base: str, expr: ir.Expr) -> str:
         value = self.datamodel.value(expr)
-        return self.method(
+        return self.function(
             base,
             "Any",
             [
@@ -705,15 +747,15 @@ class _MachineBuilder:
 
     # -- executable content -----------------------------------------------------
 
-    def block_method(
+    def block_function(
         self, base: str, block: tuple[ir.Action, ...], comment: str
     ) -> str:
-        """The method running a block of executable content (a handler)."""
+        """The function running a block of executable content (a handler)."""
         reads = self.datamodel.configuration_reads
         body = self.actions(block)
         if self.datamodel.configuration_reads != reads:
             self.handlers_read_configuration = True
-        return self.method(base, "None", body, comment)
+        return self.function(base, "None", body, comment)
 
     def actions(self, block: tuple[ir.Action, ...]) -> list[str]:
         lines: list[str] = []
@@ -832,7 +874,7 @@ class _MachineBuilder:
                 lines.append("else:")
             else:
                 source = self.datamodel.cond(cond)
-                test = self.method(
+                test = self.function(
                     f"_cond_{'if' if number == 0 else 'elseif'}_{cond.loc.line}",
                     "bool",
                     [
@@ -843,7 +885,7 @@ class _MachineBuilder:
                     f"<{'if' if number == 0 else 'elseif'} cond>",
                 )
                 keyword = "if" if number == 0 else "elif"
-                lines.append(f"{keyword} self._test({self.class_name}.{test}):")
+                lines.append(f"{keyword} self._test({test}):")
             lines.extend(_indent(self.actions(body) or ["pass"]))
         return lines
 
@@ -907,8 +949,15 @@ class _ActionCompiler(extensions.ActionCompiler):
         )
 
 
+def _with_statement(body: list[str]) -> list[str]:
+    """`body`, with `pass` after it when it holds only comments."""
+    if all(line.lstrip().startswith("#") for line in body):
+        return [*body, "pass"]
+    return body
+
+
 def _fused_table(fused: list[tuple[tuple[str, ...], str]]) -> str:
-    """The `fused={run: method}` argument of the chart."""
+    """The `fused={run: function}` argument of the chart."""
     return "fused={" + ", ".join(f"{_tuple(run)}: {name}" for run, name in fused) + "}"
 
 

@@ -245,7 +245,8 @@ def test_a_fused_microstep_keeps_each_block_separate(tmp_path: Path) -> None:
     document = tmp_path / "fused.scxml"
     document.write_text(FUSED, encoding="utf-8")
     source = scxmlc.compile_file(document)
-    assert "def _fused(self)" in source  # the four blocks run as one method
+    # the four blocks run as one function
+    assert "def _fused(self: Fused) -> None:" in source
     machine = scxmlc.load(document)()
     machine.start()
     machine.send("go")

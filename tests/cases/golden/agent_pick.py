@@ -40,6 +40,48 @@ class AgentPickGlobals:
     tries: js.JSValue  # <script> agent_pick.scxml:26
 
 
+# -- AgentPick: handlers of agent_pick.scxml, called with the session as self --
+
+
+# <onentry> of 'picking'
+def _onentry_picking(self: AgentPick) -> None:
+    # agent_pick.scxml:26 <script>
+    # agent_pick.scxml:27
+    try:
+        # agent_pick.scxml:28
+        self.dm["chosen"] = js.get(
+            js.call(self.globals.leastBusy, js.undefined, self.dm["agents"]),
+            "name",
+            self,
+        )
+    except BudgetExceeded:
+        raise
+    except Exception as _error1:
+        _catch1 = js.JSObject({"e": js.thrown(_error1)})
+        # agent_pick.scxml:30
+        self.dm["chosen"] = "nobody"
+    # agent_pick.scxml:32
+    self.globals.tries = 0
+    # agent_pick.scxml:33
+    _first2 = True
+    while _first2 or (
+        js.lt(self.globals.tries, 3)
+        and js.gt(js.call(self.globals.total, js.undefined, self.dm["agents"]), 10)
+    ):
+        _first2 = False
+        self._fuel -= 1
+        if self._fuel < 0:
+            self._refuel()
+        # agent_pick.scxml:33
+        self.globals.tries = js.add(js.to_number(self.globals.tries), 1)
+
+
+# cond of transition 1: picking -> done
+def _cond_1(self: AgentPick) -> bool:
+    # agent_pick.scxml:36
+    return not js.strict_eq(self.dm["chosen"], "nobody")
+
+
 class AgentPick(Machine):
     """The state machine 'agent_pick' of agent_pick.scxml (datamodel 'ecmascript')."""
 
@@ -128,43 +170,6 @@ class AgentPick(Machine):
             self.globals.total = js.JSFunction(self._js_total, "total")
         except Exception as error:  # noqa: BLE001 - becomes an event
             self._fail(error)
-
-    # <onentry> of 'picking'
-    def _onentry_picking(self) -> None:
-        # agent_pick.scxml:26 <script>
-        # agent_pick.scxml:27
-        try:
-            # agent_pick.scxml:28
-            self.dm["chosen"] = js.get(
-                js.call(self.globals.leastBusy, js.undefined, self.dm["agents"]),
-                "name",
-                self,
-            )
-        except BudgetExceeded:
-            raise
-        except Exception as _error1:
-            _catch1 = js.JSObject({"e": js.thrown(_error1)})
-            # agent_pick.scxml:30
-            self.dm["chosen"] = "nobody"
-        # agent_pick.scxml:32
-        self.globals.tries = 0
-        # agent_pick.scxml:33
-        _first2 = True
-        while _first2 or (
-            js.lt(self.globals.tries, 3)
-            and js.gt(js.call(self.globals.total, js.undefined, self.dm["agents"]), 10)
-        ):
-            _first2 = False
-            self._fuel -= 1
-            if self._fuel < 0:
-                self._refuel()
-            # agent_pick.scxml:33
-            self.globals.tries = js.add(js.to_number(self.globals.tries), 1)
-
-    # cond of transition 1: picking -> done
-    def _cond_1(self) -> bool:
-        # agent_pick.scxml:36
-        return not js.strict_eq(self.dm["chosen"], "nobody")
 
     _chart = Chart(
         "agent_pick",

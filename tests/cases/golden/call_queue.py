@@ -53,6 +53,25 @@ CallQueueInvokeWaiting1Event: TypeAlias = Literal["agent.ready", "try"]
 """The events CallQueueInvokeWaiting1 accepts: what its `send` takes."""
 
 
+# -- CallQueueInvokeWaiting1: handlers of call_queue.scxml, called with the session as self --
+
+
+# <onentry> of 'looking'
+def _CallQueueInvokeWaiting1_onentry_looking(self: CallQueueInvokeWaiting1) -> None:
+    # call_queue.scxml:18 <send>
+    self._send("try", delay=5.0)
+
+
+# transition 2: looking -> found on agent.ready
+def _CallQueueInvokeWaiting1_transition_2(self: CallQueueInvokeWaiting1) -> None:
+    # call_queue.scxml:21 <send>
+    self._send(
+        "agent.found",
+        target="#_parent",
+        data=EventData({"caller": self.dm.caller, "agent": self._event.data["agent"]}),
+    )
+
+
 class CallQueueInvokeWaiting1(Machine):
     """The state machine 'agent_search' of call_queue.scxml (datamodel 'python')."""
 
@@ -72,22 +91,6 @@ class CallQueueInvokeWaiting1(Machine):
         # call_queue.scxml:16 <data id="caller">
         self.dm.caller = ""
 
-    # <onentry> of 'looking'
-    def _onentry_looking(self) -> None:
-        # call_queue.scxml:18 <send>
-        self._send("try", delay=5.0)
-
-    # transition 2: looking -> found on agent.ready
-    def _transition_2(self) -> None:
-        # call_queue.scxml:21 <send>
-        self._send(
-            "agent.found",
-            target="#_parent",
-            data=EventData(
-                {"caller": self.dm.caller, "agent": self._event.data["agent"]}
-            ),
-        )
-
     _chart = Chart(
         "agent_search",
         states=(
@@ -95,7 +98,11 @@ class CallQueueInvokeWaiting1(Machine):
             StateSpec("", ROOT, parent=-1, initial=0, line=15),
             # <state id="looking"> call_queue.scxml:17
             StateSpec(
-                "looking", ATOMIC, parent=0, onentry=(_onentry_looking,), line=17
+                "looking",
+                ATOMIC,
+                parent=0,
+                onentry=(_CallQueueInvokeWaiting1_onentry_looking,),
+                line=17,
             ),
             # <final id="found"> call_queue.scxml:26
             StateSpec("found", FINAL, parent=0, line=26),
@@ -120,7 +127,7 @@ class CallQueueInvokeWaiting1(Machine):
                 source=1,
                 targets=(2,),
                 events=("agent.ready",),
-                content=_transition_2,
+                content=_CallQueueInvokeWaiting1_transition_2,
                 domain=0,
                 entry=0x4,
                 line=20,
@@ -154,6 +161,41 @@ CallQueueEvent: TypeAlias = Literal[
 """The events CallQueue accepts: what its `send` takes."""
 
 
+# -- CallQueue: handlers of call_queue.scxml, called with the session as self --
+
+
+# <onentry> of 'waiting'
+def _onentry_waiting(self: CallQueue) -> None:
+    # call_queue.scxml:11 <send>
+    self._send("abandon", delay=60.0, id="patience")
+
+
+# invoke <param>/namelist
+def _invoke_data_waiting_1(self: CallQueue) -> Any:
+    # call_queue.scxml:12
+    return EventData({"caller": self.dm.caller})
+
+
+# <finalize> of invoke 1 in 'waiting'
+def _finalize_waiting_1(self: CallQueue) -> None:
+    # call_queue.scxml:30 <assign>
+    self.dm.attempts = self.dm.attempts + 1
+
+
+# transition 1: waiting -> connected on agent.found
+def _transition_1(self: CallQueue) -> None:
+    # call_queue.scxml:34 <assign>
+    self.dm.agent = self._event.data["agent"]
+    # call_queue.scxml:35 <cancel>
+    self._cancel("patience")
+
+
+# <donedata> of 'done'
+def _donedata_done(self: CallQueue) -> Any:
+    # call_queue.scxml:44 <donedata>
+    return {"agent": self.dm.agent, "caller": self.dm.caller}
+
+
 class CallQueue(Machine):
     """The state machine 'call_queue' of call_queue.scxml (datamodel 'python')."""
 
@@ -176,33 +218,6 @@ class CallQueue(Machine):
         self.dm.agent = ""
         # call_queue.scxml:8 <data id="attempts">
         self.dm.attempts = 0
-
-    # <onentry> of 'waiting'
-    def _onentry_waiting(self) -> None:
-        # call_queue.scxml:11 <send>
-        self._send("abandon", delay=60.0, id="patience")
-
-    # invoke <param>/namelist
-    def _invoke_data_waiting_1(self) -> Any:
-        # call_queue.scxml:12
-        return EventData({"caller": self.dm.caller})
-
-    # <finalize> of invoke 1 in 'waiting'
-    def _finalize_waiting_1(self) -> None:
-        # call_queue.scxml:30 <assign>
-        self.dm.attempts = self.dm.attempts + 1
-
-    # transition 1: waiting -> connected on agent.found
-    def _transition_1(self) -> None:
-        # call_queue.scxml:34 <assign>
-        self.dm.agent = self._event.data["agent"]
-        # call_queue.scxml:35 <cancel>
-        self._cancel("patience")
-
-    # <donedata> of 'done'
-    def _donedata_done(self) -> Any:
-        # call_queue.scxml:44 <donedata>
-        return {"agent": self.dm.agent, "caller": self.dm.caller}
 
     _chart = Chart(
         "call_queue",

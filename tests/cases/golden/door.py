@@ -38,6 +38,27 @@ DoorEvent: TypeAlias = Literal["close", "lock", "open", "unlock"]
 """The events Door accepts: what its `send` takes."""
 
 
+# -- Door: handlers of door.scxml, called with the session as self --
+
+
+# cond of transition 2: closed -> opened on open
+def _cond_2(self: Door) -> bool:
+    # door.scxml:7
+    return self._config & STATE_UNLOCKED != 0
+
+
+# <onentry> of 'unlocked'
+def _onentry_unlocked(self: Door) -> None:
+    # door.scxml:19 <log>
+    self._log("lock", "unlocked")
+
+
+# cond of transition 6: unlocked -> locked on lock
+def _cond_6(self: Door) -> bool:
+    # door.scxml:18
+    return self._config & STATE_CLOSED != 0
+
+
 class Door(Machine):
     """The state machine 'door' of door.scxml (datamodel 'null')."""
 
@@ -48,21 +69,6 @@ class Door(Machine):
 
         def send(self, name: DoorEvent, data: Any = None) -> None:  # type: ignore[override]
             """Queue external event `name` and process it before returning."""
-
-    # cond of transition 2: closed -> opened on open
-    def _cond_2(self) -> bool:
-        # door.scxml:7
-        return self._config & STATE_UNLOCKED != 0
-
-    # <onentry> of 'unlocked'
-    def _onentry_unlocked(self) -> None:
-        # door.scxml:19 <log>
-        self._log("lock", "unlocked")
-
-    # cond of transition 6: unlocked -> locked on lock
-    def _cond_6(self) -> bool:
-        # door.scxml:18
-        return self._config & STATE_CLOSED != 0
 
     _chart = Chart(
         "door",

@@ -53,6 +53,115 @@ TrafficLightEvent: TypeAlias = Literal[
 """The events TrafficLight accepts: what its `send` takes."""
 
 
+# -- TrafficLight: handlers of traffic_light.scxml, called with the session as self --
+
+
+# <onentry> of 'red'
+def _onentry_red(self: TrafficLight) -> None:
+    # traffic_light.scxml:16 <send>
+    self._send("tick", delay=20.0, id="tick")
+
+
+# <onexit> of 'red'
+def _onexit_red(self: TrafficLight) -> None:
+    # traffic_light.scxml:17 <cancel>
+    self._cancel("tick")
+
+
+# <onentry> of 'green'
+def _onentry_green(self: TrafficLight) -> None:
+    # traffic_light.scxml:22 <assign>
+    self.dm.cycles = self.dm.cycles + 1
+    # traffic_light.scxml:23 <send>
+    self._send("tick", delay=self.dm.green_seconds)
+
+
+# cond of transition 5: green -> (targetless) on pedestrian
+def _cond_5(self: TrafficLight) -> bool:
+    # traffic_light.scxml:25
+    return len(self.dm.requests) < 3
+
+
+# <if cond>
+def _cond_if_27(self: TrafficLight) -> bool:
+    # traffic_light.scxml:27
+    return len(self.dm.requests) == 1
+
+
+# <elseif cond>
+def _cond_elseif_29(self: TrafficLight) -> bool:
+    # traffic_light.scxml:29
+    return len(self.dm.requests) == 2
+
+
+# transition 5: green -> (targetless) on pedestrian
+def _transition_5(self: TrafficLight) -> None:
+    # traffic_light.scxml:26 <assign>
+    self.dm.requests = self.dm.requests + [str(self._event.data)]
+    # traffic_light.scxml:27 <if>
+    if self._test(_cond_if_27):
+        # traffic_light.scxml:28 <log>
+        self._log("first request", self.dm.requests[0])
+    elif self._test(_cond_elseif_29):
+        # traffic_light.scxml:30 <raise>
+        self._raise("hurry")
+    else:
+        # traffic_light.scxml:32 <log>
+        self._log(None, "ignored")
+
+
+# <onentry> of 'yellow'
+def _onentry_yellow(self: TrafficLight) -> None:
+    # traffic_light.scxml:38 <send>
+    self._send("tick", delay=3.0)
+
+
+# <onexit> of 'yellow'
+def _onexit_yellow(self: TrafficLight) -> None:
+    # traffic_light.scxml:40 <foreach>
+    for self.dm.i, self.dm.who in enumerate(self._iterate(self.dm.requests)):
+        # traffic_light.scxml:41 <log>
+        self._log("served", f"{self.dm.i}: {self.dm.who}")
+    # traffic_light.scxml:43 <assign>
+    self.dm.requests = []
+
+
+# cond of transition 9: flashing -> off on shutdown
+def _cond_9(self: TrafficLight) -> bool:
+    # traffic_light.scxml:50
+    return self._config & STATE_FLASHING != 0
+
+
+# <donedata> of 'off'
+def _donedata_off(self: TrafficLight) -> Any:
+    # traffic_light.scxml:53 <donedata>
+    return EventData({"cycles": self.dm.cycles})
+
+
+# fused: <onexit> of 'red', then <onentry> of 'green'
+def _fused(self: TrafficLight) -> None:
+    try:
+        _onexit_red(self)
+    except Exception as error:
+        self._fail(error)
+    try:
+        _onentry_green(self)
+    except Exception as error:
+        self._fail(error)
+
+
+# fused: <onexit> of 'yellow', then <onentry> of 'red'
+def _fused_2(self: TrafficLight) -> None:
+    try:
+        _onexit_yellow(self)
+    except Exception as error:
+        self._fail(error)
+    try:
+        _onentry_red(self)
+    except Exception as error:
+        self._fail(error)
+
+
 class TrafficLight(Machine):
     """The state machine 'traffic_light' of traffic_light.scxml (datamodel 'python')."""
 
@@ -75,99 +184,6 @@ class TrafficLight(Machine):
         self.dm.requests = []
         # traffic_light.scxml:8 <data id="green_seconds">
         self.dm.green_seconds = 30.0
-
-    # <onentry> of 'red'
-    def _onentry_red(self) -> None:
-        # traffic_light.scxml:16 <send>
-        self._send("tick", delay=20.0, id="tick")
-
-    # <onexit> of 'red'
-    def _onexit_red(self) -> None:
-        # traffic_light.scxml:17 <cancel>
-        self._cancel("tick")
-
-    # <onentry> of 'green'
-    def _onentry_green(self) -> None:
-        # traffic_light.scxml:22 <assign>
-        self.dm.cycles = self.dm.cycles + 1
-        # traffic_light.scxml:23 <send>
-        self._send("tick", delay=self.dm.green_seconds)
-
-    # cond of transition 5: green -> (targetless) on pedestrian
-    def _cond_5(self) -> bool:
-        # traffic_light.scxml:25
-        return len(self.dm.requests) < 3
-
-    # <if cond>
-    def _cond_if_27(self) -> bool:
-        # traffic_light.scxml:27
-        return len(self.dm.requests) == 1
-
-    # <elseif cond>
-    def _cond_elseif_29(self) -> bool:
-        # traffic_light.scxml:29
-        return len(self.dm.requests) == 2
-
-    # transition 5: green -> (targetless) on pedestrian
-    def _transition_5(self) -> None:
-        # traffic_light.scxml:26 <assign>
-        self.dm.requests = self.dm.requests + [str(self._event.data)]
-        # traffic_light.scxml:27 <if>
-        if self._test(TrafficLight._cond_if_27):
-            # traffic_light.scxml:28 <log>
-            self._log("first request", self.dm.requests[0])
-        elif self._test(TrafficLight._cond_elseif_29):
-            # traffic_light.scxml:30 <raise>
-            self._raise("hurry")
-        else:
-            # traffic_light.scxml:32 <log>
-            self._log(None, "ignored")
-
-    # <onentry> of 'yellow'
-    def _onentry_yellow(self) -> None:
-        # traffic_light.scxml:38 <send>
-        self._send("tick", delay=3.0)
-
-    # <onexit> of 'yellow'
-    def _onexit_yellow(self) -> None:
-        # traffic_light.scxml:40 <foreach>
-        for self.dm.i, self.dm.who in enumerate(self._iterate(self.dm.requests)):
-            # traffic_light.scxml:41 <log>
-            self._log("served", f"{self.dm.i}: {self.dm.who}")
-        # traffic_light.scxml:43 <assign>
-        self.dm.requests = []
-
-    # cond of transition 9: flashing -> off on shutdown
-    def _cond_9(self) -> bool:
-        # traffic_light.scxml:50
-        return self._config & STATE_FLASHING != 0
-
-    # <donedata> of 'off'
-    def _donedata_off(self) -> Any:
-        # traffic_light.scxml:53 <donedata>
-        return EventData({"cycles": self.dm.cycles})
-
-    # fused: <onexit> of 'red', then <onentry> of 'green'
-    def _fused(self) -> None:
-        try:
-            self._onexit_red()
-        except Exception as error:
-            self._fail(error)
-        try:
-            self._onentry_green()
-        except Exception as error:
-            self._fail(error)
-
-    # fused: <onexit> of 'yellow', then <onentry> of 'red'
-    def _fused_2(self) -> None:
-        try:
-            self._onexit_yellow()
-        except Exception as error:
-            self._fail(error)
-        try:
-            self._onentry_red()
-        except Exception as error:
-            self._fail(error)
 
     _chart = Chart(
         "traffic_light",
