@@ -154,24 +154,20 @@ def run_child(
     return results, payload["process"]
 
 
-def run_rounds(plan: RunPlan, args: object, log: Log) -> list[dict[str, ChildRun]]:
-    """Every round: a child per variant, the order rotated by the round's number.
-
-    ``args`` carries ``rounds``, ``charts`` and ``quick`` (bench/run.py's options).
-    """
-    rounds: list[dict[str, ChildRun]] = []
-    count: int = getattr(args, "rounds")
-    for number in range(count):
+def run_rounds(
+    plan: RunPlan, rounds: int, charts: str, quick: bool, log: Log
+) -> list[dict[str, ChildRun]]:
+    """``rounds`` rounds of a child per variant, the order rotated every round."""
+    done: list[dict[str, ChildRun]] = []
+    for number in range(rounds):
         shift = number % len(plan.variants)
         order = plan.variants[shift:] + plan.variants[:shift]
         this_round: dict[str, ChildRun] = {}
         for variant in order:
-            log(f"round {number + 1}/{count}: {variant.name} ({variant.description})")
-            this_round[variant.name] = run_child(
-                plan, variant, getattr(args, "charts"), getattr(args, "quick"), log
-            )
-        rounds.append(this_round)
-    return rounds
+            log(f"round {number + 1}/{rounds}: {variant.name} ({variant.description})")
+            this_round[variant.name] = run_child(plan, variant, charts, quick, log)
+        done.append(this_round)
+    return done
 
 
 def combine(rows: list[Result]) -> Result:

@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = RunPlan.create(variants, Path(scratch), args.pure_tree)
         impls = plan.implementations()
         info = run_info(argv, budget, impls, args.rounds)
-        rounds = run_rounds(plan, args, log_stderr)
+        rounds = run_rounds(plan, args.rounds, args.charts, args.quick, log_stderr)
     results, info.processes = combine_rounds(rounds, plan)
     render = render_markdown if args.markdown else render_text
     sys.stdout.write(render(results, info, summary_tables(results)))
