@@ -1,0 +1,272 @@
+"""Building the native runtime core with mypyc: staging, options, the stamp.
+
+The package build (setup.py) compiles the runtime core (`CORE_MODULES`) into
+extension modules when it can; `scxmlc.compiler.native` compiles charts
+against that core. Both use what this module fixes, so the two builds agree:
+
+- `stage(dest)` copies the runtime's sources into `dest/scxmlc/runtime/`, the
+  import layout mypyc needs (it names modules after folders, while the
+  repository keeps the runtime in `runtime/`), and returns the core's paths;
+- `CORE_GROUP` and `core_groups` put the core in one group of its own, with a
+  fixed shared library (`CORE_LIBRARY`), built for separate compilation so
+  that later groups can link to it;
+- `MYPYC_OPTIONS` and `mypy_arguments` are the mypyc and mypy settings;
+- `build_record` and `write_stamp` name the build (mypyc version, hash of the
+  compiled sources) in the stamp the runtime checks at import
+  (`scxmlc.runtime.native`).
+
+setup.py loads this file by path, before the package is importable; so it
+imports only the standard library at the top, and reads the names the runtime
+owns from runtime/native.py, loaded by path as well.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Final, TypedDict
+
+__all__ = [
+    "CORE_GROUP",
+    "CORE_LIBRARY",
+    "CORE_MODULES",
+    "EXTENSION_NAMES",
+    "MYPYC_OPTIONS",
+    "NATIVE_ENV",
+    "STAMP",
+    "build_record",
+    "c_compiler_problem",
+    "core_extensions",
+    "core_groups",
+    "mypy_arguments",
+    "mypyc_version",
+    "native_requested",
+    "remove_native_core",
+    "stage",
+    "unavailable_reason",
+    "write_stamp",
+]
+
+RUNTIME_DIR: Final = Path(__file__).resolve().parent.parent / "runtime"
+"""The runtime's sources: runtime/ in the repository, scxmlc/runtime/ installed."""
+
+NATIVE_ENV: Final = "SCXMLC_NATIVE"
+"""`SCXMLC_NATIVE=0` at build time builds the pure runtime."""
+
+MYPYC_LOWEST: Final = (2, 4)
+"""The oldest mypyc the runtime is compiled with (pyproject.toml's build requires)."""
+
+
+def _load_runtime_native() -> ModuleType:
+    """runtime/native.py, loaded by path (it imports only the standard library)."""
+    name = "_scxmlc_runtime_native"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, RUNTIME_DIR / "native.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_NATIVE: Final = _load_runtime_native()
+
+CORE_MODULES: Final[tuple[str, ...]] = tuple(_NATIVE.CORE_MODULES)
+CORE_GROUP: Final[str] = str(_NATIVE.CORE_GROUP)
+CORE_LIBRARY: Final[str] = str(_NATIVE.CORE_LIBRARY)
+STAMP: Final[str] = str(_NATIVE.STAMP)
+
+EXTENSION_NAMES: Final = (CORE_LIBRARY, *CORE_MODULES)
+"""The extension modules a core build makes: the group's shared library, and a
+small module per core module that loads its part of the library."""
+
+
+class MypycOptions(TypedDict):
+    """Keyword arguments of `mypyc.build.mypycify` besides the sources and groups."""
+
+    opt_level: str
+    debug_level: str
+
+
+MYPYC_OPTIONS: Final[MypycOptions] = {"opt_level": "3", "debug_level": "1"}
+"""The C compiler's -O3, and -g1: line tables for a crash's backtrace."""
+
+
+def native_requested(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the build should try to compile the core (not `SCXMLC_NATIVE=0`)."""
+    return environ.get(NATIVE_ENV, "").strip() != "0"
+
+
+def stage(dest: Path) -> list[Path]:
+    """Copy the runtime's sources (`.py`, `.pyi`, `py.typed`) into
+    `dest/scxmlc/runtime/`, beside an empty `dest/scxmlc/__init__.py`, replacing
+    what `dest/scxmlc` held; return the staged paths of `CORE_MODULES`."""
+    package = dest / "scxmlc"
+    if package.exists():
+        shutil.rmtree(package)
+    runtime = package / "runtime"
+    for source in sorted(RUNTIME_DIR.rglob("*")):
+        if source.is_file() and _is_source(source):
+            target = runtime / source.relative_to(RUNTIME_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    (package / "__init__.py").write_text('"""Staged for mypyc."""\n', encoding="utf-8")
+    (package / "py.typed").write_text("", encoding="utf-8")
+    return [runtime / (module.rpartition(".")[2] + ".py") for module in CORE_MODULES]
+
+
+def _is_source(path: Path) -> bool:
+    return path.suffix in (".py", ".pyi") or path.name == "py.typed"
+
+
+def core_groups(paths: Sequence[Path]) -> list[tuple[list[str], str | None]]:
+    """mypycify's `separate` argument: the core's staged `paths` as one group,
+    `CORE_GROUP`. A chart's build adds its own group after this one."""
+    return [([str(path) for path in paths], CORE_GROUP)]
+
+
+_MYPY_CONFIG: Final = """\
+[mypy]
+follow_imports = silent
+ignore_missing_imports = True
+"""
+
+
+def mypy_arguments(paths: Sequence[Path], work_dir: Path) -> list[str]:
+    """The mypy command line mypycify gets: strict, the configuration file
+    `work_dir/mypy.ini` (written here, so that no configuration of the current
+    folder applies), the cache in `work_dir/mypy-cache`, then the sources.
+
+    Only the compiled modules must type-check: the runtime modules they import
+    are read silently, and a library missing from the build's environment
+    (aiohttp, which basichttp imports) is taken as untyped."""
+    config = work_dir / "mypy.ini"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(_MYPY_CONFIG, encoding="utf-8")
+    return [
+        "--strict",
+        "--config-file",
+        str(config),
+        "--cache-dir",
+        str(work_dir / "mypy-cache"),
+        *map(str, paths),
+    ]
+
+
+def mypyc_version() -> str | None:
+    """The installed mypy's (mypyc's) version, or None without mypyc."""
+    if importlib.util.find_spec("mypyc") is None:
+        return None
+    from mypy.version import __version__
+
+    return __version__
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split("+")[0].split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
+def c_compiler_problem(environ: Mapping[str, str] = os.environ) -> str | None:
+    """Compile a file that includes Python.h as extensions are compiled (`$CC`,
+    or the compiler Python was built with); None if that works, else why not."""
+    compiler = environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    include = sysconfig.get_paths()["include"]
+    with tempfile.TemporaryDirectory(prefix="scxmlc-cc-") as folder:
+        probe = Path(folder) / "probe.c"
+        probe.write_text("#include <Python.h>\nint scxmlc_probe(void) { return 0; }\n")
+        command = [*shlex.split(compiler), "-I", include, "-c", str(probe)]
+        command += ["-o", str(Path(folder) / "probe.o")]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as error:
+            return f"no C compiler ({compiler}: {error.strerror})"
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        detail = lines[0] if lines else f"exit status {done.returncode}"
+        return f"the C compiler cannot build extensions ({compiler}: {detail})"
+    return None
+
+
+def unavailable_reason(environ: Mapping[str, str] = os.environ) -> str | None:
+    """Why the core cannot be compiled here (`SCXMLC_NATIVE=0`, no or too old
+    mypyc, no working C compiler), or None if it can be tried."""
+    if not native_requested(environ):
+        return f"{NATIVE_ENV}=0"
+    version = mypyc_version()
+    if version is None:
+        return "mypyc (mypy) is not installed"
+    if _version_tuple(version) < MYPYC_LOWEST:
+        lowest = ".".join(map(str, MYPYC_LOWEST))
+        return f"mypyc {version} is older than {lowest}"
+    return c_compiler_problem(environ)
+
+
+def core_extensions(stage_dir: Path, work_dir: Path) -> list[Any]:
+    """Stage the runtime in `stage_dir` and run mypyc on the core: the
+    setuptools Extensions to build (the shared library first), with C sources
+    and mypy's cache under `work_dir`. Raises (or exits) if mypyc fails."""
+    from mypyc.build import mypycify
+
+    paths = stage(stage_dir)
+    return list(
+        mypycify(
+            mypy_arguments(paths, work_dir),
+            separate=core_groups(paths),
+            target_dir=str(work_dir / "c"),
+            **MYPYC_OPTIONS,
+        )
+    )
+
+
+def build_record(stage_dir: Path) -> str:
+    """The stamp's text for the core staged in `stage_dir`, compiled by the
+    installed mypyc for this Python."""
+    runtime = str(stage_dir / "scxmlc" / "runtime")
+    sources = str(_NATIVE.source_hash(runtime, CORE_MODULES))
+    mypyc = mypyc_version() or "unknown"
+    python = str(sys.implementation.cache_tag)
+    build_id = _NATIVE.build_id(mypyc, python, CORE_GROUP, CORE_MODULES, sources)
+    build = _NATIVE.NativeBuild(
+        build_id, mypyc, python, CORE_GROUP, CORE_MODULES, sources
+    )
+    return str(_NATIVE.format_stamp(build))
+
+
+def write_stamp(directory: Path, stage_dir: Path) -> Path:
+    """Write the stamp of the core staged in `stage_dir` into `directory`, the
+    folder its extension modules were built into; returns the stamp's path."""
+    path = directory / STAMP
+    path.write_text(build_record(stage_dir), encoding="utf-8")
+    return path
+
+
+def remove_native_core(directory: Path) -> list[Path]:
+    """Remove a compiled core from `directory` (a runtime folder): the core's
+    extension modules, its shared library and the stamp. Returns what went."""
+    if not directory.is_dir():
+        return []
+    names = {module.rpartition(".")[2] for module in CORE_MODULES}
+    names.add(CORE_LIBRARY.rpartition(".")[2])
+    removed = []
+    for path in sorted(directory.iterdir()):
+        stem = path.name.split(".", 1)[0]
+        compiled = stem in names and path.suffix in (".so", ".pyd")
+        if compiled or path.name == STAMP:
+            path.unlink()
+            removed.append(path)
+    return removed
