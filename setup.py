@@ -65,6 +65,8 @@ class BuildPy(build_py):
         else:
             target = Path(self.build_lib, *RUNTIME_PACKAGE.split("."))
         nativebuild.remove_native_core(target)
+        if not nativebuild.native_requested():
+            note(f"building the pure Python runtime: {nativebuild.NATIVE_ENV}=0")
         super().run()
 
 
