@@ -118,7 +118,7 @@ class BuildNativeCore(build_ext):
             vars(ext).update(vars(built[ext.name]))
         super().run()
         target = Path(self.get_ext_fullpath(nativebuild.CORE_MODULES[0])).parent
-        self.stamp = nativebuild.write_stamp(target, stage)
+        self.stamp = nativebuild.write_stamp(target, stage, work)
 
     def remove_outputs(self) -> None:
         """Forget the extensions; remove what a failed build left, built or

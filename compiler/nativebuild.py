@@ -22,6 +22,7 @@ owns from runtime/native.py, loaded by path as well.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shlex
@@ -41,12 +42,14 @@ __all__ = [
     "CORE_MODULES",
     "EXTENSION_NAMES",
     "MYPYC_OPTIONS",
+    "MYPY_ARGS",
     "NATIVE_ENV",
     "STAMP",
     "build_record",
     "c_compiler_problem",
     "core_extensions",
     "core_groups",
+    "header_path",
     "mypy_arguments",
     "mypyc_version",
     "native_requested",
@@ -135,31 +138,31 @@ def core_groups(paths: Sequence[Path]) -> list[tuple[list[str], str | None]]:
     return [([str(path) for path in paths], CORE_GROUP)]
 
 
-_MYPY_CONFIG: Final = """\
-[mypy]
-follow_imports = silent
-ignore_missing_imports = True
-"""
+MYPY_ARGS: Final = ("--follow-imports=skip", "--ignore-missing-imports")
+"""mypy's options for a build of or against the core, besides the files, which
+are every staged runtime `.py` file: mypy reads the runtime and the standard
+library's stubs, and takes every other import as untyped, so the core's IR
+depends on the runtime's sources alone, whatever else is installed. (Strictness
+is not asked for: it changes what mypy reports, not the types mypyc compiles,
+and the project's own tests hold the runtime to `mypy --strict`.)"""
 
 
-def mypy_arguments(paths: Sequence[Path], work_dir: Path) -> list[str]:
-    """The mypy command line mypycify gets: strict, the configuration file
-    `work_dir/mypy.ini` (written here, so that no configuration of the current
-    folder applies), the cache in `work_dir/mypy-cache`, then the sources.
-
-    Only the compiled modules must type-check: the runtime modules they import
-    are read silently, and a library missing from the build's environment
-    (aiohttp, which basichttp imports) is taken as untyped."""
+def mypy_arguments(stage_dir: Path, work_dir: Path) -> list[str]:
+    """The command line mypycify gets for the runtime staged in `stage_dir`:
+    `MYPY_ARGS`, the configuration file `work_dir/mypy.ini` (written here,
+    empty, so that no configuration of the current folder applies), the cache
+    in `work_dir/mypy-cache`, then every staged `.py` file."""
     config = work_dir / "mypy.ini"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(_MYPY_CONFIG, encoding="utf-8")
+    config.write_text("[mypy]\n", encoding="utf-8")
+    sources = sorted((stage_dir / "scxmlc").rglob("*.py"))
     return [
-        "--strict",
+        *MYPY_ARGS,
         "--config-file",
         str(config),
         "--cache-dir",
         str(work_dir / "mypy-cache"),
-        *map(str, paths),
+        *map(str, sources),
     ]
 
 
@@ -218,14 +221,16 @@ def unavailable_reason(environ: Mapping[str, str] = os.environ) -> str | None:
 
 def core_extensions(stage_dir: Path, work_dir: Path) -> list[Any]:
     """Stage the runtime in `stage_dir` and run mypyc on the core: the
-    setuptools Extensions to build (the shared library first), with C sources
-    and mypy's cache under `work_dir`. Raises (or exits) if mypyc fails."""
+    setuptools Extensions to build (the shared library first), with the C
+    sources in `work_dir/c` and mypy's cache in `work_dir`. Raises (or exits)
+    if mypyc fails."""
     from mypyc.build import mypycify
 
     paths = stage(stage_dir)
     return list(
         mypycify(
-            mypy_arguments(paths, work_dir),
+            mypy_arguments(stage_dir, work_dir),
+            only_compile_paths=[str(path) for path in paths],
             separate=core_groups(paths),
             target_dir=str(work_dir / "c"),
             **MYPYC_OPTIONS,
@@ -233,25 +238,46 @@ def core_extensions(stage_dir: Path, work_dir: Path) -> list[Any]:
     )
 
 
-def build_record(stage_dir: Path) -> str:
-    """The stamp's text for the core staged in `stage_dir`, compiled by the
-    installed mypyc for this Python."""
+def header_path(c_dir: Path) -> Path:
+    """The core group's C header among the C files mypyc wrote to `c_dir`."""
+    *package, last = CORE_GROUP.split(".")
+    return c_dir.joinpath(*package, f"__native_{_exported_name(last)}.h")
+
+
+def _exported_name(name: str) -> str:
+    """mypyc's C spelling of a dotted name (mypyc.namegen.exported_name)."""
+    return name.replace("___", "___3_").replace(".", "___")
+
+
+def build_record(stage_dir: Path, work_dir: Path) -> str:
+    """The stamp's text for the core staged in `stage_dir` and compiled by
+    the installed mypyc, for this Python, into C files under `work_dir/c`."""
     runtime = str(stage_dir / "scxmlc" / "runtime")
-    sources = str(_NATIVE.source_hash(runtime, CORE_MODULES))
-    mypyc = mypyc_version() or "unknown"
-    python = str(sys.implementation.cache_tag)
-    build_id = _NATIVE.build_id(mypyc, python, CORE_GROUP, CORE_MODULES, sources)
+    header = header_path(work_dir / "c")
     build = _NATIVE.NativeBuild(
-        build_id, mypyc, python, CORE_GROUP, CORE_MODULES, sources
+        build_id="",
+        mypyc=mypyc_version() or "unknown",
+        python=sys.implementation.cache_tag,
+        group=CORE_GROUP,
+        modules=CORE_MODULES,
+        sources=_NATIVE.source_hash(runtime, CORE_MODULES),
+        mypy_args=MYPY_ARGS,
+        opt_level=MYPYC_OPTIONS["opt_level"],
+        header=(
+            hashlib.sha256(header.read_bytes()).hexdigest()
+            if header.is_file()
+            else "missing"
+        ),
     )
-    return str(_NATIVE.format_stamp(build))
+    return str(_NATIVE.format_stamp(build._replace(build_id=_NATIVE.build_id(build))))
 
 
-def write_stamp(directory: Path, stage_dir: Path) -> Path:
-    """Write the stamp of the core staged in `stage_dir` into `directory`, the
-    folder its extension modules were built into; returns the stamp's path."""
+def write_stamp(directory: Path, stage_dir: Path, work_dir: Path) -> Path:
+    """Write the stamp of the build of `stage_dir` in `work_dir` (see
+    `build_record`) into `directory`, the folder its extension modules were
+    built into; returns the stamp's path."""
     path = directory / STAMP
-    path.write_text(build_record(stage_dir), encoding="utf-8")
+    path.write_text(build_record(stage_dir, work_dir), encoding="utf-8")
     return path
 
 

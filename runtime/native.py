@@ -77,9 +77,8 @@ class NativeBuild(NamedTuple):
     """What a native build compiled, as its stamp records it."""
 
     build_id: str
-    """Names the build: a hash of the mypyc version, the Python ABI, the group,
-    its modules and their sources. Two builds with the same id are the same
-    compiled code."""
+    """Names the build: a hash of every other field but `header` (see
+    `build_id`). Two builds with the same id are the same compiled code."""
     mypyc: str
     """The version of mypy (mypyc) that compiled the core."""
     python: str
@@ -88,6 +87,13 @@ class NativeBuild(NamedTuple):
     modules: tuple[str, ...]
     sources: str
     """`source_hash` of the compiled sources."""
+    mypy_args: tuple[str, ...]
+    """mypy's options besides the files (every runtime `.py` file, staged)."""
+    opt_level: str
+    """The C compiler's optimization level (`-O<opt_level>`)."""
+    header: str
+    """SHA-256 of the group's C header (`__native__core.h`): the layout of the
+    core's classes and of the table a module compiled against it links to."""
 
 
 def source_hash(directory: str = _HERE, modules: Sequence[str] = CORE_MODULES) -> str:
@@ -106,12 +112,16 @@ def source_hash(directory: str = _HERE, modules: Sequence[str] = CORE_MODULES) -
     return digest.hexdigest()
 
 
-def build_id(
-    mypyc: str, python: str, group: str, modules: Sequence[str], sources: str
-) -> str:
-    """The id of a build from what it consists of (see `NativeBuild.build_id`)."""
-    text = "\n".join([mypyc, python, group, ",".join(modules), sources])
+def build_id(build: NativeBuild) -> str:
+    """The id of `build`: a hash of its fields, but `build_id` and `header`."""
+    fields = build._asdict()
+    del fields["build_id"], fields["header"]
+    text = "\n".join(_stamp_value(value) for value in fields.values())
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stamp_value(value: str | tuple[str, ...]) -> str:
+    return value if isinstance(value, str) else " ".join(value)
 
 
 def parse_stamp(text: str) -> NativeBuild | None:
@@ -127,18 +137,20 @@ def parse_stamp(text: str) -> NativeBuild | None:
             mypyc=fields["mypyc"],
             python=fields["python"],
             group=fields["group"],
-            modules=tuple(fields["modules"].split(",")),
+            modules=tuple(fields["modules"].split()),
             sources=fields["sources"],
+            mypy_args=tuple(fields["mypy_args"].split()),
+            opt_level=fields["opt_level"],
+            header=fields["header"],
         )
     except KeyError:
         return None
 
 
 def format_stamp(build: NativeBuild) -> str:
-    """The text of the stamp that records `build`."""
-    fields = build._asdict()
-    fields["modules"] = ",".join(build.modules)
-    return "".join(f"{key}={value}\n" for key, value in fields.items())
+    """The text of the stamp that records `build` (lists are space-separated)."""
+    fields = build._asdict().items()
+    return "".join(f"{key}={_stamp_value(value)}\n" for key, value in fields)
 
 
 def installed_build(directory: str = _HERE) -> NativeBuild | None:

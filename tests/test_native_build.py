@@ -60,7 +60,7 @@ def staged_runtime(root: Path, stamp: bool) -> Path:
     nativebuild.stage(root)
     runtime = root / "scxmlc" / "runtime"
     if stamp:
-        nativebuild.write_stamp(runtime, root)
+        nativebuild.write_stamp(runtime, root, root / "work")
     return runtime
 
 
@@ -135,9 +135,11 @@ def test_the_stamp_records_the_build(tmp_path: Path) -> None:
     assert build.python == sys.implementation.cache_tag
     assert build.mypyc == nativebuild.mypyc_version()
     assert build.sources == native.source_hash(str(runtime))
-    assert build.build_id == native.build_id(
-        build.mypyc, build.python, build.group, build.modules, build.sources
-    )
+    assert build.mypy_args == ("--follow-imports=skip", "--ignore-missing-imports")
+    assert build.opt_level == "3"
+    assert build.header == "missing"  # compiled by no C compiler here
+    assert build.build_id == native.build_id(build)
+    assert build.build_id != native.build_id(build._replace(opt_level="2"))
     assert native.parse_stamp(native.format_stamp(build)) == build
     assert native.parse_stamp("mypyc=2.4.1\n") is None
 
