@@ -114,6 +114,7 @@ def _finish(
             version=VERSION,
             runtime_version=RUNTIME_VERSION,
             options=options,
+            native=options.native,
         )
         diagnostics.check()
         source = render_module(view)
