@@ -1,29 +1,30 @@
 """Native modules: a generated module compiled with mypyc against the native runtime.
 
-The package build compiles the runtime core as one mypyc group in separate
-mode, so that its shared library exports a table of its functions and types
-(the `exports` capsule) and records that build in
-`scxmlc/runtime/native_build.json`: the group's name and modules, the mypyc
-version, the mypy arguments, and the sha256 of the group's header, which holds
-the layout of every native class and of the export table.
+The package build compiles the runtime core as one mypyc group,
+`CORE_GROUP`, in separate mode, so that its shared library exports a table of
+its functions and types (the `exports` capsule) that other groups link
+against, and stamps the build (`scxmlc.runtime.native.STAMP`): mypyc's
+version, the Python ABI, mypy's arguments, and the sha256 of the group's C
+header, which holds the layout of every native class and of that table.
 
-A chart is compiled as a group of its own. mypyc needs the runtime's IR to
-compile a subclass of `Machine`, so a workspace per installed runtime build
-(in the cache directory) holds a copy of the installed runtime sources, a mypy
-cache and the generated C: the first chart type-checks the runtime and
-regenerates its C (which is never compiled), later charts load the runtime's
-IR from the cache. Only the chart's own C is compiled. The runtime's header
-regenerated in the workspace must equal the installed build's byte for byte
-(its sha256 is compared), and the chart is imported once by the process that
-built it before anyone else does: a chart that does not match the installed
-runtime is never loaded into a host's process.
+A chart is compiled as a group of its own. mypyc needs the core's IR to
+compile a subclass of `Machine`, so a workspace per installed runtime (in the
+cache directory, named by `RuntimeBuild.identity`) holds the runtime staged
+as the package build stages it (`nativebuild.stage`), a mypy cache and the
+generated C: the first chart type-checks the runtime and regenerates the
+core's C (never compiled), later charts load the core's IR from the cache.
+Only the chart's C is compiled, and mypyc's own C runtime, which every group
+links in, once per workspace. The core's header regenerated in the workspace
+must equal the installed one byte for byte, and the new extension is imported
+first by the process that built it: one that does not match the installed
+core never reaches a host's process.
 
 A build runs in a child process (mypy and the C compiler stay out of the
-host), holding the workspace's lock (processes share the cache), and writes
-the two extension files of a chart, `NAME__mypyc` (the chart's group: its
-code) and `NAME` (the module's entry point), atomically. Whatever stands in
-the way (a pure runtime, no mypyc, no C compiler, a build that fails) gives
-the pure module and a one-line note, never an error.
+host) that holds the workspace's lock (processes share the cache), and moves
+the chart's two files into place when they are complete: `NAME__mypyc`, the
+chart's group (its code), and `NAME`, the module. Whatever stands in the way
+(a pure runtime, no mypyc or another version, no C compiler, a build that
+fails) gives the pure module and a one-line note, never an error.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import fcntl
 import hashlib
 import importlib
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -56,7 +56,6 @@ __all__ = [
     "runtime_build",
 ]
 
-_SOURCE_SUFFIXES = (".py", ".pyi", ".typed", ".json")
 _INTERPRETED_BASES = {"ors.OrsMachine": "scxmlc.runtime.ors.machine"}
 """Machine subclasses of the runtime that generated classes derive from, and
 their modules: a chart can derive from one natively only when its module is
@@ -70,54 +69,38 @@ class NativeUnavailable(Exception):
 
 @dataclass(frozen=True)
 class RuntimeBuild:
-    """The installed native runtime core, as its package build stamped it
-    (`scxmlc.runtime.native.STAMP`)."""
+    """The installed native runtime core, as its package build stamped it."""
 
     group: str
     """The mypyc group of the core; its shared library is `GROUP__mypyc`."""
     modules: tuple[str, ...]
     """The modules compiled in the group (`scxmlc.runtime.machine`, ...)."""
-    mypyc: str
-    """The version of mypy/mypyc that compiled it."""
-    header_sha256: str | None
-    """The sha256 of the group's header (`__native_<name>.h`: the layout of
-    every native class and of the export table charts link against), when
-    the build recorded it."""
-    mypy_args: tuple[str, ...]
-    """Arguments the build gave mypy besides the files (they decide the IR)."""
-    opt_level: str
-    """The C optimization level (`-O<level>`)."""
+    header: str
+    """The sha256 of the group's C header: the layout of every native class
+    and of the export table charts link against."""
     package: Path
     """The directory of the installed `scxmlc` package."""
     stamp: bytes
     """The stamp's bytes, part of every cache key of a native module."""
 
-    def header_name(self) -> str:
-        """The group's header, relative to mypyc's target directory."""
-        parts = self.group.split(".")
-        return str(Path(*parts[:-1], f"__native_{_exported(parts[-1])}.h"))
-
     def identity(self) -> str:
-        """A short hash of this build, of the installed runtime sources (mypy
+        """A short hash of this build, of every installed runtime source (mypy
         reads them all) and of the Python that runs: the name of the build's
         workspace and part of the names of native modules built against it."""
         found = _identities.get(self)
         if found is None:
             digest = hashlib.sha256(self.stamp)
-            digest.update(f"\0{sys.version}\0{self.group}".encode())
-            for path in sorted(_runtime_sources(self.package)):
-                digest.update(f"\0{path.relative_to(self.package)}\0".encode())
-                digest.update(path.read_bytes())
+            digest.update(f"\0{sys.version}\0{sys.executable}".encode())
+            runtime = self.package / "runtime"
+            for path in sorted(runtime.rglob("*.py*")):
+                if "__pycache__" not in path.parts and path.suffix in (".py", ".pyi"):
+                    digest.update(f"\0{path.relative_to(runtime)}\0".encode())
+                    digest.update(path.read_bytes())
             found = _identities[self] = digest.hexdigest()[:16]
         return found
 
 
 _identities: dict[RuntimeBuild, str] = {}
-
-
-def _exported(name: str) -> str:
-    """mypyc's C spelling of a dotted name (its `exported_name`)."""
-    return name.replace("___", "___3_").replace(".", "___")
 
 
 def note(reason: str) -> None:
@@ -137,6 +120,8 @@ def runtime_build() -> RuntimeBuild:
     import scxmlc.runtime
     from scxmlc.runtime import native
 
+    from . import nativebuild
+
     if not scxmlc.runtime.NATIVE:
         raise NativeUnavailable(f"the runtime core is {native.describe()}")
     runtime = Path(str(scxmlc.runtime.__file__)).parent
@@ -147,48 +132,29 @@ def runtime_build() -> RuntimeBuild:
     recorded = native.parse_stamp(stamp.decode("utf-8", "replace"))
     if recorded is None:
         raise NativeUnavailable("the runtime core's build is not stamped")
-    extra = _stamp_fields(stamp)
-    build = RuntimeBuild(
-        group=recorded.group,
-        modules=recorded.modules,
-        mypyc=recorded.mypyc,
-        header_sha256=extra.get("header"),
-        mypy_args=tuple(extra.get("mypy_args", "").split()),
-        opt_level=extra.get("opt_level", "3"),
-        package=runtime.parent,
-        stamp=stamp,
-    )
-    installed = _mypyc_version()
-    if installed != build.mypyc:
+    installed = nativebuild.mypyc_version()
+    if installed != recorded.mypyc:
         have = "no mypyc" if installed is None else f"mypyc {installed}"
         raise NativeUnavailable(
-            f"the core was built by mypyc {build.mypyc}, {have} here"
+            f"the core was built by mypyc {recorded.mypyc}, {have} here"
         )
     if recorded.python != sys.implementation.cache_tag:
         raise NativeUnavailable(f"the core was built for {recorded.python}")
-    library = sys.modules.get(f"{build.group}__mypyc")
+    if (recorded.group, recorded.modules) != (
+        nativebuild.CORE_GROUP,
+        nativebuild.CORE_MODULES,
+    ) or recorded.mypy_args != nativebuild.MYPY_ARGS:
+        raise NativeUnavailable("the core was built by another version of scxmlc")
+    library = sys.modules.get(native.CORE_LIBRARY)
     if library is None or not hasattr(library, "exports"):
         raise NativeUnavailable("the runtime core exports no table to link against")
-    return build
-
-
-def _stamp_fields(stamp: bytes) -> dict[str, str]:
-    """The `key=value` lines of a stamp."""
-    fields: dict[str, str] = {}
-    for line in stamp.decode("utf-8", "replace").splitlines():
-        key, equals, value = line.partition("=")
-        if equals:
-            fields[key.strip()] = value.strip()
-    return fields
-
-
-def _mypyc_version() -> str | None:
-    """The installed mypy's version (mypyc comes with it), None without mypyc."""
-    if importlib.util.find_spec("mypyc") is None:
-        return None
-    from importlib.metadata import version
-
-    return version("mypy")
+    return RuntimeBuild(
+        group=recorded.group,
+        modules=recorded.modules,
+        header=recorded.header,
+        package=runtime.parent,
+        stamp=stamp,
+    )
 
 
 def extension_files(module_name: str, directory: Path) -> tuple[Path, Path]:
@@ -304,75 +270,53 @@ def _locked(workspace: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _runtime_sources(package: Path) -> list[Path]:
-    """The installed `scxmlc/__init__` and runtime files mypy reads."""
-    found = [package / "__init__.py", package / "py.typed"]
-    found += [
-        path
-        for path in (package / "runtime").rglob("*")
-        if path.suffix in _SOURCE_SUFFIXES and "__pycache__" not in path.parts
-    ]
-    return [path for path in found if path.is_file()]
+def _stage(workspace: Path) -> list[Path]:
+    """The staged runtime in `workspace/src` (staged by the first build, as
+    the package build stages it); the paths of the core's modules."""
+    from . import nativebuild
 
-
-def _stage(build: RuntimeBuild, source_root: Path) -> None:
-    """Copy the installed runtime sources to `source_root/scxmlc` (once)."""
+    source_root = workspace / "src"
     done = source_root / ".staged"
-    if done.exists():
-        return
-    for path in _runtime_sources(build.package):
-        target = source_root / "scxmlc" / path.relative_to(build.package)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    done.touch()
+    if not done.exists():
+        nativebuild.stage(source_root)
+        done.touch()
+    runtime = source_root / "scxmlc" / "runtime"
+    return [runtime / (m.rpartition(".")[2] + ".py") for m in nativebuild.CORE_MODULES]
 
 
-def _generate(build: RuntimeBuild, workspace: Path, module_name: str) -> list[Any]:
-    """Generate C for the runtime group (cached) and the chart's group; the
-    setuptools extensions of the chart. Runs in `workspace/src`.
-
-    Every staged runtime module is a source and mypy follows no other `.py`
-    (stubs and the standard library it still reads): the runtime's IR then
-    depends on the runtime alone, and the first build of a workspace
-    type-checks in seconds instead of checking every installed package."""
+def _generate(workspace: Path, chart: Path, module_name: str) -> list[Any]:
+    """Generate C for the core's group (from the cache after the first time)
+    and for the chart's group, the module `chart`; the setuptools extensions
+    of the chart (its group's library and its module)."""
     from mypyc.build import mypycify
 
-    core = [_module_path(m) for m in build.modules]
-    others = sorted(
-        str(path)
-        for path in Path("scxmlc").rglob("*.py")
-        if str(path) not in core and "__pycache__" not in path.parts
-    )
-    chart = f"{module_name}.py"
-    arguments = [*core, *others, chart, *build.mypy_args, "--follow-imports=skip"]
-    arguments += ["--cache-dir", str(workspace / "mypy_cache")]
+    from . import nativebuild
+
+    core = _stage(workspace)
+    arguments = nativebuild.mypy_arguments(workspace / "src", workspace)
+    groups = nativebuild.core_groups(core) + [([str(chart)], module_name)]
     with redirect_stdout(sys.stderr):
         extensions = mypycify(
-            arguments,
-            only_compile_paths=[*core, chart],
-            separate=[(core, build.group), ([chart], module_name)],
-            opt_level=build.opt_level,
-            debug_level="0",
+            [*arguments, str(chart)],
+            only_compile_paths=[*map(str, core), str(chart)],
+            separate=groups,
             target_dir=str(workspace / "c"),
             include_runtime_files=False,
+            **nativebuild.MYPYC_OPTIONS,
         )
     return [e for e in extensions if e.name.split("__mypyc")[0] == module_name]
 
 
-def _module_path(module: str) -> str:
-    """The relative path of the source of `module` (`a.b` -> `a/b.py`)."""
-    return str(Path(*module.split("."))) + ".py"
-
-
 def _check_header(build: RuntimeBuild, workspace: Path) -> None:
-    """Refuse a runtime group regenerated unlike the installed one."""
-    header = workspace / "c" / build.header_name()
-    if not header.exists():
-        raise NativeUnavailable("mypyc wrote no header for the runtime core")
-    found = hashlib.sha256(header.read_bytes()).hexdigest()
-    if build.header_sha256 is not None and found != build.header_sha256:
+    """Refuse a core regenerated unlike the installed one (its C header,
+    which the chart's C includes, differs)."""
+    from . import nativebuild
+
+    header = nativebuild.header_path(workspace / "c")
+    found = hashlib.sha256(header.read_bytes()).hexdigest() if header.is_file() else ""
+    if found != build.header:
         raise NativeUnavailable(
-            "the runtime's sources do not regenerate its installed build"
+            "the runtime core regenerated from its sources differs from the installed one"
         )
 
 
@@ -440,27 +384,25 @@ def _build_here(chart: Path, module_name: str, output: Path, workspace: Path) ->
     build = runtime_build()
     if build.identity() != workspace.name:
         raise NativeUnavailable("the build process imports another scxmlc runtime")
-    with _locked(workspace):
-        source_root = workspace / "src"
-        _stage(build, source_root)
-        shutil.copyfile(chart, source_root / f"{module_name}.py")
-        scratch = workspace / f"out.{os.getpid()}"
-        cwd = os.getcwd()
-        os.chdir(source_root)
-        try:
-            extensions = _generate(build, workspace, module_name)
-            _check_header(build, workspace)
-            _compile(extensions, workspace, scratch)
-        finally:
-            os.chdir(cwd)
-            (source_root / f"{module_name}.py").unlink(missing_ok=True)
-    import_extension(module_name, scratch)
-    output.mkdir(parents=True, exist_ok=True)
-    for built, target in zip(
-        extension_files(module_name, scratch), extension_files(module_name, output)
-    ):
-        built.replace(target)
-    shutil.rmtree(scratch, ignore_errors=True)
+    scratch = workspace / f"out.{os.getpid()}"
+    try:
+        with _locked(workspace):
+            staged = workspace / "src" / f"{module_name}.py"
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(chart, staged)
+            try:
+                extensions = _generate(workspace, staged, module_name)
+                _check_header(build, workspace)
+                _compile(extensions, workspace, scratch)
+            finally:
+                staged.unlink(missing_ok=True)
+        import_extension(module_name, scratch)
+        output.mkdir(parents=True, exist_ok=True)
+        built = extension_files(module_name, scratch)
+        for made, target in zip(built, extension_files(module_name, output)):
+            made.replace(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
