@@ -110,17 +110,24 @@ def _import(source: str, key: str) -> ModuleType:
     name = f"scxmlc_generated_{key}"
     if name in sys.modules:
         return sys.modules[name]
-    directory = cache_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{name}.py"
-    if not target.exists() or target.read_text(encoding="utf-8") != source:
-        _write(target, source)
+    target = _source_file(source, key)
     spec = importlib.util.spec_from_file_location(name, target)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _source_file(source: str, key: str) -> Path:
+    """The cache's file of generated module `source` (entry `key`), written
+    unless it holds `source` already."""
+    directory = cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"scxmlc_generated_{key}.py"
+    if not target.exists() or target.read_text(encoding="utf-8") != source:
+        _write(target, source)
+    return target
 
 
 def _write(target: Path, text: str) -> None:
@@ -159,16 +166,23 @@ def load_module(
     found = _cached(entry)
     if found is not None:
         module_key, class_name = found
+        cached = directory / f"scxmlc_generated_{module_key}.py"
+        if options.native and cached.exists():
+            module = _native(module_key, cached)
+            if module is not None:
+                return module, class_name
         imported = sys.modules.get(f"scxmlc_generated_{module_key}")
         if imported is not None:
             return imported, class_name
-        cached = directory / f"scxmlc_generated_{module_key}.py"
         if cached.exists():
             return _import(cached.read_text(encoding="utf-8"), module_key), class_name
     compilation = compile_path(resolved, options)
     dependencies = _dependencies(compilation.files)
     module_key = _module_key(key, dependencies)
-    module = _import(compilation.source, module_key)
+    built = None
+    if options.native:
+        built = _native(module_key, _source_file(compilation.source, module_key))
+    module = built or _import(compilation.source, module_key)
     record = {
         "module": module_key,
         "class": compilation.class_name,
@@ -176,6 +190,39 @@ def load_module(
     }
     _write(entry, json.dumps(record, indent=1, sort_keys=True))
     return module, compilation.class_name
+
+
+def _native(module_key: str, source: Path) -> ModuleType | None:
+    """The native module built from the generated module `source` (entry
+    `module_key`), from the cache or built now; None, after a one-line note,
+    where it cannot be built or loaded (`scxmlc.compiler.native`)."""
+    from . import native
+
+    try:
+        build = native.runtime_build()
+    except native.NativeUnavailable as error:
+        native.note(str(error))
+        return None
+    digest = hashlib.sha256(f"{module_key}\0{build.identity()}".encode())
+    name = f"scxmlc_native_{digest.hexdigest()[:24]}"
+    directory = cache_dir()
+    failed = directory / f"{name}.failed"
+    try:
+        if name in sys.modules:
+            return sys.modules[name]
+        if not all(f.exists() for f in native.extension_files(name, directory)):
+            if failed.exists():
+                raise native.NativeUnavailable(failed.read_text(encoding="utf-8"))
+            text = source.read_text(encoding="utf-8")
+            try:
+                native.build_extension(text, name, directory, build)
+            except native.NativeUnavailable as error:
+                _write(failed, str(error))
+                raise
+        return native.import_extension(name, directory)
+    except (native.NativeUnavailable, OSError, ImportError) as error:
+        native.note(str(error))
+        return None
 
 
 def load(path: str | Path, options: Options = Options()) -> type[Machine]:

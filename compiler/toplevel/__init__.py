@@ -1,6 +1,7 @@
 """scxmlc: compile SCXML statecharts into typed, fast Python modules.
 
     Machine = scxmlc.load("app.scxml")     # compile (cached) and import
+    Machine = scxmlc.load("app.scxml", native=True)   # ... as a C extension
     session = Machine()
     session.start()
     session.send("ping")
@@ -28,7 +29,10 @@ def load(path: str | Path, **options: Any) -> type[Machine]:
     """The machine class compiled from the SCXML document at `path` (cached).
 
     `options` are those of `scxmlc.compiler.Options` (`strict`,
-    `default_datamodel`).
+    `default_datamodel`, `native`). With `native=True` the module is built as
+    a C extension with mypyc against the native runtime core (the first time:
+    seconds; then from the cache), or, where it cannot be, imported as Python
+    after a one-line note on stderr (docs/native-modules.md).
     """
     from scxmlc.compiler import Options
     from scxmlc.compiler.loader import load as _load
