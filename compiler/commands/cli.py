@@ -1,6 +1,7 @@
 """The `scxmlc` command: compile, check and run SCXML documents.
 
     scxmlc compile FILE... -o DIR     write one Python module per document
+                                      (--native: and its C extension)
     scxmlc check FILE...              the build-time lint: diagnostics, type errors
                                       included (mypy --strict on the generated
                                       module, mapped back to the document); what can
@@ -58,7 +59,11 @@ __all__ = ["main"]
 
 
 def _options(args: argparse.Namespace) -> Options:
-    return Options(strict=args.strict, default_datamodel=args.datamodel)
+    return Options(
+        strict=args.strict,
+        default_datamodel=args.datamodel,
+        native=getattr(args, "native", False),
+    )
 
 
 def _report(diagnostics: Sequence[Diagnostic]) -> None:
@@ -124,7 +129,26 @@ def command_compile(args: argparse.Namespace) -> int:
         target = output / module_name(path)
         target.write_text(compilation.source, encoding="utf-8")
         print(f"{path} -> {target} (class {compilation.class_name})")
+        if options.native:
+            _compile_native(path, compilation.source, target)
     return status
+
+
+def _compile_native(path: str, source: str, target: Path) -> None:
+    """Build the native module of `source` beside its pure module `target`
+    and say what it wrote; where it cannot, a one-line note (the pure module
+    stays, and is what imports)."""
+    from .. import native
+
+    try:
+        build = native.runtime_build()
+        library, module = native.build_extension(
+            source, target.stem, target.parent, build
+        )
+    except native.NativeUnavailable as error:
+        native.note(str(error))
+        return
+    print(f"{path} -> {module} + {library.name} (native)")
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -450,6 +474,12 @@ def parser() -> argparse.ArgumentParser:
     )
     compile_.add_argument("files", nargs="+", metavar="FILE")
     compile_.add_argument("-o", "--output", required=True, metavar="DIR")
+    compile_.add_argument(
+        "--native",
+        action="store_true",
+        help="also build each module as a C extension with mypyc, against the "
+        "native runtime (it imports in place of the .py beside it)",
+    )
     common(compile_)
     compile_.set_defaults(run=command_compile)
 
