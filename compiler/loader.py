@@ -216,7 +216,7 @@ def _native(module_key: str, source: Path) -> ModuleType | None:
             text = source.read_text(encoding="utf-8")
             try:
                 native.build_extension(text, name, directory, build)
-            except native.NativeUnavailable as error:
+            except native.BuildFailed as error:  # would fail again: remembered
                 _write(failed, str(error))
                 raise
         return native.import_extension(name, directory)

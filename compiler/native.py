@@ -47,6 +47,7 @@ from types import ModuleType
 from typing import Any
 
 __all__ = [
+    "BuildFailed",
     "NativeUnavailable",
     "RuntimeBuild",
     "build_extension",
@@ -65,6 +66,11 @@ _noted: set[str] = set()
 
 class NativeUnavailable(Exception):
     """A native module cannot be built or loaded here; the message says why."""
+
+
+class BuildFailed(NativeUnavailable):
+    """mypyc or the C compiler failed on a module (or its build process died):
+    building the same module against the same runtime fails again."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +202,8 @@ def build_extension(
 ) -> tuple[Path, Path]:
     """Compile generated module `source` as native module `module_name`
     against `build`, writing its two files into `output` (in a child process);
-    raises NativeUnavailable with the reason when it cannot."""
+    raises NativeUnavailable with the reason when it cannot (BuildFailed
+    when mypyc or the C compiler failed on it)."""
     if shutil.which(_compiler_command()) is None:
         raise NativeUnavailable(f"no C compiler ({_compiler_command()})")
     if module_name in sys.stdlib_module_names or module_name == "scxmlc":
@@ -253,7 +260,7 @@ def _run_child(chart: Path, module_name: str, output: Path, workspace: Path) -> 
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         why = lines[-1] if lines else f"exit status {done.returncode}"
-        raise NativeUnavailable(f"the build failed: {why}")
+        raise BuildFailed(f"the build failed: {why}")
 
 
 # -- the child process ------------------------------------------------------

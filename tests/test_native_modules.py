@@ -1,0 +1,261 @@
+"""Native modules: `scxmlc.load(path, native=True)` and `scxmlc compile --native`.
+
+With the native runtime core imported (a package built with mypyc), the three
+benchmark charts, an ECMAScript chart and an ORS application are built as C
+extensions against it and behave as their pure modules do; a second process
+takes them from the cache. Without it (`SCXMLC_PURE=1`, a pure build), or
+without a C compiler, the pure module is used after a one-line note. Build
+times are measured by bench/, never asserted here.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scxmlc
+import scxmlc.runtime
+from scxmlc.compiler import Options, native
+from scxmlc.compiler.commands.cli import main as cli_main
+from scxmlc.compiler.loader import load
+from scxmlc.runtime import Machine
+from scxmlc.runtime.sim import Simulation, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+CHARTS = {"A": "ping_pong", "B": "hierarchical", "C": "parallel"}
+NOTE = "scxmlc: no native module ("
+
+needs_native_core = pytest.mark.skipif(
+    not scxmlc.runtime.NATIVE,
+    reason="the runtime core is pure here (SCXMLC_PURE=1 or a pure build)",
+)
+needs_shared_bench = pytest.mark.skipif(
+    not (SHARED_BENCH / "spec.py").is_file(), reason="../shared/bench not found"
+)
+
+
+@pytest.fixture(scope="module")
+def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache directory for the module's tests: the first native build
+    prepares the runtime's workspace there, the others reuse it."""
+    directory = tmp_path_factory.mktemp("native-cache")
+    previous = os.environ.get("SCXMLC_CACHE")
+    os.environ["SCXMLC_CACHE"] = str(directory)
+    yield directory
+    if previous is None:
+        del os.environ["SCXMLC_CACHE"]
+    else:
+        os.environ["SCXMLC_CACHE"] = previous
+
+
+def is_extension(cls: type[Any]) -> bool:
+    """Whether `cls` comes from a module compiled to a C extension."""
+    origin = sys.modules[cls.__module__].__file__ or ""
+    return origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def spec_module() -> Any:
+    """../shared/bench/spec.py: the benchmark charts' expected behaviour."""
+    sys.path.insert(0, str(SHARED_BENCH))
+    try:
+        import spec
+    finally:
+        sys.path.remove(str(SHARED_BENCH))
+    return spec
+
+
+def check_spec(chart: str, cls: type[Machine]) -> None:
+    """Run `cls` through three cycles of `chart` and compare the active atomic
+    states after every event (and chart B's datamodel) with the spec."""
+    spec = spec_module()
+    atomic = set().union(*spec.LEAVES[chart])
+    session = cls()
+    session.start()
+    for cycle in range(3):
+        leaves = [set(session.configuration) & atomic]
+        for event in spec.CYCLES[chart]:
+            session.send(event)
+            leaves.append(set(session.configuration) & atomic)
+        assert leaves == spec.LEAVES[chart], f"cycle {cycle + 1}"
+    if chart == "B":
+        dm: Any = getattr(session, "dm")
+        assert (dm.count, dm.entries, dm.exits) == spec.expected_b_data(3)
+
+
+@needs_native_core
+@needs_shared_bench
+@pytest.mark.parametrize("chart", list(CHARTS))
+def test_benchmark_charts_run_natively_as_the_spec_says(
+    chart: str, native_cache: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = SHARED_BENCH / "machines" / f"{CHARTS[chart]}.scxml"
+    cls = scxmlc.load(path, native=True)
+    assert NOTE not in capfd.readouterr().err
+    assert is_extension(cls)
+    assert issubclass(cls, Machine) and not is_extension(load(path))
+    check_spec(chart, cls)
+
+
+@needs_native_core
+def test_an_ecmascript_chart_runs_natively(
+    native_cache: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    cls = scxmlc.load(ROOT / "tests/cases/golden/agent_pick.scxml", native=True)
+    assert NOTE not in capfd.readouterr().err
+    assert is_extension(cls)
+    session = cls()
+    session.start()
+    assert session.configuration == {"done"}
+    dm: Any = getattr(session, "dm")
+    assert dm["chosen"] == "bo"
+
+
+@needs_native_core
+def test_an_ors_application_routes_as_documented_with_native_modules(
+    native_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(native, "_noted", set())
+    loaded: list[type[Machine]] = []
+
+    def load_native(path: Path) -> type[Machine]:
+        loaded.append(load(path, Options(native=True)))
+        return loaded[-1]
+
+    scenario = load_scenario(ROOT / "examples/business_hours.yaml")
+    simulation = Simulation(scenario, load_native)
+    simulation.run()
+    interactions = simulation.summary()["interactions"]
+    assert [(c["id"], c["routed_to"]) for c in interactions] == [
+        ("early", None),
+        ("open", "fanny"),
+        ("xmas", None),
+    ]
+    assert [c["outcome"] for c in interactions] == [
+        "terminated",
+        "completed",
+        "terminated",
+    ]
+    assert loaded
+    if "scxmlc.runtime.ors.machine" in scxmlc.runtime.native.CORE_MODULES:
+        assert all(is_extension(cls) for cls in loaded)
+    else:  # a native class needs native bases: the ORS machine is interpreted
+        assert not any(is_extension(cls) for cls in loaded)
+        assert (
+            capfd.readouterr().err.count(
+                f"{NOTE}ors.OrsMachine is not compiled in the runtime core)"
+            )
+            == 1
+        )
+
+
+@needs_native_core
+@needs_shared_bench
+def test_another_process_takes_the_native_module_from_the_cache(
+    native_cache: Path,
+) -> None:
+    path = SHARED_BENCH / "machines" / "ping_pong.scxml"
+    first = scxmlc.load(path, native=True)
+    program = (
+        "import sys, scxmlc\n"
+        f"cls = scxmlc.load({str(path)!r}, native=True)\n"
+        "print(sys.modules[cls.__module__].__file__)\n"
+    )
+    # without a C compiler: only a cached module can be native
+    environment = {**os.environ, "CC": "/nonexistent/cc"}
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr == ""
+    assert done.stdout.strip() == sys.modules[first.__module__].__file__
+
+
+@needs_native_core
+def test_a_build_that_does_not_match_the_installed_core_is_refused(
+    native_cache: Path,
+) -> None:
+    cls = scxmlc.load(ROOT / "tests/cases/golden/door.scxml", native=True)
+    assert is_extension(cls)
+    build = native.runtime_build()
+    workspace = native_cache / "native" / build.identity()
+    native._check_header(build, workspace)  # the installed core's: accepted
+    other = native.RuntimeBuild(
+        build.group, build.modules, "0" * 64, build.package, build.stamp
+    )
+    with pytest.raises(native.NativeUnavailable, match="differs from the installed"):
+        native._check_header(other, workspace)
+
+
+def test_without_a_c_compiler_the_pure_module_is_used_with_a_note(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path))
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    monkeypatch.setattr(native, "_noted", set())
+    cls = scxmlc.load(ROOT / "tests/cases/golden/traffic_light.scxml", native=True)
+    assert not is_extension(cls)
+    session = cls()
+    session.start()
+    assert session.configuration
+    err = capfd.readouterr().err
+    if scxmlc.runtime.NATIVE:
+        assert (
+            err == f"{NOTE}no C compiler (/nonexistent/cc)); the pure module is used\n"
+        )
+    else:
+        assert err.startswith(f"{NOTE}the runtime core is pure: ")
+        assert err.count("\n") == 1
+
+
+@needs_native_core
+def test_compile_native_writes_the_extension_beside_the_module(
+    native_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = ROOT / "tests/cases/golden/door.scxml"
+    assert cli_main(["compile", "--native", str(source), "-o", str(tmp_path)]) == 0
+    library, module = native.extension_files("door", tmp_path)
+    assert capsys.readouterr().out.splitlines() == [
+        f"{source} -> {tmp_path / 'door.py'} (class Door)",
+        f"{source} -> {module} + {library.name} (native)",
+    ]
+    program = "import door; print(door.__file__, door.Door.__mro__[1].__name__)"
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == [str(module), "Machine"]
+
+
+def test_compile_native_without_a_native_core_writes_the_pure_module_with_a_note(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    monkeypatch.setattr(native, "_noted", set())
+    source = ROOT / "tests/cases/golden/door.scxml"
+    output = tmp_path / "out"
+    assert cli_main(["compile", "--native", str(source), "-o", str(output)]) == 0
+    captured = capfd.readouterr()
+    assert captured.out == f"{source} -> {output / 'door.py'} (class Door)\n"
+    assert captured.err.startswith(NOTE) and captured.err.count("\n") == 1
+    assert [p.name for p in output.iterdir()] == ["door.py"]
