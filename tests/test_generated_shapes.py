@@ -190,3 +190,37 @@ def test_modules_for_mypyc_pass_mypy_strict_and_keep_the_typed_send(
         )
     finally:
         os.chdir(cwd)
+
+
+CONDITIONS = """\
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="python">
+  <datamodel><data id="n" expr="0"/><data id="x"/></datamodel>
+  <state id="s">
+    <transition event="a" cond="n &lt; 3 and len(x) == 2" target="t"/>
+    <transition event="b" cond="x == 1" target="t"/>
+    <transition event="c" cond="_event.data['k'] == 'v' or n == 1" target="t"/>
+  </state>
+  <final id="t"/>
+</scxml>
+"""
+
+
+def test_a_condition_comparing_untyped_values_is_made_a_bool(tmp_path: Path) -> None:
+    """A python-datamodel comparison of typed operands returns as written;
+    one with an operand typed `Any` goes through `bool()`, so that the
+    module passes `mypy --strict` (and mypyc's check of the return type)."""
+    document = tmp_path / "conditions.scxml"
+    document.write_text(CONDITIONS, encoding="utf-8")
+    source = in_folder(document, native=False)
+    returns = [
+        ast.unparse(node.body[-1])
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("_cond_")
+    ]
+    assert returns == [
+        "return self.dm.n < 3 and len(self.dm.x) == 2",
+        "return bool(self.dm.x == 1)",
+        "return bool(self._event.data['k'] == 'v' or self.dm.n == 1)",
+    ]
+    (tmp_path / "conditions.py").write_text(source, encoding="utf-8")
+    assert mypy_strict([tmp_path / "conditions.py"]) == (0, "")

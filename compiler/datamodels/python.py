@@ -40,6 +40,8 @@ __all__ = ["PythonDatamodel"]
 SYSTEM: Final = SYSTEM_VARIABLES
 BUILTINS: Final = frozenset(dir(builtins)) - {"__import__"}
 _BOOLEAN_NODES: Final = (ast.Compare, ast.BoolOp)
+_TYPED_BUILTINS: Final = frozenset({"bool", "float", "int", "len", "repr", "str"})
+"""Built-ins whose result has one type, whatever they are given."""
 
 
 class PythonDatamodel(Datamodel):
@@ -226,6 +228,7 @@ class PythonDatamodel(Datamodel):
         tree = self._parse(expr)
         if not isinstance(tree, ast.Expression):
             return "self._invalid('invalid condition')" if tree is None else ""
+        typed = self._typed_comparison(tree.body)  # before names are rewritten
         source = self._rewrite(expr, tree.body)
         if source.startswith("self._invalid("):
             return source
@@ -234,10 +237,42 @@ class PythonDatamodel(Datamodel):
                 isinstance(v, _BOOLEAN_NODES) for v in tree.body.values
             ):
                 return f"bool({source})"
+            if not typed:
+                return f"bool({source})"
             return source
         if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, bool):
             return source
         return f"bool({source})"
+
+    def _typed_comparison(self, node: ast.expr) -> bool:
+        """Whether comparison `node` (or `In()`, or an `and`/`or` of them) is
+        known to be a bool: each operand is a literal or a variable typed
+        without `Any`. Comparing a value typed `Any` (`_event.data`, a variable
+        of a script) gives `Any` to a type checker, which a condition cannot
+        return under `mypy --strict` (nor under mypyc, which checks it)."""
+        if isinstance(node, ast.BoolOp):
+            return all(self._typed_comparison(v) for v in node.values)
+        if isinstance(node, ast.Compare):
+            return all(self._typed_operand(o) for o in (node.left, *node.comparators))
+        return _is_in_call(node)
+
+    def _typed_operand(self, node: ast.expr) -> bool:
+        """Whether operand `node` has a type without `Any`: a literal, a
+        variable whose field is typed so, a call of a built-in conversion
+        (`len`, `int`, ...), or arithmetic on them."""
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+            return name in _TYPED_BUILTINS and name not in self._fields
+        if isinstance(node, ast.Name):
+            field = self._fields.get(node.id)
+            return field is not None and "Any" not in field.annotation
+        if isinstance(node, ast.UnaryOp):
+            return self._typed_operand(node.operand)
+        if isinstance(node, ast.BinOp):
+            return self._typed_operand(node.left) and self._typed_operand(node.right)
+        return False
 
     def value(self, expr: ir.Expr) -> str:
         tree = self._parse(expr)
