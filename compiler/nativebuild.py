@@ -10,10 +10,12 @@ against that core. Both use what this module fixes, so the two builds agree:
 - `CORE_GROUP` and `core_groups` put the core in one group of its own, with a
   fixed shared library (`CORE_LIBRARY`), built for separate compilation so
   that later groups can link to it;
-- `MYPYC_OPTIONS` and `mypy_arguments` are the mypyc and mypy settings;
-- `build_record` and `write_stamp` name the build (mypyc version, hash of the
-  compiled sources) in the stamp the runtime checks at import
-  (`scxmlc.runtime.native`).
+- `MYPYC_OPTIONS`, `MYPY_ARGS` and `mypy_arguments` are the mypyc and mypy
+  settings: mypy reads every staged runtime module and nothing else;
+- `build_record` and `write_stamp` record the build (mypyc version, mypy's
+  arguments, hashes of the compiled sources and of the group's C header) in
+  the stamp the runtime checks at import (`scxmlc.runtime.native`) and a
+  build against the core checks before it links to it.
 
 setup.py loads this file by path, before the package is importable; so it
 imports only the standard library at the top, and reads the names the runtime
