@@ -403,6 +403,7 @@ def _build_here(chart: Path, module_name: str, output: Path, workspace: Path) ->
                 _compile(extensions, workspace, scratch)
             finally:
                 staged.unlink(missing_ok=True)
+                shutil.rmtree(workspace / "objects", ignore_errors=True)
         import_extension(module_name, scratch)
         output.mkdir(parents=True, exist_ok=True)
         built = extension_files(module_name, scratch)
