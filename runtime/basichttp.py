@@ -76,6 +76,8 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit
 from . import io
 from .errors import CommunicationError, ExecutionError
 from .events import EXTERNAL, AttrDict, Event, EventData
+from .interpreted import Anchor
+from .machine import SessionTable
 from .snapshot import allow
 
 if TYPE_CHECKING:
@@ -145,10 +147,17 @@ LOOPBACK_ORIGINS: Final = (
 
 DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
-_PROCESSORS: Final[weakref.WeakKeyDictionary[Machine, HttpEventProcessor]] = (
+_PROCESSORS: Final[weakref.WeakKeyDictionary[Anchor, HttpEventProcessor]] = (
     weakref.WeakKeyDictionary()
 )
-"""The processor each registered session sends through."""
+"""The processor each registered session sends through, by the session's anchor
+(runtime/interpreted.py: a compiled session takes no weak references)."""
+
+
+def _processor(machine: Machine) -> HttpEventProcessor | None:
+    """The processor `machine` is registered with, if any."""
+    anchor = machine._anchor
+    return None if anchor is None else _PROCESSORS.get(anchor)
 
 
 # -- sending: <send> to an HTTP request --------------------------------------------
@@ -181,7 +190,7 @@ def send(
     """
     given = sendid
     sendid = sendid if sendid is not None else machine._new_sendid()
-    processor = _PROCESSORS.get(machine)
+    processor = _processor(machine)
     if processor is None:
         raise ExecutionError(
             "basichttp: this session is not registered with an HttpEventProcessor",
@@ -219,7 +228,7 @@ def _deliver_later(machine: Machine, payload: tuple[str, Message, str | None]) -
     """A delayed `<send>` falls due: POST it through the processor the
     session is registered with now (a restored session may have another)."""
     url, message, sendid = payload
-    processor = _PROCESSORS.get(machine)
+    processor = _processor(machine)
     if processor is None:
         _failed(
             machine,
@@ -625,9 +634,7 @@ class HttpEventProcessor:
         self.max_json_depth = max_json_depth
         self.max_fields = max_fields
         self.max_queued_events = max_queued_events
-        self._sessions: weakref.WeakValueDictionary[str, Machine] = (
-            weakref.WeakValueDictionary()
-        )
+        self._sessions = SessionTable()
         self.activate: Callable[[str], Awaitable[Machine | None]] | None = None
         """Finds a session no longer registered (passivated, or recovered but
         not yet in memory), registering it again; None: none but the
@@ -706,7 +713,7 @@ class HttpEventProcessor:
         if self._client is None:
             raise RuntimeError("start the HttpEventProcessor before registering")
         self._sessions[machine._sessionid] = machine
-        _PROCESSORS[machine] = self
+        _PROCESSORS[machine._anchored()] = self
         location = self.location(machine)
         entry = AttrDict(location=location)
         processors = machine._ioprocessors
@@ -717,7 +724,7 @@ class HttpEventProcessor:
         """Forget session `sessionid` (it left memory): its access URI
         answers 404 until it is registered again, unless `activate` brings
         it back."""
-        self._sessions.pop(sessionid, None)
+        self._sessions.pop(sessionid)
 
     def location(self, machine: Machine) -> str:
         """The access URI of `machine` at this processor."""

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from .interpreted import mypyc_attr
+
 __all__ = ["AsyncioClock", "Clock", "Timer", "VirtualClock", "wall_time"]
 
 
@@ -73,6 +75,7 @@ class _VirtualTimer:
         return (self.when, self.seq) < (other.when, other.seq)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class VirtualClock:
     """Virtual time, advanced only by `advance()` and `run_until_idle()`.
 
@@ -157,6 +160,7 @@ class VirtualClock:
             self._running = False
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AsyncioClock:
     """Real time on an asyncio event loop (the running loop unless one is given)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
+from .interpreted import mypyc_attr
 from .snapshot import allow
 
 __all__ = ["AttrDict", "Event", "EventData", "EXTERNAL", "INTERNAL", "PLATFORM"]
@@ -24,6 +25,7 @@ PLATFORM: Final = "platform"
 
 
 @allow
+@mypyc_attr(native_class=False)
 class AttrDict(dict[str, Any]):
     """A dict whose keys can also be read as attributes (`d.key` is `d['key']`)."""
 
@@ -37,6 +39,7 @@ class AttrDict(dict[str, Any]):
 
 
 @allow
+@mypyc_attr(native_class=False)
 class EventData(AttrDict):
     """`_event.data` built from `<param>` elements and a `namelist`."""
 

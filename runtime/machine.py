@@ -31,18 +31,14 @@ from .budget import CHECK_EVERY, DEFAULT_BUDGET, Budget, BudgetExceeded
 from .chart import PARALLEL, Chains, Chart, Plan, bits
 from .clock import Clock, VirtualClock
 from .errors import ExecutionError, ScxmlError
+from .interpreted import Anchor, mypyc_attr
 from .snapshot import RestoreError
 from .events import INTERNAL, PLATFORM, AttrDict, Event
 from .steps import MacroStep, MicroStep, StepRecorder
 
-__all__ = ["MacroStep", "Machine", "MicroStep", "Observer", "SESSIONS"]
+__all__ = ["MacroStep", "Machine", "MicroStep", "Observer", "SESSIONS", "SessionTable"]
 
 logger = logging.getLogger("scxmlc")
-
-SESSIONS: Final[weakref.WeakValueDictionary[str, Machine]] = (
-    weakref.WeakValueDictionary()
-)
-"""Live sessions by session id, for `#_scxml_<sessionid>` targets."""
 
 
 _TURN: Final = 100
@@ -72,6 +68,7 @@ def source_location(error: BaseException) -> str | None:
     return found
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Observer:
     """Receives what a session does; subclass and override what you need.
 
@@ -121,6 +118,7 @@ class Observer:
         """The session stopped (top-level final state, or cancelled)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Machine:
     """Base class of compiled state machines: one instance is one SCXML session.
 
@@ -156,6 +154,8 @@ class Machine:
         "_budget",
         "_fuel",
         "_deadline",
+        "_anchor",
+        "_plans",
         "__weakref__",
     )
 
@@ -163,7 +163,6 @@ class Machine:
     _data_ids: ClassVar[frozenset[str]] = frozenset()
     _document_location: ClassVar[str | None] = None
     """The URL a host loaded this document from (`scxmlc.load` sets its file URL)."""
-    _memo: ClassVar[dict[str | None, dict[int, Plan | Chains]]]
     _eventful: ClassVar[bool] = True
     default_budget: ClassVar[Budget] = DEFAULT_BUDGET
     """The budget of sessions created without one (see `budget`)."""
@@ -181,9 +180,8 @@ class Machine:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Hoist what the per-event path reads from the chart into the class."""
         super().__init_subclass__(**kwargs)
-        chart = cls.__dict__.get("_chart")
+        chart = vars(cls).get("_chart")
         if chart is not None:
-            cls._memo = chart.memo
             cls._eventful = chart.uses_event
 
     _event: Event
@@ -218,10 +216,14 @@ class Machine:
         self._donedata: Any = None
         self._io: AttrDict | None = None
         self._observer = observer
-        self._announce = self._announcing(observer)
+        self._announce = (
+            self._announcing(observer) if observer is not None else self._eventful
+        )
         self._budget = budget if budget is not None else self.default_budget
         self._fuel = CHECK_EVERY
         self._deadline = 0.0
+        self._anchor: Anchor | None = None
+        self._plans = self._chart.memo  # the per-event path reads it from here
 
     # -- public API ---------------------------------------------------------
 
@@ -347,11 +349,11 @@ class Machine:
             # The body of _process_external, inlined: this is the per-event hot path.
             if data is not None or self._announce:
                 self._take_external(Event(name, data))
-            memo = self._memo.get(name)
+            memo = self._plans.get(name)
             found = memo.get(self._config) if memo is not None else None
             if found is None:
                 found = self._chart.select(name, self._config)
-            plan = found if found.__class__ is Plan else self._resolve(found)  # type: ignore[arg-type]
+            plan = found if isinstance(found, Plan) else self._resolve(found)
             if plan is not None:
                 calls = plan.calls
                 if calls:
@@ -467,7 +469,7 @@ class Machine:
                     invocation.child.dispose()
             self._invocations = None
         if self._sid is not None and SESSIONS.get(self._sid) is self:
-            del SESSIONS[self._sid]
+            SESSIONS.pop(self._sid)
 
     def _snapshot_extra(self) -> Any:
         """What a subclass adds to a snapshot (platform state): plain data,
@@ -510,6 +512,13 @@ class Machine:
     @property
     def _x(self) -> AttrDict:
         return AttrDict()
+
+    def _anchored(self) -> Anchor:
+        """What the runtime's weak tables hold for this session (made on first use)."""
+        anchor = self._anchor
+        if anchor is None:
+            anchor = self._anchor = Anchor(self)
+        return anchor
 
     # -- the algorithm ------------------------------------------------------
 
@@ -572,9 +581,9 @@ class Machine:
 
     def _select(self, name: str | None) -> Plan | None:
         found = self._chart.select(name, self._config)
-        if found.__class__ is Plan:
+        if isinstance(found, Plan):
             return found
-        return self._resolve(found)  # type: ignore[arg-type]
+        return self._resolve(found)
 
     def _resolve(self, chains: Chains) -> Plan | None:
         """Evaluate the conditions of `chains`; the plan for the winners, if any."""
@@ -804,7 +813,7 @@ class Machine:
             for invocation in list(self._invocations.values()):
                 invoke.cancel_invocation(self, invocation)
         if self._sid is not None:
-            SESSIONS.pop(self._sid, None)
+            SESSIONS.pop(self._sid)
         if self._observer is not None:
             self._observer.on_finished(self)
 
@@ -1004,3 +1013,48 @@ class Machine:
     def __repr__(self) -> str:
         state = "finished" if self.finished else "running" if self._started else "new"
         return f"<{type(self).__name__} {state} {sorted(self.configuration)}>"
+
+
+class SessionTable:
+    """Sessions by session id, held weakly: a session that nothing else holds
+    leaves the table once the garbage collector has run.
+
+    The table holds each session's `Anchor` (see runtime/interpreted.py), so
+    it works the same for compiled sessions, which take no weak references.
+    """
+
+    __slots__ = ("_anchors",)
+
+    def __init__(self) -> None:
+        self._anchors: weakref.WeakValueDictionary[str, Anchor] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def get(self, sessionid: str) -> Machine | None:
+        """The session `sessionid`, or None if the table holds none by that id."""
+        anchor = self._anchors.get(sessionid)
+        return None if anchor is None else anchor.machine
+
+    def __getitem__(self, sessionid: str) -> Machine:
+        return self._anchors[sessionid].machine
+
+    def __setitem__(self, sessionid: str, machine: Machine) -> None:
+        self._anchors[sessionid] = machine._anchored()
+
+    def __delitem__(self, sessionid: str) -> None:
+        del self._anchors[sessionid]
+
+    def pop(self, sessionid: str) -> Machine | None:
+        """Forget session `sessionid`; the session it held, if any."""
+        anchor = self._anchors.pop(sessionid, None)
+        return None if anchor is None else anchor.machine
+
+    def __contains__(self, sessionid: object) -> bool:
+        return sessionid in self._anchors
+
+    def __len__(self) -> int:
+        return len(self._anchors)
+
+
+SESSIONS: Final = SessionTable()
+"""Live sessions by session id, for `#_scxml_<sessionid>` targets."""
