@@ -42,7 +42,7 @@ import hashlib
 from collections import deque
 import re
 import sys
-from types import CellType, CodeType, FunctionType, MethodType
+from types import BuiltinMethodType, CellType, CodeType, FunctionType, MethodType
 from typing import Any, Final
 
 from ..machine import Machine
@@ -405,7 +405,24 @@ def _reduce_method(method: MethodType, context: SaveContext) -> Any:
         and getattr(type(owner), name, None) is method.__func__
     ):
         return (_session_method, (owner, name))
-    raise SnapshotError(
+    raise _foreign_method(owner, name)
+
+
+def _reduce_compiled_method(method: BuiltinMethodType, context: SaveContext) -> Any:
+    """A method of a compiled class: the session's `In` read as a value where
+    the runtime is compiled (`Machine.In` is then no Python function); other
+    built-ins (those not bound to a session) go by their name."""
+    owner = getattr(method, "__self__", None)
+    if not isinstance(owner, Machine):
+        return NotImplemented
+    name = method.__name__
+    if owner is context.machine and name == "In" and method == owner.In:
+        return (_session_method, (owner, name))
+    raise _foreign_method(owner, name)
+
+
+def _foreign_method(owner: Any, name: str) -> SnapshotError:
+    return SnapshotError(
         f"cannot capture the method {name!r} of {type(owner).__name__}: only "
         "the session's own functions and `In` are captured"
     )
@@ -477,6 +494,7 @@ register_reducer((JSFunction,), _reduce_function)
 register_reducer((BoundFunction,), _reduce_bound)
 register_reducer((SessionBuiltin,), _reduce_session_builtin)
 register_reducer((MethodType,), _reduce_method)
+register_reducer((BuiltinMethodType,), _reduce_compiled_method)
 register_reducer((CellType,), _reduce_cell)
 
 

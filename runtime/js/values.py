@@ -274,10 +274,17 @@ _STATE_TEST: Final = Machine.In
 
 def is_callable(value: Any) -> bool:
     """Whether scripts may call `value`: a function object, or a session's SCXML
-    `In` read as a value (`var f = In`). No other Python callable is."""
-    return isinstance(value, JSFunction) or (
-        getattr(value, "__func__", None) is _STATE_TEST
-        and isinstance(getattr(value, "__self__", None), Machine)
+    `In` read as a value (`var f = In`). No other Python callable is.
+
+    `In` is a bound method of the session whose class does not override it,
+    a Python method or, where the runtime is compiled, a built-in one."""
+    if isinstance(value, JSFunction):
+        return True
+    owner = getattr(value, "__self__", None)
+    return (
+        isinstance(owner, Machine)
+        and type(owner).In is _STATE_TEST
+        and value == owner.In
     )
 
 
