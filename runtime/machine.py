@@ -132,6 +132,7 @@ class Machine:
         "_config",
         "_idle",
         "_announce",
+        "_recorder",
         "_started",
         "_running",
         "_scheduled",
@@ -216,9 +217,9 @@ class Machine:
         self._donedata: Any = None
         self._io: AttrDict | None = None
         self._observer = observer
-        self._announce = (
-            self._announcing(observer) if observer is not None else self._eventful
-        )
+        # whether processing an event binds `_event` and tells the observer
+        self._announce = observer is not None or self._eventful
+        self._recorder = self._recording(observer) if observer is not None else None
         self._budget = budget if budget is not None else self.default_budget
         self._fuel = CHECK_EVERY
         self._deadline = 0.0
@@ -235,17 +236,16 @@ class Machine:
     @observer.setter
     def observer(self, observer: Observer | None) -> None:
         self._observer = observer
-        self._announce = self._announcing(observer)
+        self._announce = observer is not None or self._eventful
+        self._recorder = self._recording(observer)
 
-    def _announcing(self, observer: Observer | None) -> bool | StepRecorder:
-        """What `_announce` holds: whether processing an event binds `_event`
-        and tells the observer (False only with neither an observer nor a
-        document reading `_event`), or, for an observer that takes steps, the
+    def _recording(self, observer: Observer | None) -> StepRecorder | None:
+        """What `_recorder` holds: for an observer that takes steps, the
         `StepRecorder` of this session (`send` checks for one first and takes
-        the general path with it)."""
+        the general path with it); else None."""
         if observer is not None and observer.takes_steps:
             return StepRecorder()
-        return observer is not None or self._eventful
+        return None
 
     @property
     def budget(self) -> Budget:
@@ -314,8 +314,8 @@ class Machine:
         try:
             self._initialize()
             self._config = 1
-            recorder = self._announce
-            if recorder.__class__ is StepRecorder:
+            recorder = self._recorder
+            if recorder is not None:
                 recorder.begin(self, None)
                 recorder.microstep(self, self._chart.initial_plan(), None)
                 self._macrostep()
@@ -340,7 +340,7 @@ class Machine:
             if not self._started or self._running:
                 self._enqueue_external(Event(name, data))
             return
-        if self._announce.__class__ is StepRecorder:
+        if self._recorder is not None:
             self._send_recorded(Event(name, data))
             return
         self._idle = False
@@ -541,13 +541,13 @@ class Machine:
     def _process_external(self, event: Event) -> None:
         """Take one external event: finalize, autoforward, select, microstep."""
         self._deadline = 0.0
-        recorder = self._announce
-        if recorder.__class__ is StepRecorder:
+        recorder = self._recorder
+        if recorder is not None:
             recorder.begin(self, event)
         self._take_external(event)
         plan = self._select(event.name)
         if plan is not None:
-            if recorder.__class__ is StepRecorder:
+            if recorder is not None:
                 recorder.microstep(self, plan, event)
             else:
                 self._microstep(plan)
@@ -555,7 +555,7 @@ class Machine:
                 self._macrostep()
         elif self._internal:
             self._macrostep()
-        if recorder.__class__ is StepRecorder:
+        if recorder is not None:
             recorder.end(self)
 
     def _take_external(self, event: Event) -> None:
@@ -709,8 +709,8 @@ class Machine:
                 if steps > limit:
                     self._terminate(f"more than {limit:,} microsteps in one macrostep")
                     return
-                recorder = self._announce
-                if recorder.__class__ is StepRecorder:
+                recorder = self._recorder
+                if recorder is not None:
                     cause = self._event if plan is not eventless else None
                     recorder.microstep(self, plan, cause)
                 else:
@@ -877,8 +877,8 @@ class Machine:
         self._deadline = 0.0
         try:
             if self._internal:
-                recorder = self._announce
-                if recorder.__class__ is StepRecorder:
+                recorder = self._recorder
+                if recorder is not None:
                     recorder.begin(self, None)
                     self._macrostep()
                     recorder.end(self)

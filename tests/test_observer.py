@@ -156,7 +156,7 @@ def test_an_observer_without_step_methods_takes_no_steps(tmp_path: Path) -> None
     machine.send("go")
     machine.send("next")
     assert names == ["go", "next", "bump"]
-    assert machine._announce is True  # no recorder was made
+    assert machine._announce is True and machine._recorder is None  # no recorder
 
 
 def test_an_observer_assigned_later_takes_the_steps_from_then_on(
