@@ -302,9 +302,10 @@ def _generate(workspace: Path, chart: Path, module_name: str) -> list[Any]:
     core = _stage(workspace)
     arguments = nativebuild.mypy_arguments(workspace / "src", workspace)
     groups = nativebuild.core_groups(core) + [([str(chart)], module_name)]
+    _forget_core(workspace)
     with redirect_stdout(sys.stderr):
         extensions = mypycify(
-            [*arguments, str(chart)],
+            ["--no-sqlite-cache", *arguments, str(chart)],
             only_compile_paths=[*map(str, core), str(chart)],
             separate=groups,
             target_dir=str(workspace / "c"),
@@ -312,6 +313,25 @@ def _generate(workspace: Path, chart: Path, module_name: str) -> list[Any]:
             **nativebuild.MYPYC_OPTIONS,
         )
     return [e for e in extensions if e.name.split("__mypyc")[0] == module_name]
+
+
+def _forget_core(workspace: Path) -> None:
+    """Remove the core's modules from the workspace's mypy cache, so that
+    mypyc builds the core's IR afresh instead of reading it from the cache.
+
+    mypyc 2.4's IR cache gives an interpreted class of another group (the
+    core's `EventData`, `AttrDict`) a native constructor, which a chart that
+    creates one then calls and fails to compile. The rest of the runtime and
+    the standard library stay cached: the core's interface does not change,
+    so mypy checks only the core again (and the chart)."""
+    from . import nativebuild
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    cache = workspace / "mypy-cache" / version
+    for module in nativebuild.CORE_MODULES:
+        stem = cache.joinpath(*module.split("."))
+        for path in stem.parent.glob(f"{stem.name}.*"):
+            path.unlink()
 
 
 def _check_header(build: RuntimeBuild, workspace: Path) -> None:
@@ -394,6 +414,8 @@ def _build_here(chart: Path, module_name: str, output: Path, workspace: Path) ->
     scratch = workspace / f"out.{os.getpid()}"
     try:
         with _locked(workspace):
+            if all(f.exists() for f in extension_files(module_name, output)):
+                return  # built by another process while this one waited
             staged = workspace / "src" / f"{module_name}.py"
             staged.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(chart, staged)

@@ -184,6 +184,29 @@ def test_another_process_takes_the_native_module_from_the_cache(
 
 
 @needs_native_core
+def test_processes_that_load_the_same_chart_at_once_get_the_same_module(
+    native_cache: Path,
+) -> None:
+    path = ROOT / "tests/cases/golden/call_queue.scxml"
+    program = (
+        "import sys, scxmlc\n"
+        f"cls = scxmlc.load({str(path)!r}, native=True)\n"
+        "cls().start()\n"
+        "print(sys.modules[cls.__module__].__file__)\n"
+    )
+    command = [sys.executable, "-c", program]
+    running = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    results = [process.communicate() for process in running]
+    assert [process.returncode for process in running] == [0, 0]
+    assert [err for _, err in results] == [b"", b""]
+    files = {out.decode().strip() for out, _ in results}
+    assert len(files) == 1 and files.pop().endswith(".so")
+
+
+@needs_native_core
 def test_a_build_that_does_not_match_the_installed_core_is_refused(
     native_cache: Path,
 ) -> None:
