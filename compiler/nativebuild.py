@@ -255,9 +255,7 @@ def build_record(stage_dir: Path, work_dir: Path) -> str:
     """The stamp's text for the core staged in `stage_dir` and compiled by
     the installed mypyc, for this Python, into C files under `work_dir/c`."""
     runtime = str(stage_dir / "scxmlc" / "runtime")
-    header = header_path(work_dir / "c")
     build = _NATIVE.NativeBuild(
-        build_id="",
         mypyc=mypyc_version() or "unknown",
         python=sys.implementation.cache_tag,
         group=CORE_GROUP,
@@ -265,13 +263,16 @@ def build_record(stage_dir: Path, work_dir: Path) -> str:
         sources=_NATIVE.source_hash(runtime, CORE_MODULES),
         mypy_args=MYPY_ARGS,
         opt_level=MYPYC_OPTIONS["opt_level"],
-        header=(
-            hashlib.sha256(header.read_bytes()).hexdigest()
-            if header.is_file()
-            else "missing"
-        ),
+        header=_file_hash(header_path(work_dir / "c")),
     )
-    return str(_NATIVE.format_stamp(build._replace(build_id=_NATIVE.build_id(build))))
+    return str(_NATIVE.format_stamp(build))
+
+
+def _file_hash(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes; "missing" if there is no such file."""
+    if not path.is_file():
+        return "missing"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_stamp(directory: Path, stage_dir: Path, work_dir: Path) -> Path:

@@ -29,7 +29,7 @@ import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import Final, NamedTuple
+from typing import Final
 
 __all__ = [
     "CORE_GROUP",
@@ -73,12 +73,23 @@ PURE_ENV: Final = "SCXMLC_PURE"
 _HERE: Final = os.path.dirname(os.path.abspath(__file__))
 
 
-class NativeBuild(NamedTuple):
-    """What a native build compiled, as its stamp records it."""
+class NativeBuild:
+    """What a native build compiled, as its stamp records it.
 
-    build_id: str
-    """Names the build: a hash of every other field but `header` (see
-    `build_id`). Two builds with the same id are the same compiled code."""
+    A plain class: a NamedTuple or a dataclass would compile code when the
+    runtime is imported, which costs about a millisecond."""
+
+    __slots__ = (
+        "mypyc",
+        "python",
+        "group",
+        "modules",
+        "sources",
+        "mypy_args",
+        "opt_level",
+        "header",
+    )
+
     mypyc: str
     """The version of mypy (mypyc) that compiled the core."""
     python: str
@@ -94,6 +105,51 @@ class NativeBuild(NamedTuple):
     header: str
     """SHA-256 of the group's C header (`__native__core.h`): the layout of the
     core's classes and of the table a module compiled against it links to."""
+
+    def __init__(
+        self,
+        *,
+        mypyc: str,
+        python: str,
+        group: str,
+        modules: tuple[str, ...],
+        sources: str,
+        mypy_args: tuple[str, ...],
+        opt_level: str,
+        header: str,
+    ) -> None:
+        self.mypyc = mypyc
+        self.python = python
+        self.group = group
+        self.modules = modules
+        self.sources = sources
+        self.mypy_args = mypy_args
+        self.opt_level = opt_level
+        self.header = header
+
+    @property
+    def build_id(self) -> str:
+        """Names the build: a hash of every field but `header`. Two builds
+        with the same id are the same compiled code."""
+        lines = [value for key, value in self.fields().items() if key != "header"]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def fields(self) -> dict[str, str]:
+        """Each field as the stamp writes it (a list: its items, space-separated)."""
+        fields: dict[str, str] = {}
+        for name in self.__slots__:
+            value: str | tuple[str, ...] = getattr(self, name)
+            fields[name] = value if isinstance(value, str) else " ".join(value)
+        return fields
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NativeBuild) and self.fields() == other.fields()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.fields().values()))
+
+    def __repr__(self) -> str:
+        return f"NativeBuild({self.fields()!r})"
 
 
 def source_hash(directory: str = _HERE, modules: Sequence[str] = CORE_MODULES) -> str:
@@ -112,18 +168,6 @@ def source_hash(directory: str = _HERE, modules: Sequence[str] = CORE_MODULES) -
     return digest.hexdigest()
 
 
-def build_id(build: NativeBuild) -> str:
-    """The id of `build`: a hash of its fields, but `build_id` and `header`."""
-    fields = build._asdict()
-    del fields["build_id"], fields["header"]
-    text = "\n".join(_stamp_value(value) for value in fields.values())
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _stamp_value(value: str | tuple[str, ...]) -> str:
-    return value if isinstance(value, str) else " ".join(value)
-
-
 def parse_stamp(text: str) -> NativeBuild | None:
     """The build a stamp's text records; None when a field is missing."""
     fields: dict[str, str] = {}
@@ -133,7 +177,6 @@ def parse_stamp(text: str) -> NativeBuild | None:
             fields[key.strip()] = value.strip()
     try:
         return NativeBuild(
-            build_id=fields["build_id"],
             mypyc=fields["mypyc"],
             python=fields["python"],
             group=fields["group"],
@@ -148,9 +191,9 @@ def parse_stamp(text: str) -> NativeBuild | None:
 
 
 def format_stamp(build: NativeBuild) -> str:
-    """The text of the stamp that records `build` (lists are space-separated)."""
-    fields = build._asdict().items()
-    return "".join(f"{key}={_stamp_value(value)}\n" for key, value in fields)
+    """The text of the stamp that records `build`: its id, then its fields."""
+    fields = {"build_id": build.build_id, **build.fields()}
+    return "".join(f"{key}={value}\n" for key, value in fields.items())
 
 
 def installed_build(directory: str = _HERE) -> NativeBuild | None:
