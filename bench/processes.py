@@ -47,10 +47,15 @@ class RunPlan:
     caches: dict[str, Path]
     python_path: Path | None
     label: str
+    peers: bool = True
 
     @classmethod
     def create(
-        cls, variants: list[Variant], scratch: Path, pure_tree: Path | None
+        cls,
+        variants: list[Variant],
+        scratch: Path,
+        pure_tree: Path | None,
+        peers: bool = True,
     ) -> RunPlan:
         """A plan whose caches (and staged ``--pure-tree``) live under ``scratch``."""
         python_path = label = None
@@ -62,13 +67,14 @@ class RunPlan:
             {variant.name: scratch / f"cache-{variant.name}" for variant in variants},
             python_path,
             label or "",
+            peers,
         )
 
     def implementations(self) -> list[Implementation]:
         """Every row of every variant (the references once)."""
         seen: dict[str, Implementation] = {}
         for variant in self.variants:
-            for impl in variant.implementations(self.label):
+            for impl in variant.implementations(self.label, self.peers):
                 seen.setdefault(impl.name, impl)
         return list(seen.values())
 
@@ -105,22 +111,26 @@ def write_child_results(path: Path, results: list[Result], process: str) -> None
 
 # --------------------------------------------------------------- parent side
 def _child_command(
-    variant: Variant, charts: str, quick: bool, out: Path, label: str
+    plan: RunPlan, variant: Variant, charts: str, quick: bool, out: Path
 ) -> list[str]:
     """The command line of a child process."""
     command = [sys.executable, str(RUN_SCRIPT), "--child", variant.name]
-    command += ["--charts", charts, "--child-out", str(out), "--label", label]
-    return command + (["--quick"] if quick else [])
+    command += ["--charts", charts, "--child-out", str(out), "--label", plan.label]
+    return (
+        command
+        + (["--quick"] if quick else [])
+        + ([] if plan.peers else ["--no-peers"])
+    )
 
 
 def _failed_rows(
-    variant: Variant, label: str, charts: str, reason: str
+    plan: RunPlan, variant: Variant, charts: str, reason: str
 ) -> list[Result]:
     """Every row of ``variant`` marked failed with ``reason`` (the process died)."""
     rows = []
     for chart in CHARTS:
         if chart in charts:
-            for impl in variant.implementations(label):
+            for impl in variant.implementations(plan.label, plan.peers):
                 result = Result(chart=chart, impl=impl.name, variant=variant.name)
                 result.fail("failed", reason)
                 rows.append(result)
@@ -136,7 +146,7 @@ def run_child(
     out.unlink(missing_ok=True)
     python_path = plan.python_path if variant.name == "base" else None
     completed = subprocess.run(
-        _child_command(variant, charts, quick, out, plan.label),
+        _child_command(plan, variant, charts, quick, out),
         env=child_environment(variant, cache, python_path),
         stdout=subprocess.DEVNULL,
     )
@@ -144,7 +154,7 @@ def run_child(
         reason = f"the {variant.name} process exited with status {completed.returncode}"
         log(f"  {reason}")
         return (
-            _failed_rows(variant, plan.label, charts, reason),
+            _failed_rows(plan, variant, charts, reason),
             f"{variant.name}: {reason}",
         )
     payload = json.loads(out.read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ Usage (from the project root)::
 
     python bench/run.py [--quick] [--markdown] [--json FILE] [--charts ABC]
                         [--variants pure,native-runtime,native] [--rounds N]
-                        [--pure-tree DIR]
+                        [--pure-tree DIR] [--no-peers]
 
 A process imports ``scxmlc.runtime`` once, pure or compiled, so each build of scxmlc
 is measured in child processes of its own (bench/variants.py): the pure build
@@ -274,6 +274,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="also measure the pure build of another source tree, e.g. a "
         "`git worktree` of an earlier commit",
     )
+    parser.add_argument(
+        "--no-peers",
+        dest="peers",
+        action="store_false",
+        help="leave the peer libraries out (their rows take a third of a run)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
@@ -299,7 +305,7 @@ def child_main(args: argparse.Namespace) -> int:
     """A child process: measure one variant's rows, write them to ``--child-out``."""
     budget = QUICK if args.quick else NORMAL
     variant = VARIANTS[args.child]
-    impls = variant.implementations(args.label)
+    impls = variant.implementations(args.label, args.peers)
     results: list[Result] = []
     for chart in CHARTS:
         if chart in args.charts:
@@ -317,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     budget = QUICK if args.quick else NORMAL
     variants = [VARIANTS[name] for name in args.variants]
     with tempfile.TemporaryDirectory(prefix="scxmlc-bench-run-") as scratch:
-        plan = RunPlan.create(variants, Path(scratch), args.pure_tree)
+        plan = RunPlan.create(variants, Path(scratch), args.pure_tree, args.peers)
         impls = plan.implementations()
         info = run_info(argv, budget, impls, args.rounds)
         rounds = run_rounds(plan, args.rounds, args.charts, args.quick, log_stderr)

@@ -51,9 +51,18 @@ class Variant:
     pure: bool
     rows: Callable[[str], tuple[Implementation, ...]]
 
-    def implementations(self, label: str = "") -> tuple[Implementation, ...]:
-        """Every row this variant's process measures, the references first."""
-        return reference_implementations() + self.rows(label)
+    def implementations(
+        self, label: str = "", peers: bool = True
+    ) -> tuple[Implementation, ...]:
+        """Every row this variant's process measures, the references first.
+
+        ``peers=False`` leaves the peer libraries' rows out.
+        """
+        rows = self.rows(label)
+        if not peers:
+            names = {impl.name for impl in peer_implementations()}
+            rows = tuple(impl for impl in rows if impl.name not in names)
+        return reference_implementations() + rows
 
 
 def _pure_rows(label: str) -> tuple[Implementation, ...]:
