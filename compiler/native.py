@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from threading import get_ident
 from types import ModuleType
 from typing import Any
 
@@ -213,14 +214,16 @@ def build_extension(
             raise NativeUnavailable(f"{base} is not compiled in the runtime core")
     files = extension_files(module_name, output)
     workspace = _workspace(build)
-    workspace.mkdir(parents=True, exist_ok=True)
-    chart = workspace / "charts" / f"{module_name}.{os.getpid()}.py"
-    chart.parent.mkdir(exist_ok=True)
-    chart.write_text(source, encoding="utf-8")
+    chart = workspace / "charts" / f"{module_name}.{os.getpid()}.{get_ident()}.py"
     try:
-        _run_child(chart, module_name, output, workspace)
-    finally:
-        chart.unlink(missing_ok=True)
+        chart.parent.mkdir(parents=True, exist_ok=True)
+        chart.write_text(source, encoding="utf-8")
+        try:
+            _run_child(chart, module_name, output, workspace)
+        finally:
+            chart.unlink(missing_ok=True)
+    except OSError as error:  # the cache cannot be written, no process started
+        raise NativeUnavailable(f"cannot build: {error}") from None
     if not all(path.exists() for path in files):
         raise NativeUnavailable("the build wrote no extension")
     return files
