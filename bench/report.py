@@ -139,7 +139,9 @@ def fmt_ratio_range(result: Result) -> str:
     text = fmt_ratio(result.ratio)
     low, high = result.ratio_min, result.ratio_max
     if result.rounds > 1 and low is not None and high is not None:
-        text += f" ({fmt_ratio(low).rstrip('x')}–{fmt_ratio(high)})"
+        low_text, high_text = fmt_ratio(low), fmt_ratio(high)
+        if low_text != high_text:  # the baseline's is always 1.00x
+            text += f" ({low_text.rstrip('x')}–{high_text})"
     return text
 
 
