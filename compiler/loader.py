@@ -168,7 +168,7 @@ def load_module(
         module_key, class_name = found
         cached = directory / f"scxmlc_generated_{module_key}.py"
         if options.native and cached.exists():
-            module = _native(module_key, cached)
+            module = _native(cached)
             if module is not None:
                 return module, class_name
         imported = sys.modules.get(f"scxmlc_generated_{module_key}")
@@ -181,7 +181,7 @@ def load_module(
     module_key = _module_key(key, dependencies)
     built = None
     if options.native:
-        built = _native(module_key, _source_file(compilation.source, module_key))
+        built = _native(_source_file(compilation.source, module_key))
     module = built or _import(compilation.source, module_key)
     record = {
         "module": module_key,
@@ -192,30 +192,25 @@ def load_module(
     return module, compilation.class_name
 
 
-def _native(module_key: str, source: Path) -> ModuleType | None:
-    """The native module built from the generated module `source` (entry
-    `module_key`), from the cache or built now; None, after a one-line note,
-    where it cannot be built or loaded (`scxmlc.compiler.native`)."""
+def _native(source: Path) -> ModuleType | None:
+    """The native module built from the generated module in file `source`
+    (in the cache), from the cache or built now; None, after a one-line note,
+    where it cannot be built or loaded (`scxmlc.compiler.native`). It has the
+    pure module's name, in a folder of the runtime build it was built for."""
     from . import native
 
+    name = source.stem
+    if name in sys.modules:
+        return sys.modules[name]
     try:
         build = native.runtime_build()
-    except native.NativeUnavailable as error:
-        native.note(str(error))
-        return None
-    digest = hashlib.sha256(f"{module_key}\0{build.identity()}".encode())
-    name = f"scxmlc_native_{digest.hexdigest()[:24]}"
-    directory = cache_dir()
-    failed = directory / f"{name}.failed"
-    try:
-        if name in sys.modules:
-            return sys.modules[name]
+        directory = native.module_directory(build)
+        failed = directory / f"{name}.failed"
         if not all(f.exists() for f in native.extension_files(name, directory)):
             if failed.exists():
                 raise native.NativeUnavailable(failed.read_text(encoding="utf-8"))
-            text = source.read_text(encoding="utf-8")
             try:
-                native.build_extension(text, name, directory, build)
+                native.build_extension(source, directory, build)
             except native.BuildFailed as error:  # would fail again: remembered
                 _write(failed, str(error))
                 raise

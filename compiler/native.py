@@ -11,18 +11,20 @@ A chart is compiled as a group of its own. mypyc needs the core's IR to
 compile a subclass of `Machine`, so a workspace per installed runtime (in the
 cache directory, named by `RuntimeBuild.identity`) holds the runtime staged
 as the package build stages it (`nativebuild.stage`), a mypy cache and the
-generated C: the first chart type-checks the runtime and regenerates the
-core's C (never compiled), later charts load the core's IR from the cache.
-Only the chart's C is compiled, and mypyc's own C runtime, which every group
-links in, once per workspace. The core's header regenerated in the workspace
-must equal the installed one byte for byte, and the new extension is imported
-first by the process that built it: one that does not match the installed
-core never reaches a host's process.
+generated C: the first build type-checks the runtime, later builds check only
+the core again (see `_forget_core`) and the chart. Only the chart's C is
+compiled, and mypyc's own C runtime, which every group links in, once per
+workspace. The core's header regenerated in the workspace must equal the
+installed one byte for byte, and the new extension is imported first by the
+process that built it: one that does not match the installed core never
+reaches a host's process.
 
 A build runs in a child process (mypy and the C compiler stay out of the
 host) that holds the workspace's lock (processes share the cache), and moves
 the chart's two files into place when they are complete: `NAME__mypyc`, the
-chart's group (its code), and `NAME`, the module. Whatever stands in the way
+chart's group (its code), and `NAME`, the module. The generated module's file
+is the extension's source file: tracebacks and error events read their lines
+from it. Whatever stands in the way
 (a pure runtime, no mypyc or another version, no C compiler, a build that
 fails) gives the pure module and a one-line note, never an error.
 """
@@ -43,7 +45,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from threading import get_ident
 from types import ModuleType
 from typing import Any
 
@@ -54,6 +55,7 @@ __all__ = [
     "build_extension",
     "extension_files",
     "import_extension",
+    "module_directory",
     "note",
     "runtime_build",
 ]
@@ -199,34 +201,38 @@ def _import_file(name: str, path: Path) -> ModuleType:
 
 
 def build_extension(
-    source: str, module_name: str, output: Path, build: RuntimeBuild
+    source: Path, output: Path, build: RuntimeBuild
 ) -> tuple[Path, Path]:
-    """Compile generated module `source` as native module `module_name`
+    """Compile the generated module in file `source` (module `source.stem`)
     against `build`, writing its two files into `output` (in a child process);
     raises NativeUnavailable with the reason when it cannot (BuildFailed
-    when mypyc or the C compiler failed on it)."""
+    when mypyc or the C compiler failed on it).
+
+    The extension names `source` as its source file: a traceback, and the
+    `file.scxml:LINE` of an error event, read the lines of the executable
+    content from it, so it must stay where it is, unchanged."""
+    module_name = source.stem
     if shutil.which(_compiler_command()) is None:
         raise NativeUnavailable(f"no C compiler ({_compiler_command()})")
     if module_name in sys.stdlib_module_names or module_name == "scxmlc":
         raise NativeUnavailable(f"the module name {module_name!r} is taken")
-    for base, module in _INTERPRETED_BASES.items():
-        if f"({base}):" in source and module not in build.modules:
-            raise NativeUnavailable(f"{base} is not compiled in the runtime core")
-    files = extension_files(module_name, output)
-    workspace = _workspace(build)
-    chart = workspace / "charts" / f"{module_name}.{os.getpid()}.{get_ident()}.py"
     try:
-        chart.parent.mkdir(parents=True, exist_ok=True)
-        chart.write_text(source, encoding="utf-8")
-        try:
-            _run_child(chart, module_name, output, workspace)
-        finally:
-            chart.unlink(missing_ok=True)
+        text = source.read_text(encoding="utf-8")
+        for base, module in _INTERPRETED_BASES.items():
+            if f"({base}):" in text and module not in build.modules:
+                raise NativeUnavailable(f"{base} is not compiled in the runtime core")
+        _run_child(source.resolve(), output.resolve(), _workspace(build))
     except OSError as error:  # the cache cannot be written, no process started
         raise NativeUnavailable(f"cannot build: {error}") from None
+    files = extension_files(module_name, output)
     if not all(path.exists() for path in files):
         raise NativeUnavailable("the build wrote no extension")
     return files
+
+
+def module_directory(build: RuntimeBuild) -> Path:
+    """Where the loader keeps the native modules built against `build`."""
+    return _workspace(build) / "modules"
 
 
 def _compiler_command() -> str:
@@ -241,22 +247,23 @@ def _workspace(build: RuntimeBuild) -> Path:
     return cache_dir() / "native" / build.identity()
 
 
-def _run_child(chart: Path, module_name: str, output: Path, workspace: Path) -> None:
-    """Run this module's `main` in a child process; raise NativeUnavailable
-    with its last line of error when it fails (or dies).
+def _run_child(source: Path, output: Path, workspace: Path) -> None:
+    """Run this module's `main` in a child process; raise BuildFailed with
+    its last line of error when it fails (or dies).
 
     The child finds `scxmlc` where this process did (its folder is appended
     to the child's path, the current directory is not on it), and refuses to
     build when the runtime it imports is another build than the workspace's."""
     import scxmlc
 
+    workspace.mkdir(parents=True, exist_ok=True)
     root = str(Path(str(scxmlc.__file__)).parent.parent)
     bootstrap = (
         f"import sys; sys.path.append({root!r}); "
         "from scxmlc.compiler.native import main; sys.exit(main())"
     )
     command = [sys.executable, "-P", "-c", bootstrap]
-    command += [str(chart), module_name, str(output.resolve()), str(workspace)]
+    command += [str(source), str(output), str(workspace)]
     done = subprocess.run(
         command, cwd=workspace, capture_output=True, text=True, check=False
     )
@@ -409,25 +416,22 @@ def _runtime_objects(sources: list[str], extension: Any, workspace: Path) -> lis
     return [str(o) for o in objects]
 
 
-def _build_here(chart: Path, module_name: str, output: Path, workspace: Path) -> None:
-    """Build native module `module_name` from file `chart` (the child's work)."""
+def _build_here(source: Path, output: Path, workspace: Path) -> None:
+    """Build the native module of file `source` into `output` (the child's work)."""
     build = runtime_build()
     if build.identity() != workspace.name:
         raise NativeUnavailable("the build process imports another scxmlc runtime")
+    module_name = source.stem
     scratch = workspace / f"out.{os.getpid()}"
     try:
         with _locked(workspace):
             if all(f.exists() for f in extension_files(module_name, output)):
                 return  # built by another process while this one waited
-            staged = workspace / "src" / f"{module_name}.py"
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(chart, staged)
             try:
-                extensions = _generate(workspace, staged, module_name)
+                extensions = _generate(workspace, source, module_name)
                 _check_header(build, workspace)
                 _compile(extensions, workspace, scratch)
             finally:
-                staged.unlink(missing_ok=True)
                 shutil.rmtree(workspace / "objects", ignore_errors=True)
         import_extension(module_name, scratch)
         output.mkdir(parents=True, exist_ok=True)
@@ -439,16 +443,15 @@ def _build_here(chart: Path, module_name: str, output: Path, workspace: Path) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m scxmlc.compiler.native CHART NAME OUTPUT WORKSPACE`: build
-    one native module (what `build_extension` runs in a child process)."""
+    """`python -m scxmlc.compiler.native SOURCE OUTPUT WORKSPACE`: build the
+    native module of one generated module (what `build_extension` runs in a
+    child process)."""
     parser = argparse.ArgumentParser(prog="scxmlc.compiler.native")
-    for name in ("chart", "name", "output", "workspace"):
+    for name in ("source", "output", "workspace"):
         parser.add_argument(name)
     args = parser.parse_args(argv)
     try:
-        _build_here(
-            Path(args.chart), args.name, Path(args.output), Path(args.workspace)
-        )
+        _build_here(Path(args.source), Path(args.output), Path(args.workspace))
     except NativeUnavailable as error:
         print(error, file=sys.stderr)
         return 1

@@ -118,6 +118,39 @@ def test_an_ecmascript_chart_runs_natively(
     assert dm["chosen"] == "bo"
 
 
+FAILING = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+       datamodel="python" initial="start">
+  <datamodel>
+    <data id="zero" expr="0"/>
+    <data id="where" expr="''"/>
+  </datamodel>
+  <state id="start">
+    <onentry>
+      <assign location="zero" expr="1 // zero"/>
+    </onentry>
+    <transition event="error.execution" target="done">
+      <assign location="where" expr="_event.data['location']"/>
+    </transition>
+  </state>
+  <final id="done"/>
+</scxml>
+"""
+
+
+@needs_native_core
+def test_an_error_in_a_native_module_names_the_line_of_the_document(
+    native_cache: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "failing.scxml"
+    path.write_text(FAILING, encoding="utf-8")
+    cls = scxmlc.load(path, native=True)
+    assert is_extension(cls)
+    session = cls()
+    session.start()
+    assert session.configuration == {"done"}
+    assert getattr(session, "dm").where == "failing.scxml:9"
+
+
 @needs_native_core
 def test_an_ors_application_routes_as_documented_with_native_modules(
     native_cache: Path,

@@ -130,21 +130,20 @@ def command_compile(args: argparse.Namespace) -> int:
         target.write_text(compilation.source, encoding="utf-8")
         print(f"{path} -> {target} (class {compilation.class_name})")
         if options.native:
-            _compile_native(path, compilation.source, target)
+            _compile_native(path, target)
     return status
 
 
-def _compile_native(path: str, source: str, target: Path) -> None:
-    """Build the native module of `source` beside its pure module `target`
+def _compile_native(path: str, target: Path) -> None:
+    """Build the native module of the generated module `target` beside it
     and say what it wrote; where it cannot, a one-line note (the pure module
-    stays, and is what imports)."""
+    stays, and is what imports). The extension reads its source lines from
+    `target` for tracebacks and error locations."""
     from .. import native
 
     try:
         build = native.runtime_build()
-        library, module = native.build_extension(
-            source, target.stem, target.parent, build
-        )
+        library, module = native.build_extension(target, target.parent, build)
     except native.NativeUnavailable as error:
         native.note(str(error))
         return
