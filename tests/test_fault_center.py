@@ -496,7 +496,7 @@ def test_calls_of_a_killed_node_end_on_the_node_that_adopts_them(
                 lambda: nodes,
                 lambda: list(east.calls) + list(west.calls),
                 crash,
-                lambda: sum(node_of(s) == "west" for s in west.calls) >= CALLS,
+                lambda: sum(node_of(s) == "west" for s in list(west.calls)) >= CALLS,
                 progress,
             ),
             progress,
@@ -537,7 +537,9 @@ def test_calls_survive_a_kill_9_and_restart_on_sqlite(tmp_path: Path) -> None:
 
         def calls() -> list[str]:
             return list(
-                dict.fromkeys(sid for node in nodes + [first] for sid in node.calls)
+                dict.fromkeys(
+                    sid for node in nodes + [first] for sid in list(node.calls)
+                )
             )
 
         progress = Progress(logs=[first.log, tmp_path / "solo-again.yaml.log"])
