@@ -212,6 +212,7 @@ def _native(source: Path) -> ModuleType | None:
             try:
                 native.build_extension(source, directory, build)
             except native.BuildFailed as error:  # would fail again: remembered
+                directory.mkdir(parents=True, exist_ok=True)
                 _write(failed, str(error))
                 raise
         return native.import_extension(name, directory)

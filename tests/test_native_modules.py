@@ -255,6 +255,43 @@ def test_a_build_that_does_not_match_the_installed_core_is_refused(
         native._check_header(other, workspace)
 
 
+@needs_native_core
+def test_a_core_compiled_by_another_mypyc_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scxmlc.compiler import nativebuild
+
+    monkeypatch.setattr(nativebuild, "mypyc_version", lambda: "0.1")
+    with pytest.raises(native.NativeUnavailable, match=r"by mypyc .+, mypyc 0\.1 here"):
+        native.runtime_build()
+
+
+@needs_native_core
+def test_a_failed_build_is_remembered_and_not_tried_again(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path))
+    monkeypatch.setattr(native, "_noted", set())
+    runs: list[Path] = []
+
+    def fail(source: Path, output: Path, workspace: Path) -> None:
+        runs.append(source)
+        raise native.BuildFailed("the build failed: mypyc says no")
+
+    monkeypatch.setattr(native, "_run_child", fail)
+    path = ROOT / "tests/cases/golden/door.scxml"
+    for _ in range(2):
+        cls = scxmlc.load(path, native=True)
+        assert not is_extension(cls)
+        sys.modules.pop(cls.__module__)  # the next load imports anew
+        native._noted.clear()
+    assert len(runs) == 1
+    note = f"{NOTE}the build failed: mypyc says no); the pure module is used\n"
+    assert capfd.readouterr().err == note * 2
+
+
 def test_without_a_c_compiler_the_pure_module_is_used_with_a_note(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
