@@ -32,7 +32,6 @@ fails) gives the pure module and a one-line note, never an error.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import importlib
 import importlib.util
@@ -279,6 +278,10 @@ def _run_child(source: Path, output: Path, workspace: Path) -> None:
 @contextmanager
 def _locked(workspace: Path) -> Iterator[None]:
     """Hold the workspace's lock (one build at a time uses its mypy cache)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        raise NativeUnavailable("no file locks on this platform") from None
     with open(workspace / "lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
