@@ -64,6 +64,7 @@ import asyncio
 import cProfile
 import datetime
 import gc
+import importlib.machinery
 import json
 import os
 import platform
@@ -480,7 +481,7 @@ def measure(
         rss_bytes=outcome.peak.memory,
         gc_seconds=window.gc_seconds,
         gc_frozen=gc_freeze,
-        build=build_name(native),
+        build=build_name(application),
     )
     del outcome
     gc.collect()
@@ -494,10 +495,18 @@ def measure(
     return result
 
 
-def build_name(native_module: bool) -> str:
-    """``pure``, ``native runtime`` or ``native``: what this process runs."""
+def build_name(application: type[Machine]) -> str:
+    """``pure``, ``native runtime`` or ``native``: what runs ``application``.
+
+    A native module is one loaded from an extension module (where
+    ``scxmlc.load(path, native=True)`` cannot build one it gives the pure module).
+    """
+    module = sys.modules[application.__module__]
+    native_module = str(getattr(module, "__file__", "")).endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    )
     if not getattr(scxmlc.runtime, "NATIVE", False):
-        return "pure" if not native_module else "native module, pure runtime"
+        return "pure"
     return "native" if native_module else "native runtime"
 
 

@@ -52,3 +52,12 @@ def test_the_check_fails_loudly_when_a_call_is_not_routed() -> None:
         load.check(outcome, 5)
     with pytest.raises(load.LoadFailed, match="5 of 6 sessions alive at the peak"):
         load.check(outcome, 6)
+
+
+@pytest.mark.skipif(
+    getattr(scxmlc.runtime, "NATIVE", False), reason="the runtime core is compiled"
+)
+def test_native_modules_on_the_pure_runtime_run_pure() -> None:
+    load = _load_bench()
+    result = load.measure("python", "virtual", 20, tracemalloc_run=False, native=True)
+    assert (result.sessions, result.build) == (20, "pure")
