@@ -88,25 +88,27 @@ class BuildNativeCore(build_ext):
         super().finalize_options()
 
     def run(self) -> None:
-        reason = nativebuild.unavailable_reason()
+        started = time.monotonic()
+        reason = self.try_native()
         if reason is not None:
             self.remove_outputs()
             note(f"building the pure Python runtime: {reason}")
             return
-        started = time.monotonic()
-        try:
-            self.compile_core(Path(self.build_temp, "scxmlc-native").resolve())
-        except SystemExit:  # mypyc exits on a type error, printed above
-            self.remove_outputs()
-            note("building the pure Python runtime: mypyc failed (errors above)")
-            return
-        except Exception as error:  # the C compiler failed, or mypyc crashed
-            self.remove_outputs()
-            note(f"building the pure Python runtime: {_first_line(error)}")
-            return
         seconds = time.monotonic() - started
         version = nativebuild.mypyc_version()
         note(f"runtime core compiled by mypyc {version} in {seconds:.0f} s")
+
+    def try_native(self) -> str | None:
+        """Compile the core if it can be; None if it was, else why not."""
+        try:
+            reason = nativebuild.unavailable_reason()
+            if reason is None:
+                self.compile_core(Path(self.build_temp, "scxmlc-native").resolve())
+            return reason
+        except SystemExit:  # mypyc exits on a type error, printed above
+            return "mypyc failed (errors above)"
+        except Exception as error:  # the C compiler failed, or mypyc crashed
+            return _first_line(error)
 
     def compile_core(self, work: Path) -> None:
         """Run mypyc on the staged core, compile it, write the stamp."""
