@@ -201,7 +201,9 @@ def test_pure_requested_reads_scxmlc_pure() -> None:
     assert not native.pure_requested({})
 
 
-@pytest.mark.skipif(not scxmlc.runtime.NATIVE, reason="the runtime was built pure")
+@pytest.mark.skipif(
+    native.installed_build(str(RUNTIME)) is None, reason="the runtime was built pure"
+)
 def test_the_compiled_core_loads_unless_pure_or_stale(tmp_path: Path) -> None:
     runtime = tmp_path / "scxmlc" / "runtime"
     shutil.copytree(RUNTIME, runtime, ignore=shutil.ignore_patterns("__pycache__"))
