@@ -200,7 +200,7 @@ def _import_file(name: str, path: Path) -> ModuleType:
 
 
 def build_extension(
-    source: Path, output: Path, build: RuntimeBuild
+    source: Path, output: Path, build: RuntimeBuild, *, portable: bool = False
 ) -> tuple[Path, Path]:
     """Compile the generated module in file `source` (module `source.stem`)
     against `build`, writing its two files into `output` (in a child process);
@@ -209,7 +209,9 @@ def build_extension(
 
     The extension names `source` as its source file: a traceback, and the
     `file.scxml:LINE` of an error event, read the lines of the executable
-    content from it, so it must stay where it is, unchanged."""
+    content from it, so it must stay where it is, unchanged. With `portable`
+    it names the file alone (`app.py`), which Python looks for in the folders
+    of `sys.path`, as it does the extension: for a module shipped elsewhere."""
     module_name = source.stem
     if shutil.which(_compiler_command()) is None:
         raise NativeUnavailable(f"no C compiler ({_compiler_command()})")
@@ -220,7 +222,8 @@ def build_extension(
         for base, module in _INTERPRETED_BASES.items():
             if f"({base}):" in text and module not in build.modules:
                 raise NativeUnavailable(f"{base} is not compiled in the runtime core")
-        _run_child(source.resolve(), output.resolve(), _workspace(build))
+        workspace = _workspace(build).resolve()
+        _run_child(source.resolve(), output.resolve(), workspace, portable)
     except OSError as error:  # the cache cannot be written, no process started
         raise NativeUnavailable(f"cannot build: {error}") from None
     files = extension_files(module_name, output)
@@ -246,7 +249,7 @@ def _workspace(build: RuntimeBuild) -> Path:
     return cache_dir() / "native" / build.identity()
 
 
-def _run_child(source: Path, output: Path, workspace: Path) -> None:
+def _run_child(source: Path, output: Path, workspace: Path, portable: bool) -> None:
     """Run this module's `main` in a child process; raise BuildFailed with
     its last line of error when it fails (or dies).
 
@@ -263,6 +266,7 @@ def _run_child(source: Path, output: Path, workspace: Path) -> None:
     )
     command = [sys.executable, "-P", "-c", bootstrap]
     command += [str(source), str(output), str(workspace)]
+    command += ["--portable"] if portable else []
     done = subprocess.run(
         command, cwd=workspace, capture_output=True, text=True, check=False
     )
@@ -419,8 +423,11 @@ def _runtime_objects(sources: list[str], extension: Any, workspace: Path) -> lis
     return [str(o) for o in objects]
 
 
-def _build_here(source: Path, output: Path, workspace: Path) -> None:
-    """Build the native module of file `source` into `output` (the child's work)."""
+def _build_here(
+    source: Path, output: Path, workspace: Path, portable: bool = False
+) -> None:
+    """Build the native module of file `source` into `output` (the child's
+    work); `portable`: name the source by its file name alone, from its folder."""
     build = runtime_build()
     if build.identity() != workspace.name:
         raise NativeUnavailable("the build process imports another scxmlc runtime")
@@ -431,7 +438,10 @@ def _build_here(source: Path, output: Path, workspace: Path) -> None:
             if all(f.exists() for f in extension_files(module_name, output)):
                 return  # built by another process while this one waited
             try:
-                extensions = _generate(workspace, source, module_name)
+                if portable:
+                    os.chdir(source.parent)
+                named = Path(source.name) if portable else source
+                extensions = _generate(workspace, named, module_name)
                 _check_header(build, workspace)
                 _compile(extensions, workspace, scratch)
             finally:
@@ -452,9 +462,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scxmlc.compiler.native")
     for name in ("source", "output", "workspace"):
         parser.add_argument(name)
+    parser.add_argument("--portable", action="store_true")
     args = parser.parse_args(argv)
     try:
-        _build_here(Path(args.source), Path(args.output), Path(args.workspace))
+        _build_here(
+            Path(args.source), Path(args.output), Path(args.workspace), args.portable
+        )
     except NativeUnavailable as error:
         print(error, file=sys.stderr)
         return 1

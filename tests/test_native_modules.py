@@ -276,12 +276,13 @@ def test_a_failed_build_is_remembered_and_not_tried_again(
     monkeypatch.setattr(native, "_noted", set())
     runs: list[Path] = []
 
-    def fail(source: Path, output: Path, workspace: Path) -> None:
+    def fail(source: Path, output: Path, workspace: Path, portable: bool) -> None:
         runs.append(source)
         raise native.BuildFailed("the build failed: mypyc says no")
 
     monkeypatch.setattr(native, "_run_child", fail)
-    path = ROOT / "tests/cases/golden/door.scxml"
+    path = tmp_path / "door.scxml"  # a document no other test loaded
+    path.write_bytes((ROOT / "tests/cases/golden/door.scxml").read_bytes())
     for _ in range(2):
         cls = scxmlc.load(path, native=True)
         assert not is_extension(cls)
@@ -335,6 +336,32 @@ def test_compile_native_writes_the_extension_beside_the_module(
         check=True,
     )
     assert done.stdout.split() == [str(module), "Machine"]
+
+
+@needs_native_core
+def test_a_compiled_module_that_moved_still_names_the_line_of_an_error(
+    native_cache: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "failing.scxml"
+    source.write_text(FAILING, encoding="utf-8")
+    built = tmp_path / "built"
+    assert cli_main(["compile", "--native", str(source), "-o", str(built)]) == 0
+    shipped = built.rename(tmp_path / "shipped")
+    program = (
+        "import failing\n"
+        "session = failing.Failing()\n"
+        "session.start()\n"
+        "print(failing.__file__, session.dm.where)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=shipped,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    module = native.extension_files("failing", shipped)[1]
+    assert done.stdout.split() == [str(module), "failing.scxml:9"]
 
 
 def test_compile_native_without_a_native_core_writes_the_pure_module_with_a_note(

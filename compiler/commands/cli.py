@@ -137,13 +137,16 @@ def command_compile(args: argparse.Namespace) -> int:
 def _compile_native(path: str, target: Path) -> None:
     """Build the native module of the generated module `target` beside it
     and say what it wrote; where it cannot, a one-line note (the pure module
-    stays, and is what imports). The extension reads its source lines from
-    `target` for tracebacks and error locations."""
+    stays, and is what imports). The extension reads its source lines for
+    tracebacks and error locations from the `.py` beside it, found through
+    `sys.path` as the extension is: the folder can move."""
     from .. import native
 
     try:
         build = native.runtime_build()
-        library, module = native.build_extension(target, target.parent, build)
+        library, module = native.build_extension(
+            target, target.parent, build, portable=True
+        )
     except native.NativeUnavailable as error:
         native.note(str(error))
         return
