@@ -9,6 +9,11 @@ written to the cache directory and imported from there, so tracebacks show the
 generated source with its `# file.scxml:LINE` comments. Documents that an
 `<invoke srcexpr>` names at run time are compiled on demand through the same
 cache.
+
+With `Options(native=True)` the module is also built as a C extension against
+the native runtime core (`scxmlc.compiler.native`), kept in the cache's folder
+of that runtime build under the pure module's name, and imported in its place;
+where it cannot be built, the pure module is imported after a one-line note.
 """
 
 from __future__ import annotations
