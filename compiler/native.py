@@ -45,7 +45,10 @@ from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scxmlc.runtime.native import NativeBuild
 
 __all__ = [
     "BuildFailed",
@@ -128,8 +131,6 @@ def runtime_build() -> RuntimeBuild:
     import scxmlc.runtime
     from scxmlc.runtime import native
 
-    from . import nativebuild
-
     if not scxmlc.runtime.NATIVE:
         raise NativeUnavailable(f"the runtime core is {native.describe()}")
     runtime = Path(str(scxmlc.runtime.__file__)).parent
@@ -140,19 +141,7 @@ def runtime_build() -> RuntimeBuild:
     recorded = native.parse_stamp(stamp.decode("utf-8", "replace"))
     if recorded is None:
         raise NativeUnavailable("the runtime core's build is not stamped")
-    installed = nativebuild.mypyc_version()
-    if installed != recorded.mypyc:
-        have = "no mypyc" if installed is None else f"mypyc {installed}"
-        raise NativeUnavailable(
-            f"the core was built by mypyc {recorded.mypyc}, {have} here"
-        )
-    if recorded.python != sys.implementation.cache_tag:
-        raise NativeUnavailable(f"the core was built for {recorded.python}")
-    if (recorded.group, recorded.modules) != (
-        nativebuild.CORE_GROUP,
-        nativebuild.CORE_MODULES,
-    ) or recorded.mypy_args != nativebuild.MYPY_ARGS:
-        raise NativeUnavailable("the core was built by another version of scxmlc")
+    _check_stamp(recorded)
     library = sys.modules.get(native.CORE_LIBRARY)
     if library is None or not hasattr(library, "exports"):
         raise NativeUnavailable("the runtime core exports no table to link against")
@@ -163,6 +152,25 @@ def runtime_build() -> RuntimeBuild:
         package=runtime.parent,
         stamp=stamp,
     )
+
+
+def _check_stamp(recorded: NativeBuild) -> None:
+    """Raise NativeUnavailable unless a chart built here can link against the
+    core that `recorded` describes: the same mypyc, Python ABI, group, modules and mypy arguments.
+    """
+    from . import nativebuild
+
+    installed = nativebuild.mypyc_version()
+    if installed != recorded.mypyc:
+        have = "no mypyc" if installed is None else f"mypyc {installed}"
+        raise NativeUnavailable(
+            f"the core was built by mypyc {recorded.mypyc}, {have} here"
+        )
+    if recorded.python != sys.implementation.cache_tag:
+        raise NativeUnavailable(f"the core was built for {recorded.python}")
+    expected = (nativebuild.CORE_GROUP, nativebuild.CORE_MODULES, nativebuild.MYPY_ARGS)
+    if (recorded.group, recorded.modules, recorded.mypy_args) != expected:
+        raise NativeUnavailable("the core was built by another version of scxmlc")
 
 
 def extension_files(module_name: str, directory: Path) -> tuple[Path, Path]:
@@ -184,6 +192,8 @@ def import_extension(module_name: str, directory: Path) -> ModuleType:
 
 
 def _import_file(name: str, path: Path) -> ModuleType:
+    """Module `name`, imported from the extension file `path` unless it is
+    imported already."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
