@@ -46,7 +46,7 @@ class EventData(AttrDict):
     __slots__ = ()
 
 
-@allow
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Event:
     """One SCXML event (SCXML 1.0 section 5.10.1).
 
@@ -132,3 +132,9 @@ class Event:
             if value is not None:
                 fields.append(f"{key}={value!r}")
         return f"Event({', '.join(fields)})"
+
+
+# Called, not a decorator: mypyc compiles a class that has a decorator other
+# than its own or dataclass as a Python class. Taking interpreted subclasses
+# also lets pickle make an Event without calling __init__, as for a Python class.
+allow(Event)
