@@ -261,7 +261,7 @@ def _workspace(build: RuntimeBuild) -> Path:
 
 def _run_child(source: Path, output: Path, workspace: Path, portable: bool) -> None:
     """Run this module's `main` in a child process; raise BuildFailed with
-    its last line of error when it fails (or dies).
+    what it said when it fails (or dies).
 
     The child finds `scxmlc` where this process did (its folder is appended
     to the child's path, the current directory is not on it), and refuses to
@@ -281,9 +281,16 @@ def _run_child(source: Path, output: Path, workspace: Path, portable: bool) -> N
         command, cwd=workspace, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        why = lines[-1] if lines else f"exit status {done.returncode}"
-        raise BuildFailed(f"the build failed: {why}")
+        raise BuildFailed(f"the build failed: {_first_error(done)}")
+
+
+def _first_error(done: subprocess.CompletedProcess[str]) -> str:
+    """What a failed build process said: mypy's first error, else its last line."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if ": error:" in line]
+    if errors:
+        return errors[0]
+    return lines[-1] if lines else f"exit status {done.returncode}"
 
 
 # -- the child process ------------------------------------------------------
