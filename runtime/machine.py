@@ -156,7 +156,7 @@ class Machine:
         "_fuel",
         "_deadline",
         "_anchor",
-        "_plans",
+        "_tables",
         "__weakref__",
     )
 
@@ -224,7 +224,7 @@ class Machine:
         self._fuel = CHECK_EVERY
         self._deadline = 0.0
         self._anchor: Anchor | None = None
-        self._plans = self._chart.memo  # the per-event path reads it from here
+        self._tables = self._chart  # the class's chart, as the algorithm reads it
 
     # -- public API ---------------------------------------------------------
 
@@ -349,10 +349,10 @@ class Machine:
             # The body of _process_external, inlined: this is the per-event hot path.
             if data is not None or self._announce:
                 self._take_external(Event(name, data))
-            memo = self._plans.get(name)
+            memo = self._tables.memo.get(name)
             found = memo.get(self._config) if memo is not None else None
             if found is None:
-                found = self._chart.select(name, self._config)
+                found = self._tables.select(name, self._config)
             plan = found if isinstance(found, Plan) else self._resolve(found)
             if plan is not None:
                 calls = plan.calls
@@ -482,7 +482,7 @@ class Machine:
 
     def In(self, state_id: str) -> bool:
         """Whether the state `state_id` is active (the SCXML `In()` predicate)."""
-        index = self._chart.index.get(state_id)
+        index = self._tables.index.get(state_id)
         return index is not None and bool(self._config >> index & 1)
 
     # -- system variables ---------------------------------------------------
@@ -580,7 +580,7 @@ class Machine:
             self._process_external(queue.popleft())
 
     def _select(self, name: str | None) -> Plan | None:
-        found = self._chart.select(name, self._config)
+        found = self._tables.select(name, self._config)
         if isinstance(found, Plan):
             return found
         return self._resolve(found)
@@ -608,7 +608,7 @@ class Machine:
             return None
         plan = chains.plans.get(mask)
         if plan is None:
-            plan = self._chart.plan(self._config, winners, self._history or {})
+            plan = self._tables.plan(self._config, winners, self._history or {})
             if plan.cacheable:
                 chains.plans[mask] = plan
         return plan
@@ -656,7 +656,7 @@ class Machine:
 
     def _entered_final(self, state: int) -> None:
         """Done events for entering final state `state` (Appendix D, enterStates)."""
-        chart = self._chart
+        chart = self._tables
         parent = chart.states[state].parent
         if parent == 0:
             self._running = False
@@ -672,7 +672,7 @@ class Machine:
                 )
 
     def _evaluate_donedata(self, state: int) -> Any:
-        donedata = self._chart.states[state].donedata
+        donedata = self._tables.states[state].donedata
         if donedata is None:
             return None
         try:
@@ -684,7 +684,7 @@ class Machine:
     def _macrostep(self) -> None:
         """Run eventless transitions and internal events until the session is
         stable; terminate the session if the macrostep exceeds its budget."""
-        chart = self._chart
+        chart = self._tables
         limit = self._budget.microsteps
         steps = 0
         while True:
@@ -776,7 +776,7 @@ class Machine:
         The configuration keeps the states the session ended in, so a finished
         session still tells which final state it reached.
         """
-        chart = self._chart
+        chart = self._tables
         final_config = self._config
         for state in sorted(bits(final_config & ~1), reverse=True):
             spec = chart.states[state]
