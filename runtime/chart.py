@@ -536,7 +536,7 @@ class Chart:
         if not chains:
             return NOTHING
         if all(chain[0][1] is None for chain in chains):
-            winners = list(dict.fromkeys(chain[0][0] for chain in chains))
+            winners = list(dict.fromkeys([chain[0][0] for chain in chains]))
             plan = self.plan(config, winners, {})
             if plan.cacheable:
                 return plan

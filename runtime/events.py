@@ -95,7 +95,7 @@ class Event:
 
     def fields(self) -> dict[str, Any]:
         """The fields that are set, by name, in declaration order."""
-        values = ((name, getattr(self, name)) for name in self.FIELDS)
+        values = [(name, getattr(self, name)) for name in self.FIELDS]
         return {name: value for name, value in values if value is not None}
 
     def copy(self) -> Event:
