@@ -32,6 +32,7 @@ import weakref
 import xml.etree.ElementTree as ElementTree
 from collections import deque
 from collections.abc import Iterable
+from contextvars import ContextVar
 from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -56,7 +57,13 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .machine import Machine, Observer
 
-__all__ = ["restore", "snapshot", "state_slots"]
+__all__ = [
+    "declared_slots",
+    "loading_fingerprint",
+    "restore",
+    "snapshot",
+    "state_slots",
+]
 
 _CORE_SLOTS: Final = "scxmlc.runtime.machine"
 
@@ -200,11 +207,34 @@ def _slot_names(classes: Iterable[type]) -> list[str]:
     without `__weakref__`."""
     names: list[str] = []
     for klass in classes:
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
+        for name in declared_slots(klass):
             if name != "__weakref__" and name not in names:
                 names.append(name)
     return names
+
+
+def declared_slots(klass: type) -> tuple[str, ...]:
+    """The instance attributes class `klass` itself declares: its
+    `__slots__`; for a class mypyc compiled (a native module's, which has no
+    `__slots__`), the names of its `__mypyc_attrs__` that no base's has."""
+    slots = klass.__dict__.get("__slots__")
+    if slots is not None:
+        return (slots,) if isinstance(slots, str) else tuple(slots)
+    attributes = klass.__dict__.get("__mypyc_attrs__")
+    if attributes is None:
+        return ()
+    inherited = {
+        name
+        for base in klass.__mro__[1:]
+        for name in base.__dict__.get("__mypyc_attrs__", ())
+    }
+    return tuple(name for name in attributes if name not in inherited)
+
+
+def _declares_slots(klass: type) -> bool:
+    """Whether `klass` lists its instance attributes (`__slots__`, or a
+    compiled class's `__mypyc_attrs__`): a datamodel object's class."""
+    return "__slots__" in klass.__dict__ or "__mypyc_attrs__" in klass.__dict__
 
 
 # -- taking a snapshot -------------------------------------------------------------
@@ -223,7 +253,8 @@ def snapshot(machine: Machine) -> bytes:
     try:
         body = dumps(state, context)
     except SnapshotError as error:
-        raise SnapshotError(_culprit(machine, state, error)) from None
+        message = _culprit(machine, state, error) + _native_hint(cls, error)
+        raise SnapshotError(message) from None
     header = {
         "format": FORMAT,
         "document": machine._chart.name,
@@ -248,7 +279,7 @@ def _state(machine: Machine) -> dict[str, Any]:
         except AttributeError:
             continue
         kind = type(value)
-        if kind.__module__ == module and "__slots__" in kind.__dict__:
+        if kind.__module__ == module and _declares_slots(kind):
             objects[name] = (kind.__qualname__, _fields(value))
         else:
             variables[name] = value
@@ -317,6 +348,24 @@ def _invocation(machine: Machine, invocation: invoke.Invocation) -> dict[str, An
     }
 
 
+def _native_hint(cls: type, error: SnapshotError) -> str:
+    """Why a value of the generated module of `cls` could not be captured,
+    when that module is compiled natively: mypyc makes a function written
+    inside another (a python-datamodel `lambda`, a `def` in a `<script>`) an
+    object of a class of the module, with no code a snapshot can name."""
+    generated = _module(cls)
+    if "__mypyc_attrs__" not in cls.__dict__ or generated is None:
+        return ""
+    if f" {generated.__name__}." not in str(error):
+        return ""
+    return (
+        " (the document is compiled natively, and a function it writes inside "
+        "another, a lambda or a def of a <script>, is then no Python function "
+        "a snapshot can name: load the document without native=True to "
+        "capture it)"
+    )
+
+
 def _culprit(machine: Machine, state: dict[str, Any], error: SnapshotError) -> str:
     """Which part of `state` holds what could not be captured, and why."""
     name = machine._chart.name
@@ -383,10 +432,10 @@ def restore(
     context = LoadContext(cls, module, clock, machine=machine)
     fingerprint = header["fingerprint"]
     if fingerprint == cls._fingerprint:
-        state = loads(header["body"], context)
+        state = _load_body(header, context)
     else:
         try:
-            state = loads(header["body"], context)
+            state = _load_body(header, context)
         except SnapshotError as error:
             raise RestoreError(
                 f"{cls._chart.name}: the snapshot is of document version "
@@ -402,6 +451,24 @@ def restore(
             f"{cls._chart.name}: the snapshot does not fit this document: {error!r}"
         ) from None
     return machine
+
+
+_LOADING: Final[ContextVar[str | None]] = ContextVar("_LOADING", default=None)
+
+
+def loading_fingerprint() -> str | None:
+    """The document version (fingerprint) of the snapshot whose body is being
+    loaded, for what loads a part of it; None outside a load."""
+    return _LOADING.get()
+
+
+def _load_body(header: dict[str, Any], context: LoadContext) -> Any:
+    """The body of the snapshot whose `header` is given, loaded in `context`."""
+    token = _LOADING.set(str(header["fingerprint"]))
+    try:
+        return loads(header["body"], context)
+    finally:
+        _LOADING.reset(token)
 
 
 def _module(cls: type) -> Any:

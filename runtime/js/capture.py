@@ -45,6 +45,7 @@ import sys
 from types import BuiltinMethodType, CellType, CodeType, FunctionType, MethodType
 from typing import Any, Final
 
+from ..capture import loading_fingerprint
 from ..machine import Machine
 from ..snapshot import (
     LoadContext,
@@ -253,6 +254,16 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
     if type(impl) is MethodType:
         digest = _digest(impl.__func__.__code__)
         return (_method_function, (impl, function.name, digest), state)
+    if _compiled_session_method(impl, context.machine):
+        # a native module's method has no code to digest: see `_check_version`
+        return (_method_function, (impl, function.name, None), state)
+    if _compiled_closure(impl, context.machine):
+        raise SnapshotError(
+            f"cannot capture {_function_name(function)}: it was written inside "
+            "another function of a document compiled natively (mypyc), and "
+            "such a function has no code a snapshot can name; load the "
+            "document without native=True to capture it"
+        )
     if type(impl) is FunctionType:
         outer = _outer_function(impl, context.machine)
         if outer is not None:
@@ -269,6 +280,28 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
     raise SnapshotError(
         f"cannot capture {_function_name(function)}: it is not a function of "
         "the document's scripts or a built-in"
+    )
+
+
+def _compiled_session_method(impl: Any, machine: Any) -> bool:
+    """Whether `impl` is a method a function of the document's scripts
+    compiled to, of `machine`'s class compiled natively (a bound built-in
+    method: a native class's methods are no Python functions)."""
+    return (
+        type(impl) is BuiltinMethodType
+        and getattr(impl, "__self__", None) is machine
+        and impl.__name__.startswith("_js_")
+        and impl == getattr(machine, impl.__name__, None)
+    )
+
+
+def _compiled_closure(impl: Any, machine: Any) -> bool:
+    """Whether `impl` is a function written inside another in `machine`'s
+    generated module compiled natively: mypyc makes it an object of a class
+    of that module holding its variables in `__mypyc_env__`."""
+    kind = type(impl)
+    return kind.__module__ == type(machine).__module__ and hasattr(
+        impl, "__mypyc_env__"
     )
 
 
@@ -342,25 +375,47 @@ _ORDINAL: Final = re.compile(r"_js_anonymous(_\d+)?|.*_\d+")
 functions that share a name."""
 
 
-def _check_version(code: CodeType, name: str, digest: Any) -> None:
+def _check_version(
+    code: CodeType | None, name: str, digest: Any, fingerprint: str | None = None
+) -> None:
     """A function of the snapshot found in the restoring class by a name
     given by order must do what it did: after an edit of the document the
     same name may be another function. (One found by its own name may have
-    changed: that is an edit of the function.)"""
-    if _ORDINAL.fullmatch(name) and digest != _digest(code):
-        raise RestoreError(
-            f"the document's function {name} is not the one the snapshot holds: "
-            "it was compiled from another version (name the function to keep "
-            "it across versions)"
-        )
+    changed: that is an edit of the function.)
+
+    A method of a native module has no code (`code` None), and a snapshot
+    taken from one holds no digest (`digest` None): without both, the
+    function counts as the snapshot's only when the snapshot is of the
+    restoring class's document version (`fingerprint`, the restoring class's,
+    equals `capture.loading_fingerprint()`), and is refused in a migration."""
+    if not _ORDINAL.fullmatch(name):
+        return
+    if code is not None and digest is not None:
+        if digest == _digest(code):
+            return
+    elif fingerprint is not None and fingerprint == loading_fingerprint():
+        return
+    raise RestoreError(
+        f"the document's function {name} is not the one the snapshot holds: "
+        "it was compiled from another version (name the function to keep "
+        "it across versions)"
+    )
 
 
 @allow
 def _method_function(impl: Any, name: str, digest: Any = None) -> JSFunction:
-    """A function written outside any other: its method, bound to the session."""
-    if type(impl) is not MethodType:
+    """A function written outside any other: its method, bound to the session
+    (a Python method, or the built-in method of a native module's class)."""
+    owner = getattr(impl, "__self__", None)
+    if not isinstance(owner, Machine):
         raise SnapshotError("a snapshot's function must be a method of its session")
-    _check_version(impl.__func__.__code__, impl.__name__, digest)
+    if type(impl) is MethodType:
+        code: CodeType | None = impl.__func__.__code__
+    elif type(impl) is BuiltinMethodType:
+        code = None
+    else:
+        raise SnapshotError("a snapshot's function must be a method of its session")
+    _check_version(code, impl.__name__, digest, type(owner)._fingerprint)
     return JSFunction(impl, name)
 
 
@@ -410,14 +465,16 @@ def _reduce_method(method: MethodType, context: SaveContext) -> Any:
 
 def _reduce_compiled_method(method: BuiltinMethodType, context: SaveContext) -> Any:
     """A method of a compiled class: the session's `In` read as a value where
-    the runtime is compiled (`Machine.In` is then no Python function); other
-    built-ins (those not bound to a session) go by their name."""
+    the runtime is compiled (`Machine.In` is then no Python function), or the
+    method a function of the document's scripts compiled to in a native
+    module; other built-ins (those not bound to a session) go by their name."""
     owner = getattr(method, "__self__", None)
     if not isinstance(owner, Machine):
         return NotImplemented
     name = method.__name__
-    if owner is context.machine and name == "In" and method == owner.In:
-        return (_session_method, (owner, name))
+    if owner is context.machine and _session_method_name(name):
+        if method == getattr(owner, name, None):
+            return (_session_method, (owner, name))
     raise _foreign_method(owner, name)
 
 
