@@ -321,8 +321,7 @@ def _stage(workspace: Path) -> list[Path]:
     if not done.exists():
         nativebuild.stage(source_root)
         done.touch()
-    runtime = source_root / "scxmlc" / "runtime"
-    return [runtime / (m.rpartition(".")[2] + ".py") for m in nativebuild.CORE_MODULES]
+    return nativebuild.core_sources(source_root)
 
 
 def _generate(workspace: Path, chart: Path, module_name: str) -> list[Any]:

@@ -51,6 +51,7 @@ __all__ = [
     "c_compiler_problem",
     "core_extensions",
     "core_groups",
+    "core_sources",
     "header_path",
     "mypy_arguments",
     "mypyc_version",
@@ -127,7 +128,13 @@ def stage(dest: Path) -> list[Path]:
             shutil.copyfile(source, target)
     (package / "__init__.py").write_text('"""Staged for mypyc."""\n', encoding="utf-8")
     (package / "py.typed").write_text("", encoding="utf-8")
-    return [runtime / (module.rpartition(".")[2] + ".py") for module in CORE_MODULES]
+    return core_sources(dest)
+
+
+def core_sources(stage_dir: Path) -> list[Path]:
+    """The `.py` files of `CORE_MODULES` in the runtime staged in `stage_dir`."""
+    runtime = str(stage_dir / "scxmlc" / "runtime")
+    return [Path(_NATIVE.module_source(runtime, module)) for module in CORE_MODULES]
 
 
 def _is_source(path: Path) -> bool:
@@ -289,13 +296,17 @@ def remove_native_core(directory: Path) -> list[Path]:
     extension modules, its shared library and the stamp. Returns what went."""
     if not directory.is_dir():
         return []
-    names = {module.rpartition(".")[2] for module in CORE_MODULES}
-    names.add(CORE_LIBRARY.rpartition(".")[2])
+    sources = [Path(_NATIVE.module_source(str(directory), m)) for m in CORE_MODULES]
+    names = {(source.parent, source.stem) for source in sources}
+    names.add((directory, CORE_LIBRARY.rpartition(".")[2]))
     removed = []
-    for path in sorted(directory.iterdir()):
-        stem = path.name.split(".", 1)[0]
-        compiled = stem in names and path.suffix in (".so", ".pyd")
-        if compiled or path.name == STAMP:
-            path.unlink()
-            removed.append(path)
+    for folder in sorted({folder for folder, _ in names}):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            stem = path.name.split(".", 1)[0]
+            compiled = (folder, stem) in names and path.suffix in (".so", ".pyd")
+            if compiled or (folder == directory and path.name == STAMP):
+                path.unlink()
+                removed.append(path)
     return removed

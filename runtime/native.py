@@ -36,11 +36,13 @@ __all__ = [
     "CORE_LIBRARY",
     "CORE_MODULES",
     "PURE_ENV",
+    "RUNTIME_PACKAGE",
     "STAMP",
     "NativeBuild",
     "core_is_native",
     "describe",
     "installed_build",
+    "module_source",
     "pure_requested",
     "select_core",
     "source_hash",
@@ -53,9 +55,14 @@ CORE_MODULES: Final = (
     "scxmlc.runtime.steps",
     "scxmlc.runtime.budget",
     "scxmlc.runtime.clock",
+    "scxmlc.runtime.ors.machine",
 )
 """The modules mypyc compiles, as one group; every other runtime module stays
-interpreted. The order is the order `source_hash` reads them in."""
+interpreted. The order is the order `source_hash` reads them in.
+`ors.machine` holds `OrsMachine`, the base of ORS documents' classes: a chart
+compiled natively needs a compiled base."""
+
+RUNTIME_PACKAGE: Final = "scxmlc.runtime"
 
 CORE_GROUP: Final = "scxmlc.runtime._core"
 """mypyc's name for the group: C names derive from it, and modules compiled
@@ -152,14 +159,20 @@ class NativeBuild:
         return f"NativeBuild({self.fields()!r})"
 
 
+def module_source(directory: str, module: str) -> str:
+    """The path of runtime module `module`'s `.py` file (`scxmlc.runtime.ors.machine`:
+    `ors/machine.py`) in `directory`, the runtime's folder."""
+    relative = module.removeprefix(RUNTIME_PACKAGE + ".").split(".")
+    return os.path.join(directory, *relative[:-1], relative[-1] + ".py")
+
+
 def source_hash(directory: str = _HERE, modules: Sequence[str] = CORE_MODULES) -> str:
     """The SHA-256 (hex) of the `.py` sources of `modules` found in `directory`
     (the runtime's folder), each with its name; "missing" if one is absent."""
     digest = hashlib.sha256()
     for module in modules:
-        leaf = module.rpartition(".")[2]
         try:
-            with open(os.path.join(directory, leaf + ".py"), "rb") as source:
+            with open(module_source(directory, module), "rb") as source:
                 content = source.read()
         except OSError:
             return "missing"
@@ -229,7 +242,7 @@ class SourceFinder:
         """The spec of `fullname`'s source file if it is a core module, else None."""
         if fullname not in self.modules:
             return None
-        source = os.path.join(self.directory, fullname.rpartition(".")[2] + ".py")
+        source = module_source(self.directory, fullname)
         if not os.path.isfile(source):
             return None
         return importlib.util.spec_from_file_location(fullname, source)

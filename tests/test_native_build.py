@@ -93,7 +93,7 @@ def test_the_build_compiles_the_core_the_runtime_names() -> None:
     )
     for module in native.CORE_MODULES:
         assert module.startswith("scxmlc.runtime.")
-        assert (ROOT / "runtime" / f"{module.rpartition('.')[2]}.py").is_file()
+        assert Path(native.module_source(str(ROOT / "runtime"), module)).is_file()
 
 
 def test_stage_lays_the_runtime_out_under_its_import_name(tmp_path: Path) -> None:
@@ -108,6 +108,7 @@ def test_stage_lays_the_runtime_out_under_its_import_name(tmp_path: Path) -> Non
         runtime / "steps.py",
         runtime / "budget.py",
         runtime / "clock.py",
+        runtime / "ors" / "machine.py",
     ]
     assert not (tmp_path / "scxmlc" / "left-over.txt").exists()
     assert (tmp_path / "scxmlc" / "__init__.py").is_file()
@@ -246,11 +247,18 @@ def test_remove_native_core_removes_the_core_and_nothing_else(tmp_path: Path) ->
         "machine.py",
         "io.cpython-311-x86_64-linux-gnu.so",
     ]
+    ors = ["machine.cpython-311-x86_64-linux-gnu.so", "machine.py", "platform.py"]
+    (tmp_path / "ors").mkdir()
     for name in names:
         (tmp_path / name).write_text("")
+    for name in ors:
+        (tmp_path / "ors" / name).write_text("")
     removed = nativebuild.remove_native_core(tmp_path)
-    assert sorted(path.name for path in removed) == sorted(names[:4])
-    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[4:])
+    assert sorted(path.name for path in removed) == sorted(names[:4] + ors[:1])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        names[4:] + ["ors"]
+    )
+    assert sorted(path.name for path in (tmp_path / "ors").iterdir()) == ors[1:]
 
 
 @pytest.mark.slow

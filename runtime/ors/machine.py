@@ -6,34 +6,61 @@ its code); any other document is a plain `Machine`, and the core runtime knows
 nothing of ORS. A platform hosting a session gives it its `_genesys`
 (`attach`); a session invoked by one that runs on a platform joins that
 platform the first time it reads `_genesys`.
+
+The module is part of the runtime core that the native build compiles
+(`runtime/native.py`): a generated ORS class compiled natively must derive
+from a compiled class. `OrsMachine` takes interpreted subclasses too, as
+`Machine` does (every pure ORS module's class is one).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ExecutionError
-from ..machine import Machine
+from ..interpreted import mypyc_attr
+from ..machine import Machine, Observer
 from .handover import interaction_record, request_record
 
 if TYPE_CHECKING:
+    from ..budget import Budget
+    from ..clock import Clock
     from .genesys import Genesys
 
 __all__ = ["OrsMachine"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class OrsMachine(Machine):
     """A session of an ORS document."""
 
     __slots__ = ("_ors", "_ors_restored")
 
-    _transient_slots = ("_ors", "_ors_restored")
+    _transient_slots: ClassVar[tuple[str, ...]] = ("_ors", "_ors_restored")
     """`_genesys` belongs to the platform hosting the session: a snapshot
     keeps what the session owns there instead (`_snapshot_extra`), and the
     platform it is restored onto attaches it again (`Platform.restore_session`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        observer: Observer | None = None,
+        parent: Machine | None = None,
+        invokeid: str | None = None,
+        data: dict[str, Any] | None = None,
+        budget: Budget | None = None,
+    ) -> None:
+        # Machine's parameters, spelled out: compiled, `*args, **kwargs` passed
+        # on to a compiled `__init__` hand it the keywords as positions.
+        super().__init__(
+            clock,
+            observer=observer,
+            parent=parent,
+            invokeid=invokeid,
+            data=data,
+            budget=budget,
+        )
         self._ors: Genesys | None = None
         self._ors_restored: dict[str, Any] | None = None
 
