@@ -26,6 +26,7 @@ from scxmlc.compiler import Options, native
 from scxmlc.compiler.commands.cli import main as cli_main
 from scxmlc.compiler.loader import load
 from scxmlc.runtime import Machine
+from scxmlc.runtime.ors import OrsMachine
 from scxmlc.runtime.sim import Simulation, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,17 +179,10 @@ def test_an_ors_application_routes_as_documented_with_native_modules(
         "completed",
         "terminated",
     ]
-    assert loaded
-    if "scxmlc.runtime.ors.machine" in scxmlc.runtime.native.CORE_MODULES:
-        assert all(is_extension(cls) for cls in loaded)
-    else:  # a native class needs native bases: the ORS machine is interpreted
-        assert not any(is_extension(cls) for cls in loaded)
-        assert (
-            capfd.readouterr().err.count(
-                f"{NOTE}ors.OrsMachine is not compiled in the runtime core)"
-            )
-            == 1
-        )
+    assert loaded and all(is_extension(cls) for cls in loaded)
+    assert all(issubclass(cls, OrsMachine) for cls in loaded)
+    assert is_extension(OrsMachine)  # compiled in the core: native charts' base
+    assert NOTE not in capfd.readouterr().err
 
 
 @needs_native_core
