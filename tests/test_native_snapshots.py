@@ -276,3 +276,31 @@ def test_an_ors_session_restored_after_every_macrostep_runs_natively(
     assert (dm["before"], dm["after"]) == (0, 1)
     assert (dm["byindex"], dm["byid"], dm["owner"]) == ("c1", "+15550100", True)
     assert session.machine.configuration == {"gone"}
+
+
+def test_functions_named_by_order_are_checked_across_versions_natively(
+    tmp_path: Path,
+) -> None:
+    def version(script: str, native: bool = True) -> Any:
+        path = tmp_path / "order.scxml"
+        path.write_text(
+            SCRIPTED.replace("var total = 0;", script + " var total = 0;"),
+            encoding="utf-8",
+        )
+        return native_class(path) if native else load(path)
+
+    kept = "var keep = [function () { return 'kept'; }];"
+    first = version(kept)
+    session = first(VirtualClock())
+    session.start()
+    data = session.snapshot()
+    # the same document, native or pure: the anonymous function is the one kept
+    for same in (first, version(kept, native=False)):
+        restored: Any = same.restore(data, VirtualClock())
+        assert invoke(restored.globals.keep[0], js.undefined) == "kept"
+    # another anonymous function first: the kept one is compiled under
+    # another name, and the name it had is now another function's
+    shifted = version("(function () { return 0; })();" + kept)
+    assert shifted._fingerprint == first._fingerprint
+    with pytest.raises(SnapshotError, match="_js_anonymous is not the one"):
+        shifted.restore(data, VirtualClock())

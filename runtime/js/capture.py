@@ -42,6 +42,7 @@ import hashlib
 from collections import deque
 import re
 import sys
+from pathlib import Path
 from types import BuiltinMethodType, CellType, CodeType, FunctionType, MethodType
 from typing import Any, Final
 
@@ -255,8 +256,9 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
         digest = _digest(impl.__func__.__code__)
         return (_method_function, (impl, function.name, digest), state)
     if _compiled_session_method(impl, context.machine):
-        # a native module's method has no code to digest: see `_check_version`
-        return (_method_function, (impl, function.name, None), state)
+        code = _source_code(impl)
+        checked = _digest(code) if code is not None else None
+        return (_method_function, (impl, function.name, checked), state)
     if _compiled_closure(impl, context.machine):
         raise SnapshotError(
             f"cannot capture {_function_name(function)}: it was written inside "
@@ -293,6 +295,58 @@ def _compiled_session_method(impl: Any, machine: Any) -> bool:
         and impl.__name__.startswith("_js_")
         and impl == getattr(machine, impl.__name__, None)
     )
+
+
+_SOURCE_CODES: Final[dict[tuple[str, str], CodeType | None]] = {}
+"""The code of native modules' methods compiled again from their source, by
+module name (the module's key: a changed document is another module) and
+method qualname."""
+
+
+def _source_code(method: Any) -> CodeType | None:
+    """The code a native module's method (a bound built-in method) was
+    compiled from, compiled again from the module's source file: the code a
+    pure module of the same source runs, whose digest a snapshot keeps. None
+    where the source file is not found (it lies beside the extension, for
+    `scxmlc compile --native`; in the cache, for `scxmlc.load`)."""
+    owner, name = method.__self__, method.__name__
+    cls = next((k for k in type(owner).__mro__ if name in k.__dict__), None)
+    module = sys.modules.get(cls.__module__) if cls is not None else None
+    if cls is None or module is None:
+        return None
+    key = (module.__name__, f"{cls.__qualname__}.{name}")
+    if key not in _SOURCE_CODES:
+        _SOURCE_CODES[key] = _compile_method(module, cls, key[1])
+    return _SOURCE_CODES[key]
+
+
+def _compile_method(module: Any, cls: type, qualname: str) -> CodeType | None:
+    """Method `qualname` of class `cls`, compiled from `module`'s source file:
+    the file of the same name beside the extension, or the loader's (in the
+    cache, which holds `native/<runtime>/modules/`); it must define the class
+    with the class's fingerprint."""
+    extension = Path(getattr(module, "__file__", None) or ".")
+    stem = module.__name__.rpartition(".")[2]
+    marker = f'_fingerprint = "{getattr(cls, "_fingerprint", "")}"'
+    for folder in (extension.parent, *list(extension.parents)[3:4]):
+        try:
+            text = (folder / f"{stem}.py").read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue
+        if f"class {cls.__name__}(" not in text or marker not in text:
+            continue
+        try:
+            code = compile(text, str(folder / f"{stem}.py"), "exec")
+        except SyntaxError:
+            return None
+        found = [code]
+        while found:
+            current = found.pop()
+            if current.co_qualname == qualname:
+                return current
+            found.extend(c for c in current.co_consts if isinstance(c, CodeType))
+        return None
+    return None
 
 
 def _compiled_closure(impl: Any, machine: Any) -> bool:
@@ -383,11 +437,12 @@ def _check_version(
     same name may be another function. (One found by its own name may have
     changed: that is an edit of the function.)
 
-    A method of a native module has no code (`code` None), and a snapshot
-    taken from one holds no digest (`digest` None): without both, the
-    function counts as the snapshot's only when the snapshot is of the
-    restoring class's document version (`fingerprint`, the restoring class's,
-    equals `capture.loading_fingerprint()`), and is refused in a migration."""
+    A method of a native module has no code of its own: `_source_code`
+    compiles it again from the module's source. Where that file is missing
+    (`code` None, or `digest` None in a snapshot taken there), the function
+    counts as the snapshot's only when the snapshot is of the restoring
+    class's document version (`fingerprint`, the restoring class's, equals
+    `capture.loading_fingerprint()`), and is refused in a migration."""
     if not _ORDINAL.fullmatch(name):
         return
     if code is not None and digest is not None:
@@ -412,7 +467,7 @@ def _method_function(impl: Any, name: str, digest: Any = None) -> JSFunction:
     if type(impl) is MethodType:
         code: CodeType | None = impl.__func__.__code__
     elif type(impl) is BuiltinMethodType:
-        code = None
+        code = _source_code(impl)
     else:
         raise SnapshotError("a snapshot's function must be a method of its session")
     _check_version(code, impl.__name__, digest, type(owner)._fingerprint)
