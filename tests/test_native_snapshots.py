@@ -304,3 +304,13 @@ def test_functions_named_by_order_are_checked_across_versions_natively(
     assert shifted._fingerprint == first._fingerprint
     with pytest.raises(SnapshotError, match="_js_anonymous is not the one"):
         shifted.restore(data, VirtualClock())
+
+
+def test_another_native_sessions_function_is_refused_by_name(tmp_path: Path) -> None:
+    cls = native_class(written(tmp_path, SCRIPTED, "scripted_other"))
+    mine, other = cls(), cls()
+    mine.start()
+    other.start()
+    getattr(mine, "dm")["last"] = getattr(other, "globals").add
+    with pytest.raises(SnapshotError, match="the method '_js_add' of Scripted"):
+        mine.snapshot()

@@ -255,7 +255,9 @@ def _reduce_function(function: JSFunction, context: SaveContext) -> Any:
     if type(impl) is MethodType:
         digest = _digest(impl.__func__.__code__)
         return (_method_function, (impl, function.name, digest), state)
-    if _compiled_session_method(impl, context.machine):
+    if type(impl) is BuiltinMethodType and isinstance(impl.__self__, Machine):
+        if not _compiled_session_method(impl, context.machine):
+            raise _foreign_method(impl.__self__, impl.__name__)
         code = _source_code(impl)
         checked = _digest(code) if code is not None else None
         return (_method_function, (impl, function.name, checked), state)
