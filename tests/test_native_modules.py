@@ -10,6 +10,7 @@ times are measured by bench/, never asserted here.
 
 from __future__ import annotations
 
+import gc
 import importlib.machinery
 import os
 import subprocess
@@ -26,6 +27,7 @@ from scxmlc.compiler import Options, native
 from scxmlc.compiler.commands.cli import main as cli_main
 from scxmlc.compiler.loader import load
 from scxmlc.runtime import Machine
+from scxmlc.runtime.machine import SESSIONS, SessionTable
 from scxmlc.runtime.ors import OrsMachine
 from scxmlc.runtime.sim import Simulation, load_scenario
 
@@ -183,6 +185,37 @@ def test_an_ors_application_routes_as_documented_with_native_modules(
     assert all(issubclass(cls, OrsMachine) for cls in loaded)
     assert is_extension(OrsMachine)  # compiled in the core: native charts' base
     assert NOTE not in capfd.readouterr().err
+
+
+ORS_COUNTER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+       xmlns:genesys="http://www.genesyslab.com/modules/interaction"
+       datamodel="ecmascript" profile="ecmascript" name="ors_counter" initial="s">
+  <datamodel><data id="n" expr="0"/></datamodel>
+  <state id="s">
+    <transition event="tick"><assign location="n" expr="n + 1"/></transition>
+  </state>
+</scxml>
+"""
+
+
+@needs_native_core
+def test_a_native_ors_session_is_held_weakly_by_the_session_tables(
+    native_cache: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ors_counter.scxml"
+    path.write_text(ORS_COUNTER, encoding="utf-8")
+    cls = scxmlc.load(path, native=True)
+    assert is_extension(cls) and issubclass(cls, OrsMachine)
+    session = cls()
+    session.start()
+    session.send("tick")
+    sid = session._sessionid
+    assert SESSIONS.get(sid) is session
+    table = SessionTable()
+    table["one"] = session
+    del session
+    gc.collect()
+    assert SESSIONS.get(sid) is None and table.get("one") is None
 
 
 @needs_native_core
