@@ -17,7 +17,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
@@ -29,6 +30,7 @@ from scxmlc.compiler.loader import load
 from scxmlc.runtime import Machine
 from scxmlc.runtime.machine import SESSIONS, SessionTable
 from scxmlc.runtime.ors import OrsMachine
+from scxmlc.runtime.ors.server import _datamodel
 from scxmlc.runtime.sim import Simulation, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -406,3 +408,28 @@ def test_compile_native_without_a_native_core_writes_the_pure_module_with_a_note
     assert captured.out == f"{source} -> {output / 'door.py'} (class Door)\n"
     assert captured.err.startswith(NOTE) and captured.err.count("\n") == 1
     assert [p.name for p in output.iterdir()] == ["door.py"]
+
+
+ORDERED_DATAMODEL = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+       datamodel="python" name="ordered" initial="s">
+  <datamodel>
+    <data id="zone" expr="'west'"/>
+    <data id="attempts" expr="2"/>
+  </datamodel>
+  <state id="s"/>
+</scxml>
+"""
+
+
+@needs_native_core
+def test_the_session_server_lists_a_native_datamodel_in_document_order(
+    native_cache: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ordered.scxml"
+    path.write_text(ORDERED_DATAMODEL, encoding="utf-8")
+    cls = scxmlc.load(path, native=True)
+    assert is_extension(cls)
+    session = cls()
+    session.start()
+    described = _datamodel(cast(Any, SimpleNamespace(machine=session)))
+    assert list(described.items()) == [("zone", "west"), ("attempts", 2)]

@@ -104,6 +104,7 @@ from ..basichttp import (
     read_body,
 )
 from ..budget import Budget
+from ..capture import declared_slots
 from ..clock import AsyncioClock, Timer
 from ..events import EXTERNAL, AttrDict, Event
 from .auth import CALLER_KEY
@@ -984,9 +985,7 @@ def _datamodel(session: OrsSession) -> dict[str, Any]:
     """The session's data ids and their values as plain JSON, in document order."""
     machine = session.machine
     dm = getattr(machine, "dm", None)
-    names = (
-        list(dm) if isinstance(dm, dict) else list(getattr(type(dm), "__slots__", ()))
-    )
+    names = list(dm) if isinstance(dm, dict) else list(declared_slots(type(dm)))
     names += sorted(set(machine._data_ids) - set(names))
     values: dict[str, Any] = {}
     for name in names:
