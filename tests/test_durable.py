@@ -933,6 +933,24 @@ def test_the_documented_redis_options_reach_the_client(redis_server: Any) -> Non
     run(body())
 
 
+def test_calls_beyond_max_connections_wait_for_a_connection(redis_server: Any) -> None:
+    """A burst larger than the pool (a node adopting a dead node's sessions)
+    queues for connections instead of failing with 'Too many connections'."""
+    url = redis_server.url(db=2) + "?max_connections=2"
+
+    async def body() -> None:
+        store = await opened(url)
+        try:
+            loads = [store.load(f"nosuch-{n}") for n in range(40)]
+            assert await asyncio.gather(*loads) == [None] * 40
+            pool = store.client.connection_pool  # type: ignore[attr-defined]
+            assert pool.max_connections == 2
+        finally:
+            await store.close()
+
+    run(body())
+
+
 def test_events_being_stored_count_against_max_queued_events(tmp_path: Path) -> None:
     """`max_queued_events` counts the events a session has in memory and
     those on their way through the store: with three appends held back, a

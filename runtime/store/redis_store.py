@@ -86,6 +86,10 @@ HEALTH_CHECK: Final = 30
 """Seconds a connection may sit idle before it is checked (PING) on its next
 use, so that a restarted Redis costs no failed call."""
 
+POOL_WAIT: Final = 20.0
+"""Seconds a command waits for a free connection when all `max_connections`
+(redis-py's default, 100, unless the URL says) are busy; then `StoreError`."""
+
 BATCH: Final = 200
 """Sessions read or reassigned per round trip, saved or appended to per
 script run."""
@@ -338,7 +342,12 @@ class RedisStore:
             if self.redis_cluster:
                 client = RedisCluster.from_url(self.url, **options)
             else:
-                client = aioredis.Redis.from_url(self.url, **options)
+                # A burst (a node adopting a dead node's sessions) waits for a
+                # free connection instead of failing at max_connections.
+                pool = aioredis.BlockingConnectionPool.from_url(
+                    self.url, timeout=POOL_WAIT, **options
+                )
+                client = aioredis.Redis.from_pool(pool)
         except ValueError as e:
             raise StoreError(f"store {self.display}: {e}") from None
         try:
