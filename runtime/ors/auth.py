@@ -20,7 +20,7 @@ name holds no `:`. The environment variables are `TOKEN_VARIABLE`
 valid credentials is answered `401` with `WWW-Authenticate` and
 `{"error": "unauthorized", "description": "authentication required"}`, before
 routing decides anything (no path, session or method is revealed); one with
-valid credentials goes on with the caller's name in `request[CALLER_KEY]`
+valid credentials goes on with the caller's name in `request[caller_key()]`
 (the Basic user, or `bearer-N` for the N-th token). Secrets are compared with
 `hmac.compare_digest`, against every credential, so the time taken does not
 tell which part matched.
@@ -41,6 +41,7 @@ import hmac
 import ipaddress
 import math
 import os
+import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,12 +53,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASIC_VARIABLE",
-    "CALLER_KEY",
     "TOKEN_VARIABLE",
     "Credentials",
     "CredentialsError",
     "Failures",
     "authentication",
+    "caller_key",
     "is_loopback",
 ]
 
@@ -73,9 +74,16 @@ MIN_TOKEN_LENGTH: Final = 16
 MIN_PASSWORD_LENGTH: Final = 8
 """The shortest Basic password accepted (characters)."""
 
-CALLER_KEY: Final = "scxmlc_user"
-"""The request key naming the authenticated caller (the server's per-caller
-session limit counts by it)."""
+
+@functools.cache
+def caller_key() -> web.RequestKey[str]:
+    """The request key naming the authenticated caller (the server's
+    per-caller session limit counts by it); made on first use, so importing
+    this module does not import aiohttp."""
+    from aiohttp import web
+
+    return web.RequestKey("scxmlc_user", str)
+
 
 REALM: Final = "scxmlc"
 
@@ -314,7 +322,7 @@ def authentication(credentials: Credentials, failures: Failures | None = None) -
                 status=401,
                 headers={"WWW-Authenticate": challenge},
             )
-        request[CALLER_KEY] = caller
+        request[caller_key()] = caller
         return await handler(request)
 
     return authenticate

@@ -107,7 +107,7 @@ from ..budget import Budget
 from ..capture import declared_slots
 from ..clock import AsyncioClock, Timer
 from ..events import EXTERNAL, AttrDict, Event
-from .auth import CALLER_KEY
+from .auth import caller_key
 from .plain import plain
 from .platform import OrsSession, Platform, SessionLimit
 from .reserved import reserved_descriptor
@@ -700,7 +700,7 @@ class SessionServer:
     def _caller_with_room(self, request: web.Request) -> str:
         """Who `request` comes from (see `MAX_SESSIONS_PER_CALLER`); `Refusal`
         (429) when that caller runs `max_sessions_per_caller` sessions already."""
-        caller = str(request.get(CALLER_KEY) or request.remote or "unknown")
+        caller = str(request.get(caller_key()) or request.remote or "unknown")
         started = self._callers.get(caller)
         if started is not None:
             started.intersection_update(self.platform.sessions)
