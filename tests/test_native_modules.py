@@ -67,6 +67,18 @@ def is_extension(cls: type[Any]) -> bool:
     return origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
 
+def started_native(directory: Path, name: str, document: str) -> Any:
+    """A started session of `document`, written to `directory`/`name`.scxml
+    and loaded as a native module (asserted native)."""
+    path = directory / f"{name}.scxml"
+    path.write_text(document, encoding="utf-8")
+    cls = scxmlc.load(path, native=True)
+    assert is_extension(cls)
+    session = cls()
+    session.start()
+    return session
+
+
 def spec_module() -> Any:
     """../shared/bench/spec.py: the benchmark charts' expected behaviour."""
     sys.path.insert(0, str(SHARED_BENCH))
@@ -146,12 +158,7 @@ FAILING = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
 def test_an_error_in_a_native_module_names_the_line_of_the_document(
     native_cache: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "failing.scxml"
-    path.write_text(FAILING, encoding="utf-8")
-    cls = scxmlc.load(path, native=True)
-    assert is_extension(cls)
-    session = cls()
-    session.start()
+    session = started_native(tmp_path, "failing", FAILING)
     assert session.configuration == {"done"}
     assert getattr(session, "dm").where == "failing.scxml:9"
 
@@ -425,11 +432,6 @@ ORDERED_DATAMODEL = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1
 def test_the_session_server_lists_a_native_datamodel_in_document_order(
     native_cache: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "ordered.scxml"
-    path.write_text(ORDERED_DATAMODEL, encoding="utf-8")
-    cls = scxmlc.load(path, native=True)
-    assert is_extension(cls)
-    session = cls()
-    session.start()
+    session = started_native(tmp_path, "ordered", ORDERED_DATAMODEL)
     described = _datamodel(cast(Any, SimpleNamespace(machine=session)))
     assert list(described.items()) == [("zone", "west"), ("attempts", 2)]

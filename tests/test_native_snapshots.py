@@ -11,11 +11,9 @@ refused when the snapshot is taken, naming it, never left out.
 
 from __future__ import annotations
 
-import importlib.machinery
 import os
 import pickle
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,39 +32,29 @@ from scxmlc.runtime.snapshot import SnapshotError, dumps_plain
 
 from ors_harness import NAMESPACES
 from test_ors_platform import COUNTING, ONE_CALL
+from test_native_modules import is_extension, native_cache  # noqa: F401 (fixture)
 from test_snapshot_ors import Reincarnating
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
 CHARTS = {"A": "ping_pong", "B": "hierarchical", "C": "parallel"}
 
-pytestmark = pytest.mark.skipif(
-    not scxmlc.runtime.NATIVE,
-    reason="the runtime core is pure here (SCXMLC_PURE=1 or a pure build)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not scxmlc.runtime.NATIVE,
+        reason="the runtime core is pure here (SCXMLC_PURE=1 or a pure build)",
+    ),
+    pytest.mark.usefixtures("native_cache"),
+]
 needs_shared_bench = pytest.mark.skipif(
     not (SHARED_BENCH / "spec.py").is_file(), reason="../shared/bench not found"
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One cache directory for the module's native builds."""
-    directory = tmp_path_factory.mktemp("native-cache")
-    previous = os.environ.get("SCXMLC_CACHE")
-    os.environ["SCXMLC_CACHE"] = str(directory)
-    yield directory
-    if previous is None:
-        del os.environ["SCXMLC_CACHE"]
-    else:
-        os.environ["SCXMLC_CACHE"] = previous
-
-
 def native_class(path: Path) -> type[Machine]:
     """The class of document `path` from its native module (asserted native)."""
     cls = scxmlc.load(path, native=True)
-    origin = sys.modules[cls.__module__].__file__ or ""
-    assert origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    assert is_extension(cls)
     return cls
 
 
