@@ -422,8 +422,11 @@ def is_object(value: Any) -> bool:
 
 def add(left: Any, right: Any) -> Any:
     """`+`: string concatenation if either side is a string, else addition."""
-    kinds = (type(left), type(right))
-    if kinds in _SAME_KIND_ADDITION:
+    kind = type(left)  # two numbers or two strings first: no tuple, no hashing
+    if kind is type(right):
+        if kind is int or kind is float or kind is str:
+            return left + right
+    elif kind in _NUMBERS and type(right) in _NUMBERS:
         return left + right
     if isinstance(left, OBJECT_KINDS):
         left = to_primitive(left)
@@ -441,37 +444,42 @@ def add_all(first: Any, *rest: Any) -> Any:
     return first
 
 
-_SAME_KIND_ADDITION: Final = frozenset(
-    {(int, int), (float, float), (int, float), (float, int), (str, str)}
-)
 _NUMBERS: Final = frozenset({int, float})
 
 
 def lt(left: Any, right: Any) -> bool:
     """`<`."""
-    if type(left) in _NUMBERS and type(right) in _NUMBERS:
-        return bool(left < right)
+    kind = type(left)
+    if (kind is int or kind is float) and type(right) in _NUMBERS:
+        result: bool = left < right
+        return result
     return compare("<", left, right)
 
 
 def le(left: Any, right: Any) -> bool:
     """`<=`."""
-    if type(left) in _NUMBERS and type(right) in _NUMBERS:
-        return bool(left <= right)
+    kind = type(left)
+    if (kind is int or kind is float) and type(right) in _NUMBERS:
+        result: bool = left <= right
+        return result
     return compare("<=", left, right)
 
 
 def gt(left: Any, right: Any) -> bool:
     """`>`."""
-    if type(left) in _NUMBERS and type(right) in _NUMBERS:
-        return bool(left > right)
+    kind = type(left)
+    if (kind is int or kind is float) and type(right) in _NUMBERS:
+        result: bool = left > right
+        return result
     return compare(">", left, right)
 
 
 def ge(left: Any, right: Any) -> bool:
     """`>=`."""
-    if type(left) in _NUMBERS and type(right) in _NUMBERS:
-        return bool(left >= right)
+    kind = type(left)
+    if (kind is int or kind is float) and type(right) in _NUMBERS:
+        result: bool = left >= right
+        return result
     return compare(">=", left, right)
 
 
