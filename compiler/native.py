@@ -336,9 +336,14 @@ def _generate(workspace: Path, chart: Path, module_name: str) -> list[Any]:
     arguments = nativebuild.mypy_arguments(workspace / "src", workspace)
     groups = nativebuild.core_groups(core) + [([str(chart)], module_name)]
     _forget_core(workspace)
+    # The chart's folder and the staged runtime are the package bases: mypy
+    # names the chart by its file alone (the module the extension defines),
+    # even in a folder of a package (a package's app.py would be pkg.app).
+    bases = [chart.resolve().parent, workspace / "src"]
+    os.environ["MYPYPATH"] = os.pathsep.join(map(str, bases))
     with redirect_stdout(sys.stderr):
         extensions = mypycify(
-            ["--no-sqlite-cache", *arguments, str(chart)],
+            ["--no-sqlite-cache", "--explicit-package-bases", *arguments, str(chart)],
             only_compile_paths=[*map(str, core), str(chart)],
             separate=groups,
             target_dir=str(workspace / "c"),
