@@ -276,7 +276,9 @@ class _MachineBuilder:
                 f"<scxml datamodel>: unsupported datamodel '{name}' (supported: ecmascript, null, python)",
             )
             cls = NullDatamodel
-        return cls(self.chart, self.diag, self.state_constants)
+        return cls(
+            self.chart, self.diag, self.state_constants, native=self.options.native
+        )
 
     # -- the whole class ----------------------------------------------------
 
@@ -371,7 +373,7 @@ class _MachineBuilder:
             "states": [(s.id, s.kind, s.parent) for s in self.chart.states],
             "invokes": self.invoke_layout,
             "data": view.data_ids,
-            "fields": [(f.name, f.annotation) for f in view.fields],
+            "fields": [(f.name, f.layout or f.annotation) for f in view.fields],
             "slots": view.slots,
             "base": view.base,
         }

@@ -435,3 +435,50 @@ def test_the_session_server_lists_a_native_datamodel_in_document_order(
     session = started_native(tmp_path, "ordered", ORDERED_DATAMODEL)
     described = _datamodel(cast(Any, SimpleNamespace(machine=session)))
     assert list(described.items()) == [("zone", "west"), ("attempts", 2)]
+
+
+@needs_native_core
+@needs_shared_bench
+def test_a_native_module_in_a_package_folder_is_named_by_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """mypy must name the chart by its file alone, the module its extension
+    defines, also in a folder of a package (pkg/cache/x.py is otherwise the
+    module pkg.cache.x, whose extension the build then looks for in vain)."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "pkg" / "cache"))
+    cls = scxmlc.load(SHARED_BENCH / "machines" / "ping_pong.scxml", native=True)
+    assert NOTE not in capfd.readouterr().err
+    assert is_extension(cls)
+
+
+RETYPED = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+       datamodel="python" name="retyped" initial="s">
+  <datamodel>
+    <data id="destination" expr="''"/>
+    <data id="errors" expr="0"/>
+  </datamodel>
+  <state id="s">
+    <transition event="route">
+      <assign location="destination" expr="_event.data['to']"/>
+    </transition>
+    <transition event="error.execution">
+      <assign location="errors" expr="errors + 1"/>
+    </transition>
+  </state>
+</scxml>
+"""
+
+
+@needs_native_core
+def test_a_native_variable_takes_a_value_of_another_type_as_a_pure_one_does(
+    native_cache: Path, tmp_path: Path
+) -> None:
+    """A variable's type comes from its initial value ('' for a str); event
+    data of another type assigned to it is no error in a pure module, so it
+    must be none natively either (mypyc checks every annotation it compiles)."""
+    session = started_native(tmp_path, "retyped", RETYPED)
+    session.send("route", {"to": 42})
+    dm: Any = getattr(session, "dm")
+    assert (dm.destination, dm.errors) == (42, 0)

@@ -89,6 +89,9 @@ class DataField:
     loc: Loc
     origin: str
     default: str | None = None
+    layout: str | None = None
+    """The pure module's annotation where a native module's is widened to
+    `Any`: what the fingerprint reads, so snapshots move between the two."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +115,15 @@ class Datamodel(ABC):
         chart: ChartAnalysis,
         diagnostics: Diagnostics,
         state_constants: dict[str, str] | None = None,
+        *,
+        native: bool = False,
     ) -> None:
         self.chart = chart
         self.diag = diagnostics
         self.state_constants = state_constants or {}
+        self.native = native
+        """The module is to be compiled with mypyc, which checks every
+        annotation when it runs: an annotation must hold for every value."""
         self.uses_event = False
         self.configuration_reads = 0
         """How many translations so far read the configuration (`In()`)."""

@@ -114,9 +114,19 @@ class PythonDatamodel(Datamodel):
                     f"<data id=\"{data.id}\">: scxmlc:type '{annotation}' is not a Python type",
                 )
                 annotation = None
+        layout = None
         if annotation is None:
+            # The type of the initial value is what mypy checks the document's
+            # expressions against; compiled by mypyc, an annotation is also
+            # checked when it runs, and a value typed Any (event data) may
+            # not fit it: a native module types such a variable Any, as the
+            # pure module behaves, and only a declared scxmlc:type is enforced.
             annotation = _infer_type(data)
-        self._fields[data.id] = DataField(data.id, annotation, data.loc, "<data>")
+            if self.native:
+                annotation, layout = "Any", annotation
+        self._fields[data.id] = DataField(
+            data.id, annotation, data.loc, "<data>", layout=layout
+        )
 
     def _declare(self, name: str, annotation: str, loc: Loc, origin: str) -> None:
         """A field for `name`, unless it has one or is a system variable; a
