@@ -56,11 +56,13 @@ CORE_MODULES: Final = (
     "scxmlc.runtime.budget",
     "scxmlc.runtime.clock",
     "scxmlc.runtime.ors.machine",
+    "scxmlc.runtime.js.operators",
 )
 """The modules mypyc compiles, as one group; every other runtime module stays
 interpreted. The order is the order `source_hash` reads them in.
 `ors.machine` holds `OrsMachine`, the base of ORS documents' classes: a chart
-compiled natively needs a compiled base."""
+compiled natively needs a compiled base. `js.operators` holds JavaScript's `+`
+and comparisons, which a native ECMAScript chart then calls directly."""
 
 RUNTIME_PACKAGE: Final = "scxmlc.runtime"
 

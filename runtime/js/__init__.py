@@ -26,7 +26,6 @@ from .values import (
     absent,
     Accessor,
     AccessorObject,
-    add,
     add_all,
     arithmetic,
     bitwise,
@@ -35,8 +34,6 @@ from .values import (
     free_type,
     from_json_text,
     FrozenArray,
-    ge,
-    gt,
     JSArray,
     JSBuiltinObject,
     JSError,
@@ -44,9 +41,7 @@ from .values import (
     JSObject,
     JSThrow,
     JSValue,
-    le,
     loose_eq,
-    lt,
     negate,
     Property,
     PropertyArray,
@@ -62,6 +57,7 @@ from .values import (
     typeof,
     undefined,
 )
+from .operators import add, ge, gt, le, lt
 from .access import call
 from .access import call_method
 from .access import construct
