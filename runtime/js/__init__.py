@@ -26,7 +26,6 @@ from .values import (
     absent,
     Accessor,
     AccessorObject,
-    add_all,
     arithmetic,
     bitwise,
     declare,
@@ -57,7 +56,7 @@ from .values import (
     typeof,
     undefined,
 )
-from .operators import add, ge, gt, le, lt
+from .operators import add, add_all, ge, gt, le, lt
 from .access import call
 from .access import call_method
 from .access import construct

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import values
 
-__all__ = ["add", "ge", "gt", "le", "lt"]
+__all__ = ["add", "add_all", "ge", "gt", "le", "lt"]
 
 
 def add(left: Any, right: Any) -> Any:
@@ -27,6 +27,13 @@ def add(left: Any, right: Any) -> Any:
     elif (kind is int or kind is float) and _is_number(right):
         return left + right
     return values.add(left, right)
+
+
+def add_all(first: Any, *rest: Any) -> Any:
+    """`a + b + c ...`, added from the left as JavaScript does."""
+    for value in rest:
+        first = add(first, value)
+    return first
 
 
 def lt(left: Any, right: Any) -> bool:

@@ -421,13 +421,9 @@ def is_object(value: Any) -> bool:
 
 
 def add(left: Any, right: Any) -> Any:
-    """`+`: string concatenation if either side is a string, else addition."""
-    kind = type(left)  # two numbers or two strings first: no tuple, no hashing
-    if kind is type(right):
-        if kind is int or kind is float or kind is str:
-            return left + right
-    elif kind in _NUMBERS and type(right) in _NUMBERS:
-        return left + right
+    """`+` on any two values: string concatenation if either side is a
+    string, else addition (`operators.add` tries two numbers or two strings
+    first, and comes here for the rest)."""
     if isinstance(left, OBJECT_KINDS):
         left = to_primitive(left)
     if isinstance(right, OBJECT_KINDS):
@@ -435,52 +431,6 @@ def add(left: Any, right: Any) -> Any:
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
     return to_number(left) + to_number(right)
-
-
-def add_all(first: Any, *rest: Any) -> Any:
-    """`a + b + c ...`, added from the left as JavaScript does."""
-    for value in rest:
-        first = add(first, value)
-    return first
-
-
-_NUMBERS: Final = frozenset({int, float})
-
-
-def lt(left: Any, right: Any) -> bool:
-    """`<`."""
-    kind = type(left)
-    if (kind is int or kind is float) and type(right) in _NUMBERS:
-        result: bool = left < right
-        return result
-    return compare("<", left, right)
-
-
-def le(left: Any, right: Any) -> bool:
-    """`<=`."""
-    kind = type(left)
-    if (kind is int or kind is float) and type(right) in _NUMBERS:
-        result: bool = left <= right
-        return result
-    return compare("<=", left, right)
-
-
-def gt(left: Any, right: Any) -> bool:
-    """`>`."""
-    kind = type(left)
-    if (kind is int or kind is float) and type(right) in _NUMBERS:
-        result: bool = left > right
-        return result
-    return compare(">", left, right)
-
-
-def ge(left: Any, right: Any) -> bool:
-    """`>=`."""
-    kind = type(left)
-    if (kind is int or kind is float) and type(right) in _NUMBERS:
-        result: bool = left >= right
-        return result
-    return compare(">=", left, right)
 
 
 def arithmetic(operator: str, left: Any, right: Any) -> int | float:
