@@ -25,18 +25,11 @@ from scxmlc.compiler.parse import parse_file
 from scxmlc.compiler.render import render_module
 from scxmlc.compiler.typecheck import mypy_strict
 
+from test_golden import COMPOSER_MAIN, EXAMPLES
+from test_golden import DOCUMENTS as GOLDEN_DOCUMENTS
+
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = sorted((ROOT / "tests" / "cases" / "golden").glob("*.scxml"))
-EXAMPLES = sorted((ROOT / "examples").glob("**/*.scxml"))
-COMPOSER_MAIN = (
-    ROOT
-    / "tests"
-    / "cases"
-    / "composer"
-    / "src-gen"
-    / "IPD_default_RoutingWorkflow.scxml"
-)
-DOCUMENTS = [*GOLDEN, *EXAMPLES, COMPOSER_MAIN]
+DOCUMENTS = [*GOLDEN_DOCUMENTS, *EXAMPLES, COMPOSER_MAIN]
 """Python, ECMAScript and ORS documents, with invokes, donedata, finalize,
 foreach, scripts and fused runs among them."""
 
@@ -122,7 +115,7 @@ def test_the_chart_names_module_functions_not_class_members(document: Path) -> N
 def test_a_fused_run_calls_its_handlers_by_name() -> None:
     """The fused functions of the golden traffic light call the module's
     handlers directly, `_onexit_x(self)`, each under its own `try`."""
-    tree = ast.parse(in_folder(GOLDEN[-1], native=False))
+    tree = ast.parse(in_folder(GOLDEN_DOCUMENTS[-1], native=False))
     handlers = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     fused = [
         n for n in tree.body if isinstance(n, ast.FunctionDef) and "_fused" in n.name
