@@ -62,10 +62,6 @@ __all__ = [
     "runtime_build",
 ]
 
-_INTERPRETED_BASES = {"ors.OrsMachine": "scxmlc.runtime.ors.machine"}
-"""Machine subclasses of the runtime that generated classes derive from, and
-their modules: a chart can derive from one natively only when its module is
-compiled in the core (a native class needs native bases)."""
 _noted: set[str] = set()
 
 
@@ -228,10 +224,6 @@ def build_extension(
     if module_name in sys.stdlib_module_names or module_name == "scxmlc":
         raise NativeUnavailable(f"the module name {module_name!r} is taken")
     try:
-        text = source.read_text(encoding="utf-8")
-        for base, module in _INTERPRETED_BASES.items():
-            if f"({base}):" in text and module not in build.modules:
-                raise NativeUnavailable(f"{base} is not compiled in the runtime core")
         workspace = _workspace(build).resolve()
         _run_child(source.resolve(), output.resolve(), workspace, portable)
     except OSError as error:  # the cache cannot be written, no process started
