@@ -211,12 +211,8 @@ ORS_COUNTER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
 def test_a_native_ors_session_is_held_weakly_by_the_session_tables(
     native_cache: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "ors_counter.scxml"
-    path.write_text(ORS_COUNTER, encoding="utf-8")
-    cls = scxmlc.load(path, native=True)
-    assert is_extension(cls) and issubclass(cls, OrsMachine)
-    session = cls()
-    session.start()
+    session = started_native(tmp_path, "ors_counter", ORS_COUNTER)
+    assert isinstance(session, OrsMachine)
     session.send("tick")
     sid = session._sessionid
     assert SESSIONS.get(sid) is session
