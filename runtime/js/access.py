@@ -34,7 +34,6 @@ from .values import (
     JSFunction,
     JSObject,
     PropertyArray,
-    enumerable,
     is_object,
     property_key,
     stored_value,

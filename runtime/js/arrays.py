@@ -23,7 +23,6 @@ from .values import (
     is_callable,
     JSArray,
     JSError,
-    JSFunction,
     array_text,
     invoke,
     strict_eq,

@@ -28,7 +28,6 @@ from .values import (
     invoke,
     is_callable,
     to_integer,
-    to_number,
     to_string,
     undefined,
 )
