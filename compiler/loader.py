@@ -8,7 +8,9 @@ of its bytes, and it is used only while all of them still hash the same: editing
 written to the cache directory and imported from there, so tracebacks show the
 generated source with its `# file.scxml:LINE` comments. Documents that an
 `<invoke srcexpr>` names at run time are compiled on demand through the same
-cache.
+cache. A caller that has compiled the document already (to print its warnings,
+as `scxmlc run` does) hands that compilation to `load`, which uses it instead
+of compiling again when the cache has no entry.
 
 With `Options(native=True)` the module is also built as a C extension against
 the native runtime core (`scxmlc.compiler.native`), kept in the cache's folder
@@ -30,7 +32,7 @@ from types import ModuleType
 from scxmlc.runtime import Machine, set_document_resolver
 from scxmlc.runtime.invoke import document_resolver
 
-from . import VERSION, compile_path, compile_text
+from . import VERSION, Compilation, compile_path, compile_text
 from .diagnostics import CompileError, Diagnostic, Loc
 from .reader import document_problem
 from .options import Options
@@ -98,8 +100,10 @@ def _file_hash(path: str) -> str | None:
 
 
 def _dependencies(files: tuple[str, ...]) -> dict[str, str | None]:
-    """The files a compilation read besides its document, each with its hash."""
-    return {path: _file_hash(path) for path in files[1:]}
+    """The files a compilation read besides its document, each by its absolute
+    path (a compilation of a relative path names them relative to the working
+    directory) with its hash."""
+    return {str(Path(path).absolute()): _file_hash(path) for path in files[1:]}
 
 
 def _module_key(key: str, dependencies: dict[str, str | None]) -> str:
@@ -157,10 +161,20 @@ def _cached(entry: Path) -> tuple[str, str] | None:
 
 
 def load_module(
-    path: str | Path, options: Options = Options()
+    path: str | Path,
+    options: Options = Options(),
+    *,
+    compilation: Compilation | None = None,
 ) -> tuple[ModuleType, str]:
-    """Compile (or take from the cache) and import; the module and its main class name."""
+    """Compile (or take from the cache) and import; the module and its main class name.
+
+    `compilation`, when given, is the caller's `compile_path(path, options)`
+    of the document as it is now: it stands in for compiling the document
+    when the cache has no entry (a `ValueError` when it compiled another
+    document)."""
     resolved = str(Path(path).resolve())
+    if compilation is not None:
+        _check_compiled(compilation, resolved)
     problem = document_problem(Path(resolved))
     if problem is not None:
         raise CompileError([Diagnostic(Loc(str(path), 0, 0), "error", problem)])
@@ -181,7 +195,8 @@ def load_module(
             return imported, class_name
         if cached.exists():
             return _import(cached.read_text(encoding="utf-8"), module_key), class_name
-    compilation = compile_path(resolved, options)
+    if compilation is None:
+        compilation = compile_path(resolved, options)
     dependencies = _dependencies(compilation.files)
     module_key = _module_key(key, dependencies)
     built = None
@@ -195,6 +210,16 @@ def load_module(
     }
     _write(entry, json.dumps(record, indent=1, sort_keys=True))
     return module, compilation.class_name
+
+
+def _check_compiled(compilation: Compilation, resolved: str) -> None:
+    """Raise `ValueError` unless `compilation` was compiled from the document
+    at `resolved` (the first of the files it read)."""
+    compiled = compilation.files[0] if compilation.files else None
+    if compiled is None or str(Path(compiled).resolve()) != resolved:
+        raise ValueError(
+            f"a compilation of {compiled or 'text'} cannot stand in for {resolved}"
+        )
 
 
 def _native(source: Path) -> ModuleType | None:
@@ -226,13 +251,21 @@ def _native(source: Path) -> ModuleType | None:
         return None
 
 
-def load(path: str | Path, options: Options = Options()) -> type[Machine]:
+def load(
+    path: str | Path,
+    options: Options = Options(),
+    *,
+    compilation: Compilation | None = None,
+) -> type[Machine]:
     """The machine class compiled from the document at `path` (and the files it
     includes, as they are now). Unless the host installed a document resolver
     of its own (as `scxmlc serve` does), documents its sessions invoke at run
     time (`srcexpr`, `<content expr>`) are compiled from any path or text,
-    with `options`: `load` is for trusted documents."""
-    module, class_name = load_module(path, options)
+    with `options`: `load` is for trusted documents.
+
+    `compilation`, the caller's `compile_path(path, options)` of the document
+    as it is now, spares compiling it again on a cache miss (`load_module`)."""
+    module, class_name = load_module(path, options, compilation=compilation)
     found = _loaded.get((module.__name__, class_name))
     if found is None:
         found = getattr(module, class_name)

@@ -103,13 +103,18 @@ def compile_reporting(
 ) -> type[Machine]:
     """The machine class of the document at `path`, its warnings printed to
     stderr; a `CompileError` holds its errors. `compiled` remembers the
-    documents already compiled (so their warnings print once)."""
+    documents already compiled (so their warnings print once).
+
+    The document is compiled once: the compilation whose warnings print is
+    the one `load` caches and imports (on a cache hit, `load` imports the
+    module it cached before)."""
     resolved = path.resolve()
     if compiled is not None and resolved in compiled:
         return compiled[resolved]
-    for warning in compile_path(path, options).warnings:
+    compilation = compile_path(path, options)
+    for warning in compilation.warnings:
         print(warning, file=sys.stderr)
-    machine_class = load(path, options)
+    machine_class = load(path, options, compilation=compilation)
     if compiled is not None:
         compiled[resolved] = machine_class
     return machine_class
