@@ -44,9 +44,11 @@ from .datamodels import (
 )
 from .events import accepted_events
 from .diagnostics import Diagnostics, Loc
+from .dispatch import Case, Dispatch, Step, plan_dispatch
 from .fusion import handler_runs
 from .naming import NameTable, class_name, comment_text, identifier
 from .options import Options
+from .planner import HandlerNames
 from .walk import mentions
 
 __all__ = ["MachineView", "MethodView", "ModuleView", "build_module"]
@@ -238,6 +240,7 @@ class _MachineBuilder:
         self.onentry_names: dict[int, tuple[str, ...]] = {}
         self.onexit_names: dict[int, tuple[str, ...]] = {}
         self.content_names: dict[int, str] = {}
+        self.cond_names: dict[int, str] = {}
         self.invoke_layout: list[tuple[int, int, str | None, str | None]] = []
         """(state, number, id, child class) of each `<invoke>`, for the fingerprint."""
         self.has_custom_actions = False
@@ -319,11 +322,14 @@ class _MachineBuilder:
         if self.document.binding == "late":
             chart_args.append("binding='late'")
         chart_args.append(f"uses_event={uses_event}")
+        events = accepted_events(chart)
         if not self.observes_configuration():
             chart_args.append("observes_configuration=False")
             fused = self.emit_fused()
             if fused:
                 chart_args.append(_fused_table(fused))
+            if self.emit_dispatch(fused, events or _descriptor_names(chart)):
+                chart_args.append("dispatches=True")
         for extra in self.datamodel.drain_methods():
             self.add_datamodel_method(extra)
         self.imports.update(dm.imports)  # and what the handlers' code needs
@@ -350,7 +356,7 @@ class _MachineBuilder:
             ],
             persist=self.document.persist,
         )
-        view.events = accepted_events(chart) or []
+        view.events = events or []
         if view.events:
             view.events_alias = self.module_names.new(f"{self.class_name}Event")
         view.fingerprint = self.fingerprint(view)
@@ -452,6 +458,93 @@ class _MachineBuilder:
             comment = "fused: " + ", then ".join(bodies[h].comment for h in run)
             fused.append((run, self.function("_fused", "None", body, comment)))
         return fused
+
+    def emit_dispatch(
+        self, fused: list[tuple[tuple[str, ...], str]], events: list[str]
+    ) -> bool:
+        """The method `_dispatch(name)` of the chart's own dispatch of external
+        events (see `dispatch`), if it handles any; returns whether it does."""
+        dispatch = plan_dispatch(
+            self.chart,
+            HandlerNames(
+                self.onentry_names,
+                self.onexit_names,
+                self.content_names,
+                self.cond_names,
+            ),
+            dict(fused),
+            events,
+            self.document.binding == "late",
+        )
+        if dispatch is None:
+            return False
+        name = self.method_names.new("_dispatch")
+        assert name == "_dispatch", "_dispatch is taken"
+        body = ["config = self._config"]
+        for number, event in enumerate(dispatch.events):
+            keyword = "if" if number == 0 else "elif"
+            body.append(f"{keyword} name == {event.name!r}:")
+            for case in event.cases:
+                body += _indented(self.dispatch_case(dispatch, case))
+        body.append("return False")
+        self.methods.append(
+            MethodView(
+                name,
+                "bool",
+                body,
+                "the chart's own dispatch of external events, planned at build time",
+                ", name: str",
+                self.owner,
+            )
+        )
+        return True
+
+    def dispatch_case(self, dispatch: Dispatch, case: Case) -> list[str]:
+        """`if config == ...:` and the candidates of one case of `_dispatch`."""
+        test = " or ".join(f"config == {_mask(config)}" for config in case.configs)
+        where = "; ".join(dispatch.describe(config) for config in case.configs)
+        lines = [f"# {comment_text(where)}", f"if {test}:"]
+        body: list[str] = []
+        for candidate in case.candidates:
+            step = self.dispatch_step(dispatch, candidate.step)
+            if candidate.cond is None:
+                body += step
+                break
+            body += [
+                "try:",
+                f"{_INDENT}holds = {candidate.cond}(self)",
+                "except Exception as error:",
+                f"{_INDENT}self._fail(error)",
+                f"{_INDENT}holds = False",
+                "if holds:",
+                *_indented(step),
+            ]
+        else:
+            body.append("return True")
+        return lines + _indented(body)
+
+    def dispatch_step(self, dispatch: Dispatch, step: Step) -> list[str]:
+        """The microstep of one candidate: its handlers, each under `try` (a
+        fused run has its own), the configuration after, the macrostep."""
+        lines = [
+            f"# {comment_text(_describe(self.chart, t))}" for t in step.transitions
+        ]
+        for call in step.calls:
+            if step.fused:
+                lines.append(f"{call}(self)")
+                continue
+            lines += [
+                "try:",
+                f"{_INDENT}{call}(self)",
+                "except Exception as error:",
+                f"{_INDENT}self._fail(error)",
+            ]
+        after = comment_text(dispatch.describe(step.config_after))
+        lines.append(f"self._config = {_mask(step.config_after)}  # {after}")
+        if step.settle:
+            lines.append("self._macrostep()")
+        lines.append("return True")
+        return lines
 
     def observes_configuration(self) -> bool:
         """Whether executable content may read the configuration while a microstep runs.
@@ -600,6 +693,7 @@ class _MachineBuilder:
                 ],
                 f"cond of {described}",
             )
+            self.cond_names[index] = name
             args.append(f"cond={name}")
         if node is not None and node.body:
             name = self.block_function(f"_transition_{index}", node.body, described)
@@ -970,6 +1064,17 @@ def _describe(chart: ChartAnalysis, index: int) -> str:
     targets = " ".join(chart.states[x].id for x in t.targets) or "(targetless)"
     on = f" on {' '.join(t.events)}" if t.events else ""
     return f"transition {index}: {source} -> {targets}{on}"
+
+
+def _descriptor_names(chart: ChartAnalysis) -> list[str]:
+    """The event names the transitions' descriptors spell, `*` left out, in
+    document order: what a chart that accepts any name dispatches itself."""
+    names = (d for t in chart.transitions for d in t.events if d != "*")
+    return list(dict.fromkeys(names))
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return [_INDENT + line for line in lines]
 
 
 def _tag(state: StateNode) -> str:

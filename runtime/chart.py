@@ -9,7 +9,10 @@ At run time a `Chart` answers one question per event: given the event name and t
 current configuration (an int whose bit i is set when state i is active), what to do.
 The answer is a `Plan` (the whole microstep, precomputed and memoised) or, when
 conditions decide between transitions, a `Chains` record that the machine evaluates
-before looking up the plan for the transitions that won. The topology algorithms of
+before looking up the plan for the transitions that won. A generated module asks
+first where it can: for the event names and configurations the compiler planned,
+its own `_dispatch` method does the microstep (`dispatches=True`; see
+`Machine._dispatch`), and the memo is the general path. The topology algorithms of
 SCXML Appendix D (`find_lcca`, `transition_domain`, `compute_entry`) live in
 `Structure`, which the compiler also uses to precompute what it can.
 """
@@ -388,7 +391,10 @@ NOTHING: Final = Chains(())
 
 
 class Chart:
-    """The runtime tables of one compiled document, shared by all its sessions."""
+    """The runtime tables of one compiled document, shared by all its sessions.
+
+    `fused` maps a run of handlers to the generated function that runs them as
+    one; `dispatches` says the machine class has its own `_dispatch`."""
 
     def __init__(
         self,
@@ -401,6 +407,7 @@ class Chart:
         uses_event: bool = True,
         observes_configuration: bool = True,
         fused: dict[tuple[Handler, ...], Handler] | None = None,
+        dispatches: bool = False,
     ) -> None:
         self.name = name
         self.source = source
@@ -410,6 +417,7 @@ class Chart:
         self.uses_event = uses_event
         self.observes_configuration = observes_configuration
         self.fused = fused or {}
+        self.dispatches = dispatches
         self.ids = tuple(s.id for s in self.states)
         self.index = {s.id: i for i, s in enumerate(self.states) if i}
         self.structure = Structure(

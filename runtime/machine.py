@@ -349,11 +349,15 @@ class Machine:
             # The body of _process_external, inlined: this is the per-event hot path.
             if data is not None or self._announce:
                 self._take_external(Event(name, data))
-            memo = self._tables.memo.get(name)
-            found = memo.get(self._config) if memo is not None else None
-            if found is None:
-                found = self._tables.select(name, self._config)
-            plan = found if isinstance(found, Plan) else self._resolve(found)
+            tables = self._tables
+            if tables.dispatches and self._dispatch(name):
+                plan = None
+            else:
+                memo = tables.memo.get(name)
+                found = memo.get(self._config) if memo is not None else None
+                if found is None:
+                    found = tables.select(name, self._config)
+                plan = found if isinstance(found, Plan) else self._resolve(found)
             if plan is not None:
                 calls = plan.calls
                 if calls:
@@ -538,6 +542,14 @@ class Machine:
     def _run_global_scripts(self) -> None:
         """Generated: run the `<script>` children of `<scxml>`."""
 
+    def _dispatch(self, name: str) -> bool:
+        """Generated where `Chart.dispatches`: take external event `name` (its
+        microstep, and the macrostep if eventless transitions may follow) by the
+        chart's own dispatch, planned at build time for the configurations the
+        compiler could name (compiler/dispatch.py). False, before anything ran:
+        this name in this configuration takes the general path."""
+        return False
+
     def _process_external(self, event: Event) -> None:
         """Take one external event: finalize, autoforward, select, microstep."""
         self._deadline = 0.0
@@ -545,7 +557,10 @@ class Machine:
         if recorder is not None:
             recorder.begin(self, event)
         self._take_external(event)
-        plan = self._select(event.name)
+        if recorder is None and self._tables.dispatches and self._dispatch(event.name):
+            plan = None
+        else:
+            plan = self._select(event.name)
         if plan is not None:
             if recorder is not None:
                 recorder.microstep(self, plan, event)

@@ -91,6 +91,21 @@ class CallQueueInvokeWaiting1(Machine):
         # call_queue.scxml:16 <data id="caller">
         self.dm.caller = ""
 
+    # the chart's own dispatch of external events, planned at build time
+    def _dispatch(self, name: str) -> bool:
+        config = self._config
+        if name == "try":
+            # looking
+            if config == 0x3:
+                # transition 1: looking -> looking on try
+                try:
+                    _CallQueueInvokeWaiting1_onentry_looking(self)
+                except Exception as error:
+                    self._fail(error)
+                self._config = 0x3  # looking
+                return True
+        return False
+
     _chart = Chart(
         "agent_search",
         states=(
@@ -136,6 +151,7 @@ class CallQueueInvokeWaiting1(Machine):
         source="call_queue.scxml",
         uses_event=True,
         observes_configuration=False,
+        dispatches=True,
     )
 
 

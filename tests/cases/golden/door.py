@@ -70,6 +70,91 @@ class Door(Machine):
         def send(self, name: DoorEvent, data: Any = None) -> None:  # type: ignore[override]
             """Queue external event `name` and process it before returning."""
 
+    # the chart's own dispatch of external events, planned at build time
+    def _dispatch(self, name: str) -> bool:
+        config = self._config
+        if name == "close":
+            # opened, locked
+            if config == 0x77:
+                # transition 3: opened -> closed on close
+                self._config = 0x6F  # closed, locked
+                return True
+            # opened, unlocked
+            if config == 0xB7:
+                # transition 3: opened -> closed on close
+                self._config = 0xAF  # closed, unlocked
+                return True
+        elif name == "lock":
+            # closed, unlocked
+            if config == 0xAF:
+                try:
+                    holds = _cond_6(self)
+                except Exception as error:
+                    self._fail(error)
+                    holds = False
+                if holds:
+                    # transition 6: unlocked -> locked on lock
+                    self._config = 0x6F  # closed, locked
+                    return True
+                return True
+            # opened, unlocked
+            if config == 0xB7:
+                try:
+                    holds = _cond_6(self)
+                except Exception as error:
+                    self._fail(error)
+                    holds = False
+                if holds:
+                    # transition 6: unlocked -> locked on lock
+                    self._config = 0x77  # opened, locked
+                    return True
+                return True
+        elif name == "open":
+            # closed, locked
+            if config == 0x6F:
+                try:
+                    holds = _cond_2(self)
+                except Exception as error:
+                    self._fail(error)
+                    holds = False
+                if holds:
+                    # transition 2: closed -> opened on open
+                    self._config = 0x77  # opened, locked
+                    return True
+                return True
+            # closed, unlocked
+            if config == 0xAF:
+                try:
+                    holds = _cond_2(self)
+                except Exception as error:
+                    self._fail(error)
+                    holds = False
+                if holds:
+                    # transition 2: closed -> opened on open
+                    self._config = 0xB7  # opened, unlocked
+                    return True
+                return True
+        elif name == "unlock":
+            # closed, locked
+            if config == 0x6F:
+                # transition 5: locked -> unlocked on unlock
+                try:
+                    _onentry_unlocked(self)
+                except Exception as error:
+                    self._fail(error)
+                self._config = 0xAF  # closed, unlocked
+                return True
+            # opened, locked
+            if config == 0x77:
+                # transition 5: locked -> unlocked on unlock
+                try:
+                    _onentry_unlocked(self)
+                except Exception as error:
+                    self._fail(error)
+                self._config = 0xB7  # opened, unlocked
+                return True
+        return False
+
     _chart = Chart(
         "door",
         states=(
@@ -163,4 +248,5 @@ class Door(Machine):
         source="door.scxml",
         uses_event=False,
         observes_configuration=False,
+        dispatches=True,
     )

@@ -185,6 +185,60 @@ class TrafficLight(Machine):
         # traffic_light.scxml:8 <data id="green_seconds">
         self.dm.green_seconds = 30.0
 
+    # the chart's own dispatch of external events, planned at build time
+    def _dispatch(self, name: str) -> bool:
+        config = self._config
+        if name == "hurry":
+            # green
+            if config == 0x13:
+                # transition 6: green -> yellow on tick hurry
+                try:
+                    _onentry_yellow(self)
+                except Exception as error:
+                    self._fail(error)
+                self._config = 0x23  # yellow
+                return True
+        elif name == "pedestrian":
+            # green
+            if config == 0x13:
+                try:
+                    holds = _cond_5(self)
+                except Exception as error:
+                    self._fail(error)
+                    holds = False
+                if holds:
+                    # transition 5: green -> (targetless) on pedestrian
+                    try:
+                        _transition_5(self)
+                    except Exception as error:
+                        self._fail(error)
+                    self._config = 0x13  # green
+                    return True
+                return True
+        elif name == "tick":
+            # red
+            if config == 0xB:
+                # transition 4: red -> green on tick
+                _fused(self)
+                self._config = 0x13  # green
+                return True
+            # green
+            if config == 0x13:
+                # transition 6: green -> yellow on tick hurry
+                try:
+                    _onentry_yellow(self)
+                except Exception as error:
+                    self._fail(error)
+                self._config = 0x23  # yellow
+                return True
+            # yellow
+            if config == 0x23:
+                # transition 7: yellow -> red on tick
+                _fused_2(self)
+                self._config = 0xB  # red
+                return True
+        return False
+
     _chart = Chart(
         "traffic_light",
         states=(
@@ -310,4 +364,5 @@ class TrafficLight(Machine):
             (_onexit_red, _onentry_green): _fused,
             (_onexit_yellow, _onentry_red): _fused_2,
         },
+        dispatches=True,
     )

@@ -1,0 +1,206 @@
+"""Dispatch: the chart's own dispatch of external events, planned at build time.
+
+On every external event the runtime looks the event and the configuration up
+in its memo of plans, evaluates the conditions of the candidates, and runs the
+winner's handlers through a tuple of functions. For the configurations the
+compiler can name, it plans all of that once: the generated `_dispatch` method
+compares the event's name and the configuration with constants and calls the
+handlers by name (direct calls, once compiled with mypyc), the conditions in
+document order, each under `try` as `Machine._resolve` evaluates them.
+
+Input: the analysed chart, the names of its generated handlers and conditions,
+its fused runs and the event names it accepts. Output: a `Dispatch` listing,
+for each event name, the cases it handles: the configurations that behave
+alike, and the candidate transitions with their microsteps. The configurations
+are those of a leaf with no parallel ancestor, and those reachable from the
+initial configuration by planned microsteps, a bounded number of them.
+
+Only what the runtime's fast path would do is planned: a microstep whose plan
+is cacheable (no history decides it) and a plain run of handlers (no invoke,
+late-bound datamodel or final state), with at most one chain of candidates
+(one active leaf selecting). Everything else (other names, other
+configurations, a chart whose handlers read the configuration) is left to the
+runtime's general path, which `_dispatch` tells by returning False before it
+has evaluated anything.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from scxmlc.runtime.chart import Chart, Plan
+
+from .analysis import ChartAnalysis
+from .planner import HandlerNames, build_planner, leaf_configurations
+
+__all__ = [
+    "MAX_CASES",
+    "MAX_CONFIGURATIONS",
+    "Candidate",
+    "Case",
+    "Dispatch",
+    "EventCases",
+    "Step",
+    "plan_dispatch",
+]
+
+MAX_CONFIGURATIONS = 256
+"""Configurations a chart's dispatch looks at, at most."""
+MAX_CASES = 512
+"""Cases (an event in a group of configurations) a dispatch holds at most:
+bounds the size of the generated method."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One microstep: the transitions taken, the handlers run in order (a
+    fused run's function in place of the run), the configuration after, and
+    whether the macrostep goes on (eventless transitions may follow)."""
+
+    transitions: tuple[int, ...]
+    calls: tuple[str, ...]
+    fused: bool
+    config_after: int
+    settle: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A transition to take if its condition (a function name; None: none)
+    holds, tried in document order."""
+
+    cond: str | None
+    step: Step
+
+
+@dataclass
+class Case:
+    """What an event does in `configs`: the first candidate whose condition
+    holds is taken; if none holds, nothing happens."""
+
+    configs: list[int]
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass
+class EventCases:
+    """The cases of one event name, in the order the configurations were found."""
+
+    name: str
+    cases: list[Case] = field(default_factory=list)
+
+
+@dataclass
+class Dispatch:
+    """The planned dispatch of one chart; `describe(config)` names the active
+    leaves of a configuration for the generated comments."""
+
+    events: list[EventCases]
+    planner: Chart
+
+    def describe(self, config: int) -> str:
+        """The ids of the active atomic states of `config`, comma-separated."""
+        return ", ".join(self.planner.active_atomic_ids(config))
+
+
+def plan_dispatch(
+    chart: ChartAnalysis,
+    names: HandlerNames,
+    fused: dict[tuple[str, ...], str],
+    events: list[str],
+    late_binding: bool,
+) -> Dispatch | None:
+    """The dispatch of `chart` for the event names `events`, or None when
+    it would handle nothing. `fused` maps a run of handler names to the
+    function that runs it. The chart's handlers must not read the
+    configuration (`observes_configuration=False`)."""
+    planner = build_planner(chart, names, late_binding)
+    configs = _configurations(planner, events)
+    planned: list[EventCases] = []
+    budget = MAX_CASES
+    for name in events:
+        cases: dict[tuple[Candidate, ...], Case] = {}
+        for config in configs:
+            candidates = _candidates(planner, name, config, fused)
+            if not candidates:
+                continue
+            case = cases.get(candidates)
+            if case is not None:
+                case.configs.append(config)
+            elif budget:
+                budget -= 1
+                cases[candidates] = Case([config], candidates)
+        if cases:
+            planned.append(EventCases(name, list(cases.values())))
+    return Dispatch(planned, planner) if planned else None
+
+
+def _configurations(planner: Chart, events: list[str]) -> list[int]:
+    """The configurations to plan for: each leaf's (no parallel ancestor), then
+    those the planned microsteps reach from the initial configuration,
+    breadth first, at most `MAX_CONFIGURATIONS`."""
+    found = dict.fromkeys(config for _, config in leaf_configurations(planner))
+    if planner.states[0].initial < 0:  # a document without states
+        return list(found)[:MAX_CONFIGURATIONS]
+    initial = planner.initial_plan()
+    frontier: deque[int] = deque()
+    if initial.cacheable:
+        frontier.append(initial.config_after)
+        found.setdefault(initial.config_after)
+    while frontier and len(found) < MAX_CONFIGURATIONS:
+        config = frontier.popleft()
+        for name in events:
+            for candidate in _candidates(planner, name, config, {}):
+                after = candidate.step.config_after
+                if after not in found:
+                    found[after] = None
+                    frontier.append(after)
+    return list(found)[:MAX_CONFIGURATIONS]
+
+
+def _candidates(
+    planner: Chart, name: str, config: int, fused: dict[tuple[str, ...], str]
+) -> tuple[Candidate, ...]:
+    """The candidates of event `name` in `config`, or () when the runtime's
+    general path must decide (or nothing is selected)."""
+    selection = planner.select(name, config)
+    if isinstance(selection, Plan):
+        step = _step(selection, fused)
+        return (Candidate(None, step),) if step is not None else ()
+    chains = selection.chains
+    if len(chains) != 1:
+        return ()  # nothing selected, or several leaves select: the general path
+    return _chain(planner, config, chains[0], fused)
+
+
+def _chain(
+    planner: Chart,
+    config: int,
+    chain: tuple[tuple[int, object], ...],
+    fused: dict[tuple[str, ...], str],
+) -> tuple[Candidate, ...]:
+    """The candidates of one chain of (transition, condition name)."""
+    candidates: list[Candidate] = []
+    for transition, cond in chain:
+        step = _step(planner.plan(config, [transition], {}), fused)
+        if step is None:
+            return ()
+        candidates.append(Candidate(None if cond is None else str(cond), step))
+    return tuple(candidates)
+
+
+def _step(plan: Plan, fused: dict[tuple[str, ...], str]) -> Step | None:
+    """The step of `plan`, or None when it needs the general path (history,
+    invokes, late binding, final states)."""
+    if not plan.cacheable or plan.calls is None:
+        return None
+    calls = tuple(str(handler) for handler in plan.calls)
+    run = fused.get(calls) if len(calls) > 1 else None
+    return Step(
+        plan.transitions,
+        (run,) if run is not None else calls,
+        run is not None,
+        plan.config_after,
+        plan.settle,
+    )
