@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 from collections import deque
 from collections.abc import Iterable
+from types import FunctionType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn, Self, cast
 
 from . import io, invoke
@@ -45,6 +46,16 @@ _TURN: Final = 100
 """External events a session processes in a row before the clock runs other work."""
 
 _SOURCE_COMMENT = re.compile(r"#\s+(\S+\.(?:scxml|js):\d+)")
+
+
+def _compiled_here() -> bool:
+    """Whether this module is compiled: a compiled module's functions are
+    not Python functions."""
+    return not isinstance(_compiled_here, FunctionType)
+
+
+CORE_COMPILED: Final = _compiled_here()
+"""Whether the core runs compiled (mypyc); `scxmlc.runtime.NATIVE` tells users."""
 
 
 def source_location(error: BaseException) -> str | None:
@@ -179,11 +190,19 @@ class Machine:
     host attaches again); every other slot a subclass declares is captured."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Hoist what the per-event path reads from the chart into the class."""
+        """Hoist what the per-event path reads from the chart into the class.
+
+        A chart's own dispatch is used where it is faster than the memo: both
+        interpreted, or both compiled. On a compiled core, an interpreted
+        `_dispatch` (a pure module) would turn an event the core handles in C
+        into an interpreted call, so that chart takes the memo path alone."""
         super().__init_subclass__(**kwargs)
         chart = vars(cls).get("_chart")
         if chart is not None:
             cls._eventful = chart.uses_event
+            own = vars(cls).get("_dispatch")
+            if CORE_COMPILED and isinstance(own, FunctionType):
+                chart.dispatches = False
 
     _event: Event
 

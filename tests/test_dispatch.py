@@ -6,7 +6,10 @@ compiler planned and returns False everywhere else. The property that matters
 is that it never differs from the general path: every document here runs the
 same random sequences of events twice, once as generated and once through a
 subclass whose `_dispatch` always declines, and the two sessions must hold the
-same snapshot, errors and logs after every event.
+same configuration, queues, datamodel, errors and logs after every event.
+With the compiled core, the pure modules take the memo path alone (an
+interpreted dispatch would be slower there), and native modules, whose
+dispatch is compiled, are compared with them instead.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import random
 import re
 import shutil
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
 import pytest
 
 import scxmlc
+import scxmlc.runtime
 from scxmlc.compiler import compile_path
 from scxmlc.runtime import Machine, Observer
 
@@ -204,21 +209,19 @@ def _variables(machine: Machine) -> str:
     variables = getattr(machine, "dm", None)
     if isinstance(variables, dict):  # ECMAScript: a dict of JavaScript values
         return repr(sorted(variables.items()))
-    names = getattr(type(variables), "__slots__", ())
+    kind = type(variables)  # a native module's data class lists __mypyc_attrs__
+    names = getattr(kind, "__slots__", None) or getattr(kind, "__mypyc_attrs__", ())
     return repr({name: getattr(variables, name, None) for name in names})
 
 
-@pytest.mark.parametrize(
-    "name, document", DOCUMENTS, ids=[name for name, _ in DOCUMENTS]
-)
-def test_dispatch_does_what_the_general_path_does(
-    tmp_path: Path, name: str, document: Path | str
+def _run_side_by_side(
+    name: str, cls: type[Machine], general: type[Machine], rounds: int = 4
 ) -> None:
-    cls = _load(tmp_path, name, document)
-    general = _general(cls)
+    """Random sequences of events to a session of `cls` and one of `general`,
+    which must agree after every event."""
     names = _event_names(cls)
     generator = random.Random(f"scxmlc dispatch {name}")
-    for _ in range(4):
+    for _ in range(rounds):
         seen, reference = Recording(), Recording()
         planned, checked = cls(observer=seen), general(observer=reference)
         planned.start()
@@ -233,6 +236,44 @@ def test_dispatch_does_what_the_general_path_does(
             assert seen.seen == reference.seen, (event, step)
             if planned.finished:
                 break
+
+
+@pytest.mark.parametrize(
+    "name, document", DOCUMENTS, ids=[name for name, _ in DOCUMENTS]
+)
+def test_dispatch_does_what_the_general_path_does(
+    tmp_path: Path, name: str, document: Path | str
+) -> None:
+    cls = _load(tmp_path, name, document)
+    _run_side_by_side(name, cls, _general(cls))
+
+
+NATIVE_DOCUMENTS = ("hierarchical", "conditions", "regions")
+
+
+@pytest.mark.skipif(not scxmlc.runtime.NATIVE, reason="the runtime core is pure here")
+@pytest.mark.parametrize("name", NATIVE_DOCUMENTS)
+def test_a_native_module_dispatches_as_the_pure_module_takes_the_memo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv("SCXMLC_CACHE", str(tmp_path / "cache"))
+    document = dict(DOCUMENTS)[name]
+    native = tmp_path / "native"
+    native.mkdir()
+    path = native / f"{name}.scxml"
+    path.write_text(document.read_text() if isinstance(document, Path) else document)
+    compiled = scxmlc.load(path, native=True)
+    assert compiled._chart.dispatches and not isinstance(
+        vars(compiled)["_dispatch"], FunctionType
+    )
+    pure = _load(tmp_path, name, document)
+    assert not pure._chart.dispatches  # an interpreted dispatch: the memo
+    _run_side_by_side(name, compiled, pure, rounds=2)
+
+
+def test_a_pure_module_dispatches_where_the_core_is_pure_too(tmp_path: Path) -> None:
+    cls = _load(tmp_path, "hierarchical", BENCH / "hierarchical.scxml")
+    assert cls._chart.dispatches is not scxmlc.runtime.NATIVE
 
 
 def _source(name: str, document: Path | str, tmp_path: Path) -> str:
