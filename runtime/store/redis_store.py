@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -88,7 +88,10 @@ use, so that a restarted Redis costs no failed call."""
 
 POOL_WAIT: Final = 20.0
 """Seconds a command waits for a free connection when all `max_connections`
-(redis-py's default, 100, unless the URL says) are busy; then `StoreError`."""
+(redis-py's default, 100, unless the URL says) are busy; then `StoreError`.
+On one Redis redis-py's `BlockingConnectionPool` waits; on Redis Cluster,
+whose client raises `MaxConnectionsError` instead, the store waits for one of
+`max_connections` permits before each command or pipeline it sends."""
 
 BATCH: Final = 200
 """Sessions read or reassigned per round trip, saved or appended to per
@@ -294,6 +297,7 @@ class RedisStore:
         self._turn_scheduled = False
         self._batches: set[asyncio.Task[None]] = set()
         self._pipelined_scripts = True
+        self._permits: asyncio.Semaphore | None = None
 
     # keys
 
@@ -350,6 +354,8 @@ class RedisStore:
                 client = aioredis.Redis.from_pool(pool)
         except ValueError as e:
             raise StoreError(f"store {self.display}: {e}") from None
+        if isinstance(client, RedisCluster):
+            self._permits = _cluster_permits(client)
         try:
             if isinstance(client, RedisCluster):
                 await self._do(client.initialize())
@@ -389,9 +395,17 @@ class RedisStore:
             )
         return self._client
 
-    async def _do(self, awaitable: Any) -> Any:
+    async def _do(self, awaitable: Any, *, sends: bool = True) -> Any:
+        """The result of `awaitable`, a command or pipeline sent to Redis
+        (`sends`; else the raising of an error Redis answered), with Redis's
+        errors as `Fenced` or `StoreError`. On Redis Cluster a command first
+        takes one of the store's `max_connections` permits (`_wait_permit`),
+        so that no node is asked for more connections than it may open."""
         from redis import exceptions
 
+        permits = self._permits if sends else None
+        if permits is not None:
+            await self._wait_permit(permits, awaitable)
         try:
             return await awaitable
         except exceptions.ResponseError as e:
@@ -403,6 +417,29 @@ class RedisStore:
             raise StoreError(f"store {self.display}: {e}") from e
         except OSError as e:
             raise StoreError(f"store {self.display}: {e}") from e
+        finally:
+            if permits is not None:
+                permits.release()
+
+    async def _wait_permit(self, permits: asyncio.Semaphore, awaitable: Any) -> None:
+        """Take one of `permits`, waiting up to `POOL_WAIT` seconds; else
+        `StoreError`, `awaitable` closed unsent. A command or pipeline holds
+        at most one connection per node at a time, so `max_connections`
+        permits keep every node within its `max_connections`, and a burst
+        waits instead of failing (redis-py's cluster client does not wait).
+        Nothing is retried: a command that times out here was never sent."""
+        try:
+            async with asyncio.timeout(POOL_WAIT):
+                await permits.acquire()
+        except BaseException as error:
+            if isinstance(awaitable, Coroutine):
+                awaitable.close()
+            if isinstance(error, TimeoutError):
+                raise StoreError(
+                    f"store {self.display}: no free connection within "
+                    f"{POOL_WAIT:g} s (all max_connections busy)"
+                ) from None
+            raise
 
     async def _script(self, name: str, keys: Iterable[str], args: Iterable[Any]) -> Any:
         self.client
@@ -582,7 +619,7 @@ class RedisStore:
         try:
             if isinstance(outcome, bytes):
                 raise Fenced(outcome.decode())
-            await self._do(_raise(outcome))
+            await self._do(_raise(outcome), sends=False)
         except Fenced:
             current = await self.load(sid)
             if current is None or current.node != record.node:
@@ -614,7 +651,7 @@ class RedisStore:
             pipe.pexpire(due, ttl)
         for outcome in await self._do(pipe.execute(raise_on_error=False)):
             if isinstance(outcome, Exception):
-                await self._do(_raise(outcome))
+                await self._do(_raise(outcome), sends=False)
 
     async def _index(
         self, node: str, entries: list[tuple[str, float, float | None]]
@@ -647,7 +684,7 @@ class RedisStore:
         self._appends.append(_Append(sessionid, bytes(data), future))
         seq = await future
         if isinstance(seq, Exception):
-            await self._do(_raise(seq))
+            await self._do(_raise(seq), sends=False)
         return int(seq) or None
 
     async def pending(self, sessionid: str, after: int = 0) -> list[QueuedEvent]:
@@ -804,7 +841,7 @@ class RedisStore:
             )
             for outcome in done:
                 if isinstance(outcome, Exception):
-                    await self._do(_raise(outcome))
+                    await self._do(_raise(outcome), sends=False)
             moved = [sid for (sid, _, _), ok in zip(entries, done) if ok]
             adopted += moved
             if dead != node:
@@ -864,6 +901,12 @@ class _Call:
     keys: list[str]
     args: list[Any]
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
+
+
+def _cluster_permits(client: RedisCluster) -> asyncio.Semaphore:
+    """As many permits as `client` may open connections to each node (its
+    `max_connections`, from the URL or redis-py's default)."""
+    return asyncio.Semaphore(int(client.connection_kwargs.get("max_connections", 100)))
 
 
 def _pipelines_scripts(client: Any) -> bool:
