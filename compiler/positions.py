@@ -42,13 +42,24 @@ _CDATA_END = "]]>"
 class SourceText:
     """The text of one file and where its lines start: offsets to `Loc`s."""
 
-    __slots__ = ("text", "file", "include", "_line_starts")
+    __slots__ = ("text", "file", "include", "_line_starts", "_walks")
 
     def __init__(self, text: str, file: str, include: str = "") -> None:
         self.text = text
         self.file = file
         self.include = include
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._walks: dict[tuple[int, bool], _Walk] = {}
+
+    def parsed_offset(self, start: int, attribute: bool, offset: int) -> int:
+        """Where character `offset` of the text parsed from `start` (an
+        attribute value, or an element's content) was written: an offset of
+        this text. A span's walk is kept, so a document's many look-ups in
+        one long script cost one pass over it, not one each."""
+        walk = self._walks.get((start, attribute))
+        if walk is None:
+            walk = self._walks[start, attribute] = _Walk(start, attribute)
+        return walk.offset(self.text, offset)
 
     def loc(self, offset: int) -> Loc:
         """The line and column (from 1) of character `offset` (from 0)."""
@@ -87,22 +98,52 @@ class TextSpan:
         ]
 
     def loc_at(self, offset: int) -> Loc:
-        text, i, left, cdata = self.source.text, self.start, offset, False
-        while i < len(text):
-            if cdata and text.startswith(_CDATA_END, i):
-                i, cdata = i + len(_CDATA_END), False
-                continue
-            if not cdata and not self.attribute and text.startswith(_CDATA_START, i):
-                i, cdata = i + len(_CDATA_START), True
-                continue
-            if left <= 0:
-                break
-            if not cdata and text[i] == "&" and text.find(";", i) > i:
-                i = text.find(";", i) + 1
+        source = self.source
+        return source.loc(source.parsed_offset(self.start, self.attribute, offset))
+
+
+class _Walk:
+    """The written offsets of the characters of one attribute value or
+    element content as parsed, found as far as asked: `raw[k]` is where
+    character k was written. An entity or character reference is one
+    character, a CDATA section's markers none (in content), a line end one."""
+
+    __slots__ = ("raw", "next", "cdata", "attribute")
+
+    def __init__(self, start: int, attribute: bool) -> None:
+        self.raw: list[int] = []
+        self.next = start
+        self.cdata = False
+        self.attribute = attribute
+
+    def offset(self, text: str, offset: int) -> int:
+        """Where character `offset` was written; past the end of `text`, its end."""
+        raw = self.raw
+        while len(raw) <= offset:
+            i = self._skip_markers(text, self.next)
+            if i >= len(text):
+                self.next = i
+                return i
+            raw.append(i)
+            if not self.cdata and text[i] == "&" and text.find(";", i) > i:
+                self.next = text.find(";", i) + 1
             else:
-                i += 2 if text.startswith("\r\n", i) else 1
-            left -= 1
-        return self.source.loc(i)
+                self.next = i + (2 if text.startswith("\r\n", i) else 1)
+        return raw[offset]
+
+    def _skip_markers(self, text: str, i: int) -> int:
+        """`i` past the CDATA markers that begin there (which are no characters)."""
+        while True:
+            if self.cdata and text.startswith(_CDATA_END, i):
+                i, self.cdata = i + len(_CDATA_END), False
+            elif (
+                not self.cdata
+                and not self.attribute
+                and text.startswith(_CDATA_START, i)
+            ):
+                i, self.cdata = i + len(_CDATA_START), True
+            else:
+                return i
 
 
 @dataclass(frozen=True, slots=True)

@@ -288,3 +288,43 @@ def test_a_statement_or_a_label_in_an_ecmascript_attribute_is_reported_at_its_st
         "doc.scxml:4:14: warning: <log expr>: the label 'label:' before the "
         "expression is ignored; the expression after it is evaluated",
     ]
+
+
+def _written_at(text: str, start: int, attribute: bool, offset: int) -> int:
+    """Where character `offset` of the text parsed from `start` was written,
+    walked from the start every time (the reference for `TextSpan.loc_at`)."""
+    i, left, cdata = start, offset, False
+    while i < len(text):
+        if cdata and text.startswith("]]>", i):
+            i, cdata = i + 3, False
+            continue
+        if not cdata and not attribute and text.startswith("<![CDATA[", i):
+            i, cdata = i + 9, True
+            continue
+        if left <= 0:
+            break
+        if not cdata and text[i] == "&" and text.find(";", i) > i:
+            i = text.find(";", i) + 1
+        else:
+            i += 2 if text.startswith("\r\n", i) else 1
+        left -= 1
+    return i
+
+
+def test_positions_in_a_long_script_are_found_in_one_pass() -> None:
+    """A script's many tokens are placed by one walk over its text, kept by
+    the span's source: a large Composer library is not walked once per token."""
+    from scxmlc.compiler.positions import SourceText, TextSpan
+
+    script = "var a = 1 &amp;&amp; 2;\r\n<![CDATA[ if (a < b) { x(); } ]]>\n" * 200
+    text = f"<script>{script}</script>"
+    source = SourceText(text, "app.scxml")
+    span = TextSpan(source, len("<script>"), False)
+    offsets = [0, 5, 11, 12, 40, 41, 500, 3000, 9000, 12, 3, len(text) * 2]
+    for offset in offsets:
+        expected = source.loc(_written_at(text, span.start, False, offset))
+        assert span.loc_at(offset) == expected, offset
+    (walk,) = source._walks.values()
+    assert len(walk.raw) <= len(text)  # each character found once, whatever was asked
+    attribute = TextSpan(source, 3, True)
+    assert attribute.loc_at(20) == source.loc(_written_at(text, 3, True, 20))
