@@ -12,8 +12,9 @@ Input: the analysed chart, the names of its generated handlers and conditions,
 its fused runs and the event names it accepts. Output: a `Dispatch` listing,
 for each event name, the cases it handles: the configurations that behave
 alike, and the candidate transitions with their microsteps. The configurations
-are those of a leaf with no parallel ancestor, and those reachable from the
-initial configuration by planned microsteps, a bounded number of them.
+are those reachable from the initial configuration by planned microsteps, and
+those of a leaf with no parallel ancestor, a bounded number of them, and at
+most `MAX_COMPARES` for one name.
 
 Only what the runtime's fast path would do is planned: a microstep whose plan
 is cacheable (no history decides it) and a plain run of handlers (no invoke,
@@ -36,6 +37,7 @@ from .planner import HandlerNames, build_planner, leaf_configurations
 
 __all__ = [
     "MAX_CASES",
+    "MAX_COMPARES",
     "MAX_CONFIGURATIONS",
     "Candidate",
     "Case",
@@ -50,6 +52,11 @@ MAX_CONFIGURATIONS = 256
 MAX_CASES = 512
 """Cases (an event in a group of configurations) a dispatch holds at most:
 bounds the size of the generated method."""
+MAX_COMPARES = 16
+"""Configurations one event name is planned for at most. The dispatch finds
+a case by comparing the configuration with each in turn, which pays only
+while the list is short (an interpreted compare costs about a tenth of the
+memo's look-ups): the configurations found later take the general path."""
 
 
 @dataclass(frozen=True)
@@ -116,46 +123,71 @@ def plan_dispatch(
     function that runs it. The chart's handlers must not read the
     configuration (`observes_configuration=False`)."""
     planner = build_planner(chart, names, late_binding)
-    configs = _configurations(planner, events)
+    sources = _sources(planner, events)
+    configs = _configurations(planner, sources)
     planned: list[EventCases] = []
     budget = MAX_CASES
-    for name in events:
+    for name, states in sources.items():
         cases: dict[tuple[Candidate, ...], Case] = {}
+        compares = MAX_COMPARES
         for config in configs:
+            if not compares:
+                break
+            if not config & states:
+                continue  # no active state has a transition for `name`
             candidates = _candidates(planner, name, config, fused)
             if not candidates:
                 continue
             case = cases.get(candidates)
             if case is not None:
                 case.configs.append(config)
+                compares -= 1
             elif budget:
                 budget -= 1
+                compares -= 1
                 cases[candidates] = Case([config], candidates)
         if cases:
             planned.append(EventCases(name, list(cases.values())))
     return Dispatch(planned, planner) if planned else None
 
 
-def _configurations(planner: Chart, events: list[str]) -> list[int]:
-    """The configurations to plan for: each leaf's (no parallel ancestor), then
-    those the planned microsteps reach from the initial configuration,
-    breadth first, at most `MAX_CONFIGURATIONS`."""
-    found = dict.fromkeys(config for _, config in leaf_configurations(planner))
-    if planner.states[0].initial < 0:  # a document without states
-        return list(found)[:MAX_CONFIGURATIONS]
-    initial = planner.initial_plan()
+def _sources(planner: Chart, events: list[str]) -> dict[str, int]:
+    """For each event name a transition takes, the states (a mask) whose own
+    transitions take it: a configuration none of which is active has nothing
+    to plan for that name."""
+    sources: dict[str, int] = {}
+    for name in events:
+        states = 0
+        for index in planner.matching(name):
+            states |= 1 << planner.transitions[index].source
+        if states:
+            sources[name] = states
+    return sources
+
+
+def _configurations(planner: Chart, sources: dict[str, int]) -> list[int]:
+    """The configurations to plan for, at most `MAX_CONFIGURATIONS`: those
+    the planned microsteps reach from the initial configuration, breadth
+    first (the likeliest first), then each other leaf's (no parallel
+    ancestor), in document order."""
+    found: dict[int, None] = {}
+    initial = planner.initial_plan() if planner.states[0].initial >= 0 else None
     frontier: deque[int] = deque()
-    if initial.cacheable:
+    if initial is not None and initial.cacheable:
         frontier.append(initial.config_after)
-        found.setdefault(initial.config_after)
+        found[initial.config_after] = None
     while frontier and len(found) < MAX_CONFIGURATIONS:
         config = frontier.popleft()
-        for name in events:
+        for name, states in sources.items():
+            if not config & states:
+                continue
             for candidate in _candidates(planner, name, config, {}):
                 after = candidate.step.config_after
                 if after not in found:
                     found[after] = None
                     frontier.append(after)
+    for _, config in leaf_configurations(planner):
+        found.setdefault(config)
     return list(found)[:MAX_CONFIGURATIONS]
 
 

@@ -505,7 +505,9 @@ class Chart:
             memo[config] = found
         return found
 
-    def _matches(self, name: str | None) -> frozenset[int]:
+    def matching(self, name: str | None) -> frozenset[int]:
+        """The transitions whose descriptors match event `name` (None: the
+        eventless ones), memoised."""
         if name is None:
             return frozenset(
                 i
@@ -523,7 +525,7 @@ class Chart:
         return found
 
     def _selection(self, name: str | None, config: int) -> Plan | Chains:
-        matching = self._matches(name)
+        matching = self.matching(name)
         if not matching:
             return NOTHING
         chains: list[tuple[tuple[int, Cond | None], ...]] = []

@@ -26,6 +26,7 @@ import pytest
 import scxmlc
 import scxmlc.runtime
 from scxmlc.compiler import compile_path
+from scxmlc.compiler.dispatch import MAX_COMPARES
 from scxmlc.runtime import Machine, Observer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,25 @@ SYNTHETIC = {
   </state>
 </scxml>""",
 }
+
+
+def _ring(states: int) -> str:
+    """A ring of `states` states, each taking `next` to the following one
+    under a condition and `back` to the first: more configurations handle
+    `next` than one name is planned for."""
+    body = "".join(
+        f'<state id="s{i}"><onentry><assign location="n" expr="n + 1"/></onentry>'
+        f'<transition event="next" cond="n % 7 != 3" target="s{(i + 1) % states}"/>'
+        f'<transition event="back" target="s0"/></state>'
+        for i in range(states)
+    )
+    return (
+        f'{SCXML} datamodel="python" initial="s0">'
+        f'<datamodel><data id="n" expr="0"/></datamodel>{body}</scxml>'
+    )
+
+
+SYNTHETIC["ring"] = _ring(40)
 
 
 def _documents() -> list[tuple[str, Path | str]]:
@@ -337,3 +357,17 @@ def test_eventless_transitions_after_a_step_run_in_its_macrostep(
     machine.send("go")
     machine.send("go")  # k = 2: the eventless transition goes back to idle
     assert machine.configuration == {"idle"}
+
+
+def test_one_name_is_planned_for_a_bounded_number_of_configurations(
+    tmp_path: Path,
+) -> None:
+    source = _source("ring", SYNTHETIC["ring"], tmp_path)
+    body = source[
+        source.index("    def _dispatch") : source.index("    _chart = Chart(")
+    ]
+    start = body.index('name == "next"')
+    end = body.find("elif name ==", start)
+    planned = body[start:] if end < 0 else body[start:end]
+    assert planned.count("config == ") == MAX_COMPARES
+    # the rest of the ring takes the general path, as the side-by-side run checks
