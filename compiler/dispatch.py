@@ -13,8 +13,9 @@ its fused runs and the event names it accepts. Output: a `Dispatch` listing,
 for each event name, the cases it handles: the configurations that behave
 alike, and the candidate transitions with their microsteps. The configurations
 are those reachable from the initial configuration by planned microsteps, and
-those of a leaf with no parallel ancestor, a bounded number of them, and at
-most `MAX_COMPARES` for one name.
+those of a leaf with no parallel ancestor, a bounded number of them; at most
+`MAX_COMPARES` for one name, and at most `MAX_NAMES` names, those planned in
+the most configurations first (the order in which `_dispatch` compares them).
 
 Only what the runtime's fast path would do is planned: a microstep whose plan
 is cacheable (no history decides it) and a plain run of handlers (no invoke,
@@ -36,9 +37,9 @@ from .analysis import ChartAnalysis
 from .planner import HandlerNames, build_planner, leaf_configurations
 
 __all__ = [
-    "MAX_CASES",
     "MAX_COMPARES",
     "MAX_CONFIGURATIONS",
+    "MAX_NAMES",
     "Candidate",
     "Case",
     "Dispatch",
@@ -49,9 +50,13 @@ __all__ = [
 
 MAX_CONFIGURATIONS = 256
 """Configurations a chart's dispatch looks at, at most."""
-MAX_CASES = 512
-"""Cases (an event in a group of configurations) a dispatch holds at most:
-bounds the size of the generated method."""
+MAX_NAMES = 8
+"""Event names a dispatch takes at most. It finds an event's name by
+comparing it with each in turn, which pays only while the list is short (an
+interpreted string compare costs about a tenth of the memo's look-ups, and a
+name it does not take pays for every compare before the general path): the
+names planned in the most configurations are kept, the others take the
+general path."""
 MAX_COMPARES = 16
 """Configurations one event name is planned for at most. The dispatch finds
 a case by comparing the configuration with each in turn, which pays only
@@ -126,29 +131,41 @@ def plan_dispatch(
     sources = _sources(planner, events)
     configs = _configurations(planner, sources)
     planned: list[EventCases] = []
-    budget = MAX_CASES
     for name, states in sources.items():
-        cases: dict[tuple[Candidate, ...], Case] = {}
-        compares = MAX_COMPARES
-        for config in configs:
-            if not compares:
-                break
-            if not config & states:
-                continue  # no active state has a transition for `name`
-            candidates = _candidates(planner, name, config, fused)
-            if not candidates:
-                continue
-            case = cases.get(candidates)
-            if case is not None:
-                case.configs.append(config)
-                compares -= 1
-            elif budget:
-                budget -= 1
-                compares -= 1
-                cases[candidates] = Case([config], candidates)
+        cases = _cases(planner, name, states, configs, fused)
         if cases:
-            planned.append(EventCases(name, list(cases.values())))
+            planned.append(EventCases(name, cases))
+    planned.sort(key=lambda event: -sum(len(case.configs) for case in event.cases))
+    del planned[MAX_NAMES:]
     return Dispatch(planned, planner) if planned else None
+
+
+def _cases(
+    planner: Chart,
+    name: str,
+    states: int,
+    configs: list[int],
+    fused: dict[tuple[str, ...], str],
+) -> list[Case]:
+    """The cases of event `name` in the first `MAX_COMPARES` of `configs` that
+    take it: `states` are those with a transition for it (a mask)."""
+    cases: dict[tuple[Candidate, ...], Case] = {}
+    compares = MAX_COMPARES
+    for config in configs:
+        if not compares:
+            break
+        if not config & states:
+            continue  # no active state has a transition for `name`
+        candidates = _candidates(planner, name, config, fused)
+        if not candidates:
+            continue
+        compares -= 1
+        case = cases.get(candidates)
+        if case is not None:
+            case.configs.append(config)
+        else:
+            cases[candidates] = Case([config], candidates)
+    return list(cases.values())
 
 
 def _sources(planner: Chart, events: list[str]) -> dict[str, int]:

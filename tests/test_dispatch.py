@@ -26,7 +26,7 @@ import pytest
 import scxmlc
 import scxmlc.runtime
 from scxmlc.compiler import compile_path
-from scxmlc.compiler.dispatch import MAX_COMPARES
+from scxmlc.compiler.dispatch import MAX_COMPARES, MAX_NAMES
 from scxmlc.runtime import Machine, Observer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +150,16 @@ def _ring(states: int) -> str:
 
 
 SYNTHETIC["ring"] = _ring(40)
+SYNTHETIC["many_names"] = (
+    f'{SCXML} datamodel="python" initial="a"><datamodel><data id="n" expr="0"/>'
+    "</datamodel>"
+    '<state id="a"><transition event="both" target="b"/>'
+    + "".join(
+        f'<transition event="e{i}"><assign location="n" expr="n + {i}"/></transition>'
+        for i in range(12)
+    )
+    + '</state><state id="b"><transition event="both" target="a"/></state></scxml>'
+)
 
 
 def _documents() -> list[tuple[str, Path | str]]:
@@ -371,3 +381,15 @@ def test_one_name_is_planned_for_a_bounded_number_of_configurations(
     planned = body[start:] if end < 0 else body[start:end]
     assert planned.count("config == ") == MAX_COMPARES
     # the rest of the ring takes the general path, as the side-by-side run checks
+
+
+def test_a_dispatch_takes_the_names_planned_in_the_most_configurations(
+    tmp_path: Path,
+) -> None:
+    source = _source("many", SYNTHETIC["many_names"], tmp_path)
+    body = source[
+        source.index("    def _dispatch") : source.index("    _chart = Chart(")
+    ]
+    names = re.findall(r'name == "([^"]+)"', body)
+    assert len(names) == MAX_NAMES and names[0] == "both"  # in a and in b
+    assert set(names[1:]) < {f"e{i}" for i in range(12)}  # one configuration each

@@ -188,7 +188,29 @@ class TrafficLight(Machine):
     # the chart's own dispatch of external events, planned at build time
     def _dispatch(self, name: str) -> bool:
         config = self._config
-        if name == "hurry":
+        if name == "tick":
+            # red
+            if config == 0xB:
+                # transition 4: red -> green on tick
+                _fused(self)
+                self._config = 0x13  # green
+                return True
+            # green
+            if config == 0x13:
+                # transition 6: green -> yellow on tick hurry
+                try:
+                    _onentry_yellow(self)
+                except Exception as error:
+                    self._fail(error)
+                self._config = 0x23  # yellow
+                return True
+            # yellow
+            if config == 0x23:
+                # transition 7: yellow -> red on tick
+                _fused_2(self)
+                self._config = 0xB  # red
+                return True
+        elif name == "hurry":
             # green
             if config == 0x13:
                 # transition 6: green -> yellow on tick hurry
@@ -214,28 +236,6 @@ class TrafficLight(Machine):
                         self._fail(error)
                     self._config = 0x13  # green
                     return True
-                return True
-        elif name == "tick":
-            # red
-            if config == 0xB:
-                # transition 4: red -> green on tick
-                _fused(self)
-                self._config = 0x13  # green
-                return True
-            # green
-            if config == 0x13:
-                # transition 6: green -> yellow on tick hurry
-                try:
-                    _onentry_yellow(self)
-                except Exception as error:
-                    self._fail(error)
-                self._config = 0x23  # yellow
-                return True
-            # yellow
-            if config == 0x23:
-                # transition 7: yellow -> red on tick
-                _fused_2(self)
-                self._config = 0xB  # red
                 return True
         return False
 
