@@ -278,7 +278,13 @@ def test_dispatch_does_what_the_general_path_does(
     _run_side_by_side(name, cls, _general(cls))
 
 
-NATIVE_DOCUMENTS = ("hierarchical", "conditions", "regions")
+NATIVE_DOCUMENTS = (
+    "hierarchical",
+    "hierarchical-ecmascript",
+    "conditions",
+    "regions",
+    "eventless",
+)
 
 
 @pytest.mark.skipif(not scxmlc.runtime.NATIVE, reason="the runtime core is pure here")
@@ -290,7 +296,7 @@ def test_a_native_module_dispatches_as_the_pure_module_takes_the_memo(
     document = dict(DOCUMENTS)[name]
     native = tmp_path / "native"
     native.mkdir()
-    path = native / f"{name}.scxml"
+    path = native / f"{name.replace('-', '_')}.scxml"
     path.write_text(document.read_text() if isinstance(document, Path) else document)
     compiled = scxmlc.load(path, native=True)
     assert compiled._chart.dispatches and not isinstance(
