@@ -28,7 +28,7 @@ from lxml import etree
 
 from .datamodels import SYSTEM_VARIABLES
 from .diagnostics import Loc
-from .positions import TagPosition, TextSpan, scan_tags
+from .positions import LineIndex, TagPosition, TextSpan, scan_tags
 
 __all__ = ["Placer"]
 
@@ -136,19 +136,15 @@ def _expressions(text: _Text) -> Iterator[tuple[ast.expr, int]]:
         tree = ast.parse(source, mode=mode)
     except SyntaxError:
         return
-    written = text.text.split("\n") if text.script else source.split("\n")
-    parsed = source.split("\n")
-    starts = [0]
-    for part in written:
-        starts.append(starts[-1] + len(part) + 1)
+    parsed = LineIndex(source)
+    written = LineIndex(text.text) if text.script else parsed
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
-            index = node.lineno - 1
-            indent = len(written[index]) - len(parsed[index])
-            column = len(
-                parsed[index].encode()[: node.col_offset].decode(errors="replace")
-            )
-            yield node, lead + starts[index] + indent + column
+            line = node.lineno
+            indent = written.length(line) - parsed.length(line)
+            prefix = parsed.line_text(line).encode()[: node.col_offset]
+            column = len(prefix.decode(errors="replace"))
+            yield node, lead + written.start(line) + indent + column
 
 
 def _document_texts(document: str) -> dict[int, list[_Text]]:

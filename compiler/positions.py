@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Loc
 
-__all__ = ["SourceMap", "SourceText", "TagPosition", "TextSpan", "scan_tags"]
+__all__ = [
+    "LineIndex",
+    "SourceMap",
+    "SourceText",
+    "TagPosition",
+    "TextSpan",
+    "scan_tags",
+]
 
 _TOKEN = re.compile(
     r"<!--.*?-->"
@@ -39,16 +46,70 @@ _CDATA_START = "<![CDATA["
 _CDATA_END = "]]>"
 
 
+class LineIndex:
+    """Where the lines of a text start: a line and column (from 1, as parsers
+    and diagnostics count them) to an offset (from 0), and back.
+
+    Only "\n" ends a line, as in `text.split("\n")`: the "\r" of a CRLF is
+    the last character of its line (the text lxml gives has none).
+    """
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __len__(self) -> int:
+        """How many lines the text has: one more than its "\n"s."""
+        return len(self.starts)
+
+    def line(self, line: int) -> int:
+        """`line` (from 1) clamped to the text's lines: the first below it,
+        the last past it."""
+        return min(max(line, 1), len(self.starts))
+
+    def start(self, line: int) -> int:
+        """The offset where `line` (from 1, clamped) begins."""
+        return self.starts[self.line(line) - 1]
+
+    def length(self, line: int) -> int:
+        """How many characters `line` (from 1, clamped) has, its "\n" aside."""
+        line = self.line(line)
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
+        return end - self.starts[line - 1]
+
+    def line_text(self, line: int) -> str:
+        """The text of `line` (from 1, clamped), without its "\n"."""
+        start = self.start(line)
+        return self.text[start : start + self.length(line)]
+
+    def offset(self, line: int, column: int = 1, *, within_line: bool = False) -> int:
+        """The offset of `column` of `line` (both from 1). The line is clamped
+        to the text's lines and a column below 1 is 1; a column past the
+        line's end runs on into the next lines, unless `within_line`, which
+        stops it at the line's end (its "\n", or the end of the text)."""
+        column = max(column, 1) - 1
+        if within_line:
+            column = min(column, self.length(line))
+        return self.start(line) + column
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """The line and column (from 1) of character `offset` (from 0)."""
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+
 class SourceText:
     """The text of one file and where its lines start: offsets to `Loc`s."""
 
-    __slots__ = ("text", "file", "include", "_line_starts", "_walks")
+    __slots__ = ("text", "file", "include", "lines", "_walks")
 
     def __init__(self, text: str, file: str, include: str = "") -> None:
         self.text = text
         self.file = file
         self.include = include
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.lines = LineIndex(text)
         self._walks: dict[tuple[int, bool], _Walk] = {}
 
     def parsed_offset(self, start: int, attribute: bool, offset: int) -> int:
@@ -63,10 +124,8 @@ class SourceText:
 
     def loc(self, offset: int) -> Loc:
         """The line and column (from 1) of character `offset` (from 0)."""
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        return Loc(
-            self.file, line + 1, offset - self._line_starts[line] + 1, self.include
-        )
+        line, column = self.lines.line_column(offset)
+        return Loc(self.file, line, column, self.include)
 
 
 @dataclass(frozen=True, slots=True)

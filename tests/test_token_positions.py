@@ -328,3 +328,33 @@ def test_positions_in_a_long_script_are_found_in_one_pass() -> None:
     assert len(walk.raw) <= len(text)  # each character found once, whatever was asked
     attribute = TextSpan(source, 3, True)
     assert attribute.loc_at(20) == source.loc(_written_at(text, 3, True, 20))
+
+
+def test_line_index_turns_lines_and_columns_into_offsets_and_back() -> None:
+    """Lines and columns count from 1; a line outside the text is its first
+    or last line, a column below 1 is 1; a column past the line's end runs on
+    unless asked to stop at the line's end; a CRLF's "\\r" ends its line."""
+    from scxmlc.compiler.positions import LineIndex
+
+    lines = LineIndex("ab\r\ncde\n\nf")
+    assert len(lines) == 4
+    assert [lines.start(n) for n in range(1, 5)] == [0, 4, 8, 9]
+    assert [lines.length(n) for n in range(1, 5)] == [3, 3, 0, 1]
+    assert [lines.line_text(n) for n in range(1, 5)] == ["ab\r", "cde", "", "f"]
+    assert lines.offset(2, 2) == 5
+    assert lines.offset(0, 2) == lines.offset(-3, 2) == 1
+    assert lines.offset(9) == lines.offset(4, 1) == 9
+    assert lines.offset(2, 0) == lines.offset(2, -5) == 4
+    assert lines.offset(2, 9) == 12
+    assert lines.offset(2, 9, within_line=True) == 7  # at its "\n"
+    assert lines.offset(4, 9, within_line=True) == 10  # at the end of the text
+    assert lines.offset(3, 2, within_line=True) == 8
+    assert [lines.line_column(offset) for offset in (0, 3, 4, 8, 9, 10)] == [
+        (1, 1),
+        (1, 4),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (4, 2),
+    ]
+    assert len(LineIndex("")) == 1 and LineIndex("").offset(3, 3) == 2

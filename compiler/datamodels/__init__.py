@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Final
 from .. import ir
 from ..analysis import ChartAnalysis
 from ..diagnostics import Diagnostics, Loc
+from ..positions import LineIndex
 
 __all__ = [
     "BUDGET_CHECK",
@@ -158,11 +159,10 @@ class Datamodel(ABC):
         inline = not script.parts and script.source_loc.file == script.loc.file
         if span is None or not inline:
             return script.position
-        starts = [0] + [i + 1 for i, c in enumerate(script.source) if c == "\n"]
+        lines = LineIndex(script.source)
 
         def position(line: int, column: int = 1) -> Loc:
-            line = min(max(line, 1), len(starts))
-            return span.loc_at(starts[line - 1] + max(column, 1) - 1)
+            return span.loc_at(lines.offset(line, column))
 
         return position
 

@@ -47,6 +47,7 @@ from ...runtime.js import session as js_session
 from .. import ir
 from ..diagnostics import Loc
 from ..ors.model import HostObject, genesys_model
+from ..positions import LineIndex
 from ..suggestions import closest, did_you_mean
 from ..walk import actions, all_data, blocks, locations, mentions, scripts
 from . import DataField, Datamodel, ExtraMethod
@@ -263,11 +264,10 @@ class EcmascriptDatamodel(Datamodel):
         `expr` (its stripped text, or that text in parentheses), -> where they
         were written; `lead` is the whitespace stripped before it."""
         shift = 0 if parsed == expr.text.strip() else 1  # the "(" of a wrapped one
-        starts = [0] + [i + 1 for i, c in enumerate(parsed) if c == "\n"]
+        lines = LineIndex(parsed)
 
         def position(line: int, column: int = 1) -> Loc:
-            line = min(max(line, 1), len(starts))
-            offset = starts[line - 1] + max(column, 1) - 1 - shift
+            offset = lines.offset(line, column) - shift
             return self.expr_loc(expr, lead + max(offset, 0))
 
         return position

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from .. import ir
 from ..diagnostics import Loc
+from ..positions import LineIndex
 from ..walk import actions, all_data, blocks
 from . import (
     BUDGET_CHECK,
@@ -171,24 +172,22 @@ class PythonDatamodel(Datamodel):
         return parsed
 
     def _syntax_error_loc(self, expr: ir.Expr, error: SyntaxError) -> Loc:
-        """Where the token Python stopped at in `expr` was written."""
-        text = expr.text.strip()
-        lead = len(expr.text) - len(expr.text.lstrip())
-        lines = text.split("\n")
-        line = min(max(error.lineno or 1, 1), len(lines))
-        offset = sum(len(part) + 1 for part in lines[: line - 1])
-        offset += min(max((error.offset or 1) - 1, 0), len(lines[line - 1]))
-        return self.expr_loc(expr, lead + offset)
+        """Where the token Python stopped at in `expr` was written (a column
+        past its line's end is the line's end)."""
+        position = self._expression_position(expr, within_line=True)
+        return position(error.lineno or 1, error.offset or 1)
 
-    def _expression_position(self, expr: ir.Expr) -> Callable[..., Loc]:
+    def _expression_position(
+        self, expr: ir.Expr, *, within_line: bool = False
+    ) -> Callable[..., Loc]:
         """`position(line, column=1)` of the stripped text an expression is
-        parsed from -> where it was written."""
+        parsed from -> where it was written (see `LineIndex.offset` for
+        `within_line`)."""
         lead = len(expr.text) - len(expr.text.lstrip())
-        lines = expr.text.strip().split("\n")
+        lines = LineIndex(expr.text.strip())
 
         def position(line: int, column: int = 1) -> Loc:
-            line = min(max(line, 1), len(lines))
-            offset = sum(len(part) + 1 for part in lines[: line - 1]) + column - 1
+            offset = lines.offset(line, column, within_line=within_line)
             return self.expr_loc(expr, lead + offset)
 
         return position
@@ -197,16 +196,14 @@ class PythonDatamodel(Datamodel):
         """`position(line, column=1)` of the dedented, stripped source the
         script is parsed from (`textwrap.dedent(source).strip("\n")`)."""
         written = self.script_position(script)
-        original = script.source.split("\n")
-        dedented = textwrap.dedent(script.source).split("\n")
-        skipped = len(dedented) - len(
-            textwrap.dedent(script.source).lstrip("\n").split("\n")
-        )
+        original = LineIndex(script.source)
+        dedented = LineIndex(textwrap.dedent(script.source))
+        skipped = len(dedented.text) - len(dedented.text.lstrip("\n"))
 
         def position(line: int, column: int = 1) -> Loc:
-            index = min(max(line - 1 + skipped, 0), len(original) - 1)
-            indent = len(original[index]) - len(dedented[index])
-            return written(index + 1, column + indent)
+            line = original.line(line + skipped)
+            indent = original.length(line) - dedented.length(line)
+            return written(line, column + indent)
 
         return position
 
