@@ -332,6 +332,64 @@ def test_a_relayed_answer_is_at_most_16_mib(counter: type[Machine]) -> None:
     run(body)
 
 
+class ClosingOnAnswer(MemoryStore):
+    """A `MemoryStore` that closes `server` (once it is set) the moment its
+    `method` answers: the close starts before the node's task that called
+    resumes, as when a server is closed just as the store answers."""
+
+    def __init__(self, method: str) -> None:
+        super().__init__()
+        self.method = method
+        self.server: SessionServer | None = None
+        self.closing: asyncio.Task[None] | None = None
+        self.closed_on_answer = asyncio.Event()
+
+    def _answered(self, method: str) -> None:
+        if method == self.method and self.server and self.closing is None:
+            self.closing = asyncio.get_running_loop().create_task(self.server.close())
+            self.closed_on_answer.set()
+
+    async def renew_lease(self, node: str, token: int, ttl: float) -> bool:
+        renewed = await super().renew_lease(node, token, ttl)
+        self._answered("renew_lease")
+        return renewed
+
+    async def expired_nodes(self) -> list[str]:
+        expired = await super().expired_nodes()
+        self._answered("expired_nodes")
+        return expired
+
+
+@pytest.mark.parametrize("method", ["renew_lease", "expired_nodes"])
+def test_a_node_closed_as_the_store_answers_stops(
+    counter: type[Machine], method: str
+) -> None:
+    """A node closed while its lease keeper or its watch for dead nodes is
+    taking the store's answer stops: the answer does not swallow the
+    cancellation (as `asyncio.wait_for` did on Python 3.11, when a
+    cancellation met an inner call that had just finished), and closing
+    does not wait for ever on a task that goes on."""
+
+    async def body() -> None:
+        store = ClosingOnAnswer(method)
+        async with cluster(counter, store, "west") as (west,):
+            tasks = list(west.cluster._tasks)
+            store.server = west.server
+            await asyncio.wait_for(store.closed_on_answer.wait(), LIMIT)
+            assert store.closing is not None
+            done, _ = await asyncio.wait({store.closing}, timeout=LIMIT / 4)
+            running = [task.get_name() for task in tasks if not task.done()]
+            for task in tasks:  # so that a failing test ends
+                task.cancel()
+            waited = f"closing waited {LIMIT / 4:g} s for {running}"
+            assert store.closing in done, waited
+            assert running == [], "tasks of the node went on after it closed"
+            await store.closing
+            assert await store.live_nodes() == {}
+
+    run(body)
+
+
 def test_a_dead_nodes_sessions_go_on_elsewhere_with_timers_and_queued_events(
     counter: type[Machine],
 ) -> None:

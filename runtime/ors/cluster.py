@@ -53,6 +53,9 @@ Limits, each a constructor parameter (its default a constant here):
 `request_timeout` for `/request/` calls), `max_forwarded` (`MAX_FORWARDED`,
 256 forwarded calls under way at once, 503 `toomanyrequests` over it). A
 forwarded body is read within the server's `max_body_size` and `body_timeout`.
+Each store call of the lease (taken, renewed, released) and of the watch for
+dead nodes is given up after `lease_ttl / 3`, and closing waits at most as
+long for the node's renewing and watching tasks to stop.
 
 aiohttp is imported when the node starts.
 """
@@ -66,7 +69,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from ..basichttp import read_body
 from ..store import SessionStore, StoreError, check_id, new_session_id, node_of
@@ -117,6 +120,8 @@ _RELAYED: Final = ("Content-Type", "Retry-After", "Allow", "WWW-Authenticate")
 
 log = logging.getLogger("scxmlc.cluster")
 
+T = TypeVar("T")
+
 MAX_ADOPTION_BATCH: Final = 256
 """Adopted sessions restored at once."""
 
@@ -137,6 +142,18 @@ class Keeper(Protocol):
 Restorer = Callable[["ClusterNode", str], Awaitable["OrsSession | None"]]
 """Restores one adopted session on the node from the store (None: nothing to
 restore, the record is gone or cannot be restored)."""
+
+
+async def _within(call: Awaitable[T], limit: float) -> T:
+    """The result of `call`; `asyncio.TimeoutError` after `limit` seconds.
+
+    `call` runs in the caller's task (`asyncio.timeout`), so a cancellation
+    that arrives as it finishes still cancels the caller: `asyncio.wait_for`
+    on Python 3.11 runs it in a task of its own and then returns its result
+    instead, and a node's loop that lost its cancellation so ran on for
+    ever, with `close()` waiting for it."""
+    async with asyncio.timeout(limit):
+        return await call
 
 
 def encode_event(name: str, data: Any, origintype: str) -> bytes:
@@ -238,30 +255,46 @@ class ClusterNode:
         if self.keeper is None:
             await self._take_lease()
             await self._adopt(self.node)
-            self._tasks = [loop.create_task(self._keep_lease())]
-        self._tasks.append(loop.create_task(self._watch()))
+            self._tasks = [loop.create_task(self._keep_lease(), name="renewing")]
+        self._tasks.append(loop.create_task(self._watch(), name="watching"))
 
     async def close(self) -> None:
         """Stop renewing and watching and release the lease, so the other
         nodes adopt this node's sessions at once (its sessions stay in the
         store as last saved)."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-        self._tasks = []
+        await self._stop_tasks()
         if self.token and self.keeper is None:
             try:
-                await self.store.release_lease(self.node, self.token)
-            except StoreError as error:
-                log.warning("node %s: releasing the lease failed: %s", self.node, error)
+                await _within(
+                    self.store.release_lease(self.node, self.token), self.lease_ttl / 3
+                )
+            except (StoreError, asyncio.TimeoutError) as error:
+                log.warning(
+                    "node %s: releasing the lease failed: %s",
+                    self.node,
+                    error or "no answer",
+                )
             self.token = 0
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+    async def _stop_tasks(self) -> None:
+        """Cancel the renewing and watching tasks and wait for them to end, at
+        most `lease_ttl / 3` seconds (a task still running then is logged and
+        left). A cancellation of the caller is not swallowed."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        if not tasks:
+            return
+        _, running = await asyncio.wait(tasks, timeout=self.lease_ttl / 3)
+        for task in tasks:
+            if task in running:
+                log.error("node %s: %s did not stop", self.node, task.get_name())
+            elif not task.cancelled() and task.exception() is not None:
+                error = task.exception()
+                log.error("node %s: %s failed: %r", self.node, task.get_name(), error)
 
     # -- the lease -----------------------------------------------------------------
 
@@ -296,7 +329,7 @@ class ClusterNode:
             renewed = False
             if token:
                 try:
-                    renewed = await asyncio.wait_for(
+                    renewed = await _within(
                         self.store.renew_lease(self.node, token, self.lease_ttl),
                         self.lease_ttl / 3,
                     )
@@ -336,7 +369,7 @@ class ClusterNode:
         """Take a new lease, once the store answers."""
         while True:
             try:
-                await asyncio.wait_for(self._take_lease(), self.lease_ttl / 3)
+                await _within(self._take_lease(), self.lease_ttl / 3)
                 return
             except (StoreError, asyncio.TimeoutError) as error:
                 log.warning(
@@ -355,9 +388,7 @@ class ClusterNode:
             try:
                 if not self.serving():
                     continue  # no lease to adopt under
-                expired = await asyncio.wait_for(
-                    self.store.expired_nodes(), self.lease_ttl / 3
-                )
+                expired = await _within(self.store.expired_nodes(), self.lease_ttl / 3)
                 for dead in expired:
                     await self._adopt(dead)
             except (StoreError, asyncio.TimeoutError) as error:
