@@ -506,7 +506,7 @@ class _MachineBuilder:
         lines = [f"# {comment_text(where)}", f"if {test}:"]
         body: list[str] = []
         for candidate in case.candidates:
-            step = self.dispatch_step(dispatch, candidate.step)
+            step = self.dispatch_step(dispatch, candidate.step, case.configs)
             if candidate.cond is None:
                 body += step
                 break
@@ -523,9 +523,13 @@ class _MachineBuilder:
             body.append("return True")
         return lines + _indented(body)
 
-    def dispatch_step(self, dispatch: Dispatch, step: Step) -> list[str]:
-        """The microstep of one candidate: its handlers, each under `try` (a
-        fused run has its own), the configuration after, the macrostep."""
+    def dispatch_step(
+        self, dispatch: Dispatch, step: Step, configs: list[int]
+    ) -> list[str]:
+        """The microstep of one candidate, taken in one of `configs`: its
+        handlers, each under `try` (a fused run has its own), the configuration
+        after (a constant where it is one, else the exited states exchanged
+        for the entered ones; none for a targetless transition), the macrostep."""
         lines = [
             f"# {comment_text(_describe(self.chart, t))}" for t in step.transitions
         ]
@@ -539,8 +543,19 @@ class _MachineBuilder:
                 "except Exception as error:",
                 f"{_INDENT}self._fail(error)",
             ]
-        after = comment_text(dispatch.describe(step.config_after))
-        lines.append(f"self._config = {_mask(step.config_after)}  # {after}")
+        afters = {step.after(config) for config in configs}
+        if not step.exits and not step.entered:
+            pass  # targetless: the configuration stays
+        elif len(afters) == 1:
+            (after,) = afters
+            where = comment_text(dispatch.describe(after))
+            lines.append(f"self._config = {_mask(after)}  # {where}")
+        else:
+            entered = comment_text(dispatch.describe(step.entered))
+            lines.append(
+                f"self._config = config & ~{_mask(step.exits)} | {_mask(step.entered)}"
+                f"  # enters {entered}"
+            )
         if step.settle:
             lines.append("self._macrostep()")
         lines.append("return True")

@@ -67,14 +67,22 @@ memo's look-ups): the configurations found later take the general path."""
 @dataclass(frozen=True)
 class Step:
     """One microstep: the transitions taken, the handlers run in order (a
-    fused run's function in place of the run), the configuration after, and
-    whether the macrostep goes on (eventless transitions may follow)."""
+    fused run's function in place of the run), the states it may exit (the
+    transitions' exit masks) and those it enters, and whether the macrostep
+    goes on (eventless transitions may follow). The same step serves every
+    configuration whose exited states run the same handlers: in a parallel
+    state, whatever the other regions hold."""
 
     transitions: tuple[int, ...]
     calls: tuple[str, ...]
     fused: bool
-    config_after: int
+    exits: int
+    entered: int
     settle: bool
+
+    def after(self, config: int) -> int:
+        """The configuration after this step from `config` (Plan.config_after)."""
+        return config & ~self.exits | self.entered
 
 
 @dataclass(frozen=True)
@@ -199,7 +207,7 @@ def _configurations(planner: Chart, sources: dict[str, int]) -> list[int]:
             if not config & states:
                 continue
             for candidate in _candidates(planner, name, config, {}):
-                after = candidate.step.config_after
+                after = candidate.step.after(config)
                 if after not in found:
                     found[after] = None
                     frontier.append(after)
@@ -215,7 +223,7 @@ def _candidates(
     general path must decide (or nothing is selected)."""
     selection = planner.select(name, config)
     if isinstance(selection, Plan):
-        step = _step(selection, fused)
+        step = _step(planner, config, selection, fused)
         return (Candidate(None, step),) if step is not None else ()
     chains = selection.chains
     if len(chains) != 1:
@@ -232,24 +240,33 @@ def _chain(
     """The candidates of one chain of (transition, condition name)."""
     candidates: list[Candidate] = []
     for transition, cond in chain:
-        step = _step(planner.plan(config, [transition], {}), fused)
+        plan = planner.plan(config, [transition], {})
+        step = _step(planner, config, plan, fused)
         if step is None:
             return ()
         candidates.append(Candidate(None if cond is None else str(cond), step))
     return tuple(candidates)
 
 
-def _step(plan: Plan, fused: dict[tuple[str, ...], str]) -> Step | None:
-    """The step of `plan`, or None when it needs the general path (history,
-    invokes, late binding, final states)."""
+def _step(
+    planner: Chart, config: int, plan: Plan, fused: dict[tuple[str, ...], str]
+) -> Step | None:
+    """The step of `plan` (taken in `config`), or None when it needs the
+    general path (history, invokes, late binding, final states)."""
     if not plan.cacheable or plan.calls is None:
         return None
     calls = tuple(str(handler) for handler in plan.calls)
     run = fused.get(calls) if len(calls) > 1 else None
-    return Step(
+    exits = 0
+    for transition in plan.transitions:
+        exits |= planner.exit_masks[transition]
+    step = Step(
         plan.transitions,
         (run,) if run is not None else calls,
         run is not None,
-        plan.config_after,
+        exits,
+        plan.entered,
         plan.settle,
     )
+    assert step.after(config) == plan.config_after, "a plan the masks do not give"
+    return step

@@ -74,19 +74,14 @@ class Door(Machine):
     def _dispatch(self, name: str) -> bool:
         config = self._config
         if name == "close":
-            # opened, locked
-            if config == 0x77:
+            # opened, locked; opened, unlocked
+            if config == 0x77 or config == 0xB7:
                 # transition 3: opened -> closed on close
-                self._config = 0x6F  # closed, locked
-                return True
-            # opened, unlocked
-            if config == 0xB7:
-                # transition 3: opened -> closed on close
-                self._config = 0xAF  # closed, unlocked
+                self._config = config & ~0x18 | 0x8  # enters closed
                 return True
         elif name == "lock":
-            # closed, unlocked
-            if config == 0xAF:
+            # closed, unlocked; opened, unlocked
+            if config == 0xAF or config == 0xB7:
                 try:
                     holds = _cond_6(self)
                 except Exception as error:
@@ -94,24 +89,12 @@ class Door(Machine):
                     holds = False
                 if holds:
                     # transition 6: unlocked -> locked on lock
-                    self._config = 0x6F  # closed, locked
-                    return True
-                return True
-            # opened, unlocked
-            if config == 0xB7:
-                try:
-                    holds = _cond_6(self)
-                except Exception as error:
-                    self._fail(error)
-                    holds = False
-                if holds:
-                    # transition 6: unlocked -> locked on lock
-                    self._config = 0x77  # opened, locked
+                    self._config = config & ~0xC0 | 0x40  # enters locked
                     return True
                 return True
         elif name == "open":
-            # closed, locked
-            if config == 0x6F:
+            # closed, locked; closed, unlocked
+            if config == 0x6F or config == 0xAF:
                 try:
                     holds = _cond_2(self)
                 except Exception as error:
@@ -119,39 +102,18 @@ class Door(Machine):
                     holds = False
                 if holds:
                     # transition 2: closed -> opened on open
-                    self._config = 0x77  # opened, locked
-                    return True
-                return True
-            # closed, unlocked
-            if config == 0xAF:
-                try:
-                    holds = _cond_2(self)
-                except Exception as error:
-                    self._fail(error)
-                    holds = False
-                if holds:
-                    # transition 2: closed -> opened on open
-                    self._config = 0xB7  # opened, unlocked
+                    self._config = config & ~0x18 | 0x10  # enters opened
                     return True
                 return True
         elif name == "unlock":
-            # closed, locked
-            if config == 0x6F:
+            # closed, locked; opened, locked
+            if config == 0x6F or config == 0x77:
                 # transition 5: locked -> unlocked on unlock
                 try:
                     _onentry_unlocked(self)
                 except Exception as error:
                     self._fail(error)
-                self._config = 0xAF  # closed, unlocked
-                return True
-            # opened, locked
-            if config == 0x77:
-                # transition 5: locked -> unlocked on unlock
-                try:
-                    _onentry_unlocked(self)
-                except Exception as error:
-                    self._fail(error)
-                self._config = 0xB7  # opened, unlocked
+                self._config = config & ~0xC0 | 0x80  # enters unlocked
                 return True
         return False
 

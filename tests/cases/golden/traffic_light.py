@@ -234,7 +234,6 @@ class TrafficLight(Machine):
                         _transition_5(self)
                     except Exception as error:
                         self._fail(error)
-                    self._config = 0x13  # green
                     return True
                 return True
         return False
