@@ -29,7 +29,8 @@ has evaluated anything.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from scxmlc.runtime.chart import Chart, Plan
 
@@ -103,12 +104,16 @@ class Case:
     candidates: tuple[Candidate, ...]
 
 
+Candidates = Callable[[str, int], tuple[Candidate, ...]]
+"""The candidates of an event name in a configuration (`_candidates`, memoised)."""
+
+
 @dataclass
 class EventCases:
     """The cases of one event name, in the order the configurations were found."""
 
     name: str
-    cases: list[Case] = field(default_factory=list)
+    cases: list[Case]
 
 
 @dataclass
@@ -136,11 +141,19 @@ def plan_dispatch(
     function that runs it. The chart's handlers must not read the
     configuration (`observes_configuration=False`)."""
     planner = build_planner(chart, names, late_binding)
+    known: dict[tuple[str, int], tuple[Candidate, ...]] = {}
+
+    def candidates(name: str, config: int) -> tuple[Candidate, ...]:
+        found = known.get((name, config))
+        if found is None:
+            found = known[name, config] = _candidates(planner, name, config, fused)
+        return found
+
     sources = _sources(planner, events)
-    configs = _configurations(planner, sources)
+    configs = _configurations(planner, sources, candidates)
     planned: list[EventCases] = []
     for name, states in sources.items():
-        cases = _cases(planner, name, states, configs, fused)
+        cases = _cases(name, states, configs, candidates)
         if cases:
             planned.append(EventCases(name, cases))
     planned.sort(key=lambda event: -sum(len(case.configs) for case in event.cases))
@@ -149,11 +162,7 @@ def plan_dispatch(
 
 
 def _cases(
-    planner: Chart,
-    name: str,
-    states: int,
-    configs: list[int],
-    fused: dict[tuple[str, ...], str],
+    name: str, states: int, configs: list[int], candidates: Candidates
 ) -> list[Case]:
     """The cases of event `name` in the first `MAX_COMPARES` of `configs` that
     take it: `states` are those with a transition for it (a mask)."""
@@ -164,15 +173,15 @@ def _cases(
             break
         if not config & states:
             continue  # no active state has a transition for `name`
-        candidates = _candidates(planner, name, config, fused)
-        if not candidates:
+        found = candidates(name, config)
+        if not found:
             continue
         compares -= 1
-        case = cases.get(candidates)
+        case = cases.get(found)
         if case is not None:
             case.configs.append(config)
         else:
-            cases[candidates] = Case([config], candidates)
+            cases[found] = Case([config], found)
     return list(cases.values())
 
 
@@ -190,7 +199,9 @@ def _sources(planner: Chart, events: list[str]) -> dict[str, int]:
     return sources
 
 
-def _configurations(planner: Chart, sources: dict[str, int]) -> list[int]:
+def _configurations(
+    planner: Chart, sources: dict[str, int], candidates: Candidates
+) -> list[int]:
     """The configurations to plan for, at most `MAX_CONFIGURATIONS`: those
     the planned microsteps reach from the initial configuration, breadth
     first (the likeliest first), then each other leaf's (no parallel
@@ -206,7 +217,7 @@ def _configurations(planner: Chart, sources: dict[str, int]) -> list[int]:
         for name, states in sources.items():
             if not config & states:
                 continue
-            for candidate in _candidates(planner, name, config, {}):
+            for candidate in candidates(name, config):
                 after = candidate.step.after(config)
                 if after not in found:
                     found[after] = None
