@@ -184,8 +184,9 @@ class _Walk:
                 self.next = i
                 return i
             raw.append(i)
-            if not self.cdata and text[i] == "&" and text.find(";", i) > i:
-                self.next = text.find(";", i) + 1
+            end = text.find(";", i) if not self.cdata and text[i] == "&" else -1
+            if end > i:  # an entity or character reference
+                self.next = end + 1
             else:
                 self.next = i + (2 if text.startswith("\r\n", i) else 1)
         return raw[offset]
