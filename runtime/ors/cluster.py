@@ -69,10 +69,17 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from ..basichttp import read_body
-from ..store import SessionStore, StoreError, check_id, new_session_id, node_of
+from ..store import (
+    SessionStore,
+    StoreError,
+    answered_within,
+    check_id,
+    new_session_id,
+    node_of,
+)
 from .durable import LEASE_MARGIN
 from .platform import OrsSession
 from .server import Refusal, SessionServer
@@ -120,8 +127,6 @@ _RELAYED: Final = ("Content-Type", "Retry-After", "Allow", "WWW-Authenticate")
 
 log = logging.getLogger("scxmlc.cluster")
 
-T = TypeVar("T")
-
 MAX_ADOPTION_BATCH: Final = 256
 """Adopted sessions restored at once."""
 
@@ -142,18 +147,6 @@ class Keeper(Protocol):
 Restorer = Callable[["ClusterNode", str], Awaitable["OrsSession | None"]]
 """Restores one adopted session on the node from the store (None: nothing to
 restore, the record is gone or cannot be restored)."""
-
-
-async def _within(call: Awaitable[T], limit: float) -> T:
-    """The result of `call`; `asyncio.TimeoutError` after `limit` seconds.
-
-    `call` runs in the caller's task (`asyncio.timeout`), so a cancellation
-    that arrives as it finishes still cancels the caller: `asyncio.wait_for`
-    on Python 3.11 runs it in a task of its own and then returns its result
-    instead, and a node's loop that lost its cancellation so ran on for
-    ever, with `close()` waiting for it."""
-    async with asyncio.timeout(limit):
-        return await call
 
 
 def encode_event(name: str, data: Any, origintype: str) -> bytes:
@@ -265,15 +258,11 @@ class ClusterNode:
         await self._stop_tasks()
         if self.token and self.keeper is None:
             try:
-                await _within(
+                await answered_within(
                     self.store.release_lease(self.node, self.token), self.lease_ttl / 3
                 )
-            except (StoreError, asyncio.TimeoutError) as error:
-                log.warning(
-                    "node %s: releasing the lease failed: %s",
-                    self.node,
-                    error or "no answer",
-                )
+            except StoreError as error:
+                log.warning("node %s: releasing the lease failed: %s", self.node, error)
             self.token = 0
         if self._client is not None:
             await self._client.close()
@@ -329,11 +318,11 @@ class ClusterNode:
             renewed = False
             if token:
                 try:
-                    renewed = await _within(
+                    renewed = await answered_within(
                         self.store.renew_lease(self.node, token, self.lease_ttl),
                         self.lease_ttl / 3,
                     )
-                except (StoreError, asyncio.TimeoutError) as error:
+                except StoreError as error:
                     log.warning(
                         "node %s: lease renewal failed: %s",
                         self.node,
@@ -369,9 +358,9 @@ class ClusterNode:
         """Take a new lease, once the store answers."""
         while True:
             try:
-                await _within(self._take_lease(), self.lease_ttl / 3)
+                await answered_within(self._take_lease(), self.lease_ttl / 3)
                 return
-            except (StoreError, asyncio.TimeoutError) as error:
+            except StoreError as error:
                 log.warning(
                     "node %s: taking a lease failed: %s",
                     self.node,
@@ -388,10 +377,12 @@ class ClusterNode:
             try:
                 if not self.serving():
                     continue  # no lease to adopt under
-                expired = await _within(self.store.expired_nodes(), self.lease_ttl / 3)
+                expired = await answered_within(
+                    self.store.expired_nodes(), self.lease_ttl / 3
+                )
                 for dead in expired:
                     await self._adopt(dead)
-            except (StoreError, asyncio.TimeoutError) as error:
+            except StoreError as error:
                 log.warning(
                     "node %s: watching for dead nodes: %s",
                     self.node,

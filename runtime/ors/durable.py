@@ -73,7 +73,7 @@ from ..events import EXTERNAL, AttrDict, Event
 from ..io import pending as pending_sends
 from ..machine import Machine
 from ..snapshot import SnapshotError
-from ..store import Fenced, SessionRecord, SessionStore, StoreError
+from ..store import Fenced, SessionRecord, SessionStore, StoreError, answered_within
 from .platform import OrsSession, Platform
 
 __all__ = [
@@ -391,12 +391,9 @@ class Durability:
     async def _bounded(self, call: Awaitable[T], timeout: float | None = None) -> T:
         """The result of store call `call`, given up after `timeout` seconds
         (by default `store_timeout`) with `StoreError`."""
-        limit = self.store_timeout if timeout is None else timeout
-        try:
-            async with asyncio.timeout(limit):  # no task of its own, unlike wait_for
-                return await call
-        except TimeoutError:
-            raise StoreError(f"the store did not answer within {limit:g} s") from None
+        return await answered_within(
+            call, self.store_timeout if timeout is None else timeout
+        )
 
     async def _lease(self) -> list[str]:
         """Take a new lease and adopt what the node still owns under its
@@ -496,9 +493,10 @@ class Durability:
             if not self.token:
                 await self._relet()
                 continue
-            try:
-                await asyncio.wait_for(self._check.wait(), self.lease_ttl / 3)
-            except asyncio.TimeoutError:
+            try:  # in this task: wait_for could lose a cancellation (3.11)
+                async with asyncio.timeout(self.lease_ttl / 3):
+                    await self._check.wait()
+            except TimeoutError:
                 pass
             self._check.clear()
             if self.token:

@@ -31,6 +31,7 @@ from .base import SessionRecord as SessionRecord
 from .base import SessionStore as SessionStore
 from .base import StoreError as StoreError
 from .base import StoreUrlError as StoreUrlError
+from .base import answered_within as answered_within
 from .base import check_id as check_id
 from .base import new_session_id as new_session_id
 from .base import node_of as node_of

@@ -27,14 +27,16 @@ spaces, at most 200 characters.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
+    "answered_within",
     "DEFAULT_CLUSTER",
     "DEFAULT_TTL",
     "Fenced",
@@ -64,6 +66,24 @@ _ID: Final = re.compile(r"[A-Za-z0-9._~:@-]+")
 
 class StoreError(Exception):
     """A store that cannot do what was asked: unreachable, refused, closed."""
+
+
+T = TypeVar("T")
+
+
+async def answered_within(call: Awaitable[T], limit: float) -> T:
+    """The result of store call `call`, given up after `limit` seconds with
+    `StoreError`.
+
+    `call` runs in the caller's task (`asyncio.timeout`): `asyncio.wait_for`
+    on Python 3.11 runs it in a task of its own and, when a cancellation
+    arrives as it finishes, returns its result instead of cancelling, and a
+    loop that lost its cancellation so runs on for ever."""
+    try:
+        async with asyncio.timeout(limit):
+            return await call
+    except TimeoutError:
+        raise StoreError(f"the store did not answer within {limit:g} s") from None
 
 
 class StoreUrlError(StoreError, ValueError):
