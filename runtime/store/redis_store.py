@@ -395,31 +395,40 @@ class RedisStore:
             )
         return self._client
 
-    async def _do(self, awaitable: Any, *, sends: bool = True) -> Any:
-        """The result of `awaitable`, a command or pipeline sent to Redis
-        (`sends`; else the raising of an error Redis answered), with Redis's
-        errors as `Fenced` or `StoreError`. On Redis Cluster a command first
-        takes one of the store's `max_connections` permits (`_wait_permit`),
-        so that no node is asked for more connections than it may open."""
-        from redis import exceptions
-
-        permits = self._permits if sends else None
+    async def _do(self, awaitable: Any) -> Any:
+        """The result of `awaitable`, a command or pipeline sent to Redis,
+        with Redis's errors as `Fenced` or `StoreError` (`_failure`). On Redis
+        Cluster a command first takes one of the store's `max_connections`
+        permits (`_wait_permit`), so that no node is asked for more
+        connections than it may open."""
+        permits = self._permits
         if permits is not None:
             await self._wait_permit(permits, awaitable)
         try:
             return await awaitable
-        except exceptions.ResponseError as e:
-            text = str(e)
-            if text.startswith("FENCED"):
-                raise Fenced(text) from None
-            raise StoreError(f"store {self.display}: {text}") from e
-        except exceptions.RedisError as e:
-            raise StoreError(f"store {self.display}: {e}") from e
-        except OSError as e:
-            raise StoreError(f"store {self.display}: {e}") from e
+        except Exception as error:
+            failure = self._failure(error)
+            if failure is error:
+                raise
+            raise failure from error
         finally:
             if permits is not None:
                 permits.release()
+
+    def _failure(self, error: Exception) -> Exception:
+        """What a store caller sees of `error`, raised by Redis or answered
+        in a pipeline's results: `Fenced` for a fenced save, `StoreError` for
+        Redis's errors and the socket's; anything else as it is."""
+        from redis import exceptions
+
+        if isinstance(error, exceptions.ResponseError):
+            text = str(error)
+            if text.startswith("FENCED"):
+                return Fenced(text)
+            return StoreError(f"store {self.display}: {text}")
+        if isinstance(error, (exceptions.RedisError, OSError)):
+            return StoreError(f"store {self.display}: {error}")
+        return error
 
     async def _wait_permit(self, permits: asyncio.Semaphore, awaitable: Any) -> None:
         """Take one of `permits`, waiting up to `POOL_WAIT` seconds; else
@@ -619,7 +628,7 @@ class RedisStore:
         try:
             if isinstance(outcome, bytes):
                 raise Fenced(outcome.decode())
-            await self._do(_raise(outcome), sends=False)
+            raise self._failure(outcome)
         except Fenced:
             current = await self.load(sid)
             if current is None or current.node != record.node:
@@ -651,7 +660,7 @@ class RedisStore:
             pipe.pexpire(due, ttl)
         for outcome in await self._do(pipe.execute(raise_on_error=False)):
             if isinstance(outcome, Exception):
-                await self._do(_raise(outcome), sends=False)
+                raise self._failure(outcome)
 
     async def _index(
         self, node: str, entries: list[tuple[str, float, float | None]]
@@ -684,7 +693,7 @@ class RedisStore:
         self._appends.append(_Append(sessionid, bytes(data), future))
         seq = await future
         if isinstance(seq, Exception):
-            await self._do(_raise(seq), sends=False)
+            raise self._failure(seq)
         return int(seq) or None
 
     async def pending(self, sessionid: str, after: int = 0) -> list[QueuedEvent]:
@@ -841,7 +850,7 @@ class RedisStore:
             )
             for outcome in done:
                 if isinstance(outcome, Exception):
-                    await self._do(_raise(outcome), sends=False)
+                    raise self._failure(outcome)
             moved = [sid for (sid, _, _), ok in zip(entries, done) if ok]
             adopted += moved
             if dead != node:
@@ -925,7 +934,3 @@ def _fail(futures: list[asyncio.Future[Any]], error: BaseException) -> None:
     for future in futures:
         if not future.done():
             future.set_exception(error)
-
-
-async def _raise(error: Exception) -> None:
-    raise error
