@@ -38,6 +38,7 @@ from .analysis import ChartAnalysis, StateNode
 from .datamodels import (
     SYSTEM_VARIABLES,
     DataField,
+    DataRecord,
     Datamodel,
     ExtraMethod,
     datamodel_for,
@@ -102,6 +103,8 @@ class MachineView:
     """The class of the datamodel's typed fields, if it has any."""
     data_doc: str
     fields: list[DataField]
+    records: list[DataRecord]
+    """Further classes of typed slots (ECMAScript's record of `<data>` values)."""
     docstring: str
     constants: list[ConstantView]
     functions: list[MethodView]
@@ -149,6 +152,7 @@ class ModuleView:
             names.append(machine.class_name)
             if machine.data_class:
                 names.append(machine.data_class)
+            names += [record.name for record in machine.records]
             if machine.events_alias:
                 names.append(machine.events_alias)
         return names
@@ -280,7 +284,11 @@ class _MachineBuilder:
             )
             cls = NullDatamodel
         return cls(
-            self.chart, self.diag, self.state_constants, native=self.options.native
+            self.chart,
+            self.diag,
+            self.state_constants,
+            native=self.options.native,
+            machine_class=self.class_name,
         )
 
     # -- the whole class ----------------------------------------------------
@@ -341,6 +349,7 @@ class _MachineBuilder:
             data_class=data_class,
             data_doc=dm.variables_doc.format(machine=self.class_name),
             fields=dm.fields(),
+            records=dm.records(),
             docstring=f"The state machine {chart.name!r} of {self.file} (datamodel {dm.name!r}).",
             constants=self.constants,
             functions=sorted(self.functions, key=lambda function: function.owner),

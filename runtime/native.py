@@ -57,12 +57,14 @@ CORE_MODULES: Final = (
     "scxmlc.runtime.clock",
     "scxmlc.runtime.ors.machine",
     "scxmlc.runtime.js.operators",
+    "scxmlc.runtime.js.record",
 )
 """The modules mypyc compiles, as one group; every other runtime module stays
 interpreted. The order is the order `source_hash` reads them in.
 `ors.machine` holds `OrsMachine`, the base of ORS documents' classes: a chart
 compiled natively needs a compiled base. `js.operators` holds JavaScript's `+`
-and comparisons, which a native ECMAScript chart then calls directly."""
+and comparisons, which a native ECMAScript chart then calls directly;
+`js.record` the base of its record of `<data>` values (a native class)."""
 
 RUNTIME_PACKAGE: Final = "scxmlc.runtime"
 

@@ -110,6 +110,7 @@ def test_stage_lays_the_runtime_out_under_its_import_name(tmp_path: Path) -> Non
         runtime / "clock.py",
         runtime / "ors" / "machine.py",
         runtime / "js" / "operators.py",
+        runtime / "js" / "record.py",
     ]
     assert not (tmp_path / "scxmlc" / "left-over.txt").exists()
     assert (tmp_path / "scxmlc" / "__init__.py").is_file()

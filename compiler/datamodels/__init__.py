@@ -21,7 +21,7 @@ import ast
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from .. import ir
@@ -34,6 +34,7 @@ __all__ = [
     "DATAMODELS",
     "SYSTEM_VARIABLES",
     "DataField",
+    "DataRecord",
     "ExtraMethod",
     "Datamodel",
     "datamodel_for",
@@ -95,6 +96,20 @@ class DataField:
     `Any`: what the fingerprint reads, so snapshots move between the two."""
 
 
+@dataclass
+class DataRecord:
+    """A class of typed slots a generated module declares: its name, its
+    docstring and its fields (document order)."""
+
+    name: str
+    doc: str
+    fields: list[DataField]
+    base: str = ""
+    """Its base class, if any (`js.Record`)."""
+    attributes: list[tuple[str, str]] = field(default_factory=list)
+    """Class attributes after the slots: (name, value source)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExtraMethod:
     """A method the datamodel adds to the machine class (an ECMAScript
@@ -118,10 +133,13 @@ class Datamodel(ABC):
         state_constants: dict[str, str] | None = None,
         *,
         native: bool = False,
+        machine_class: str = "Machine",
     ) -> None:
         self.chart = chart
         self.diag = diagnostics
         self.state_constants = state_constants or {}
+        self.machine_class = machine_class
+        """The name of the generated machine class (its other classes' prefix)."""
         self.native = native
         """The module is to be compiled with mypyc, which checks every
         annotation when it runs: an annotation must hold for every value."""
@@ -227,6 +245,11 @@ class Datamodel(ABC):
         """Attributes generated machines carry besides the variables object:
         name -> annotation."""
         return {}
+
+    def records(self) -> list[DataRecord]:
+        """Classes of typed slots the module declares besides the variables
+        class, for the values of `machine_slots` (ECMAScript's `<data>`)."""
+        return []
 
     def prologue(self) -> list[str]:
         """Statements `_init_datamodel` runs before it creates the datamodel object."""

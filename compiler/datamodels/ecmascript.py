@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import keyword
 import re
 from collections.abc import Callable
 from typing import Any, Final
@@ -50,13 +51,14 @@ from ..ors.model import HostObject, genesys_model
 from ..positions import LineIndex
 from ..suggestions import closest, did_you_mean
 from ..walk import actions, all_data, blocks, locations, mentions, scripts
-from . import DataField, Datamodel, ExtraMethod
+from . import DataField, DataRecord, Datamodel, ExtraMethod
 from .es_statements import Translator
 from .es_translate import SYSTEM, Unsupported, hoisted, implicit_globals
 
 __all__ = ["EcmascriptDatamodel"]
 
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_$][\w$]*$")
+_RECORD_DOC: Final = "The <data> values of {machine}, a slot each: no code names _data."
 _ARGUMENTS: Final = "args_"
 """The object of named inputs Composer's subroutine blocks read (`args_.vQueue`)."""
 
@@ -84,6 +86,9 @@ class EcmascriptDatamodel(Datamodel):
         self._function_names: dict[str, int] = {}
         self._methods: list[ExtraMethod] = []
         self._collect()
+        self.data_record = self._closed_data()
+        """Whether `dm` is a record of slots (see `records`), not a dict."""
+        self.record_class = f"{self.machine_class}Record"
 
     @property
     def has_datamodel_object(self) -> bool:
@@ -96,14 +101,50 @@ class EcmascriptDatamodel(Datamodel):
         return "js.undefined"
 
     def machine_slots(self) -> dict[str, str]:
-        return {"dm": "dict[str, js.JSValue]", "_realm": "js.Realm | None"}
+        data = self.record_class if self.data_record else "dict[str, js.JSValue]"
+        return {"dm": data, "_realm": "js.Realm | None"}
 
     def prologue(self) -> list[str]:
+        realm = "self._realm = None  # the session's changes to the built-ins"
+        if self.data_record:
+            fields = [f"self.dm.{name} = js.undefined" for name in self.data_ids]
+            return [realm, f"self.dm = {self.record_class}()", *fields]
         data = ", ".join(f"{name!r}: js.undefined" for name in self.data_ids)
-        return [
-            "self._realm = None  # the session's changes to the built-ins",
-            f"self.dm = {{{data}}}  # _data",
+        return [realm, f"self.dm = {{{data}}}  # _data"]
+
+    def records(self) -> list[DataRecord]:
+        """The `<data>` ids as a class of typed slots, where `data_record`."""
+        if not self.data_record:
+            return []
+        fields = [
+            DataField(name, "js.JSValue", loc, "<data>")
+            for name, loc in self.data_ids.items()
         ]
+        doc = _RECORD_DOC.format(machine=self.machine_class)
+        ids = ", ".join(repr(name) for name in self.data_ids)
+        trail = "," if len(self.data_ids) == 1 else ""
+        return [
+            DataRecord(
+                self.record_class,
+                doc,
+                fields,
+                base="js.Record",
+                attributes=[("_ids", f"({ids}{trail})")],
+            )
+        ]
+
+    def data_source(self, name: str) -> str:
+        """The source reading `<data>` id `name`: a slot of the record, else
+        an item of the `_data` dict."""
+        return f"self.dm.{name}" if self.data_record else f"self.dm[{name!r}]"
+
+    def _closed_data(self) -> bool:
+        """Whether the `<data>` ids can live in slots of a record class: no
+        code of the document names `_data` (the only way to reach the object
+        as a whole, or add to it), and every id is a Python attribute name."""
+        if mentions(self.chart.document, "_data"):
+            return False
+        return all(_is_attribute(name) for name in self.data_ids)
 
     # -- declarations ----------------------------------------------------------
 
@@ -324,12 +365,12 @@ class EcmascriptDatamodel(Datamodel):
         return _literal_content(text)
 
     def data_target(self, data: ir.Data) -> str:
-        return f"self.dm[{data.id!r}]"
+        return self.data_source(data.id)
 
     def foreach_target(self, expr: ir.Expr) -> str | None:
         name = expr.text.strip()
         if name in self.data_ids:
-            return f"self.dm[{name!r}]"
+            return self.data_source(name)
         if name not in self.globals:
             self.invalid(expr.loc, f"{expr.where}: {name!r} is not a variable name")
             return None
@@ -355,6 +396,16 @@ class EcmascriptDatamodel(Datamodel):
     def drain_methods(self) -> list[ExtraMethod]:
         methods, self._methods = self._methods, []
         return methods
+
+
+def _is_attribute(name: str) -> bool:
+    """Whether `<data>` id `name` can be a slot spelled `self.dm.name`: a
+    Python identifier, not a keyword, not mangled in a class (`__x`)."""
+    return (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and not name.startswith("__")
+    )
 
 
 def _spelled(name: str) -> str:

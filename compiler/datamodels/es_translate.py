@@ -434,7 +434,7 @@ class ExpressionTranslator:
         """
         name = node.name
         if found is not None:
-            return _binding_source(name, found)
+            return _binding_source(name, found, self.dm.data_source)
         builtin = self.builtin(name)
         if builtin is not None:
             return builtin
@@ -717,7 +717,7 @@ class ExpressionTranslator:
         """An identifier under `typeof`: a name bound nowhere reads as undefined."""
         withs, found = self.lookup(node.name)
         if found is not None:
-            source = _binding_source(node.name, found)
+            source = _binding_source(node.name, found, self.dm.data_source)
         else:
             source = self.builtin(node.name) or f"js.free_type(self, {node.name!r})"
         return _through_withs(withs, node.name, source)
@@ -753,7 +753,7 @@ class ExpressionTranslator:
             return value
         if kind == "local":
             return f"{self.assigned_local(target.name, container)} = {value}"
-        return f"{_binding_source(target.name, binding)} = {value}"
+        return f"{_binding_source(target.name, binding, self.dm.data_source)} = {value}"
 
     def is_data_property(self, target: Any) -> bool:
         """Whether `target` is `_data.name` (ORS's object of `<data>` values,
@@ -908,6 +908,8 @@ class ExpressionTranslator:
             return f"js.put({container}, {name!r}, {value})"
         if kind == "global":
             return f"js.set_field(self.globals, {container!r}, {value})"
+        if kind == "data" and self.dm.data_record:
+            return f"js.set_field(self.dm, {name!r}, {value})"
         if kind == "data":
             return f"js.store_item(self.dm, {name!r}, {value})"
         return f"js.store_shadowed(self.globals, {container!r}, self.dm, {name!r}, {value})"
@@ -1010,8 +1012,11 @@ def _is_addition(node: Any) -> bool:
     return bool(node.type == "BinaryExpression" and node.operator == "+")
 
 
-def _binding_source(name: str, found: tuple[str, str]) -> str:
-    """The source reading `name` from its static binding (see `lookup`)."""
+def _binding_source(
+    name: str, found: tuple[str, str], data_source: Callable[[str], str]
+) -> str:
+    """The source reading `name` from its static binding (see `lookup`);
+    `data_source` spells the read of a `<data>` id."""
     kind, container = found
     if kind == "local":
         return container
@@ -1020,7 +1025,7 @@ def _binding_source(name: str, found: tuple[str, str]) -> str:
     if kind == "global":
         return f"self.globals.{container}"
     if kind == "data":
-        return f"self.dm[{name!r}]"
+        return data_source(name)
     return f"js.shadowed(self.globals.{container}, self.dm, {name!r})"
 
 

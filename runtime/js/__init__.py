@@ -57,6 +57,7 @@ from .values import (
     undefined,
 )
 from .operators import add, add_all, ge, gt, le, lt
+from .record import Record
 from .access import call
 from .access import call_method
 from .access import construct
@@ -120,6 +121,7 @@ __all__ = [
     "path",
     "put",
     "Realm",
+    "Record",
     "regex",
     "session_function",
     "set_field",

@@ -88,6 +88,8 @@ def global_name(session: Any, name: str) -> Any:
     data = getattr(session, "dm", None)
     if isinstance(data, dict) and name in data:
         return data[name]
+    if data is not None and name in session._data_ids:  # a record of slots
+        return getattr(data, name)
     if name in GLOBALS:
         return GLOBALS[name]
     return not_defined(name)

@@ -574,7 +574,9 @@ def not_defined(name: str) -> Any:
 # these each name can be; these helpers settle what only the running session can.
 # `_data` is a plain dict (the machine's `dm`), which the runtime takes for a
 # JavaScript object like any platform dict: generated code reads a `<data>` id
-# as an item (`self.dm["x"]`), Python's fastest look-up.
+# as an item (`self.dm["x"]`). Where no code of the document names `_data`,
+# nothing can add to it or see it whole: `dm` is then a record of one slot per
+# id (`self.dm.x`), faster to read and write, and holds no other name.
 
 
 class _Absent:
@@ -592,22 +594,25 @@ absent: Final = _Absent()
 `<data id="system">`)."""
 
 
-def shadowed(value: Any, data: dict[str, Any], name: str) -> Any:
-    """A name that is both a script global (holding `value`) and a `<data>` id:
-    the global once a script has declared it, the `<data>` value before."""
-    return data[name] if value is absent else value
+def shadowed(value: Any, data: Any, name: str) -> Any:
+    """A name that is both a script global (holding `value`) and a `<data>` id
+    (of `data`, the `_data` dict or record): the global once a script has
+    declared it, the `<data>` value before."""
+    if value is not absent:
+        return value
+    return data[name] if isinstance(data, dict) else getattr(data, name)
 
 
-def store_shadowed(
-    variables: Any, field: str, data: dict[str, Any], name: str, value: Any
-) -> Any:
+def store_shadowed(variables: Any, field: str, data: Any, name: str, value: Any) -> Any:
     """Assign a name that is both a script global (`variables.field`) and a
-    `<data>` id (`data[name]`): the global once declared, else the `<data>`
-    value; yields `value`."""
-    if getattr(variables, field) is absent:
+    `<data>` id (of `data`, the `_data` dict or record): the global once
+    declared, else the `<data>` value; yields `value`."""
+    if getattr(variables, field) is not absent:
+        setattr(variables, field, value)
+    elif isinstance(data, dict):
         data[name] = value
     else:
-        setattr(variables, field, value)
+        setattr(data, name, value)
     return value
 
 
@@ -620,9 +625,10 @@ def declare(variables: Any, field: str) -> None:
 
 def free_name(session: Any, name: str) -> Any:
     """A name the document declares nowhere, read when the code runs: a property
-    scripts gave `_data` since, else a ReferenceError."""
+    scripts gave `_data` since, else a ReferenceError (always, where `_data`
+    is a record: nothing adds to one)."""
     data = session.dm
-    if name in data:
+    if isinstance(data, dict) and name in data:
         return data[name]
     return not_defined(name)
 
@@ -630,7 +636,8 @@ def free_name(session: Any, name: str) -> Any:
 def free_type(session: Any, name: str) -> Any:
     """`typeof name` of a name declared nowhere: like `free_name`, but a name
     bound nowhere reads as undefined."""
-    return session.dm.get(name, undefined)
+    data = session.dm
+    return data.get(name, undefined) if isinstance(data, dict) else undefined
 
 
 def store_item(obj: dict[str, Any], key: str, value: Any) -> Any:

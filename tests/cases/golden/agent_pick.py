@@ -23,7 +23,7 @@ check_version("0.1")
 SCXMLC_SOURCE: Final = "agent_pick.scxml"
 """The document this module was compiled from (run-time errors name its lines)."""
 
-__all__ = ["AgentPick", "AgentPickGlobals"]
+__all__ = ["AgentPick", "AgentPickGlobals", "AgentPickRecord"]
 
 
 # -- AgentPick: states of agent_pick.scxml, as bits of the configuration --
@@ -40,6 +40,15 @@ class AgentPickGlobals:
     tries: js.JSValue  # <script> agent_pick.scxml:26
 
 
+class AgentPickRecord(js.Record):
+    """The <data> values of AgentPick, a slot each: no code names _data."""
+
+    __slots__ = ("agents", "chosen")
+    agents: js.JSValue  # <data> agent_pick.scxml:7
+    chosen: js.JSValue  # <data> agent_pick.scxml:8
+    _ids = ("agents", "chosen")
+
+
 # -- AgentPick: handlers of agent_pick.scxml, called with the session as self --
 
 
@@ -49,24 +58,22 @@ def _onentry_picking(self: AgentPick) -> None:
     # agent_pick.scxml:27
     try:
         # agent_pick.scxml:28
-        self.dm["chosen"] = js.get(
-            js.call(self.globals.leastBusy, js.undefined, self.dm["agents"]),
-            "name",
-            self,
+        self.dm.chosen = js.get(
+            js.call(self.globals.leastBusy, js.undefined, self.dm.agents), "name", self
         )
     except BudgetExceeded:
         raise
     except Exception as _error1:
         _catch1 = js.JSObject({"e": js.thrown(_error1)})
         # agent_pick.scxml:30
-        self.dm["chosen"] = "nobody"
+        self.dm.chosen = "nobody"
     # agent_pick.scxml:32
     self.globals.tries = 0
     # agent_pick.scxml:33
     _first2 = True
     while _first2 or (
         js.lt(self.globals.tries, 3)
-        and js.gt(js.call(self.globals.total, js.undefined, self.dm["agents"]), 10)
+        and js.gt(js.call(self.globals.total, js.undefined, self.dm.agents), 10)
     ):
         _first2 = False
         self._fuel -= 1
@@ -79,7 +86,7 @@ def _onentry_picking(self: AgentPick) -> None:
 # cond of transition 1: picking -> done
 def _cond_1(self: AgentPick) -> bool:
     # agent_pick.scxml:36
-    return not js.strict_eq(self.dm["chosen"], "nobody")
+    return not js.strict_eq(self.dm.chosen, "nobody")
 
 
 class AgentPick(Machine):
@@ -87,22 +94,24 @@ class AgentPick(Machine):
 
     __slots__ = ("globals", "dm", "_realm")
     globals: AgentPickGlobals
-    dm: dict[str, js.JSValue]
+    dm: AgentPickRecord
     _realm: js.Realm | None
     _data_ids = frozenset({"agents", "chosen"})
-    _fingerprint = "c6638c1d5a2879d7088fcd8374ced9cddae8712cb61bca5cedfc9f3f5f5b0e6b"
+    _fingerprint = "954ddb17595174bd6f46229a2222974bf107d13a993344fd55398a1d56085841"
 
     # the datamodel, created at start
     def _init_datamodel(self) -> None:
         self._realm = None  # the session's changes to the built-ins
-        self.dm = {"agents": js.undefined, "chosen": js.undefined}  # _data
+        self.dm = AgentPickRecord()
+        self.dm.agents = js.undefined
+        self.dm.chosen = js.undefined
         self.globals = AgentPickGlobals()
         self.globals.leastBusy = js.undefined
         self.globals.total = js.undefined
         self.globals.tries = js.undefined
         # agent_pick.scxml:7 <data id="agents">
         try:
-            self.dm["agents"] = js.JSArray(
+            self.dm.agents = js.JSArray(
                 [
                     js.JSObject({"name": "ana", "calls": 3}),
                     js.JSObject({"name": "bo", "calls": 1}),
@@ -111,7 +120,7 @@ class AgentPick(Machine):
         except Exception as error:
             self._data_failed("agents", error, js.undefined)
         # agent_pick.scxml:8 <data id="chosen">
-        self.dm["chosen"] = ""
+        self.dm.chosen = ""
 
     # function leastBusy agent_pick.scxml:11
     def _js_leastBusy(self, this: Any, *args: Any) -> Any:
