@@ -12,7 +12,8 @@ costs a fraction of a dict's look-up and store.
 (tests, tools, `machine.dm["x"]`): an id it does not hold is a KeyError, and
 no other attribute of the object is reachable that way. The native build
 compiles this module with the runtime core (`CORE_MODULES`), so that a native
-module's record class is a native class too.
+module's record class is a native class too, and a pure module's record an
+interpreted subclass of the compiled base.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from ..interpreted import mypyc_attr
+
 __all__ = ["Record"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a pure module's record
 class Record:
     """Base of the generated records: `_ids` names the slots, in document order."""
 
