@@ -137,7 +137,8 @@ def build_scxmlc(chart: str) -> Subject:
     ``m.send(event)`` processes one external event to completion, ``m.configuration``
     is a frozenset of the ids of all active states (filtered here to the atomic ones
     the SCXML file declares) and chart B's datamodel is ``m.dm.count/entries/exits``
-    (items of ``m.dm`` in the ECMAScript datamodel).
+    (in the ECMAScript datamodel, slots of its record, or items of the ``_data``
+    dict where the document names ``_data``).
     """
     return _scxmlc_subject(chart, chart_path(chart), native_module=False)
 
@@ -206,8 +207,8 @@ def _scxmlc_subject(chart: str, path: Path, *, native_module: bool) -> Subject:
         return frozenset(machine.configuration) & atomic
 
     def b_data(machine: Machine) -> BData:
-        dm = machine.dm  # ECMAScript's _data is an object of items
-        if isinstance(dm, dict):
+        dm = machine.dm
+        if isinstance(dm, dict):  # ECMAScript's _data, where the chart names it
             return (dm["count"], dm["entries"], dm["exits"])
         return (dm.count, dm.entries, dm.exits)
 
