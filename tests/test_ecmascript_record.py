@@ -15,6 +15,7 @@ import pytest
 import scxmlc
 from scxmlc.compiler import compile_text
 from scxmlc.runtime import VirtualClock, js
+from scxmlc.runtime.snapshot import RestoreError
 
 from es_session import run, start
 from recording import Recorder
@@ -139,3 +140,42 @@ def test_invoke_params_and_initial_data_land_in_the_record(tmp_path: Path) -> No
     machine: Any = scxmlc.load(path)(VirtualClock(), data={"count": 1, "other": 9})
     machine.start()
     assert dict(machine.dm.items()) == {"count": 1, "label": "calls"}
+
+
+def test_a_snapshot_of_the_dict_migrates_into_the_record(tmp_path: Path) -> None:
+    """A document edited so that it no longer names `_data` gets a record: its
+    layout changed, and `migrate` moves the values of `_data` into it."""
+    before = tmp_path / "v1" / "counter.scxml"
+    before.parent.mkdir()
+    before.write_text(
+        COUNTER.replace("<state id=", "<script>var note = '_data';</script><state id="),
+        encoding="utf-8",
+    )
+    after = tmp_path / "v2" / "counter.scxml"
+    after.parent.mkdir()
+    after.write_text(
+        COUNTER.replace("<state id=", "<script>var note = 'data';</script><state id="),
+        encoding="utf-8",
+    )
+    old: Any = scxmlc.load(before)
+    new: Any = scxmlc.load(after)
+    clock = VirtualClock()
+    machine = old(clock)
+    machine.start()
+    machine.send("bump")
+    assert isinstance(machine.dm, dict)
+    snapshot = machine.snapshot()
+    with pytest.raises(RestoreError):
+        new.restore(snapshot, clock)
+
+    def migrate(cls: Any, state: dict[str, Any], fingerprint: str) -> dict[str, Any]:
+        assert fingerprint == old._fingerprint
+        data = state["variables"].pop("dm")
+        state["objects"]["dm"] = ("CounterRecord", dict(data))
+        return state
+
+    new.migrate = classmethod(migrate)
+    restored: Any = new.restore(snapshot, clock)
+    assert dict(restored.dm.items()) == {"count": 1, "label": "calls"}
+    restored.send("bump")
+    assert restored.dm["count"] == 2

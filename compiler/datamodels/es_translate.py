@@ -452,6 +452,8 @@ class ExpressionTranslator:
         if name in SYSTEM:
             if name == "_event":
                 self.uses_event = True
+            if name == "_data" and self.dm.data_record:  # `mentions` missed it
+                raise AssertionError("_data read where <data> is a record")
             return SYSTEM[name]
         if name == "Date":
             return "js.date_constructor(self)"
