@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import secrets
 import signal
@@ -386,6 +387,56 @@ def test_a_node_closed_as_the_store_answers_stops(
             assert running == [], "tasks of the node went on after it closed"
             await store.closing
             assert await store.live_nodes() == {}
+
+    run(body)
+
+
+class SilentReads(MemoryStore):
+    """A `MemoryStore` whose reads that route a call (`load`, `live_nodes`)
+    never answer once `silent` is set, as a store that hangs without
+    closing the connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.silent = False
+        self.asked: list[str] = []
+
+    async def _hang_if_silent(self, method: str) -> None:
+        if self.silent:
+            self.asked.append(method)
+            await asyncio.Event().wait()
+
+    async def load(self, sessionid: str) -> SessionRecord | None:
+        await self._hang_if_silent("load")
+        return await super().load(sessionid)
+
+    async def live_nodes(self) -> dict[str, str]:
+        await self._hang_if_silent("live_nodes")
+        return await super().live_nodes()
+
+
+def test_a_call_whose_routing_the_store_does_not_answer_is_unavailable(
+    counter: type[Machine],
+) -> None:
+    """A node routing a call for another node's session asks the store for
+    the session's record and the live nodes; a store that stops answering
+    makes it answer 503 `unavailable` after `lease_ttl / 3` a read, not hang."""
+
+    async def body() -> None:
+        store = SilentReads()
+        async with cluster(counter, store, "east", "west") as (east, west):
+            sessionid = await west.start()
+            east.cluster._nodes_read = -math.inf  # the live nodes read anew
+            store.silent = True
+            status, answer = await east.call(
+                "POST", f"/scxml/session/{sessionid}/event/add?n=1"
+            )
+            assert status == 503 and answer["error"] == "unavailable", answer
+            assert store.asked == ["load", "live_nodes"]
+            store.silent = False
+            assert await east.call(
+                "POST", f"/scxml/session/{sessionid}/event/add?n=2"
+            ) == (204, "")
 
     run(body)
 

@@ -53,9 +53,11 @@ Limits, each a constructor parameter (its default a constant here):
 `request_timeout` for `/request/` calls), `max_forwarded` (`MAX_FORWARDED`,
 256 forwarded calls under way at once, 503 `toomanyrequests` over it). A
 forwarded body is read within the server's `max_body_size` and `body_timeout`.
-Each store call of the lease (taken, renewed, released) and of the watch for
-dead nodes is given up after `lease_ttl / 3`, and closing waits at most as
-long for the node's renewing and watching tasks to stop.
+Each store call of the lease (taken, renewed, released), of the watch for
+dead nodes and of routing a call (the session's record, the live nodes) is
+given up after `lease_ttl / 3`; a call whose routing the store did not
+answer is 503 `unavailable`. Closing waits at most as long for the node's
+renewing and watching tasks to stop, and for its forwarding client to close.
 
 aiohttp is imported when the node starts.
 """
@@ -264,9 +266,13 @@ class ClusterNode:
             except StoreError as error:
                 log.warning("node %s: releasing the lease failed: %s", self.node, error)
             self.token = 0
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                async with asyncio.timeout(self.lease_ttl / 3):
+                    await client.close()
+            except TimeoutError:
+                log.warning("node %s: the forwarding client did not close", self.node)
 
     async def _stop_tasks(self) -> None:
         """Cancel the renewing and watching tasks and wait for them to end, at
@@ -435,7 +441,9 @@ class ClusterNode:
         if named is None:
             return None
         try:
-            record = await self.store.load(sessionid)
+            record = await answered_within(
+                self.store.load(sessionid), self.lease_ttl / 3
+            )
         except (StoreError, ValueError):
             return named, False
         return (record.node, True) if record is not None else (named, False)
@@ -449,16 +457,22 @@ class ClusterNode:
         try:
             if await self.address_of(node):
                 return False
-            return await self.store.load(sessionid) is None
+            record = await answered_within(
+                self.store.load(sessionid), self.lease_ttl / 3
+            )
+            return record is None
         except (StoreError, ValueError):
             return False
 
     async def address_of(self, node: str) -> str | None:
         """Where `node` listens, if its lease is live; the store's answer is
-        kept for `NODES_TTL` seconds."""
+        kept for `NODES_TTL` seconds. Raises StoreError if the store does not
+        answer within `lease_ttl / 3`."""
         now = time.monotonic()
         if now - self._nodes_read > NODES_TTL:
-            self._nodes = await self.store.live_nodes()
+            self._nodes = await answered_within(
+                self.store.live_nodes(), self.lease_ttl / 3
+            )
             self._nodes_read = now
         return self._nodes.get(node)
 
@@ -493,9 +507,10 @@ class ClusterNode:
             owner, recorded = found
             try:
                 address = await self.address_of(owner)
+                answered = True
             except StoreError:
-                address = None
-            if not address and not recorded:
+                address, answered = None, False
+            if not address and not recorded and answered:
                 if await self._never_saved(sessionid, owner):
                     raise Refusal(
                         404,
