@@ -8,9 +8,10 @@ of its bytes, and it is used only while all of them still hash the same: editing
 written to the cache directory and imported from there, so tracebacks show the
 generated source with its `# file.scxml:LINE` comments. Documents that an
 `<invoke srcexpr>` names at run time are compiled on demand through the same
-cache. A caller that has compiled the document already (to print its warnings,
-as `scxmlc run` does) hands that compilation to `load`, which uses it instead
-of compiling again when the cache has no entry.
+cache. An entry also records the compilation's warnings, as they read for the
+path as it was given: `scxmlc run` prints them from a current entry
+(`cached_warnings`) without compiling, and otherwise compiles, prints and
+hands that compilation to `load`, which uses it instead of compiling again.
 
 With `Options(native=True)` the module is also built as a C extension against
 the native runtime core (`scxmlc.compiler.native`), kept in the cache's folder
@@ -37,7 +38,7 @@ from .diagnostics import CompileError, Diagnostic, Loc
 from .reader import document_problem
 from .options import Options
 
-__all__ = ["cache_dir", "load", "load_module"]
+__all__ = ["cache_dir", "cached_warnings", "load", "load_module"]
 
 _loaded: dict[tuple[str, str], type[Machine]] = {}
 _FINGERPRINT: bytes | None = None
@@ -178,8 +179,7 @@ def load_module(
     problem = document_problem(Path(resolved))
     if problem is not None:
         raise CompileError([Diagnostic(Loc(str(path), 0, 0), "error", problem)])
-    data = Path(resolved).read_bytes()
-    key = _key(data, resolved, options)
+    key = _key(Path(resolved).read_bytes(), resolved, options)
     directory = cache_dir()
     entry = directory / f"scxmlc_entry_{key}.json"
     found = _cached(entry)
@@ -207,9 +207,31 @@ def load_module(
         "module": module_key,
         "class": compilation.class_name,
         "files": dependencies,
+        "named": str(path),
+        "warnings": [str(warning) for warning in compilation.warnings],
     }
     _write(entry, json.dumps(record, indent=1, sort_keys=True))
     return module, compilation.class_name
+
+
+def cached_warnings(path: str | Path, options: Options = Options()) -> list[str] | None:
+    """The warnings of the document at `path`, as the cache recorded them when
+    it compiled the document, if its entry is current (no file it depends on
+    changed) and was made for `path` spelt the same way (warnings name the
+    files as the path names them); None when only compiling can tell."""
+    resolved = str(Path(path).resolve())
+    try:
+        key = _key(Path(resolved).read_bytes(), resolved, options)
+        entry = cache_dir() / f"scxmlc_entry_{key}.json"
+        record = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    warnings = record.get("warnings") if isinstance(record, dict) else None
+    if record.get("named") != str(path) or not isinstance(warnings, list):
+        return None
+    if not all(isinstance(w, str) for w in warnings) or _cached(entry) is None:
+        return None
+    return warnings
 
 
 def _check_compiled(compilation: Compilation, resolved: str) -> None:

@@ -1,5 +1,6 @@
-"""`scxmlc run` compiles each document once: the compilation whose warnings
-it prints is the one the loader caches and imports.
+"""`scxmlc run` compiles each document at most once: the compilation whose
+warnings it prints is the one the loader caches and imports, and on a warm
+cache it prints the warnings the cache recorded and compiles nothing.
 
 The compile entry point is counted by wrapping `scxmlc.compiler._finish`,
 which every compilation (`compile_path`, `compile_text`) goes through, and the
@@ -17,7 +18,7 @@ import pytest
 import scxmlc.compiler
 from scxmlc.compiler import compile_path
 from scxmlc.compiler.commands.simulate import EXIT_INVALID, run_scenario
-from scxmlc.compiler.loader import load
+from scxmlc.compiler.loader import cached_warnings, load
 from scxmlc.compiler.options import Options
 
 DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
@@ -101,8 +102,26 @@ def test_a_warm_cache_prints_the_same_warnings_once(
     cold = capsys.readouterr().err
     compiles.clear()
     assert run(tmp_path) == 0
-    assert compiles == {"app.scxml": 1, "other.scxml": 1}  # for the warnings
+    assert compiles == {}  # the warnings are the cache's record of them
     assert warnings_in(capsys.readouterr().err) == warnings_in(cold)
+    (tmp_path / "common.js").write_text("var greeting = 'hello';\n", encoding="utf-8")
+    assert run(tmp_path) == 0  # a file they include changed: compiled again
+    assert compiles == {"app.scxml": 1, "other.scxml": 1}
+    assert warnings_in(capsys.readouterr().err) == warnings_in(cold)
+
+
+def test_warnings_from_the_cache_name_the_path_as_given(
+    compiles: Counter[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cache entry made for `app.scxml` does not print its warnings for
+    the same file named `./app.scxml`: that run compiles, and names it so."""
+    write_documents(tmp_path, "app.scxml")
+    assert cached_warnings("app.scxml") is None
+    load("app.scxml", compilation=compile_path("app.scxml"))
+    (warning,) = cached_warnings("app.scxml") or [""]
+    assert warning.startswith("app.scxml:5:18: warning: ")
+    assert cached_warnings("./app.scxml") is None
+    assert cached_warnings(tmp_path / "app.scxml") is None
 
 
 def test_a_document_with_errors_is_reported_once_and_nothing_runs(

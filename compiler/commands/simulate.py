@@ -50,7 +50,7 @@ from scxmlc.runtime.sim import (
 
 from .. import compile_path
 from ..diagnostics import CompileError
-from ..loader import load
+from ..loader import cached_warnings, load
 from ..options import Options
 
 __all__ = [
@@ -105,14 +105,18 @@ def compile_reporting(
     stderr; a `CompileError` holds its errors. `compiled` remembers the
     documents already compiled (so their warnings print once).
 
-    The document is compiled once: the compilation whose warnings print is
-    the one `load` caches and imports (on a cache hit, `load` imports the
-    module it cached before)."""
+    The document is compiled at most once: on a cache hit its warnings are
+    those the cache recorded and nothing compiles; otherwise the compilation
+    whose warnings print is the one `load` caches and imports."""
     resolved = path.resolve()
     if compiled is not None and resolved in compiled:
         return compiled[resolved]
-    compilation = compile_path(path, options)
-    for warning in compilation.warnings:
+    compilation = None
+    warnings = cached_warnings(path, options)
+    if warnings is None:
+        compilation = compile_path(path, options)
+        warnings = [str(warning) for warning in compilation.warnings]
+    for warning in warnings:
         print(warning, file=sys.stderr)
     machine_class = load(path, options, compilation=compilation)
     if compiled is not None:
