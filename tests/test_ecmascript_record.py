@@ -90,8 +90,10 @@ def test_a_document_that_names_data_keeps_the_dict_scripts_add_to(
     assert recorder.values == [2]
 
 
-@pytest.mark.parametrize("name", ["__n", "class", "my.id"])
-def test_ids_that_are_no_python_attribute_keep_the_dict(name: str) -> None:
+@pytest.mark.parametrize("name", ["__n", "class", "my.id", "items", "get"])
+def test_ids_that_are_no_python_attribute_or_the_records_own_keep_the_dict(
+    name: str,
+) -> None:
     document = f"""<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
     datamodel="ecmascript" name="odd">
   <datamodel><data id="{name}" expr="1"/><data id="n" expr="2"/></datamodel>
@@ -179,3 +181,18 @@ def test_a_snapshot_of_the_dict_migrates_into_the_record(tmp_path: Path) -> None
     assert dict(restored.dm.items()) == {"count": 1, "label": "calls"}
     restored.send("bump")
     assert restored.dm["count"] == 2
+
+
+def test_the_reserved_names_are_the_records_own_attributes() -> None:
+    from scxmlc.runtime.js.record import RESERVED
+
+    own = {name for name in vars(js.Record) if not name.startswith("__")}
+    assert own == RESERVED
+
+
+def test_a_document_without_data_keeps_the_empty_dict() -> None:
+    document = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
+    datamodel="ecmascript" name="bare"><state id="s"/></scxml>
+"""
+    source = compile_text(document, "bare.scxml").source
+    assert "Record" not in source and "self.dm = {}" in source

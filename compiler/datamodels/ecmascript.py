@@ -44,6 +44,7 @@ from typing import Any, Final
 
 import esprima  # type: ignore[import-untyped]
 
+from ...runtime.js import record as js_record
 from ...runtime.js import session as js_session
 from .. import ir
 from ..diagnostics import Loc
@@ -139,10 +140,11 @@ class EcmascriptDatamodel(Datamodel):
         return f"self.dm.{name}" if self.data_record else f"self.dm[{name!r}]"
 
     def _closed_data(self) -> bool:
-        """Whether the `<data>` ids can live in slots of a record class: no
-        code of the document names `_data` (the only way to reach the object
-        as a whole, or add to it), and every id is a Python attribute name."""
-        if mentions(self.chart.document, "_data"):
+        """Whether the `<data>` ids can live in slots of a record class: the
+        document declares some, no code of it names `_data` (the only way to
+        reach the object as a whole, or add to it), and every id is a Python
+        attribute name that no attribute of `js.Record` has."""
+        if not self.data_ids or mentions(self.chart.document, "_data"):
             return False
         return all(_is_attribute(name) for name in self.data_ids)
 
@@ -400,11 +402,13 @@ class EcmascriptDatamodel(Datamodel):
 
 def _is_attribute(name: str) -> bool:
     """Whether `<data>` id `name` can be a slot spelled `self.dm.name`: a
-    Python identifier, not a keyword, not mangled in a class (`__x`)."""
+    Python identifier, not a keyword, not mangled in a class (`__x`), not
+    the name of one of `js.Record`'s own attributes (`items`)."""
     return (
         name.isidentifier()
         and not keyword.iskeyword(name)
         and not name.startswith("__")
+        and name not in js_record.RESERVED
     )
 
 

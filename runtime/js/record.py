@@ -19,11 +19,15 @@ interpreted subclass of the compiled base.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from ..interpreted import mypyc_attr
 
-__all__ = ["Record"]
+__all__ = ["RESERVED", "Record"]
+
+RESERVED: Final = frozenset({"get", "keys", "items", "_ids"})
+"""The names of `Record`'s own attributes: a `<data>` id among them would
+hide one, so the compiler keeps the dict for a document that declares it."""
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # a pure module's record
