@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -520,9 +521,14 @@ class ExpressionTranslator:
             return "None"
         if isinstance(value, bool):
             return repr(value)
+        if isinstance(value, float) and math.isinf(value):  # 1e400
+            return 'float("inf")'
+        if isinstance(value, int) and abs(value) > 2**53:  # as the double it reads as
+            return repr(float(value))
         if (
             isinstance(value, float)
             and value.is_integer()
+            and abs(value) <= 2**53  # the runtime's ints (js.whole_number)
             and not any(c in node.raw for c in ".eE")
         ):
             return repr(int(value))

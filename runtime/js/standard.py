@@ -28,12 +28,14 @@ from .values import (
     _is_number,
     enumerable,
     is_callable,
+    power,
     property_key,
     to_integer,
     to_number,
     to_string,
     truthy,
     undefined,
+    whole_number,
 )
 from .arrays import ARRAY_METHODS
 from .host import host_keys
@@ -365,6 +367,8 @@ def _math(name: str, function: Callable[..., Any]) -> JSFunction:
             result = function(*numbers)
         except (ValueError, OverflowError, ZeroDivisionError, TypeError):
             return math.nan
+        if isinstance(result, int) and not isinstance(result, bool):
+            return whole_number(result)  # floor and ceil of a large double
         return (
             int(result)
             if isinstance(result, float) and result.is_integer() and abs(result) < 2**53
@@ -389,7 +393,7 @@ _MATH_FUNCTIONS: Final[dict[str, Callable[..., Any]]] = {
     "ceil": _whole(math.ceil),
     "round": lambda x=math.nan, *_: _round(x),
     "sqrt": lambda x=math.nan, *_: math.sqrt(x),
-    "pow": lambda x=math.nan, y=math.nan, *_: math.pow(x, y),
+    "pow": lambda x=math.nan, y=math.nan, *_: power(x, y),
     "exp": lambda x=math.nan, *_: math.exp(x),
     "log": lambda x=math.nan, *_: (
         math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
@@ -556,7 +560,12 @@ def _parse_int(value: Any, base: Any) -> int | float:
         if not char.isascii() or not char.isalnum() or int(char, 36) >= radix:
             break
         digits += char
-    return sign * int(digits, radix) if digits else math.nan
+    if not digits:
+        return math.nan
+    significant = digits.lstrip("0")
+    if len(significant) > 1100:  # at least 2**1100: past every double
+        return sign * math.inf
+    return whole_number(sign * int(significant or "0", radix))
 
 
 def _parse_float(value: Any) -> int | float:

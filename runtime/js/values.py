@@ -332,12 +332,12 @@ def _string_number(value: str) -> int | float:
     if not text:
         return 0
     if _HEX.fullmatch(text):
-        return int(text, 16)
+        return whole_number(int(text, 16))
     if not _DECIMAL.fullmatch(text):
         return math.nan
     number = float(text)
     if number.is_integer() and "e" not in text.lower() and "." not in text:
-        return int(number)
+        return int(number) if abs(number) <= SAFE_INTEGER else number
     return number
 
 
@@ -372,14 +372,14 @@ def to_string(value: Any) -> str:
     if value is undefined:
         return "undefined"
     if isinstance(value, int):
-        if -_EXPONENTIAL < value < _EXPONENTIAL:
+        if -SAFE_INTEGER <= value <= SAFE_INTEGER:
             return str(value)
-        return number_text(float(value))  # a double prints 1e+21 from here
+        return number_text(float(whole_number(value)))  # as the double it reads as
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e21:
+        if value.is_integer() and abs(value) <= SAFE_INTEGER:
             return str(int(value))
-        if 1e-4 <= abs(value) < 1e16:  # where Python's repr writes what JS does
-            return repr(value)
+        if 1e-4 <= abs(value) < 1e16 and not value.is_integer():
+            return repr(value)  # where Python's repr writes what JS does
         return number_text(value)
     if type(value) is JSArray:
         return array_text(value)
@@ -389,9 +389,6 @@ def to_string(value: Any) -> str:
         return "undefined"
     return f"[object {getattr(type(value), 'js_class', 'Object')}]"  # a host object
 
-
-_EXPONENTIAL: Final = 10**21
-"""From here on numbers print in exponential notation."""
 
 _JOINING: Final[set[int]] = set()
 """The arrays being joined now: an array that contains itself joins as ""."""
@@ -430,16 +427,61 @@ def add(left: Any, right: Any) -> Any:
         right = to_primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
-    return to_number(left) + to_number(right)
+    total = to_number(left) + to_number(right)
+    return whole_number(total) if isinstance(total, int) else total
+
+
+SAFE_INTEGER: Final = 2**53
+"""Every integer within +-2**53 is a double: the runtime keeps such JavaScript
+numbers as ints, and every other number as a float."""
+
+
+def whole_number(value: int) -> int | float:
+    """The JavaScript number of integer `value`: itself within +-2**53, else
+    the double nearest it (as JavaScript computes it, in doubles), an
+    infinity past the doubles' range."""
+    if -SAFE_INTEGER <= value <= SAFE_INTEGER:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def power(base: int | float, exponent: int | float) -> int | float:
+    """`**` and `Math.pow` on two numbers, in doubles as JavaScript computes
+    them: never an exact big integer, whatever the operands (an int result
+    within +-2**53 stays an int)."""
+    if math.isnan(exponent):
+        return math.nan
+    if exponent == 0:
+        return 1
+    if math.isnan(base) or (abs(base) == 1 and math.isinf(exponent)):
+        return math.nan
+    odd = float(exponent).is_integer() and abs(exponent) < 2**64 and exponent % 2 == 1
+    if base == 0 and exponent < 0:  # 1 / 0 ** -exponent
+        negative = odd and math.copysign(1.0, base) < 0
+        return -math.inf if negative else math.inf
+    try:
+        result = math.pow(base, exponent)
+    except OverflowError:
+        return -math.inf if base < 0 and odd else math.inf
+    except ValueError:  # a negative base to a power that is not whole
+        return math.nan
+    if result.is_integer() and abs(result) <= SAFE_INTEGER:
+        return int(result)
+    return result
 
 
 def arithmetic(operator: str, left: Any, right: Any) -> int | float:
     """`-`, `*`, `/`, `%` and `**` on ToNumber of both sides."""
     a, b = to_number(left), to_number(right)
     if operator == "-":
-        return a - b
+        result = a - b
+        return whole_number(result) if isinstance(result, int) else result
     if operator == "*":
-        return a * b
+        result = a * b
+        return whole_number(result) if isinstance(result, int) else result
     if operator == "/":
         if b == 0:
             if a == 0 or (isinstance(a, float) and math.isnan(a)):
@@ -452,7 +494,7 @@ def arithmetic(operator: str, left: Any, right: Any) -> int | float:
             return math.nan
         result = math.fmod(a, b)
         return int(result) if result.is_integer() else result
-    return a**b
+    return power(a, b)
 
 
 def bitwise(operator: str, left: Any, right: Any) -> int:
@@ -660,8 +702,19 @@ def set_field(obj: Any, name: str, value: Any) -> Any:
 def from_json_text(text: str) -> Any:
     """JSON text as JavaScript values (objects are `JSObject`, arrays `JSArray`)."""
 
-    decoded = json.loads(text, object_hook=JSObject, parse_float=float, parse_int=int)
+    decoded = json.loads(
+        text, object_hook=JSObject, parse_float=float, parse_int=_json_integer
+    )
     return _arrays(decoded)
+
+
+def _json_integer(text: str) -> int | float:
+    """A JSON integer as a JavaScript number: an int within +-2**53, else the
+    double nearest it (what `JSON.parse` reads)."""
+    if len(text) <= 15:  # under 10**15, within 2**53
+        return int(text)
+    number = float(text)
+    return int(number) if abs(number) <= SAFE_INTEGER else number
 
 
 def _arrays(value: Any) -> Any:
