@@ -11,27 +11,23 @@ the rest of the JavaScript runtime stays interpreted.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from . import values
 
 __all__ = ["add", "add_all", "ge", "gt", "le", "lt"]
 
-_SAFE_INTEGER: Final = 9007199254740992
-"""2**53 (`values.SAFE_INTEGER`), spelt out so that mypyc compares with a constant."""
-
 
 def add(left: Any, right: Any) -> Any:
-    """`+`: string concatenation if either side is a string, else addition
-    (of two ints, an int within +-2**53, else the double JavaScript gets)."""
-    if isinstance(left, int) and isinstance(right, int):  # bools add as 0 and 1
-        total = left + right
-        if -_SAFE_INTEGER <= total <= _SAFE_INTEGER:
-            return total
-        return values.whole_number(total)
+    """`+`: string concatenation if either side is a string, else addition.
+
+    Two ints add exactly, unchecked: this is the hot path of every counter,
+    and a sum past 2**53 needs operands that every other operation already
+    keeps within it (`values.whole_number`); the rare sum beyond it rounds
+    when it is next multiplied, subtracted, divided or printed."""
     kind = type(left)
     if kind is type(right):
-        if kind is float or kind is str:
+        if kind is int or kind is float or kind is str:
             return left + right
     elif (kind is int or kind is float) and _is_number(right):
         return left + right
