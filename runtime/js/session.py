@@ -38,6 +38,7 @@ from .values import (
     undefined,
 )
 from .access import get
+from .record import Record
 from .standard import GLOBALS
 from .json import json_eval
 
@@ -86,10 +87,8 @@ def global_name(session: Any, name: str) -> Any:
     if value is not absent:
         return value
     data = getattr(session, "dm", None)
-    if isinstance(data, dict) and name in data:
+    if isinstance(data, (dict, Record)) and name in data:  # `_data`, or its record
         return data[name]
-    if data is not None and name in session._data_ids:  # a record of slots
-        return getattr(data, name)
     if name in GLOBALS:
         return GLOBALS[name]
     return not_defined(name)

@@ -25,6 +25,7 @@ from typing import Any, Final, NoReturn, TypeAlias
 from ..errors import ExecutionError
 from ..machine import Machine
 from .number import number_text
+from .record import Record
 
 
 JSValue: TypeAlias = Any
@@ -618,7 +619,11 @@ def not_defined(name: str) -> Any:
 # JavaScript object like any platform dict: generated code reads a `<data>` id
 # as an item (`self.dm["x"]`). Where no code of the document names `_data`,
 # nothing can add to it or see it whole: `dm` is then a record of one slot per
-# id (`self.dm.x`), faster to read and write, and holds no other name.
+# id (`self.dm.x`), faster to read and write, and holds no other name. Both
+# answer `in`, `[name]` and `get`, which is all these helpers ask of `dm`.
+
+Data: TypeAlias = "dict[str, Any] | Record"
+"""The machine's `dm` in an ECMAScript document: the `_data` dict, or its record."""
 
 
 class _Absent:
@@ -636,25 +641,22 @@ absent: Final = _Absent()
 `<data id="system">`)."""
 
 
-def shadowed(value: Any, data: Any, name: str) -> Any:
-    """A name that is both a script global (holding `value`) and a `<data>` id
-    (of `data`, the `_data` dict or record): the global once a script has
-    declared it, the `<data>` value before."""
-    if value is not absent:
-        return value
-    return data[name] if isinstance(data, dict) else getattr(data, name)
+def shadowed(value: Any, data: Data, name: str) -> Any:
+    """A name that is both a script global (holding `value`) and a `<data>` id:
+    the global once a script has declared it, the `<data>` value before."""
+    return data[name] if value is absent else value
 
 
-def store_shadowed(variables: Any, field: str, data: Any, name: str, value: Any) -> Any:
+def store_shadowed(
+    variables: Any, field: str, data: Data, name: str, value: Any
+) -> Any:
     """Assign a name that is both a script global (`variables.field`) and a
-    `<data>` id (of `data`, the `_data` dict or record): the global once
-    declared, else the `<data>` value; yields `value`."""
-    if getattr(variables, field) is not absent:
-        setattr(variables, field, value)
-    elif isinstance(data, dict):
+    `<data>` id (`data[name]`): the global once declared, else the `<data>`
+    value; yields `value`."""
+    if getattr(variables, field) is absent:
         data[name] = value
     else:
-        setattr(data, name, value)
+        setattr(variables, field, value)
     return value
 
 
@@ -670,7 +672,7 @@ def free_name(session: Any, name: str) -> Any:
     scripts gave `_data` since, else a ReferenceError (always, where `_data`
     is a record: nothing adds to one)."""
     data = session.dm
-    if isinstance(data, dict) and name in data:
+    if name in data:
         return data[name]
     return not_defined(name)
 
@@ -678,8 +680,7 @@ def free_name(session: Any, name: str) -> Any:
 def free_type(session: Any, name: str) -> Any:
     """`typeof name` of a name declared nowhere: like `free_name`, but a name
     bound nowhere reads as undefined."""
-    data = session.dm
-    return data.get(name, undefined) if isinstance(data, dict) else undefined
+    return session.dm.get(name, undefined)
 
 
 def store_item(obj: dict[str, Any], key: str, value: Any) -> Any:
