@@ -435,7 +435,7 @@ class ExpressionTranslator:
         """
         name = node.name
         if found is not None:
-            return _binding_source(name, found, self.dm.data_source)
+            return self.binding_source(name, found)
         builtin = self.builtin(name)
         if builtin is not None:
             return builtin
@@ -725,7 +725,7 @@ class ExpressionTranslator:
         """An identifier under `typeof`: a name bound nowhere reads as undefined."""
         withs, found = self.lookup(node.name)
         if found is not None:
-            source = _binding_source(node.name, found, self.dm.data_source)
+            source = self.binding_source(node.name, found)
         else:
             source = self.builtin(node.name) or f"js.free_type(self, {node.name!r})"
         return _through_withs(withs, node.name, source)
@@ -761,7 +761,20 @@ class ExpressionTranslator:
             return value
         if kind == "local":
             return f"{self.assigned_local(target.name, container)} = {value}"
-        return f"{_binding_source(target.name, binding, self.dm.data_source)} = {value}"
+        return f"{self.binding_source(target.name, binding)} = {value}"
+
+    def binding_source(self, name: str, found: tuple[str, str]) -> str:
+        """The source reading `name` from its static binding (see `lookup`)."""
+        kind, container = found
+        if kind == "local":
+            return container
+        if kind == "scope":
+            return f"{container}[{name!r}]"
+        if kind == "global":
+            return f"self.globals.{container}"
+        if kind == "data":
+            return self.dm.data_source(name)
+        return f"js.shadowed(self.globals.{container}, self.dm, {name!r})"
 
     def is_data_property(self, target: Any) -> bool:
         """Whether `target` is `_data.name` (ORS's object of `<data>` values,
@@ -1018,23 +1031,6 @@ def _platform_object(node: Any) -> str | None:
 
 def _is_addition(node: Any) -> bool:
     return bool(node.type == "BinaryExpression" and node.operator == "+")
-
-
-def _binding_source(
-    name: str, found: tuple[str, str], data_source: Callable[[str], str]
-) -> str:
-    """The source reading `name` from its static binding (see `lookup`);
-    `data_source` spells the read of a `<data>` id."""
-    kind, container = found
-    if kind == "local":
-        return container
-    if kind == "scope":
-        return f"{container}[{name!r}]"
-    if kind == "global":
-        return f"self.globals.{container}"
-    if kind == "data":
-        return data_source(name)
-    return f"js.shadowed(self.globals.{container}, self.dm, {name!r})"
 
 
 def _function_prologue(
