@@ -21,7 +21,7 @@ import ast
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from .. import ir
@@ -96,18 +96,16 @@ class DataField:
     `Any`: what the fingerprint reads, so snapshots move between the two."""
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DataRecord:
     """A class of typed slots a generated module declares: its name, its
-    docstring and its fields (document order)."""
+    docstring, its fields (document order) and its base class, if any; a
+    `js.Record` also lists the slots' names as `_ids`, for its item access."""
 
     name: str
     doc: str
     fields: list[DataField]
     base: str = ""
-    """Its base class, if any (`js.Record`)."""
-    attributes: list[tuple[str, str]] = field(default_factory=list)
-    """Class attributes after the slots: (name, value source)."""
 
 
 @dataclass(frozen=True, slots=True)

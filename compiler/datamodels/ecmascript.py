@@ -122,17 +122,7 @@ class EcmascriptDatamodel(Datamodel):
             for name, loc in self.data_ids.items()
         ]
         doc = _RECORD_DOC.format(machine=self.machine_class)
-        ids = ", ".join(repr(name) for name in self.data_ids)
-        trail = "," if len(self.data_ids) == 1 else ""
-        return [
-            DataRecord(
-                self.record_class,
-                doc,
-                fields,
-                base="js.Record",
-                attributes=[("_ids", f"({ids}{trail})")],
-            )
-        ]
+        return [DataRecord(self.record_class, doc, fields, base="js.Record")]
 
     def data_source(self, name: str) -> str:
         """The source reading `<data>` id `name`: a slot of the record, else
