@@ -29,6 +29,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from scxmlc.runtime import Machine, set_document_resolver
 from scxmlc.runtime.invoke import document_resolver
@@ -147,18 +148,35 @@ def _write(target: Path, text: str) -> None:
     temporary.replace(target)
 
 
-def _cached(entry: Path) -> tuple[str, str] | None:
-    """The module key and class name of cache entry `entry`, if the entry exists
-    and every file it depends on is unchanged."""
+def _document_key(resolved: str, options: Options) -> str:
+    """The cache key of the document at absolute path `resolved` as it is now."""
+    return _key(Path(resolved).read_bytes(), resolved, options)
+
+
+def _entry(key: str) -> Path:
+    """The file of cache entry `key`."""
+    return cache_dir() / f"scxmlc_entry_{key}.json"
+
+
+def _current(entry: Path) -> dict[str, Any] | None:
+    """The record of cache entry `entry`, if the entry exists and every file it
+    depends on is unchanged."""
     try:
         record = json.loads(entry.read_text(encoding="utf-8"))
         dependencies = {str(k): v for k, v in dict(record["files"]).items()}
-        module_key, class_name = str(record["module"]), str(record["class"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if any(_file_hash(path) != hashed for path, hashed in dependencies.items()):
         return None
-    return module_key, class_name
+    return record if isinstance(record, dict) else None
+
+
+def _cached(entry: Path) -> tuple[str, str] | None:
+    """The module key and class name of cache entry `entry`, if it is current."""
+    record = _current(entry)
+    if record is None:
+        return None
+    return str(record.get("module")), str(record.get("class"))
 
 
 def load_module(
@@ -179,9 +197,9 @@ def load_module(
     problem = document_problem(Path(resolved))
     if problem is not None:
         raise CompileError([Diagnostic(Loc(str(path), 0, 0), "error", problem)])
-    key = _key(Path(resolved).read_bytes(), resolved, options)
+    key = _document_key(resolved, options)
     directory = cache_dir()
-    entry = directory / f"scxmlc_entry_{key}.json"
+    entry = _entry(key)
     found = _cached(entry)
     if found is not None:
         module_key, class_name = found
@@ -219,17 +237,14 @@ def cached_warnings(path: str | Path, options: Options = Options()) -> list[str]
     it compiled the document, if its entry is current (no file it depends on
     changed) and was made for `path` spelt the same way (warnings name the
     files as the path names them); None when only compiling can tell."""
-    resolved = str(Path(path).resolve())
     try:
-        key = _key(Path(resolved).read_bytes(), resolved, options)
-        entry = cache_dir() / f"scxmlc_entry_{key}.json"
-        record = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = _current(_entry(_document_key(str(Path(path).resolve()), options)))
+    except OSError:
         return None
-    warnings = record.get("warnings") if isinstance(record, dict) else None
-    if record.get("named") != str(path) or not isinstance(warnings, list):
+    warnings = record.get("warnings") if record is not None else None
+    if record is None or record.get("named") != str(path):
         return None
-    if not all(isinstance(w, str) for w in warnings) or _cached(entry) is None:
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
         return None
     return warnings
 
