@@ -71,7 +71,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from ..basichttp import read_body
 from ..store import (
@@ -102,6 +102,8 @@ __all__ = [
     "encode_event",
     "restore_from_store",
 ]
+
+T = TypeVar("T")
 
 LEASE_TTL: Final = 10.0
 """Seconds a node's lease lasts without renewal: how long a dead node's
@@ -260,9 +262,7 @@ class ClusterNode:
         await self._stop_tasks()
         if self.token and self.keeper is None:
             try:
-                await answered_within(
-                    self.store.release_lease(self.node, self.token), self.lease_ttl / 3
-                )
+                await self._store_call(self.store.release_lease(self.node, self.token))
             except StoreError as error:
                 log.warning("node %s: releasing the lease failed: %s", self.node, error)
             self.token = 0
@@ -273,6 +273,11 @@ class ClusterNode:
                     await client.close()
             except TimeoutError:
                 log.warning("node %s: the forwarding client did not close", self.node)
+
+    async def _store_call(self, call: Awaitable[T]) -> T:
+        """The result of store call `call`, given up after `lease_ttl / 3` with
+        StoreError: every store call of the node is bounded so."""
+        return await answered_within(call, self.lease_ttl / 3)
 
     async def _stop_tasks(self) -> None:
         """Cancel the renewing and watching tasks and wait for them to end, at
@@ -324,9 +329,8 @@ class ClusterNode:
             renewed = False
             if token:
                 try:
-                    renewed = await answered_within(
-                        self.store.renew_lease(self.node, token, self.lease_ttl),
-                        self.lease_ttl / 3,
+                    renewed = await self._store_call(
+                        self.store.renew_lease(self.node, token, self.lease_ttl)
                     )
                 except StoreError as error:
                     log.warning(
@@ -364,7 +368,7 @@ class ClusterNode:
         """Take a new lease, once the store answers."""
         while True:
             try:
-                await answered_within(self._take_lease(), self.lease_ttl / 3)
+                await self._store_call(self._take_lease())
                 return
             except StoreError as error:
                 log.warning(
@@ -383,9 +387,7 @@ class ClusterNode:
             try:
                 if not self.serving():
                     continue  # no lease to adopt under
-                expired = await answered_within(
-                    self.store.expired_nodes(), self.lease_ttl / 3
-                )
+                expired = await self._store_call(self.store.expired_nodes())
                 for dead in expired:
                     await self._adopt(dead)
             except StoreError as error:
@@ -441,9 +443,7 @@ class ClusterNode:
         if named is None:
             return None
         try:
-            record = await answered_within(
-                self.store.load(sessionid), self.lease_ttl / 3
-            )
+            record = await self._store_call(self.store.load(sessionid))
         except (StoreError, ValueError):
             return named, False
         return (record.node, True) if record is not None else (named, False)
@@ -457,10 +457,7 @@ class ClusterNode:
         try:
             if await self.address_of(node):
                 return False
-            record = await answered_within(
-                self.store.load(sessionid), self.lease_ttl / 3
-            )
-            return record is None
+            return await self._store_call(self.store.load(sessionid)) is None
         except (StoreError, ValueError):
             return False
 
@@ -470,9 +467,7 @@ class ClusterNode:
         answer within `lease_ttl / 3`."""
         now = time.monotonic()
         if now - self._nodes_read > NODES_TTL:
-            self._nodes = await answered_within(
-                self.store.live_nodes(), self.lease_ttl / 3
-            )
+            self._nodes = await self._store_call(self.store.live_nodes())
             self._nodes_read = now
         return self._nodes.get(node)
 
