@@ -29,6 +29,7 @@ from esprima.nodes import Node  # type: ignore[import-untyped]
 from ... import runtime
 from ...runtime.js import session as js_session
 from ...runtime.js import standard as js_builtins
+from ...runtime.js.values import SAFE_INTEGER
 from ...runtime.ors.genesys import Genesys
 from ..ors.model import HostObject, genesys_model
 from ..diagnostics import Loc
@@ -523,12 +524,14 @@ class ExpressionTranslator:
             return repr(value)
         if isinstance(value, float) and math.isinf(value):  # 1e400
             return 'float("inf")'
-        if isinstance(value, int) and abs(value) > 2**53:  # as the double it reads as
+        if (
+            isinstance(value, int) and abs(value) > SAFE_INTEGER
+        ):  # the double it reads as
             return repr(float(value))
         if (
             isinstance(value, float)
             and value.is_integer()
-            and abs(value) <= 2**53  # the runtime's ints (js.whole_number)
+            and abs(value) <= SAFE_INTEGER  # the runtime's ints (js.whole_number)
             and not any(c in node.raw for c in ".eE")
         ):
             return repr(int(value))

@@ -367,7 +367,7 @@ def _math(name: str, function: Callable[..., Any]) -> JSFunction:
             result = function(*numbers)
         except (ValueError, OverflowError, ZeroDivisionError, TypeError):
             return math.nan
-        if isinstance(result, int) and not isinstance(result, bool):
+        if type(result) is int:
             return whole_number(result)  # floor and ceil of a large double
         return (
             int(result)

@@ -428,8 +428,7 @@ def add(left: Any, right: Any) -> Any:
         right = to_primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
-    total = to_number(left) + to_number(right)
-    return whole_number(total) if isinstance(total, int) else total
+    return whole_number(to_number(left) + to_number(right))
 
 
 SAFE_INTEGER: Final = 2**53
@@ -437,11 +436,11 @@ SAFE_INTEGER: Final = 2**53
 numbers as ints, and every other number as a float."""
 
 
-def whole_number(value: int) -> int | float:
-    """The JavaScript number of integer `value`: itself within +-2**53, else
-    the double nearest it (as JavaScript computes it, in doubles), an
-    infinity past the doubles' range."""
-    if -SAFE_INTEGER <= value <= SAFE_INTEGER:
+def whole_number(value: int | float) -> int | float:
+    """The JavaScript number of a result: a float as it is, an int within
+    +-2**53 as it is, a larger int the double nearest it (as JavaScript
+    computes it, in doubles), an infinity past the doubles' range."""
+    if isinstance(value, float) or -SAFE_INTEGER <= value <= SAFE_INTEGER:
         return value
     try:
         return float(value)
@@ -478,11 +477,9 @@ def arithmetic(operator: str, left: Any, right: Any) -> int | float:
     """`-`, `*`, `/`, `%` and `**` on ToNumber of both sides."""
     a, b = to_number(left), to_number(right)
     if operator == "-":
-        result = a - b
-        return whole_number(result) if isinstance(result, int) else result
+        return whole_number(a - b)
     if operator == "*":
-        result = a * b
-        return whole_number(result) if isinstance(result, int) else result
+        return whole_number(a * b)
     if operator == "/":
         if b == 0:
             if a == 0 or (isinstance(a, float) and math.isnan(a)):
