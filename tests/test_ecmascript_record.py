@@ -17,7 +17,7 @@ from scxmlc.compiler import compile_text
 from scxmlc.runtime import VirtualClock, js
 from scxmlc.runtime.snapshot import RestoreError
 
-from es_session import run, start
+from es_session import start
 from recording import Recorder
 
 COUNTER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"
@@ -109,16 +109,19 @@ def test_names_resolve_alike_with_a_record(tmp_path: Path) -> None:
     """A script global of a `<data>` id's name reads the `<data>` until it is
     declared; `eval` and `typeof` reach the ids; a name bound nowhere is a
     ReferenceError, error.execution."""
-    values = run(
+    machine, recorder = start(
         tmp_path,
         '<log expr="x"/><script>var x = 5;</script><log expr="x"/>'
         '<log expr="eval(\'y\')"/><log expr="typeof y"/><log expr="typeof nowhere"/>'
         '<log expr="nowhere"/>',
         data='<data id="x" expr="1"/><data id="y" expr="[3]"/>',
     )
-    assert values[:5] == [1, 5, [3], "object", "undefined"]
-    assert values[5].startswith("error.execution")
-    assert len(values) == 6
+    assert isinstance(machine.dm, js.Record)
+    assert recorder.values == [1, 5, [3], "object", "undefined"]
+    assert recorder.errors == [
+        ("error.execution", "ReferenceError: nowhere is not defined")
+    ]
+    assert machine.dm["x"] == 1  # the script's x is another variable
 
 
 def test_a_session_with_a_record_snapshots_and_restores(tmp_path: Path) -> None:
